@@ -1,0 +1,1 @@
+"""Developer tools (catalog maintenance); not used by the running app."""

@@ -1,0 +1,1 @@
+"""domain layer of pestdesk (see DESIGN.md section 4)."""

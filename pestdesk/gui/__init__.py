@@ -1,0 +1,1 @@
+"""gui layer of pestdesk (see DESIGN.md section 4)."""

@@ -1,0 +1,1 @@
+"""importers layer of pestdesk (see DESIGN.md section 4)."""

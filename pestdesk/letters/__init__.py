@@ -1,0 +1,1 @@
+"""letters layer of pestdesk (see DESIGN.md section 4)."""

@@ -1,0 +1,1 @@
+"""services layer of pestdesk (see DESIGN.md section 4)."""

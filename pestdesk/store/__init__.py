@@ -1,0 +1,1 @@
+"""store layer of pestdesk (see DESIGN.md section 4)."""

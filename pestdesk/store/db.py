@@ -1,0 +1,243 @@
+"""Opening a pestdesk database safely.
+
+Before anything touches a file we read its header and open it read-only to check that it
+is a pestdesk database of a schema this version knows; only then is it opened for writing
+with the pragmas the storage rules ask for (DESIGN.md section 4): WAL on a local disk, the
+rollback journal with ``synchronous=FULL`` on a network path, foreign keys on, a busy
+timeout, and ``BEGIN IMMEDIATE`` for every write transaction. A leftover ``-journal`` file is
+never touched: SQLite uses it to recover.
+
+All SQLite specifics live in this package. A future SQLCipher key slots into
+``_make_database`` without the services noticing.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from . import errors
+from .models import ALL_MODELS, database
+
+APPLICATION_ID = 0x50455354  # "PEST" in the SQLite header
+SQLITE_HEADER = b"SQLite format 3\x00"
+NETWORK_FS_TYPES = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs"}
+LOCAL_BUSY_MS = 5_000
+NETWORK_BUSY_MS = 15_000
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: Path
+    schema_version: int
+    network: bool
+
+
+def is_network_path(path: str | os.PathLike) -> bool:
+    """True for a UNC path, a Windows remote drive, or a cifs/nfs/... mount on Linux."""
+    text = os.fspath(path)
+    if text.startswith(("\\\\", "//")):
+        return True
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        drive = os.path.splitdrive(os.path.abspath(text))[0]
+        if drive:
+            return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4  # DRIVE_REMOTE
+        return False
+    return _linux_mount_type(Path(text)) in NETWORK_FS_TYPES
+
+
+def _linux_mount_type(path: Path) -> str:
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    target = str(path.resolve() if path.exists() else path.parent.resolve())
+    best, best_type = "", ""
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount_point = parts[1].replace("\\040", " ")
+        if (target == mount_point or target.startswith(mount_point.rstrip("/") + "/")) and len(
+            mount_point
+        ) > len(best):
+            best, best_type = mount_point, parts[2]
+    return best_type
+
+
+def read_header(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(100)
+
+
+def inspect(path: str | os.PathLike) -> FileInfo:
+    """Check, without changing a byte, that ``path`` is a pestdesk database we can read.
+
+    Raises a ``StoreError`` subclass with a user-facing message otherwise.
+    """
+    from .migrations import LATEST
+
+    p = Path(path)
+    if not p.exists():
+        raise errors.DatabaseMissing(p)
+    if p.is_dir():
+        raise errors.NotAPestdeskDatabase(p)
+    try:
+        header = read_header(p)
+    except PermissionError as exc:
+        raise errors.ReadOnlyDatabase(p) from exc
+    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+        raise errors.NotAPestdeskDatabase(p)
+    app_id = int.from_bytes(header[68:72], "big")
+    if app_id != APPLICATION_ID:
+        raise errors.NotAPestdeskDatabase(p)
+    try:
+        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            verdict = con.execute("PRAGMA quick_check(1)").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise errors.DatabaseBusy(p) from exc
+        # e.g. a hot journal that only a writer may roll back; the writable open decides
+        version = int.from_bytes(header[60:64], "big")
+    except sqlite3.DatabaseError as exc:
+        raise errors.DamagedDatabase(p, str(exc)) from exc
+    else:
+        if verdict != "ok":
+            raise errors.DamagedDatabase(p, verdict)
+    if version > LATEST:
+        raise errors.NewerSchema(p)
+    return FileInfo(p, version, is_network_path(p))
+
+
+def pragmas_for(network: bool, readonly: bool) -> dict[str, object]:
+    pragmas: dict[str, object] = {"foreign_keys": 1, "cache_size": -16_000}
+    if readonly:
+        pragmas["query_only"] = 1
+        return pragmas
+    if network:
+        # WAL needs shared memory that network file systems cannot give
+        pragmas.update(journal_mode="delete", synchronous="full", locking_mode="normal")
+    else:
+        pragmas.update(journal_mode="wal", synchronous="normal")
+    return pragmas
+
+
+def _make_database(path: Path, network: bool, readonly: bool) -> SqliteDatabase:
+    busy_ms = NETWORK_BUSY_MS if network else LOCAL_BUSY_MS
+    target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
+    return SqliteDatabase(
+        target,
+        pragmas=pragmas_for(network, readonly),
+        timeout=busy_ms / 1000,
+        lock_type="IMMEDIATE",
+        uri=readonly,
+        check_same_thread=False,
+    )
+
+
+def _check_writable(p: Path) -> None:
+    folder = p.parent if p.parent != Path("") else Path(".")
+    if (p.exists() and not os.access(p, os.W_OK)) or not os.access(folder, os.W_OK):
+        raise errors.ReadOnlyDatabase(p)
+
+
+def create_database(path: str | os.PathLike) -> SqliteDatabase:
+    """Make a new, empty pestdesk database at ``path``; never overwrites a file."""
+    from .migrations import migrate
+
+    p = Path(path)
+    if p.exists():
+        raise errors.DatabaseExists(p)
+    if not p.parent.exists():
+        raise errors.DatabaseMissing(p.parent)
+    _check_writable(p)
+    # Stamp the application id in rollback-journal mode first, so the main file's header
+    # names pestdesk from the start (under WAL it would wait for a checkpoint).
+    con = sqlite3.connect(p)
+    try:
+        con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        con.commit()
+    finally:
+        con.close()
+    db = _make_database(p, is_network_path(p), readonly=False)
+    bind(db)
+    try:
+        migrate(db, p, backup=False)
+    except Exception:
+        db.close()
+        p.unlink(missing_ok=True)
+        raise
+    return db
+
+
+def open_database(
+    path: str | os.PathLike, *, readonly: bool = False, migrate_schema: bool = True
+) -> SqliteDatabase:
+    """Open an existing pestdesk database, migrating it (after a backup) when it is older."""
+    from .migrations import LATEST, migrate
+
+    info = inspect(path)
+    if not readonly:
+        _check_writable(info.path)
+    db = _make_database(info.path, info.network, readonly)
+    try:
+        db.connect()
+    except sqlite3.DatabaseError as exc:
+        raise errors.DamagedDatabase(info.path, str(exc)) from exc
+    bind(db)
+    if info.schema_version < LATEST and migrate_schema:
+        if readonly:
+            raise errors.ReadOnlyDatabase(info.path)
+        migrate(db, info.path, backup=True)
+    return db
+
+
+def bind(db: SqliteDatabase) -> None:
+    database.initialize(db)
+    db.bind(ALL_MODELS)
+
+
+def schema_version(db: SqliteDatabase) -> int:
+    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def backup_to(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
+    """A consistent online copy with SQLite's backup API in one step (pages=-1).
+
+    Safe while others use the file: the backup reads one snapshot. The copy is checked with
+    ``integrity_check`` before it is reported good; a bad copy is removed.
+    """
+    src_path, dest_path = Path(source), Path(dest)
+    if dest_path.is_dir():
+        dest_path = dest_path / src_path.name
+    if dest_path.exists():
+        raise errors.DatabaseExists(dest_path)
+    tmp = dest_path.with_name(dest_path.name + ".partial")
+    src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode=delete")
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    if ok != "ok":
+        tmp.unlink(missing_ok=True)
+        raise errors.DamagedDatabase(src_path, ok)
+    os.replace(tmp, dest_path)
+    return dest_path

@@ -1,0 +1,77 @@
+"""Numbered schema migrations, keyed on ``PRAGMA user_version``.
+
+Migration N brings a database from version N-1 to N. Before any migration runs on an
+existing file, a consistent copy is made next to it with SQLite's backup API; each migration
+runs inside one ``BEGIN IMMEDIATE`` transaction together with its ``user_version`` bump, so a
+failed migration changes nothing. Migration 1 is the first schema, frozen as SQL: never edit
+a released migration, add a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from peewee import Database
+
+from ..db import backup_to
+
+
+def _sql_file(name: str) -> Callable[[Database], None]:
+    def run(db: Database) -> None:
+        text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+        for statement in _statements(text):
+            db.execute_sql(statement)
+
+    run.__name__ = name
+    return run
+
+
+def _statements(text: str) -> list[str]:
+    """Split a migration file into statements; a trigger body keeps its inner semicolons."""
+    out, buf = [], []
+    for line in text.splitlines():
+        if line.startswith("--") and not buf:
+            continue
+        buf.append(line)
+        if line.rstrip().endswith(";"):
+            joined = "\n".join(buf).strip()
+            depth = joined.upper().count("BEGIN") - joined.upper().count("END;")
+            if "CREATE TRIGGER" in joined.upper() and depth > 0:
+                continue
+            out.append(joined.rstrip(";"))
+            buf = []
+    if "".join(buf).strip():
+        out.append("\n".join(buf).strip().rstrip(";"))
+    return out
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _sql_file("0001_initial.sql"),
+    _sql_file("0002_audit_append_only.sql"),
+]
+LATEST = len(MIGRATIONS)
+
+
+def current_version(db: Database) -> int:
+    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def backup_path_for(path: Path, version: int) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.schema{version}-{stamp}.backup{path.suffix}")
+
+
+def migrate(db: Database, path: Path | None, *, backup: bool = True, target: int = LATEST) -> int:
+    """Run the migrations from the file's version up to ``target``; returns the new version."""
+    version = current_version(db)
+    if version >= target:
+        return version
+    if backup and path is not None:
+        backup_to(path, backup_path_for(path, version))
+    for number in range(version + 1, target + 1):
+        with db.atomic():  # BEGIN IMMEDIATE (lock_type of the database)
+            MIGRATIONS[number - 1](db)
+            db.execute_sql(f"PRAGMA user_version = {number}")
+    return target

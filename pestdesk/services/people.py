@@ -1,0 +1,675 @@
+"""The school's people: importing students and staff from the LVS, the student card and search,
+and the AVG access export (inzage) of everything stored about one student.
+
+An import reads and validates the whole file first (``pestdesk.importers``) and refuses it
+whole on any problem. Only then, inside one ``BEGIN IMMEDIATE`` transaction, is the sync plan
+made against the stored students and applied, so the plan applied is exactly the database it
+was made from. Students are never deleted: one missing from a full export gets ``left_on``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from peewee import JOIN, IntegrityError, fn
+
+from ..i18n import _
+from ..importers.guardians import (
+    ExistingGuardian,
+    ExistingLink,
+    GuardianAction,
+    GuardianMatcher,
+)
+from ..importers.mentors import StaffIndex, StaffRef
+from ..importers.problems import ImportProblem
+from ..importers.reader import read_table
+from ..importers.redact import OtherStudent, Redactor
+from ..importers.staff import ExistingStaff, StaffPlan, build_staff_plan, parse_staff
+from ..importers.students import (
+    ExistingClass,
+    ExistingStudent,
+    ImportPlan,
+    StudentChange,
+    build_plan,
+    parse_students,
+)
+from ..importers.values import school_year
+from ..store.models import (
+    Action,
+    AgendaItem,
+    Agreement,
+    Attachment,
+    AuditLog,
+    Case,
+    ClassMentor,
+    Consent,
+    Contract,
+    Event,
+    Guardian,
+    Involvement,
+    Letter,
+    Meeting,
+    Sanction,
+    SchoolClass,
+    Staff,
+    Student,
+    StudentGuardian,
+    utcnow,
+)
+from .base import Actor, ServiceError, audit, create, save_versioned, write
+
+Progress = Callable[[int, int], None]
+IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
+EXPORT_ROLES = ("beheerder", "ondersteuningscoordinator", "directie")
+CHUNK = 200
+IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, for a dry run or a refused file, would do)."""
+
+    plan: ImportPlan | StaffPlan
+    applied: bool
+    dry_run: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.plan.ok
+
+    @property
+    def problems(self) -> list[ImportProblem]:
+        return self.plan.problems
+
+    @property
+    def warnings(self) -> list[ImportProblem]:
+        return self.plan.warnings
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.plan.counts
+
+
+def sort_name_for(first_name: str, tussenvoegsel: str, last_name: str) -> str:
+    """"achternaam, roepnaam tussenvoegsel" in lowercase: "vries, jan de"."""
+    given = " ".join(p for p in (first_name.strip(), tussenvoegsel.strip()) if p)
+    return f"{last_name.strip()}, {given}".strip().strip(",").lower()
+
+
+def display_name(first_name: str, tussenvoegsel: str, last_name: str) -> str:
+    return " ".join(p for p in (first_name, tussenvoegsel, last_name) if p)
+
+
+def _require(actor: Actor, roles: Iterable[str]) -> None:
+    if not actor.has_role(*roles):
+        raise ServiceError(_("You do not have the rights to do this."))
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- student import ---------------------------------------------------------------------------
+
+
+def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str | None] | None
+                    = None, dry_run: bool = False, today: dt.date | None = None,
+                    progress: Progress | None = None, full_export: bool = True) -> ImportResult:
+    """Validate, plan and (unless ``dry_run`` or the file has problems) apply a student export.
+
+    ``mapping`` is the user's ``{field: header}`` choice laid over the guess. With
+    ``full_export`` (the default) active students missing from the file are marked as left on
+    ``today``; a partial export (one class) leaves them alone. Either everything is applied in
+    one transaction or nothing is.
+    """
+    _require(actor, IMPORT_ROLES)
+    today = today or dt.date.today()
+    report = progress or (lambda done, total: None)
+    report(0, 0)
+    plan = parse_students(read_table(path), mapping, today)
+    if not plan.ok:
+        return ImportResult(plan, applied=False, dry_run=dry_run)
+    if dry_run:
+        _plan_against_database(plan, full_export)
+        return ImportResult(plan, applied=False, dry_run=True)
+    try:
+        with write():
+            matcher = _plan_against_database(plan, full_export)
+            if not plan.ok:
+                return ImportResult(plan, applied=False, dry_run=False)
+            _apply(actor, plan, matcher, today, report)
+    except IntegrityError as exc:
+        raise ServiceError(_("The import failed and changed nothing: {reason}").format(
+            reason=str(exc))) from exc
+    return ImportResult(plan, applied=True, dry_run=False)
+
+
+def _plan_against_database(plan: ImportPlan, full_export: bool) -> GuardianMatcher:
+    mentors = _class_mentors()
+    classes = [ExistingClass(c.id, c.name, c.leerjaar, mentors.get(c.id, frozenset()))
+               for c in SchoolClass.select()]
+    build_plan(plan, _existing_students(mentors), classes, _staff_index(),
+               full_export=full_export)
+    matcher = GuardianMatcher(*_existing_guardians())
+    if plan.ok:
+        for record in plan.records:
+            if record.guardians:
+                matcher.plan(record.number, plan.matched.get(record.number), record.guardians)
+        plan.guardian_counts = matcher.counts()
+    return matcher
+
+
+def _class_mentors() -> dict[int, frozenset[int]]:
+    found: dict[int, set[int]] = {}
+    for row in ClassMentor.select(ClassMentor.school_class, ClassMentor.staff).tuples():
+        found.setdefault(row[0], set()).add(row[1])
+    return {k: frozenset(v) for k, v in found.items()}
+
+
+def _existing_students(mentors: dict[int, frozenset[int]]) -> list[ExistingStudent]:
+    query = (Student.select(Student.id, Student.version, Student.number, Student.first_name,
+                            Student.last_name, Student.initials, Student.tussenvoegsel,
+                            Student.birth_date, Student.gender, Student.school_class,
+                            SchoolClass.name, Student.left_on)
+             .join(SchoolClass, JOIN.LEFT_OUTER).tuples())
+    return [
+        ExistingStudent(id=r[0], version=r[1], number=r[2], first_name=r[3], last_name=r[4],
+                        initials=r[5], tussenvoegsel=r[6], birth_date=r[7], gender=r[8],
+                        class_name=r[10] or "", left_on=r[11],
+                        mentor_ids=mentors.get(r[9], frozenset()))
+        for r in query
+    ]
+
+
+def _staff_index() -> StaffIndex:
+    rows = Staff.select(Staff.id, Staff.code, Staff.first_name, Staff.tussenvoegsel,
+                        Staff.last_name).where(Staff.active == True).tuples()  # noqa: E712
+    return StaffIndex([StaffRef(*row) for row in rows])
+
+
+def _existing_guardians() -> tuple[list[ExistingGuardian], list[ExistingLink]]:
+    fields = ("first_name", "initials", "tussenvoegsel", "last_name", "salutation", "street",
+              "house_number", "postcode", "city", "country", "email", "phone")
+    guardians = [
+        ExistingGuardian(g["id"], g["version"], {k: g[k] for k in fields})
+        for g in Guardian.select().dicts()
+    ]
+    links = [
+        ExistingLink(*row)
+        for row in StudentGuardian.select(
+            StudentGuardian.id, StudentGuardian.version, StudentGuardian.student,
+            StudentGuardian.guardian, StudentGuardian.relation, StudentGuardian.has_authority
+        ).tuples()
+    ]
+    return guardians, links
+
+
+class _Ticker:
+    """Report progress every ``every`` items without flooding a progress dialog."""
+
+    def __init__(self, report: Progress, total: int, every: int = 100):
+        self.report, self.total, self.every, self.done = report, total, every, 0
+
+    def __call__(self, count: int = 1) -> None:
+        before = self.done
+        self.done += count
+        if self.done // self.every != before // self.every or self.done == self.total:
+            self.report(self.done, self.total)
+
+
+def _apply(actor: Actor, plan: ImportPlan, matcher: GuardianMatcher, today: dt.date,
+           report: Progress) -> None:
+    total = (len(plan.new) + len(plan.changed) + len(plan.returning) + len(plan.left)
+             + len(matcher.actions))
+    tick = _Ticker(report, total)
+    class_ids = _apply_classes(actor, plan, today)
+    _apply_mentors(actor, plan, class_ids)
+    student_ids = dict(plan.matched)
+    student_ids.update(_create_students(actor, plan, class_ids, tick))
+    _update_students(actor, plan.changed + plan.returning, class_ids, tick)
+    _mark_left(actor, plan, today, tick)
+    _apply_guardians(actor, matcher, student_ids, tick)
+    audit(actor, "import", "student", None, json.dumps(plan.counts, sort_keys=True))
+    report(total, total)
+
+
+def _apply_classes(actor: Actor, plan: ImportPlan, today: dt.date) -> dict[str, int]:
+    ids = {}
+    for key, planned in plan.classes.items():
+        if planned.existing is not None:
+            ids[key] = planned.existing.id
+        else:
+            ids[key] = create(actor, SchoolClass, name=planned.name, leerjaar=planned.leerjaar,
+                              school_year=school_year(today)).id
+    return ids
+
+
+def _apply_mentors(actor: Actor, plan: ImportPlan, class_ids: dict[str, int]) -> None:
+    for key, planned in plan.classes.items():
+        if not planned.mentors_changed:
+            continue
+        wanted = set(planned.mentor_ids or ())
+        class_id = class_ids[key]
+        for link in ClassMentor.select().where(ClassMentor.school_class == class_id):
+            if link.staff_id not in wanted:
+                link.delete_instance()
+                audit(actor, "delete", "class_mentor", link.id, "import")
+            else:
+                wanted.discard(link.staff_id)
+        for staff_id in planned.mentor_ids or ():
+            if staff_id in wanted:
+                link_id = ClassMentor.insert(school_class=class_id, staff=staff_id).execute()
+                audit(actor, "create", "class_mentor", link_id, "import")
+
+
+def _create_students(actor: Actor, plan: ImportPlan, class_ids: dict[str, int],
+                     tick: _Ticker) -> dict[str, int]:
+    now = utcnow()
+    created: dict[str, int] = {}
+    for chunk in _chunks(plan.new, CHUNK):
+        rows = [{
+            "number": r.number, "first_name": r.first_name, "initials": r.initials,
+            "tussenvoegsel": r.tussenvoegsel, "last_name": r.last_name,
+            "birth_date": r.birth_date, "gender": r.gender,
+            "school_class": class_ids[r.class_name.upper()],
+            "sort_name": sort_name_for(r.first_name, r.tussenvoegsel, r.last_name),
+            "version": 1, "created_at": now, "updated_at": now,
+        } for r in chunk]
+        Student.insert_many(rows).execute()
+        numbers = [r.number for r in chunk]
+        found = dict(Student.select(Student.number, Student.id)
+                     .where(Student.number.in_(numbers)).tuples())
+        for record in chunk:
+            audit(actor, "create", "student", found[record.number], "import")
+        created.update(found)
+        tick(len(chunk))
+    return created
+
+
+def _students_by_id(ids: list[int]) -> dict[int, Student]:
+    query = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+             .where(Student.id.in_(ids)))
+    return {s.id: s for s in query}
+
+
+def _update_students(actor: Actor, changes: list[StudentChange], class_ids: dict[str, int],
+                     tick: _Ticker) -> None:
+    for chunk in _chunks(changes, IN_CHUNK):
+        loaded = _students_by_id([c.existing.id for c in chunk])
+        for change in chunk:
+            student = loaded[change.existing.id]
+            values = dict(change.values)
+            if "class" in change.fields:
+                values["school_class"] = class_ids[change.record.class_name.upper()]
+            names = {k: values.get(k, getattr(student, k))
+                     for k in ("first_name", "tussenvoegsel", "last_name")}
+            values["sort_name"] = sort_name_for(**names)
+            save_versioned(actor, student, student.version, **values)
+        tick(len(chunk))
+
+
+def _mark_left(actor: Actor, plan: ImportPlan, today: dt.date, tick: _Ticker) -> None:
+    for chunk in _chunks(plan.left, IN_CHUNK):
+        loaded = _students_by_id([s.id for s in chunk])
+        for stored in chunk:
+            student = loaded[stored.id]
+            save_versioned(actor, student, student.version, left_on=today)
+        tick(len(chunk))
+
+
+def _apply_guardians(actor: Actor, matcher: GuardianMatcher, student_ids: dict[str, int],
+                     tick: _Ticker) -> None:
+    new_ids = []
+    for record in matcher.new_records:
+        guardian_id = Guardian.insert(**record.values).execute()
+        audit(actor, "create", "guardian", guardian_id, "import")
+        new_ids.append(guardian_id)
+    updates: dict[int, dict[str, str]] = {}
+    for action in matcher.actions:
+        if action.guardian_id and action.changes:
+            updates.setdefault(action.guardian_id, {}).update(action.changes)
+    for chunk in _chunks(list(updates), IN_CHUNK):
+        for guardian in Guardian.select().where(Guardian.id.in_(chunk)):
+            save_versioned(actor, guardian, guardian.version, **updates[guardian.id])
+    made: set[tuple[int, int]] = set()
+    for action in matcher.actions:
+        _apply_link(actor, action, student_ids[action.student_number],
+                    action.guardian_id or new_ids[action.new_ref], made)
+        tick()
+
+
+def _apply_link(actor: Actor, action: GuardianAction, student_id: int, guardian_id: int,
+                made: set[tuple[int, int]]) -> None:
+    if (student_id, guardian_id) in made:
+        return
+    made.add((student_id, guardian_id))
+    record = action.record
+    if action.link is None:
+        link_id = StudentGuardian.insert(
+            student=student_id, guardian=guardian_id, relation=record.relation,
+            has_authority=record.has_authority, receives_mail=record.has_authority,
+        ).execute()
+        audit(actor, "create", "student_guardian", link_id, "import")
+    elif action.link_changes:
+        link = StudentGuardian.get_by_id(action.link.id)
+        save_versioned(actor, link, link.version, **action.link_changes)
+
+
+# --- staff import -----------------------------------------------------------------------------
+
+
+def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
+                 mapping: Mapping[str, str | None] | None = None) -> ImportResult:
+    """Create and update Staff rows from a staff export, all or nothing.
+
+    Staff missing from the file are left as they are (a staff export is often partial); a
+    roles cell that is empty keeps the stored roles.
+    """
+    _require(actor, IMPORT_ROLES)
+    plan = parse_staff(read_table(path), mapping)
+    if not plan.ok or dry_run:
+        if plan.ok:
+            build_staff_plan(plan, _existing_staff())
+        return ImportResult(plan, applied=False, dry_run=dry_run)
+    with write():
+        build_staff_plan(plan, _existing_staff())
+        for record in plan.new:
+            create(actor, Staff, code=record.code, first_name=record.first_name,
+                   tussenvoegsel=record.tussenvoegsel, last_name=record.last_name,
+                   email=record.email, roles=record.roles or "")
+        for _record, stored, changes in plan.changed:
+            staff = Staff.get_by_id(stored.id)
+            save_versioned(actor, staff, staff.version, **changes)
+        audit(actor, "import", "staff", None, json.dumps(plan.counts, sort_keys=True))
+    return ImportResult(plan, applied=True, dry_run=False)
+
+
+def _existing_staff() -> list[ExistingStaff]:
+    return [
+        ExistingStaff(s.id, s.version, s.code, s.first_name, s.tussenvoegsel, s.last_name,
+                      s.email, s.roles, s.active)
+        for s in Staff.select()
+    ]
+
+
+# --- student card and search ------------------------------------------------------------------
+
+
+def search_students_query(text: str = "", *, include_left: bool = True):
+    """Students matching every word of ``text`` in name, number or class, by sort_name.
+
+    Returns a peewee query (filtered and ordered in SQL) for a Qt model to page through;
+    rows carry ``school_class`` joined, so showing the class costs no extra query.
+    """
+    query = Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+    for word in (text or "").split():
+        word = word.lower()
+        query = query.where(
+            Student.sort_name.contains(word)
+            | Student.number.startswith(word)
+            | SchoolClass.name.startswith(word)
+        )
+    if not include_left:
+        query = query.where(Student.left_on.is_null())
+    return query.order_by(Student.sort_name, Student.number)
+
+
+def _guardian_dict(link: StudentGuardian) -> dict:
+    g = link.guardian
+    return {
+        "id": g.id, "name": display_name(g.first_name or g.initials, g.tussenvoegsel,
+                                         g.last_name),
+        "first_name": g.first_name, "initials": g.initials, "tussenvoegsel": g.tussenvoegsel,
+        "last_name": g.last_name, "salutation": g.salutation, "street": g.street,
+        "house_number": g.house_number, "postcode": g.postcode, "city": g.city,
+        "country": g.country, "email": g.email, "phone": g.phone,
+        "relation": link.relation, "has_authority": link.has_authority,
+        "receives_mail": link.receives_mail, "info_granted": link.info_granted,
+    }
+
+
+def _guardian_links(student_id: int) -> list[StudentGuardian]:
+    return list(StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
+                .where(StudentGuardian.student == student_id)
+                .order_by(StudentGuardian.id))
+
+
+def _student_details(student: Student) -> dict:
+    school_class = student.school_class
+    return {
+        "id": student.id, "number": student.number, "first_name": student.first_name,
+        "initials": student.initials, "tussenvoegsel": student.tussenvoegsel,
+        "last_name": student.last_name,
+        "name": display_name(student.first_name, student.tussenvoegsel, student.last_name),
+        "birth_date": _iso(student.birth_date), "gender": student.gender,
+        "class": school_class.name if school_class else "",
+        "leerjaar": school_class.leerjaar if school_class else None,
+        "left_on": _iso(student.left_on), "version": student.version,
+    }
+
+
+def student_card(student_id: int) -> dict:
+    """Details, guardians and cases (newest first, with the student's role) for one student."""
+    student = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+               .where(Student.id == student_id).first())
+    if student is None:
+        raise ServiceError(_("This student no longer exists."))
+    mentors = [
+        display_name(s.first_name, s.tussenvoegsel, s.last_name)
+        for s in Staff.select().join(ClassMentor).where(
+            ClassMentor.school_class == student.school_class_id).order_by(Staff.last_name)
+    ] if student.school_class_id else []
+    cases = [
+        {"id": inv.case.id, "number": inv.case.number, "reported_on": _iso(inv.case.reported_on),
+         "status": inv.case.status, "summary": inv.case.summary, "is_signal": inv.case.is_signal,
+         "role": inv.role, "stage_code": inv.stage_code}
+        for inv in Involvement.select(Involvement, Case).join(Case)
+        .where(Involvement.student == student_id)
+        .order_by(Case.reported_on.desc(), Case.id.desc())
+    ]
+    details = _student_details(student)
+    details["mentors"] = mentors
+    return {"student": details,
+            "guardians": [_guardian_dict(link) for link in _guardian_links(student_id)],
+            "cases": cases}
+
+
+# --- AVG access export ------------------------------------------------------------------------
+
+
+def _iso(value: object) -> object:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _staff_name(staff: Staff | None) -> str:
+    if staff is None:
+        return ""
+    return display_name(staff.first_name, staff.tussenvoegsel, staff.last_name)
+
+
+def export_student(actor: Actor, number: str) -> dict:
+    """Everything stored about one student, for an AVG inzageverzoek; other children redacted.
+
+    Other students appear only as their role in a case ("pester 1"); their names and numbers
+    are also replaced in free text. Conversations and letters that concern another child's
+    part in a case are listed without their content. The export is recorded in the audit
+    trail in the same transaction.
+    """
+    _require(actor, EXPORT_ROLES)
+    with write():
+        student = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+                   .where(fn.LOWER(Student.number) == (number or "").strip().lower()).first())
+        if student is None:
+            raise ServiceError(_("There is no student with number {number}.").format(
+                number=number))
+        result = _inzage(student)
+        audit(actor, "export", "student", student.id, "avg_inzage")
+    return result
+
+
+def _inzage(student: Student) -> dict:
+    own = list(Involvement.select(Involvement, Case).join(Case)
+               .where(Involvement.student == student.id)
+               .order_by(Case.reported_on, Case.id))
+    case_ids = [inv.case_id for inv in own]
+    everyone = list(Involvement.select(Involvement, Student).join(Student)
+                    .where(Involvement.case.in_(case_ids), Involvement.student != student.id)
+                    .order_by(Involvement.case, Involvement.role, Involvement.id)) \
+        if case_ids else []
+    generic = _("another student")
+    all_others = {inv.student_id: _other(inv.student) for inv in everyone}
+    cases = []
+    for inv in own:
+        in_case = [i for i in everyone if i.case_id == inv.case_id]
+        labels = _role_labels(in_case)
+        redact = Redactor(
+            [(all_others[i.student_id], labels[i.id]) for i in in_case]
+            + [(o, generic) for sid, o in all_others.items()
+               if sid not in {i.student_id for i in in_case}]
+        )
+        cases.append(_case_export(inv, student.id, in_case, labels, redact))
+    details = _student_details(student)
+    details["created_at"] = _iso(student.created_at)
+    details["updated_at"] = _iso(student.updated_at)
+    return {
+        "kind": "pestdesk-avg-inzage",
+        "format_version": 1,
+        "exported_at": utcnow().isoformat(timespec="seconds") + "Z",
+        "student": details,
+        "guardians": [_guardian_dict(link) for link in _guardian_links(student.id)],
+        "consents": [
+            {"given_by": c.given_by, "given_on": _iso(c.given_on), "scope": c.scope,
+             "withdrawn_on": _iso(c.withdrawn_on)}
+            for c in Consent.select().where(Consent.student == student.id).order_by(Consent.id)
+        ],
+        "cases": cases,
+        "access_log": [
+            {"at": _iso(a.at), "action": a.action, "user": a.user}
+            for a in AuditLog.select().where((AuditLog.table == "student")
+                                             & (AuditLog.record_id == student.id))
+            .order_by(AuditLog.id)
+        ],
+    }
+
+
+def _other(student: Student) -> OtherStudent:
+    return OtherStudent(student.number, student.first_name, student.tussenvoegsel,
+                        student.last_name, student.initials)
+
+
+def _role_labels(involvements: list[Involvement]) -> dict[int, str]:
+    counts: dict[str, int] = {}
+    labels = {}
+    for inv in involvements:
+        counts[inv.role] = counts.get(inv.role, 0) + 1
+        labels[inv.id] = f"{inv.role} {counts[inv.role]}"
+    return labels
+
+
+def _case_export(own: Involvement, student_id: int, others: list[Involvement],
+                 labels: dict[int, str], redact: Redactor) -> dict:
+    case = own.case
+    other_involvement = {i.id: labels[i.id] for i in others}
+    return {
+        "number": case.number, "is_signal": case.is_signal, "status": case.status,
+        "reported_on": _iso(case.reported_on), "reporter_kind": case.reporter_kind,
+        "reported_via": case.reported_via, "summary": redact(case.summary),
+        "description": redact(case.description), "location": case.location,
+        "since": redact(case.since), "frequency": redact(case.frequency), "scope": case.scope,
+        "forms": case.forms, "is_cyber": case.is_cyber, "cyber_track": case.cyber_track,
+        "owner": _staff_name(case.owner), "closed_on": _iso(case.closed_on),
+        "close_reason": redact(case.close_reason),
+        "role": own.role, "stage_code": own.stage_code, "notes": redact(own.notes),
+        "relapse_of": own.relapse_of.number if own.relapse_of_id else None,
+        "others_involved": [{"label": labels[i.id], "role": i.role} for i in others],
+        "events": [_event_export(e, other_involvement, redact)
+                   for e in Event.select().where(Event.case == case.id)
+                   .order_by(Event.occurred_on, Event.id)],
+        "agreements": [
+            {"description": redact(a.description), "owner": _staff_name(a.owner),
+             "evaluate_on": _iso(a.evaluate_on), "done_on": _iso(a.done_on),
+             "outcome": redact(a.outcome)}
+            for a in Agreement.select().where(Agreement.case == case.id).order_by(Agreement.id)
+        ],
+        "contracts": [
+            {"made_on": _iso(c.made_on), "rules": redact(c.rules),
+             "signed_student_on": _iso(c.signed_student_on),
+             "signed_parent_on": _iso(c.signed_parent_on), "evaluate_on": _iso(c.evaluate_on),
+             "outcome": c.outcome}
+            for c in Contract.select().where((Contract.case == case.id)
+                                             & (Contract.student == student_id))
+        ],
+        "sanctions": [_sanction_export(s, redact) for s in Sanction.select().where(
+            (Sanction.case == case.id) & (Sanction.student == student_id))],
+        "letters": [
+            {"template_code": lt.template_code, "template_version": lt.template_version,
+             "created_at": _iso(lt.created_at), "recipient": redact(lt.recipient),
+             "sha256": lt.sha256}
+            for lt in Letter.select(Letter.id, Letter.template_code, Letter.template_version,
+                                    Letter.created_at, Letter.recipient, Letter.sha256)
+            .where((Letter.case == case.id)
+                   & ((Letter.student == student_id) | Letter.student.is_null()))
+            .order_by(Letter.id)
+        ],
+        "meetings": [
+            {"kind": item.meeting.kind, "starts_at": _iso(item.meeting.starts_at),
+             "question": redact(item.question), "minutes": redact(item.minutes),
+             "decision": redact(item.decision), "consent_basis": item.consent_basis}
+            for item in AgendaItem.select(AgendaItem, Meeting).join(Meeting)
+            .where(AgendaItem.case == case.id).order_by(Meeting.starts_at)
+        ],
+        "actions": [
+            {"description": redact(a.description), "owner": _staff_name(a.owner),
+             "due_on": _iso(a.due_on), "done_on": _iso(a.done_on)}
+            for a in Action.select().where(Action.case == case.id).order_by(Action.id)
+        ],
+        "attachments": [
+            {"filename": redact(a.filename), "description": redact(a.description),
+             "mime_type": a.mime_type, "size": a.size, "sha256": a.sha256,
+             "added_at": _iso(a.added_at)}
+            for a in Attachment.select(Attachment.id, Attachment.filename,
+                                       Attachment.description, Attachment.mime_type,
+                                       Attachment.size, Attachment.sha256, Attachment.added_at)
+            .where(Attachment.case == case.id).order_by(Attachment.id)
+        ],
+    }
+
+
+def _event_export(event: Event, other_involvement: dict[int, str], redact: Redactor) -> dict:
+    about = other_involvement.get(event.involvement_id) if event.involvement_id else None
+    entry = {
+        "kind": event.kind, "occurred_on": _iso(event.occurred_on),
+        "title": redact(event.title), "step_code": event.step_code,
+        "stage_code": event.stage_code, "confidential": event.confidential,
+        "about": about,
+    }
+    if about:  # another child's conversation: its content is theirs, not this student's
+        entry["content_withheld"] = True
+        return entry
+    entry["body"] = redact(event.body)
+    data = redact(event.data)
+    try:
+        entry["data"] = json.loads(data) if data else None
+    except ValueError:
+        entry["data"] = data
+    return entry
+
+
+def _sanction_export(s: Sanction, redact: Redactor) -> dict:
+    return {
+        "kind": s.kind, "first_day": _iso(s.first_day), "last_day": _iso(s.last_day),
+        "school_days": s.school_days, "reason": redact(s.reason),
+        "decided_by": _staff_name(s.decided_by), "decided_on": _iso(s.decided_on),
+        "hearing_on": _iso(s.hearing_on), "hearing_who": redact(s.hearing_who),
+        "hearing_summary": redact(s.hearing_summary),
+        "inspectie_due_on": _iso(s.inspectie_due_on),
+        "inspectie_reported_on": _iso(s.inspectie_reported_on),
+        "inspectie_reference": s.inspectie_reference,
+    }

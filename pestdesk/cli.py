@@ -1,0 +1,251 @@
+"""The ``pestdesk`` command: the GUI by default, admin subcommands for the beheerder.
+
+Every command refuses a file that is not a pestdesk database, is damaged, is read-only when
+it must write, or has a newer schema, with one clear line in the user's language and a
+non-zero exit; the file is left untouched. No traceback reaches the user (set
+PESTDESK_DEBUG=1 to see one): a traceback can carry personal data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import __version__, i18n
+from .i18n import _
+
+EXIT_OK, EXIT_UNHEALTHY, EXIT_ERROR = 0, 1, 2
+
+
+def default_database() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("pestdesk", appauthor=False)) / "pestdesk.sqlite"
+
+
+def _lang_from_argv(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pestdesk",
+        description=_("pestdesk: the school's anti-bullying protocol as daily work for the "
+                      "care team. Without a command the application window opens."),
+    )
+    parser.add_argument("--version", action="version", version=f"pestdesk {__version__}")
+    parser.add_argument("--db", metavar=_("PATH"), type=Path,
+                        help=_("the database file (default: {path})").format(
+                            path=default_database()))
+    parser.add_argument("--lang", choices=i18n.LANGUAGES,
+                        help=_("language of the user interface (default: nl)"))
+    parser.add_argument("--demo", action="store_true",
+                        help=_("open a fresh copy of a demo school"))
+    parser.add_argument("--demo-if-new", action="store_true",
+                        help=_("fill the database with a demo school when it does not exist yet"))
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
+
+    p = sub.add_parser("init", help=_("create a new, empty database"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the new database file"))
+
+    p = sub.add_parser("demo", help=_("create a new database filled with a demo school"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the new database file"))
+    p.add_argument("--students", type=int, default=600, help=_("number of students (600)"))
+    p.add_argument("--years", type=int, default=2, help=_("school years of history (2)"))
+    p.add_argument("--seed", type=int, default=1, help=_("random seed (1)"))
+
+    p = sub.add_parser("check", help=_("check a database: integrity, schema version, counts"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+
+    p = sub.add_parser("backup", help=_("make a consistent copy while others may use it"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+    p.add_argument("dest", metavar=_("DEST"), type=Path,
+                   help=_("the backup file or folder"))
+
+    _add_people_commands(sub)
+    return parser
+
+
+def _add_people_commands(sub) -> None:
+    p = sub.add_parser("import-students",
+                       help=_("import or sync students from a Magister/SOMtoday export"))
+    p.add_argument("file", metavar=_("FILE"), type=Path, help=_("CSV or XLSX export"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=_("only report what would change"))
+
+    p = sub.add_parser("import-staff", help=_("import or update staff from a CSV export"))
+    p.add_argument("file", metavar=_("FILE"), type=Path, help=_("CSV or XLSX export"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=_("only report what would change"))
+
+    p = sub.add_parser("export-student",
+                       help=_("export everything stored about one student (AVG access request)"))
+    p.add_argument("number", metavar=_("NUMBER"), help=_("the student number"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--out", metavar=_("FILE"), type=Path, required=True,
+                   help=_("the JSON file to write"))
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"pestdesk: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    i18n.set_language(_lang_from_argv(argv))
+    from . import argparse_nl
+
+    argparse_nl.install()
+    args = build_parser().parse_args(argv)
+    from .store.errors import StoreError
+    from .services.base import ServiceError
+
+    try:
+        return _dispatch(args)
+    except (StoreError, ServiceError) as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail(_("Interrupted."))
+    except Exception as exc:  # no traceback: it may carry personal data
+        if os.environ.get("PESTDESK_DEBUG"):
+            raise
+        return fail(_("Unexpected internal error ({kind}); nothing was changed.").format(
+            kind=type(exc).__name__))
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    command = args.command
+    if command is None:
+        return _run_gui(args)
+    handlers = {
+        "init": cmd_init,
+        "demo": cmd_demo,
+        "check": cmd_check,
+        "backup": cmd_backup,
+        "import-students": cmd_import_students,
+        "import-staff": cmd_import_staff,
+        "export-student": cmd_export_student,
+    }
+    return handlers[command](args)
+
+
+def _db_arg(args) -> Path:
+    return args.db or default_database()
+
+
+def cmd_init(args) -> int:
+    from .store.db import create_database
+
+    create_database(args.db).close()
+    print(_("Created an empty pestdesk database: {path}").format(path=args.db))
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .services.demo import generate_demo
+    from .store.db import create_database
+
+    if args.students < 20 or args.years < 1:
+        return fail(_("A demo school needs at least 20 students and 1 year."))
+    db = create_database(args.db)
+    try:
+        stats = generate_demo(students=args.students, years=args.years, seed=args.seed)
+    except BaseException:
+        db.close()
+        Path(args.db).unlink(missing_ok=True)
+        raise
+    db.close()
+    print(_("Demo school created in {path}: {students} students, {cases} cases, "
+            "{events} timeline entries.").format(path=args.db, **stats))
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    from .services.health import check_database
+
+    report = check_database(args.db)
+    for line in report.lines():
+        print(line)
+    return EXIT_OK if report.healthy else EXIT_UNHEALTHY
+
+
+def cmd_backup(args) -> int:
+    from .store.db import backup_to, inspect
+
+    inspect(args.db)
+    dest = backup_to(args.db, args.dest)
+    print(_("Backup written and verified: {path}").format(path=dest))
+    return EXIT_OK
+
+
+def _open(args):
+    from .store.db import open_database
+
+    return open_database(_db_arg(args))
+
+
+def cmd_import_students(args) -> int:
+    from .services import people
+    from .services.base import SYSTEM
+
+    db = _open(args)
+    try:
+        result = people.import_students(SYSTEM, args.file, dry_run=args.dry_run)
+    finally:
+        db.close()
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_UNHEALTHY
+
+
+def cmd_import_staff(args) -> int:
+    from .services import people
+    from .services.base import SYSTEM
+
+    db = _open(args)
+    try:
+        result = people.import_staff(SYSTEM, args.file, dry_run=args.dry_run)
+    finally:
+        db.close()
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_UNHEALTHY
+
+
+def cmd_export_student(args) -> int:
+    from .services import people
+    from .services.base import SYSTEM
+
+    db = _open(args)
+    try:
+        data = people.export_student(SYSTEM, args.number)
+    finally:
+        db.close()
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
+                        encoding="utf-8")
+    print(_("Written: {path}").format(path=args.out))
+    return EXIT_OK
+
+
+def _run_gui(args) -> int:
+    from .gui.app import run
+
+    return run(db=args.db, demo=args.demo, demo_if_new=args.demo_if_new,
+               default_db=default_database())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Starting the GUI: the application object, translations, which database, first-run
+set-up, sign-in and the main window."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from ..i18n import _
+from ..services import accounts, settings
+from ..store.errors import StoreError
+
+DEMO_USER, DEMO_PASSWORD = "zorg", "demo"
+
+
+def make_demo_copy() -> tuple[Path, Path]:
+    """A fresh demo school in a new temporary folder (removed when the app quits)."""
+    from ..services.demo import generate_demo
+    from ..store.db import create_database
+
+    folder = Path(tempfile.mkdtemp(prefix="pestdesk-demo-"))
+    path = folder / "demo.sqlite"
+    db = create_database(path)
+    generate_demo()
+    db.close()
+    return folder, path
+
+
+def fill_demo(path: Path) -> None:
+    from ..services.demo import generate_demo
+    from ..store.db import create_database
+
+    db = create_database(path)
+    generate_demo()
+    db.close()
+
+
+def is_demo_database() -> bool:
+    return bool(settings.get_value("demo", False))
+
+
+def sign_in(path: Path):
+    """Set-up wizard on a new database, else the sign-in dialog (automatic in a demo)."""
+    from .dialogs import LoginDialog, SetupWizard
+
+    if is_demo_database():
+        return accounts.sign_in(DEMO_USER, DEMO_PASSWORD)
+    if not accounts.has_users() or not settings.school_profile().is_set_up:
+        wizard = SetupWizard()
+        if wizard.exec() != QDialog.DialogCode.Accepted or wizard.actor is None:
+            return None
+        return wizard.actor
+    dialog = LoginDialog(settings.school_profile().name)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.actor
+
+
+def open_window(app: QApplication, path: Path, demo: bool):
+    from ..store.db import create_database, open_database
+    from .main_window import MainWindow
+
+    try:
+        db = open_database(path) if path.exists() else create_database(path)
+    except StoreError as exc:
+        QMessageBox.critical(None, "pestdesk", str(exc))
+        return None
+    actor = sign_in(path)
+    if actor is None:
+        db.close()
+        return None
+    window = MainWindow(path, actor, demo=demo or is_demo_database())
+    window.open_database_requested.connect(lambda p: _switch(app, window, p))
+    window.show()
+    return window
+
+
+def _switch(app: QApplication, old, path: Path) -> None:
+    from ..store.models import database
+
+    new = None
+    database.obj.close()
+    new = open_window(app, path, demo=False)
+    if new is not None:
+        app.setProperty("pestdesk_window", new)
+        old.close()
+    else:  # reopen the database the old window shows
+        from ..store.db import open_database
+
+        open_database(old.path)
+
+
+def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path) -> int:
+    from . import translation
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("pestdesk")
+    app.setOrganizationName("pestdesk")
+    app.setApplicationDisplayName("pestdesk")
+    translation.install(app)
+    cleanup: Path | None = None
+    try:
+        if demo:
+            cleanup, path = make_demo_copy()
+        else:
+            path = Path(db or default_db)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if demo_if_new:
+                    fill_demo(path)
+        window = open_window(app, path, demo)
+        if window is None:
+            return 1
+        app.setProperty("pestdesk_window", window)
+        return app.exec()
+    except StoreError as exc:
+        QMessageBox.critical(None, "pestdesk", str(exc))
+        return 2
+    finally:
+        if cleanup is not None:
+            from ..store.models import database
+
+            if database.obj is not None:
+                database.obj.close()
+            shutil.rmtree(cleanup, ignore_errors=True)
+
+
+__all__ = ["run", "_"]

@@ -1,0 +1,238 @@
+"""Small dialogs: school details (a Designer form), first-run set-up, sign-in."""
+
+from __future__ import annotations
+
+import tomllib
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from ..i18n import N_, _
+from ..paths import PROTOCOLS_DIR
+from ..services import accounts, settings
+from ..services.base import SYSTEM, Actor, ServiceError, create, write
+from ..store.models import Staff
+
+DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
+                 ("bijzonder", N_("denominational school (bijzonder)")))
+
+
+def available_protocols() -> list[tuple[str, str]]:
+    """(code, name) of the protocol presets shipped in resources/protocols."""
+    out = []
+    for path in sorted(PROTOCOLS_DIR.glob("*.toml")):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        out.append((str(data.get("code", path.stem)), str(data.get("name", path.stem))))
+    return out or [("doultremont", "d'Oultremont College")]
+
+
+class SchoolProfileDialog(QDialog):
+    """Edit the school's details (``ui/school_profile.ui``)."""
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        from .forms import load_form
+
+        self.actor = actor
+        self.form = load_form("school_profile", self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.form)
+        self.setWindowTitle(self.form.windowTitle())
+        self.resize(self.form.size())
+        for code, label in DENOMINATIONS:
+            self.form.denominationCombo.addItem(_(label), code)
+        for code, name in available_protocols():
+            self.form.protocolCombo.addItem(name, code)
+        self.load(settings.school_profile())
+        self.form.buttonBox.accepted.connect(self.accept)
+        self.form.buttonBox.rejected.connect(self.reject)
+
+    def load(self, p: settings.SchoolProfile) -> None:
+        f = self.form
+        for attr, edit in (("name", f.nameEdit), ("street", f.streetEdit),
+                           ("postcode", f.postcodeEdit), ("city", f.cityEdit),
+                           ("phone", f.phoneEdit), ("email", f.emailEdit),
+                           ("website", f.websiteEdit), ("brin", f.brinEdit),
+                           ("footer", f.footerEdit)):
+            edit.setText(getattr(p, attr))
+        f.denominationCombo.setCurrentIndex(max(0, f.denominationCombo.findData(p.denomination)))
+        f.protocolCombo.setCurrentIndex(max(0, f.protocolCombo.findData(p.protocol_code)))
+
+    def profile(self) -> settings.SchoolProfile:
+        f = self.form
+        return settings.SchoolProfile(
+            name=f.nameEdit.text().strip(), street=f.streetEdit.text().strip(),
+            postcode=f.postcodeEdit.text().strip().upper(), city=f.cityEdit.text().strip(),
+            phone=f.phoneEdit.text().strip(), email=f.emailEdit.text().strip(),
+            website=f.websiteEdit.text().strip(), brin=f.brinEdit.text().strip(),
+            denomination=f.denominationCombo.currentData(),
+            protocol_code=f.protocolCombo.currentData(), footer=f.footerEdit.text().strip())
+
+    def accept(self) -> None:
+        profile = self.profile()
+        if not profile.name:
+            self.form.errorLabel.setText(_("The school name is required."))
+            self.form.nameEdit.setFocus()
+            return
+        try:
+            settings.save_school_profile(self.actor, profile)
+        except Exception as exc:  # StoreError, ServiceError: show, keep the form open
+            self.form.errorLabel.setText(str(exc))
+            return
+        super().accept()
+
+
+class SetupWizard(QWizard):
+    """First run of a new database: school, protocol preset, the first user (beheerder)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Set up pestdesk"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.actor: Actor | None = None
+        self.school_page = QWizardPage()
+        self.school_page.setTitle(_("Your school"))
+        self.school_page.setSubTitle(_("These details appear on letters and reports."))
+        form = QFormLayout(self.school_page)
+        self.name = QLineEdit()
+        self.street = QLineEdit()
+        self.postcode = QLineEdit()
+        self.city = QLineEdit()
+        form.addRow(_("School name"), self.name)
+        form.addRow(_("Street and number"), self.street)
+        form.addRow(_("Postcode"), self.postcode)
+        form.addRow(_("Town"), self.city)
+        self.school_page.registerField("name*", self.name)
+        self.addPage(self.school_page)
+
+        self.protocol_page = QWizardPage()
+        self.protocol_page.setTitle(_("Anti-bullying protocol"))
+        self.protocol_page.setSubTitle(
+            _("Choose the preset closest to your school's protocol; you can change it later."))
+        pform = QFormLayout(self.protocol_page)
+        from PySide6.QtWidgets import QComboBox
+
+        self.protocol = QComboBox()
+        for code, pname in available_protocols():
+            self.protocol.addItem(pname, code)
+        pform.addRow(_("Protocol"), self.protocol)
+        self.addPage(self.protocol_page)
+
+        self.user_page = QWizardPage()
+        self.user_page.setTitle(_("First user"))
+        self.user_page.setSubTitle(
+            _("The first user manages pestdesk (beheerder) and can add the others."))
+        uform = QFormLayout(self.user_page)
+        self.first = QLineEdit()
+        self.last = QLineEdit()
+        self.code = QLineEdit()
+        self.username = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        uform.addRow(_("First name"), self.first)
+        uform.addRow(_("Last name"), self.last)
+        uform.addRow(_("Staff code"), self.code)
+        uform.addRow(_("User name"), self.username)
+        uform.addRow(_("Password"), self.password)
+        uform.addRow(_("Password again"), self.password2)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        uform.addRow(self.error)
+        for name, widget in (("last*", self.last), ("code*", self.code),
+                             ("username*", self.username), ("password*", self.password)):
+            self.user_page.registerField(name, widget)
+        self.addPage(self.user_page)
+
+    def validateCurrentPage(self) -> bool:  # noqa: N802
+        if self.currentPage() is not self.user_page:
+            return True
+        if self.password.text() != self.password2.text():
+            self.error.setText(_("The two passwords differ."))
+            return False
+        try:
+            self.actor = self._save()
+        except ServiceError as exc:
+            self.error.setText(str(exc))
+            return False
+        return True
+
+    def _save(self) -> Actor:
+        if len(self.password.text()) < accounts.MIN_PASSWORD:
+            raise ServiceError(_("The password must be at least {n} characters long.").format(
+                n=accounts.MIN_PASSWORD))
+        with write():
+            staff = create(SYSTEM, Staff, code=self.code.text().strip().upper(),
+                           first_name=self.first.text().strip(),
+                           last_name=self.last.text().strip(),
+                           roles="beheerder,ondersteuningscoordinator")
+        user = accounts.create_user(SYSTEM, staff, self.username.text(), self.password.text())
+        actor = accounts.actor_for(user)
+        settings.save_school_profile(actor, settings.SchoolProfile(
+            name=self.name.text().strip(), street=self.street.text().strip(),
+            postcode=self.postcode.text().strip().upper(), city=self.city.text().strip(),
+            protocol_code=self.protocol.currentData()))
+        return actor
+
+
+class LoginDialog(QDialog):
+    """Sign in with a personal account."""
+
+    def __init__(self, school: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(_("Sign in to pestdesk"))
+        self.actor: Actor | None = None
+        layout = QVBoxLayout(self)
+        title = QLabel(school or "pestdesk")
+        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        layout.addWidget(title)
+        form = QFormLayout()
+        self.username = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(_("User name"), self.username)
+        form.addRow(_("Password"), self.password)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.failures = 0
+
+    def accept(self) -> None:
+        try:
+            self.actor = accounts.sign_in(self.username.text(), self.password.text())
+        except ServiceError as exc:
+            self.failures += 1
+            self.error.setText(str(exc))
+            self.password.clear()
+            if self.failures >= 3:  # slow down guessing
+                import time
+
+                time.sleep(min(8, 2 ** (self.failures - 3)))
+            return
+        super().accept()
+
+
+def show_error(parent: QWidget | None, message: str) -> None:
+    QMessageBox.critical(parent, "pestdesk", message)

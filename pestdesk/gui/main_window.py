@@ -1,0 +1,217 @@
+"""The main window: navigation on the left, the chosen section on the right, the database
+and the signed-in user in the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from .. import __version__
+from ..i18n import _, format_number
+from ..services import overview as overview_service
+from ..services import settings
+from ..services.base import Actor
+from ..store.db import backup_to, is_network_path
+from ..store.errors import StoreError
+from .dialogs import SchoolProfileDialog
+from .views.admin import AdminView
+from .views.overview import OverviewView
+from .views.sections import CasesView, LettersView, MeetingsView, StudentsView
+
+STYLE = """
+#nav { background: #f3f5f8; border: none; font-size: 11pt; padding-top: 8px; }
+#nav::item { padding: 9px 14px; border-radius: 6px; margin: 1px 6px; }
+#nav::item:selected { background: #dbe6f5; color: #12355b; font-weight: 600; }
+#sectionTitle { font-size: 15pt; font-weight: 600; color: #12355b; padding: 4px 0 6px 0; }
+#countLabel { color: #555; }
+QGroupBox { font-weight: 600; }
+#demoBanner { background: #fff4ce; color: #6b4e00; padding: 4px 10px; font-weight: 600; }
+"""
+
+
+class MainWindow(QMainWindow):
+    open_database_requested = Signal(Path)
+
+    SECTIONS = ("overview", "students", "cases", "meetings", "letters", "admin")
+
+    def __init__(self, path: Path, actor: Actor, demo: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = Path(path)
+        self.actor = actor
+        self.demo = demo
+        self.setWindowTitle(self._title())
+        self.setStyleSheet(STYLE)
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(210)
+        self.stack = QStackedWidget()
+        self.views: dict[str, QWidget] = {
+            "overview": OverviewView(actor),
+            "students": StudentsView(),
+            "cases": CasesView(),
+            "meetings": MeetingsView(),
+            "letters": LettersView(),
+            "admin": AdminView(self.path),
+        }
+        for key in self.SECTIONS:
+            self.stack.addWidget(self.views[key])
+            item = QListWidgetItem(self._nav_label(key))
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self._wire_views()
+        self._build_menus()
+        self._build_status_bar()
+        self.update_nav_counts()
+        self.nav.setCurrentRow(0)
+        self._restore_geometry()
+
+    # -- building ------------------------------------------------------------------------
+    def _title(self) -> str:
+        school = settings.school_profile().name
+        title = f"pestdesk — {school}" if school else "pestdesk"
+        return f"{title} — DEMO" if self.demo else title
+
+    def _nav_label(self, key: str) -> str:
+        return {
+            "overview": _("Overview"), "students": _("Students"), "cases": _("Reports"),
+            "meetings": _("Meetings"), "letters": _("Letters"), "admin": _("Administration"),
+        }[key]
+
+    def _wire_views(self) -> None:
+        ov: OverviewView = self.views["overview"]
+        ov.open_case.connect(self.show_case)
+        ov.open_meeting.connect(lambda _id: self.go("meetings"))
+        self.views["admin"].edit_profile.connect(self.edit_school_profile)
+        self.views["admin"].backup.connect(self.make_backup)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(_("&File"))
+        self._action(file_menu, _("&Open database…"), self.choose_database, QKeySequence.StandardKey.Open)
+        self._action(file_menu, _("Make a &backup…"), self.make_backup)
+        file_menu.addSeparator()
+        self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        go_menu = self.menuBar().addMenu(_("&Go"))
+        for i, key in enumerate(self.SECTIONS, start=1):
+            self._action(go_menu, self._nav_label(key), lambda _c=False, k=key: self.go(k),
+                         QKeySequence(f"Ctrl+{i}"))
+        go_menu.addSeparator()
+        self._action(go_menu, _("&Search"), self.focus_search, QKeySequence.StandardKey.Find)
+        self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
+        admin_menu = self.menuBar().addMenu(_("&Administration"))
+        self._action(admin_menu, _("&School details…"), self.edit_school_profile)
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        self._action(help_menu, _("&About pestdesk"), self.about)
+
+    def _action(self, menu, text, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_status_bar(self) -> None:
+        where = _("network") if is_network_path(self.path) else _("local")
+        self.db_label = QLabel(_("Database: {name} ({where})").format(name=self.path.name,
+                                                                       where=where))
+        self.db_label.setToolTip(str(self.path))
+        self.user_label = QLabel(_("Signed in as {user}").format(user=self.actor.username))
+        self.statusBar().addWidget(self.db_label)
+        self.statusBar().addPermanentWidget(self.user_label)
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            screen = self.screen().availableGeometry()
+            self.resize(min(1280, int(screen.width() * 0.92)),
+                        min(800, int(screen.height() * 0.9)))
+
+    # -- actions -------------------------------------------------------------------------
+    def go(self, key: str) -> None:
+        self.nav.setCurrentRow(self.SECTIONS.index(key))
+
+    def current_key(self) -> str:
+        return self.SECTIONS[self.stack.currentIndex()]
+
+    def focus_search(self) -> None:
+        view = self.stack.currentWidget()
+        if hasattr(view, "focus_search"):
+            view.focus_search()
+
+    def show_case(self, case_id: int) -> None:
+        self.go("cases")
+
+    def update_nav_counts(self) -> None:
+        open_cases = overview_service.open_case_count()
+        item = self.nav.item(self.SECTIONS.index("cases"))
+        item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")
+        overdue = self.views["overview"].counts().get("overdue", 0)
+        item = self.nav.item(0)
+        item.setText(f"{self._nav_label('overview')}  ({format_number(overdue)})"
+                     if overdue else self._nav_label("overview"))
+
+    def refresh(self) -> None:
+        for view in self.views.values():
+            if hasattr(view, "refresh"):
+                view.refresh()
+        self.update_nav_counts()
+        self.setWindowTitle(self._title())
+
+    def edit_school_profile(self) -> None:
+        if SchoolProfileDialog(self.actor, self).exec():
+            self.refresh()
+
+    def choose_database(self) -> None:
+        name, _filter = QFileDialog.getOpenFileName(
+            self, _("Open database"), str(self.path.parent),
+            _("pestdesk databases (*.sqlite *.pestdesk *.db);;All files (*)"))
+        if name:
+            self.open_database_requested.emit(Path(name))
+
+    def make_backup(self) -> None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Make a backup"), str(self.path.with_name(self.path.stem + "-backup.sqlite")),
+            _("pestdesk databases (*.sqlite)"))
+        if not name:
+            return
+        try:
+            dest = backup_to(self.path, name)
+        except StoreError as exc:
+            QMessageBox.warning(self, _("Backup"), str(exc))
+            return
+        QMessageBox.information(self, _("Backup"),
+                                _("Backup written and verified: {path}").format(path=dest))
+
+    def about(self) -> None:
+        QMessageBox.about(self, _("About pestdesk"), _(
+            "pestdesk {version}\n\nThe school's anti-bullying protocol as daily work for the "
+            "care team: reports, the escalation ladder, meetings and letters.").format(
+                version=__version__))
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        QSettings().setValue("main/geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The main window's sections (Overzicht, Leerlingen, Meldingen, Overleggen, Brieven, Beheer)."""

@@ -1,0 +1,96 @@
+"""A list section: a filter bar over a table backed by a SQL ``ListQuery``."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _, format_number
+from ...services.lists import ListQuery
+from ..models import ListModel
+
+
+class ListPanel(QWidget):
+    """Title, search box, extra filters, a count and the table. Emits ``opened(id)``."""
+
+    opened = Signal(int)
+
+    def __init__(self, title: str, query: ListQuery, count_text: str,
+                 formatters=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.count_text = count_text
+        layout = QVBoxLayout(self)
+        header = QLabel(title)
+        header.setObjectName("sectionTitle")
+        layout.addWidget(header)
+        self.filter_bar = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search…"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self.filter_bar.addWidget(self.search)
+        layout.addLayout(self.filter_bar)
+        self.table = QTableView()
+        self.model = ListModel(query, self, formatters)
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.doubleClicked.connect(self._open_index)
+        layout.addWidget(self.table, 1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("countLabel")
+        layout.addWidget(self.count_label)
+        # filter as you type, but run the query once typing pauses briefly
+        self._debounce = QTimer(self, singleShot=True, interval=120)
+        self._debounce.timeout.connect(self.apply_search)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_search)
+        self.update_count()
+
+    def add_filter(self, widget: QWidget) -> None:
+        self.filter_bar.addWidget(widget)
+
+    def finish_filters(self) -> None:
+        self.filter_bar.addStretch(1)
+
+    def apply_search(self) -> None:
+        self.set_filters(text=self.search.text())
+
+    def set_filters(self, **filters) -> None:
+        self.model.set_filters(**filters)
+        self.update_count()
+
+    def update_count(self) -> None:
+        self.count_label.setText(self.count_text.format(n=format_number(self.model.total())))
+
+    def size_columns(self, widths: list[int]) -> None:
+        for i, w in enumerate(widths):
+            self.table.setColumnWidth(i, w)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def _open_index(self, index) -> None:
+        record = self.model.record_id(index.row())
+        if record is not None:
+            self.opened.emit(record)
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self.update_count()

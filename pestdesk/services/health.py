@@ -1,0 +1,66 @@
+"""``pestdesk check``: integrity, schema version, counts and the audit chain, read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..i18n import N_, _, format_number
+from ..store import models as m
+from ..store.db import open_database, schema_version
+from ..store.migrations import LATEST
+from .base import verify_audit_chain
+
+COUNTED = [
+    (m.Student, N_("students")), (m.Guardian, N_("guardians")), (m.Staff, N_("staff")),
+    (m.SchoolClass, N_("classes")), (m.User, N_("users")), (m.Case, N_("cases")),
+    (m.Event, N_("timeline entries")), (m.Agreement, N_("agreements")), (m.Contract, N_("contracts")),
+    (m.Sanction, N_("sanctions")), (m.Meeting, N_("meetings")), (m.Letter, N_("letters")),
+    (m.Attachment, N_("attachments")), (m.AuditLog, N_("audit entries")),
+]
+
+
+@dataclass
+class HealthReport:
+    path: Path
+    integrity: str = ""
+    version: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    audit_broken_at: int | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.integrity == "ok" and self.audit_broken_at is None
+
+    def lines(self) -> list[str]:
+        out = [_("Database: {path}").format(path=self.path)]
+        out.append(_("Schema version: {v} (this pestdesk knows up to {latest})").format(
+            v=self.version, latest=LATEST))
+        if self.integrity == "ok":
+            out.append(_("Integrity: ok"))
+        else:
+            out.append(_("Integrity: DAMAGED ({detail})").format(detail=self.integrity))
+        if self.audit_broken_at is None:
+            out.append(_("Audit trail: intact"))
+        else:
+            out.append(_("Audit trail: altered outside pestdesk at entry {id}").format(
+                id=self.audit_broken_at))
+        for label, n in self.counts.items():
+            out.append(f"  {_(label)}: {format_number(n)}")
+        out.append(_("Healthy.") if self.healthy else _("NOT healthy."))
+        return out
+
+
+def check_database(path: Path) -> HealthReport:
+    db = open_database(path, readonly=True, migrate_schema=False)
+    try:
+        report = HealthReport(Path(path))
+        rows = db.execute_sql("PRAGMA integrity_check(20)").fetchall()
+        report.integrity = "; ".join(r[0] for r in rows)
+        report.version = schema_version(db)
+        for model, label in COUNTED:
+            report.counts[label] = model.select().count()
+        report.audit_broken_at = verify_audit_chain()
+        return report
+    finally:
+        db.close()

@@ -1,0 +1,218 @@
+"""The growing lists the GUI shows (students, cases, meetings, letters) as SQL queries.
+
+A ``ListQuery`` filters and sorts in SQL and hands out one page of rows at a time, so a view
+never loads a whole table. The Qt model (``gui.models.ListModel``) asks for pages as the
+user scrolls. Role-based visibility (who may see which cases) is applied here, in the
+query, so every view inherits it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from peewee import JOIN, SQL, Value, fn
+from peewee import Case as SqlCase
+
+from ..i18n import N_
+from ..store import models as m
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str  # N_()-marked; translated by the view
+    kind: str = "text"  # text, date, datetime, bool, number
+
+
+@dataclass
+class ListQuery:
+    """Base: subclasses give ``columns``, ``select()`` and the sortable expressions."""
+
+    filters: dict[str, Any] = field(default_factory=dict)
+    order_key: str = ""
+    descending: bool = False
+
+    columns: ClassVar[tuple[Column, ...]] = ()
+
+    def select(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def order_expressions(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def id_field(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def count(self) -> int:
+        return self.select().count()
+
+    def page(self, offset: int, limit: int) -> list[tuple]:
+        """Rows (id, col1, col2, ...) in the chosen order."""
+        exprs = self.order_expressions()
+        key = self.order_key if self.order_key in exprs else next(iter(exprs))
+        expr = exprs[key]
+        order = [expr.desc() if self.descending else expr.asc(), self.id_field()]
+        return list(self.select().order_by(*order).offset(offset).limit(limit).tuples())
+
+
+def full_name(model):
+    """SQL for 'Roepnaam tussenvoegsel Achternaam' of a Student, Staff or Guardian."""
+    tv = SqlCase(None, [(model.tussenvoegsel == "", "")], model.tussenvoegsel.concat(" "))
+    return model.first_name.concat(" ").concat(tv).concat(model.last_name)
+
+
+def sort_name_matches(field, text: str):
+    """Every typed word must occur in the sort name ('de vr' finds 'vries, daan de')."""
+    condition = None
+    for token in text.split():
+        part = field.contains(token)
+        condition = part if condition is None else (condition & part)
+    return condition
+
+
+class StudentList(ListQuery):
+    columns = (
+        Column("name", N_("Name")),
+        Column("number", N_("Student number")),
+        Column("class", N_("Class")),
+        Column("mentor", N_("Mentor")),
+        Column("cases", N_("Cases"), "number"),
+    )
+
+    def id_field(self):
+        return m.Student.id
+
+    def order_expressions(self):
+        return {"name": m.Student.sort_name, "number": m.Student.number,
+                "class": m.SchoolClass.name, "cases": SQL("cases")}
+
+    def select(self):
+        S, K = m.Student, m.SchoolClass
+        mentors = (m.ClassMentor.select(fn.GROUP_CONCAT(m.Staff.code, ", "))
+                   .join(m.Staff).where(m.ClassMentor.school_class == S.school_class))
+        cases = (m.Involvement.select(fn.COUNT(m.Involvement.id))
+                 .where(m.Involvement.student == S.id))
+        tv = SqlCase(None, [(S.tussenvoegsel == "", "")], Value(" ").concat(S.tussenvoegsel))
+        name = S.last_name.concat(", ").concat(S.first_name).concat(tv)
+        query = (S.select(S.id, name, S.number, K.name, mentors, cases.alias("cases"))
+                 .join(K, JOIN.LEFT_OUTER, on=(S.school_class == K.id)))
+        text = (self.filters.get("text") or "").strip().lower()
+        if text:
+            query = query.where(sort_name_matches(S.sort_name, text)
+                                | S.number.startswith(text) | (fn.LOWER(K.name) == text))
+        if not self.filters.get("include_left"):
+            query = query.where(S.left_on.is_null())
+        return query
+
+
+class CaseList(ListQuery):
+    columns = (
+        Column("number", N_("Number")),
+        Column("reported_on", N_("Reported"), "date"),
+        Column("summary", N_("Summary")),
+        Column("victim", N_("Victim")),
+        Column("class", N_("Class")),
+        Column("stage", N_("Stage")),
+        Column("status", N_("Status")),
+        Column("next_due_on", N_("Next action due"), "date"),
+        Column("cyber", N_("Cyber"), "bool"),
+    )
+
+    def id_field(self):
+        return m.Case.id
+
+    def order_expressions(self):
+        C = m.Case
+        return {"reported_on": C.reported_on, "number": C.number, "summary": C.summary,
+                "stage": C.stage_code, "status": C.status, "next_due_on": C.next_due_on,
+                "cyber": C.is_cyber}
+
+    def select(self):
+        C, I, S, K = m.Case, m.Involvement, m.Student, m.SchoolClass
+        victim = (I.select(full_name(S)).join(S).where((I.case == C.id) & (I.role == "gepeste")).limit(1))
+        klass = (I.select(K.name).join(S).join(K, on=(S.school_class == K.id))
+                 .where((I.case == C.id) & (I.role == "gepeste")).limit(1))
+        query = C.select(C.id, C.number, C.reported_on, C.summary, victim, klass,
+                         C.stage_code, C.status, C.next_due_on, C.is_cyber)
+        query = query.where(C.is_signal == bool(self.filters.get("signals")))
+        f = self.filters
+        if f.get("status") in ("open", "closed"):
+            query = query.where(C.status == f["status"])
+        if f.get("stage"):
+            query = query.where(C.stage_code == f["stage"])
+        if f.get("cyber"):
+            query = query.where(C.is_cyber == True)  # noqa: E712
+        if f.get("form"):
+            query = query.where(fn.INSTR("," + C.forms + ",", "," + f["form"] + ",") > 0)
+        if f.get("overdue"):
+            query = query.where((C.status == "open") & (C.next_due_on < dt.date.today()))
+        if f.get("owner"):
+            query = query.where(C.owner == f["owner"])
+        if f.get("class_id"):
+            query = query.where(fn.EXISTS(
+                I.select(I.id).join(S).where((I.case == C.id) & (S.school_class == f["class_id"]))))
+        if f.get("student_id"):
+            query = query.where(fn.EXISTS(
+                I.select(I.id).where((I.case == C.id) & (I.student == f["student_id"]))))
+        text = (f.get("text") or "").strip().lower()
+        if text:
+            by_student = I.select(I.id).join(S).where(
+                (I.case == C.id) & sort_name_matches(S.sort_name, text))
+            query = query.where(C.number.contains(text) | C.summary.contains(text)
+                                | fn.EXISTS(by_student))
+        return query
+
+
+class MeetingList(ListQuery):
+    columns = (
+        Column("starts_at", N_("Date and time"), "datetime"),
+        Column("kind", N_("Meeting")),
+        Column("place", N_("Place")),
+        Column("chair", N_("Chair")),
+        Column("items", N_("Agenda items"), "number"),
+    )
+
+    def id_field(self):
+        return m.Meeting.id
+
+    def order_expressions(self):
+        return {"starts_at": m.Meeting.starts_at, "kind": m.Meeting.kind}
+
+    def select(self):
+        M, St = m.Meeting, m.Staff
+        items = m.AgendaItem.select(fn.COUNT(m.AgendaItem.id)).where(m.AgendaItem.meeting == M.id)
+        chair = full_name(St)
+        query = (M.select(M.id, M.starts_at, M.kind, M.place, chair, items)
+                 .join(St, JOIN.LEFT_OUTER, on=(M.chair == St.id)))
+        if self.filters.get("upcoming"):
+            query = query.where(M.starts_at >= dt.datetime.now() - dt.timedelta(hours=2))
+        if self.filters.get("kind"):
+            query = query.where(M.kind == self.filters["kind"])
+        return query
+
+
+class LetterList(ListQuery):
+    columns = (
+        Column("created_at", N_("Created"), "datetime"),
+        Column("case", N_("Case")),
+        Column("template", N_("Letter")),
+        Column("recipient", N_("Recipient")),
+    )
+
+    def id_field(self):
+        return m.Letter.id
+
+    def order_expressions(self):
+        return {"created_at": m.Letter.created_at, "template": m.Letter.template_code}
+
+    def select(self):
+        L, C = m.Letter, m.Case
+        return (L.select(L.id, L.created_at, C.number, L.template_code, L.recipient)
+                .join(C, JOIN.LEFT_OUTER, on=(L.case == C.id)))
+
+
+def is_overdue_expression():
+    C = m.Case
+    return SqlCase(None, [((C.status == "open") & (C.next_due_on < dt.date.today()), 1)], 0)

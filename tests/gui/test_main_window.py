@@ -1,0 +1,105 @@
+"""The main window on a demo school, driven with pytest-qt, in Dutch."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from pestdesk.services import accounts
+from pestdesk.services.demo import generate_demo
+from pestdesk.store.db import create_database
+
+
+@pytest.fixture
+def demo_window(qtbot, tmp_path):
+    from pestdesk.gui import translation
+    from pestdesk.gui.main_window import MainWindow
+    from PySide6.QtWidgets import QApplication
+
+    translation.install(QApplication.instance(), "nl")
+    path = tmp_path / "demo.sqlite"
+    db = create_database(path)
+    generate_demo(students=200, years=2, seed=2, today=dt.date.today())
+    actor = accounts.sign_in("zorg", "demo")
+    window = MainWindow(path, actor, demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    db.close()
+
+
+def test_window_title_and_dutch_navigation(demo_window):
+    assert "pestdesk" in demo_window.windowTitle()
+    assert "DEMO" in demo_window.windowTitle()
+    labels = [demo_window.nav.item(i).text() for i in range(demo_window.nav.count())]
+    assert labels[0].startswith("Overzicht")
+    assert labels[1:3] == ["Leerlingen", labels[2]] and labels[2].startswith("Meldingen")
+    assert labels[-1] == "Beheer"
+    assert demo_window.menuBar().actions()[0].text() == "&Bestand"
+    assert "Aangemeld als zorg" in demo_window.user_label.text()
+
+
+def test_student_search_filters_in_sql(demo_window, qtbot):
+    demo_window.go("students")
+    view = demo_window.views["students"]
+    total = view.model.total()
+    assert total == 200
+    names = [view.model.data(view.model.index(r, 0)) for r in range(view.model.rowCount())]
+    last_name = next(n.split(",")[0] for n in names if n.split(",")[0].isascii())
+    qtbot.keyClicks(view.search, last_name.lower())  # QTest types ASCII only
+    qtbot.waitUntil(lambda: view.model.total() < total, timeout=2000)
+    names = [view.model.data(view.model.index(r, 0)) for r in range(view.model.rowCount())]
+    assert names and all(last_name.lower() in n.lower() for n in names)
+    assert "leerlingen" in view.count_label.text()
+
+
+def test_case_list_filters_and_sorts(demo_window, qtbot):
+    demo_window.go("cases")
+    view = demo_window.views["cases"]
+    open_total = view.model.total()
+    view.status.setCurrentIndex(2)  # all
+    assert view.model.total() > open_total
+    view.cyber.setChecked(True)
+    cyber_col = [c.key for c in view.model.query.columns].index("cyber")
+    values = {view.model.data(view.model.index(r, cyber_col)) for r in range(view.model.rowCount())}
+    assert values == {"ja"}
+    header = view.model.headerData(0, Qt.Orientation.Horizontal)
+    assert header == "Nummer"
+
+
+def test_lazy_loading_fetches_in_batches(demo_window):
+    demo_window.go("cases")
+    view = demo_window.views["cases"]
+    view.status.setCurrentIndex(2)
+    model = view.model
+    assert model.total() > 200
+    assert model.rowCount() == 200
+    assert model.canFetchMore()
+    model.fetchMore()
+    assert model.rowCount() == min(400, model.total())
+
+
+def test_school_profile_form_is_translated_and_saves(demo_window, qtbot, monkeypatch):
+    from pestdesk.gui.dialogs import SchoolProfileDialog
+    from pestdesk.services import settings
+
+    dialog = SchoolProfileDialog(demo_window.actor, demo_window)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Schoolgegevens"
+    assert dialog.form.nameEditLabel.text() == "Naam van de school"
+    dialog.form.nameEdit.setText("")
+    dialog.accept()
+    assert "verplicht" in dialog.form.errorLabel.text()
+    dialog.form.nameEdit.setText("Sint-Jozef Lyceum")
+    dialog.accept()
+    assert settings.school_profile().name == "Sint-Jozef Lyceum"
+
+
+def test_overview_lines_open_cases(demo_window):
+    view = demo_window.views["overview"]
+    assert view.title.text().startswith("Overzicht voor")
+    box, lst = view.boxes["new"]
+    assert lst.count() > 0

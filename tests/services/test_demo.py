@@ -1,0 +1,71 @@
+"""The demo school: realistic shape, reproducible from its seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pestdesk.services.demo import generate_demo
+from pestdesk.store import models as m
+from pestdesk.store.db import create_database
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def snapshot():
+    return (
+        [(s.number, s.first_name, s.tussenvoegsel, s.last_name) for s in m.Student.select().order_by(m.Student.id)],
+        [(c.number, c.stage_code, c.status) for c in m.Case.select().order_by(m.Case.id)],
+    )
+
+
+def test_demo_is_reproducible(tmp_path):
+    db = create_database(tmp_path / "a.sqlite")
+    generate_demo(students=80, years=2, seed=5, today=TODAY)
+    first = snapshot()
+    db.close()
+    db = create_database(tmp_path / "b.sqlite")
+    generate_demo(students=80, years=2, seed=5, today=TODAY)
+    assert snapshot() == first
+    db.close()
+    db = create_database(tmp_path / "c.sqlite")
+    generate_demo(students=80, years=2, seed=6, today=TODAY)
+    assert snapshot() != first
+    db.close()
+
+
+def test_demo_school_shape(db):
+    counts = generate_demo(students=300, years=3, seed=1, today=TODAY)
+    assert counts["students"] == 300
+    assert m.Student.select().where(m.Student.left_on.is_null()).count() == 300
+    assert m.Student.select().where(m.Student.left_on.is_null(False)).count() > 0
+    names = [s.last_name + s.first_name for s in m.Student.select()]
+    assert any(ch in "".join(names) for ch in "ëïéöüçş")
+    assert m.Student.select().where(m.Student.tussenvoegsel != "").count() > 30
+    years = {c.leerjaar for c in m.SchoolClass.select()}
+    assert years == {1, 2, 3, 4, 5, 6}
+    assert m.ClassMentor.select().count() >= m.SchoolClass.select().count()
+    roles = ",".join(s.roles for s in m.Staff.select())
+    for role in ("mentor", "afdelingscoordinator", "ondersteuningscoordinator",
+                 "vertrouwenspersoon", "directie", "vakdocent", "beheerder"):
+        assert role in roles
+    # guardians: some students have two, some of those at different addresses
+    from peewee import fn
+
+    two = (m.StudentGuardian.select(m.StudentGuardian.student)
+           .group_by(m.StudentGuardian.student).having(fn.COUNT(m.StudentGuardian.id) == 2))
+    assert two.count() > 50
+    split = 0
+    for link in two:
+        addresses = {(g.guardian.postcode, g.guardian.house_number)
+                     for g in m.StudentGuardian.select().where(m.StudentGuardian.student == link.student)}
+        split += len(addresses) == 2
+    assert split > 5
+    stages = {c.stage_code for c in m.Case.select(m.Case.stage_code)}
+    assert {"mentor", "afdelingscoordinator", "contract", "schorsing_1"} <= stages
+    assert m.Case.select().where(m.Case.status == "open").count() > 0
+    assert m.Case.select().where(m.Case.status == "closed").count() > 0
+    assert m.Event.select().count() > 8 * counts["cases"]
+    assert m.Contract.select().count() > 0 and m.Sanction.select().count() > 0
+    assert m.Meeting.select().count() > 0 and m.AgendaItem.select().count() > 0
+    assert m.Case.select().where(m.Case.is_cyber == True).count() > 0  # noqa: E712
+    assert m.Involvement.select().where(m.Involvement.relapse_of.is_null(False)).count() > 0

@@ -1,0 +1,104 @@
+"""The ``pestdesk`` command as a beheerder uses it, run as a real process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args, lang="nl"):
+    env = dict(os.environ, PESTDESK_LANG=lang, QT_QPA_PLATFORM="offscreen")
+    return subprocess.run([sys.executable, "-m", "pestdesk", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_help_in_dutch_and_english():
+    nl = run("--help")
+    assert nl.returncode == 0
+    assert "gebruik:" in nl.stdout and "database" in nl.stdout
+    en = run("--lang", "en", "--help")
+    assert en.returncode == 0
+    assert "usage:" in en.stdout
+
+
+def test_init_then_check_then_refuse_overwrite(tmp_path):
+    target = tmp_path / "leeg.sqlite"
+    result = run("init", "--db", target)
+    assert result.returncode == 0, result.stderr
+    assert target.exists()
+    check = run("check", "--db", target)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Integriteit: ok" in check.stdout
+    before = digest(target)
+    again = run("init", "--db", target)
+    assert again.returncode != 0
+    assert "bestaat al" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert digest(target) == before
+
+
+@pytest.mark.parametrize("content", [os.urandom(20_000), b"Dit is een tekstbestand.\n" * 50],
+                         ids=["random-bytes", "text"])
+def test_check_refuses_non_database_untouched(tmp_path, content):
+    target = tmp_path / "vreemd.sqlite"
+    target.write_bytes(content)
+    before = digest(target)
+    result = run("check", "--db", target)
+    assert result.returncode != 0
+    assert "geen pestdesk-database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert digest(target) == before
+
+
+def test_demo_check_and_backup(tmp_path):
+    target = tmp_path / "demo.sqlite"
+    result = run("demo", "--db", target, "--students", "120", "--years", "1", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    check = run("check", "--db", target)
+    assert check.returncode == 0
+    assert "leerlingen: 120" in check.stdout
+    backup = tmp_path / "kopie.sqlite"
+    result = run("backup", "--db", target, backup)
+    assert result.returncode == 0, result.stderr
+    assert run("check", "--db", backup).returncode == 0
+
+
+def test_check_detects_audit_edit_behind_the_apps_back(tmp_path):
+    import sqlite3
+
+    target = tmp_path / "demo.sqlite"
+    assert run("demo", "--db", target, "--students", "40", "--years", "1").returncode == 0
+    con = sqlite3.connect(target)
+    con.execute("DROP TRIGGER audit_log_no_update")
+    con.execute("UPDATE audit_log SET detail = 'vervalst'")
+    con.commit()
+    con.close()
+    check = run("check", "--db", target)
+    assert check.returncode == 1
+    assert "buiten pestdesk om gewijzigd" in check.stdout
+
+
+def test_newer_schema_refused_by_every_command(tmp_path):
+    import sqlite3
+
+    target = tmp_path / "nieuw.sqlite"
+    assert run("init", "--db", target).returncode == 0
+    con = sqlite3.connect(target)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    before = digest(target)
+    for args in (("check", "--db", target), ("export-student", "1", "--db", target, "--out",
+                                               tmp_path / "x.json")):
+        result = run(*args)
+        assert result.returncode != 0
+        assert "nieuwere versie" in result.stderr
+    assert digest(target) == before

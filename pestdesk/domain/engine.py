@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pestdesk.i18n import _
 
-from .protocol import CyberTrack, Helpline, Protocol, Stage, Step
+from .protocol import CyberItem, CyberTrack, Helpline, Protocol, Stage, Step
 from .taxonomy import POLICE_REPORT_LEVELS
 
 STEP_DONE = "step_done"
@@ -552,7 +552,9 @@ def _assess_cyber(protocol: Protocol, history: CaseHistory, state: _Replay) -> C
     )
 
 
-def _checklist_item(item, track: CyberTrack | None, state: _Replay, notices: list[Notice]):
+def _checklist_item(
+    item: CyberItem, track: CyberTrack | None, state: _Replay, notices: list[Notice]
+) -> ChecklistItem:
     done_on = state.cyber_done.get(item.code)
     status, note = ("done" if done_on else "open"), ""
     if track and item.code in track.skip:

@@ -146,15 +146,13 @@ def parse_staff(table: Table, explicit: Mapping[str, str | None] | None = None) 
     seen: dict[str, int] = {}
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         record = _staff_record(row_number, row, indexes, mapping, plan)
-        if record is None:
-            continue
-        first = seen.setdefault(record.code.upper(), row_number)
+        code = clean(row[indexes["code"]])
+        first = seen.setdefault(code.upper(), row_number) if code else row_number
         if first != row_number:
             plan.problems.append(ImportProblem(row_number, mapping.fields["code"], _(
-                "Staff code {code} also appears in row {row}.").format(code=record.code,
-                                                                       row=first)))
-            continue
-        plan.records.append(record)
+                "Staff code {code} also appears in row {row}.").format(code=code, row=first)))
+        elif record is not None:
+            plan.records.append(record)
     return plan
 
 

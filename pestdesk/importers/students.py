@@ -172,15 +172,14 @@ def parse_students(table: Table, explicit: Mapping[str, str | None] | None = Non
     seen: dict[str, int] = {}
     for row_number, row in zip(table.row_numbers, table.rows, strict=True):
         record = _record(row_number, row, indexes, mapping, today, plan)
-        if record is None:
-            continue
-        first_row = seen.setdefault(record.key, row_number)
+        number = clean(row[indexes["number"]])
+        first_row = seen.setdefault(number_key(number), row_number) if number else row_number
         if first_row != row_number:
             plan.problems.append(ImportProblem(row_number, mapping.fields["number"], _(
                 "Student number {number} also appears in row {row}."
-            ).format(number=record.number, row=first_row)))
-            continue
-        plan.records.append(record)
+            ).format(number=number, row=first_row)))
+        elif record is not None:
+            plan.records.append(record)
     return plan
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from ..i18n import _
 
@@ -16,6 +17,10 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:
 _POSTCODE = re.compile(r"^(\d{4})\s*([A-Z]{2})$")
 _DIGITS = re.compile(r"\d+")
 _TRAILING_NUMBER = re.compile(r"^(.*\D)\s+(\d+\s*\S{0,6})$")
+
+# letters NFKD does not decompose
+_FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d",
+                             "ı": "i", "ŀ": "l", "þ": "th"})
 
 TRUE_WORDS = {"ja", "j", "1", "true", "waar", "x", "y", "yes", "wel"}
 FALSE_WORDS = {"nee", "n", "0", "false", "onwaar", "no", "geen", "niet"}
@@ -114,3 +119,9 @@ def school_year(today: dt.date) -> str:
 def clean(text: str | None) -> str:
     """Trim and collapse inner whitespace."""
     return " ".join((text or "").split())
+
+
+def fold(text: str) -> str:
+    """Lowercase without diacritics: "Ødegård, Zoë" -> "odegard, zoe" (for sorting, search)."""
+    text = unicodedata.normalize("NFKD", (text or "").lower()).translate(_FOLD_EXTRA)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -37,7 +37,7 @@ from ..importers.students import (
     build_plan,
     parse_students,
 )
-from ..importers.values import school_year
+from ..importers.values import fold, school_year
 from ..store.models import (
     Action,
     AgendaItem,
@@ -95,9 +95,13 @@ class ImportResult:
 
 
 def sort_name_for(first_name: str, tussenvoegsel: str, last_name: str) -> str:
-    """"achternaam, roepnaam tussenvoegsel" in lowercase: "vries, jan de"."""
+    """"achternaam, roepnaam tussenvoegsel", lowercase and without accents: "vries, jan de".
+
+    Accents are folded so that Çelik sorts among the C and a search for "celik" finds her
+    (SQLite's LIKE and ORDER BY compare bytes); ``search_students_query`` folds its words too.
+    """
     given = " ".join(p for p in (first_name.strip(), tussenvoegsel.strip()) if p)
-    return f"{last_name.strip()}, {given}".strip().strip(",").lower()
+    return fold(f"{last_name.strip()}, {given}".strip().strip(","))
 
 
 def display_name(first_name: str, tussenvoegsel: str, last_name: str) -> str:
@@ -408,9 +412,8 @@ def search_students_query(text: str = "", *, include_left: bool = True):
     """
     query = Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
     for word in (text or "").split():
-        word = word.lower()
         query = query.where(
-            Student.sort_name.contains(word)
+            Student.sort_name.contains(fold(word))
             | Student.number.startswith(word)
             | SchoolClass.name.startswith(word)
         )

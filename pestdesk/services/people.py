@@ -60,7 +60,16 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from .base import Actor, ServiceError, audit, create, save_versioned, write
+from .base import (
+    Actor,
+    ServiceError,
+    _chain_hash,  # the audit chain's own hash; base offers no batch writer yet
+    audit,
+    audit_row_payload,
+    create,
+    save_versioned,
+    write,
+)
 
 Progress = Callable[[int, int], None]
 IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
@@ -275,6 +284,7 @@ def _create_students(actor: Actor, plan: ImportPlan, class_ids: dict[str, int],
                      tick: _Ticker) -> dict[str, int]:
     now = utcnow()
     created: dict[str, int] = {}
+    lines = _AuditBatch(actor)
     for chunk in _chunks(plan.new, CHUNK):
         rows = [{
             "number": r.number, "first_name": r.first_name, "initials": r.initials,
@@ -285,13 +295,13 @@ def _create_students(actor: Actor, plan: ImportPlan, class_ids: dict[str, int],
             "version": 1, "created_at": now, "updated_at": now,
         } for r in chunk]
         Student.insert_many(rows).execute()
-        numbers = [r.number for r in chunk]
         found = dict(Student.select(Student.number, Student.id)
-                     .where(Student.number.in_(numbers)).tuples())
+                     .where(Student.number.in_([r.number for r in chunk])).tuples())
         for record in chunk:
-            audit(actor, "create", "student", found[record.number], "import")
+            lines.add("create", "student", found[record.number])
         created.update(found)
         tick(len(chunk))
+    lines.flush()
     return created
 
 
@@ -328,11 +338,7 @@ def _mark_left(actor: Actor, plan: ImportPlan, today: dt.date, tick: _Ticker) ->
 
 def _apply_guardians(actor: Actor, matcher: GuardianMatcher, student_ids: dict[str, int],
                      tick: _Ticker) -> None:
-    new_ids = []
-    for record in matcher.new_records:
-        guardian_id = Guardian.insert(**record.values).execute()
-        audit(actor, "create", "guardian", guardian_id, "import")
-        new_ids.append(guardian_id)
+    new_ids = _insert_guardians(actor, matcher.new_records)
     updates: dict[int, dict[str, str]] = {}
     for action in matcher.actions:
         if action.guardian_id and action.changes:
@@ -340,28 +346,86 @@ def _apply_guardians(actor: Actor, matcher: GuardianMatcher, student_ids: dict[s
     for chunk in _chunks(list(updates), IN_CHUNK):
         for guardian in Guardian.select().where(Guardian.id.in_(chunk)):
             save_versioned(actor, guardian, guardian.version, **updates[guardian.id])
-    made: set[tuple[int, int]] = set()
+    new_links: dict[tuple[int, int], GuardianAction] = {}
     for action in matcher.actions:
-        _apply_link(actor, action, student_ids[action.student_number],
-                    action.guardian_id or new_ids[action.new_ref], made)
-        tick()
+        key = (student_ids[action.student_number],
+               action.guardian_id or new_ids[action.new_ref])
+        if action.link is None:
+            new_links.setdefault(key, action)
+        elif action.link_changes:
+            link = StudentGuardian.get_by_id(action.link.id)
+            save_versioned(actor, link, link.version, **action.link_changes)
+    _insert_links(actor, new_links)
+    tick(len(matcher.actions))
 
 
-def _apply_link(actor: Actor, action: GuardianAction, student_id: int, guardian_id: int,
-                made: set[tuple[int, int]]) -> None:
-    if (student_id, guardian_id) in made:
-        return
-    made.add((student_id, guardian_id))
-    record = action.record
-    if action.link is None:
-        link_id = StudentGuardian.insert(
-            student=student_id, guardian=guardian_id, relation=record.relation,
-            has_authority=record.has_authority, receives_mail=record.has_authority,
-        ).execute()
-        audit(actor, "create", "student_guardian", link_id, "import")
-    elif action.link_changes:
-        link = StudentGuardian.get_by_id(action.link.id)
-        save_versioned(actor, link, link.version, **action.link_changes)
+def _insert_guardians(actor: Actor, records: list) -> list[int]:
+    """insert_many, then find the new ids by content (portable: no reliance on id order)."""
+    if not records:
+        return []
+    first_new = (Guardian.select(fn.MAX(Guardian.id)).scalar() or 0) + 1
+    now = utcnow()
+    for chunk in _chunks(records, CHUNK):
+        Guardian.insert_many([dict(r.values, version=1, created_at=now, updated_at=now)
+                              for r in chunk]).execute()
+    columns = [getattr(Guardian, name) for name in records[0].values]
+    by_content: dict[tuple, list[int]] = {}
+    for row in (Guardian.select(Guardian.id, *columns).where(Guardian.id >= first_new)
+                .order_by(Guardian.id).tuples()):
+        by_content.setdefault(tuple(row[1:]), []).append(row[0])
+    ids = [by_content[tuple(r.values.values())].pop(0) for r in records]
+    lines = _AuditBatch(actor)
+    for guardian_id in ids:
+        lines.add("create", "guardian", guardian_id)
+    lines.flush()
+    return ids
+
+
+def _insert_links(actor: Actor, new_links: dict[tuple[int, int], GuardianAction]) -> None:
+    now = utcnow()
+    rows = [{"student": student_id, "guardian": guardian_id,
+             "relation": action.record.relation, "has_authority": action.record.has_authority,
+             "receives_mail": action.record.has_authority, "version": 1,
+             "created_at": now, "updated_at": now}
+            for (student_id, guardian_id), action in new_links.items()]
+    lines = _AuditBatch(actor)
+    for chunk in _chunks(rows, CHUNK):
+        StudentGuardian.insert_many(chunk).execute()
+        students = list({row["student"] for row in chunk})
+        found = {(sid, gid): link_id for link_id, sid, gid in StudentGuardian.select(
+            StudentGuardian.id, StudentGuardian.student, StudentGuardian.guardian)
+            .where(StudentGuardian.student.in_(students)).tuples()}
+        for row in chunk:
+            lines.add("create", "student_guardian", found[(row["student"], row["guardian"])])
+    lines.flush()
+
+
+class _AuditBatch:
+    """Audit lines for bulk inserts, chained exactly as ``audit()`` does, written with
+    insert_many. Flush before anything else writes audit lines, so the chain stays in id
+    order."""
+
+    def __init__(self, actor: Actor):
+        self.actor = actor
+        self.lines: list[tuple[str, str, int]] = []
+
+    def add(self, action: str, table: str, record_id: int) -> None:
+        self.lines.append((action, table, record_id))
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        last = AuditLog.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).first()
+        prev = last.hash if last else ""
+        rows = []
+        for action, table, record_id in self.lines:
+            entry = AuditLog(at=utcnow(), user=self.actor.user_id, action=action, table=table,
+                             record_id=record_id, detail="import", prev_hash=prev)
+            entry.hash = prev = _chain_hash(prev, audit_row_payload(entry))
+            rows.append({k: v for k, v in entry.__data__.items() if k != "id"})
+        for chunk in _chunks(rows, CHUNK):
+            AuditLog.insert_many(chunk).execute()
+        self.lines = []
 
 
 # --- staff import -----------------------------------------------------------------------------

@@ -56,10 +56,11 @@ STAFF_CSV = (
 )
 
 
-def magister_rows(students=STUDENTS) -> list[list[str]]:
+def magister_rows(students=STUDENTS, guardians_of=None) -> list[list[str]]:
+    guardians_of = GUARDIANS if guardians_of is None else guardians_of
     rows = [list(MAGISTER_HEADERS)]
     for number, first, tv, last, birth, gender, klas, studie, mentor in students:
-        street, house, postcode, city, guardians = GUARDIANS.get(
+        street, house, postcode, city, guardians = guardians_of.get(
             number, ("Straat", "1", "1234AA", "Ede", []))
         g = list(guardians) + [("", "", "", "", "", "", "")] * (2 - len(guardians))
         rows.append([number, first, tv, last, first[0] + ".", birth, gender, klas, studie,
@@ -77,9 +78,9 @@ def to_csv(rows: list[list[str]], delimiter: str = ";") -> str:
 
 
 def write_magister(path: Path, students=STUDENTS, *, encoding: str = "cp1252",
-                   delimiter: str = ";", bom: bool = False) -> Path:
+                   delimiter: str = ";", bom: bool = False, guardians_of=None) -> Path:
     """A Magister export as Excel saves it on a Dutch PC: cp1252, ``;``, CRLF."""
-    data = to_csv(magister_rows(students), delimiter).encode(encoding)
+    data = to_csv(magister_rows(students, guardians_of), delimiter).encode(encoding)
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data)
     return path
 
@@ -127,3 +128,13 @@ def bulk_students(count: int, *, start: int = 1, klas_of=None) -> list[tuple]:
          f"{klas_of(i)[0]} havo", "JNS")
         for i in range(count)
     ]
+
+
+def bulk_guardians(students: list[tuple]) -> dict:
+    """Two guardians with their own e-mail for each student, every family at its own address."""
+    return {
+        s[0]: ("Straat", str(i + 1), f"{1000 + i % 8999}AB", "Ede",
+               [(s[3], "A.", "", "moeder", f"m{i}@example.nl", "0612345678", "ja"),
+                (s[3], "B.", "", "vader", f"v{i}@example.nl", "", "ja")])
+        for i, s in enumerate(students)
+    }

@@ -40,8 +40,10 @@ from pestdesk.store.models import (
     StudentGuardian,
 )
 from tests.importers.exports import (
+    GUARDIANS,
     STAFF_CSV,
     STUDENTS,
+    bulk_guardians,
     bulk_students,
     magister_rows,
     to_csv,
@@ -337,23 +339,17 @@ def test_full_export_missing_most_students_is_refused(db, tmp_path):
 
 
 def test_guardian_changes_update_without_duplicates(imported, tmp_path):
-    from tests.importers import exports
-
-    guardians = dict(exports.GUARDIANS)
+    guardians = dict(GUARDIANS)
     street, house, postcode, city, people = guardians["004512"]
     people = [people[0][:4] + ("nieuw@example.nl",) + people[0][5:], people[1]]
     guardians["004512"] = (street, house, postcode, city, people)
-    old = exports.GUARDIANS
-    exports.GUARDIANS = guardians
-    try:
-        path = write_magister(tmp_path / "m2.csv")
-    finally:
-        exports.GUARDIANS = old
+    path = write_magister(tmp_path / "m2.csv", guardians_of=guardians)
     count = Guardian.select().count()
     result = import_students(SYSTEM, path, today=TODAY)
     assert result.counts["guardians_changed"] == 1 and result.counts["guardians_new"] == 0
     assert Guardian.select().count() == count
     assert Guardian.select().where(Guardian.email == "nieuw@example.nl").count() == 1
+    assert StudentGuardian.select().count() == 7
 
 
 def test_dry_run_plans_but_writes_nothing(staff, db, db_path, tmp_path):
@@ -387,17 +383,23 @@ def test_progress_is_reported(staff, tmp_path):
 
 
 def test_two_thousand_students_import_quickly(staff, tmp_path):
-    path = write_magister(tmp_path / "big.csv", bulk_students(2000), encoding="utf-8")
+    students = bulk_students(2000)
+    path = write_magister(tmp_path / "big.csv", students, encoding="utf-8",
+                          guardians_of=bulk_guardians(students))
     start = time.perf_counter()
     result = import_students(SYSTEM, path, today=TODAY)
     first = time.perf_counter() - start
     assert result.applied and Student.select().count() == 2000
-    moved = bulk_students(2000, klas_of=lambda i: f"{2 + i % 5}{'ABCDEF'[(i // 6) % 6]}")
-    path = write_magister(tmp_path / "next-year.csv", moved, encoding="utf-8")
+    assert Guardian.select().count() == 4000 and StudentGuardian.select().count() == 4000
+    moved = bulk_students(1800, klas_of=lambda i: f"{2 + i % 5}{'ABCDEF'[(i // 6) % 6]}")
+    path = write_magister(tmp_path / "next-year.csv", moved, encoding="utf-8",
+                          guardians_of=bulk_guardians(moved))
     start = time.perf_counter()
     result = import_students(SYSTEM, path, today=TODAY)
     second = time.perf_counter() - start
-    assert result.applied and result.counts["changed"] > 1000
+    assert result.applied and result.counts["changed"] > 1000 and result.counts["left"] == 200
+    assert Guardian.select().count() == 4000
+    assert verify_audit_chain() is None
     assert first < 5 and second < 5, (first, second)
 
 

@@ -12,6 +12,8 @@ qt_libs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-
          libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core)
 test_tools=(xvfb xdotool imagemagick poppler-utils)
 want=("${qt_libs[@]}")
+python=${PYTHON:-python3}
+"$python" -c "import ensurepip" 2>/dev/null || want+=(python3-venv)
 if (( test_mode )); then want+=("${test_tools[@]}"); fi
 missing=()
 if command -v dpkg-query >/dev/null; then
@@ -26,7 +28,6 @@ if (( ${#missing[@]} )); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-python=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then "$python" -m venv .venv; fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 .venv/bin/python -m pip install -q -e ".${extras}"

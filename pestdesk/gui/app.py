@@ -48,7 +48,7 @@ def sign_in(path: Path):
     from .dialogs import LoginDialog, SetupWizard
 
     if is_demo_database():
-        return accounts.sign_in(DEMO_USER, DEMO_PASSWORD)
+        return accounts.demo_actor(DEMO_USER)
     if not accounts.has_users() or not settings.school_profile().is_set_up:
         wizard = SetupWizard()
         if wizard.exec() != QDialog.DialogCode.Accepted or wizard.actor is None:
@@ -65,7 +65,7 @@ def open_window(app: QApplication, path: Path, demo: bool):
     from .main_window import MainWindow
 
     try:
-        db = open_database(path) if path.exists() else create_database(path)
+        db = open_database(path, verify=False) if path.exists() else create_database(path)
     except StoreError as exc:
         QMessageBox.critical(None, "pestdesk", str(exc))
         return None
@@ -76,6 +76,7 @@ def open_window(app: QApplication, path: Path, demo: bool):
     window = MainWindow(path, actor, demo=demo or is_demo_database())
     window.open_database_requested.connect(lambda p: _switch(app, window, p))
     window.show()
+    window.start_integrity_check()
     return window
 
 

@@ -24,7 +24,7 @@ from ..i18n import _, format_number
 from ..services import overview as overview_service
 from ..services import settings
 from ..services.base import Actor
-from ..store.db import backup_to, is_network_path
+from ..store.db import backup_to, is_network_path, quick_check
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
@@ -59,20 +59,23 @@ class MainWindow(QMainWindow):
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(210)
         self.stack = QStackedWidget()
-        self.views: dict[str, QWidget] = {
-            "overview": OverviewView(actor),
-            "students": StudentsView(),
-            "cases": CasesView(),
-            "meetings": MeetingsView(),
-            "letters": LettersView(),
-            "admin": AdminView(self.path),
+        # sections are built when first shown: start-up only pays for the overview
+        self._factories = {
+            "overview": lambda: OverviewView(actor),
+            "students": StudentsView,
+            "cases": CasesView,
+            "meetings": MeetingsView,
+            "letters": LettersView,
+            "admin": lambda: AdminView(self.path),
         }
+        self.views: dict[str, QWidget] = {}
         for key in self.SECTIONS:
-            self.stack.addWidget(self.views[key])
+            self.stack.addWidget(QWidget())
             item = QListWidgetItem(self._nav_label(key))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_section)
+        self.view("overview")
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -80,7 +83,6 @@ class MainWindow(QMainWindow):
         row.addWidget(self.nav)
         row.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self._wire_views()
         self._build_menus()
         self._build_status_bar()
         self.update_nav_counts()
@@ -99,12 +101,30 @@ class MainWindow(QMainWindow):
             "meetings": _("Meetings"), "letters": _("Letters"), "admin": _("Administration"),
         }[key]
 
-    def _wire_views(self) -> None:
-        ov: OverviewView = self.views["overview"]
-        ov.open_case.connect(self.show_case)
-        ov.open_meeting.connect(lambda _id: self.go("meetings"))
-        self.views["admin"].edit_profile.connect(self.edit_school_profile)
-        self.views["admin"].backup.connect(self.make_backup)
+    def view(self, key: str) -> QWidget:
+        """The section widget for ``key``, built on first use."""
+        if key not in self.views:
+            widget = self._factories[key]()
+            index = self.SECTIONS.index(key)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, widget)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.views[key] = widget
+            self._wire(key, widget)
+        return self.views[key]
+
+    def _show_section(self, row: int) -> None:
+        self.view(self.SECTIONS[row])
+        self.stack.setCurrentIndex(row)
+
+    def _wire(self, key: str, widget: QWidget) -> None:
+        if key == "overview":
+            widget.open_case.connect(self.show_case)
+            widget.open_meeting.connect(lambda _id: self.go("meetings"))
+        elif key == "admin":
+            widget.edit_profile.connect(self.edit_school_profile)
+            widget.backup.connect(self.make_backup)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -169,7 +189,7 @@ class MainWindow(QMainWindow):
         open_cases = overview_service.open_case_count()
         item = self.nav.item(self.SECTIONS.index("cases"))
         item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")
-        overdue = self.views["overview"].counts().get("overdue", 0)
+        overdue = self.view("overview").counts().get("overdue", 0)
         item = self.nav.item(0)
         item.setText(f"{self._nav_label('overview')}  ({format_number(overdue)})"
                      if overdue else self._nav_label("overview"))
@@ -205,6 +225,23 @@ class MainWindow(QMainWindow):
             return
         QMessageBox.information(self, _("Backup"),
                                 _("Backup written and verified: {path}").format(path=dest))
+
+    def start_integrity_check(self) -> None:
+        """Run SQLite's quick_check off the GUI thread; warn if the file is damaged."""
+        from PySide6.QtCore import QThreadPool
+
+        from .tasks import Task
+
+        task = Task(lambda: quick_check(self.path))
+        task.signals.done.connect(self._integrity_result)
+        self._integrity_task = task
+        QThreadPool.globalInstance().start(task)
+
+    def _integrity_result(self, verdict: object) -> None:
+        if verdict != "ok":
+            QMessageBox.critical(self, "pestdesk", _(
+                "The integrity check found damage in this database. Stop working in it and "
+                "restore the most recent backup (Administration → Database)."))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About pestdesk"), _(

@@ -56,21 +56,10 @@ FORMS = ["woorden", "lichamelijk", "achtervolgen", "uitsluiting", "stelen_vernie
 CYBER_FORMS = {"haatmail", "beeldpesten", "stalking", "grooming", "sexting", "hacken"}
 LOCATIONS = ["klas", "school", "buiten_school", "online"]
 REPORTERS = ["leerling", "ouder", "docent", "anoniem", "vertrouwenspersoon"]
-# The d'Oultremont ladder (stage codes of resources/protocols/doultremont.toml), with how
-# often a demo pester ends at that stage: most cases stop at the mentor.
-LADDER = [
-    ("mentor", 55), ("afdelingscoordinator", 20), ("contract", 9), ("schorsing_1", 6),
-    ("schorsing_lang", 4), ("izo", 3), ("ot", 1.5), ("act_opdc", 1), ("verwijdering", 0.5),
-]
-CONVERSATION_STEPS = [
-    ("gesprek_gepeste", "Gesprek met de gepeste leerling"),
-    ("gesprek_pester", "Gesprek met de pester"),
-    ("gezamenlijk_gesprek", "Gezamenlijk gesprek"),
-    ("ouders_informeren", "Ouders geïnformeerd"),
-    ("klassengesprek", "Klassengesprek"),
-    ("vervolgtraject", "Vervolgtraject besproken"),
-    ("vastleggen", "Afspraken vastgelegd"),
-]
+# How often a demo pester ends at each stage of the d'Oultremont ladder (in preset order):
+# most cases stop with the mentor.
+STAGE_WEIGHTS = (55, 20, 9, 6, 4, 3, 1.5, 1, 0.5)
+PROTOCOL = "doultremont"
 STAFF_ROLES = ["ondersteuningscoordinator", "vertrouwenspersoon", "vertrouwenspersoon",
                "directie", "directie", "beheerder", "zorgteam"]
 CHUNK = 400
@@ -89,6 +78,10 @@ def _insert(model: type[m.BaseModel], fields: list, rows: list[tuple]) -> None:
 
 class _Demo:
     def __init__(self, students: int, years: int, seed: int, today: dt.date):
+        from ..domain.protocol import get_protocol
+
+        self.protocol = get_protocol(PROTOCOL)
+        self.stages = self.protocol.stages
         self.rng = random.Random(seed)
         self.n_students = students
         self.years = years
@@ -220,8 +213,8 @@ class _Demo:
 
     # -- cases -------------------------------------------------------------------------
     def pick_stage(self) -> int:
-        weights = [w for _c, w in LADDER]
-        return self.rng.choices(range(len(LADDER)), weights=weights)[0]
+        weights = STAGE_WEIGHTS[: len(self.stages)]
+        return self.rng.choices(range(len(weights)), weights=weights)[0]
 
     def cases(self) -> None:
         per_year = round(self.n_students * 0.6)
@@ -254,7 +247,8 @@ class _Demo:
             forms = self.rng.sample(FORMS, self.rng.choice((1, 1, 2, 3)))
             cyber = bool(CYBER_FORMS.intersection(forms))
             track = next((f for f in ("grooming", "stalking", "sexting", "discriminatie") if f in forms), "")
-            owner = self.coordinator_ids[0 if self.class_rows[klass - 1][2] <= 3 else 1] if stage_idx else klass
+            owner = (self.coordinator_ids[0 if self.class_rows[klass - 1][2] <= 3 else 1]
+                     if stage_idx else klass)
             closed_on = reported + dt.timedelta(days=self.rng.randint(14, 70)) if status == "closed" else None
             next_due = (max(reported, self.today - dt.timedelta(days=self.rng.choice((0, 2, 5, 9))))
                         + dt.timedelta(days=self.rng.randint(0, 21))) if status == "open" else None
@@ -268,21 +262,24 @@ class _Demo:
             case_rows.append((cid, number, status, reported, self.rng.choice(REPORTERS),
                               summary, "Fictieve demomelding. " + summary + ".",
                               self.rng.choice(LOCATIONS if not cyber else ["online"]),
-                              ",".join(forms), cyber, track, "doultremont", "1", owner,
+                              ",".join(forms), cyber, track, PROTOCOL, str(self.protocol.version), owner,
                               closed_on, "Pesten is gestopt; afspraken nagekomen." if closed_on else "",
-                              LADDER[stage_idx][0], next_due, self.now, self.now))
+                              self.stages[stage_idx].code, next_due, self.now, self.now))
             self.case_ids_by_stage.setdefault(stage_idx, []).append(cid)
             inv_id += 1
             inv_rows.append((inv_id, cid, victim, "gepeste", "", None))
+            pester_invs = []
             for p in pesters:
                 inv_id += 1
                 relapse = past_pesters.get(p)
-                inv_rows.append((inv_id, cid, p, "pester", LADDER[stage_idx][0], relapse))
+                inv_rows.append((inv_id, cid, p, "pester", self.stages[stage_idx].code, relapse))
+                pester_invs.append(inv_id)
                 past_pesters[p] = cid
             for s in extra:
                 inv_id += 1
                 inv_rows.append((inv_id, cid, s, self.rng.choice(("meeloper", "middengroep")), "", None))
-            self.case_events(cid, reported, stage_idx, status, closed_on, pesters, ev_rows, agr_rows)
+            self.case_events(cid, reported, stage_idx, status, closed_on, pester_invs,
+                             ev_rows, agr_rows)
             if stage_idx >= 2:
                 con_rows.append((cid, pesters[0], reported + dt.timedelta(days=20),
                                  reported + dt.timedelta(days=22), reported + dt.timedelta(days=23),
@@ -308,8 +305,8 @@ class _Demo:
         _insert(Inv, [Inv.id, Inv.case, Inv.student, Inv.role, Inv.stage_code, Inv.relapse_of],
                 inv_rows)
         E = m.Event
-        _insert(E, [E.case, E.kind, E.occurred_on, E.title, E.body, E.step_code, E.stage_code,
-                    E.author, E.confidential], ev_rows)
+        _insert(E, [E.case, E.involvement, E.kind, E.occurred_on, E.title, E.body, E.step_code,
+                    E.stage_code, E.author, E.confidential], ev_rows)
         A = m.Agreement
         _insert(A, [A.case, A.description, A.owner, A.evaluate_on, A.done_on], agr_rows)
         K = m.Contract
@@ -322,28 +319,39 @@ class _Demo:
         self.counts["cases"] = total
         self.counts["events"] = len(ev_rows)
 
-    def case_events(self, cid, reported, stage_idx, status, closed_on, pesters, ev, agr) -> None:
+    def case_events(self, cid, reported, stage_idx, status, closed_on, pester_invs, ev,
+                    agr) -> None:
+        """Timeline of a demo case: the steps of every stage reached, escalations between
+        them, and for an open case only part of the last stage done."""
         day = reported
-        ev.append((cid, "report", day, "Melding geregistreerd", "", "", "mentor", 1, False))
-        stages = LADDER[: stage_idx + 1]
-        for s_i, (stage, _w) in enumerate(stages):
-            steps = CONVERSATION_STEPS if s_i < 2 else CONVERSATION_STEPS[3:5]
-            for code, title in steps:
+        ev.append((cid, None, "report", day, "Melding geregistreerd", "", "", "", 1, False))
+        for s_i, stage in enumerate(self.stages[: stage_idx + 1]):
+            last = s_i == stage_idx
+            steps = list(stage.steps)
+            if last and status == "open":
+                steps = steps[: self.rng.randint(0, len(steps) - 1)]
+            for step in steps:
+                if not step.required and self.rng.random() < 0.5:
+                    continue
                 day = min(self.today, day + dt.timedelta(days=self.rng.randint(0, 3)))
-                ev.append((cid, "conversation" if "gesprek" in code else "step", day, title,
-                           "Fictief verslag.", code, stage, 1, False))
-            if s_i < len(stages) - 1:
+                kind = "conversation" if "gesprek" in step.code else "step"
+                for inv in (pester_invs if step.scope == "pester" else [None]):
+                    ev.append((cid, inv, kind, day, step.title, "Fictief verslag.", step.code,
+                               stage.code, 1, False))
+            if not last:
                 day = min(self.today, day + dt.timedelta(days=self.rng.randint(5, 15)))
-                ev.append((cid, "escalate", day, "Opgeschaald", "Pesten herhaalde zich.", "",
-                           stages[s_i + 1][0], 1, False))
+                for inv in pester_invs:
+                    ev.append((cid, inv, "escalate", day, "Opgeschaald", "Pesten herhaalde zich.",
+                               "", self.stages[s_i + 1].code, 1, False))
         if self.rng.random() < 0.05:
-            ev.append((cid, "note", day, "Vertrouwelijke notitie", "Fictief.", "", "", 1, True))
+            ev.append((cid, None, "note", day, "Vertrouwelijke notitie", "Fictief.", "", "", 1,
+                       True))
         agr.append((cid, "Pester stopt met pesten; mentor evalueert over twee weken.",
                     None, reported + dt.timedelta(days=14),
                     reported + dt.timedelta(days=15) if status == "closed" else None))
         if status == "closed":
-            ev.append((cid, "close", closed_on, "Melding afgesloten", "Pesten is gestopt.", "",
-                       "", 1, False))
+            ev.append((cid, None, "close", closed_on, "Melding afgesloten", "Pesten is gestopt.",
+                       "", "", 1, False))
 
     # -- meetings and letters ----------------------------------------------------------
     def meetings(self) -> None:

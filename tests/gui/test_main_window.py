@@ -44,7 +44,7 @@ def test_window_title_and_dutch_navigation(demo_window):
 
 def test_student_search_filters_in_sql(demo_window, qtbot):
     demo_window.go("students")
-    view = demo_window.views["students"]
+    view = demo_window.view("students")
     total = view.model.total()
     assert total == 200
     names = [view.model.data(view.model.index(r, 0)) for r in range(view.model.rowCount())]
@@ -58,7 +58,7 @@ def test_student_search_filters_in_sql(demo_window, qtbot):
 
 def test_case_list_filters_and_sorts(demo_window, qtbot):
     demo_window.go("cases")
-    view = demo_window.views["cases"]
+    view = demo_window.view("cases")
     open_total = view.model.total()
     view.status.setCurrentIndex(2)  # all
     assert view.model.total() > open_total
@@ -72,7 +72,7 @@ def test_case_list_filters_and_sorts(demo_window, qtbot):
 
 def test_lazy_loading_fetches_in_batches(demo_window):
     demo_window.go("cases")
-    view = demo_window.views["cases"]
+    view = demo_window.view("cases")
     view.status.setCurrentIndex(2)
     model = view.model
     assert model.total() > 200
@@ -99,7 +99,7 @@ def test_school_profile_form_is_translated_and_saves(demo_window, qtbot, monkeyp
 
 
 def test_overview_lines_open_cases(demo_window):
-    view = demo_window.views["overview"]
+    view = demo_window.view("overview")
     assert view.title.text().startswith("Overzicht voor")
     box, lst = view.boxes["new"]
     assert lst.count() > 0

@@ -61,7 +61,7 @@ def test_demo_school_shape(db):
         split += len(addresses) == 2
     assert split > 5
     stages = {c.stage_code for c in m.Case.select(m.Case.stage_code)}
-    assert {"mentor", "afdelingscoordinator", "contract", "schorsing_1"} <= stages
+    assert {"mentor", "afdelingscoordinator", "contract", "schorsing_1_dag"} <= stages
     assert m.Case.select().where(m.Case.status == "open").count() > 0
     assert m.Case.select().where(m.Case.status == "closed").count() > 0
     assert m.Event.select().count() > 8 * counts["cases"]

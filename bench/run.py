@@ -1,0 +1,109 @@
+"""pestdesk benchmarks on the 2,000-student, 10-year demo school.
+
+    .venv/bin/python bench/run.py [--runs 5] [--db PATH]
+
+Builds the demo once (kept in the temp folder), then reports medians of several runs:
+cold start to a shown main window next to a bare PySide6 window (the floor), opening the
+database, resident memory, and the list queries the views run as the user types.
+Figures go to stdout; nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+
+def ensure_demo(path: Path) -> None:
+    if path.exists():
+        return
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pestdesk", "demo", "--db", str(path),
+                    "--students", "2000", "--years", "10"], check=True)
+    print(f"demo 2000 students / 10 years built in {time.perf_counter() - t:.1f} s")
+
+
+def median_ms(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def startup(mode: str, path: Path, runs: int) -> tuple[float, float]:
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    seconds, rss = [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, str(HERE / "_child.py"), mode, str(path)],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        wall = time.perf_counter() - t
+        line = next(x for x in out.splitlines() if x.startswith("SHOWN"))
+        _tag, _inner, maxrss = line.split()
+        seconds.append(wall)
+        rss.append(int(maxrss) / 1024)
+    return statistics.median(seconds), statistics.median(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--db", type=Path,
+                        default=Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite")
+    args = parser.parse_args()
+    ensure_demo(args.db)
+
+    bare, bare_rss = startup("bare", args.db, args.runs)
+    app, app_rss = startup("app", args.db, args.runs)
+    print(f"cold start, bare PySide6 window : {bare * 1000:7.0f} ms  ({bare_rss:.0f} MB max RSS)")
+    print(f"cold start, pestdesk main window: {app * 1000:7.0f} ms  ({app_rss:.0f} MB max RSS)"
+          f"  = {app / bare:.1f}x the bare window (target < 3x, < 200 MB)")
+
+    from pestdesk.store.db import open_database
+
+    def open_close(verify: bool):
+        open_database(args.db, verify=verify).close()
+
+    print(f"open database (as the GUI does)  : {median_ms(lambda: open_close(False), args.runs):7.1f} ms")
+    print(f"open database + quick_check (CLI): {median_ms(lambda: open_close(True), args.runs):7.1f} ms")
+    open_database(args.db)
+    from pestdesk.services.lists import CaseList, StudentList
+
+    for label, query in [
+        ("students, no filter", StudentList()),
+        ("students, typed 'de v'", StudentList(filters={"text": "de v"})),
+        ("students, typed 'jansen sem'", StudentList(filters={"text": "jansen sem"})),
+        ("cases, open", CaseList(filters={"status": "open"})),
+        ("cases, all, newest first", CaseList(order_key="reported_on", descending=True)),
+        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"})),
+        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"})),
+        ("cases, cyber + overdue", CaseList(filters={"cyber": True, "overdue": True})),
+    ]:
+        ms = median_ms(lambda q=query: (q.count(), q.page(0, 200)), args.runs)
+        print(f"query {label:<28}: {ms:7.1f} ms (count + first 200 rows)")
+
+    from PySide6.QtWidgets import QApplication
+
+    from pestdesk.gui.models import ListModel
+
+    QApplication.instance() or QApplication([])
+    model = ListModel(StudentList())
+    texts = iter(["j", "ja", "jan", "jans", "janse", "jansen"] * 100)
+    ms = median_ms(lambda: model.set_filters(text=next(texts)), args.runs * 4)
+    print(f"student list model update as you type: {ms:7.1f} ms (target < 30 ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -30,10 +30,13 @@ def _variants(person: OtherStudent) -> list[str]:
     names = [
         f"{first} {full_last}", f"{last}, {first} {tv}".strip(), f"{last}, {first}",
         f"{person.initials} {full_last}".strip() if person.initials else "",
-        full_last, last, first, person.number,
+        full_last, last, first,
     ]
-    if person.number.isdigit():
-        names.append(person.number.lstrip("0"))
+    # a short number ("17") would also hit dates and counts; real stamnummers are longer
+    if len(person.number) >= 4:
+        names.append(person.number)
+        if person.number.isdigit() and len(person.number.lstrip("0")) >= 4:
+            names.append(person.number.lstrip("0"))
     return [n for n in dict.fromkeys(names) if len(n) >= 2]
 
 

@@ -138,7 +138,8 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
     ``mapping`` is the user's ``{field: header}`` choice laid over the guess. With
     ``full_export`` (the default) active students missing from the file are marked as left on
     ``today``; a partial export (one class) leaves them alone. Either everything is applied in
-    one transaction or nothing is.
+    one transaction or nothing is. ``progress(done, total)`` is called from the calling thread
+    (``(0, 0)`` first: reading and checking the file, length unknown).
     """
     _require(actor, IMPORT_ROLES)
     today = today or dt.date.today()

@@ -105,16 +105,12 @@ def _tokens(text: str, problems: list[Problem]) -> list[tuple[str, str, int]]:
         end = text.find(closer, start + 2)
         other = _next_open(text, start + 2)
         if end < 0 or (0 <= other < end):
-            what = _("placeholder") if closer == "}}" else _("block tag")
-            opener = text[start : start + 2]
-            problems.append(
-                Problem(
-                    start,
-                    _("Unclosed {what}: “{opener}” without “{closer}”.").format(
-                        what=what, opener=opener, closer=closer
-                    ),
-                )
+            message = (
+                _("Unclosed placeholder: “{{” without “}}”.")
+                if closer == "}}"
+                else _("Unclosed block tag: “{%” without “%}”.")
             )
+            problems.append(Problem(start, message))
             tokens.append(("text", text[pos:], pos))
             return tokens
         before = text[pos:start]
@@ -302,7 +298,7 @@ class _Parser:
         parts = [p.strip() for p in content.split("|")]
         path, filters = parts[0], tuple(parts[1:])
         if not path:
-            self.problems.append(Problem(offset, _("Empty placeholder “{{{{ }}}}”.")))
+            self.problems.append(Problem(offset, _("Empty placeholder “{{ }}”.")))
             return None
         if not _PATH_RE.match(path):
             self.problems.append(

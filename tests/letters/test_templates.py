@@ -191,3 +191,14 @@ def test_suspension_templates_cover_the_required_elements():
 
 def test_every_merge_field_has_a_description():
     assert all(isinstance(d, str) and d for d in MERGE_FIELDS.values())
+
+
+def test_readme_documents_every_merge_field_and_filter():
+    from pestdesk.letters import FILTERS
+    from pestdesk.paths import TEMPLATES_DIR
+
+    readme = (TEMPLATES_DIR / "README.md").read_text("utf-8")
+    for name in [*MERGE_FIELDS, *FILTERS]:
+        assert f"`{name}`" in readme, name
+    for code in EXPECTED_CODES:
+        assert f"`{code}`" in readme, code

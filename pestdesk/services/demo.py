@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from ..store import models as m
 from ..store.models import database, utcnow
 from .base import SYSTEM, audit, write
+from .people import sort_name_for
 from .settings import PROFILE_KEY
 
 FIRST_NAMES = (
@@ -26,33 +27,120 @@ FIRST_NAMES = (
     "Lieke Roos Yasmina Fatima Aya Elif Çağla Özlem Mila Nina Sara Jasmijn Floor Mirte Benthe"
 ).split()
 LAST_NAMES = [
-    ("", "Jansen"), ("de", "Vries"), ("van den", "Berg"), ("van der", "Meer"), ("de", "Jong"),
-    ("", "Bakker"), ("", "Visser"), ("", "Smit"), ("", "Meijer"), ("de", "Boer"),
-    ("", "Mulder"), ("de", "Groot"), ("", "Bos"), ("", "Vos"), ("", "Peters"),
-    ("", "Hendriks"), ("van", "Leeuwen"), ("", "Dekker"), ("", "Brouwer"), ("de", "Wit"),
-    ("", "Dijkstra"), ("", "Smits"), ("de", "Graaf"), ("van der", "Linden"), ("", "Kok"),
-    ("", "Jacobs"), ("de", "Haan"), ("", "Vermeulen"), ("van den", "Heuvel"),
-    ("van der", "Veen"), ("van den", "Broek"), ("de", "Bruijn"), ("van der", "Heijden"),
-    ("", "Schouten"), ("van", "Beek"), ("", "Willems"), ("van", "Vliet"), ("van de", "Ven"),
-    ("", "Hoekstra"), ("", "Maas"), ("", "Verhoeven"), ("", "Koster"), ("van", "Dam"),
-    ("van der", "Wal"), ("", "Prins"), ("", "Blom"), ("", "Huisman"), ("el", "Amrani"),
-    ("", "Yılmaz"), ("", "Kaya"), ("", "Öztürk"), ("", "Şahin"), ("", "Çelik"),
-    ("", "Nguyễn"), ("", "Boukhari"), ("", "Kowalski"), ("", "Wiśniewski"), ("", "Sánchez"),
-    ("ter", "Horst"), ("in 't", "Veld"), ("van 't", "Hof"), ("", "Brûlé"), ("", "Ärnström"),
+    ("", "Jansen"),
+    ("de", "Vries"),
+    ("van den", "Berg"),
+    ("van der", "Meer"),
+    ("de", "Jong"),
+    ("", "Bakker"),
+    ("", "Visser"),
+    ("", "Smit"),
+    ("", "Meijer"),
+    ("de", "Boer"),
+    ("", "Mulder"),
+    ("de", "Groot"),
+    ("", "Bos"),
+    ("", "Vos"),
+    ("", "Peters"),
+    ("", "Hendriks"),
+    ("van", "Leeuwen"),
+    ("", "Dekker"),
+    ("", "Brouwer"),
+    ("de", "Wit"),
+    ("", "Dijkstra"),
+    ("", "Smits"),
+    ("de", "Graaf"),
+    ("van der", "Linden"),
+    ("", "Kok"),
+    ("", "Jacobs"),
+    ("de", "Haan"),
+    ("", "Vermeulen"),
+    ("van den", "Heuvel"),
+    ("van der", "Veen"),
+    ("van den", "Broek"),
+    ("de", "Bruijn"),
+    ("van der", "Heijden"),
+    ("", "Schouten"),
+    ("van", "Beek"),
+    ("", "Willems"),
+    ("van", "Vliet"),
+    ("van de", "Ven"),
+    ("", "Hoekstra"),
+    ("", "Maas"),
+    ("", "Verhoeven"),
+    ("", "Koster"),
+    ("van", "Dam"),
+    ("van der", "Wal"),
+    ("", "Prins"),
+    ("", "Blom"),
+    ("", "Huisman"),
+    ("el", "Amrani"),
+    ("", "Yılmaz"),
+    ("", "Kaya"),
+    ("", "Öztürk"),
+    ("", "Şahin"),
+    ("", "Çelik"),
+    ("", "Nguyễn"),
+    ("", "Boukhari"),
+    ("", "Kowalski"),
+    ("", "Wiśniewski"),
+    ("", "Sánchez"),
+    ("ter", "Horst"),
+    ("in 't", "Veld"),
+    ("van 't", "Hof"),
+    ("", "Brûlé"),
+    ("", "Ärnström"),
 ]
 ADULT_FIRST = (
     "Marieke Sandra Esther Petra Linda Monique Wendy Ingrid Fatma Hülya Naima Karin Anja "
     "Mark Peter Erik Jeroen Dennis Martijn Hasan Mustafa Rachid Bas Frank Sjoerd René André"
 ).split()
-STREETS = ["Kerkstraat", "Schoolstraat", "Molenweg", "Dorpsstraat", "Julianalaan",
-           "Beatrixstraat", "Stationsweg", "Lindelaan", "Eikenlaan", "Berkenhof",
-           "Vondelstraat", "Spoorsingel", "Nieuwe Gracht", "Oude Gracht", "Havenkade",
-           "Rijksstraatweg", "Kennemerstraatweg", "Helderseweg", "Zeglis", "Laat"]
-TOWNS = [("Alkmaar", "18"), ("Heiloo", "18"), ("Bergen", "18"), ("Castricum", "19"),
-         ("Heerhugowaard", "17"), ("Schagen", "17"), ("Langedijk", "17")]
-FORMS = ["woorden", "lichamelijk", "achtervolgen", "uitsluiting", "stelen_vernielen",
-         "afpersing", "haatmail", "beeldpesten", "stalking", "grooming", "sexting",
-         "hacken", "discriminatie"]
+STREETS = [
+    "Kerkstraat",
+    "Schoolstraat",
+    "Molenweg",
+    "Dorpsstraat",
+    "Julianalaan",
+    "Beatrixstraat",
+    "Stationsweg",
+    "Lindelaan",
+    "Eikenlaan",
+    "Berkenhof",
+    "Vondelstraat",
+    "Spoorsingel",
+    "Nieuwe Gracht",
+    "Oude Gracht",
+    "Havenkade",
+    "Rijksstraatweg",
+    "Kennemerstraatweg",
+    "Helderseweg",
+    "Zeglis",
+    "Laat",
+]
+TOWNS = [
+    ("Alkmaar", "18"),
+    ("Heiloo", "18"),
+    ("Bergen", "18"),
+    ("Castricum", "19"),
+    ("Heerhugowaard", "17"),
+    ("Schagen", "17"),
+    ("Langedijk", "17"),
+]
+FORMS = [
+    "woorden",
+    "lichamelijk",
+    "achtervolgen",
+    "uitsluiting",
+    "stelen_vernielen",
+    "afpersing",
+    "haatmail",
+    "beeldpesten",
+    "stalking",
+    "grooming",
+    "sexting",
+    "hacken",
+    "discriminatie",
+]
 CYBER_FORMS = {"haatmail", "beeldpesten", "stalking", "grooming", "sexting", "hacken"}
 LOCATIONS = ["klas", "school", "buiten_school", "online"]
 REPORTERS = ["leerling", "ouder", "docent", "anoniem", "vertrouwenspersoon"]
@@ -60,8 +148,15 @@ REPORTERS = ["leerling", "ouder", "docent", "anoniem", "vertrouwenspersoon"]
 # most cases stop with the mentor.
 STAGE_WEIGHTS = (55, 20, 9, 6, 4, 3, 1.5, 1, 0.5)
 PROTOCOL = "doultremont"
-STAFF_ROLES = ["ondersteuningscoordinator", "vertrouwenspersoon", "vertrouwenspersoon",
-               "directie", "directie", "beheerder", "zorgteam"]
+STAFF_ROLES = [
+    "ondersteuningscoordinator",
+    "vertrouwenspersoon",
+    "vertrouwenspersoon",
+    "directie",
+    "directie",
+    "beheerder",
+    "zorgteam",
+]
 CHUNK = 400
 
 
@@ -117,8 +212,20 @@ class _Demo:
             self.staff_roles[i] = roles
             email = f"{first.lower()}.{last.lower()}@demo-college.nl".replace(" ", "")
             rows.append((i, code, first, tv, last, email, roles, True))
-        _insert(m.Staff, [m.Staff.id, m.Staff.code, m.Staff.first_name, m.Staff.tussenvoegsel,
-                          m.Staff.last_name, m.Staff.email, m.Staff.roles, m.Staff.active], rows)
+        _insert(
+            m.Staff,
+            [
+                m.Staff.id,
+                m.Staff.code,
+                m.Staff.first_name,
+                m.Staff.tussenvoegsel,
+                m.Staff.last_name,
+                m.Staff.email,
+                m.Staff.roles,
+                m.Staff.active,
+            ],
+            rows,
+        )
         self.mentor_ids = list(range(1, n_classes + 1))
         self.coordinator_ids = [n_classes + 1, n_classes + 2]
         self.zorg_id = n_classes + 3
@@ -137,11 +244,21 @@ class _Demo:
                 dept = "Onderbouw" if leerjaar <= 3 else "Bovenbouw"
                 self.class_rows.append((cid, f"{leerjaar}{letter}", leerjaar, dept))
         self.staff(len(self.class_rows))
-        _insert(m.SchoolClass, [m.SchoolClass.id, m.SchoolClass.name, m.SchoolClass.leerjaar,
-                                m.SchoolClass.department], self.class_rows)
+        _insert(
+            m.SchoolClass,
+            [
+                m.SchoolClass.id,
+                m.SchoolClass.name,
+                m.SchoolClass.leerjaar,
+                m.SchoolClass.department,
+            ],
+            self.class_rows,
+        )
         links = [(c[0], c[0]) for c in self.class_rows]
         for cid, *_ in self.class_rows[::4]:  # some classes have a second mentor
-            links.append((cid, self.rng.choice(range(len(self.class_rows) + 15, len(self.staff_roles) + 1))))
+            links.append(
+                (cid, self.rng.choice(range(len(self.class_rows) + 15, len(self.staff_roles) + 1)))
+            )
         _insert(m.ClassMentor, [m.ClassMentor.school_class, m.ClassMentor.staff], links)
 
     def students(self) -> None:
@@ -165,13 +282,37 @@ class _Demo:
                 self.active_students.append(sid)
             self.student_class[sid] = klass[0]
             initials = ".".join(p[0] for p in first.split()) + "."
-            sort_name = f"{last}, {first} {tv}".strip().lower()
-            rows.append((sid, f"{numbers[sid - 1]:06d}", first, initials, tv, last, birth,
-                         klass[0] if left_on is None else None, left_on, sort_name))
-        _insert(m.Student, [m.Student.id, m.Student.number, m.Student.first_name,
-                            m.Student.initials, m.Student.tussenvoegsel, m.Student.last_name,
-                            m.Student.birth_date, m.Student.school_class, m.Student.left_on,
-                            m.Student.sort_name], rows)
+            sort_name = sort_name_for(first, tv, last)
+            rows.append(
+                (
+                    sid,
+                    f"{numbers[sid - 1]:06d}",
+                    first,
+                    initials,
+                    tv,
+                    last,
+                    birth,
+                    klass[0] if left_on is None else None,
+                    left_on,
+                    sort_name,
+                )
+            )
+        _insert(
+            m.Student,
+            [
+                m.Student.id,
+                m.Student.number,
+                m.Student.first_name,
+                m.Student.initials,
+                m.Student.tussenvoegsel,
+                m.Student.last_name,
+                m.Student.birth_date,
+                m.Student.school_class,
+                m.Student.left_on,
+                m.Student.sort_name,
+            ],
+            rows,
+        )
         self.counts["students"] = current
         self.student_names = {r[0]: (r[2], r[4], r[5]) for r in rows}
         self.guardians()
@@ -193,23 +334,67 @@ class _Demo:
                 gid += 1
                 mother = k == 0
                 g_first = self.rng.choice(ADULT_FIRST[:13] if mother else ADULT_FIRST[13:])
-                g_tv, g_last = (tv, last) if (not mother or self.rng.random() < 0.6) else self.rng.choice(LAST_NAMES)
+                g_tv, g_last = (
+                    (tv, last)
+                    if (not mother or self.rng.random() < 0.6)
+                    else self.rng.choice(LAST_NAMES)
+                )
                 if separate and k == 1:
                     street, number, postcode, town = self.address()
                 email = f"{g_first.lower()}{gid}@voorbeeldmail.nl"
                 phone = f"06-{self.rng.randint(10_000_000, 99_999_999)}"
-                g_rows.append((gid, g_first, g_first[0] + ".", g_tv, g_last,
-                               "mevrouw" if mother else "de heer", street, number, postcode,
-                               town, email, phone))
+                g_rows.append(
+                    (
+                        gid,
+                        g_first,
+                        g_first[0] + ".",
+                        g_tv,
+                        g_last,
+                        "mevrouw" if mother else "de heer",
+                        street,
+                        number,
+                        postcode,
+                        town,
+                        email,
+                        phone,
+                    )
+                )
                 authority = not (separate and k == 1 and self.rng.random() < 0.2)
-                links.append((sid, gid, "moeder" if mother else "vader", authority, authority,
-                              not authority and self.rng.random() < 0.5))
+                links.append(
+                    (
+                        sid,
+                        gid,
+                        "moeder" if mother else "vader",
+                        authority,
+                        authority,
+                        not authority and self.rng.random() < 0.5,
+                    )
+                )
         G = m.Guardian
-        _insert(G, [G.id, G.first_name, G.initials, G.tussenvoegsel, G.last_name, G.salutation,
-                    G.street, G.house_number, G.postcode, G.city, G.email, G.phone], g_rows)
+        _insert(
+            G,
+            [
+                G.id,
+                G.first_name,
+                G.initials,
+                G.tussenvoegsel,
+                G.last_name,
+                G.salutation,
+                G.street,
+                G.house_number,
+                G.postcode,
+                G.city,
+                G.email,
+                G.phone,
+            ],
+            g_rows,
+        )
         L = m.StudentGuardian
-        _insert(L, [L.student, L.guardian, L.relation, L.has_authority, L.receives_mail,
-                    L.info_granted], links)
+        _insert(
+            L,
+            [L.student, L.guardian, L.relation, L.has_authority, L.receives_mail, L.info_granted],
+            links,
+        )
 
     # -- cases -------------------------------------------------------------------------
     def pick_stage(self) -> int:
@@ -233,8 +418,11 @@ class _Demo:
             if reported > self.today:
                 reported = self.today
             age_days = (self.today - reported).days
-            pool = active if age_days < 300 or not self.left_students else (
-                active + [s for s, _ in self.left_students])
+            pool = (
+                active
+                if age_days < 300 or not self.left_students
+                else (active + [s for s, _ in self.left_students])
+            )
             victim = self.rng.choice(pool)
             klass = self.student_class[victim]
             classmates = [s for s in pool if self.student_class[s] == klass and s != victim] or pool
@@ -243,28 +431,73 @@ class _Demo:
             others = [s for s in classmates if s not in pesters]
             extra = self.rng.sample(others, min(self.rng.randint(0, 3), len(others)))
             stage_idx = self.pick_stage()
-            status = "open" if age_days < 75 or (age_days < 200 and self.rng.random() < 0.15) else "closed"
+            status = (
+                "open"
+                if age_days < 75 or (age_days < 200 and self.rng.random() < 0.15)
+                else "closed"
+            )
             forms = self.rng.sample(FORMS, self.rng.choice((1, 1, 2, 3)))
             cyber = bool(CYBER_FORMS.intersection(forms))
-            track = next((f for f in ("grooming", "stalking", "sexting", "discriminatie") if f in forms), "")
-            owner = (self.coordinator_ids[0 if self.class_rows[klass - 1][2] <= 3 else 1]
-                     if stage_idx else klass)
-            closed_on = reported + dt.timedelta(days=self.rng.randint(14, 70)) if status == "closed" else None
-            next_due = (max(reported, self.today - dt.timedelta(days=self.rng.choice((0, 2, 5, 9))))
-                        + dt.timedelta(days=self.rng.randint(0, 21))) if status == "open" else None
+            track = next(
+                (f for f in ("grooming", "stalking", "sexting", "discriminatie") if f in forms), ""
+            )
+            owner = (
+                self.coordinator_ids[0 if self.class_rows[klass - 1][2] <= 3 else 1]
+                if stage_idx
+                else klass
+            )
+            closed_on = (
+                reported + dt.timedelta(days=self.rng.randint(14, 70))
+                if status == "closed"
+                else None
+            )
+            next_due = (
+                (
+                    max(reported, self.today - dt.timedelta(days=self.rng.choice((0, 2, 5, 9))))
+                    + dt.timedelta(days=self.rng.randint(0, 21))
+                )
+                if status == "open"
+                else None
+            )
             number = f"{reported.year}-{cid:05d}"
-            summary = self.rng.choice([
-                "Uitschelden en buitensluiten in de klas", "Berichten in groepsapp",
-                "Duwen en trekken bij de fietsenstalling", "Spullen afgepakt en vernield",
-                "Beschamende foto gedeeld", "Bedreigd na schooltijd", "Genegeerd bij groepswerk",
-                "Gemene bijnamen", "Nepaccount op sociale media", "Discriminerende opmerkingen",
-            ])
-            case_rows.append((cid, number, status, reported, self.rng.choice(REPORTERS),
-                              summary, "Fictieve demomelding. " + summary + ".",
-                              self.rng.choice(LOCATIONS if not cyber else ["online"]),
-                              ",".join(forms), cyber, track, PROTOCOL, str(self.protocol.version), owner,
-                              closed_on, "Pesten is gestopt; afspraken nagekomen." if closed_on else "",
-                              self.stages[stage_idx].code, next_due, self.now, self.now))
+            summary = self.rng.choice(
+                [
+                    "Uitschelden en buitensluiten in de klas",
+                    "Berichten in groepsapp",
+                    "Duwen en trekken bij de fietsenstalling",
+                    "Spullen afgepakt en vernield",
+                    "Beschamende foto gedeeld",
+                    "Bedreigd na schooltijd",
+                    "Genegeerd bij groepswerk",
+                    "Gemene bijnamen",
+                    "Nepaccount op sociale media",
+                    "Discriminerende opmerkingen",
+                ]
+            )
+            case_rows.append(
+                (
+                    cid,
+                    number,
+                    status,
+                    reported,
+                    self.rng.choice(REPORTERS),
+                    summary,
+                    "Fictieve demomelding. " + summary + ".",
+                    self.rng.choice(LOCATIONS if not cyber else ["online"]),
+                    ",".join(forms),
+                    cyber,
+                    track,
+                    PROTOCOL,
+                    str(self.protocol.version),
+                    owner,
+                    closed_on,
+                    "Pesten is gestopt; afspraken nagekomen." if closed_on else "",
+                    self.stages[stage_idx].code,
+                    next_due,
+                    self.now,
+                    self.now,
+                )
+            )
             self.case_ids_by_stage.setdefault(stage_idx, []).append(cid)
             inv_id += 1
             inv_rows.append((inv_id, cid, victim, "gepeste", "", None))
@@ -277,50 +510,136 @@ class _Demo:
                 past_pesters[p] = cid
             for s in extra:
                 inv_id += 1
-                inv_rows.append((inv_id, cid, s, self.rng.choice(("meeloper", "middengroep")), "", None))
-            self.case_events(cid, reported, stage_idx, status, closed_on, pester_invs,
-                             ev_rows, agr_rows)
+                inv_rows.append(
+                    (inv_id, cid, s, self.rng.choice(("meeloper", "middengroep")), "", None)
+                )
+            self.case_events(
+                cid, reported, stage_idx, status, closed_on, pester_invs, ev_rows, agr_rows
+            )
             if stage_idx >= 2:
-                con_rows.append((cid, pesters[0], reported + dt.timedelta(days=20),
-                                 reported + dt.timedelta(days=22), reported + dt.timedelta(days=23),
-                                 reported + dt.timedelta(days=60),
-                                 "broken" if stage_idx >= 3 else ("kept" if status == "closed" else "")))
+                con_rows.append(
+                    (
+                        cid,
+                        pesters[0],
+                        reported + dt.timedelta(days=20),
+                        reported + dt.timedelta(days=22),
+                        reported + dt.timedelta(days=23),
+                        reported + dt.timedelta(days=60),
+                        "broken" if stage_idx >= 3 else ("kept" if status == "closed" else ""),
+                    )
+                )
             if stage_idx >= 3:
                 first = reported + dt.timedelta(days=35)
                 days = 1 if stage_idx == 3 else self.rng.randint(2, 5)
-                san_rows.append((cid, pesters[0], "schorsing", first,
-                                 first + dt.timedelta(days=days - 1 + (2 if days > 1 else 0)), days,
-                                 "Herhaald pestgedrag na verbroken contract.",
-                                 self.directie_id, first - dt.timedelta(days=2),
-                                 first - dt.timedelta(days=3), "leerling, ouders, mentor",
-                                 "Leerling en ouders gehoord.",
-                                 first + dt.timedelta(days=2) if days > 1 else None,
-                                 first + dt.timedelta(days=1) if days > 1 and status == "closed" else None))
+                san_rows.append(
+                    (
+                        cid,
+                        pesters[0],
+                        "schorsing",
+                        first,
+                        first + dt.timedelta(days=days - 1 + (2 if days > 1 else 0)),
+                        days,
+                        "Herhaald pestgedrag na verbroken contract.",
+                        self.directie_id,
+                        first - dt.timedelta(days=2),
+                        first - dt.timedelta(days=3),
+                        "leerling, ouders, mentor",
+                        "Leerling en ouders gehoord.",
+                        first + dt.timedelta(days=2) if days > 1 else None,
+                        first + dt.timedelta(days=1) if days > 1 and status == "closed" else None,
+                    )
+                )
         C = m.Case
-        _insert(C, [C.id, C.number, C.status, C.reported_on, C.reporter_kind, C.summary,
-                    C.description, C.location, C.forms, C.is_cyber, C.cyber_track,
-                    C.protocol_code, C.protocol_version, C.owner, C.closed_on, C.close_reason,
-                    C.stage_code, C.next_due_on, C.created_at, C.updated_at], case_rows)
+        _insert(
+            C,
+            [
+                C.id,
+                C.number,
+                C.status,
+                C.reported_on,
+                C.reporter_kind,
+                C.summary,
+                C.description,
+                C.location,
+                C.forms,
+                C.is_cyber,
+                C.cyber_track,
+                C.protocol_code,
+                C.protocol_version,
+                C.owner,
+                C.closed_on,
+                C.close_reason,
+                C.stage_code,
+                C.next_due_on,
+                C.created_at,
+                C.updated_at,
+            ],
+            case_rows,
+        )
         Inv = m.Involvement
-        _insert(Inv, [Inv.id, Inv.case, Inv.student, Inv.role, Inv.stage_code, Inv.relapse_of],
-                inv_rows)
+        _insert(
+            Inv, [Inv.id, Inv.case, Inv.student, Inv.role, Inv.stage_code, Inv.relapse_of], inv_rows
+        )
         E = m.Event
-        _insert(E, [E.case, E.involvement, E.kind, E.occurred_on, E.title, E.body, E.step_code,
-                    E.stage_code, E.author, E.confidential], ev_rows)
+        _insert(
+            E,
+            [
+                E.case,
+                E.involvement,
+                E.kind,
+                E.occurred_on,
+                E.title,
+                E.body,
+                E.step_code,
+                E.stage_code,
+                E.author,
+                E.confidential,
+            ],
+            ev_rows,
+        )
         A = m.Agreement
         _insert(A, [A.case, A.description, A.owner, A.evaluate_on, A.done_on], agr_rows)
         K = m.Contract
-        _insert(K, [K.case, K.student, K.made_on, K.signed_student_on, K.signed_parent_on,
-                    K.evaluate_on, K.outcome], con_rows)
+        _insert(
+            K,
+            [
+                K.case,
+                K.student,
+                K.made_on,
+                K.signed_student_on,
+                K.signed_parent_on,
+                K.evaluate_on,
+                K.outcome,
+            ],
+            con_rows,
+        )
         S = m.Sanction
-        _insert(S, [S.case, S.student, S.kind, S.first_day, S.last_day, S.school_days, S.reason,
-                    S.decided_by, S.decided_on, S.hearing_on, S.hearing_who, S.hearing_summary,
-                    S.inspectie_due_on, S.inspectie_reported_on], san_rows)
+        _insert(
+            S,
+            [
+                S.case,
+                S.student,
+                S.kind,
+                S.first_day,
+                S.last_day,
+                S.school_days,
+                S.reason,
+                S.decided_by,
+                S.decided_on,
+                S.hearing_on,
+                S.hearing_who,
+                S.hearing_summary,
+                S.inspectie_due_on,
+                S.inspectie_reported_on,
+            ],
+            san_rows,
+        )
         self.counts["cases"] = total
         self.counts["events"] = len(ev_rows)
 
-    def case_events(self, cid, reported, stage_idx, status, closed_on, pester_invs, ev,
-                    agr) -> None:
+    def case_events(
+        self, cid, reported, stage_idx, status, closed_on, pester_invs, ev, agr
+    ) -> None:
         """Timeline of a demo case: the steps of every stage reached, escalations between
         them, and for an open case only part of the last stage done."""
         day = reported
@@ -335,23 +654,66 @@ class _Demo:
                     continue
                 day = min(self.today, day + dt.timedelta(days=self.rng.randint(0, 3)))
                 kind = "conversation" if "gesprek" in step.code else "step"
-                for inv in (pester_invs if step.scope == "pester" else [None]):
-                    ev.append((cid, inv, kind, day, step.title, "Fictief verslag.", step.code,
-                               stage.code, 1, False))
+                for inv in pester_invs if step.scope == "pester" else [None]:
+                    ev.append(
+                        (
+                            cid,
+                            inv,
+                            kind,
+                            day,
+                            step.title,
+                            "Fictief verslag.",
+                            step.code,
+                            stage.code,
+                            1,
+                            False,
+                        )
+                    )
             if not last:
                 day = min(self.today, day + dt.timedelta(days=self.rng.randint(5, 15)))
                 for inv in pester_invs:
-                    ev.append((cid, inv, "escalate", day, "Opgeschaald", "Pesten herhaalde zich.",
-                               "", self.stages[s_i + 1].code, 1, False))
+                    ev.append(
+                        (
+                            cid,
+                            inv,
+                            "escalate",
+                            day,
+                            "Opgeschaald",
+                            "Pesten herhaalde zich.",
+                            "",
+                            self.stages[s_i + 1].code,
+                            1,
+                            False,
+                        )
+                    )
         if self.rng.random() < 0.05:
-            ev.append((cid, None, "note", day, "Vertrouwelijke notitie", "Fictief.", "", "", 1,
-                       True))
-        agr.append((cid, "Pester stopt met pesten; mentor evalueert over twee weken.",
-                    None, reported + dt.timedelta(days=14),
-                    reported + dt.timedelta(days=15) if status == "closed" else None))
+            ev.append(
+                (cid, None, "note", day, "Vertrouwelijke notitie", "Fictief.", "", "", 1, True)
+            )
+        agr.append(
+            (
+                cid,
+                "Pester stopt met pesten; mentor evalueert over twee weken.",
+                None,
+                reported + dt.timedelta(days=14),
+                reported + dt.timedelta(days=15) if status == "closed" else None,
+            )
+        )
         if status == "closed":
-            ev.append((cid, None, "close", closed_on, "Melding afgesloten", "Pesten is gestopt.",
-                       "", "", 1, False))
+            ev.append(
+                (
+                    cid,
+                    None,
+                    "close",
+                    closed_on,
+                    "Melding afgesloten",
+                    "Pesten is gestopt.",
+                    "",
+                    "",
+                    1,
+                    False,
+                )
+            )
 
     # -- meetings and letters ----------------------------------------------------------
     def meetings(self) -> None:
@@ -363,19 +725,41 @@ class _Demo:
                 if (day - start).days % every == 0 and day.month not in (7, 8):
                     mid += 1
                     at = dt.datetime.combine(day, dt.time(13 if kind == "IZO" else 9, 30))
-                    rows.append((mid, kind, at, 90 if kind == "OT" else 60, "Kamer zorgteam",
-                                 self.zorg_id, json.dumps([
-                                     {"name": "Leerplichtambtenaar", "role": "leerplicht"},
-                                     {"name": "Jeugdarts GGD", "role": "jeugdarts"}]) if kind == "OT" else "[]"))
+                    rows.append(
+                        (
+                            mid,
+                            kind,
+                            at,
+                            90 if kind == "OT" else 60,
+                            "Kamer zorgteam",
+                            self.zorg_id,
+                            json.dumps(
+                                [
+                                    {"name": "Leerplichtambtenaar", "role": "leerplicht"},
+                                    {"name": "Jeugdarts GGD", "role": "jeugdarts"},
+                                ]
+                            )
+                            if kind == "OT"
+                            else "[]",
+                        )
+                    )
                     stage_idx = 5 if kind == "IZO" else 6
                     pool = self.case_ids_by_stage.get(stage_idx, [])
                     for pos, cid in enumerate(self.rng.sample(pool, min(2, len(pool)))):
-                        items.append((mid, cid, pos, "Welke ondersteuning is nodig?",
-                                      "consent" if kind == "OT" else ""))
+                        items.append(
+                            (
+                                mid,
+                                cid,
+                                pos,
+                                "Welke ondersteuning is nodig?",
+                                "consent" if kind == "OT" else "",
+                            )
+                        )
             day += dt.timedelta(days=7)
         M = m.Meeting
-        _insert(M, [M.id, M.kind, M.starts_at, M.duration_minutes, M.place, M.chair,
-                    M.externals], rows)
+        _insert(
+            M, [M.id, M.kind, M.starts_at, M.duration_minutes, M.place, M.chair, M.externals], rows
+        )
         A = m.AgendaItem
         _insert(A, [A.meeting, A.case, A.position, A.question, A.consent_basis], items)
 
@@ -387,29 +771,45 @@ class _Demo:
             for cid in cids:
                 rows.append((cid, "informeren_ouders_pester", "1", "ouders", 1, self.now))
         L = m.Letter
-        _insert(L, [L.case, L.template_code, L.template_version, L.recipient, L.created_by,
-                    L.created_at], rows)
+        _insert(
+            L,
+            [L.case, L.template_code, L.template_version, L.recipient, L.created_by, L.created_at],
+            rows,
+        )
 
     def settings_and_users(self) -> None:
-        profile = {"name": "Demo College (fictief)", "street": "Schoolweg 1",
-                   "postcode": "1811 AB", "city": "Alkmaar", "phone": "072-0000000",
-                   "email": "zorgteam@demo-college.nl", "website": "www.demo-college.nl",
-                   "denomination": "openbaar", "protocol_code": "doultremont",
-                   "brin": "99XX", "footer": "Demo College · fictieve school voor demonstratie"}
+        profile = {
+            "name": "Demo College (fictief)",
+            "street": "Schoolweg 1",
+            "postcode": "1811 AB",
+            "city": "Alkmaar",
+            "phone": "072-0000000",
+            "email": "zorgteam@demo-college.nl",
+            "website": "www.demo-college.nl",
+            "denomination": "openbaar",
+            "protocol_code": "doultremont",
+            "brin": "99XX",
+            "footer": "Demo College · fictieve school voor demonstratie",
+        }
         m.Setting.create(key=PROFILE_KEY, value=json.dumps(profile, ensure_ascii=False))
         m.Setting.create(key="demo", value="true")
         from .accounts import hash_password
 
         pw = hash_password("demo")
-        rows = [(1, self.zorg_id, "zorg", pw), (2, self.mentor_ids[0], "mentor", pw),
-                (3, self.coordinator_ids[0], "afdeling", pw), (4, self.zorg_id + 1, "vertrouwen", pw),
-                (5, self.directie_id, "directie", pw)]
+        rows = [
+            (1, self.zorg_id, "zorg", pw),
+            (2, self.mentor_ids[0], "mentor", pw),
+            (3, self.coordinator_ids[0], "afdeling", pw),
+            (4, self.zorg_id + 1, "vertrouwen", pw),
+            (5, self.directie_id, "directie", pw),
+        ]
         U = m.User
         _insert(U, [U.id, U.staff, U.username, U.password_hash], rows)
 
 
-def generate_demo(students: int = 600, years: int = 2, seed: int = 1,
-                  today: dt.date | None = None) -> dict[str, int]:
+def generate_demo(
+    students: int = 600, years: int = 2, seed: int = 1, today: dt.date | None = None
+) -> dict[str, int]:
     """Fill the (empty, bound) database with a demo school; returns counts."""
     demo = _Demo(students, years, seed, today or dt.date.today())
     with write():

@@ -16,6 +16,7 @@ from peewee import JOIN, SQL, Value, fn
 from peewee import Case as SqlCase
 
 from ..i18n import N_
+from ..importers.values import fold
 from ..store import models as m
 
 
@@ -64,10 +65,23 @@ def full_name(model):
 
 
 def sort_name_matches(field, text: str):
-    """Every typed word must occur in the sort name ('de vr' finds 'vries, daan de')."""
+    """Every typed word must occur in the (accent-folded) sort name: 'de vr' finds
+    'vries, daan de', 'celik' finds 'Çelik'."""
     condition = None
     for token in text.split():
-        part = field.contains(token)
+        part = field.contains(fold(token))
+        condition = part if condition is None else (condition & part)
+    return condition
+
+
+def student_text_condition(text: str):
+    """Each typed word matches the sort name, a student number prefix or a class prefix."""
+    S, K = m.Student, m.SchoolClass
+    condition = None
+    for word in text.split():
+        part = (
+            S.sort_name.contains(fold(word)) | S.number.startswith(word) | K.name.startswith(word)
+        )
         condition = part if condition is None else (condition & part)
     return condition
 
@@ -85,23 +99,31 @@ class StudentList(ListQuery):
         return m.Student.id
 
     def order_expressions(self):
-        return {"name": m.Student.sort_name, "number": m.Student.number,
-                "class": m.SchoolClass.name, "cases": SQL("cases")}
+        return {
+            "name": m.Student.sort_name,
+            "number": m.Student.number,
+            "class": m.SchoolClass.name,
+            "cases": SQL("cases"),
+        }
 
     def select(self):
         S, K = m.Student, m.SchoolClass
-        mentors = (m.ClassMentor.select(fn.GROUP_CONCAT(m.Staff.code, ", "))
-                   .join(m.Staff).where(m.ClassMentor.school_class == S.school_class))
-        cases = (m.Involvement.select(fn.COUNT(m.Involvement.id))
-                 .where(m.Involvement.student == S.id))
+        mentors = (
+            m.ClassMentor.select(fn.GROUP_CONCAT(m.Staff.code, ", "))
+            .join(m.Staff)
+            .where(m.ClassMentor.school_class == S.school_class)
+        )
+        cases = m.Involvement.select(fn.COUNT(m.Involvement.id)).where(
+            m.Involvement.student == S.id
+        )
         tv = SqlCase(None, [(S.tussenvoegsel == "", "")], Value(" ").concat(S.tussenvoegsel))
         name = S.last_name.concat(", ").concat(S.first_name).concat(tv)
-        query = (S.select(S.id, name, S.number, K.name, mentors, cases.alias("cases"))
-                 .join(K, JOIN.LEFT_OUTER, on=(S.school_class == K.id)))
+        query = S.select(S.id, name, S.number, K.name, mentors, cases.alias("cases")).join(
+            K, JOIN.LEFT_OUTER, on=(S.school_class == K.id)
+        )
         text = (self.filters.get("text") or "").strip().lower()
         if text:
-            query = query.where(sort_name_matches(S.sort_name, text)
-                                | S.number.startswith(text) | (fn.LOWER(K.name) == text))
+            query = query.where(student_text_condition(text))
         if not self.filters.get("include_left"):
             query = query.where(S.left_on.is_null())
         return query
@@ -125,17 +147,40 @@ class CaseList(ListQuery):
 
     def order_expressions(self):
         C = m.Case
-        return {"reported_on": C.reported_on, "number": C.number, "summary": C.summary,
-                "stage": C.stage_code, "status": C.status, "next_due_on": C.next_due_on,
-                "cyber": C.is_cyber}
+        return {
+            "reported_on": C.reported_on,
+            "number": C.number,
+            "summary": C.summary,
+            "stage": C.stage_code,
+            "status": C.status,
+            "next_due_on": C.next_due_on,
+            "cyber": C.is_cyber,
+        }
 
     def select(self):
         C, I, S, K = m.Case, m.Involvement, m.Student, m.SchoolClass
-        victim = (I.select(full_name(S)).join(S).where((I.case == C.id) & (I.role == "gepeste")).limit(1))
-        klass = (I.select(K.name).join(S).join(K, on=(S.school_class == K.id))
-                 .where((I.case == C.id) & (I.role == "gepeste")).limit(1))
-        query = C.select(C.id, C.number, C.reported_on, C.summary, victim, klass,
-                         C.stage_code, C.status, C.next_due_on, C.is_cyber)
+        victim = (
+            I.select(full_name(S)).join(S).where((I.case == C.id) & (I.role == "gepeste")).limit(1)
+        )
+        klass = (
+            I.select(K.name)
+            .join(S)
+            .join(K, on=(S.school_class == K.id))
+            .where((I.case == C.id) & (I.role == "gepeste"))
+            .limit(1)
+        )
+        query = C.select(
+            C.id,
+            C.number,
+            C.reported_on,
+            C.summary,
+            victim,
+            klass,
+            C.stage_code,
+            C.status,
+            C.next_due_on,
+            C.is_cyber,
+        )
         query = query.where(C.is_signal == bool(self.filters.get("signals")))
         f = self.filters
         if f.get("status") in ("open", "closed"):
@@ -151,17 +196,27 @@ class CaseList(ListQuery):
         if f.get("owner"):
             query = query.where(C.owner == f["owner"])
         if f.get("class_id"):
-            query = query.where(fn.EXISTS(
-                I.select(I.id).join(S).where((I.case == C.id) & (S.school_class == f["class_id"]))))
+            query = query.where(
+                fn.EXISTS(
+                    I.select(I.id)
+                    .join(S)
+                    .where((I.case == C.id) & (S.school_class == f["class_id"]))
+                )
+            )
         if f.get("student_id"):
-            query = query.where(fn.EXISTS(
-                I.select(I.id).where((I.case == C.id) & (I.student == f["student_id"]))))
+            query = query.where(
+                fn.EXISTS(I.select(I.id).where((I.case == C.id) & (I.student == f["student_id"])))
+            )
         text = (f.get("text") or "").strip().lower()
         if text:
-            by_student = I.select(I.id).join(S).where(
-                (I.case == C.id) & sort_name_matches(S.sort_name, text))
-            query = query.where(C.number.contains(text) | C.summary.contains(text)
-                                | fn.EXISTS(by_student))
+            by_student = (
+                I.select(I.id)
+                .join(S)
+                .where((I.case == C.id) & sort_name_matches(S.sort_name, text))
+            )
+            query = query.where(
+                C.number.contains(text) | C.summary.contains(text) | fn.EXISTS(by_student)
+            )
         return query
 
 
@@ -184,8 +239,9 @@ class MeetingList(ListQuery):
         M, St = m.Meeting, m.Staff
         items = m.AgendaItem.select(fn.COUNT(m.AgendaItem.id)).where(m.AgendaItem.meeting == M.id)
         chair = full_name(St)
-        query = (M.select(M.id, M.starts_at, M.kind, M.place, chair, items)
-                 .join(St, JOIN.LEFT_OUTER, on=(M.chair == St.id)))
+        query = M.select(M.id, M.starts_at, M.kind, M.place, chair, items).join(
+            St, JOIN.LEFT_OUTER, on=(M.chair == St.id)
+        )
         if self.filters.get("upcoming"):
             query = query.where(M.starts_at >= dt.datetime.now() - dt.timedelta(hours=2))
         if self.filters.get("kind"):
@@ -209,8 +265,9 @@ class LetterList(ListQuery):
 
     def select(self):
         L, C = m.Letter, m.Case
-        return (L.select(L.id, L.created_at, C.number, L.template_code, L.recipient)
-                .join(C, JOIN.LEFT_OUTER, on=(L.case == C.id)))
+        return L.select(L.id, L.created_at, C.number, L.template_code, L.recipient).join(
+            C, JOIN.LEFT_OUTER, on=(L.case == C.id)
+        )
 
 
 def is_overdue_expression():

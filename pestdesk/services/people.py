@@ -70,6 +70,7 @@ from .base import (
     save_versioned,
     write,
 )
+from .lists import student_text_condition
 
 Progress = Callable[[int, int], None]
 IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
@@ -476,12 +477,9 @@ def search_students_query(text: str = "", *, include_left: bool = True):
     rows carry ``school_class`` joined, so showing the class costs no extra query.
     """
     query = Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
-    for word in (text or "").split():
-        query = query.where(
-            Student.sort_name.contains(fold(word))
-            | Student.number.startswith(word)
-            | SchoolClass.name.startswith(word)
-        )
+    condition = student_text_condition(text or "")
+    if condition is not None:
+        query = query.where(condition)
     if not include_left:
         query = query.where(Student.left_on.is_null())
     return query.order_by(Student.sort_name, Student.number)

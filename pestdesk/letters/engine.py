@@ -8,8 +8,8 @@ Syntax (documented for schools in ``resources/templates/README.md``):
   is a field, ``not`` field, or field compared with a text or number literal
   (``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``), e.g. ``{% if cyber.soort == "grooming" %}``.
 - ``{% for h in helplines %}- {{ h.naam }}{% endfor %}`` repeats for each list item.
-- As in Jinja with ``trim_blocks``/``lstrip_blocks``: a ``{% %}`` tag alone on its line
-  leaves no empty line behind.
+- A ``{% %}`` tag alone on its line removes that whole line (indent and newline), so it
+  leaves no empty line behind; a tag inside a line of text leaves the text's newline alone.
 
 :func:`parse` turns text into a node tree and a list of :class:`Problem` (offset-based);
 :func:`render` fills a *valid* tree in and never raises on data: missing values print as
@@ -91,7 +91,7 @@ class Parsed:
 
 
 def _tokens(text: str, problems: list[Problem]) -> list[tuple[str, str, int]]:
-    """Split into ('text'|'out'|'tag', content, offset), applying trim/lstrip of tags."""
+    """Split into ('text'|'out'|'tag', content, offset); standalone tag lines vanish."""
     tokens: list[tuple[str, str, int]] = []
     pos = 0
     while True:
@@ -113,15 +113,22 @@ def _tokens(text: str, problems: list[Problem]) -> list[tuple[str, str, int]]:
             problems.append(Problem(start, message))
             tokens.append(("text", text[pos:], pos))
             return tokens
-        before = text[pos:start]
-        if closer == "%}":
-            before = _lstrip_block(before)
-        tokens.append(("text", before, pos))
+        standalone = _standalone(text, start, end + 2) if closer == "%}" else None
+        # A block tag alone on its line takes the whole line with it (indent and newline).
+        tokens.append(("text", text[pos : standalone[0] if standalone else start], pos))
         kind = "out" if closer == "}}" else "tag"
         tokens.append((kind, text[start + 2 : end], start))
-        pos = end + 2
-        if closer == "%}" and text.startswith("\n", pos):
-            pos += 1  # trim_blocks: the newline after a tag is not output
+        pos = standalone[1] if standalone else end + 2
+
+
+def _standalone(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """(line start, next line start) when only whitespace surrounds text[start:end]."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:start].strip(" \t") or text[end:line_end].strip(" \t"):
+        return None
+    return line_start, min(line_end + 1, len(text))
 
 
 def _next_open(text: str, pos: int) -> int:
@@ -142,14 +149,6 @@ def _check_stray_close(text: str, start: int, end: int, problems: list[Problem])
                     ),
                 )
             )
-
-
-def _lstrip_block(before: str) -> str:
-    """Drop spaces before a tag that starts its line (lstrip_blocks)."""
-    line_start = before.rfind("\n") + 1
-    if before[line_start:].strip(" \t") == "":
-        return before[:line_start]
-    return before
 
 
 # --------------------------------------------------------------------------- parsing

@@ -60,3 +60,18 @@ def test_flat_dotted_keys_are_accepted():
 def test_used_fields_are_collected():
     parsed = engine.parse("{{ student.roepnaam }} {% if case.nummer %}x{% endif %}")
     assert parsed.used_fields == {"student.roepnaam", "case.nummer"}
+
+
+def test_tag_at_the_end_of_a_text_line_keeps_that_lines_newline():
+    text = (
+        "{% for h in helplines %}\n"
+        "- {{ h.naam }}{% if h.telefoon %}, {{ h.telefoon }}{% endif %}\n"
+        "{% endfor %}"
+    )
+    data = {"helplines": [{"naam": "A", "telefoon": "1"}, {"naam": "B"}]}
+    assert fill(text, data) == "- A, 1\n- B\n"
+
+
+def test_indented_standalone_tags_vanish_with_their_line():
+    text = "a\n  {% if case.nummer %}\n  b\n  {% endif %}\nc"
+    assert fill(text, {}) == "a\nc"

@@ -63,6 +63,8 @@ class Staff(Versioned):
     # vertrouwenspersoon, directie, vakdocent, beheerder, zorgteam
     roles = CharField(default="")
     active = BooleanField(default=True)
+    # afdeling(en) of an afdelingscoordinator/-leider: names as in SchoolClass.department
+    departments = CharField(default="")
 
 
 class User(Versioned):
@@ -72,6 +74,7 @@ class User(Versioned):
     active = BooleanField(default=True)
     failed_attempts = IntegerField(default=0)
     last_login_at = DateTimeField(null=True)
+    last_failed_at = DateTimeField(null=True)  # the sign-in wait grows from here
 
 
 class SchoolClass(Versioned):

@@ -50,6 +50,7 @@ def _statements(text: str) -> list[str]:
 MIGRATIONS: list[Callable[[Database], None]] = [
     _sql_file("0001_initial.sql"),
     _sql_file("0002_audit_append_only.sql"),
+    _sql_file("0003_access_and_sign_in.sql"),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -177,17 +177,18 @@ class SetupWizard(QWizard):
         if len(self.password.text()) < accounts.MIN_PASSWORD:
             raise ServiceError(_("The password must be at least {n} characters long.").format(
                 n=accounts.MIN_PASSWORD))
-        with write():
+        with write():  # staff, user and school profile together or not at all
             staff = create(SYSTEM, Staff, code=self.code.text().strip().upper(),
                            first_name=self.first.text().strip(),
                            last_name=self.last.text().strip(),
                            roles="beheerder,ondersteuningscoordinator")
-        user = accounts.create_user(SYSTEM, staff, self.username.text(), self.password.text())
-        actor = accounts.actor_for(user)
-        settings.save_school_profile(actor, settings.SchoolProfile(
-            name=self.name.text().strip(), street=self.street.text().strip(),
-            postcode=self.postcode.text().strip().upper(), city=self.city.text().strip(),
-            protocol_code=self.protocol.currentData()))
+            user = accounts.create_user(SYSTEM, staff, self.username.text(),
+                                        self.password.text())
+            actor = accounts.actor_for(user)
+            settings.save_school_profile(actor, settings.SchoolProfile(
+                name=self.name.text().strip(), street=self.street.text().strip(),
+                postcode=self.postcode.text().strip().upper(), city=self.city.text().strip(),
+                protocol_code=self.protocol.currentData()))
         return actor
 
 

@@ -244,7 +244,7 @@ def _run_gui(args) -> int:
     from .gui.app import run
 
     return run(db=args.db, demo=args.demo, demo_if_new=args.demo_if_new,
-               default_db=default_database())
+               default_db=default_database(), lang=args.lang)
 
 
 if __name__ == "__main__":

@@ -95,14 +95,17 @@ def _switch(app: QApplication, old, path: Path) -> None:
         open_database(old.path)
 
 
-def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path) -> int:
+def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
+        lang: str | None = None) -> int:
+    from PySide6.QtCore import QSettings
+
     from . import translation
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("pestdesk")
     app.setOrganizationName("pestdesk")
     app.setApplicationDisplayName("pestdesk")
-    translation.install(app)
+    translation.install(app, lang or QSettings().value("language") or None)
     cleanup: Path | None = None
     try:
         if demo:

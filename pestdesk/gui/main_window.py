@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__
+from .. import i18n
 from ..i18n import _, format_number
 from ..services import overview as overview_service
 from ..services import settings
@@ -141,6 +142,11 @@ class MainWindow(QMainWindow):
         self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         admin_menu = self.menuBar().addMenu(_("&Administration"))
         self._action(admin_menu, _("&School details…"), self.edit_school_profile)
+        language_menu = self.menuBar().addMenu(_("&Language"))
+        for code, name in (("nl", "Nederlands"), ("en", "English")):
+            action = self._action(language_menu, name, lambda _c=False, c=code: self.set_language(c))
+            action.setCheckable(True)
+            action.setChecked(code == i18n.language())
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(help_menu, _("&About pestdesk"), self.about)
 
@@ -242,6 +248,12 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "pestdesk", _(
                 "The integrity check found damage in this database. Stop working in it and "
                 "restore the most recent backup (Administration → Database)."))
+
+    def set_language(self, code: str) -> None:
+        """Remember the interface language for this PC; it applies from the next start."""
+        QSettings().setValue("language", code)
+        QMessageBox.information(self, "pestdesk", _(
+            "The new language takes effect the next time you start pestdesk."))
 
     def about(self) -> None:
         QMessageBox.about(self, _("About pestdesk"), _(

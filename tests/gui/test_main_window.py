@@ -103,3 +103,22 @@ def test_overview_lines_open_cases(demo_window):
     assert view.title.text().startswith("Overzicht voor")
     box, lst = view.boxes["new"]
     assert lst.count() > 0
+
+
+def test_english_on_request(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
+    from pestdesk.gui import translation
+    from pestdesk.gui.main_window import MainWindow
+
+    db = create_database(tmp_path / "en.sqlite")
+    generate_demo(students=40, years=1, seed=2, today=dt.date.today())
+    translation.install(QApplication.instance(), "en")
+    try:
+        window = MainWindow(tmp_path / "en.sqlite", accounts.demo_actor("zorg"), demo=True)
+        qtbot.addWidget(window)
+        assert window.nav.item(1).text() == "Students"
+        assert window.menuBar().actions()[0].text() == "&File"
+    finally:
+        translation.install(QApplication.instance(), "nl")
+        db.close()

@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.go("cases")
 
     def update_nav_counts(self) -> None:
-        open_cases = overview_service.open_case_count()
+        open_cases = overview_service.open_case_count(self.actor)
         item = self.nav.item(self.SECTIONS.index("cases"))
         item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")
         overdue = self.view("overview").counts().get("overdue", 0)

@@ -18,6 +18,8 @@ from peewee import Case as SqlCase
 from ..i18n import N_
 from ..importers.values import fold
 from ..store import models as m
+from . import access
+from .base import SYSTEM, Actor
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class ListQuery:
     filters: dict[str, Any] = field(default_factory=dict)
     order_key: str = ""
     descending: bool = False
+    # who is looking: every select() applies services.access for it. SYSTEM (full access) is
+    # for the command line and admin tools only; the GUI always passes the signed-in actor.
+    actor: Actor = SYSTEM
 
     columns: ClassVar[tuple[Column, ...]] = ()
 
@@ -114,12 +119,15 @@ class StudentList(ListQuery):
             .where(m.ClassMentor.school_class == S.school_class)
         )
         cases = m.Involvement.select(fn.COUNT(m.Involvement.id)).where(
-            m.Involvement.student == S.id
+            (m.Involvement.student == S.id)
+            & m.Involvement.case.in_(access.visible_case_ids(self.actor))
         )
         tv = SqlCase(None, [(S.tussenvoegsel == "", "")], Value(" ").concat(S.tussenvoegsel))
         name = S.last_name.concat(", ").concat(S.first_name).concat(tv)
-        query = S.select(S.id, name, S.number, K.name, mentors, cases.alias("cases")).join(
-            K, JOIN.LEFT_OUTER, on=(S.school_class == K.id)
+        query = (
+            S.select(S.id, name, S.number, K.name, mentors, cases.alias("cases"))
+            .join(K, JOIN.LEFT_OUTER, on=(S.school_class == K.id))
+            .where(access.student_visibility(self.actor))
         )
         text = (self.filters.get("text") or "").strip().lower()
         if text:
@@ -181,7 +189,9 @@ class CaseList(ListQuery):
             C.next_due_on,
             C.is_cyber,
         )
-        query = query.where(C.is_signal == bool(self.filters.get("signals")))
+        query = query.where(
+            (C.is_signal == bool(self.filters.get("signals"))) & access.case_visibility(self.actor)
+        )
         f = self.filters
         if f.get("status") in ("open", "closed"):
             query = query.where(C.status == f["status"])
@@ -237,10 +247,16 @@ class MeetingList(ListQuery):
 
     def select(self):
         M, St = m.Meeting, m.Staff
-        items = m.AgendaItem.select(fn.COUNT(m.AgendaItem.id)).where(m.AgendaItem.meeting == M.id)
+        A = m.AgendaItem
+        items = A.select(fn.COUNT(A.id)).where(
+            (A.meeting == M.id)
+            & (A.case.is_null() | A.case.in_(access.visible_case_ids(self.actor)))
+        )
         chair = full_name(St)
-        query = M.select(M.id, M.starts_at, M.kind, M.place, chair, items).join(
-            St, JOIN.LEFT_OUTER, on=(M.chair == St.id)
+        query = (
+            M.select(M.id, M.starts_at, M.kind, M.place, chair, items)
+            .join(St, JOIN.LEFT_OUTER, on=(M.chair == St.id))
+            .where(access.meeting_visibility(self.actor))
         )
         if self.filters.get("upcoming"):
             query = query.where(M.starts_at >= dt.datetime.now() - dt.timedelta(hours=2))
@@ -265,8 +281,10 @@ class LetterList(ListQuery):
 
     def select(self):
         L, C = m.Letter, m.Case
-        return L.select(L.id, L.created_at, C.number, L.template_code, L.recipient).join(
-            C, JOIN.LEFT_OUTER, on=(L.case == C.id)
+        return (
+            L.select(L.id, L.created_at, C.number, L.template_code, L.recipient)
+            .join(C, JOIN.LEFT_OUTER, on=(L.case == C.id))
+            .where(access.letter_visibility(self.actor))
         )
 
 

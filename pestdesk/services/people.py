@@ -60,7 +60,9 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
+from . import access
 from .base import (
+    SYSTEM,
     Actor,
     ServiceError,
     _chain_hash,  # the audit chain's own hash; base offers no batch writer yet
@@ -74,7 +76,6 @@ from .lists import student_text_condition
 
 Progress = Callable[[int, int], None]
 IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
-EXPORT_ROLES = ("beheerder", "ondersteuningscoordinator", "directie")
 CHUNK = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
@@ -470,13 +471,16 @@ def _existing_staff() -> list[ExistingStaff]:
 # --- student card and search ------------------------------------------------------------------
 
 
-def search_students_query(text: str = "", *, include_left: bool = True):
+def search_students_query(text: str = "", *, include_left: bool = True,
+                          actor: Actor = SYSTEM):
     """Students matching every word of ``text`` in name, number or class, by sort_name.
 
     Returns a peewee query (filtered and ordered in SQL) for a Qt model to page through;
-    rows carry ``school_class`` joined, so showing the class costs no extra query.
+    rows carry ``school_class`` joined, so showing the class costs no extra query. Only the
+    students ``actor`` may see (``access.student_visibility``) are found.
     """
-    query = Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+    query = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+             .where(access.student_visibility(actor)))
     condition = student_text_condition(text or "")
     if condition is not None:
         query = query.where(condition)
@@ -519,10 +523,14 @@ def _student_details(student: Student) -> dict:
     }
 
 
-def student_card(student_id: int) -> dict:
-    """Details, guardians and cases (newest first, with the student's role) for one student."""
+def student_card(student_id: int, actor: Actor = SYSTEM) -> dict:
+    """Details, guardians and cases (newest first, with the student's role) for one student.
+
+    A student ``actor`` may not see is "no longer exists"; only cases ``actor`` may see are
+    listed. Opening the card is recorded in the audit trail.
+    """
     student = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
-               .where(Student.id == student_id).first())
+               .where((Student.id == student_id) & access.student_visibility(actor)).first())
     if student is None:
         raise ServiceError(_("This student no longer exists."))
     mentors = [
@@ -535,11 +543,12 @@ def student_card(student_id: int) -> dict:
          "status": inv.case.status, "summary": inv.case.summary, "is_signal": inv.case.is_signal,
          "role": inv.role, "stage_code": inv.stage_code}
         for inv in Involvement.select(Involvement, Case).join(Case)
-        .where(Involvement.student == student_id)
+        .where((Involvement.student == student_id) & access.case_visibility(actor))
         .order_by(Case.reported_on.desc(), Case.id.desc())
     ]
     details = _student_details(student)
     details["mentors"] = mentors
+    access.record_view(actor, "student", student.id, "card")
     return {"student": details,
             "guardians": [_guardian_dict(link) for link in _guardian_links(student_id)],
             "cases": cases}
@@ -565,10 +574,12 @@ def export_student(actor: Actor, number: str) -> dict:
 
     Other students appear only as their role in a case ("pester 1"); their names and numbers
     are also replaced in free text. Conversations and letters that concern another child's
-    part in a case are listed without their content. The export is recorded in the audit
-    trail in the same transaction.
+    part in a case are listed without their content. The vertrouwenspersoon's confidential
+    notes are not part of it (they are theirs alone). Only someone who sees every case may
+    export. The export is recorded in the audit trail in the same transaction.
     """
-    _require(actor, EXPORT_ROLES)
+    if not access.sees_all_cases(actor):
+        raise ServiceError(_("You do not have the rights to do this."))
     with write():
         student = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
                    .where(fn.LOWER(Student.number) == (number or "").strip().lower()).first())
@@ -656,7 +667,8 @@ def _case_export(own: Involvement, student_id: int, others: list[Involvement],
         "relapse_of": own.relapse_of.number if own.relapse_of_id else None,
         "others_involved": [{"label": labels[i.id], "role": i.role} for i in others],
         "events": [_event_export(e, other_involvement, redact)
-                   for e in Event.select().where(Event.case == case.id)
+                   for e in Event.select().where((Event.case == case.id)
+                                                 & (Event.confidential == False))  # noqa: E712
                    .order_by(Event.occurred_on, Event.id)],
         "agreements": [
             {"description": redact(a.description), "owner": _staff_name(a.owner),

@@ -1,0 +1,268 @@
+"""Need-to-know: which cases, students, timeline entries and meetings an actor may see.
+
+Every rule is a peewee expression that the list and detail queries put in their WHERE clause,
+so what a user may not see is never loaded, counted or found by a search. Hiding a button is
+not protection; these expressions are. A record the actor may not see behaves exactly like a
+record that does not exist (``NotFound``, same message), so a refusal confirms nothing.
+
+The roles (``Staff.roles``):
+- ondersteuningscoordinator (zorgcoordinator), zorgteam, directie: every case;
+- afdelingscoordinator / afdelingsleider: cases of students in their department(s)
+  (``Staff.departments`` against ``SchoolClass.department``) and the cases they registered;
+- mentor: cases of students in the classes they mentor (``ClassMentor``) and those they
+  registered (``Case.created_by``);
+- vertrouwenspersoon: the cases they registered or wrote in; their confidential notes
+  (``Event.confidential``) are visible to the author alone, to nobody else, beheerder included;
+- vakdocent: may record a signal, reads no dossiers;
+- beheerder: users, imports, backups and the student register, no dossiers unless they also
+  hold a care role.
+``SYSTEM`` (the command line, run by whoever holds the database file) sees every case but,
+like everyone else, not the vertrouwenspersoon's confidential notes.
+
+Roles come from the actor (read at sign-in); departments are read from the database each
+time a rule is built, so a change by the beheerder applies at once.
+"""
+
+from __future__ import annotations
+
+from peewee import SQL, fn
+
+from ..i18n import _
+from ..store import models as m
+from .base import Actor, ServiceError, audit, write
+
+ALL_CASES_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator", "zorgteam",
+                             "directie"})
+DEPARTMENT_ROLES = frozenset({"afdelingscoordinator", "afdelingsleider"})
+MENTOR_ROLE = "mentor"
+CONFIDANT_ROLE = "vertrouwenspersoon"
+SIGNAL_ROLES = frozenset({"vakdocent"})
+ADMIN_ROLE = "beheerder"
+AUDIT_ROLES = frozenset({"beheerder", "directie"})
+# roles that also see the cases they registered themselves
+REGISTRAR_ROLES = DEPARTMENT_ROLES | {MENTOR_ROLE, CONFIDANT_ROLE}
+CARE_ROLES = ALL_CASES_ROLES | DEPARTMENT_ROLES | {MENTOR_ROLE, CONFIDANT_ROLE}
+# zorgteam members (often from outside the school) read but do not change dossiers
+READ_ONLY_ROLES = frozenset({"zorgteam"})
+
+
+class NotFound(ServiceError):
+    """The record does not exist, or the actor may not know that it does: same answer."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or _("This record does not exist (any more)."))
+
+
+def _true():
+    return SQL("1 = 1")
+
+
+def _false():
+    return SQL("1 = 0")
+
+
+def _any(parts: list):
+    if not parts:
+        return _false()
+    expression = parts[0]
+    for part in parts[1:]:
+        expression = expression | part
+    return expression
+
+
+# -- who is who ------------------------------------------------------------------------------
+
+
+def is_system(actor: Actor) -> bool:
+    """The command line / the app itself, not a signed-in person."""
+    return actor.user_id is None and actor.username == "system"
+
+
+def sees_all_cases(actor: Actor) -> bool:
+    return is_system(actor) or actor.has_role(*ALL_CASES_ROLES)
+
+
+def has_care_role(actor: Actor) -> bool:
+    """Works with dossiers at all (not a vakdocent or a beheerder only)."""
+    return is_system(actor) or actor.has_role(*CARE_ROLES)
+
+
+def can_record_signal(actor: Actor) -> bool:
+    return actor.has_role(*SIGNAL_ROLES) or has_care_role(actor)
+
+
+def can_manage_users(actor: Actor) -> bool:
+    return actor.has_role(ADMIN_ROLE)
+
+
+def can_read_audit(actor: Actor) -> bool:
+    return actor.has_role(*AUDIT_ROLES)
+
+
+def actor_departments(actor: Actor) -> list[str]:
+    """The department names (lower case) of a department role holder, fresh from the DB."""
+    if actor.staff_id is None or not actor.has_role(*DEPARTMENT_ROLES):
+        return []
+    text = (m.Staff.select(m.Staff.departments).where(m.Staff.id == actor.staff_id)
+            .scalar() or "")
+    return sorted({d.strip().lower() for d in text.split(",") if d.strip()})
+
+
+# -- cases -----------------------------------------------------------------------------------
+
+
+def _mentor_rule(actor: Actor):
+    inv, stu = m.Involvement.alias("acc_inv"), m.Student.alias("acc_stu")
+    cm = m.ClassMentor.alias("acc_cm")
+    return fn.EXISTS(
+        inv.select(inv.id).join(stu, on=(inv.student == stu.id))
+        .join(cm, on=(cm.school_class == stu.school_class))
+        .where((inv.case == m.Case.id) & (cm.staff == actor.staff_id)))
+
+
+def _department_rule(departments: list[str]):
+    inv, stu = m.Involvement.alias("acc_inv"), m.Student.alias("acc_stu")
+    klass = m.SchoolClass.alias("acc_cls")
+    return fn.EXISTS(
+        inv.select(inv.id).join(stu, on=(inv.student == stu.id))
+        .join(klass, on=(stu.school_class == klass.id))
+        .where((inv.case == m.Case.id) & fn.LOWER(klass.department).in_(departments)))
+
+
+def _wrote_in_rule(actor: Actor):
+    ev = m.Event.alias("acc_ev")
+    return fn.EXISTS(ev.select(ev.id).where((ev.case == m.Case.id)
+                                            & (ev.author == actor.user_id)))
+
+
+def case_visibility(actor: Actor):
+    """A WHERE expression over ``Case``: the cases (and signals) ``actor`` may see."""
+    if sees_all_cases(actor):
+        return _true()
+    parts = []
+    if actor.has_role(MENTOR_ROLE) and actor.staff_id is not None:
+        parts.append(_mentor_rule(actor))
+    departments = actor_departments(actor)
+    if departments:
+        parts.append(_department_rule(departments))
+    if actor.user_id is not None and actor.has_role(*REGISTRAR_ROLES):
+        parts.append(m.Case.created_by == actor.user_id)
+    if actor.user_id is not None and actor.has_role(CONFIDANT_ROLE):
+        parts.append(_wrote_in_rule(actor))
+    return _any(parts)
+
+
+def visible_case_ids(actor: Actor):
+    """A subquery of the case ids ``actor`` may see (for ``IN``)."""
+    return m.Case.select(m.Case.id).where(case_visibility(actor))
+
+
+def can_view_case(actor: Actor, case_id: int) -> bool:
+    return (m.Case.select(m.Case.id)
+            .where((m.Case.id == case_id) & case_visibility(actor)).exists())
+
+
+def can_edit_case(actor: Actor, case_id: int) -> bool:
+    """May change the case: sees it and holds a role that works on dossiers."""
+    editing = (is_system(actor)
+               or bool(actor.roles & (CARE_ROLES - READ_ONLY_ROLES)))
+    return editing and can_view_case(actor, case_id)
+
+
+def visible_case(actor: Actor, case_id: int) -> m.Case:
+    """The case, or ``NotFound`` whether it is missing or hidden from ``actor``."""
+    case = m.Case.select().where((m.Case.id == case_id) & case_visibility(actor)).first()
+    if case is None:
+        raise NotFound(_("This case does not exist (any more)."))
+    return case
+
+
+def open_case(actor: Actor, case_id: int) -> m.Case:
+    """The case for its detail screen, with the view recorded in the audit trail."""
+    case = visible_case(actor, case_id)
+    record_view(actor, "case", case.id)
+    return case
+
+
+def require_edit(actor: Actor, case_id: int) -> None:
+    """Refuse a change: ``NotFound`` when the case is hidden, a plain refusal when read-only."""
+    if not can_view_case(actor, case_id):
+        raise NotFound(_("This case does not exist (any more)."))
+    if not can_edit_case(actor, case_id):
+        raise ServiceError(_("You do not have the rights to do this."))
+
+
+# -- timeline --------------------------------------------------------------------------------
+
+
+def event_visibility(actor: Actor):
+    """A WHERE expression over ``Event``: confidential notes only for the confidant who wrote
+    them; combine with ``Event.case.in_(visible_case_ids(actor))`` for whole timelines."""
+    public = m.Event.confidential == False  # noqa: E712
+    if actor.user_id is not None and actor.has_role(CONFIDANT_ROLE):
+        return public | (m.Event.author == actor.user_id)
+    return public
+
+
+def visible_events(actor: Actor, case_id: int):
+    """The timeline of one visible case (empty when the case is hidden), oldest first."""
+    return (m.Event.select()
+            .where((m.Event.case == case_id) & m.Event.case.in_(visible_case_ids(actor))
+                   & event_visibility(actor))
+            .order_by(m.Event.occurred_on, m.Event.id))
+
+
+# -- students and meetings -------------------------------------------------------------------
+
+
+def student_visibility(actor: Actor):
+    """A WHERE expression over ``Student``: whose student card ``actor`` may open.
+
+    Everyone with the student register (care roles over their scope, the beheerder who
+    imports it) plus the students involved in a case the actor may see.
+    """
+    S = m.Student
+    if sees_all_cases(actor) or actor.has_role(ADMIN_ROLE):
+        return _true()
+    parts = []
+    if actor.has_role(MENTOR_ROLE) and actor.staff_id is not None:
+        mentored = (m.ClassMentor.select(m.ClassMentor.school_class)
+                    .where(m.ClassMentor.staff == actor.staff_id))
+        parts.append(S.school_class.in_(mentored))
+    departments = actor_departments(actor)
+    if departments:
+        classes = (m.SchoolClass.select(m.SchoolClass.id)
+                   .where(fn.LOWER(m.SchoolClass.department).in_(departments)))
+        parts.append(S.school_class.in_(classes))
+    if has_care_role(actor):
+        inv = m.Involvement.alias("acc_sinv")
+        parts.append(fn.EXISTS(inv.select(inv.id).where(
+            (inv.student == S.id) & inv.case.in_(visible_case_ids(actor)))))
+    return _any(parts)
+
+
+def can_view_student(actor: Actor, student_id: int) -> bool:
+    return (m.Student.select(m.Student.id)
+            .where((m.Student.id == student_id) & student_visibility(actor)).exists())
+
+
+def meeting_visibility(actor: Actor):
+    """Care-team meetings are for those who work with dossiers."""
+    return _true() if has_care_role(actor) else _false()
+
+
+def letter_visibility(actor: Actor):
+    """Letters of visible cases; a letter without a case only for who sees every case."""
+    L = m.Letter
+    if sees_all_cases(actor):
+        return _true()
+    return L.case.is_null(False) & L.case.in_(visible_case_ids(actor))
+
+
+# -- the audit trail of reading --------------------------------------------------------------
+
+
+def record_view(actor: Actor, table: str, record_id: int, detail: str = "") -> None:
+    """Record that ``actor`` opened a dossier record (its own short transaction)."""
+    with write():
+        audit(actor, "view", table, record_id, detail)

@@ -30,7 +30,8 @@ from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
 from .views.overview import OverviewView
-from .views.sections import CasesView, LettersView, MeetingsView, StudentsView
+from .views.sections import CasesView, LettersView, MeetingsView
+from .views.students import StudentsView
 
 STYLE = """
 #nav { background: #f3f5f8; border: none; font-size: 11pt; padding-top: 8px; }
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         # sections are built when first shown: start-up only pays for the overview
         self._factories = {
             "overview": lambda: OverviewView(actor),
-            "students": StudentsView,
+            "students": lambda: StudentsView(actor),
             "cases": CasesView,
             "meetings": MeetingsView,
             "letters": LettersView,
@@ -126,6 +127,11 @@ class MainWindow(QMainWindow):
         elif key == "admin":
             widget.edit_profile.connect(self.edit_school_profile)
             widget.backup.connect(self.make_backup)
+            widget.import_students.connect(lambda: self.import_people("students"))
+            widget.import_staff.connect(lambda: self.import_people("staff"))
+            widget.manage_people.connect(self.manage_people)
+        elif key == "students":
+            widget.open_case.connect(self.show_case)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -142,6 +148,10 @@ class MainWindow(QMainWindow):
         self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         admin_menu = self.menuBar().addMenu(_("&Administration"))
         self._action(admin_menu, _("&School details…"), self.edit_school_profile)
+        admin_menu.addSeparator()
+        self._action(admin_menu, _("Import &students…"), lambda: self.import_people("students"))
+        self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
+        self._action(admin_menu, _("Staff and &classes…"), self.manage_people)
         language_menu = self.menuBar().addMenu(_("&Language"))
         for code, name in (("nl", "Nederlands"), ("en", "English")):
             action = self._action(language_menu, name, lambda _c=False, c=code: self.set_language(c))
@@ -210,6 +220,20 @@ class MainWindow(QMainWindow):
     def edit_school_profile(self) -> None:
         if SchoolProfileDialog(self.actor, self).exec():
             self.refresh()
+
+    def import_people(self, kind: str) -> None:
+        """Beheer → import students or staff (``gui.import_dialog``)."""
+        from .import_dialog import ImportDialog
+
+        dialog = ImportDialog(self.actor, kind, self)
+        dialog.imported.connect(lambda _result: self.refresh())
+        dialog.exec()
+
+    def manage_people(self) -> None:
+        from .people_dialogs import PeopleDialog
+
+        PeopleDialog(self.actor, self).exec()
+        self.refresh()
 
     def choose_database(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(

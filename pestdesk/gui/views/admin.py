@@ -24,6 +24,9 @@ from ...store.models import database
 class AdminView(QWidget):
     edit_profile = Signal()
     backup = Signal()
+    import_students = Signal()
+    import_staff = Signal()
+    manage_people = Signal()
 
     def __init__(self, path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -59,6 +62,17 @@ class AdminView(QWidget):
         buttons.addStretch(1)
         form.addRow(buttons)
         layout.addWidget(db_box)
+
+        people_box = QGroupBox(_("Students and staff"))
+        row = QHBoxLayout(people_box)
+        for text, signal in ((_("Import students…"), self.import_students),
+                             (_("Import staff…"), self.import_staff),
+                             (_("Staff and classes…"), self.manage_people)):
+            button = QPushButton(text)
+            button.clicked.connect(signal)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout.addWidget(people_box)
         layout.addStretch(1)
         self.refresh()
 

@@ -1,0 +1,389 @@
+"""Dialogs for entering the school's people by hand: a staff member, a class with its mentors,
+a student's guardian, and the Beheer window listing staff and classes.
+
+Each dialog reads a form from ``services.staff``, keeps the version it read and saves through
+the service; a refusal or a version conflict is shown inside the dialog, which stays open
+(with a reload button on a conflict) so nothing typed is lost by surprise.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..i18n import N_, _
+from ..importers.staff import ROLE_CODES
+from ..services import settings
+from ..services import staff as staff_service
+from ..services.base import Actor, Conflict, ServiceError
+from ..store.errors import StoreError
+from .views.common import ListPanel
+
+# roles the protocol presets do not name
+EXTRA_ROLE_TITLES = {"beheerder": N_("administrator (beheerder)"),
+                     "zorgteam": N_("care team (zorgteam)")}
+SALUTATIONS = ("", "mevrouw", "de heer")
+
+
+def role_titles() -> dict[str, str]:
+    """Role code -> the display title of the school's protocol ("afdelingsleider" at a
+    Dalton school), our own title for roles a protocol does not name."""
+    titles = {code: _(text) for code, text in EXTRA_ROLE_TITLES.items()}
+    try:
+        from ..domain.protocol import get_protocol
+
+        protocol = get_protocol(settings.school_profile().protocol_code)
+    except Exception:  # no or broken preset: codes are still understandable
+        protocol = None
+    for code in ROLE_CODES:
+        if code in titles:
+            continue
+        title = protocol.role_title(code) if protocol is not None else code
+        titles[code] = title[:1].upper() + title[1:]
+    return titles
+
+
+def conflict_text(exc: Conflict) -> str:
+    """The message shown for a version conflict (``gui.conflict`` when another helper adds a
+    richer view of it)."""
+    return str(exc)
+
+
+class EditDialog(QDialog):
+    """A form with an inline error line, a reload button for conflicts and OK/Cancel."""
+
+    saved = Signal(int)
+
+    def __init__(self, actor: Actor, title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.setWindowTitle(title)
+        self.layout_ = QVBoxLayout(self)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.layout_.addLayout(self.form)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.hide()
+        self.reload_button = QPushButton(_("Reload"))
+        self.reload_button.hide()
+        self.reload_button.clicked.connect(self._reload)
+        row = QHBoxLayout()
+        row.addWidget(self.error, 1)
+        row.addWidget(self.reload_button)
+        self.layout_.addLayout(row)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.layout_.addWidget(self.buttons)
+
+    def show_error(self, message: str, conflict: bool = False) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.reload_button.setVisible(conflict)
+
+    def _reload(self) -> None:
+        self.error.hide()
+        self.reload_button.hide()
+        self.load()
+
+    def load(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        try:
+            record_id = self.save()
+        except Conflict as exc:
+            self.show_error(conflict_text(exc), conflict=True)
+            return
+        except (ServiceError, StoreError) as exc:
+            self.show_error(str(exc))
+            return
+        self.saved.emit(record_id)
+        super().accept()
+
+
+def _line(text: str = "") -> QLineEdit:
+    edit = QLineEdit(text)
+    edit.setMinimumWidth(220)
+    return edit
+
+
+class StaffDialog(EditDialog):
+    """A staff member: code, name, e-mail, active, and the roles as check boxes."""
+
+    def __init__(self, actor: Actor, staff_id: int | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(actor, _("Edit staff member") if staff_id else _("New staff member"),
+                         parent)
+        self.staff_id = staff_id
+        self.code, self.first_name = _line(), _line()
+        self.tussenvoegsel, self.last_name, self.email = _line(), _line(), _line()
+        self.code.setMaxLength(12)
+        self.active = QCheckBox(_("Active (works at the school)"))
+        for label, widget in ((_("Staff code"), self.code), (_("First name"), self.first_name),
+                              (_("Name prefix (tussenvoegsel)"), self.tussenvoegsel),
+                              (_("Last name"), self.last_name), (_("E-mail"), self.email)):
+            self.form.addRow(label, widget)
+        self.form.addRow("", self.active)
+        box = QGroupBox(_("Roles in pestdesk"))
+        grid = QGridLayout(box)
+        self.roles: dict[str, QCheckBox] = {}
+        for i, (code, title) in enumerate(role_titles().items()):
+            check = QCheckBox(title)
+            check.setObjectName(f"role_{code}")
+            self.roles[code] = check
+            grid.addWidget(check, i // 2, i % 2)
+        self.layout_.insertWidget(1, box)
+        self.current = staff_service.StaffForm()
+        self.load()
+
+    def load(self) -> None:
+        self.current = (staff_service.staff_form(self.staff_id) if self.staff_id
+                        else staff_service.StaffForm())
+        f = self.current
+        for edit, value in ((self.code, f.code), (self.first_name, f.first_name),
+                            (self.tussenvoegsel, f.tussenvoegsel),
+                            (self.last_name, f.last_name), (self.email, f.email)):
+            edit.setText(value)
+        self.active.setChecked(f.active)
+        for code, check in self.roles.items():
+            check.setChecked(code in f.roles)
+
+    def save(self) -> int:
+        f = self.current
+        form = staff_service.StaffForm(
+            code=self.code.text(), first_name=self.first_name.text(),
+            tussenvoegsel=self.tussenvoegsel.text(), last_name=self.last_name.text(),
+            email=self.email.text(), active=self.active.isChecked(),
+            roles=[c for c, check in self.roles.items() if check.isChecked()],
+            id=f.id, version=f.version)
+        return staff_service.save_staff(self.actor, form).id
+
+
+class ClassDialog(EditDialog):
+    """A class: name, leerjaar, department, school year and its mentors."""
+
+    def __init__(self, actor: Actor, class_id: int | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(actor, _("Edit class") if class_id else _("New class"), parent)
+        self.class_id = class_id
+        self.name = _line()
+        self.leerjaar = QSpinBox()
+        self.leerjaar.setRange(1, 6)
+        self.department = QComboBox()
+        self.department.setEditable(True)
+        for text in ("", "onderbouw", "bovenbouw havo", "bovenbouw vwo", "vmbo"):
+            self.department.addItem(text)
+        self.school_year = _line()
+        self.mentor_filter = QLineEdit()
+        self.mentor_filter.setPlaceholderText(_("Filter staff…"))
+        self.mentor_filter.setClearButtonEnabled(True)
+        self.mentors = QListWidget()
+        self.mentors.setMinimumHeight(180)
+        # a school's staff is a few hundred people at most: one list is fine here
+        for staff_id, code, name in staff_service.active_staff():
+            item = QListWidgetItem(f"{name} ({code})")
+            item.setData(Qt.ItemDataRole.UserRole, staff_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.mentors.addItem(item)
+        self.mentor_filter.textChanged.connect(self._filter_mentors)
+        mentor_box = QVBoxLayout()
+        mentor_box.addWidget(self.mentor_filter)
+        mentor_box.addWidget(self.mentors)
+        for label, widget in ((_("Class"), self.name), (_("Year (leerjaar)"), self.leerjaar),
+                              (_("Department"), self.department),
+                              (_("School year"), self.school_year)):
+            self.form.addRow(label, widget)
+        self.form.addRow(_("Mentors"), mentor_box)
+        self.current = staff_service.ClassForm()
+        self.load()
+
+    def _filter_mentors(self, text: str) -> None:
+        needle = text.strip().lower()
+        for i in range(self.mentors.count()):
+            item = self.mentors.item(i)
+            item.setHidden(bool(needle) and needle not in item.text().lower())
+
+    def mentor_items(self) -> list[QListWidgetItem]:
+        return [self.mentors.item(i) for i in range(self.mentors.count())]
+
+    def load(self) -> None:
+        self.current = (staff_service.class_form(self.class_id) if self.class_id
+                        else staff_service.ClassForm())
+        f = self.current
+        self.name.setText(f.name)
+        self.leerjaar.setValue(f.leerjaar)
+        self.department.setCurrentText(f.department)
+        self.school_year.setText(f.school_year)
+        for item in self.mentor_items():
+            chosen = item.data(Qt.ItemDataRole.UserRole) in f.mentor_ids
+            item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
+
+    def save(self) -> int:
+        mentors = [item.data(Qt.ItemDataRole.UserRole) for item in self.mentor_items()
+                   if item.checkState() == Qt.CheckState.Checked]
+        form = staff_service.ClassForm(
+            name=self.name.text(), leerjaar=self.leerjaar.value(),
+            department=self.department.currentText(), school_year=self.school_year.text(),
+            mentor_ids=mentors, id=self.current.id, version=self.current.version)
+        return staff_service.save_class(self.actor, form).id
+
+
+class GuardianDialog(EditDialog):
+    """A student's parent or carer: name, address, contact, and what the link allows."""
+
+    TEXT_FIELDS = (
+        ("initials", N_("Initials")), ("first_name", N_("First name")),
+        ("tussenvoegsel", N_("Name prefix (tussenvoegsel)")), ("last_name", N_("Last name")),
+        ("street", N_("Street")), ("house_number", N_("House number")),
+        ("postcode", N_("Postcode")), ("city", N_("City")), ("country", N_("Country")),
+        ("email", N_("E-mail")), ("phone", N_("Telephone")),
+    )
+
+    def __init__(self, actor: Actor, student_id: int, guardian_id: int | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(actor, _("Edit guardian") if guardian_id else _("New guardian"),
+                         parent)
+        self.student_id = student_id
+        self.guardian_id = guardian_id
+        self.salutation = QComboBox()
+        self.salutation.setEditable(True)
+        self.salutation.addItems(list(SALUTATIONS))
+        self.relation = QComboBox()
+        self.relation.setEditable(True)
+        self.relation.addItems([""] + list(staff_service.RELATIONS))
+        self.edits = {name: _line() for name, _label in self.TEXT_FIELDS}
+        self.form.addRow(_("Relation to the student"), self.relation)
+        self.form.addRow(_("Salutation"), self.salutation)
+        for name, label in self.TEXT_FIELDS:
+            self.form.addRow(_(label), self.edits[name])
+        self.has_authority = QCheckBox(_("Has parental authority (gezag)"))
+        self.receives_mail = QCheckBox(_("Receives letters"))
+        self.info_granted = QCheckBox(_("Information granted (parent without authority)"))
+        for check in (self.has_authority, self.receives_mail, self.info_granted):
+            self.form.addRow("", check)
+        note = QLabel(_("A guardian shared by brothers and sisters is one record: a changed "
+                        "address applies to every child."))
+        note.setWordWrap(True)
+        note.setStyleSheet("color: #555;")
+        self.layout_.insertWidget(1, note)
+        self.current = staff_service.GuardianForm()
+        self.load()
+
+    def load(self) -> None:
+        self.current = (staff_service.guardian_form(self.student_id, self.guardian_id)
+                        if self.guardian_id else staff_service.GuardianForm())
+        f = self.current
+        for name, edit in self.edits.items():
+            edit.setText(getattr(f, name))
+        self.salutation.setCurrentText(f.salutation)
+        self.relation.setCurrentText(f.relation)
+        self.has_authority.setChecked(f.has_authority)
+        self.receives_mail.setChecked(f.receives_mail)
+        self.info_granted.setChecked(f.info_granted)
+
+    def save(self) -> int:
+        f = self.current
+        values = {name: edit.text() for name, edit in self.edits.items()}
+        form = staff_service.GuardianForm(
+            **values, salutation=self.salutation.currentText(),
+            relation=self.relation.currentText(), has_authority=self.has_authority.isChecked(),
+            receives_mail=self.receives_mail.isChecked(),
+            info_granted=self.info_granted.isChecked(), id=f.id, version=f.version,
+            link_id=f.link_id, link_version=f.link_version)
+        return staff_service.save_guardian(self.actor, self.student_id, form).guardian_id
+
+
+class PeopleDialog(QDialog):
+    """Beheer → Medewerkers en klassen: both lists (SQL-paged), with New and Edit."""
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.setWindowTitle(_("Staff and classes"))
+        self.resize(860, 560)
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        titles = role_titles()
+        roles = lambda text: ", ".join(titles.get(c, c) for c in str(text).split(",") if c)  # noqa: E731
+        self.staff = ListPanel(_("Staff"), staff_service.StaffList(order_key="name"),
+                               _("{n} staff members"), formatters={"roles": roles})
+        self.staff.size_columns([90, 220, 220, 260])
+        self.staff.finish_filters()
+        self.classes = ListPanel(_("Classes"), staff_service.ClassList(order_key="name"),
+                                 _("{n} classes"))
+        self.classes.size_columns([90, 110, 160, 200])
+        self.classes.finish_filters()
+        self.tabs.addTab(self._with_buttons(self.staff, _("New staff member…"), self.new_staff,
+                                            self.edit_staff), _("Staff"))
+        self.tabs.addTab(self._with_buttons(self.classes, _("New class…"), self.new_class,
+                                            self.edit_class), _("Classes"))
+        self.staff.opened.connect(self.edit_staff)
+        self.classes.opened.connect(self.edit_class)
+        layout.addWidget(self.tabs)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+
+    def _with_buttons(self, panel: ListPanel, new_text: str, on_new, on_edit) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.addWidget(panel, 1)
+        row = QHBoxLayout()
+        add = QPushButton(new_text)
+        add.clicked.connect(on_new)
+        edit = QPushButton(_("Edit…"))
+        edit.clicked.connect(lambda: self._edit_selected(panel, on_edit))
+        row.addWidget(add)
+        row.addWidget(edit)
+        row.addStretch(1)
+        column.addLayout(row)
+        return page
+
+    def _edit_selected(self, panel: ListPanel, on_edit) -> None:
+        index = panel.table.currentIndex()
+        record = panel.model.record_id(index.row()) if index.isValid() else None
+        if record is not None:
+            on_edit(record)
+
+    def _run(self, dialog: EditDialog, panel: ListPanel) -> EditDialog:
+        dialog.saved.connect(lambda _id: panel.refresh())
+        dialog.open()
+        return dialog
+
+    def new_staff(self) -> EditDialog:
+        return self._run(StaffDialog(self.actor, None, self), self.staff)
+
+    def edit_staff(self, staff_id: int) -> EditDialog:
+        return self._run(StaffDialog(self.actor, staff_id, self), self.staff)
+
+    def new_class(self) -> EditDialog:
+        return self._run(ClassDialog(self.actor, None, self), self.classes)
+
+    def edit_class(self, class_id: int) -> EditDialog:
+        return self._run(ClassDialog(self.actor, class_id, self), self.classes)

@@ -1,0 +1,348 @@
+"""Leerlingen: the searchable student list (SQL-paged) beside the student card.
+
+The card shows one student's details, guardians and every case the student appears in, in
+any role, newest first. Opening a case is asked for through the ``open_case`` signal, so the
+view does not need to know the main window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _, format_date
+from ...letters.address import Recipient, address_lines
+from ...services import lists, people
+from ...services.base import Actor, ServiceError
+from ...store.errors import StoreError
+from ..labels import role_label, status_label
+from .common import ListPanel
+
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def age_on(birth: dt.date, today: dt.date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _date(value: object) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def guardian_address(g: dict) -> str:
+    """One line: "Dorpsstraat 5, 1234 AB  EDE" (PostNL formatting without the name)."""
+    lines = address_lines(Recipient((), g.get("street", ""), g.get("house_number", ""),
+                                    g.get("postcode", ""), g.get("city", ""),
+                                    g.get("country", "")))
+    return ", ".join(lines)
+
+
+def _small_table(headers: list[str]) -> QTableWidget:
+    """A read-only table for the card's short lists (one student's guardians or cases)."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def _yes(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+class StudentCard(QWidget):
+    """One student: details, guardians (with Add/Edit) and cases (double-click opens)."""
+
+    open_case = Signal(int)
+    changed = Signal()
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None,
+                 today: dt.date | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.today = today
+        self.student_id: int | None = None
+        self.card: dict = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        outer.addWidget(scroll)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        self.placeholder = QLabel(_("Choose a student in the list to see the card."))
+        self.placeholder.setStyleSheet("color: #666; padding: 20px;")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.placeholder)
+        self.content = QWidget()
+        layout.addWidget(self.content, 1)
+        self._build(self.content)
+        self.content.hide()
+
+    def _build(self, content: QWidget) -> None:
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(4, 0, 4, 0)
+        self.name = QLabel()
+        self.name.setStyleSheet("font-size: 14pt; font-weight: 600; color: #12355b;")
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.name)
+        form = QFormLayout()
+        self.number, self.klass, self.mentors = QLabel(), QLabel(), QLabel()
+        self.birth, self.left_on = QLabel(), QLabel()
+        self.mentors.setWordWrap(True)
+        form.addRow(_("Student number"), self.number)
+        form.addRow(_("Class"), self.klass)
+        form.addRow(_("Mentor(s)"), self.mentors)
+        form.addRow(_("Date of birth"), self.birth)
+        form.addRow(_("Left school on"), self.left_on)
+        self.details_form = form
+        layout.addLayout(form)
+
+        guardians = QGroupBox(_("Parents and guardians"))
+        column = QVBoxLayout(guardians)
+        self.guardians = _small_table([
+            _("Name"), _("Relation"), _("Address"), _("E-mail"), _("Telephone"),
+            _("Authority"), _("Letters"), _("Information")])
+        self.guardians.doubleClicked.connect(lambda _i: self.edit_guardian())
+        column.addWidget(self.guardians)
+        row = QHBoxLayout()
+        self.add_guardian_button = QPushButton(_("Add guardian…"))
+        self.add_guardian_button.clicked.connect(self.add_guardian)
+        self.edit_guardian_button = QPushButton(_("Edit guardian…"))
+        self.edit_guardian_button.clicked.connect(self.edit_guardian)
+        row.addWidget(self.add_guardian_button)
+        row.addWidget(self.edit_guardian_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        layout.addWidget(guardians)
+
+        cases = QGroupBox(_("Cases"))
+        column = QVBoxLayout(cases)
+        self.cases = _small_table([_("Number"), _("Reported"), _("Role"), _("Status"),
+                                   _("Summary")])
+        self.cases.doubleClicked.connect(self._open_case)
+        self.cases.setToolTip(_("Double-click to open the case."))
+        column.addWidget(self.cases)
+        layout.addWidget(cases, 1)
+
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.export_button = QPushButton(_("Export AVG access request…"))
+        self.export_button.setToolTip(_("Everything stored about this student as a JSON file; "
+                                        "other children are left out. The export is logged."))
+        self.export_button.clicked.connect(self.export_dialog)
+        row.addWidget(self.export_button)
+        layout.addLayout(row)
+
+    # -- filling -----------------------------------------------------------------------------
+    def show_student(self, student_id: int | None) -> None:
+        self.student_id = student_id
+        if student_id is None:
+            self.card = {}
+            self.content.hide()
+            self.placeholder.show()
+            return
+        try:
+            self.card = people.student_card(student_id, self.actor)
+        except ServiceError as exc:
+            self.card = {}
+            self.content.hide()
+            self.placeholder.setText(str(exc))
+            self.placeholder.show()
+            return
+        self.placeholder.hide()
+        self.content.show()
+        self._fill_details(self.card["student"])
+        self._fill_guardians(self.card["guardians"])
+        self._fill_cases(self.card["cases"])
+
+    def reload(self) -> None:
+        self.show_student(self.student_id)
+
+    def _fill_details(self, s: dict) -> None:
+        self.name.setText(s["name"])
+        self.number.setText(s["number"])
+        klass = s["class"] or "—"
+        if s.get("leerjaar"):
+            klass = _("{klass} (year {year})").format(klass=klass, year=s["leerjaar"])
+        self.klass.setText(klass)
+        self.mentors.setText(", ".join(s.get("mentors") or []) or "—")
+        birth = _date(s.get("birth_date"))
+        if birth:
+            age = age_on(birth, self.today or dt.date.today())
+            self.birth.setText(_("{date} ({age} years)").format(date=format_date(birth, "long"),
+                                                                 age=age))
+        else:
+            self.birth.setText("—")
+        left = _date(s.get("left_on"))
+        self.left_on.setText(format_date(left, "long") if left else "")
+        self.details_form.setRowVisible(self.left_on, left is not None)
+
+    def _fill_guardians(self, guardians: list[dict]) -> None:
+        table = self.guardians
+        table.setRowCount(len(guardians))
+        for row, g in enumerate(guardians):
+            cells = [g["name"], g["relation"], guardian_address(g), g["email"], g["phone"],
+                     _yes(g["has_authority"]), _yes(g["receives_mail"]),
+                     _yes(g["info_granted"])]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(ID_ROLE, g["id"])
+                table.setItem(row, column, item)
+        table.setFixedHeight(self._table_height(table, max(2, len(guardians))))
+        self.edit_guardian_button.setEnabled(bool(guardians))
+
+    def _fill_cases(self, cases: list[dict]) -> None:
+        table = self.cases
+        table.setRowCount(len(cases))
+        for row, c in enumerate(cases):
+            reported = _date(c["reported_on"])
+            number = c["number"] + (f" ({_('signal')})" if c.get("is_signal") else "")
+            cells = [number, format_date(reported, "short") if reported else "",
+                     role_label(c["role"]), status_label(c["status"]), c["summary"]]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(ID_ROLE, c["id"])
+                table.setItem(row, column, item)
+        table.setMinimumHeight(self._table_height(table, min(max(3, len(cases)), 8)))
+
+    @staticmethod
+    def _table_height(table: QTableWidget, rows: int) -> int:
+        return (table.horizontalHeader().sizeHint().height()
+                + rows * table.verticalHeader().defaultSectionSize() + 4)
+
+    # -- actions -----------------------------------------------------------------------------
+    def _open_case(self, index) -> None:
+        item = self.cases.item(index.row(), 0)
+        if item is not None:
+            self.open_case.emit(int(item.data(ID_ROLE)))
+
+    def selected_guardian(self) -> int | None:
+        row = self.guardians.currentRow()
+        if row < 0 and self.guardians.rowCount() == 1:
+            row = 0
+        item = self.guardians.item(row, 0) if row >= 0 else None
+        return int(item.data(ID_ROLE)) if item is not None else None
+
+    def guardian_dialog(self, guardian_id: int | None):
+        from ..people_dialogs import GuardianDialog
+
+        if self.student_id is None:
+            return None
+        dialog = GuardianDialog(self.actor, self.student_id, guardian_id, self)
+        dialog.saved.connect(lambda _id: (self.reload(), self.changed.emit()))
+        return dialog
+
+    def add_guardian(self) -> None:
+        dialog = self.guardian_dialog(None)
+        if dialog is not None:
+            dialog.open()
+
+    def edit_guardian(self) -> None:
+        guardian_id = self.selected_guardian()
+        dialog = self.guardian_dialog(guardian_id) if guardian_id is not None else None
+        if dialog is not None:
+            dialog.open()
+
+    def export_to(self, path: str | Path) -> Path:
+        """Write the AVG access export of the shown student (audited by the service)."""
+        if not self.card:
+            raise ServiceError(_("Choose a student first."))
+        data = people.export_student(self.actor, self.card["student"]["number"])
+        target = Path(path)
+        target.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        return target
+
+    def export_dialog(self) -> None:
+        if not self.card:
+            return
+        answer = QMessageBox.question(self, _("AVG access request"), _(
+            "The export holds everything pestdesk stores about {name}, with other children "
+            "left out. It is recorded in the audit log with your name. Continue?").format(
+                name=self.card["student"]["name"]))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        suggested = f"inzage-{self.card['student']['number']}.json"
+        name, _filter = QFileDialog.getSaveFileName(
+            self, _("Export AVG access request"), suggested, _("JSON files (*.json)"))
+        if not name:
+            return
+        try:
+            target = self.export_to(name)
+        except (ServiceError, StoreError, OSError) as exc:
+            QMessageBox.warning(self, _("AVG access request"), str(exc))
+            return
+        QMessageBox.information(self, _("AVG access request"),
+                                _("Export written: {path}").format(path=target))
+
+
+class StudentsView(ListPanel):
+    """The student list with the card of the selected student beside it."""
+
+    open_case = Signal(int)
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(_("Students"), lists.StudentList(order_key="name", actor=actor),
+                         _("{n} students"), parent=parent)
+        self.actor = actor
+        self.include_left = QCheckBox(_("Include students who left"))
+        self.include_left.toggled.connect(lambda on: self.set_filters(include_left=on))
+        self.add_filter(self.include_left)
+        self.finish_filters()
+        self.search.setPlaceholderText(_("Search by name, student number or class…"))
+        self.size_columns([220, 100, 60, 90, 60])
+        self.card = StudentCard(actor)
+        self.card.open_case.connect(self.open_case)
+        self.card.changed.connect(self.model.reload)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.layout().replaceWidget(self.table, self.splitter)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.card)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([520, 680])
+        self.splitter.setChildrenCollapsible(False)
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.opened.connect(self.card.show_student)
+
+    def _current_changed(self, current, _previous) -> None:
+        self.card.show_student(self.model.record_id(current.row()) if current.isValid()
+                               else None)
+
+    def refresh(self) -> None:
+        super().refresh()
+        self.card.reload()

@@ -1,0 +1,239 @@
+"""Letters from the dossier: merge data from a demo school, issuing, the archive, templates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import time
+
+import pypdf
+import pytest
+
+from pestdesk.letters import WindowSettings
+from pestdesk.services import letters
+from pestdesk.services.accounts import actor_for
+from pestdesk.services.base import Conflict, ServiceError
+from pestdesk.services.demo import generate_demo
+from pestdesk.store.models import (
+    AuditLog,
+    Case,
+    Event,
+    Guardian,
+    Involvement,
+    Letter,
+    Sanction,
+    Staff,
+    Student,
+    StudentGuardian,
+    User,
+)
+
+TODAY = dt.date(2026, 11, 24)
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+@pytest.fixture
+def demo(db):
+    generate_demo(students=60, years=1, seed=1, today=TODAY)
+    return actor_for(User.get(User.username == "zorg"))
+
+
+def a_pester_with_sanction() -> Sanction:
+    return Sanction.select().where(Sanction.kind == "schorsing").order_by(Sanction.id).first()
+
+
+def test_suspension_letter_from_demo_case_has_names_dates_number_signatory(demo):
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    assert plan.problems == [] and plan.recipients
+    text = pdf_text(plan.render(plan.recipients[0]))
+    student = Student.get_by_id(s.student_id)
+    staff = Staff.get_by_id(demo.staff_id)
+    assert student.first_name in text and student.last_name in text
+    assert "Alkmaar, 24 november 2026" in text
+    assert Case.get_by_id(s.case_id).number in text
+    assert letters.signatory(demo, letters.case_protocol(Case.get_by_id(s.case_id)))[
+        "naam"] in text
+    assert staff.last_name in text
+    assert "ondersteuningscoördinator" in text
+    first_day = s.first_day
+    months = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+              "september", "oktober", "november", "december"]
+    assert f"{first_day.day} {months[first_day.month - 1]} {first_day.year}" in text
+    assert "bezwaar" in text and "Algemene wet bestuursrecht" in text.replace("\n", " ")
+
+
+def test_merge_data_has_every_group_from_the_db(demo):
+    s = a_pester_with_sanction()
+    data = letters.merge_data_for(s.case_id, s.student_id, "contract", actor=demo)
+    assert data["case"]["nummer"] == Case.get_by_id(s.case_id).number
+    assert data["student"]["klas"]
+    assert data["mentor"]["naam"]
+    assert data["guardians"] and data["guardians"][0]["naam"]
+    assert "Ik scheld niet" in " ".join(data["contract"]["regels"])  # preset rules
+    assert any(h["naam"] == "De Kindertelefoon" for h in data["helplines"])
+    assert data["school"]["naam"] == "Demo College (fictief)"
+    assert data["signatory"]["functie"] == "ondersteuningscoördinator"
+
+
+def test_objection_text_follows_the_denomination(demo):
+    from pestdesk.services import settings
+
+    s = a_pester_with_sanction()
+    profile = settings.school_profile()
+    profile.denomination = "bijzonder"
+    settings.save_school_profile(demo, profile)
+    data = letters.merge_data_for(s.case_id, s.student_id, "schorsing", actor=demo)
+    assert "Algemene wet bestuursrecht" not in data["sanction"]["bezwaar"]
+    assert "burgerlijke rechter" in data["sanction"]["bezwaar"]
+
+
+def test_letter_for_step_follows_the_protocol(demo):
+    case = Case.select().first()
+    assert letters.letter_for_step(case.id, "ouders_pester") == "informeren_ouders_pester"
+    from pestdesk.services.letters import case_protocol
+
+    protocol = case_protocol(case)
+    with_letter = [(s.code, s.letter) for st in protocol.stages for s in st.steps if s.letter]
+    assert with_letter
+    for stage in protocol.stages:
+        for step in stage.steps:
+            assert letters.letter_for_step(case.id, step.code, stage.code) == (step.letter or None)
+    assert letters.letter_for_step(case.id, "brief_schorsing", "schorsing_verlengd") == (
+        "schorsing_verlengd")
+    assert letters.letter_for_step(case.id, "no_such_step") is None
+
+
+def test_issue_archives_pdf_with_sha256_event_and_audit(demo):
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    before = Letter.select().count()
+    issued = letters.issue(demo, [(plan, r) for r in plan.usable])
+    assert len(issued) == len(plan.usable) == Letter.select().count() - before
+    row = Letter.get_by_id(issued[0].letter_id)
+    assert row.sha256 == hashlib.sha256(bytes(row.pdf)).hexdigest() == issued[0].sha256
+    assert row.template_code == "schorsing" and row.template_version == "1"
+    assert row.created_by_id == demo.user_id
+    assert json.loads(row.merge_data)["case"]["nummer"] == Case.get_by_id(s.case_id).number
+    event = Event.get_by_id(issued[0].event_id)
+    assert event.kind == "letter" and event.case_id == s.case_id
+    assert json.loads(event.data)["letter_id"] == row.id
+    assert event.involvement.student_id == s.student_id
+    actions = {(a.action, a.table) for a in AuditLog.select().where(AuditLog.record_id.in_(
+        [row.id, event.id]))}
+    assert ("create", "letter") in actions and ("create", "event") in actions
+
+
+def test_archived_letter_reprints_byte_identical_after_template_edit(demo):
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
+    source = letters.template_source("schorsing")
+    edited = source.text.replace("te schorsen", "voor korte tijd te schorsen", 1)
+    assert edited != source.text
+    letters.save_template(demo, "schorsing", edited, source.read_version)
+    new_plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    assert new_plan.template_version == "1+school.1"
+    assert "voor korte tijd" in pdf_text(new_plan.render(new_plan.usable[0]))
+    again = letters.letter_pdf(demo, issued.letter_id, "print")
+    assert again == issued.pdf
+    assert "voor korte tijd" not in pdf_text(again)
+    assert AuditLog.select().where((AuditLog.action == "print") &
+                                   (AuditLog.record_id == issued.letter_id)).exists()
+
+
+def test_damaged_archive_is_refused(demo):
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
+    Letter.update(pdf=issued.pdf[:-10] + b"0000000000").where(
+        Letter.id == issued.letter_id).execute()
+    with pytest.raises(ServiceError):
+        letters.letter_pdf(demo, issued.letter_id)
+
+
+def test_guardian_without_address_is_refused_before_anything_is_stored(demo):
+    s = a_pester_with_sanction()
+    links = StudentGuardian.select().where(StudentGuardian.student == s.student_id)
+    Guardian.update(street="", postcode="").where(
+        Guardian.id.in_([link.guardian_id for link in links])).execute()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    assert plan.problems and not plan.usable
+    before = Letter.select().count()
+    with pytest.raises(ServiceError):
+        letters.issue(demo, [(plan, r) for r in plan.recipients])
+    assert Letter.select().count() == before
+
+
+def test_template_with_unknown_field_is_refused_on_save_with_line_and_column(demo):
+    source = letters.template_source("uitnodiging_gesprek")
+    lines = source.text.splitlines()
+    body = next(i for i, t in enumerate(lines) if t.startswith("body = '''"))
+    lines.insert(body + 1, "Beste {{ student.voornaam }},")
+    broken = "\n".join(lines) + "\n"
+    with pytest.raises(letters.TemplateRefused) as refused:
+        letters.save_template(demo, "uitnodiging_gesprek", broken, source.read_version)
+    problem = refused.value.problems[0]
+    assert (problem.line, problem.column) == (body + 2, 10)
+    assert "student.voornaam" in problem.message
+    assert not letters.template_source("uitnodiging_gesprek").is_school
+
+
+def test_changing_the_code_is_refused(demo):
+    source = letters.template_source("verwijzing")
+    text = source.text.replace('code = "verwijzing"', 'code = "iets_anders"')
+    with pytest.raises(letters.TemplateRefused):
+        letters.save_template(demo, "verwijzing", text, 0)
+
+
+def test_versioned_save_conflict_and_restore(demo):
+    source = letters.template_source("verwijzing")
+    assert letters.save_template(demo, "verwijzing", source.text + "\n", 0) == 1
+    with pytest.raises(Conflict):
+        letters.save_template(demo, "verwijzing", source.text, 0)  # stale: read before save
+    assert letters.save_template(demo, "verwijzing", source.text, 1) == 2
+    assert letters.template_source("verwijzing").is_school
+    assert letters.template_for("verwijzing")[1] == "1+school.2"
+    letters.restore_shipped(demo, "verwijzing")
+    assert not letters.template_source("verwijzing").is_school
+    assert letters.template_for("verwijzing")[1] == "1"
+
+
+def test_window_settings_saved_and_checked(demo):
+    assert letters.window_settings() == WindowSettings()
+    letters.save_window_settings(demo, WindowSettings(left_mm=22, top_mm=50))
+    assert letters.window_settings().left_mm == 22
+    with pytest.raises(ServiceError):
+        letters.save_window_settings(demo, WindowSettings(left_mm=190))
+    assert letters.window_settings().left_mm == 22
+
+
+def test_step_batch_covers_every_pester(demo):
+    inv = (Involvement.select().where(Involvement.role == "pester")
+           .order_by(Involvement.id).first())
+    plans = letters.prepare_step(demo, inv.case_id, "ouders_pester", letter_date=TODAY)
+    pesters = [i.student_id for i in Involvement.select().where(
+        (Involvement.case == inv.case_id) & (Involvement.role == "pester"))]
+    assert sorted(p.student_id for p in plans) == sorted(pesters)
+    assert {p.template.code for p in plans} == {"informeren_ouders_pester"}
+    with pytest.raises(ServiceError):
+        letters.prepare_step(demo, inv.case_id, "gesprek_pester")
+
+
+def test_one_letter_under_150_ms_and_100_in_under_10_s(demo):
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan.render(plan.usable[0])  # fonts loaded
+    start = time.perf_counter()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan.render(plan.usable[0])
+    assert time.perf_counter() - start < 0.15
+    start = time.perf_counter()
+    issued = letters.issue(demo, [(plan, plan.usable[0])] * 100)
+    assert len(issued) == 100
+    assert time.perf_counter() - start < 10

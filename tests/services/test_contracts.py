@@ -1,0 +1,92 @@
+"""Contracts: made from the protocol, signed, evaluated; broken moves the ladder on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pypdf import PdfReader
+
+from pestdesk.domain.sanctions import Hearing
+from pestdesk.services import contracts, sanctions
+from pestdesk.services.base import ServiceError
+from pestdesk.store import models as m
+from tests.helpers.casework import make_case, pester_stage, put_on_stage
+
+D = dt.date
+
+
+def test_contract_from_protocol_rules_with_evaluation_action(db):
+    setup = make_case()
+    put_on_stage(setup, "afdelingscoordinator")
+    contract = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
+                                       made_on=D(2026, 10, 1),
+                                       extra_rules=["Ik laat Sanne met rust."])
+    rules = contracts.rules_of(contract)
+    assert rules[0] == "Ik accepteer anderen zoals ze zijn."
+    assert rules[-1] == "Ik laat Sanne met rust."
+    assert contract.evaluate_on == D(2026, 11, 12)  # the protocol's 42 days
+    assert pester_stage(setup) == "contract"
+    action = m.Action.get(m.Action.case == setup.case_id)
+    assert action.due_on == D(2026, 11, 12) and action.owner_id == setup.staff_id
+    kinds = [e.kind for e in m.Event.select().where(m.Event.case == setup.case_id)]
+    assert "contract" in kinds
+
+
+def test_contract_only_with_a_pester(db):
+    setup = make_case()
+    with pytest.raises(ServiceError):
+        contracts.make_contract(setup.actor, setup.case_id, setup.victim_id, made_on=D(2026, 10, 1))
+    assert m.Contract.select().count() == 0
+
+
+def test_signatures_then_kept_closes_the_evaluation(db):
+    setup = make_case()
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.record_signatures(setup.actor, c.id, c.version, student_on=D(2026, 10, 1),
+                                    parents_on=D(2026, 10, 2), parents="moeder")
+    assert c.signed_parent_on == D(2026, 10, 2)
+    steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step_done")]
+    assert "contract_tekenen" in steps
+    c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 12))
+    assert c.outcome == "kept"
+    assert m.Action.get(m.Action.case == setup.case_id).done_on == D(2026, 11, 12)
+    assert pester_stage(setup) == "contract"
+
+
+def test_broken_contract_leads_to_a_one_day_suspension(db):
+    setup = make_case()
+    put_on_stage(setup, "afdelingscoordinator")
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 2))
+    assert pester_stage(setup) == "schorsing_1_dag"
+    hearing = Hearing(D(2026, 11, 3), ("leerling", "ouders"), "Bram erkent het schelden.")
+    sanction = sanctions.decide_suspension(
+        setup.actor, setup.case_id, setup.pester_id, first_day=D(2026, 11, 4), school_days=1,
+        decided_on=D(2026, 11, 3), reason="Opnieuw uitgescholden na het contract.",
+        hearing=hearing, decided_by=setup.staff_id)
+    assert sanction.school_days == 1 and sanction.inspectie_due_on is None
+    assert pester_stage(setup) == "schorsing_1_dag"
+    assert sanctions.open_legal_tasks(setup.case_id) == []
+    done = {e.step_code for e in m.Event.select().where(
+        (m.Event.kind == "step_done") & (m.Event.stage_code == "schorsing_1_dag"))}
+    assert done == {"horen", "besluit"}
+
+
+def test_outcome_twice_is_refused(db):
+    setup = make_case()
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 2))
+    with pytest.raises(ServiceError):
+        contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 3))
+
+
+def test_contract_pdf_carries_the_rules(db):
+    setup = make_case()
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    pdf = contracts.render_contract_pdf(c.id)
+    import io
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Ik accepteer anderen zoals ze zijn." in text
+    assert "Bram" in text

@@ -74,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dest", metavar=_("DEST"), type=Path,
                    help=_("the backup file or folder"))
 
+    p = sub.add_parser("restore", help=_("put a backup back (keeps a safety copy first)"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+    p.add_argument("backup", metavar=_("BACKUP"), type=Path, help=_("the backup file"))
+    p.add_argument("--force", action="store_true",
+                   help=_("restore even while others have the database open"))
+
+    p = sub.add_parser("purge", help=_("delete the data of students past the retention period"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+    p.add_argument("--dry-run", action="store_true",
+                   help=_("only report what would be deleted"))
+
     _add_people_commands(sub)
     return parser
 
@@ -137,6 +150,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         "demo": cmd_demo,
         "check": cmd_check,
         "backup": cmd_backup,
+        "restore": cmd_restore,
+        "purge": cmd_purge,
         "import-students": cmd_import_students,
         "import-staff": cmd_import_staff,
         "export-student": cmd_export_student,
@@ -190,6 +205,45 @@ def cmd_backup(args) -> int:
     inspect(args.db)
     dest = backup_to(args.db, args.dest)
     print(_("Backup written and verified: {path}").format(path=dest))
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from .services.backups import restore
+
+    result = restore(args.db, args.backup, force=args.force)
+    if result.safety_copy is not None:
+        print(_("Safety copy of the previous database: {path}").format(path=result.safety_copy))
+    print(_("Restored {backup} into {path}.").format(backup=args.backup, path=result.database))
+    return EXIT_OK
+
+
+def cmd_purge(args) -> int:
+    import datetime as dt
+
+    from .services import retention
+    from .services.base import SYSTEM
+    from .store.db import open_database
+
+    db = open_database(args.db)
+    try:
+        today = dt.date.today()
+        plan = retention.due_for_deletion(today)
+        print(_("Retention period: {years} years; students who left on or before {date}.")
+              .format(years=retention.retention_years(), date=i18n.format_date(plan.cutoff)))
+        print(_("Past the period: {students} students, {cases} cases, {guardians} guardians.")
+              .format(students=len(plan.student_ids), cases=len(plan.case_ids),
+                      guardians=len(plan.guardian_ids)))
+        if args.dry_run or plan.empty:
+            return EXIT_OK
+        result = retention.purge(SYSTEM, today, plan.student_ids)
+    finally:
+        db.close()
+    for key, n in result.deleted.items():
+        if n:
+            print(f"  {key}: {n}")
+    print(_("Deleted permanently.") if result.compacted else _(
+        "Deleted permanently; compacting the file is postponed while others use it."))
     return EXIT_OK
 
 

@@ -14,10 +14,10 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from peewee import OperationalError
+from peewee import DatabaseError
 
 from ..i18n import _
 from ..store import errors
@@ -57,56 +57,159 @@ class Conflict(ServiceError):
         )
 
 
-def _is_busy(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+class ReadOnlyMode(ServiceError):
+    """pestdesk stopped saving after a storage failure; everything saved before is safe."""
+
+    def __init__(self) -> None:
+        super().__init__(_(
+            "pestdesk is read-only after a storage error (disk full or network problem): "
+            "nothing can be saved until the problem is solved and pestdesk is restarted. "
+            "Everything saved before the error is safe."))
 
 
-def _is_io(exc: Exception) -> bool:
+class SomeoneSaving(errors.DatabaseBusy):
+    """The database stayed locked past the busy timeout; ``detail`` names who has it open."""
+
+    def message(self) -> str:
+        if self.detail:
+            return _(
+                "The database is busy: {names} may be saving right now. Your changes are "
+                "kept; please try again in a moment.").format(names=self.detail)
+        return _(
+            "Someone else is saving to the database right now. Your changes are kept; "
+            "please try again in a moment.")
+
+
+@dataclass
+class StorageState:
+    """Process-wide: after a disk-full or I/O error the app refuses further writes."""
+
+    read_only: bool = False
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def fail(self) -> None:
+        first = not self.read_only
+        self.read_only = True
+        if first:
+            for callback in list(self.listeners):
+                callback()
+
+    def reset(self) -> None:
+        self.read_only = False
+
+
+storage = StorageState()
+
+
+def _sqlite_error_name(exc: BaseException) -> str:
+    """SQLite's error name (``SQLITE_BUSY``...) of ``exc`` or the sqlite3 error it wraps."""
+    seen: list[BaseException] = [exc]
+    if exc.args and isinstance(exc.args[0], BaseException):
+        seen.append(exc.args[0])
+    seen += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+    for item in seen:
+        name = getattr(item, "sqlite_errorname", None)
+        if name:
+            return name
+    return ""
+
+
+def _classify(exc: BaseException) -> str:
+    """"busy", "storage", "readonly" or "" for an exception raised by SQLite."""
+    if not isinstance(exc, DatabaseError | sqlite3.DatabaseError):
+        return ""
+    name = _sqlite_error_name(exc)
     text = str(exc).lower()
-    return "disk" in text or "i/o" in text or "full" in text
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+            not name and ("locked" in text or "busy" in text)):
+        return "busy"
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or (
+            not name and ("disk" in text or "i/o" in text or "full" in text)):
+        return "storage"
+    if name.startswith("SQLITE_READONLY"):
+        return "readonly"
+    return ""
+
+
+def _busy_error() -> errors.DatabaseBusy:
+    from . import presence  # presence writes through write(): import late
+
+    return SomeoneSaving("", ", ".join(presence.known_others()))
+
+
+def _translate(exc: BaseException) -> BaseException | None:
+    kind = _classify(exc)
+    if kind == "busy":
+        return _busy_error()
+    if kind in ("storage", "readonly"):
+        storage.fail()
+        return errors.StorageFailure()
+    return None
+
+
+def _rollback_quietly(txn) -> None:
+    """Roll back what is open; after SQLITE_FULL/IOERR SQLite may have done it already."""
+    try:
+        txn.rollback(False)
+    except Exception:  # noqa: BLE001 - "no transaction is active": nothing more to undo
+        pass
+
+
+def _begin(db, retries: int):
+    """BEGIN IMMEDIATE; SQLite's busy timeout waits first, then a few quiet retries."""
+    attempt = 0
+    while True:
+        txn = db.transaction()  # lock_type IMMEDIATE from the database
+        try:
+            txn.__enter__()
+            return txn
+        except DatabaseError as exc:
+            if _classify(exc) == "busy" and attempt < retries:
+                attempt += 1
+                time.sleep(0.1 * attempt)
+                continue
+            mapped = _translate(exc)
+            if mapped is not None:
+                raise mapped from exc
+            raise
 
 
 @contextlib.contextmanager
-def write(retries: int = 3) -> Iterator[None]:
+def write(retries: int = 2) -> Iterator[None]:
     """One short write transaction (BEGIN IMMEDIATE); a busy database is retried quietly.
 
-    The busy timeout already waits inside SQLite; on top of that a whole transaction is
-    retried a few times only when BEGIN itself failed, before anything ran.
+    The busy timeout waits inside SQLite; when it runs out, BEGIN is retried a few times
+    before ``DatabaseBusy`` (naming who else has the file open, from presence) is raised.
+    Nothing is written then, so the caller's draft stays as it was. A full disk or an I/O
+    error raises ``StorageFailure`` and turns the process read-only (``storage``); what was
+    committed before stays committed. Nested use makes a savepoint.
     """
+    if storage.read_only:
+        raise ReadOnlyMode()
     db = database.obj
-    attempt = 0
-    while True:
-        txn = db.atomic()
-        try:
-            txn.__enter__()
-        except OperationalError as exc:
-            if _is_busy(exc) and attempt < retries:
-                attempt += 1
-                time.sleep(0.2 * attempt)
-                continue
-            if _is_busy(exc):
-                raise errors.DatabaseBusy() from exc
-            raise
-        break
+    if db.transaction_depth() > 0:
+        with db.atomic():
+            yield
+        return
+    txn = _begin(db, retries)
     try:
         yield
     except BaseException as exc:
-        txn.__exit__(type(exc), exc, exc.__traceback__)
-        if isinstance(exc, OperationalError | sqlite3.OperationalError) and _is_busy(exc):
-            raise errors.DatabaseBusy() from exc
-        if isinstance(exc, OperationalError | sqlite3.OperationalError) and _is_io(exc):
-            raise errors.StorageFailure() from exc
+        db.pop_transaction()
+        _rollback_quietly(txn)
+        mapped = _translate(exc)
+        if mapped is not None:
+            raise mapped from exc
         raise
-    else:
-        try:
-            txn.__exit__(None, None, None)
-        except OperationalError as exc:
-            if _is_busy(exc):
-                raise errors.DatabaseBusy() from exc
-            if _is_io(exc):
-                raise errors.StorageFailure() from exc
-            raise
+    db.pop_transaction()
+    try:
+        txn.commit(False)
+    except DatabaseError as exc:
+        _rollback_quietly(txn)
+        mapped = _translate(exc)
+        if mapped is not None:
+            raise mapped from exc
+        raise
 
 
 def _chain_hash(prev: str, row: dict) -> str:

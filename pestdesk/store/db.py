@@ -8,11 +8,18 @@ timeout, and ``BEGIN IMMEDIATE`` for every write transaction. A leftover ``-jour
 never touched: SQLite uses it to recover.
 
 All SQLite specifics live in this package. A future SQLCipher key slots into
-``_make_database`` without the services noticing.
+``_make_database`` (one ``PRAGMA key`` as the first pragma, with ``sqlcipher3`` as the driver)
+without the services noticing: they only ever see the bound ``database`` proxy.
+
+Once a client has opened the file over a network path it is marked *shared* (a setting in
+the file), and from then on every client, also one that sees the file on a local disk (the
+server PC itself), uses the network-safe settings: a single client switching the file to WAL
+under the others would break their locking.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
@@ -29,6 +36,19 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 NETWORK_FS_TYPES = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs"}
 LOCAL_BUSY_MS = 5_000
 NETWORK_BUSY_MS = 15_000
+SHARED_KEY = "shared_database"  # Setting: set once the file was opened over a network
+
+
+class _NoQueryParameters(logging.Filter):
+    """peewee logs every query with its parameters at DEBUG: names, notes. Never let that out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+_peewee_log = logging.getLogger("peewee")
+_peewee_log.setLevel(logging.WARNING)
+_peewee_log.addFilter(_NoQueryParameters())
 
 
 @dataclass(frozen=True)
@@ -36,6 +56,7 @@ class FileInfo:
     path: Path
     schema_version: int
     network: bool
+    shared: bool = False  # marked shared by a network client earlier: use the safe settings
 
 
 def is_network_path(path: str | os.PathLike) -> bool:
@@ -106,6 +127,7 @@ def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
             verdict = con.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok"
+            shared = _is_marked_shared(con)
         finally:
             con.close()
     except sqlite3.OperationalError as exc:
@@ -113,6 +135,8 @@ def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
             raise errors.DatabaseBusy(p) from exc
         # e.g. a hot journal that only a writer may roll back; the writable open decides
         version = int.from_bytes(header[60:64], "big")
+        shared = header[18] == 1  # a rollback-journal file: stay safe
+        verdict = "ok"
     except sqlite3.DatabaseError as exc:
         raise errors.DamagedDatabase(p, str(exc)) from exc
     else:
@@ -120,11 +144,21 @@ def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
             raise errors.DamagedDatabase(p, verdict)
     if version > LATEST:
         raise errors.NewerSchema(p)
-    return FileInfo(p, version, is_network_path(p))
+    return FileInfo(p, version, is_network_path(p), shared)
+
+
+def _is_marked_shared(con: sqlite3.Connection) -> bool:
+    try:
+        row = con.execute("SELECT value FROM setting WHERE key = ?", (SHARED_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # no setting table (yet)
+        return False
+    return bool(row and row[0] not in ("false", "0", ""))
 
 
 def pragmas_for(network: bool, readonly: bool) -> dict[str, object]:
     pragmas: dict[str, object] = {"foreign_keys": 1, "cache_size": -16_000}
+    if not readonly:
+        pragmas["secure_delete"] = 1  # data about minors: deleted content is zeroed
     if readonly:
         pragmas["query_only"] = 1
         return pragmas
@@ -136,8 +170,11 @@ def pragmas_for(network: bool, readonly: bool) -> dict[str, object]:
     return pragmas
 
 
-def _make_database(path: Path, network: bool, readonly: bool) -> SqliteDatabase:
-    busy_ms = NETWORK_BUSY_MS if network else LOCAL_BUSY_MS
+def _make_database(path: Path, network: bool, readonly: bool,
+                   busy_ms: int | None = None) -> SqliteDatabase:
+    # SQLCipher: pass the key here (first pragma) and swap the driver; nothing else changes.
+    if busy_ms is None:
+        busy_ms = NETWORK_BUSY_MS if network else LOCAL_BUSY_MS
     target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
     return SqliteDatabase(
         target,
@@ -186,17 +223,26 @@ def create_database(path: str | os.PathLike) -> SqliteDatabase:
 
 def open_database(
     path: str | os.PathLike, *, readonly: bool = False, migrate_schema: bool = True,
-    verify: bool = True,
+    verify: bool = True, busy_ms: int | None = None, network: bool | None = None,
 ) -> SqliteDatabase:
-    """Open an existing pestdesk database, migrating it (after a backup) when it is older."""
+    """Open an existing pestdesk database, migrating it (after a backup) when it is older.
+
+    ``busy_ms`` overrides the busy timeout (tests use a short one); ``network=True`` forces
+    the network-safe settings (rollback journal, ``synchronous=FULL``) on any path.
+    """
     from .migrations import LATEST, migrate
 
     info = inspect(path, verify=verify)
     if not readonly:
         _check_writable(info.path)
-    db = _make_database(info.path, info.network, readonly)
+    safe_mode = info.network or info.shared if network is None else network
+    db = _make_database(info.path, safe_mode, readonly, busy_ms)
     try:
         db.connect()
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            raise errors.DatabaseBusy(info.path) from exc
+        raise errors.DamagedDatabase(info.path, str(exc)) from exc
     except sqlite3.DatabaseError as exc:
         raise errors.DamagedDatabase(info.path, str(exc)) from exc
     bind(db)
@@ -204,7 +250,19 @@ def open_database(
         if readonly:
             raise errors.ReadOnlyDatabase(info.path)
         migrate(db, info.path, backup=True)
+    if info.network and not info.shared and not readonly:
+        _mark_shared(db)
     return db
+
+
+def _mark_shared(db: SqliteDatabase) -> None:
+    """Remember that this file is used over a network (best effort: busy is not an error)."""
+    try:
+        with db.atomic():
+            db.execute_sql("INSERT OR REPLACE INTO setting (key, value, version) VALUES (?, ?, 1)",
+                           (SHARED_KEY, "true"))
+    except Exception:  # noqa: BLE001 - the next network client marks it instead
+        pass
 
 
 def bind(db: SqliteDatabase) -> None:
@@ -216,11 +274,13 @@ def schema_version(db: SqliteDatabase) -> int:
     return db.execute_sql("PRAGMA user_version").fetchone()[0]
 
 
-def backup_to(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
+def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,
+              verify: bool = True) -> Path:
     """A consistent online copy with SQLite's backup API in one step (pages=-1).
 
     Safe while others use the file: the backup reads one snapshot. The copy is checked with
-    ``integrity_check`` before it is reported good; a bad copy is removed.
+    ``integrity_check`` before it is reported good; a bad copy is removed. ``verify=False``
+    keeps a copy whatever its state (the safety copy of a damaged file before a restore).
     """
     src_path, dest_path = Path(source), Path(dest)
     if dest_path.is_dir():
@@ -239,11 +299,43 @@ def backup_to(source: str | os.PathLike, dest: str | os.PathLike) -> Path:
             dst.close()
     finally:
         src.close()
-    if ok != "ok":
+    if ok != "ok" and verify:
         tmp.unlink(missing_ok=True)
         raise errors.DamagedDatabase(src_path, ok)
     os.replace(tmp, dest_path)
     return dest_path
+
+
+def integrity_check(path: str | os.PathLike) -> str:
+    """SQLite's full ``integrity_check`` on a read-only connection: "ok" or what is wrong."""
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = con.execute("PRAGMA integrity_check(5)").fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return "; ".join(r[0] for r in rows)
+
+
+def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
+                 busy_ms: int = NETWORK_BUSY_MS) -> None:
+    """Write ``backup`` over ``dest`` page by page with the backup API (never a file copy).
+
+    SQLite takes the write lock on ``dest`` and updates it in one transaction through its
+    own journal, so other connections see either the old or the restored database and a
+    crash half-way rolls back. The caller has checked ``backup`` first.
+    """
+    src = sqlite3.connect(f"{Path(backup).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        dst = sqlite3.connect(dest, timeout=busy_ms / 1000)
+        try:
+            src.backup(dst, pages=-1)
+        finally:
+            dst.close()
+    finally:
+        src.close()
 
 
 def quick_check(path: str | os.PathLike) -> str:

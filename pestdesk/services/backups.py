@@ -1,0 +1,252 @@
+"""Backups: a verified daily copy with rotation, and restoring one without losing anything.
+
+Every copy is made with SQLite's backup API in one step (``store.db.backup_to``) and checked
+(integrity, pestdesk header, known schema) before it counts. The daily automatic backup is
+claimed inside a write transaction first, so when five colleagues start pestdesk the same
+morning only one of them makes it. Rotation keeps the newest ``keep`` files (default 14) and
+never touches a file whose name it did not write.
+
+``restore`` refuses a damaged, foreign or newer backup and leaves the database as it was;
+otherwise it first keeps a safety copy of the current file, then writes the backup over it
+with the backup API (never a file copy: a copy over a file others have open corrupts it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..i18n import _
+from ..store import errors
+from ..store.db import backup_to, inspect, integrity_check, restore_from
+from ..store.models import Setting
+from . import settings
+from .base import SYSTEM, Actor, ServiceError, audit, write
+
+SETTING_KEY = "backups"  # {"folder": "...", "keep": 14}
+LAST_KEY = "last_backup_at"  # local time of the last automatic backup (ISO)
+DEFAULT_KEEP = 14
+DEFAULT_FOLDER = "pestdesk-backups"  # next to the database unless configured
+MAX_AGE = dt.timedelta(days=1)
+STAMP = "%Y%m%d-%H%M%S"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.backup\.sqlite$")
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    folder: Path
+    keep: int = DEFAULT_KEEP
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    path: Path
+    made_at: dt.datetime  # local time, from the file name
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    database: Path
+    safety_copy: Path | None
+
+
+def config(db_path: Path) -> BackupConfig:
+    """The configured backup folder and count (needs the database bound)."""
+    data = settings.get_value(SETTING_KEY, {}) or {}
+    folder = Path(data["folder"]) if data.get("folder") else Path(db_path).parent / DEFAULT_FOLDER
+    keep = int(data.get("keep") or DEFAULT_KEEP)
+    return BackupConfig(folder, max(1, keep))
+
+
+def save_config(actor: Actor, folder: Path | None, keep: int = DEFAULT_KEEP) -> None:
+    if keep < 1:
+        raise ServiceError(_("Keep at least one backup."))
+    settings.set_value(actor, SETTING_KEY, {"folder": str(folder) if folder else "",
+                                            "keep": int(keep)})
+
+
+def backup_name(db_path: Path, when: dt.datetime) -> str:
+    return f"{Path(db_path).stem}-{when.strftime(STAMP)}.backup.sqlite"
+
+
+def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
+    """Backups pestdesk made in ``folder`` (of database ``stem`` if given), newest first."""
+    found = []
+    if not Path(folder).is_dir():
+        return found
+    for path in Path(folder).iterdir():
+        match = _NAME.match(path.name)
+        if not match or (stem is not None and match["stem"] != stem):
+            continue
+        try:
+            when = dt.datetime.strptime(match["stamp"], STAMP)
+        except ValueError:
+            continue
+        found.append(BackupFile(path, when))
+    return sorted(found, key=lambda b: b.made_at, reverse=True)
+
+
+def latest_good_backup(folder: Path, stem: str | None = None) -> BackupFile | None:
+    """The newest backup that passes the checks (what to point the user to after damage)."""
+    for backup in list_backups(folder, stem):
+        try:
+            inspect(backup.path, verify=True)
+        except errors.StoreError:
+            continue
+        return backup
+    return None
+
+
+def make_backup(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> BackupFile:
+    """A verified backup of ``db_path`` into the configured folder, then rotation."""
+    now = now or dt.datetime.now()
+    cfg.folder.mkdir(parents=True, exist_ok=True)
+    dest = backup_to(db_path, cfg.folder / backup_name(db_path, now))
+    try:
+        inspect(dest, verify=False)  # pestdesk header, known schema (integrity: backup_to)
+    except errors.StoreError:
+        dest.unlink(missing_ok=True)
+        raise
+    rotate(cfg.folder, Path(db_path).stem, cfg.keep)
+    return BackupFile(dest, now.replace(microsecond=0))
+
+
+def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` backups of ``stem``; returns what was removed."""
+    removed = []
+    for old in list_backups(folder, stem)[keep:]:
+        old.path.unlink(missing_ok=True)
+        removed.append(old.path)
+    return removed
+
+
+def backup_due(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> bool:
+    now = now or dt.datetime.now()
+    newest = next(iter(list_backups(cfg.folder, Path(db_path).stem)), None)
+    return newest is None or now - newest.made_at >= MAX_AGE
+
+
+def auto_backup(db_path: Path, now: dt.datetime | None = None) -> BackupFile | None:
+    """The daily backup, if it is due and no other client claimed it; else None.
+
+    Runs off the GUI thread. The claim (a setting written in one short transaction) makes
+    concurrent start-ups agree on one backup; a failed backup releases the claim.
+    """
+    now = now or dt.datetime.now()
+    cfg = config(db_path)
+    if not backup_due(db_path, cfg, now):
+        return None
+    previous = _claim(now)
+    if previous is False:
+        return None
+    try:
+        return make_backup(db_path, cfg, now)
+    except Exception:
+        _release(previous)
+        raise
+
+
+def _claim(now: dt.datetime) -> str | None | bool:
+    """Record this backup run; False when another client made one in the last day."""
+    with write():
+        row = Setting.get_or_none(Setting.key == LAST_KEY)
+        previous = row.value if row else None
+        if previous:
+            try:
+                if now - dt.datetime.fromisoformat(previous.strip('"')) < MAX_AGE:
+                    return False
+            except ValueError:
+                pass
+        value = f'"{now.isoformat(timespec="seconds")}"'
+        Setting.insert(key=LAST_KEY, value=value).on_conflict_replace().execute()
+        audit(SYSTEM, "backup", "", None, "auto")
+    return previous
+
+
+def _release(previous: str | None) -> None:
+    try:
+        with write():
+            if previous is None:
+                Setting.delete().where(Setting.key == LAST_KEY).execute()
+            else:
+                Setting.update(value=previous).where(Setting.key == LAST_KEY).execute()
+    except (errors.StoreError, ServiceError):
+        pass
+
+
+def restore(db_path: Path, backup_path: Path, *, force: bool = False,
+            now: dt.datetime | None = None) -> RestoreResult:
+    """Put ``backup_path`` back as ``db_path``, keeping a safety copy of the current file.
+
+    Refuses (and changes nothing) when the backup is not a healthy pestdesk database of a
+    schema this version knows, or, unless ``force``, while others have the database open.
+    """
+    db_path, backup_path = Path(db_path), Path(backup_path)
+    _check_backup(backup_path)
+    if db_path.exists() and db_path.resolve() == backup_path.resolve():
+        raise ServiceError(_("The backup and the database are the same file."))
+    safety = None
+    if db_path.exists():
+        _check_current(db_path, force)
+        safety = _safety_copy(db_path, now or dt.datetime.now())
+    restore_from(backup_path, db_path)
+    verdict = integrity_check(db_path)
+    if verdict != "ok":  # pragma: no cover - the backup was checked just before
+        raise errors.DamagedDatabase(db_path, verdict)
+    return RestoreResult(db_path, safety)
+
+
+def _check_backup(path: Path) -> None:
+    inspect(path, verify=True)  # missing, foreign, damaged header, newer schema
+    verdict = integrity_check(path)
+    if verdict != "ok":
+        raise errors.DamagedDatabase(path, verdict)
+
+
+def _check_current(db_path: Path, force: bool) -> None:
+    try:
+        inspect(db_path, verify=False)
+    except (errors.DamagedDatabase, errors.DatabaseBusy):
+        pass  # damaged is why one restores; busy is caught by the presence check below
+    if force:
+        return
+    names = users_present(db_path)
+    if names:
+        raise ServiceError(_(
+            "{names} still have the database open. Ask them to close pestdesk first "
+            "(or restore with --force).").format(names=", ".join(names)))
+
+
+def users_present(db_path: Path, now: dt.datetime | None = None) -> list[str]:
+    """Names with a fresh heartbeat in ``db_path``, read without binding the database."""
+    from .presence import STALE_AFTER
+
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    since = str(now - STALE_AFTER)
+    try:
+        con = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = con.execute("SELECT DISTINCT username FROM presence WHERE heartbeat_at >= ?",
+                               (since,)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return []
+    return sorted(r[0] or "?" for r in rows)
+
+
+def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
+    dest = db_path.with_name(f"{db_path.stem}.before-restore-{now.strftime(STAMP)}"
+                             f"{db_path.suffix}")
+    try:
+        return backup_to(db_path, dest, verify=False)
+    except sqlite3.DatabaseError as exc:
+        raise ServiceError(_(
+            "The current database cannot even be read to keep a safety copy. Close pestdesk "
+            "everywhere, move the file {path} together with any file next to it whose name "
+            "ends in -journal or -wal (SQLite needs them together) to another folder, then "
+            "restore again.").format(
+                path=db_path)) from exc

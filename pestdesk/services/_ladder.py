@@ -1,11 +1,10 @@
 """Shared by the contract, sanction and meeting services: timeline events and the ladder.
 
 Every contract, sanction and meeting outcome is written as ``Event`` rows of its case. Rows
-whose ``kind`` is one of the engine's history kinds (step_done, escalate, contract_broken,
-...) move the engine's picture of the case; the others (sanction, contract, meeting,
-action, ...) are timeline entries only. After writing, ``refresh(case_id)`` recomputes the
-case's denormalised stage and next due date through ``services.cases`` when that module
-offers ``_refresh_case_state``; until then a small replay here does the same.
+of kind ``step`` and of the engine's transition kinds (escalate, contract_broken, ...) move
+the engine's picture of the case; the others (sanction, contract, meeting, action, ...) are
+timeline entries only. After writing, ``refresh(case_id)`` recomputes the
+case's denormalised stage and next due date through ``services.cases``.
 """
 
 from __future__ import annotations
@@ -14,19 +13,19 @@ import datetime as dt
 import json
 
 from ..domain import engine
-from ..domain.protocol import Protocol, UnknownProtocol, get_protocol
+from ..domain.protocol import Protocol
 from ..store import models as m
 from .base import Actor, ServiceError, audit, write
-from .settings import school_profile
+
+# the Event kind ``services.cases`` reads as the engine's step_done
+STEP_EVENT = "step"
 
 
 def protocol_for(case: m.Case) -> Protocol:
-    """The protocol a case follows (its own preset and version, else the school's)."""
-    code = case.protocol_code or school_profile().protocol_code or "doultremont"
-    try:
-        return get_protocol(code, case.protocol_version or None)
-    except UnknownProtocol:
-        return get_protocol(code)
+    """The protocol a case follows (``services.cases`` decides which)."""
+    from .cases import protocol_for as case_protocol
+
+    return case_protocol(case.id)
 
 
 def get_case(case_id: int) -> m.Case:
@@ -91,44 +90,14 @@ def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_
     step = stage.step(step_code) if stage else None
     if step is None:
         return False
-    add_event(actor, case_id, engine.STEP_DONE, on, involvement_id=inv.id if inv else None,
+    add_event(actor, case_id, STEP_EVENT, on, involvement_id=inv.id if inv else None,
               step_code=step.code, stage_code=stage.code, title=step.title)
     return True
 
 
 def refresh(case_id: int) -> None:
-    """Recompute the case's stage and next due date after new events."""
-    try:
-        from . import cases  # written by another helper; use it when it is there
-    except ImportError:
-        cases = None
-    fn = getattr(cases, "_refresh_case_state", None) if cases else None
+    """Recompute the case's stage and next due date after new events (``services.cases``)."""
+    from .cases import _refresh_case_state
+
     with write():
-        if fn is not None:
-            fn(case_id)
-        else:
-            _replay(case_id)
-
-
-def _replay(case_id: int) -> None:
-    case = m.Case.get_by_id(case_id)
-    protocol = protocol_for(case)
-    invs = list(m.Involvement.select().where(m.Involvement.case == case_id))
-    students = {i.id: i.student_id for i in invs}
-    entries = [
-        engine.HistoryEntry(e.kind, e.occurred_on, students.get(e.involvement_id),
-                            e.step_code, e.stage_code, e.body)
-        for e in m.Event.select().where((m.Event.case == case_id)
-                                        & m.Event.kind.in_(engine.HISTORY_KINDS))
-    ]
-    history = engine.CaseHistory(case_id=case_id, reported_on=case.reported_on,
-                                 pesters=[i.student_id for i in invs if i.role == "pester"],
-                                 is_cyber=case.is_cyber, cyber_track=case.cyber_track,
-                                 entries=entries, status=case.status)
-    picture = engine.evaluate(protocol, history, dt.date.today())
-    m.Case.update(stage_code=picture.stage_code, next_due_on=picture.next_due_on).where(
-        m.Case.id == case_id).execute()
-    for pester in picture.pesters:
-        m.Involvement.update(stage_code=pester.stage_code).where(
-            (m.Involvement.case == case_id)
-            & (m.Involvement.student == pester.student_id)).execute()
+        _refresh_case_state(case_id)

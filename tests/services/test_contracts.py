@@ -46,7 +46,7 @@ def test_signatures_then_kept_closes_the_evaluation(db):
     c = contracts.record_signatures(setup.actor, c.id, c.version, student_on=D(2026, 10, 1),
                                     parents_on=D(2026, 10, 2), parents="moeder")
     assert c.signed_parent_on == D(2026, 10, 2)
-    steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step_done")]
+    steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step")]
     assert "contract_tekenen" in steps
     c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 12))
     assert c.outcome == "kept"
@@ -69,7 +69,7 @@ def test_broken_contract_leads_to_a_one_day_suspension(db):
     assert pester_stage(setup) == "schorsing_1_dag"
     assert sanctions.open_legal_tasks(setup.case_id) == []
     done = {e.step_code for e in m.Event.select().where(
-        (m.Event.kind == "step_done") & (m.Event.stage_code == "schorsing_1_dag"))}
+        (m.Event.kind == "step") & (m.Event.stage_code == "schorsing_1_dag"))}
     assert done == {"horen", "besluit"}
 
 

@@ -120,12 +120,14 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]
 
 def export_students(path: Path) -> int:
     """The student list (number, name, class, left school) for the beheerder."""
+    from peewee import JOIN
+
     from ..store import models as m
     from .lists import full_name
 
     S, K = m.Student, m.SchoolClass
     query = (S.select(S.number, full_name(S), K.name, S.left_on)
-             .join(K, on=(S.school_class == K.id), join_type="LEFT OUTER")
+             .join(K, on=(S.school_class == K.id), join_type=JOIN.LEFT_OUTER)
              .order_by(S.sort_name).tuples())
     header = [_("Student number"), _("Name"), _("Class"), _("Left school")]
     return write_table(path, header, query.iterator())

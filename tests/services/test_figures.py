@@ -1,0 +1,286 @@
+"""Cijfers on a demo school: every figure agrees with a count made directly in SQL, and no
+shown cell gives away a count under five (not even by subtraction from a total)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import statistics
+
+import openpyxl
+import pytest
+
+from pestdesk.domain.taxonomy import FORMS
+from pestdesk.services import figures as F
+from pestdesk.services.base import SYSTEM, Actor
+from pestdesk.services.demo import generate_demo
+from pestdesk.store import models as m
+from pestdesk.store.db import create_database
+
+TODAY = dt.date(2026, 3, 15)
+YEAR = F.Period.school_year(2024)  # 1 Aug 2024 - 31 Jul 2025, fully inside the demo
+ALL = F.Period(dt.date(2023, 1, 1), TODAY)
+
+CASES = """
+    SELECT c.*, (SELECT s.school_class_id FROM involvement i
+                 JOIN student s ON s.id = i.student_id
+                 WHERE i.case_id = c.id AND i.role = 'gepeste' ORDER BY i.id LIMIT 1) AS cls
+    FROM "case" c
+"""
+
+
+@pytest.fixture(scope="module")
+def school(tmp_path_factory):
+    db = create_database(tmp_path_factory.mktemp("fig") / "demo.sqlite")
+    generate_demo(students=300, years=3, seed=7, today=TODAY)
+    yield db
+    db.close()
+
+
+def sql(db, query: str, *params) -> list[tuple]:
+    return list(db.execute_sql(query, params).fetchall())
+
+
+def in_period(period: F.Period, column: str = "reported_on") -> str:
+    return f"{column} BETWEEN '{period.start.isoformat()}' AND '{period.end.isoformat()}'"
+
+
+def assert_shown_safely(table: F.FigureTable) -> None:
+    """A shown count is 0 or at least 5; an additive line never has exactly one hidden cell."""
+    for r, row in enumerate(table.values):
+        for c in table.count_columns:
+            text = table.text(r, c)
+            if row[c] and row[c] < F.THRESHOLD:
+                assert text == F.MASK, (table.key, r, c, text)
+            if text not in (F.MASK, F.HIDDEN):
+                assert row[c] == 0 or row[c] >= F.THRESHOLD
+    if table.total is not None:
+        for c in table.additive_columns:
+            line = [table.masked[r][c] for r in range(len(table.values))]
+            line.append(table.total_masked[c])
+            assert sum(1 for x in line if x) != 1, (table.key, "column", c)
+    if table.row_total is not None:
+        rows = list(zip(table.values, table.masked, strict=True))
+        for values, hidden in rows:
+            line = [hidden[c] for c in (*table.row_parts, table.row_total)]
+            assert sum(1 for x in line if x) != 1, (table.key, "row", values)
+
+
+def test_reports_over_time_per_month_match_sql(school):
+    fig = F.compute_figures(SYSTEM, YEAR)
+    table = fig["over_time"]
+    assert fig.granularity == "month" and len(table.values) == 12
+    expected = dict(sql(school, f"""SELECT strftime('%Y%m', reported_on), count(*) FROM "case"
+        WHERE is_signal = 0 AND {in_period(YEAR)} GROUP BY 1"""))
+    cyber = dict(sql(school, f"""SELECT strftime('%Y%m', reported_on), count(*) FROM "case"
+        WHERE is_signal = 0 AND is_cyber = 1 AND {in_period(YEAR)} GROUP BY 1"""))
+    for key, row in zip(table.row_keys, table.values, strict=True):
+        assert row[1] == expected.get(key, 0)
+        assert row[3] == cyber.get(key, 0)
+    assert table.total[1] == sum(expected.values()) > 0
+    assert_shown_safely(table)
+
+
+def test_reports_per_school_year_over_three_years(school):
+    fig = F.compute_figures(SYSTEM, ALL)
+    assert fig.granularity == "school_year"
+    expected = dict(sql(school, f"""SELECT CAST(strftime('%Y', reported_on) AS INT)
+        - (CAST(strftime('%m', reported_on) AS INT) < 8), count(*) FROM "case"
+        WHERE is_signal = 0 AND {in_period(ALL)} GROUP BY 1"""))
+    got = {int(k): row[1] for k, row in zip(fig["over_time"].row_keys,
+                                            fig["over_time"].values, strict=True)}
+    assert got == {k: expected.get(k, 0) for k in got}
+    assert set(expected) <= set(got)
+
+
+def test_forms_locations_and_classes_match_sql(school):
+    fig = F.compute_figures(SYSTEM, YEAR)
+    where = f"is_signal = 0 AND {in_period(YEAR)}"
+    for code in FORMS:
+        (n,), = sql(school, f"""SELECT count(*) FROM "case" WHERE {where}
+            AND instr(',' || forms || ',', ',{code},') > 0""")
+        assert fig["by_form"].value_of(code) == n
+    locations = dict(sql(school, f'SELECT location, count(*) FROM "case" WHERE {where} GROUP BY 1'))
+    for code, n in locations.items():
+        assert fig["by_location"].value_of(code) == n
+    classes = dict(sql(school, f"""SELECT k.name, count(*) FROM ({CASES}) c
+        LEFT JOIN school_class k ON k.id = c.cls WHERE {where} GROUP BY 1"""))
+    table = fig["by_class"]
+    for name, n in classes.items():
+        assert table.value_of(str(name) if name else "None") == n
+    leerjaren = dict(sql(school, f"""SELECT k.leerjaar, count(*) FROM ({CASES}) c
+        LEFT JOIN school_class k ON k.id = c.cls WHERE {where} GROUP BY 1"""))
+    for year, n in leerjaren.items():
+        assert fig["by_leerjaar"].value_of(str(year)) == n
+    for key in ("by_form", "by_location", "by_class", "by_leerjaar"):
+        assert_shown_safely(fig[key])
+
+
+def test_stages_outcomes_and_relapses_match_sql(school):
+    fig = F.compute_figures(SYSTEM, ALL)
+    where = f"is_signal = 0 AND {in_period(ALL)}"
+    stages = {code: (o, c) for code, o, c in sql(school, f"""SELECT stage_code,
+        sum(status = 'open'), sum(status <> 'open') FROM "case" WHERE {where} GROUP BY 1""")}
+    table = fig["stages"]
+    for code, (still_open, closed) in stages.items():
+        row = table.values[table.row_keys.index(code)]
+        assert row == [still_open, closed, still_open + closed]
+    assert_shown_safely(table)
+    (closed, still_open), = sql(school, f"""SELECT sum(status <> 'open'), sum(status = 'open')
+        FROM "case" WHERE {where}""")
+    assert fig["outcomes"].value_of("closed") == closed
+    assert fig["outcomes"].value_of("open") == still_open
+    (kept, broken), = sql(school, f"""SELECT sum(k.outcome = 'kept'), sum(k.outcome = 'broken')
+        FROM contract k JOIN "case" c ON c.id = k.case_id WHERE {where}""")
+    assert fig["outcomes"].value_of("contract_kept") == kept
+    assert fig["outcomes"].value_of("contract_broken") == broken
+    (bullies, relapses), = sql(school, f"""SELECT count(*), sum(i.relapse_of_id IS NOT NULL)
+        FROM involvement i JOIN "case" c ON c.id = i.case_id
+        WHERE i.role = 'pester' AND {where}""")
+    rel = fig["relapses"]
+    assert rel.total[:2] == [bullies, relapses]
+    assert rel.total[2] == round(100 * relapses / bullies, 1)
+    assert_shown_safely(rel)
+
+
+def test_durations_median_and_average_match_sql(school):
+    fig = F.compute_figures(SYSTEM, ALL)
+    days = [d for (d,) in sql(school, f"""SELECT julianday(closed_on) - julianday(reported_on)
+        FROM "case" WHERE is_signal = 0 AND status = 'closed'
+        AND {in_period(ALL, 'closed_on')}""")]
+    total = fig["duration"].total
+    assert total[0] == len(days)
+    assert total[1] == round(statistics.median(days), 1)
+    assert total[2] == round(statistics.mean(days), 1)
+    per_year = fig["duration"]
+    year_rows = sql(school, f"""SELECT julianday(closed_on) - julianday(reported_on)
+        FROM "case" WHERE is_signal = 0 AND status = 'closed'
+        AND {in_period(YEAR, 'closed_on')}""")
+    row = per_year.values[per_year.row_keys.index("2024")]
+    assert row[0] == len(year_rows)
+    assert row[1] == round(statistics.median(d for (d,) in year_rows), 1)
+
+
+def test_sanctions_match_sql(school):
+    fig = F.compute_figures(SYSTEM, ALL)
+    rows = sql(school, f"""SELECT CASE WHEN kind = 'schorsing' AND school_days <= 1
+        THEN 'schorsing_1' WHEN kind = 'schorsing' THEN 'schorsing_lang' ELSE kind END,
+        count(*), count(DISTINCT s.student_id)
+        FROM sanction s JOIN "case" c ON c.id = s.case_id
+        WHERE c.is_signal = 0 AND {in_period(ALL, 'coalesce(s.first_day, s.decided_on)')}
+        GROUP BY 1""")
+    assert rows
+    table = fig["sanctions"]
+    for kind, n, students in rows:
+        assert table.values[table.row_keys.index(kind)] == [n, students]
+    assert table.total[0] == sum(r[1] for r in rows)
+    assert_shown_safely(table)
+
+
+def test_filters_narrow_every_count(school):
+    (class_id, name, leerjaar, dept), = sql(
+        school, "SELECT id, name, leerjaar, department FROM school_class WHERE name = '2A'")
+    by_class = F.compute_figures(SYSTEM, ALL, F.FigureFilters(class_id=class_id))
+    (n,), = sql(school, f"SELECT count(*) FROM ({CASES}) c WHERE c.is_signal = 0 AND "
+                        f"{in_period(ALL)} AND cls = ?", class_id)
+    assert by_class["over_time"].total[1] == n
+    assert by_class["by_class"].row_keys == [name]
+    year = F.compute_figures(SYSTEM, ALL, F.FigureFilters(leerjaar=leerjaar, cyber=True,
+                                                          form="stalking"))
+    (n,), = sql(school, f"""SELECT count(*) FROM ({CASES}) c JOIN school_class k ON k.id = c.cls
+        WHERE c.is_signal = 0 AND {in_period(ALL)} AND k.leerjaar = ? AND c.is_cyber = 1
+        AND instr(',' || c.forms || ',', ',stalking,') > 0""", leerjaar)
+    assert year["over_time"].total[1] == n
+    dept_fig = F.compute_figures(SYSTEM, ALL, F.FigureFilters(department=dept.upper()))
+    (n,), = sql(school, f"""SELECT count(*) FROM ({CASES}) c JOIN school_class k ON k.id = c.cls
+        WHERE c.is_signal = 0 AND {in_period(ALL)} AND k.department = ?""", dept)
+    assert dept_fig["over_time"].total[1] == n
+    for table in by_class.tables.values():
+        assert_shown_safely(table)
+
+
+def test_mentor_counts_only_cases_of_their_classes(school):
+    mentor = m.User.get(m.User.username == "mentor")
+    actor = Actor(mentor.id, "mentor", mentor.staff_id, frozenset({"mentor"}))
+    fig = F.compute_figures(actor, ALL)
+    (n,), = sql(school, f"""SELECT count(*) FROM "case" c WHERE c.is_signal = 0
+        AND {in_period(ALL)} AND (c.created_by_id = ? OR EXISTS (
+            SELECT 1 FROM involvement i JOIN student s ON s.id = i.student_id
+            JOIN class_mentor cm ON cm.school_class_id = s.school_class_id
+            WHERE i.case_id = c.id AND cm.staff_id = ?))""", mentor.id, mentor.staff_id)
+    everyone = F.compute_figures(SYSTEM, ALL)
+    assert 0 < fig["over_time"].total[1] == n < everyone["over_time"].total[1]
+    narrowed = F.compute_figures(None, ALL, visibility=m.Case.id < 0)
+    assert narrowed["over_time"].total[1] == 0
+
+
+def test_small_counts_are_masked_in_a_narrow_selection(school):
+    (class_id,), = sql(school, "SELECT id FROM school_class WHERE name = '1A'")
+    fig = F.compute_figures(SYSTEM, F.Period(dt.date(2025, 9, 1), dt.date(2025, 12, 31)),
+                            F.FigureFilters(class_id=class_id))
+    texts = [t.text(r, c) for t in fig.tables.values() for r in range(len(t.values))
+             for c in t.count_columns]
+    assert F.MASK in texts
+    for table in fig.tables.values():
+        assert_shown_safely(table)
+    for sentence in fig.summary()[:-1]:  # the last one is the legend
+        sentence = sentence.replace(fig.period.label(), "").replace(fig.previous_label, "")
+        for word in sentence.replace("(", " ").replace(")", " ").split():
+            assert word.rstrip(".,") not in {"1", "2", "3", "4"}, sentence
+
+
+def test_masking_protects_a_lone_small_cell_in_rows_and_columns():
+    table = F.FigureTable(
+        "t", "t", ["a", "b", "sum"], ["r1", "r2", "r3"], ["r1", "r2", "r3"],
+        [[3, 40, 43], [20, 30, 50], [25, 6, 31]], [48, 76, 124], "Total",
+        additive_columns=(0, 1, 2), row_parts=(0, 1), row_total=2, count_columns=(0, 1, 2))
+    F.apply_masking(table)
+    assert table.text(0, 0) == F.MASK
+    # row r1 had one hidden cell: the 40 beside it goes too, then column b needs a partner
+    assert table.masked[0][1] == F.SECONDARY
+    assert table.text(0, 1) == F.HIDDEN
+    assert sum(1 for r in range(3) if table.masked[r][0]) >= 2
+    assert sum(1 for r in range(3) if table.masked[r][1]) >= 2
+    assert_shown_safely(table)
+
+
+def test_a_small_total_is_masked_and_a_lone_cell_hides_the_total():
+    table = F.FigureTable("t", "t", ["n"], ["a", "b"], ["a", "b"], [[3], [0]], [3], "Total",
+                          additive_columns=(0,))
+    F.apply_masking(table)
+    assert table.text(0, 0) == F.MASK and table.total_text(0) == F.MASK
+    assert table.text(1, 0) == "0"
+    lone = F.FigureTable("t", "t", ["n"], ["a", "b"], ["a", "b"], [[2], [0]], [9], "Total",
+                         additive_columns=(0,))
+    # a total of 9 cannot come from 2 + 0, but the masking must not rely on that
+    F.apply_masking(lone)
+    assert lone.total_text(0) == F.HIDDEN
+
+
+def test_exports_hold_the_masked_counts(school, tmp_path):
+    (class_id,), = sql(school, "SELECT id FROM school_class WHERE name = '1A'")
+    school.execute_sql("UPDATE school_class SET name = '=1A' WHERE id = ?", (class_id,))
+    try:
+        fig = F.compute_figures(SYSTEM, F.Period(dt.date(2025, 9, 1), dt.date(2025, 12, 31)),
+                                F.FigureFilters(class_id=class_id))
+        path = F.export_csv(SYSTEM, fig, tmp_path / "cijfers.csv")
+        xlsx = F.export_xlsx(SYSTEM, fig, tmp_path / "cijfers.xlsx")
+    finally:
+        school.execute_sql("UPDATE school_class SET name = '1A' WHERE id = ?", (class_id,))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert any(F.MASK in row for row in rows)
+    assert ["'=1A", fig["by_class"].text(0, 0)] in rows
+    cells = [c.value for row in openpyxl.load_workbook(xlsx).active.iter_rows() for c in row]
+    assert F.MASK in cells and "'=1A" in cells
+    assert not any(isinstance(v, int | float) and 0 < v < 5 for v in cells)
+    assert fig["over_time"].total[1] in cells or fig["over_time"].total_masked[1]
+    audits = sql(school, "SELECT detail FROM audit_log WHERE action = 'export' "
+                         "AND \"table\" = 'figures'")
+    assert {"csv", "xlsx"} <= {d for (d,) in audits}
+
+
+def test_a_period_that_ends_before_it_starts_is_refused(school):
+    with pytest.raises(F.ServiceError):
+        F.compute_figures(SYSTEM, F.Period(dt.date(2025, 2, 1), dt.date(2025, 1, 1)))

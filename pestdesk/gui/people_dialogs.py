@@ -144,11 +144,16 @@ class StaffDialog(EditDialog):
         self.tussenvoegsel, self.last_name, self.email = _line(), _line(), _line()
         self.code.setMaxLength(12)
         self.active = QCheckBox(_("Active (works at the school)"))
+        self.departments = _line()
+        self.departments.setPlaceholderText(_("e.g. onderbouw, bovenbouw havo"))
         for label, widget in ((_("Staff code"), self.code), (_("First name"), self.first_name),
                               (_("Name prefix (tussenvoegsel)"), self.tussenvoegsel),
                               (_("Last name"), self.last_name), (_("E-mail"), self.email)):
             self.form.addRow(label, widget)
         self.form.addRow("", self.active)
+        self.form.addRow(_("Department(s)"), self.departments)
+        self.departments.setToolTip(_("For a head of department: the departments whose "
+                                      "cases they see, as named at the classes."))
         box = QGroupBox(_("Roles in pestdesk"))
         grid = QGridLayout(box)
         self.roles: dict[str, QCheckBox] = {}
@@ -170,6 +175,7 @@ class StaffDialog(EditDialog):
                             (self.last_name, f.last_name), (self.email, f.email)):
             edit.setText(value)
         self.active.setChecked(f.active)
+        self.departments.setText(f.departments)
         for code, check in self.roles.items():
             check.setChecked(code in f.roles)
 
@@ -179,6 +185,7 @@ class StaffDialog(EditDialog):
             code=self.code.text(), first_name=self.first_name.text(),
             tussenvoegsel=self.tussenvoegsel.text(), last_name=self.last_name.text(),
             email=self.email.text(), active=self.active.isChecked(),
+            departments=self.departments.text(),
             roles=[c for c, check in self.roles.items() if check.isChecked()],
             id=f.id, version=f.version)
         return staff_service.save_staff(self.actor, form).id

@@ -71,6 +71,7 @@ class StaffForm:
     email: str = ""
     roles: list[str] = field(default_factory=list)
     active: bool = True
+    departments: str = ""  # afdeling(en) of an afdelingscoördinator, comma-separated
     id: int | None = None
     version: int = 0
 
@@ -80,7 +81,8 @@ def staff_form(staff_id: int) -> StaffForm:
     if s is None:
         raise ServiceError(_("This staff member no longer exists."))
     return StaffForm(s.code, s.first_name, s.tussenvoegsel, s.last_name, s.email,
-                     [r for r in s.roles.split(",") if r], s.active, s.id, s.version)
+                     [r for r in s.roles.split(",") if r], s.active, s.departments, s.id,
+                     s.version)
 
 
 def save_staff(actor: Actor, form: StaffForm) -> Staff:
@@ -100,7 +102,9 @@ def save_staff(actor: Actor, form: StaffForm) -> Staff:
     values = {"code": code, "first_name": form.first_name.strip(),
               "tussenvoegsel": form.tussenvoegsel.strip(), "last_name": last_name,
               "email": email, "roles": ",".join(r for r in ROLE_CODES if r in form.roles),
-              "active": form.active}
+              "active": form.active,
+              "departments": ", ".join(d.strip() for d in form.departments.split(",")
+                                       if d.strip())}
     with write():
         taken = Staff.select(Staff.id).where(fn.UPPER(Staff.code) == code)
         if form.id is not None:

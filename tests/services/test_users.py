@@ -1,0 +1,213 @@
+"""Accounts and sign-in: Argon2id at OWASP's minimum, rehash, the persisted slow-down, the
+beheerder's user management and changing one's own password."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+from argon2 import PasswordHasher
+
+from pestdesk.i18n import _
+from pestdesk.services import accounts, users
+from pestdesk.services.base import SYSTEM, Conflict, ServiceError, write
+from pestdesk.store.models import AuditLog, Staff, User, utcnow
+
+PASSWORD = "lang genoeg wachtwoord"
+
+
+def staff(code: str, roles: str) -> Staff:
+    with write():
+        return Staff.create(code=code, last_name=f"Werker {code}", roles=roles)
+
+
+@pytest.fixture
+def admin(db):
+    user = accounts.create_user(SYSTEM, staff("BEH", ""), "beheer", PASSWORD)
+    return accounts.actor_for(User.get_by_id(user.id))
+
+
+@pytest.fixture
+def mentor(admin):
+    user = users.create_user(admin, staff("MEN", "mentor").id, "mentor", PASSWORD)
+    return accounts.actor_for(User.get_by_id(user.id))
+
+
+def test_first_user_becomes_beheerder(admin):
+    assert admin.has_role("beheerder")
+    assert "beheerder" in Staff.get_by_id(admin.staff_id).roles
+
+
+def test_hash_is_argon2id_at_owasp_minimum_or_above(admin):
+    stored = User.get_by_id(admin.user_id).password_hash
+    assert stored.startswith("$argon2id$")
+    params = dict(p.split("=") for p in stored.split("$")[3].split(","))
+    assert int(params["m"]) >= 19 * 1024 and int(params["t"]) >= 2 and int(params["p"]) >= 1
+    assert PASSWORD not in stored
+
+
+def test_sign_in_is_under_a_second_and_audited(admin):
+    started = time.perf_counter()
+    actor = accounts.sign_in("  BEHEER ", PASSWORD)
+    elapsed = time.perf_counter() - started
+    print(f"\nsign-in took {elapsed * 1000:.0f} ms")
+    assert actor.user_id == admin.user_id and actor.has_role("beheerder")
+    last = AuditLog.select().order_by(AuditLog.id.desc()).get()
+    assert (last.action, last.table, last.record_id, last.user) == (
+        "login", "user", admin.user_id, admin.user_id)
+    assert User.get_by_id(admin.user_id).last_login_at is not None
+
+
+def test_weaker_hash_is_replaced_at_sign_in(admin):
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(PASSWORD)
+    with write():
+        User.update(password_hash=weak).where(User.id == admin.user_id).execute()
+    accounts.sign_in("beheer", PASSWORD)
+    stored = User.get_by_id(admin.user_id).password_hash
+    assert stored != weak and "m=19456,t=2,p=1" in stored
+    accounts.sign_in("beheer", PASSWORD)  # the new hash verifies
+
+
+def test_unknown_user_and_wrong_password_give_the_same_answer(admin):
+    with pytest.raises(ServiceError) as unknown:
+        accounts.sign_in("niemand", PASSWORD)
+    with pytest.raises(ServiceError) as wrong:
+        accounts.sign_in("beheer", "verkeerd wachtwoord")
+    assert str(unknown.value) == str(wrong.value)
+
+
+def test_wrong_passwords_slow_down_and_the_count_is_persisted(admin):
+    for _attempt in range(accounts.FREE_ATTEMPTS):
+        with pytest.raises(ServiceError) as refused:
+            accounts.sign_in("beheer", "verkeerd wachtwoord")
+        assert not isinstance(refused.value, accounts.Throttled)
+    row = User.get_by_id(admin.user_id)
+    assert row.failed_attempts == accounts.FREE_ATTEMPTS and row.last_failed_at is not None
+    # now even the right password is not checked until the wait is over
+    with pytest.raises(accounts.Throttled) as waiting:
+        accounts.sign_in("beheer", PASSWORD)
+    assert 0 < waiting.value.seconds <= accounts.wait_seconds(accounts.FREE_ATTEMPTS)
+    assert str(waiting.value.seconds) in str(waiting.value)
+    assert User.get_by_id(admin.user_id).failed_attempts == accounts.FREE_ATTEMPTS
+    # the wait has passed (as if the app had been restarted later): the right password works
+    with write():
+        User.update(last_failed_at=utcnow() - dt.timedelta(minutes=1)).where(
+            User.id == admin.user_id).execute()
+    accounts.sign_in("beheer", PASSWORD)
+    row = User.get_by_id(admin.user_id)
+    assert row.failed_attempts == 0 and row.last_failed_at is None
+
+
+def test_wait_doubles_and_is_capped():
+    waits = [accounts.wait_seconds(n) for n in range(8)]
+    assert waits[:3] == [0, 0, 0]
+    assert waits[3:] == [2, 4, 8, 16, 32]
+    assert accounts.wait_seconds(40) == accounts.MAX_WAIT
+
+
+def test_password_rules(admin):
+    s = staff("NEW", "mentor")
+    for bad in ("kort", "x" * 300, "nieuwe"):
+        with pytest.raises(ServiceError):
+            users.create_user(admin, s.id, "nieuwe" if bad != "nieuwe" else "nieuwe", bad)
+    with pytest.raises(ServiceError, match="verschillen"):
+        users.create_user(admin, s.id, "nieuwe", PASSWORD, PASSWORD + "!")
+    assert not User.select().where(User.username == "nieuwe").exists()
+
+
+def test_only_a_beheerder_manages_users(admin, mentor):
+    s = staff("ANDER", "mentor")
+    with pytest.raises(ServiceError):
+        users.create_user(mentor, s.id, "ander", PASSWORD)
+    with pytest.raises(ServiceError):
+        users.reset_password(mentor, admin.user_id, "nieuw wachtwoord!")
+    with pytest.raises(ServiceError):
+        users.set_roles(mentor, s.id, ["directie"], [], 1)
+    assert users.UserList(actor=mentor).count() == 0
+    assert users.UserList(actor=admin).count() == 2
+
+
+def test_one_account_per_staff_member(admin, mentor):
+    with pytest.raises(ServiceError):
+        users.create_user(admin, mentor.staff_id, "tweede", PASSWORD)
+
+
+def test_disable_enable_and_the_last_beheerder(admin, mentor):
+    with pytest.raises(ServiceError):
+        users.set_active(admin, admin.user_id, False, 1)  # not oneself
+    version = User.get_by_id(mentor.user_id).version
+    users.set_active(admin, mentor.user_id, False, version)
+    with pytest.raises(ServiceError):
+        accounts.sign_in("mentor", PASSWORD)
+    with pytest.raises(Conflict):
+        users.set_active(admin, mentor.user_id, True, version)  # stale version
+    users.set_active(admin, mentor.user_id, True, version + 1)
+    accounts.sign_in("mentor", PASSWORD)
+    admin_staff = Staff.get_by_id(admin.staff_id)
+    with pytest.raises(ServiceError, match="beheerder"):
+        users.set_roles(admin, admin_staff.id, ["mentor"], [], admin_staff.version)
+
+
+def test_inactive_staff_member_cannot_sign_in(mentor):
+    with write():
+        Staff.update(active=False).where(Staff.id == mentor.staff_id).execute()
+    with pytest.raises(ServiceError):
+        accounts.sign_in("mentor", PASSWORD)
+
+
+def test_roles_and_departments_on_the_staff_member(admin, mentor):
+    s = Staff.get_by_id(mentor.staff_id)
+    users.set_roles(admin, s.id, ["afdelingscoordinator", "mentor"], ["onderbouw"], s.version)
+    detail = users.user_detail(admin, mentor.user_id)
+    assert detail.roles == ["mentor", "afdelingscoordinator"]
+    assert detail.departments == ["onderbouw"]
+    assert accounts.sign_in("mentor", PASSWORD).has_role("afdelingscoordinator")
+    with pytest.raises(ServiceError):
+        users.set_roles(admin, s.id, ["koning"], [], detail.staff_version)
+    line = AuditLog.select().where(AuditLog.table == "staff").order_by(AuditLog.id.desc()).get()
+    assert line.detail == "departments,roles"
+
+
+def test_reset_password_clears_the_wait(admin, mentor):
+    for _attempt in range(accounts.FREE_ATTEMPTS + 1):
+        with pytest.raises(ServiceError):
+            accounts.sign_in("mentor", "fout fout fout")
+    users.reset_password(admin, mentor.user_id, "tijdelijk wachtwoord")
+    assert accounts.sign_in("mentor", "tijdelijk wachtwoord").user_id == mentor.user_id
+    last = AuditLog.select().where(AuditLog.action == "password_reset").get()
+    assert last.user == admin.user_id and last.record_id == mentor.user_id
+
+
+def test_change_own_password(mentor):
+    with pytest.raises(ServiceError, match="verschillen"):
+        users.change_own_password(mentor, PASSWORD, "nieuw wachtwoord", "nieuw wachtwoordd")
+    with pytest.raises(ServiceError) as wrong_old:
+        users.change_own_password(mentor, "fout!", "nieuw wachtwoord", "nieuw wachtwoord")
+    assert str(wrong_old.value) == _("The current password is not correct.")
+    users.change_own_password(mentor, PASSWORD, "nieuw wachtwoord", "nieuw wachtwoord")
+    with pytest.raises(ServiceError):
+        accounts.sign_in("mentor", PASSWORD)
+    assert accounts.sign_in("mentor", "nieuw wachtwoord").user_id == mentor.user_id
+    details = [a.detail for a in AuditLog.select()]
+    assert not any("wachtwoord" in d for d in details)
+
+
+def test_unlock_checks_the_signed_in_users_password(mentor):
+    with pytest.raises(ServiceError):
+        accounts.unlock(mentor, "fout fout")
+    assert accounts.unlock(mentor, PASSWORD).user_id == mentor.user_id
+    actions = [a.action for a in AuditLog.select().where(AuditLog.record_id == mentor.user_id)
+               .where(AuditLog.table == "user").order_by(AuditLog.id)]
+    assert actions[-2:] == ["unlock_failed", "unlock"]
+
+
+def test_lock_minutes_setting(admin, mentor):
+    assert users.lock_minutes() == users.DEFAULT_LOCK_MINUTES == 10
+    users.set_lock_minutes(admin, 5)
+    assert users.lock_minutes() == 5
+    with pytest.raises(ServiceError):
+        users.set_lock_minutes(admin, 0)
+    with pytest.raises(ServiceError):
+        users.set_lock_minutes(mentor, 30)
+    assert users.lock_minutes() == 5

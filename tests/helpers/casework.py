@@ -47,6 +47,9 @@ def make_case(number: str = "2026-0001", *, reported_on: dt.date = dt.date(2026,
         m.Involvement.create(case=case, student=pester, role="pester", stage_code=pester_stage)
     actor = Actor(user_id=user.id, username=user.username, staff_id=staff.id,
                   roles=frozenset({"ondersteuningscoordinator"}))
+    from pestdesk.services import _ladder
+
+    _ladder.refresh(case.id)  # stage and next due date, as registering a report does
     return CaseSetup(case.id, victim.id, pester.id, staff.id, actor)
 
 

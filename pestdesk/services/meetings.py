@@ -1,0 +1,549 @@
+"""Care-team meetings (Overleggen): plan an IZO, OT or ACT meeting, build its agenda from the
+cases, respect consent, prepare the pack, record minutes, decisions and actions.
+
+An external meeting (OT, ACT) discusses a named student only with recorded consent: from a
+parent with parental authority for a student under 16, from the student from 16. Without it
+the item and its papers are anonymised -- unless the item records a legal basis (sharing
+with the samenwerkingsverband for its statutory tasks, such as an ACT application).
+Anonymisation happens here, when the pack's data are built, so the PDF renderer never
+receives a name it may not print. Minutes and decisions land in the case timeline; actions
+land on their owner's overview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from peewee import JOIN
+
+from ..domain import taxonomy
+from ..domain.sanctions import age_on
+from ..i18n import N_, _, format_date, format_datetime
+from ..importers.redact import OtherStudent, Redactor
+from ..letters.pack import MeetingPack, PackItem, PackStudent, render_pack
+from ..store import models as m
+from . import _ladder
+from .base import Actor, ServiceError, audit, create, save_versioned, write
+
+KINDS = ("IZO", "OT", "ACT")
+EXTERNAL_KINDS = ("OT", "ACT")
+#: the ladder stage whose cases a meeting of this kind discusses (d'Oultremont codes)
+STAGE_FOR_KIND = {"IZO": "izo", "OT": "ot", "ACT": "act_opdc"}
+#: the protocol steps a discussion and its recorded decision fulfil, per stage
+DISCUSS_STEPS = {"izo": ("bespreken", "afspraken_vastleggen"),
+                 "ot": ("bespreken", "afspraken_vastleggen"),
+                 "act_opdc": ("", "advies_vastleggen")}
+EXTERNAL_ROLES = {
+    "leerplichtambtenaar": N_("compulsory-education officer"),
+    "jeugdarts": N_("youth doctor"),
+    "schoolmaatschappelijk_werk": N_("school social worker"),
+    "wijkteam": N_("neighbourhood team"),
+    "samenwerkingsverband": N_("regional partnership (samenwerkingsverband)"),
+    "other": N_("other"),
+}
+BASIS_SAMENWERKINGSVERBAND = "samenwerkingsverband"
+CONSENT_AGE = 16
+
+
+@dataclass(frozen=True)
+class External:
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    case_id: int
+    number: str
+    summary: str
+    reason: str  # "stage" or "overdue"
+    stage_code: str
+    next_due_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class StudentConsent:
+    student_id: int
+    name: str
+    role: str
+    named: bool  # may be named in this meeting
+    why: str
+
+
+def _meeting(meeting_id: int) -> m.Meeting:
+    meeting = m.Meeting.get_or_none(m.Meeting.id == meeting_id)
+    if meeting is None:
+        raise ServiceError(_("This meeting no longer exists."))
+    return meeting
+
+
+def _item(item_id: int) -> m.AgendaItem:
+    item = m.AgendaItem.get_or_none(m.AgendaItem.id == item_id)
+    if item is None:
+        raise ServiceError(_("This agenda item no longer exists."))
+    return item
+
+
+def to_utc(moment: dt.datetime) -> dt.datetime:
+    """Naive UTC for storage; a naive input is taken as the PC's local time."""
+    aware = moment if moment.tzinfo else moment.astimezone()
+    return aware.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# planning
+
+
+def plan_meeting(actor: Actor, *, kind: str, starts_at: dt.datetime, place: str = "",
+                 duration_minutes: int = 60, chair_id: int | None = None,
+                 attendee_ids: list[int] | None = None, externals: list[External] | None = None,
+                 notes: str = "") -> m.Meeting:
+    """Plan a meeting; ``starts_at`` naive = local time (stored in UTC)."""
+    if kind not in KINDS:
+        raise ServiceError(_("Choose IZO, OT or ACT."))
+    if not 10 <= duration_minutes <= 600:
+        raise ServiceError(_("A meeting lasts between 10 minutes and 10 hours."))
+    for ext in externals or []:
+        if not ext.name.strip() or ext.role not in EXTERNAL_ROLES:
+            raise ServiceError(_("Give each external participant a name and a role."))
+    with write():
+        meeting = create(actor, m.Meeting, kind=kind, starts_at=to_utc(starts_at),
+                         duration_minutes=duration_minutes, place=place.strip(),
+                         chair=chair_id, attendees=json.dumps(sorted(set(attendee_ids or []))),
+                         externals=json.dumps([{"name": e.name.strip(), "role": e.role}
+                                               for e in externals or []], ensure_ascii=False),
+                         notes=notes)
+    return meeting
+
+
+def update_meeting(actor: Actor, meeting_id: int, read_version: int, **changes) -> m.Meeting:
+    """Change place, time, chair, attendees or externals (version-checked)."""
+    meeting = _meeting(meeting_id)
+    values = {}
+    if "starts_at" in changes:
+        values["starts_at"] = to_utc(changes.pop("starts_at"))
+    if "attendee_ids" in changes:
+        values["attendees"] = json.dumps(sorted(set(changes.pop("attendee_ids"))))
+    if "externals" in changes:
+        values["externals"] = json.dumps([{"name": e.name, "role": e.role}
+                                          for e in changes.pop("externals")], ensure_ascii=False)
+    if "chair_id" in changes:
+        values["chair"] = changes.pop("chair_id")
+    values.update({k: v for k, v in changes.items()
+                   if k in ("place", "duration_minutes", "notes", "kind")})
+    with write():
+        return save_versioned(actor, meeting, read_version, **values)
+
+
+def externals_of(meeting: m.Meeting) -> list[External]:
+    try:
+        return [External(e["name"], e["role"]) for e in json.loads(meeting.externals or "[]")]
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def attendees_of(meeting: m.Meeting) -> list[int]:
+    try:
+        return [int(i) for i in json.loads(meeting.attendees or "[]")]
+    except (ValueError, TypeError):
+        return []
+
+
+# ---------------------------------------------------------------------------------------------
+# the agenda
+
+
+def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
+                  limit: int = 40) -> list[Suggestion]:
+    """Open cases whose stage calls for this meeting, then cases with overdue steps."""
+    C = m.Case
+    stage = STAGE_FOR_KIND.get(kind, "")
+    on_stage = m.Involvement.select(m.Involvement.case).where(m.Involvement.stage_code == stage)
+    base = C.select(C.id, C.number, C.summary, C.stage_code, C.next_due_on).where(
+        (C.status == "open") & (C.is_signal == False))  # noqa: E712
+    if meeting_id:
+        taken = m.AgendaItem.select(m.AgendaItem.case).where(
+            (m.AgendaItem.meeting == meeting_id) & m.AgendaItem.case.is_null(False))
+        base = base.where(C.id.not_in(taken))
+    out: list[Suggestion] = []
+    seen: set[int] = set()
+    by_stage = base.where((C.stage_code == stage) | C.id.in_(on_stage)).order_by(C.next_due_on)
+    for cid, number, summary, stage_code, due in by_stage.limit(limit).tuples():
+        seen.add(cid)
+        out.append(Suggestion(cid, number, summary, "stage", stage_code, due))
+    overdue = base.where(C.next_due_on < today).order_by(C.next_due_on)
+    for cid, number, summary, stage_code, due in overdue.limit(limit).tuples():
+        if cid not in seen and len(out) < limit:
+            out.append(Suggestion(cid, number, summary, "overdue", stage_code, due))
+    return out
+
+
+def add_item(actor: Actor, meeting_id: int, case_id: int | None, question: str,
+             consent_basis: str = "") -> m.AgendaItem:
+    """Put a case (or a general point, ``case_id=None``) on the agenda with its hulpvraag."""
+    meeting = _meeting(meeting_id)
+    if not question.strip():
+        raise ServiceError(_("Write down the question for the meeting (hulpvraag)."))
+    if consent_basis not in ("", BASIS_SAMENWERKINGSVERBAND):
+        raise ServiceError(_("Unknown basis for sharing."))
+    if case_id is not None:
+        _ladder.get_case(case_id)
+        if m.AgendaItem.get_or_none((m.AgendaItem.meeting == meeting_id)
+                                    & (m.AgendaItem.case == case_id)):
+            raise ServiceError(_("This case is already on the agenda."))
+    last = (m.AgendaItem.select(m.AgendaItem.position).where(m.AgendaItem.meeting == meeting_id)
+            .order_by(m.AgendaItem.position.desc()).first())
+    with write():
+        item = create(actor, m.AgendaItem, meeting=meeting.id, case=case_id,
+                      position=(last.position + 1) if last else 1, question=question.strip(),
+                      consent_basis=consent_basis)
+    return item
+
+
+def set_consent_basis(actor: Actor, item_id: int, read_version: int, basis: str) -> m.AgendaItem:
+    """Record the legal basis for sharing with the samenwerkingsverband ('' to clear it)."""
+    if basis not in ("", BASIS_SAMENWERKINGSVERBAND):
+        raise ServiceError(_("Unknown basis for sharing."))
+    item = _item(item_id)
+    with write():
+        return save_versioned(actor, item, read_version, consent_basis=basis)
+
+
+def remove_item(actor: Actor, item_id: int) -> None:
+    item = _item(item_id)
+    if item.minutes or item.decision or item.actions.count():
+        raise ServiceError(_("This item has minutes or actions; it cannot be removed."))
+    with write():
+        item.delete_instance()
+        audit(actor, "delete", "agenda_item", item_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# consent
+
+
+def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: list[str],
+                   guardian_id: int | None = None) -> m.Consent:
+    """Consent to discuss a student in external meetings of the kinds in ``scope``.
+
+    Under 16 it comes from a parent with parental authority; from 16 from the student.
+    """
+    student = m.Student.get_or_none(m.Student.id == student_id)
+    if student is None:
+        raise ServiceError(_("This student no longer exists."))
+    kinds = [k for k in scope if k in EXTERNAL_KINDS]
+    if not kinds:
+        raise ServiceError(_("Choose the meetings the consent is for (OT, ACT)."))
+    if student.birth_date is None:
+        raise ServiceError(_("The student's date of birth is unknown; it decides who gives "
+                             "consent."))
+    adult = age_on(student.birth_date, given_on) >= CONSENT_AGE
+    if adult and guardian_id is not None:
+        raise ServiceError(_("From 16 the student gives consent."))
+    if not adult:
+        link = m.StudentGuardian.get_or_none((m.StudentGuardian.student == student_id)
+                                             & (m.StudentGuardian.guardian == guardian_id)
+                                             & m.StudentGuardian.has_authority)
+        if link is None:
+            raise ServiceError(_("Under 16 consent comes from a parent with parental "
+                                 "authority."))
+        g = link.guardian
+        given_by = " ".join(p for p in (g.first_name, g.tussenvoegsel, g.last_name) if p)
+    else:
+        given_by = "leerling"
+    with write():
+        return create(actor, m.Consent, student=student_id, given_by=given_by,
+                      given_on=given_on, scope=",".join(kinds))
+
+
+def withdraw_consent(actor: Actor, consent_id: int, read_version: int,
+                     on: dt.date) -> m.Consent:
+    consent = m.Consent.get_or_none(m.Consent.id == consent_id)
+    if consent is None:
+        raise ServiceError(_("This consent no longer exists."))
+    if on < consent.given_on:
+        raise ServiceError(_("Consent cannot be withdrawn before it was given."))
+    with write():
+        return save_versioned(actor, consent, read_version, withdrawn_on=on)
+
+
+def has_consent(student_id: int, kind: str, on: dt.date) -> bool:
+    """Valid consent for a meeting of ``kind`` on ``on`` (given before, not withdrawn)."""
+    C = m.Consent
+    for consent in C.select().where((C.student == student_id) & (C.given_on <= on)):
+        if consent.withdrawn_on is not None and consent.withdrawn_on <= on:
+            continue
+        if kind in consent.scope.split(","):
+            return True
+    return False
+
+
+def item_consent(item_id: int) -> list[StudentConsent]:
+    """Per student of the item's case: may they be named in this meeting, and why."""
+    item = _item(item_id)
+    meeting = item.meeting
+    if item.case_id is None:
+        return []
+    on = meeting.starts_at.date()
+    out = []
+    query = (m.Involvement.select(m.Involvement, m.Student).join(m.Student)
+             .where(m.Involvement.case == item.case_id).order_by(m.Involvement.id))
+    for inv in query:
+        name = " ".join(p for p in (inv.student.first_name, inv.student.tussenvoegsel,
+                                    inv.student.last_name) if p)
+        if meeting.kind not in EXTERNAL_KINDS:
+            named, why = True, _("internal meeting")
+        elif has_consent(inv.student_id, meeting.kind, on):
+            named, why = True, _("consent recorded")
+        elif item.consent_basis == BASIS_SAMENWERKINGSVERBAND:
+            named, why = True, _("statutory task of the samenwerkingsverband")
+        else:
+            named, why = False, _("no consent: anonymised")
+        out.append(StudentConsent(inv.student_id, name, inv.role, named, why))
+    return out
+
+
+def item_is_anonymised(item_id: int) -> bool:
+    return any(not s.named for s in item_consent(item_id))
+
+
+# ---------------------------------------------------------------------------------------------
+# minutes, decisions, actions
+
+
+def record_minutes(actor: Actor, item_id: int, read_version: int, *, minutes: str,
+                   decision: str) -> m.AgendaItem:
+    """Minutes and decision of an item; both land in the case timeline, and the discussion
+    counts as the protocol's step for this meeting."""
+    item = _item(item_id)
+    meeting = item.meeting
+    on = meeting.starts_at.date()
+    with write():
+        save_versioned(actor, item, read_version, minutes=minutes.strip(),
+                       decision=decision.strip())
+        if item.case_id is not None:
+            _case_outcome(actor, item, meeting, on)
+    if item.case_id is not None:
+        _ladder.refresh(item.case_id)
+    return item
+
+
+def _case_outcome(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: dt.date) -> None:
+    case = _ladder.get_case(item.case_id)
+    _ladder.add_event(actor, case.id, "meeting", on,
+                      title=_("Discussed in the {kind}").format(kind=meeting.kind),
+                      body=(item.decision or item.minutes),
+                      data={"meeting_id": meeting.id, "agenda_item_id": item.id})
+    protocol = _ladder.protocol_for(case)
+    stage = STAGE_FOR_KIND.get(meeting.kind, "")
+    discuss, record = DISCUSS_STEPS.get(stage, ("", ""))
+    done = {e.step_code for e in m.Event.select(m.Event.step_code).where(
+        (m.Event.case == case.id) & (m.Event.stage_code == stage))}
+    if discuss and discuss not in done:
+        _ladder.step_done(actor, protocol, None, case.id, stage, discuss, on)
+    if record and item.decision and record not in done:
+        _ladder.step_done(actor, protocol, None, case.id, stage, record, on)
+
+
+def add_action(actor: Actor, item_id: int, *, description: str, owner_id: int,
+               due_on: dt.date) -> m.Action:
+    """An action decided in the meeting: on the owner's overview and in the case timeline."""
+    item = _item(item_id)
+    if not description.strip():
+        raise ServiceError(_("Describe the action."))
+    if m.Staff.get_or_none(m.Staff.id == owner_id) is None:
+        raise ServiceError(_("Choose who will do the action."))
+    meeting = item.meeting
+    with write():
+        action = create(actor, m.Action, case=item.case_id, agenda_item=item.id,
+                        description=description.strip(), owner=owner_id, due_on=due_on)
+        if item.case_id is not None:
+            owner = m.Staff.get_by_id(owner_id)
+            _ladder.add_event(actor, item.case_id, "action", meeting.starts_at.date(),
+                              title=_("Action from the {kind}: {text} ({who}, by {date})").format(
+                                  kind=meeting.kind, text=action.description, who=owner.code,
+                                  date=format_date(due_on)),
+                              data={"action_id": action.id, "meeting_id": meeting.id})
+    return action
+
+
+def complete_action(actor: Actor, action_id: int, read_version: int,
+                    on: dt.date) -> m.Action:
+    action = m.Action.get_or_none(m.Action.id == action_id)
+    if action is None:
+        raise ServiceError(_("This action no longer exists."))
+    with write():
+        save_versioned(actor, action, read_version, done_on=on)
+        if action.case_id is not None:
+            _ladder.add_event(actor, action.case_id, "action_done", on,
+                              title=_("Action done: {text}").format(text=action.description),
+                              data={"action_id": action.id})
+    return action
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    action_id: int
+    case_id: int | None
+    case_number: str
+    description: str
+    due_on: dt.date | None
+    overdue: bool
+
+
+def my_actions(actor: Actor, today: dt.date, limit: int = 50) -> list[ActionLine]:
+    """The open actions ``actor`` owns, soonest first (for the overview)."""
+    if actor.staff_id is None:
+        return []
+    A, C = m.Action, m.Case
+    query = (A.select(A.id, A.case, C.number, A.description, A.due_on)
+             .join(C, JOIN.LEFT_OUTER, on=(A.case == C.id))
+             .where((A.owner == actor.staff_id) & A.done_on.is_null())
+             .order_by(A.due_on.is_null(), A.due_on, A.id).limit(limit))
+    return [ActionLine(aid, cid, number or "", text, due, due is not None and due < today)
+            for aid, cid, number, text, due in query.tuples()]
+
+
+def items_of(meeting_id: int) -> list[m.AgendaItem]:
+    return list(m.AgendaItem.select().where(m.AgendaItem.meeting == meeting_id)
+                .order_by(m.AgendaItem.position, m.AgendaItem.id))
+
+
+def actions_of(item_id: int) -> list[m.Action]:
+    return list(m.Action.select().where(m.Action.agenda_item == item_id).order_by(m.Action.id))
+
+
+# ---------------------------------------------------------------------------------------------
+# the preparation pack
+
+
+def _staff_name(staff: m.Staff | None) -> str:
+    if staff is None:
+        return ""
+    return " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name) if p)
+
+
+def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
+    if item.case_id is None:
+        return PackItem(item.position, _("General"), item.question)
+    case = item.case
+    invs = {i.student_id: i for i in m.Involvement.select().where(m.Involvement.case == case.id)}
+    hidden = []
+    students = []
+    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    for entry in consent:
+        inv = invs[entry.student_id]
+        role = _(taxonomy.CASE_ROLES.get(entry.role, entry.role))
+        if entry.named:
+            klass = inv.student.school_class.name if inv.student.school_class else ""
+            students.append(PackStudent(entry.name, role, klass))
+        else:
+            label = _("Student {letter}").format(letter=next(letters, "?"))
+            s = inv.student
+            hidden.append((OtherStudent(s.number, s.first_name, s.tussenvoegsel, s.last_name,
+                                        s.initials), label))
+            students.append(PackStudent(label, role, ""))
+    scrub = Redactor(hidden) if hidden else (lambda text: text or "")
+    forms = tuple(_(taxonomy.FORMS.get(f, f)) for f in case.forms.split(",") if f)
+    events = (m.Event.select().where((m.Event.case == case.id) & (m.Event.confidential == False))  # noqa: E712
+              .order_by(m.Event.occurred_on.desc(), m.Event.id.desc()).limit(12))
+    timeline = tuple((format_date(e.occurred_on), scrub(e.title or e.kind))
+                     for e in reversed(list(events)))
+    steps = tuple(dict.fromkeys(
+        scrub(e.title) for e in m.Event.select().where((m.Event.case == case.id)
+                                                       & (m.Event.kind == _ladder.STEP_EVENT))
+        .order_by(m.Event.occurred_on) if e.title))
+    basis = (_("statutory task of the samenwerkingsverband")
+             if item.consent_basis == BASIS_SAMENWERKINGSVERBAND else "")
+    return PackItem(item.position, scrub(f"{case.number} · {case.summary}"),
+                    scrub(item.question), tuple(students), forms, timeline, steps,
+                    anonymised=bool(hidden), basis=basis)
+
+
+def pack_data(meeting_id: int) -> MeetingPack:
+    """The pack's content, anonymised per student where consent is missing."""
+    meeting = _meeting(meeting_id)
+    staff = {s.id: _staff_name(s) for s in
+             m.Staff.select().where(m.Staff.id.in_(attendees_of(meeting)))}
+    items = tuple(_pack_item(item, item_consent(item.id)) for item in items_of(meeting_id))
+    externals = tuple(f"{e.name} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
+                      for e in externals_of(meeting))
+    return MeetingPack(
+        title=_("Preparation {kind}").format(kind=meeting.kind),
+        when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"), place=meeting.place,
+        chair=_staff_name(meeting.chair), attendees=tuple(staff.values()),
+        externals=externals, items=items)
+
+
+def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None) -> bytes:
+    """The preparation pack PDF (run off the GUI thread; ``progress(done, total)``)."""
+    return render_pack(pack_data(meeting_id), progress)
+
+
+def log_pack_printed(actor: Actor, meeting_id: int) -> None:
+    with write():
+        audit(actor, "print", "meeting", meeting_id, "pack")
+
+
+# ---------------------------------------------------------------------------------------------
+# iCalendar
+
+
+def _ics_escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 3.1: lines of at most 75 octets, continued with a leading space; a UTF-8
+    character is never split."""
+    out, current, size = [], "", 0
+    limit = 75
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            out.append(current)
+            current, size, limit = " ", 1, 75
+        current += char
+        size += width
+    out.append(current)
+    return out
+
+
+def _ics_time(moment: dt.datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def export_ics(meeting_id: int, now: dt.datetime | None = None) -> str:
+    """The meeting as an iCalendar file (RFC 5545, CRLF line ends, UTC times).
+
+    It leaves pestdesk (mail, phone calendars), so it carries no student names: only the
+    kind, place, chair and the case numbers on the agenda."""
+    meeting = _meeting(meeting_id)
+    stamp = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    start = meeting.starts_at
+    end = start + dt.timedelta(minutes=meeting.duration_minutes)
+    numbers = [item.case.number for item in items_of(meeting_id) if item.case_id]
+    description = _("Agenda: {n} items").format(n=len(items_of(meeting_id)))
+    if numbers:
+        description += "\n" + _("Cases: {numbers}").format(numbers=", ".join(numbers))
+    created = meeting.created_at.strftime("%Y%m%d%H%M%S") if meeting.created_at else "0"
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//pestdesk//pestdesk//NL",
+        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
+        f"UID:pestdesk-meeting-{meeting.id}-{created}@pestdesk",
+        f"DTSTAMP:{_ics_time(stamp)}", f"DTSTART:{_ics_time(start)}", f"DTEND:{_ics_time(end)}",
+        "SUMMARY:" + _ics_escape(_("{kind} meeting").format(kind=meeting.kind)),
+    ]
+    if meeting.place:
+        lines.append("LOCATION:" + _ics_escape(meeting.place))
+    if meeting.chair:
+        name = _staff_name(meeting.chair).replace('"', "")
+        lines.append(f'ORGANIZER;CN="{name}":mailto:{meeting.chair.email or "noreply@invalid"}')
+    lines += ["DESCRIPTION:" + _ics_escape(description), f"SEQUENCE:{meeting.version - 1}",
+              "END:VEVENT", "END:VCALENDAR"]
+    folded = [part for line in lines for part in _fold(line)]
+    return "\r\n".join(folded) + "\r\n"

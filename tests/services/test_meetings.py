@@ -1,0 +1,180 @@
+"""Care-team meetings: agenda from the cases, consent, anonymised pack, minutes, actions, .ics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+
+import pytest
+from pypdf import PdfReader
+
+from pestdesk.i18n import _
+from pestdesk.services import meetings
+from pestdesk.services.base import ServiceError, write
+from pestdesk.services.meetings import External
+from pestdesk.store import models as m
+from tests.helpers.casework import make_case, make_staff, pester_stage, put_on_stage
+
+D = dt.date
+START = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def _ot(setup, **kw):
+    return meetings.plan_meeting(
+        setup.actor, kind=kw.get("kind", "OT"), starts_at=START, place="Kamer 1.14",
+        chair_id=setup.staff_id, attendee_ids=[setup.staff_id],
+        externals=[External("J. de Leeuw", "leerplichtambtenaar"),
+                   External("Dr. Ank Smit", "jeugdarts")])
+
+
+def test_suggestions_by_stage_and_overdue(db):
+    on_stage = make_case("2026-0001")
+    put_on_stage(on_stage, "ot")
+    make_case("2026-0002")  # mentor stage; its steps are due in September
+    quiet = make_case("2026-0003", reported_on=D(2026, 11, 16))
+    found = meetings.suggest_cases("OT", today=D(2026, 11, 18))
+    reasons = {s.case_id: s.reason for s in found}
+    assert reasons[on_stage.case_id] == "stage"
+    assert quiet.case_id not in reasons
+    assert "overdue" in reasons.values()
+
+
+def test_ot_item_without_consent_gives_an_anonymised_pack(db):
+    setup = make_case(victim_name=("Sanne", "Visser"), pester_name=("Bram", "Bakker"))
+    with write():
+        m.Case.update(summary="Bram Bakker scheldt Sanne uit").where(
+            m.Case.id == setup.case_id).execute()
+    meeting = _ot(setup)
+    item = meetings.add_item(setup.actor, meeting.id, setup.case_id,
+                             "Hoe helpen we Sanne en Bram Bakker verder?")
+    assert meetings.item_is_anonymised(item.id)
+    pdf = meetings.build_pack(meeting.id)
+    text = _pdf_text(pdf)
+    for name in ("Sanne", "Visser", "Bram", "Bakker"):
+        assert name not in text
+    assert _("Student {letter}").format(letter="A") in text
+    assert "2026-0001" in text
+
+
+def test_consent_under_16_from_parent_names_the_student(db):
+    setup = make_case(pester_birth=D(2012, 5, 1))
+    with write():
+        guardian = m.Guardian.create(first_name="Anna", last_name="Bakker")
+        m.StudentGuardian.create(student=setup.pester_id, guardian=guardian, has_authority=True)
+        other = m.Guardian.create(first_name="Piet", last_name="Bakker")
+        m.StudentGuardian.create(student=setup.pester_id, guardian=other, has_authority=False)
+    with pytest.raises(ServiceError):
+        meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 1),
+                                scope=["OT"])  # the student is 14: a parent must consent
+    with pytest.raises(ServiceError):
+        meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 1),
+                                scope=["OT"], guardian_id=other.id)  # no authority
+    consent = meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 1),
+                                      scope=["OT"], guardian_id=guardian.id)
+    meeting = _ot(setup)
+    item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vervolg?")
+    state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+    assert state == {setup.victim_id: False, setup.pester_id: True}
+    text = _pdf_text(meetings.build_pack(meeting.id))
+    assert "Bram Bakker" in text and "Sanne" not in text
+    meetings.withdraw_consent(setup.actor, consent.id, consent.version, D(2026, 11, 10))
+    assert meetings.item_is_anonymised(item.id)
+    assert not meetings.has_consent(setup.pester_id, "OT", D(2026, 11, 18))
+
+
+def test_samenwerkingsverband_basis_is_recorded_exception(db):
+    setup = make_case()
+    meeting = _ot(setup, kind="ACT")
+    item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Aanvraag OPDC",
+                             consent_basis="samenwerkingsverband")
+    assert not meetings.item_is_anonymised(item.id)
+    text = _pdf_text(meetings.build_pack(meeting.id))
+    assert "Bram Bakker" in text and "samenwerkingsverband" in text
+
+
+def test_decision_creates_an_action_on_the_owners_overview(db):
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    owner = make_staff("MEN", "Mentorsma", "mentor")
+    meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                    chair_id=setup.staff_id)
+    item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Welke hulp?")
+    item = meetings.record_minutes(setup.actor, item.id, item.version,
+                                   minutes="Besproken.", decision="Aanmelden bij SMW")
+    action = meetings.add_action(setup.actor, item.id, description="Aanmelden bij SMW",
+                                 owner_id=owner.id, due_on=D(2026, 11, 25))
+    from pestdesk.services.base import Actor
+
+    owner_actor = Actor(user_id=None, username="men", staff_id=owner.id)
+    lines = meetings.my_actions(owner_actor, D(2026, 11, 26))
+    assert [(a.action_id, a.overdue) for a in lines] == [(action.id, True)]
+    assert meetings.my_actions(setup.actor, D(2026, 11, 26)) == []
+    kinds = [e.kind for e in m.Event.select().where(m.Event.case == setup.case_id)]
+    assert "meeting" in kinds and "action" in kinds
+    done = {e.step_code for e in m.Event.select().where(
+        (m.Event.kind == "step") & (m.Event.stage_code == "izo"))}
+    assert done == {"bespreken", "afspraken_vastleggen"}
+    assert pester_stage(setup) == "izo"
+    meetings.complete_action(owner_actor, action.id, action.version, D(2026, 11, 24))
+    assert meetings.my_actions(owner_actor, D(2026, 11, 26)) == []
+
+
+def test_item_needs_a_question_and_no_duplicates(db):
+    setup = make_case()
+    meeting = _ot(setup)
+    with pytest.raises(ServiceError):
+        meetings.add_item(setup.actor, meeting.id, setup.case_id, "  ")
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
+    with pytest.raises(ServiceError):
+        meetings.add_item(setup.actor, meeting.id, setup.case_id, "Nog eens")
+    assert m.AgendaItem.select().count() == 1
+
+
+def test_ics_is_valid_rfc5545(db):
+    setup = make_case()
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
+                                    place="Kamer 1.14, gebouw Noord; " + "é" * 60,
+                                    chair_id=setup.staff_id, duration_minutes=90)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
+    text = meetings.export_ics(meeting.id, now=dt.datetime(2026, 11, 1, 8, 0))
+    assert text.endswith("\r\n")
+    raw_lines = text.split("\r\n")[:-1]
+    assert all("\n" not in line and "\r" not in line for line in raw_lines)
+    assert all(len(line.encode("utf-8")) <= 75 for line in raw_lines)
+    # unfold, then read property by property
+    unfolded: list[str] = []
+    for line in raw_lines:
+        if line.startswith(" "):
+            unfolded[-1] += line[1:]
+        else:
+            unfolded.append(line)
+    props = dict(line.split(":", 1) for line in unfolded)
+    assert unfolded[0] == "BEGIN:VCALENDAR" and unfolded[-1] == "END:VCALENDAR"
+    assert props["VERSION"] == "2.0" and props["PRODID"]
+    assert props["DTSTART"] == "20261118T143000Z"
+    assert props["DTEND"] == "20261118T160000Z"
+    assert props["DTSTAMP"] == "20261101T080000Z"
+    assert props["UID"].startswith(f"pestdesk-meeting-{meeting.id}-")
+    assert props["LOCATION"] == "Kamer 1.14\\, gebouw Noord\\; " + "é" * 60
+    assert "2026-0001" in props["DESCRIPTION"] and "Bram" not in text
+
+
+def test_pack_of_ten_cases_in_under_two_seconds(db):
+    staff = make_staff()
+    setups = [make_case(f"2026-{n:04d}", staff=staff, pester_name=("Bram", f"B{n}"))
+              for n in range(1, 11)]
+    meeting = _ot(setups[0])
+    for s in setups:
+        meetings.add_item(s.actor, meeting.id, s.case_id, "Hoe verder?")
+    progress = []
+    began = time.perf_counter()
+    pdf = meetings.build_pack(meeting.id, lambda done, total: progress.append((done, total)))
+    elapsed = time.perf_counter() - began
+    assert elapsed < 2.0, elapsed
+    assert progress[-1] == (11, 11)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) >= 11

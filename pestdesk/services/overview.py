@@ -1,6 +1,10 @@
 """What the start screen (Overzicht) shows: short lists of what needs doing, from SQL.
 
-Every list is limited; the counts come from COUNT queries, never from loading rows.
+Every list is limited; the counts come from COUNT queries, never from loading rows. Each
+line names the case or meeting it opens. "My" work is what the signed-in user answers for:
+cases they own, cases of students in the classes they mentor, cases they registered and
+Action rows they own; a care coordinator watches every deadline of the cases they may see.
+Everything is further limited by need-to-know (``access.case_visibility``).
 """
 
 from __future__ import annotations
@@ -8,12 +12,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from peewee import JOIN, SQL, fn
+
+from ..domain.sanctions import KIND_LABELS, SUSPENSION_KINDS
+from ..i18n import _, format_date
 from ..store import models as m
 from . import access
-from .base import Actor
+from .base import Actor, ServiceError
 from .lists import full_name
 
 LIMIT = 8
+SOON_DAYS = 7
+CONTRACT_DAYS = 14
+# roles that watch every deadline of the cases they may see, not only their own
+WATCH_ALL_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator"})
+# roles reminded of the yearly safety monitor (due at the inspectorate by 1 July)
+MONITOR_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator", "directie"})
+MONITOR_MONTHS = (3, 4, 5, 6)
+LAST_VISIT_KEY = "last_visit:{user_id}"
 
 
 @dataclass
@@ -24,44 +40,184 @@ class OverviewLine:
     text: str
 
 
+def _lines(query, make) -> list[OverviewLine]:
+    return [make(r) for r in query.limit(LIMIT).tuples()]
+
+
+def mine(actor: Actor):
+    """A WHERE expression over Case: the cases whose deadlines are ``actor``'s to watch."""
+    C = m.Case
+    if access.is_system(actor) or actor.has_role(*WATCH_ALL_ROLES):
+        return SQL("1 = 1")
+    parts = []
+    if actor.staff_id is not None:
+        inv, stu = m.Involvement.alias("my_inv"), m.Student.alias("my_stu")
+        cm = m.ClassMentor.alias("my_cm")
+        parts.append(C.owner == actor.staff_id)
+        parts.append(fn.EXISTS(
+            inv.select(inv.id).join(stu, on=(inv.student == stu.id))
+            .join(cm, on=(cm.school_class == stu.school_class))
+            .where((inv.case == C.id) & (cm.staff == actor.staff_id))))
+    if actor.user_id is not None:
+        parts.append(C.created_by == actor.user_id)
+    if not parts:
+        return SQL("1 = 0")
+    expression = parts[0]
+    for part in parts[1:]:
+        expression = expression | part
+    return expression
+
+
+def _my_open_cases(actor: Actor):
+    C = m.Case
+    return ((C.status == "open") & (C.is_signal == False)  # noqa: E712
+            & access.case_visibility(actor) & mine(actor))
+
+
+def _case_line(r) -> OverviewLine:
+    return OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}")
+
+
+def _my_actions(actor: Actor, condition) -> tuple[int, list[OverviewLine]]:
+    """Action rows (from a case or a meeting's agenda) owned by ``actor`` and open."""
+    if actor.staff_id is None:
+        return 0, []
+    A, C, AI = m.Action, m.Case, m.AgendaItem
+    visible = A.case.is_null() | A.case.in_(access.visible_case_ids(actor))
+    query = (A.select(A.id, A.case, AI.meeting, A.due_on, A.description, C.number)
+             .join_from(A, C, JOIN.LEFT_OUTER, on=(A.case == C.id))
+             .join_from(A, AI, JOIN.LEFT_OUTER, on=(A.agenda_item == AI.id))
+             .where((A.owner == actor.staff_id) & A.done_on.is_null() & condition & visible)
+             .order_by(A.due_on))
+
+    def line(r) -> OverviewLine:
+        _id, case_id, meeting_id, due, text, number = r
+        short = text if len(text) <= 80 else text[:79] + "…"
+        if case_id is not None:
+            return OverviewLine("case", case_id, due, f"{number} · {short}")
+        return OverviewLine("meeting", meeting_id or 0, due, short)
+
+    return query.count(), _lines(query, line)
+
+
+def _merge(*parts: tuple[int, list[OverviewLine]]) -> tuple[int, list[OverviewLine]]:
+    count = sum(p[0] for p in parts)
+    lines = sorted((line for p in parts for line in p[1]),
+                   key=lambda x: (x.when is None, str(x.when)))
+    return count, lines[:LIMIT]
+
+
 def overdue_cases(actor: Actor, today: dt.date) -> tuple[int, list[OverviewLine]]:
+    """My cases whose next step is overdue, and my Action rows past their date."""
     C = m.Case
-    query = C.select(C.id, C.number, C.summary, C.next_due_on).where(
-        (C.status == "open") & (C.is_signal == False) & (C.next_due_on < today)  # noqa: E712
-        & access.case_visibility(actor))
-    lines = [OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}")
-             for r in query.order_by(C.next_due_on).limit(LIMIT).tuples()]
-    return query.count(), lines
+    query = (C.select(C.id, C.number, C.summary, C.next_due_on)
+             .where(_my_open_cases(actor) & (C.next_due_on < today)).order_by(C.next_due_on))
+    cases = (query.count(), _lines(query, _case_line))
+    return _merge(cases, _my_actions(actor, m.Action.due_on < today))
 
 
-def due_soon(actor: Actor, today: dt.date, days: int = 7) -> tuple[int, list[OverviewLine]]:
+def due_soon(actor: Actor, today: dt.date, days: int = SOON_DAYS
+             ) -> tuple[int, list[OverviewLine]]:
+    """My cases and Action rows due from today up to ``days`` ahead."""
     C = m.Case
-    query = C.select(C.id, C.number, C.summary, C.next_due_on).where(
-        (C.status == "open") & C.next_due_on.between(today, today + dt.timedelta(days=days))
-        & access.case_visibility(actor))
-    lines = [OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}")
-             for r in query.order_by(C.next_due_on).limit(LIMIT).tuples()]
-    return query.count(), lines
+    end = today + dt.timedelta(days=days)
+    query = (C.select(C.id, C.number, C.summary, C.next_due_on)
+             .where(_my_open_cases(actor) & C.next_due_on.between(today, end))
+             .order_by(C.next_due_on))
+    cases = (query.count(), _lines(query, _case_line))
+    return _merge(cases, _my_actions(actor, m.Action.due_on.between(today, end)))
 
 
-def new_reports(actor: Actor, since: dt.date) -> tuple[int, list[OverviewLine]]:
+def followups_due(actor: Actor, today: dt.date, days: int = SOON_DAYS
+                  ) -> tuple[int, list[OverviewLine]]:
+    """Agreements to evaluate (the follow-up conversation) up to ``days`` ahead, or late."""
+    A, C = m.Agreement, m.Case
+    query = (A.select(C.id, C.number, A.description, A.evaluate_on).join(C)
+             .where(_my_open_cases(actor) & A.done_on.is_null()
+                    & (A.evaluate_on <= today + dt.timedelta(days=days)))
+             .order_by(A.evaluate_on))
+
+    def line(r) -> OverviewLine:
+        text = r[2] if len(r[2]) <= 70 else r[2][:69] + "…"
+        return OverviewLine("case", r[0], r[3], f"{r[1]} · {text}")
+
+    return query.count(), _lines(query, line)
+
+
+def contract_evaluations(actor: Actor, today: dt.date, days: int = CONTRACT_DAYS
+                         ) -> tuple[int, list[OverviewLine]]:
+    """Anti-bullying contracts without an outcome whose evaluation date has come (near)."""
+    K, C, S = m.Contract, m.Case, m.Student
+    query = (K.select(C.id, C.number, full_name(S), K.evaluate_on)
+             .join_from(K, C, on=(K.case == C.id)).join_from(K, S, on=(K.student == S.id))
+             .where(_my_open_cases(actor) & (K.outcome == "")
+                    & (K.evaluate_on <= today + dt.timedelta(days=days)))
+             .order_by(K.evaluate_on))
+    return query.count(), _lines(query, lambda r: OverviewLine(
+        "case", r[0], r[3], _("{number} · contract of {name}").format(number=r[1], name=r[2])))
+
+
+def suspensions_current(actor: Actor, today: dt.date, days: int = SOON_DAYS
+                        ) -> tuple[int, list[OverviewLine]]:
+    """Suspensions running today, or starting or ending within ``days``."""
+    S, C, St = m.Sanction, m.Case, m.Student
+    end = today + dt.timedelta(days=days)
+    query = (S.select(C.id, C.number, full_name(St), S.kind, S.first_day, S.last_day)
+             .join_from(S, C, on=(S.case == C.id)).join_from(S, St, on=(S.student == St.id))
+             .where(S.kind.in_(SUSPENSION_KINDS) & (S.first_day <= end)
+                    & (fn.COALESCE(S.last_day, S.first_day) >= today)
+                    & access.case_visibility(actor) & mine(actor))
+             .order_by(S.last_day))
+
+    def line(r) -> OverviewLine:
+        case_id, number, name, kind, first, last = r
+        return OverviewLine("case", case_id, last or first, _(
+            "{number} · {name}: {kind} {first} – {last}").format(
+                number=number, name=name, kind=_(KIND_LABELS.get(kind, kind)),
+                first=format_date(first, "d MMM"), last=format_date(last or first, "d MMM")))
+
+    return query.count(), _lines(query, line)
+
+
+def new_reports(actor: Actor, since: dt.date | dt.datetime) -> tuple[int, list[OverviewLine]]:
+    """Reports the user has not seen: registered after ``since`` (a stored UTC time of the
+    last visit) or, given a date, reported on or after it."""
     C = m.Case
-    query = C.select(C.id, C.number, C.summary, C.reported_on).where(
-        (C.reported_on >= since) & access.case_visibility(actor))
-    lines = [OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}")
-             for r in query.order_by(C.reported_on.desc()).limit(LIMIT).tuples()]
-    return query.count(), lines
+    if isinstance(since, dt.datetime):
+        newer = C.created_at > since
+    else:
+        newer = C.reported_on >= since
+    query = (C.select(C.id, C.number, C.summary, C.reported_on)
+             .where(newer & access.case_visibility(actor))
+             .order_by(C.reported_on.desc(), C.id.desc()))
+    return query.count(), _lines(query, _case_line)
 
 
 def inspectie_open(actor: Actor) -> tuple[int, list[OverviewLine]]:
+    """Legal notifications to the inspectorate not made yet, earliest deadline first."""
     S, C, St = m.Sanction, m.Case, m.Student
     query = (S.select(C.id, C.number, S.inspectie_due_on, full_name(St))
              .join(C, on=(S.case == C.id)).switch(S).join(St, on=(S.student == St.id))
              .where(S.inspectie_due_on.is_null(False) & S.inspectie_reported_on.is_null()
-                    & access.case_visibility(actor)))
-    lines = [OverviewLine("case", r[0], r[2], f"{r[1]} · {r[3]}")
-             for r in query.order_by(S.inspectie_due_on).limit(LIMIT).tuples()]
-    return query.count(), lines
+                    & access.case_visibility(actor))
+             .order_by(S.inspectie_due_on))
+    return query.count(), _lines(query, lambda r: OverviewLine(
+        "case", r[0], r[2], _("{number} · {name} (deadline {date})").format(
+            number=r[1], name=r[3], date=format_date(r[2], "d MMM"))))
+
+
+def relapses_open(actor: Actor) -> tuple[int, list[OverviewLine]]:
+    """Bullies in open cases who were a bully in an earlier case (recidive)."""
+    Inv, C, St = m.Involvement, m.Case, m.Student
+    earlier = m.Case.alias("earlier")
+    query = (Inv.select(C.id, C.number, full_name(St), C.reported_on, earlier.number)
+             .join_from(Inv, C, on=(Inv.case == C.id)).join_from(Inv, St, on=(Inv.student == St.id))
+             .join_from(Inv, earlier, on=(Inv.relapse_of == earlier.id))
+             .where(Inv.relapse_of.is_null(False) & _my_open_cases(actor))
+             .order_by(C.reported_on.desc()))
+    return query.count(), _lines(query, lambda r: OverviewLine(
+        "case", r[0], r[3], _("{number} · {name} (before: {earlier})").format(
+            number=r[1], name=r[2], earlier=r[4])))
 
 
 def upcoming_meetings(actor: Actor, now: dt.datetime) -> tuple[int, list[OverviewLine]]:
@@ -77,3 +233,47 @@ def open_case_count(actor: Actor) -> int:
     C = m.Case
     return C.select().where((C.status == "open") & (C.is_signal == False)  # noqa: E712
                             & access.case_visibility(actor)).count()
+
+
+def safety_monitor_reminder(actor: Actor, today: dt.date) -> str:
+    """In spring, remind the coordinator that the safety monitor is due by 1 July."""
+    if today.month not in MONITOR_MONTHS or not actor.has_role(*MONITOR_ROLES):
+        return ""
+    return _("The yearly safety monitor (the figures on bullying and incidents) must reach "
+             "the inspectorate by {date}. Cijfers prepares the year report.").format(
+        date=format_date(dt.date(today.year, 7, 1), "long"))
+
+
+# -- the last visit ------------------------------------------------------------------------
+
+
+def last_visit(actor: Actor) -> dt.datetime | None:
+    """When ``actor`` last opened the overview (UTC), or None the first time."""
+    from .settings import get_value
+
+    if actor.user_id is None:
+        return None
+    text = get_value(LAST_VISIT_KEY.format(user_id=actor.user_id))
+    try:
+        return dt.datetime.fromisoformat(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+def record_visit(actor: Actor, when: dt.datetime | None = None) -> bool:
+    """Remember this visit (UTC), so the next one shows only newer reports.
+
+    A database opened read-only (or busy) cannot store it; the start screen still opens,
+    so that is reported as False rather than raised.
+    """
+    from ..store.errors import StoreError
+    from .settings import set_value
+
+    if actor.user_id is None:
+        return False
+    stamp = (when or m.utcnow()).replace(microsecond=0).isoformat()
+    try:
+        set_value(actor, LAST_VISIT_KEY.format(user_id=actor.user_id), stamp)
+    except (ServiceError, StoreError):
+        return False
+    return True

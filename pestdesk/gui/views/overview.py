@@ -1,13 +1,17 @@
-"""Overzicht: what needs doing today, each line opening its case or meeting."""
+"""Overzicht: what needs doing today for the signed-in user, each line opening its case or
+meeting. The lists come from ``services.overview`` (short SQL queries with COUNTs)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
+    QFrame,
     QGridLayout,
-    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -16,85 +20,174 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...i18n import _, format_date, format_datetime
+from ...i18n import _, format_date, format_datetime, format_number
 from ...services import overview
 from ...services.base import Actor
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
+LATE = QColor("#b42318")
+
+STYLE = """
+#overviewCard { background: #ffffff; border: 1px solid #dde2e8; border-radius: 8px; }
+#overviewCard QLabel#cardTitle { font-weight: 600; color: #12355b; font-size: 10.5pt; }
+#overviewCard QLabel#cardCount { background: #e8eef7; color: #12355b; border-radius: 9px;
+    padding: 1px 8px; font-weight: 600; }
+#overviewCard QLabel#cardCount[urgent="true"] { background: #fde7e4; color: #b42318; }
+#overviewCard QListWidget { border: none; background: transparent; }
+#overviewCard QListWidget::item { padding: 3px 2px; }
+#overviewCard QListWidget::item:hover { background: #eef3fa; }
+#monitorBanner { background: #eef6ee; color: #1e5128; border: 1px solid #b7d7b9;
+    border-radius: 6px; padding: 8px 12px; }
+"""
+
+
+class _Card(QFrame):
+    """A titled list with a count badge."""
+
+    def __init__(self, key: str, title: str, urgent: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("overviewCard")
+        self.key = key
+        self.urgent = urgent
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        head = QHBoxLayout()
+        self.title = QLabel(title)
+        self.title.setObjectName("cardTitle")
+        self.badge = QLabel("0")
+        self.badge.setObjectName("cardCount")
+        head.addWidget(self.title, 1)
+        head.addWidget(self.badge)
+        layout.addLayout(head)
+        self.list = QListWidget()
+        self.list.setObjectName(f"overview_{key}")
+        self.list.setMinimumHeight(110)
+        self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        layout.addWidget(self.list, 1)
+        self.count = 0
+
+    def set_count(self, count: int) -> None:
+        self.count = count
+        self.badge.setText(format_number(count))
+        self.badge.setProperty("urgent", "true" if self.urgent and count else "false")
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
 
 
 class OverviewView(QWidget):
     open_case = Signal(int)
     open_meeting = Signal(int)
 
-    def __init__(self, actor: Actor, parent: QWidget | None = None):
+    def __init__(self, actor: Actor, parent: QWidget | None = None,
+                 today: Callable[[], dt.date] = dt.date.today):
         super().__init__(parent)
         self.actor = actor
+        self._today = today
+        self.setStyleSheet(STYLE)
+        # new reports are those since the previous visit; this visit is remembered at once
+        self.since = overview.last_visit(actor)
+        overview.record_visit(actor)
         outer = QVBoxLayout(self)
         self.title = QLabel()
         self.title.setObjectName("sectionTitle")
         outer.addWidget(self.title)
+        self.banner = QLabel()
+        self.banner.setObjectName("monitorBanner")
+        self.banner.setWordWrap(True)
+        outer.addWidget(self.banner)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         body = QWidget()
         self.grid = QGridLayout(body)
         self.grid.setSpacing(12)
+        self.grid.setContentsMargins(0, 0, 8, 0)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
-        self.boxes: dict[str, tuple[QGroupBox, QListWidget]] = {}
-        sections = [
-            ("overdue", _("Overdue actions")),
-            ("soon", _("Due in the coming week")),
-            ("inspectie", _("Notifications to the inspectorate still to make")),
-            ("meetings", _("Next care-team meetings")),
-            ("new", _("New reports (last 7 days)")),
-        ]
-        for i, (key, title) in enumerate(sections):
-            box = QGroupBox(title)
-            lay = QVBoxLayout(box)
-            lst = QListWidget()
-            lst.setObjectName(f"overview_{key}")
-            lst.itemActivated.connect(self._activated)
-            lst.itemDoubleClicked.connect(self._activated)
-            lay.addWidget(lst)
-            self.grid.addWidget(box, i // 2, i % 2)
-            self.boxes[key] = (box, lst)
+        self.cards: dict[str, _Card] = {}
+        for i, (key, title, urgent) in enumerate(self._sections()):
+            card = _Card(key, title, urgent)
+            card.list.itemActivated.connect(self._activated)
+            card.list.itemDoubleClicked.connect(self._activated)
+            self.grid.addWidget(card, i // 2, i % 2)
+            self.cards[key] = card
         self.refresh()
 
+    def _sections(self) -> list[tuple[str, str, bool]]:
+        since = (_("New reports since your last visit ({when})").format(
+            when=format_datetime(self.since, "short")) if self.since
+            else _("New reports (last 7 days)"))
+        return [
+            ("overdue", _("My overdue actions"), True),
+            ("soon", _("My actions in the coming week"), False),
+            ("followups", _("Follow-up conversations and agreement evaluations"), False),
+            ("contracts", _("Contract evaluations"), False),
+            ("suspensions", _("Suspensions running or ending"), False),
+            ("inspectie", _("Notifications to the inspectorate still to make"), True),
+            ("new", since, False),
+            ("relapses", _("Relapses in open cases"), False),
+            ("meetings", _("Next care-team meetings"), False),
+        ]
+
+    @property
+    def boxes(self) -> dict[str, tuple[_Card, QListWidget]]:
+        """Each section's card and list (kept for callers and tests)."""
+        return {key: (card, card.list) for key, card in self.cards.items()}
+
     def refresh(self) -> None:
-        today = dt.date.today()
+        today = self._today()
+        actor = self.actor
         self.title.setText(_("Overview for {date}").format(date=format_date(today, "full")))
-        self._fill("overdue", *overview.overdue_cases(self.actor, today))
-        self._fill("soon", *overview.due_soon(self.actor, today))
-        self._fill("inspectie", *overview.inspectie_open(self.actor))
-        self._fill("meetings", *overview.upcoming_meetings(self.actor, dt.datetime.now()))
-        self._fill("new", *overview.new_reports(self.actor, today - dt.timedelta(days=7)))
+        reminder = overview.safety_monitor_reminder(actor, today)
+        self.banner.setText(reminder)
+        self.banner.setVisible(bool(reminder))
+        since = self.since or (today - dt.timedelta(days=7))
+        self._fill("overdue", *overview.overdue_cases(actor, today), late_before=today)
+        self._fill("soon", *overview.due_soon(actor, today))
+        self._fill("followups", *overview.followups_due(actor, today), late_before=today)
+        self._fill("contracts", *overview.contract_evaluations(actor, today), late_before=today)
+        self._fill("suspensions", *overview.suspensions_current(actor, today))
+        self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
+        self._fill("new", *overview.new_reports(actor, since))
+        self._fill("relapses", *overview.relapses_open(actor))
+        self._fill("meetings", *overview.upcoming_meetings(actor, dt.datetime.now(dt.UTC)
+                                                            .replace(tzinfo=None)))
 
     def counts(self) -> dict[str, int]:
-        return {key: box.property("count") or 0 for key, (box, _l) in self.boxes.items()}
+        return {key: card.count for key, card in self.cards.items()}
 
-    def _fill(self, key: str, count: int, lines) -> None:
-        box, lst = self.boxes[key]
-        box.setProperty("count", count)
-        base = box.title().split(" (")[0] if key != "new" else box.title()
-        box.setTitle(base if key == "new" else f"{base} ({count})")
+    def urgent_count(self) -> int:
+        """What the navigation shows: overdue work and late legal notifications."""
+        return self.cards["overdue"].count + self.cards["inspectie"].count
+
+    def case_ids(self, key: str) -> list[int]:
+        """The case ids the lines of one section open (in order)."""
+        lst = self.cards[key].list
+        return [lst.item(i).data(ID_ROLE) for i in range(lst.count())
+                if lst.item(i).data(KIND_ROLE) == "case"]
+
+    def _fill(self, key: str, count: int, lines: list[overview.OverviewLine],
+              late_before: dt.date | None = None) -> None:
+        card = self.cards[key]
+        card.set_count(count)
+        lst = card.list
         lst.clear()
         if not lines:
             item = QListWidgetItem(_("Nothing here."))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             lst.addItem(item)
         for line in lines:
-            when = line.when
-            stamp = (format_datetime(when, "short") if isinstance(when, dt.datetime)
-                     else format_date(when, "medium"))
-            item = QListWidgetItem(f"{stamp}   {line.text}")
+            item = QListWidgetItem(f"{_stamp(line.when)}   {line.text}")
             item.setData(KIND_ROLE, line.kind)
             item.setData(ID_ROLE, line.record_id)
+            item.setToolTip(_("Double-click or press Enter to open"))
+            when = line.when.date() if isinstance(line.when, dt.datetime) else line.when
+            if late_before is not None and when is not None and when < late_before:
+                item.setForeground(QBrush(LATE))
             lst.addItem(item)
         if count > len(lines):
-            more = QListWidgetItem(_("… and {n} more").format(n=count - len(lines)))
+            more = QListWidgetItem(_("… and {n} more").format(n=format_number(count - len(lines))))
             more.setFlags(Qt.ItemFlag.NoItemFlags)
             lst.addItem(more)
 
@@ -104,3 +197,9 @@ class OverviewView(QWidget):
             self.open_case.emit(record)
         elif kind == "meeting":
             self.open_meeting.emit(record)
+
+
+def _stamp(when: dt.date | dt.datetime | None) -> str:
+    if isinstance(when, dt.datetime):
+        return format_datetime(when, "short")
+    return format_date(when, "d MMM yyyy") if when else ""

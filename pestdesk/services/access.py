@@ -53,17 +53,19 @@ class NotFound(ServiceError):
         super().__init__(message or _("This record does not exist (any more)."))
 
 
-def _true():
+def everything():
+    """A WHERE expression that lets every row through."""
     return SQL("1 = 1")
 
 
-def _false():
+def nothing():
+    """A WHERE expression that lets no row through."""
     return SQL("1 = 0")
 
 
 def _any(parts: list):
     if not parts:
-        return _false()
+        return nothing()
     expression = parts[0]
     for part in parts[1:]:
         expression = expression | part
@@ -138,7 +140,7 @@ def _wrote_in_rule(actor: Actor):
 def case_visibility(actor: Actor):
     """A WHERE expression over ``Case``: the cases (and signals) ``actor`` may see."""
     if sees_all_cases(actor):
-        return _true()
+        return everything()
     parts = []
     if actor.has_role(MENTOR_ROLE) and actor.staff_id is not None:
         parts.append(_mentor_rule(actor))
@@ -223,7 +225,7 @@ def student_visibility(actor: Actor):
     """
     S = m.Student
     if sees_all_cases(actor) or actor.has_role(ADMIN_ROLE):
-        return _true()
+        return everything()
     parts = []
     if actor.has_role(MENTOR_ROLE) and actor.staff_id is not None:
         mentored = (m.ClassMentor.select(m.ClassMentor.school_class)
@@ -248,14 +250,14 @@ def can_view_student(actor: Actor, student_id: int) -> bool:
 
 def meeting_visibility(actor: Actor):
     """Care-team meetings are for those who work with dossiers."""
-    return _true() if has_care_role(actor) else _false()
+    return everything() if has_care_role(actor) else nothing()
 
 
 def letter_visibility(actor: Actor):
     """Letters of visible cases; a letter without a case only for who sees every case."""
     L = m.Letter
     if sees_all_cases(actor):
-        return _true()
+        return everything()
     return L.case.is_null(False) & L.case.in_(visible_case_ids(actor))
 
 

@@ -288,17 +288,11 @@ def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,
     if dest_path.exists():
         raise errors.DatabaseExists(dest_path)
     tmp = dest_path.with_name(dest_path.name + ".partial")
-    src = sqlite3.connect(f"{src_path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst, pages=-1)
-            dst.execute("PRAGMA journal_mode=delete")
-            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            dst.close()
-    finally:
-        src.close()
+        ok = _backup_into(src_path, tmp)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave a half copy of personal data behind
+        raise
     if ok != "ok" and verify:
         tmp.unlink(missing_ok=True)
         raise errors.DamagedDatabase(src_path, ok)
@@ -306,17 +300,31 @@ def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,
     return dest_path
 
 
-def integrity_check(path: str | os.PathLike) -> str:
-    """SQLite's full ``integrity_check`` on a read-only connection: "ok" or what is wrong."""
+def _backup_into(src_path: Path, tmp: Path) -> str:
+    src = _reader(src_path)
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(tmp)
         try:
-            rows = con.execute("PRAGMA integrity_check(5)").fetchall()
+            try:
+                src.backup(dst, pages=-1)
+            except sqlite3.OperationalError as exc:
+                if not _needs_recovery(exc):
+                    raise
+                src.close()  # a hot journal: a writable connection recovers it first
+                src = sqlite3.connect(src_path, timeout=30)
+                src.backup(dst, pages=-1)
+            dst.execute("PRAGMA journal_mode=delete")
+            ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        return str(exc)
-    return "; ".join(r[0] for r in rows)
+            dst.close()
+    finally:
+        src.close()
+    return ok
+
+
+def integrity_check(path: str | os.PathLike) -> str:
+    """SQLite's full ``integrity_check``: "ok" or what is wrong."""
+    return _check(path, "integrity_check")
 
 
 def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
@@ -339,13 +347,41 @@ def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
 
 
 def quick_check(path: str | os.PathLike) -> str:
-    """SQLite's ``quick_check`` on its own read-only connection: "ok" or what is wrong."""
+    """SQLite's ``quick_check``: "ok" or what is wrong."""
+    return _check(path, "quick_check")
+
+
+def _check(path: str | os.PathLike, pragma: str) -> str:
+    """Run a check pragma on a read-only connection.
+
+    A hot journal left by a crashed writer can only be rolled back by a writable connection;
+    then (and only then) the check runs on one, which lets SQLite recover the file as it is
+    designed to. The journal itself is never touched by us.
+    """
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
         try:
-            rows = con.execute("PRAGMA quick_check(5)").fetchall()
-        finally:
-            con.close()
+            con = _reader(path)
+            rows = _run_check(con, pragma)
+        except sqlite3.OperationalError as exc:
+            if not _needs_recovery(exc):
+                raise
+            rows = _run_check(sqlite3.connect(path, timeout=30), pragma)
     except sqlite3.DatabaseError as exc:
         return str(exc)
     return "; ".join(r[0] for r in rows)
+
+
+def _reader(path: str | os.PathLike) -> sqlite3.Connection:
+    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+
+
+def _needs_recovery(exc: sqlite3.Error) -> bool:
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return name.startswith("SQLITE_READONLY") or "readonly" in str(exc).lower()
+
+
+def _run_check(con: sqlite3.Connection, pragma: str) -> list:
+    try:
+        return con.execute(f"PRAGMA {pragma}(5)").fetchall()
+    finally:
+        con.close()

@@ -1,0 +1,145 @@
+"""Code that runs in the child processes of the concurrency tests (and the contention bench).
+
+Each function opens the database file itself, exactly as a second pestdesk on another PC
+would, and reports through multiprocessing primitives. They are started from a forkserver,
+so every child is a fresh single-threaded process that never inherited an open connection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+
+from pestdesk.services.base import Actor, Conflict, create, save_versioned, write
+from pestdesk.store import errors
+from pestdesk.store.db import open_database
+from pestdesk.store.models import Case, Event
+
+BODY = "Gesprek gevoerd; afspraken gemaakt en vastgelegd. " * 20  # ~1 KB
+
+
+def open_db(path: str, network: bool, busy_ms: int | None = None):
+    return open_database(path, verify=False, network=network, busy_ms=busy_ms)
+
+
+def counter(path: str, case_id: int, saves: int, name: str, network: bool, queue) -> None:
+    """Increment the case's counter ``saves`` times; on Conflict re-read and try again."""
+    db = open_db(path, network)
+    actor = Actor(None, name)
+    acked = conflicts = 0
+    rng = random.Random(name)
+    while acked < saves:
+        record = Case.get_by_id(case_id)
+        draft = {"summary": str(int(record.summary or 0) + 1),
+                 "description": record.description + f"{name}{acked};"}
+        time.sleep(rng.random() * 0.002)  # the user edits: the other may save meanwhile
+        try:
+            with write():
+                save_versioned(actor, record, record.version, **draft)
+        except Conflict as exc:
+            assert exc.current["version"] > record.version  # surfaced with their data
+            conflicts += 1
+            continue
+        acked += 1
+    db.close()
+    queue.put((name, acked, conflicts))
+
+
+def lock_holder(path: str, joined, go, locked, release, hold_seconds: float = 20.0) -> None:
+    """Join as "bob", then hold an EXCLUSIVE lock until told (like a long save elsewhere)."""
+    import sqlite3
+
+    from pestdesk.services import presence
+
+    db = open_db(path, network=False)
+    presence.join(Actor(2, "bob"))
+    db.close()
+    joined.set()
+    go.wait(hold_seconds)
+    con = sqlite3.connect(path, timeout=5, isolation_level=None)
+    con.execute("BEGIN EXCLUSIVE")
+    locked.set()
+    release.wait(hold_seconds)
+    con.execute("ROLLBACK")
+    con.close()
+
+
+def crash_writer(path: str, ack_path: str, network: bool, in_txn) -> None:
+    """Save cases with a timeline as fast as possible; log each id after its commit."""
+    db = open_db(path, network)
+    actor = Actor(None, "writer")
+    fd = os.open(ack_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    n = 0
+    while True:
+        n += 1
+        with write():
+            in_txn.value = 1
+            case = create(actor, Case, number=f"{os.getpid()}-{n}",
+                          reported_on=dt.date(2026, 1, 5), description=BODY)
+            for i in range(12):
+                Event.create(case=case, kind="gesprek", occurred_on=dt.date(2026, 1, 5),
+                             title=f"gesprek {i}", body=BODY)
+        in_txn.value = 0
+        os.write(fd, f"{case.id}\n".encode())  # acknowledged only after the commit
+    db.close()  # pragma: no cover - killed before
+
+
+def fsize_writer(path: str, limit: int, network: bool, conn) -> None:
+    """Write until the file-size limit; report acknowledged ids and the error we got."""
+    import resource
+    import signal
+
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    from pestdesk.services.base import ReadOnlyMode, storage
+
+    db = open_db(path, network)
+    actor = Actor(None, "writer")
+    n = 0
+    try:
+        while n < 10_000:
+            n += 1
+            with write():
+                case = create(actor, Case, number=f"fs-{n}", reported_on=dt.date(2026, 1, 5),
+                              description=BODY * 8)
+            conn.send(("ack", case.id))
+    except errors.StorageFailure as exc:
+        try:
+            with write():
+                create(actor, Case, number="after", reported_on=dt.date(2026, 1, 5))
+            after = "saved"
+        except ReadOnlyMode as second:
+            after = str(second)
+        conn.send(("failure", str(exc), storage.read_only, after))
+    except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+        conn.send(("other", f"{type(exc).__name__}: {exc}"))
+    finally:
+        db.close()
+        conn.close()
+
+
+def contention(path: str, seconds: float, name: str, network: bool, queue) -> None:
+    """Bench: save continuously for ``seconds``; report every save's latency."""
+    db = open_db(path, network)
+    actor = Actor(None, name)
+    with write():
+        case = create(actor, Case, number=f"bench-{name}", reported_on=dt.date(2026, 1, 5))
+    latencies, busy = [], 0
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        start = time.perf_counter()
+        try:
+            with write():
+                record = Case.get_by_id(case.id)
+                save_versioned(actor, record, record.version,
+                               summary=str(int(record.summary or 0) + 1))
+                Event.create(case=case, kind="note", occurred_on=dt.date(2026, 1, 5),
+                             body=BODY[:300])
+        except errors.DatabaseBusy:
+            busy += 1
+            continue
+        latencies.append(time.perf_counter() - start)
+    db.close()
+    queue.put((name, latencies, busy))

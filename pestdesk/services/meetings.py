@@ -407,6 +407,75 @@ def my_actions(actor: Actor, today: dt.date, limit: int = 50) -> list[ActionLine
             for aid, cid, number, text, due in query.tuples()]
 
 
+@dataclass(frozen=True)
+class ItemView:
+    """One agenda item as the meeting screen shows it."""
+
+    item_id: int
+    version: int
+    position: int
+    case_id: int | None
+    heading: str
+    question: str
+    minutes: str
+    decision: str
+    basis: str
+    consent: tuple[StudentConsent, ...]
+    actions: tuple[ActionLine, ...]
+
+    @property
+    def anonymised(self) -> bool:
+        return any(not c.named for c in self.consent)
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    meeting_id: int
+    version: int
+    kind: str
+    starts_at: dt.datetime  # UTC
+    duration_minutes: int
+    place: str
+    chair: str
+    externals: tuple[External, ...]
+
+    @property
+    def is_external(self) -> bool:
+        return self.kind in EXTERNAL_KINDS
+
+
+def meeting_view(meeting_id: int) -> MeetingView:
+    meeting = _meeting(meeting_id)
+    return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
+                       meeting.duration_minutes, meeting.place, _staff_name(meeting.chair),
+                       tuple(externals_of(meeting)))
+
+
+def agenda(meeting_id: int, today: dt.date | None = None) -> list[ItemView]:
+    """The agenda with consent state and actions per item."""
+    today = today or dt.date.today()
+    out = []
+    for item in items_of(meeting_id):
+        heading = (f"{item.case.number} · {item.case.summary}" if item.case_id
+                   else _("General"))
+        actions = tuple(
+            ActionLine(a.id, a.case_id, item.case.number if item.case_id else "",
+                       a.description, a.due_on,
+                       a.done_on is None and a.due_on is not None and a.due_on < today)
+            for a in actions_of(item.id))
+        out.append(ItemView(item.id, item.version, item.position, item.case_id, heading,
+                            item.question, item.minutes, item.decision, item.consent_basis,
+                            tuple(item_consent(item.id)), actions))
+    return out
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """Active staff (id, "CODE - name") for chair, attendee and owner pickers."""
+    return [(s.id, f"{s.code} - {_staff_name(s)}")
+            for s in m.Staff.select().where(m.Staff.active == True)  # noqa: E712
+            .order_by(m.Staff.code)]
+
+
 def items_of(meeting_id: int) -> list[m.AgendaItem]:
     return list(m.AgendaItem.select().where(m.AgendaItem.meeting == meeting_id)
                 .order_by(m.AgendaItem.position, m.AgendaItem.id))

@@ -1,0 +1,447 @@
+"""The Overleggen section: the list of meetings, a meeting's detail screen and the dialog to
+plan one.
+
+The detail screen shows the agenda (with each item's consent state), the minutes and
+decision of the chosen item and its actions, and offers the preparation pack (built off the
+GUI thread with a progress dialog) and an .ics export. Everything goes through
+``services.meetings``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...i18n import _, format_date, format_datetime
+from ...services import meetings
+from ...services.base import Actor, ServiceError
+from ..tasks import Task
+from .sections import MeetingsView
+
+
+def _to_date(value: QDate) -> dt.date:
+    return dt.date(value.year(), value.month(), value.day())
+
+
+class PlanMeetingDialog(QDialog):
+    """Plan an IZO, OT or ACT meeting: date, time, place, chair, attendees, externals."""
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.meeting_id: int | None = None
+        self.setWindowTitle(_("Plan a meeting"))
+        form = QFormLayout(self)
+        self.kind = QComboBox()
+        for kind in meetings.KINDS:
+            self.kind.addItem(kind, kind)
+        self.when = QDateTimeEdit(QDateTime(QDate.currentDate().addDays(7), QTime(14, 0)))
+        self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("dd-MM-yyyy HH:mm")
+        self.duration = QSpinBox()
+        self.duration.setRange(10, 600)
+        self.duration.setSingleStep(15)
+        self.duration.setValue(60)
+        self.duration.setSuffix(_(" min"))
+        self.place = QLineEdit()
+        self.chair = QComboBox()
+        self.chair.addItem(_("(nobody)"), None)
+        self.attendees = QListWidget()
+        self.attendees.setMaximumHeight(120)
+        for staff_id, label in meetings.staff_choices():
+            self.chair.addItem(label, staff_id)
+            entry = QListWidgetItem(label)
+            entry.setData(Qt.ItemDataRole.UserRole, staff_id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.attendees.addItem(entry)
+        index = self.chair.findData(actor.staff_id)
+        if index >= 0:
+            self.chair.setCurrentIndex(index)
+        self.externals = QPlainTextEdit()
+        self.externals.setPlaceholderText(_("One per line: name ; role (e.g. J. de Leeuw ; "
+                                            "leerplichtambtenaar)"))
+        self.externals.setMaximumHeight(80)
+        roles = ", ".join(meetings.EXTERNAL_ROLES)
+        self.externals.setToolTip(_("Roles: {roles}").format(roles=roles))
+        form.addRow(_("Meeting"), self.kind)
+        form.addRow(_("Date and time"), self.when)
+        form.addRow(_("Duration"), self.duration)
+        form.addRow(_("Place"), self.place)
+        form.addRow(_("Chair"), self.chair)
+        form.addRow(_("Staff attending"), self.attendees)
+        form.addRow(_("External participants"), self.externals)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _externals(self) -> list[meetings.External]:
+        out = []
+        for line in self.externals.toPlainText().splitlines():
+            if not line.strip():
+                continue
+            name, _sep, role = line.partition(";")
+            role = role.strip().lower().replace(" ", "_") or "other"
+            out.append(meetings.External(name.strip(), role))
+        return out
+
+    def save(self) -> None:
+        moment = self.when.dateTime().toPython()
+        attendees = [self.attendees.item(i).data(Qt.ItemDataRole.UserRole)
+                     for i in range(self.attendees.count())
+                     if self.attendees.item(i).checkState() == Qt.CheckState.Checked]
+        try:
+            meeting = meetings.plan_meeting(
+                self.actor, kind=self.kind.currentData(), starts_at=moment,
+                duration_minutes=self.duration.value(), place=self.place.text(),
+                chair_id=self.chair.currentData(), attendee_ids=attendees,
+                externals=self._externals())
+        except ServiceError as exc:
+            QMessageBox.warning(self, _("Plan a meeting"), str(exc))
+            return
+        self.meeting_id = meeting.id
+        self.accept()
+
+
+class AddItemsDialog(QDialog):
+    """Put suggested cases on the agenda, each with its question (hulpvraag)."""
+
+    def __init__(self, actor: Actor, meeting_id: int, kind: str,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor, self.meeting_id = actor, meeting_id
+        self.setWindowTitle(_("Add cases to the agenda"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(_("Cases whose stage calls for this meeting, then cases with "
+                                  "overdue steps:")))
+        self.cases = QListWidget()
+        for s in meetings.suggest_cases(kind, dt.date.today(), meeting_id):
+            why = _("stage") if s.reason == "stage" else _("overdue")
+            entry = QListWidgetItem(f"{s.number} · {s.summary}  ({why})")
+            entry.setData(Qt.ItemDataRole.UserRole, s.case_id)
+            entry.setFlags(entry.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            entry.setCheckState(Qt.CheckState.Unchecked)
+            self.cases.addItem(entry)
+        layout.addWidget(self.cases, 1)
+        self.question = QPlainTextEdit()
+        self.question.setPlaceholderText(_("Question for the meeting (hulpvraag)"))
+        self.question.setMaximumHeight(80)
+        layout.addWidget(self.question)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def save(self) -> None:
+        chosen = [self.cases.item(i).data(Qt.ItemDataRole.UserRole)
+                  for i in range(self.cases.count())
+                  if self.cases.item(i).checkState() == Qt.CheckState.Checked]
+        try:
+            for case_id in chosen:
+                meetings.add_item(self.actor, self.meeting_id, case_id,
+                                  self.question.toPlainText())
+        except ServiceError as exc:
+            QMessageBox.warning(self, self.windowTitle(), str(exc))
+            return
+        self.accept()
+
+
+class MeetingDetail(QWidget):
+    """One meeting: agenda, consent, minutes and decision, actions, pack and .ics."""
+
+    back = Signal()
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        self.meeting_id: int | None = None
+        self.items: list[meetings.ItemView] = []
+        self.pack_task: Task | None = None
+        self.choose_path = self._ask_path  # tests replace this
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        back = QPushButton(_("← Meetings"))
+        back.clicked.connect(self.back.emit)
+        self.title = QLabel()
+        self.title.setObjectName("sectionTitle")
+        self.add_button = QPushButton(_("Add cases…"))
+        self.add_button.clicked.connect(self.add_cases)
+        self.pack_button = QPushButton(_("Preparation (PDF)"))
+        self.pack_button.clicked.connect(self.make_pack)
+        self.ics_button = QPushButton(_(".ics"))
+        self.ics_button.setToolTip(_("Export to a calendar (iCalendar)"))
+        self.ics_button.clicked.connect(self.export_ics)
+        for widget in (back, self.title):
+            top.addWidget(widget)
+        top.addStretch(1)
+        for widget in (self.add_button, self.pack_button, self.ics_button):
+            top.addWidget(widget)
+        layout.addLayout(top)
+        self.info = QLabel()
+        self.info.setWordWrap(True)
+        layout.addWidget(self.info)
+        split = QSplitter()
+        self.agenda = QListWidget()
+        self.agenda.currentRowChanged.connect(self.show_item)
+        split.addWidget(self.agenda)
+        split.addWidget(self._item_panel())
+        split.setSizes([320, 640])
+        layout.addWidget(split, 1)
+
+    def _item_panel(self) -> QWidget:
+        panel = QWidget()
+        form = QFormLayout(panel)
+        self.question = QLabel()
+        self.question.setWordWrap(True)
+        self.consent = QLabel()
+        self.consent.setWordWrap(True)
+        self.minutes = QPlainTextEdit()
+        self.decision = QPlainTextEdit()
+        self.decision.setMaximumHeight(90)
+        self.save_button = QPushButton(_("Save minutes"))
+        self.save_button.clicked.connect(self.save_minutes)
+        self.actions = QListWidget()
+        self.actions.setMaximumHeight(110)
+        row = QHBoxLayout()
+        self.action_text = QLineEdit()
+        self.action_text.setPlaceholderText(_("Action"))
+        self.action_owner = QComboBox()
+        for staff_id, label in meetings.staff_choices():
+            self.action_owner.addItem(label, staff_id)
+        self.action_due = QDateEdit(QDate.currentDate().addDays(14))
+        self.action_due.setCalendarPopup(True)
+        self.action_due.setDisplayFormat("dd-MM-yyyy")
+        self.action_button = QPushButton(_("Add action"))
+        self.action_button.clicked.connect(self.add_action)
+        for widget in (self.action_text, self.action_owner, self.action_due, self.action_button):
+            row.addWidget(widget)
+        form.addRow(_("Question"), self.question)
+        form.addRow(_("Consent"), self.consent)
+        form.addRow(_("Minutes"), self.minutes)
+        form.addRow(_("Decision"), self.decision)
+        form.addRow("", self.save_button)
+        form.addRow(_("Actions"), self.actions)
+        form.addRow("", row)
+        return panel
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self, meeting_id: int) -> None:
+        self.meeting_id = meeting_id
+        view = meetings.meeting_view(meeting_id)
+        self.view = view
+        self.title.setText(f"{view.kind} · {format_datetime(view.starts_at, 'short')}")
+        parts = [p for p in (view.place, view.chair and _("chair: {name}").format(
+            name=view.chair)) if p]
+        if view.externals:
+            parts.append(_("external: {names}").format(
+                names=", ".join(f"{e.name} ({_(meetings.EXTERNAL_ROLES.get(e.role, e.role))})"
+                                for e in view.externals)))
+        self.info.setText(" · ".join(parts))
+        self.reload_agenda()
+
+    def reload_agenda(self, keep_row: int = 0) -> None:
+        self.items = meetings.agenda(self.meeting_id)
+        self.agenda.blockSignals(True)
+        self.agenda.clear()
+        for item in self.items:
+            mark = "  " + _("(anonymised)") if item.anonymised else ""
+            self.agenda.addItem(f"{item.position}. {item.heading}{mark}")
+        self.agenda.blockSignals(False)
+        if self.items:
+            self.agenda.setCurrentRow(min(keep_row, len(self.items) - 1))
+            self.show_item(self.agenda.currentRow())
+        else:
+            self.show_item(-1)
+
+    def current(self) -> meetings.ItemView | None:
+        row = self.agenda.currentRow()
+        return self.items[row] if 0 <= row < len(self.items) else None
+
+    def show_item(self, row: int) -> None:
+        item = self.items[row] if 0 <= row < len(self.items) else None
+        for widget in (self.minutes, self.decision, self.save_button, self.action_button):
+            widget.setEnabled(item is not None)
+        self.actions.clear()
+        if item is None:
+            self.question.setText(_("No agenda items yet."))
+            self.consent.setText("")
+            self.minutes.clear()
+            self.decision.clear()
+            return
+        self.question.setText(item.question)
+        self.consent.setText("\n".join(f"{c.name} ({c.role}): {c.why}" for c in item.consent)
+                             or "-")
+        self.minutes.setPlainText(item.minutes)
+        self.decision.setPlainText(item.decision)
+        for action in item.actions:
+            due = format_date(action.due_on) if action.due_on else ""
+            self.actions.addItem(f"{action.description} — {due}")
+
+    # -- acting ----------------------------------------------------------------------------
+    def add_cases(self) -> None:
+        if AddItemsDialog(self.actor, self.meeting_id, self.view.kind, self).exec():
+            self.reload_agenda(self.agenda.currentRow())
+
+    def save_minutes(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        try:
+            meetings.record_minutes(self.actor, item.item_id, item.version,
+                                    minutes=self.minutes.toPlainText(),
+                                    decision=self.decision.toPlainText())
+        except ServiceError as exc:
+            QMessageBox.warning(self, _("Minutes"), str(exc))
+            return
+        self.reload_agenda(self.agenda.currentRow())
+
+    def add_action(self) -> None:
+        item = self.current()
+        if item is None:
+            return
+        try:
+            meetings.add_action(self.actor, item.item_id, description=self.action_text.text(),
+                                owner_id=self.action_owner.currentData(),
+                                due_on=_to_date(self.action_due.date()))
+        except ServiceError as exc:
+            QMessageBox.warning(self, _("Actions"), str(exc))
+            return
+        self.action_text.clear()
+        self.reload_agenda(self.agenda.currentRow())
+
+    def _ask_path(self, title: str, name: str, pattern: str) -> str:
+        chosen, _filter = QFileDialog.getSaveFileName(self, title, str(Path.home() / name),
+                                                      pattern)
+        return chosen
+
+    def make_pack(self) -> None:
+        """Build the pack off the GUI thread, with a progress dialog, then save it."""
+        meeting_id = self.meeting_id
+        self.progress = QProgressDialog(_("Preparing the pack…"), _("Cancel"), 0, 0, self)
+        self.progress.setWindowModality(Qt.WindowModality.WindowModal)
+        self.progress.setMinimumDuration(300)
+        task = Task(lambda report: meetings.build_pack(meeting_id, report), with_progress=True)
+        task.signals.progress.connect(self._pack_progress)
+        task.signals.done.connect(self._pack_done)
+        task.signals.failed.connect(self._pack_failed)
+        self.pack_task = task
+        self.pack_button.setEnabled(False)
+        QThreadPool.globalInstance().start(task)
+
+    def _pack_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _pack_done(self, pdf: object) -> None:
+        self.progress.reset()
+        self.pack_button.setEnabled(True)
+        name = f"voorbereiding-{self.view.kind.lower()}-{self.view.starts_at:%Y%m%d}.pdf"
+        path = self.choose_path(_("Save the preparation pack"), name, _("PDF files (*.pdf)"))
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(pdf)
+        except OSError as exc:
+            QMessageBox.warning(self, _("Preparation (PDF)"),
+                                _("The file could not be written: {error}").format(
+                                    error=exc.strerror))
+            return
+        meetings.log_pack_printed(self.actor, self.meeting_id)
+        self.last_saved = Path(path)
+
+    def _pack_failed(self, exc: object) -> None:
+        self.progress.reset()
+        self.pack_button.setEnabled(True)
+        message = str(exc) if isinstance(exc, ServiceError) else _(
+            "The pack could not be made.")
+        QMessageBox.warning(self, _("Preparation (PDF)"), message)
+
+    def export_ics(self) -> None:
+        name = f"{self.view.kind.lower()}-{self.view.starts_at:%Y%m%d}.ics"
+        path = self.choose_path(_("Export to a calendar"), name,
+                                _("iCalendar files (*.ics)"))
+        if not path:
+            return
+        try:
+            Path(path).write_bytes(meetings.export_ics(self.meeting_id).encode("utf-8"))
+        except OSError as exc:
+            QMessageBox.warning(self, _("Export to a calendar"),
+                                _("The file could not be written: {error}").format(
+                                    error=exc.strerror))
+            return
+        self.last_saved = Path(path)
+
+
+class MeetingsSection(QWidget):
+    """The list of meetings with a 'Plan a meeting' button; opening one shows its detail."""
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.actor = actor
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.stack = QStackedWidget()
+        self.list = MeetingsView()
+        self.plan_button = QPushButton(_("Plan a meeting…"))
+        self.plan_button.clicked.connect(self.plan)
+        self.list.add_filter(self.plan_button)
+        self.list.opened.connect(self.open_meeting)
+        self.detail = MeetingDetail(actor)
+        self.detail.back.connect(self.show_list)
+        self.stack.addWidget(self.list)
+        self.stack.addWidget(self.detail)
+        layout.addWidget(self.stack)
+
+    def plan(self) -> None:
+        dialog = PlanMeetingDialog(self.actor, self)
+        if dialog.exec() and dialog.meeting_id:
+            self.list.refresh()
+            self.open_meeting(dialog.meeting_id)
+
+    def open_meeting(self, meeting_id: int) -> None:
+        try:
+            self.detail.load(meeting_id)
+        except ServiceError as exc:
+            QMessageBox.warning(self, _("Meetings"), str(exc))
+            return
+        self.stack.setCurrentWidget(self.detail)
+
+    def show_list(self) -> None:
+        self.list.refresh()
+        self.stack.setCurrentWidget(self.list)
+
+    def refresh(self) -> None:
+        self.list.refresh()
+        if self.stack.currentWidget() is self.detail and self.detail.meeting_id:
+            self.detail.reload_agenda(self.detail.agenda.currentRow())
+
+    def focus_search(self) -> None:
+        self.list.focus_search()

@@ -1,0 +1,93 @@
+"""The meetings screens: plan a meeting, see the agenda with consent, minutes, actions, pack."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from pypdf import PdfReader
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+
+from pestdesk.i18n import _
+from pestdesk.services import meetings
+from pestdesk.store import models as m
+from tests.helpers.casework import make_case, put_on_stage
+
+START = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
+
+
+def _section(qtbot, setup):
+    from pestdesk.gui.views.meetings import MeetingsSection
+
+    section = MeetingsSection(setup.actor)
+    qtbot.addWidget(section)
+    section.show()
+    return section
+
+
+def test_plan_dialog_creates_the_meeting(qtbot, db):
+    from pestdesk.gui.views.meetings import PlanMeetingDialog
+
+    setup = make_case()
+    dialog = PlanMeetingDialog(setup.actor)
+    qtbot.addWidget(dialog)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("OT"))
+    dialog.when.setDateTime(QDateTime(QDate(2026, 11, 18), QTime(14, 30)))
+    dialog.place.setText("Kamer 1.14")
+    dialog.externals.setPlainText("J. de Leeuw ; leerplichtambtenaar\nA. Smit ; jeugdarts")
+    dialog.attendees.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.save()
+    assert dialog.meeting_id is not None
+    meeting = m.Meeting.get_by_id(dialog.meeting_id)
+    assert meeting.kind == "OT" and meeting.place == "Kamer 1.14"
+    assert [e.role for e in meetings.externals_of(meeting)] == ["leerplichtambtenaar",
+                                                                "jeugdarts"]
+    assert meetings.attendees_of(meeting) == [setup.staff_id]
+
+
+def test_detail_shows_consent_and_records_minutes_and_action(qtbot, db):
+    setup = make_case()
+    put_on_stage(setup, "ot")
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
+                                    chair_id=setup.staff_id)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder met Bram?")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    assert section.stack.currentWidget() is detail
+    assert detail.agenda.count() == 1
+    assert _("(anonymised)") in detail.agenda.item(0).text()
+    assert "Bram Bakker" in detail.consent.text()
+    detail.minutes.setPlainText("Besproken met leerplicht.")
+    detail.decision.setPlainText("Aanmelden bij het wijkteam")
+    detail.save_button.click()
+    item = m.AgendaItem.get()
+    assert item.decision == "Aanmelden bij het wijkteam"
+    detail.action_text.setText("Wijkteam bellen")
+    detail.action_due.setDate(QDate(2026, 11, 25))
+    detail.action_button.click()
+    action = m.Action.get(m.Action.agenda_item == item.id)
+    assert action.owner_id == detail.action_owner.currentData()
+    assert detail.actions.count() == 1
+    kinds = [e.kind for e in m.Event.select().where(m.Event.case == setup.case_id)]
+    assert "meeting" in kinds and "action" in kinds
+
+
+def test_pack_is_built_off_the_gui_thread_and_saved_anonymised(qtbot, db, tmp_path):
+    setup = make_case()
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag over Sanne")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    target = tmp_path / "pack.pdf"
+    detail.choose_path = lambda *_a: str(target)
+    detail.make_pack()
+    qtbot.waitUntil(lambda: target.exists(), timeout=10000)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(target.read_bytes())).pages)
+    assert "2026-0001" in text
+    assert "Sanne" not in text and "Bakker" not in text
+    ics = tmp_path / "ot.ics"
+    detail.choose_path = lambda *_a: str(ics)
+    detail.ics_button.click()
+    assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")

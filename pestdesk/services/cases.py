@@ -1153,6 +1153,10 @@ def sniff_media(data: bytes) -> str:
     return ""
 
 
+def _refuses_pictures(case: Case) -> bool:
+    return bool(NO_IMAGE_FORMS & set(_codes(case.forms))) or case.cyber_track in NO_IMAGE_FORMS
+
+
 def _is_picture(data: bytes, mime_type: str) -> bool:
     return (mime_type or "").lower().startswith(("image/", "video/")) or bool(sniff_media(data))
 
@@ -1173,17 +1177,20 @@ def add_attachment(actor: Actor, case_id: int, filename: str, data: bytes,
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"data": _("The file is too large (at most {size} MB).").format(
             size=MAX_ATTACHMENT_BYTES // (1024 * 1024))})
+    if _refuses_pictures(_case(case_id)) and _is_picture(data, mime_type):
+        with write():  # the attempt is recorded (without the file), then refused
+            audit(actor, "refuse", "attachment", None, f"case={case_id},reason=image")
+        raise ImageRefused(
+            _("This case concerns sexting or grooming, so no image or video can be "
+              "stored here. Possessing or forwarding sexual images of minors is a "
+              "crime, also as evidence. Do not keep or forward the image: describe in "
+              "an evidence note what it shows, where and when it was seen, and leave "
+              "securing it to the police."), "image_refused")
     with write():
         case = _case(case_id)
-        if NO_IMAGE_FORMS & set(_codes(case.forms)) or case.cyber_track in NO_IMAGE_FORMS:
-            if _is_picture(data, mime_type):
-                audit(actor, "refuse", "attachment", None, f"case={case.id},reason=image")
-                raise ImageRefused(
-                    _("This case concerns sexting or grooming, so no image or video can be "
-                      "stored here. Possessing or forwarding sexual images of minors is a "
-                      "crime, also as evidence. Do not keep or forward the image: describe in "
-                      "an evidence note what it shows, where and when it was seen, and leave "
-                      "securing it to the police."), "image_refused")
+        if _refuses_pictures(case) and _is_picture(data, mime_type):  # forms changed meanwhile
+            raise ImageRefused(_("This case concerns sexting or grooming, so no image or video "
+                                 "can be stored here."), "image_refused")
         digest = hashlib.sha256(data).hexdigest()
         attachment = Attachment.create(
             case=case.id, filename=filename, mime_type=mime_type, data=data, sha256=digest,

@@ -433,7 +433,10 @@ def test_grooming_case_refuses_images_even_with_a_pdf_name(school):
         with pytest.raises(cases.ImageRefused) as info:
             cases.add_attachment(school.actor, case.id, name, data, mime)
         assert info.value.code == "image_refused"
+        assert "strafbaar" in str(info.value) or "crime" in str(info.value)
     assert m.Attachment.select().count() == 0
+    refusals = m.AuditLog.select().where(m.AuditLog.action == "refuse")
+    assert [a.detail for a in refusals] == [f"case={case.id},reason=image"] * 4
     attachment = cases.add_attachment(school.actor, case.id, "aangifte.pdf", PDF,
                                       "application/pdf", "Kopie aangifte")
     assert attachment.sha256 == hashlib.sha256(PDF).hexdigest()
@@ -474,6 +477,22 @@ def test_attachment_bytes_verifies_the_hash_and_records_the_view(school):
         cases.attachment_bytes(school.other, attachment.id)
     assert info.value.code == "tampered"
     assert m.AuditLog.select().where(m.AuditLog.action == "integrity_fail").count() == 1
+
+
+def test_update_case_recomputes_cyber_and_checks_the_version(school):
+    case = school.report()
+    updated = cases.update_case(school.actor, case.id, case.version,
+                                forms=("woorden", "sexting"), locations=("online",))
+    assert (updated.is_cyber, updated.cyber_track, updated.version) == (True, "sexting", 2)
+    line = m.AuditLog.select().where(m.AuditLog.action == "update").get()
+    assert line.detail == "cyber_track,forms,is_cyber,location"
+    with pytest.raises(Conflict):
+        cases.update_case(school.other, case.id, case.version, summary="Oud scherm")
+    with pytest.raises(cases.ValidationError):
+        cases.update_case(school.actor, case.id, updated.version, forms=("onzin",))
+    assert m.Case.get_by_id(case.id).summary == "Uitschelden in de klas"
+    with pytest.raises(cases.ImageRefused):
+        cases.add_attachment(school.actor, case.id, "a.gif", b"GIF89a" + bytes(20), "image/gif")
 
 
 # --- signals ---------------------------------------------------------------------------------

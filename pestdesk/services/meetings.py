@@ -17,8 +17,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from peewee import JOIN
-
 from ..domain import taxonomy
 from ..domain.sanctions import age_on
 from ..i18n import N_, _, format_date, format_datetime
@@ -392,19 +390,6 @@ class ActionLine:
     description: str
     due_on: dt.date | None
     overdue: bool
-
-
-def my_actions(actor: Actor, today: dt.date, limit: int = 50) -> list[ActionLine]:
-    """The open actions ``actor`` owns, soonest first (for the overview)."""
-    if actor.staff_id is None:
-        return []
-    A, C = m.Action, m.Case
-    query = (A.select(A.id, A.case, C.number, A.description, A.due_on)
-             .join(C, JOIN.LEFT_OUTER, on=(A.case == C.id))
-             .where((A.owner == actor.staff_id) & A.done_on.is_null())
-             .order_by(A.due_on.is_null(), A.due_on, A.id).limit(limit))
-    return [ActionLine(aid, cid, number or "", text, due, due is not None and due < today)
-            for aid, cid, number, text, due in query.tuples()]
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,12 @@ def _my_actions(actor: Actor, condition) -> tuple[int, list[OverviewLine]]:
     return query.count(), _lines(query, line)
 
 
+def my_actions(actor: Actor, today: dt.date) -> tuple[int, list[OverviewLine]]:
+    """All my open Action rows (meeting decisions, contract evaluations), soonest first;
+    ``today`` is when the list is shown (lines before it are overdue)."""
+    return _my_actions(actor, SQL("1 = 1"))
+
+
 def _merge(*parts: tuple[int, list[OverviewLine]]) -> tuple[int, list[OverviewLine]]:
     count = sum(p[0] for p in parts)
     lines = sorted((line for p in parts for line in p[1]),

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from pestdesk.i18n import _
-from pestdesk.services import meetings
+from pestdesk.services import meetings, overview
 from pestdesk.services.base import ServiceError, write
 from pestdesk.services.meetings import External
 from pestdesk.store import models as m
@@ -101,6 +101,8 @@ def test_decision_creates_an_action_on_the_owners_overview(db):
     setup = make_case()
     put_on_stage(setup, "izo")
     owner = make_staff("MEN", "Mentorsma", "mentor")
+    with write():  # the mentor of the class: need-to-know lets them see the case
+        m.ClassMentor.create(school_class=m.SchoolClass.get(name="2B"), staff=owner)
     meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
                                     chair_id=setup.staff_id)
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Welke hulp?")
@@ -110,10 +112,15 @@ def test_decision_creates_an_action_on_the_owners_overview(db):
                                  owner_id=owner.id, due_on=D(2026, 11, 25))
     from pestdesk.services.base import Actor
 
-    owner_actor = Actor(user_id=None, username="men", staff_id=owner.id)
-    lines = meetings.my_actions(owner_actor, D(2026, 11, 26))
-    assert [(a.action_id, a.overdue) for a in lines] == [(action.id, True)]
-    assert meetings.my_actions(setup.actor, D(2026, 11, 26)) == []
+    owner_actor = Actor(user_id=None, username="men", staff_id=owner.id,
+                        roles=frozenset({"mentor"}))
+    count, lines = overview.my_actions(owner_actor, D(2026, 11, 26))
+    assert count == 1 and lines[0].when == D(2026, 11, 25)
+    assert lines[0].kind == "case" and lines[0].record_id == setup.case_id
+    assert "Aanmelden bij SMW" in lines[0].text
+    count, lines = overview.overdue_cases(owner_actor, D(2026, 11, 26))
+    assert any("Aanmelden bij SMW" in line.text for line in lines)
+    assert overview.my_actions(setup.actor, D(2026, 11, 26))[0] == 0
     kinds = [e.kind for e in m.Event.select().where(m.Event.case == setup.case_id)]
     assert "meeting" in kinds and "action" in kinds
     done = {e.step_code for e in m.Event.select().where(
@@ -121,7 +128,7 @@ def test_decision_creates_an_action_on_the_owners_overview(db):
     assert done == {"bespreken", "afspraken_vastleggen"}
     assert pester_stage(setup) == "izo"
     meetings.complete_action(owner_actor, action.id, action.version, D(2026, 11, 24))
-    assert meetings.my_actions(owner_actor, D(2026, 11, 26)) == []
+    assert overview.my_actions(owner_actor, D(2026, 11, 26))[0] == 0
 
 
 def test_item_needs_a_question_and_no_duplicates(db):

@@ -33,9 +33,11 @@ Doing the steps
     (a cyber checklist item is recorded the same way, with the item's code)
     ``log_conversation(actor, case_id, ConversationInput) -> Event``
     ``add_note(actor, case_id, text, on=None, confidential=False) -> Event``
+    ``update_case(actor, case_id, read_version, **changes) -> Case``
     ``add_agreement(actor, case_id, AgreementInput, event_id=None) -> Agreement``
     ``complete_agreement(actor, agreement_id, read_version, done_on=None, outcome='')``
-    ``due_agreements(today=None, owner_id=None)`` -> query; ``case_agreements(case_id)``
+    ``due_agreements(today=None, owner_id=None, *, actor=None)`` -> query;
+    ``case_agreements(case_id)``
 The ladder and the case
     ``escalate(actor, case_id, student_id, target_stage=None, reason='', on=None,
     expected_stage=None) -> Event``; ``deescalate(...)`` likewise
@@ -48,9 +50,15 @@ Evidence
     ``attachment_bytes(actor, attachment_id) -> bytes`` (sha256 verified, audited view)
     ``sniff_media(data) -> str`` (image/video kind by magic bytes, "" when none)
 Reading
-    ``timeline_query(case_id, kinds=None, text='', include_confidential=True)`` -> query,
-    newest first, rows with ``student_name``; ``case_detail(case_id) -> dict``;
+    ``timeline_query(case_id, kinds=None, text='', *, actor=None)`` -> query, newest
+    first, rows with ``student_name``; ``case_detail(case_id) -> dict``;
     ``open_case(actor, case_id) -> dict`` (records a ``view`` audit line)
+
+Who may: registering a report needs a care role (``access.has_care_role``), a signal also
+a vakdocent; every other change needs ``access.require_edit`` on the case, and a case the
+actor may not see behaves as missing (``access.NotFound``). Only a vertrouwenspersoon
+writes confidential notes. ``history_for``/``assess``/``case_detail`` take no actor: the
+GUI reaches a case through ``open_case`` (the need-to-know gate) or a visible list.
 
 Dates default to today and may not lie in the future. Event kinds written here:
 ``report, signal, promote, conversation, step, escalate, deescalate, close, reopen,
@@ -95,6 +103,7 @@ from ..store.models import (
     Staff,
     Student,
 )
+from . import access
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
 from .lists import full_name
 from .settings import school_profile
@@ -259,6 +268,16 @@ def _case(case_id: int) -> Case:
     if case is None:
         raise CaseError(_("This case does not exist (any more)."), "missing")
     return case
+
+
+def _editable(actor: Actor, case_id: int) -> Case:
+    """The case, if ``actor`` may change it (``access.NotFound`` when hidden, else a refusal)."""
+    access.require_edit(actor, case_id)
+    return _case(case_id)
+
+
+def _forbidden() -> CaseError:
+    return CaseError(_("You do not have the rights to do this."), "forbidden")
 
 
 def _open(case: Case) -> Case:
@@ -431,6 +450,8 @@ def _report_fields(data: ReportInput, actor: Actor) -> dict:
 
 def register_report(actor: Actor, data: ReportInput) -> Case:
     """Register a melding with its students; the ladder starts for every pester."""
+    if not access.has_care_role(actor):
+        raise _forbidden()
     problems = _validate_report(data, _today())
     if problems:
         raise ValidationError(problems)
@@ -452,6 +473,8 @@ def register_report(actor: Actor, data: ReportInput) -> Case:
 def record_signal(actor: Actor, reported_on: dt.date, summary: str, description: str = "",
                   involved: Iterable[InvolvedInput] = ()) -> Case:
     """A teacher's quick signaal: a Case with ``is_signal`` and a number "SYYYY-NNNN"."""
+    if not access.can_record_signal(actor):
+        raise _forbidden()
     involved = tuple(involved)
     problems: dict[str, str] = {}
     if not isinstance(reported_on, dt.date):
@@ -489,7 +512,7 @@ def promote_signal(actor: Actor, case_id: int, read_version: int,
     (a student already in it must keep the same role).
     """
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         if not case.is_signal:
             raise CaseError(_("This is already a case."), "not_signal")
         _open(case)
@@ -535,8 +558,7 @@ def update_case(actor: Actor, case_id: int, read_version: int, **changes) -> Cas
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     with write():
-        case = _case(case_id)
-        _open(case)
+        case = _open(_editable(actor, case_id))
         current = ReportInput(
             reported_on=case.reported_on, summary=case.summary, description=case.description,
             reporter_kind=case.reporter_kind, reported_via=case.reported_via,
@@ -615,7 +637,7 @@ def add_involvement(actor: Actor, case_id: int, student_id: int, role: str,
                     notes: str = "") -> Involvement:
     """Add a student to the case; a pester who was a pester before is marked a relapse."""
     with write():
-        case = _open(_case(case_id))
+        case = _open(_editable(actor, case_id))
         inv = _insert_involvement(actor, case, student_id, role, notes)
         _refresh_case_state(case.id)
     return Involvement.get_by_id(inv.id)
@@ -642,7 +664,7 @@ def change_role(actor: Actor, involvement_id: int, read_version: int, role: str)
         raise ValidationError({"role": _("'{role}' is not a role in a case.").format(role=role)})
     with write():
         inv = _involvement(involvement_id)
-        case = _open(_case(inv.case_id))
+        case = _open(_editable(actor, inv.case_id))
         if inv.role == role:
             if inv.version != read_version:
                 raise Conflict("involvement", inv.id, inv.__data__)
@@ -662,7 +684,7 @@ def remove_involvement(actor: Actor, involvement_id: int, read_version: int) -> 
     """Take a student out of the case; refused when timeline entries refer to them."""
     with write():
         inv = _involvement(involvement_id)
-        case = _open(_case(inv.case_id))
+        case = _open(_editable(actor, inv.case_id))
         if _has_ladder_records(inv):
             raise CaseError(
                 _("Timeline entries, contracts or sanctions refer to this student; the "
@@ -841,7 +863,7 @@ def record_step(actor: Actor, case_id: int, step_code: str, on: dt.date | None =
     """
     on = _check_date(on)
     with write():
-        case = _not_signal(_open(_case(case_id)))
+        case = _not_signal(_open(_editable(actor, case_id)))
         protocol = _protocol(case)
         assessment = evaluate(protocol, _history(case), on)
         inv = _pester(case, student_id) if student_id is not None else None
@@ -858,8 +880,10 @@ def add_note(actor: Actor, case_id: int, text: str, on: dt.date | None = None,
     on = _check_date(on)
     if not text.strip():
         raise ValidationError({"text": _("The note is empty.")})
+    if confidential and not actor.has_role(access.CONFIDANT_ROLE):
+        raise _forbidden()  # only the vertrouwenspersoon keeps confidential notes
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         return _add_event(actor, case, "note", on, _("Note"), body=text.strip(),
                           confidential=confidential)
 
@@ -922,7 +946,7 @@ def log_conversation(actor: Actor, case_id: int, data: ConversationInput) -> Eve
     """Log a conversation: who, when, the guide's answers, the steps it fulfils, agreements."""
     held_on = _check_date(data.held_on, "held_on")
     with write():
-        case = _not_signal(_open(_case(case_id)))
+        case = _not_signal(_open(_editable(actor, case_id)))
         protocol = _protocol(case)
         problems: dict[str, str] = {}
         guide = _validate_conversation(protocol, case, data, problems)
@@ -969,7 +993,7 @@ def add_agreement(actor: Actor, case_id: int, agreement: AgreementInput,
     if problems:
         raise ValidationError(problems)
     with write():
-        case = _open(_case(case_id))
+        case = _open(_editable(actor, case_id))
         if event_id is not None and not Event.select().where(
             (Event.id == event_id) & (Event.case == case.id)
         ).exists():
@@ -985,12 +1009,15 @@ def complete_agreement(actor: Actor, agreement_id: int, read_version: int,
         agreement = Agreement.get_or_none(Agreement.id == agreement_id)
         if agreement is None:
             raise CaseError(_("This agreement does not exist (any more)."), "missing")
+        access.require_edit(actor, agreement.case_id)
         return save_versioned(actor, agreement, read_version, done_on=done_on,
                               outcome=outcome.strip())
 
 
-def due_agreements(today: dt.date | None = None, owner_id: int | None = None):
-    """Open agreements of open cases whose evaluation date has come (a query, oldest first)."""
+def due_agreements(today: dt.date | None = None, owner_id: int | None = None, *,
+                   actor: Actor | None = None):
+    """Open agreements of open cases whose evaluation date has come (a query, oldest first);
+    with ``actor``, only those of cases the actor may see."""
     today = today or _today()
     query = (
         Agreement.select(Agreement, Case.number)
@@ -1001,6 +1028,8 @@ def due_agreements(today: dt.date | None = None, owner_id: int | None = None):
     )
     if owner_id is not None:
         query = query.where(Agreement.owner == owner_id)
+    if actor is not None:
+        query = query.where(Case.id.in_(access.visible_case_ids(actor)))
     return query
 
 
@@ -1029,7 +1058,7 @@ def _move(actor: Actor, case_id: int, student_id: int, kind: str, target_stage: 
           reason: str, on: dt.date | None, expected_stage: str | None) -> Event:
     on = _check_date(on)
     with write():
-        case = _not_signal(_case(case_id))
+        case = _not_signal(_editable(actor, case_id))
         protocol = _protocol(case)
         history = _history(case)
         _gate(protocol, history, student_id, kind, target_stage, reason)
@@ -1081,7 +1110,7 @@ def record_contract_outcome(actor: Actor, case_id: int, student_id: int, kept: b
     on = _check_date(on)
     kind = engine.CONTRACT_KEPT if kept else engine.CONTRACT_BROKEN
     with write():
-        case = _not_signal(_case(case_id))
+        case = _not_signal(_editable(actor, case_id))
         protocol = _protocol(case)
         _gate(protocol, _history(case), student_id, kind, None, note)
         inv = _pester(case, student_id)
@@ -1097,7 +1126,7 @@ def close_case(actor: Actor, case_id: int, read_version: int, reason: str,
     """Close the case (a reason is required); a signal can be closed the same way."""
     on = _check_date(on)
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         _gate(_protocol(case), _history(case), None, engine.CLOSE, None, reason)
         save_versioned(actor, case, read_version, status="closed", closed_on=on,
                        close_reason=reason.strip())
@@ -1111,7 +1140,7 @@ def reopen_case(actor: Actor, case_id: int, read_version: int, reason: str,
     """Reopen a closed case; the pesters stay on the stage they had reached."""
     on = _check_date(on)
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         _gate(_protocol(case), _history(case), None, engine.REOPEN, None, reason)
         if not reason.strip():
             raise ValidationError({"reason": _("Give a reason for reopening the case.")})
@@ -1177,7 +1206,7 @@ def add_attachment(actor: Actor, case_id: int, filename: str, data: bytes,
     if len(data) > MAX_ATTACHMENT_BYTES:
         raise ValidationError({"data": _("The file is too large (at most {size} MB).").format(
             size=MAX_ATTACHMENT_BYTES // (1024 * 1024))})
-    if _refuses_pictures(_case(case_id)) and _is_picture(data, mime_type):
+    if _refuses_pictures(_editable(actor, case_id)) and _is_picture(data, mime_type):
         with write():  # the attempt is recorded (without the file), then refused
             audit(actor, "refuse", "attachment", None, f"case={case_id},reason=image")
         raise ImageRefused(
@@ -1187,7 +1216,7 @@ def add_attachment(actor: Actor, case_id: int, filename: str, data: bytes,
               "an evidence note what it shows, where and when it was seen, and leave "
               "securing it to the police."), "image_refused")
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         if _refuses_pictures(case) and _is_picture(data, mime_type):  # forms changed meanwhile
             raise ImageRefused(_("This case concerns sexting or grooming, so no image or video "
                                  "can be stored here."), "image_refused")
@@ -1210,7 +1239,7 @@ def add_evidence_note(actor: Actor, case_id: int, description: str,
     if not description.strip():
         raise ValidationError({"description": _("Describe the evidence.")})
     with write():
-        case = _case(case_id)
+        case = _editable(actor, case_id)
         return _add_event(actor, case, "evidence", on, _("Evidence described"),
                           body=description.strip())
 
@@ -1218,8 +1247,9 @@ def add_evidence_note(actor: Actor, case_id: int, description: str,
 def attachment_bytes(actor: Actor, attachment_id: int) -> bytes:
     """The stored file, after checking its sha256; the look is recorded in the audit trail."""
     attachment = Attachment.get_or_none(Attachment.id == attachment_id)
-    if attachment is None or attachment.data is None:
-        raise CaseError(_("This file does not exist (any more)."), "missing")
+    if (attachment is None or attachment.data is None
+            or not access.can_view_case(actor, attachment.case_id)):
+        raise access.NotFound(_("This file does not exist (any more)."))
     data = bytes(attachment.data)
     intact = hashlib.sha256(data).hexdigest() == attachment.sha256
     with write():
@@ -1236,11 +1266,13 @@ def attachment_bytes(actor: Actor, attachment_id: int) -> bytes:
 # reading
 
 
-def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str = "",
-                   include_confidential: bool = True):
+def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str = "", *,
+                   actor: Actor | None = None):
     """The case's timeline, newest first, as a query (page it; never load it all).
 
-    Rows have the Event's fields plus ``student_name`` (the pester a step is about).
+    Rows have the Event's fields plus ``student_name`` (the pester a step is about). With
+    ``actor`` the need-to-know rules apply (nothing of a hidden case; a confidential note
+    only for the vertrouwenspersoon who wrote it); without, confidential notes are left out.
     """
     E, Inv, S = Event, Involvement, Student
     query = (
@@ -1255,8 +1287,11 @@ def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str =
     kinds = list(kinds or ())
     if kinds:
         query = query.where(E.kind.in_(kinds))
-    if not include_confidential:
+    if actor is None:
         query = query.where(E.confidential == False)  # noqa: E712
+    else:
+        query = query.where(E.case.in_(access.visible_case_ids(actor))
+                            & access.event_visibility(actor))
     for token in (text or "").split():
         query = query.where(E.title.contains(token) | E.body.contains(token))
     return query
@@ -1315,8 +1350,9 @@ def case_detail(case_id: int) -> dict:
 
 
 def open_case(actor: Actor, case_id: int) -> dict:
-    """Open a dossier: the detail, with a ``view`` line in the audit trail."""
-    detail = case_detail(case_id)
-    with write():
-        audit(actor, "view", "case", case_id, "")
-    return detail
+    """Open a dossier: the detail, with a ``view`` line in the audit trail.
+
+    ``access.NotFound`` when the case is missing or hidden from ``actor`` (same answer).
+    """
+    access.open_case(actor, case_id)  # checks need-to-know and records the view
+    return case_detail(case_id)

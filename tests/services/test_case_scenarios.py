@@ -153,7 +153,8 @@ def test_the_demo_schools_timelines_read_back_through_the_engine(db):
         assert assessment.stage_code == case.stage_code, case.number
         assert assessment.status == case.status
     # the services continue a demo case: a new case number follows the demo's numbering
-    actor = Actor(1, "zorg", m.User.get_by_id(1).staff_id)
+    actor = Actor(1, "zorg", m.User.get_by_id(1).staff_id,
+                  frozenset({"ondersteuningscoordinator"}))
     open_case = next(c for c in demo_cases if c.status == "open")
     victim = m.Involvement.get((m.Involvement.case == open_case.id)
                                & (m.Involvement.role == "gepeste"))

@@ -39,13 +39,26 @@ class School:
                  "Lotte Smit", "Emre Kaya", "Tess Mulder", "Bram de Groot", "Isa Bos",
                  "Milan Peters", "Roos Dekker"]
         with write():
-            klass = create(SYSTEM, m.SchoolClass, name="2B", leerjaar=2)
+            klass = create(SYSTEM, m.SchoolClass, name="2B", leerjaar=2, department="Onderbouw")
+            other_class = create(SYSTEM, m.SchoolClass, name="5V", leerjaar=5,
+                                 department="Bovenbouw")
             self.mentor = create(SYSTEM, m.Staff, code="MNT", first_name="Marieke",
                                  last_name="Mentor", roles="mentor")
             self.coordinator = create(SYSTEM, m.Staff, code="AFD", first_name="Erik",
-                                      last_name="Afdeling", roles="afdelingscoordinator")
+                                      last_name="Afdeling", roles="afdelingscoordinator",
+                                      departments="Onderbouw")
+            stranger = create(SYSTEM, m.Staff, code="VWO", first_name="Anja",
+                              last_name="Anders", roles="mentor")
+            confidant = create(SYSTEM, m.Staff, code="VPS", first_name="Petra",
+                               last_name="Vertrouwen", roles="vertrouwenspersoon")
+            teacher = create(SYSTEM, m.Staff, code="VAK", first_name="Bas",
+                             last_name="Docent", roles="vakdocent")
+            m.ClassMentor.create(school_class=klass.id, staff=self.mentor.id)
+            m.ClassMentor.create(school_class=other_class.id, staff=stranger.id)
             user = create(SYSTEM, m.User, username="mentor", staff=self.mentor.id)
             user2 = create(SYSTEM, m.User, username="afdeling", staff=self.coordinator.id)
+            users = [create(SYSTEM, m.User, username=s.code.lower(), staff=s.id)
+                     for s in (stranger, confidant, teacher)]
             self.students = []
             for n, name in enumerate(names[:students]):
                 first, last = name.split(" ", 1)
@@ -56,15 +69,24 @@ class School:
         self.actor = Actor(user.id, "mentor", self.mentor.id, frozenset({"mentor"}))
         self.other = Actor(user2.id, "afdeling", self.coordinator.id,
                            frozenset({"afdelingscoordinator"}))
+        self.stranger = Actor(users[0].id, "vwo", stranger.id, frozenset({"mentor"}))
+        self.confidant = Actor(users[1].id, "vps", confidant.id,
+                               frozenset({"vertrouwenspersoon"}))
+        self.teacher = Actor(users[2].id, "vak", teacher.id, frozenset({"vakdocent"}))
 
     def sid(self, n: int) -> int:
         return self.students[n].id
 
     def report(self, victim: int = 0, pesters: tuple[int, ...] = (1,), on: dt.date = TODAY,
                forms: tuple[str, ...] = ("woorden",), **extra) -> m.Case:
+        return self.report_as(self.actor, victim, pesters, on, forms, **extra)
+
+    def report_as(self, actor: Actor, victim: int = 0, pesters: tuple[int, ...] = (1,),
+                  on: dt.date = TODAY, forms: tuple[str, ...] = ("woorden",),
+                  **extra) -> m.Case:
         involved = (InvolvedInput(self.sid(victim), "gepeste"),) + tuple(
             InvolvedInput(self.sid(p), "pester") for p in pesters)
-        return cases.register_report(self.actor, ReportInput(
+        return cases.register_report(actor, ReportInput(
             reported_on=on, summary="Uitschelden in de klas", reporter_kind="gepeste",
             locations=("klas",), forms=forms, involved=involved, **extra))
 
@@ -518,6 +540,46 @@ def test_a_signal_becomes_a_case(school):
         cases.promote_signal(school.actor, case.id, case.version)
 
 
+def test_need_to_know_applies_to_every_service(school):
+    from pestdesk.services.access import NotFound
+
+    case = school.report()
+    # a mentor of another class: the case does not exist for them
+    for attempt in (
+        lambda: cases.open_case(school.stranger, case.id),
+        lambda: cases.escalate(school.stranger, case.id, school.sid(1), reason="x"),
+        lambda: cases.record_step(school.stranger, case.id, "gesprek_gepeste"),
+        lambda: cases.close_case(school.stranger, case.id, case.version, "x"),
+        lambda: cases.add_involvement(school.stranger, case.id, school.sid(7), "getuige"),
+    ):
+        with pytest.raises(NotFound):
+            attempt()
+    attachment = cases.add_attachment(school.actor, case.id, "a.pdf", PDF, "application/pdf")
+    with pytest.raises(NotFound):
+        cases.attachment_bytes(school.stranger, attachment.id)
+    # a vakdocent records signals, not reports
+    with pytest.raises(cases.CaseError) as info:
+        school.report_as(school.teacher)
+    assert info.value.code == "forbidden"
+    signal = cases.record_signal(school.teacher, TODAY, "Daan wordt uitgelachen")
+    assert signal.is_signal
+    # the head of department sees the case through the department
+    assert cases.open_case(school.other, case.id)["number"] == case.number
+    assert list(cases.due_agreements(TODAY, actor=school.stranger)) == []
+
+
+def test_a_confidential_note_is_for_the_confidant_alone(school):
+    case = school.report_as(school.confidant)
+    with pytest.raises(cases.CaseError) as info:
+        cases.add_note(school.actor, case.id, "Geheim", confidential=True)
+    assert info.value.code == "forbidden"
+    cases.add_note(school.confidant, case.id, "Vertelt over thuis", confidential=True)
+    mine = [r.kind for r in cases.timeline_query(case.id, actor=school.confidant)]
+    theirs = [r.kind for r in cases.timeline_query(case.id, actor=school.actor)]
+    assert mine == ["note", "report"] and theirs == ["report"]
+    assert [r.kind for r in cases.timeline_query(case.id)] == ["report"]
+
+
 # --- reading and the audit trail ---------------------------------------------------------------
 
 
@@ -526,16 +588,15 @@ def test_timeline_query_filters_newest_first(school):
     cases.record_step(school.actor, case.id, "gesprek_gepeste", on=TODAY - dt.timedelta(days=4))
     cases.record_step(school.actor, case.id, "gesprek_pester", on=TODAY - dt.timedelta(days=2),
                       student_id=school.sid(1), note="Ontkent eerst, geeft later toe")
-    cases.add_note(school.actor, case.id, "Vertrouwelijk", confidential=True)
-    rows = list(cases.timeline_query(case.id))
+    cases.add_note(school.actor, case.id, "Gewone notitie")
+    rows = list(cases.timeline_query(case.id, actor=school.actor))
     assert [r.kind for r in rows] == ["note", "step", "step", "report"]
     assert rows[1].student_name == "Noor de Vries" and rows[2].student_name is None
     assert [r.kind for r in cases.timeline_query(case.id, kinds=["step"])] == ["step", "step"]
     assert [r.step_code for r in cases.timeline_query(case.id, text="ontkent")] == [
         "gesprek_pester"]
-    assert "note" not in [r.kind for r in cases.timeline_query(case.id,
-                                                               include_confidential=False)]
     assert cases.timeline_query(case.id).count() == 4
+    assert cases.timeline_query(case.id, actor=school.stranger).count() == 0
 
 
 def test_open_case_gives_the_detail_and_audits_the_view(school):

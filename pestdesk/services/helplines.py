@@ -5,6 +5,8 @@ first time the list is asked for; from then on the school keeps its own list (a 
 changes, a local service is added) and the preset is not consulted again, also not when
 every line has been removed. Every change is version-checked and audited.
 
+Changes are for the care coordinator and the beheerder; everyone may read the list.
+
 API: ``ensure_seeded(actor=SYSTEM) -> int``, ``list_helplines()`` (a query in list order),
 ``add_helpline(actor, name, topic='', phone='', url='', description='') -> Helpline``,
 ``edit_helpline(actor, helpline_id, read_version, **changes) -> Helpline``,
@@ -19,11 +21,14 @@ import re
 from ..domain.protocol import UnknownProtocol, get_protocol
 from ..i18n import _
 from ..store.models import Helpline, Setting
+from . import access
 from .base import SYSTEM, Actor, Conflict, ServiceError, audit, save_versioned, write
 from .settings import school_profile
 
 SEEDED_KEY = "helplines_seeded"
 EDITABLE = ("name", "topic", "phone", "url", "description")
+#: Who keeps the list: the care coordinator and the administrator.
+EDIT_ROLES = ("beheerder", "ondersteuningscoordinator", "zorgcoordinator")
 _PHONE_RE = re.compile(r"^[0-9+()\- ]{3,20}$")
 
 
@@ -33,6 +38,11 @@ class HelplineError(ServiceError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("\n".join(problems.values()))
         self.problems = problems
+
+
+def _require_editor(actor: Actor) -> None:
+    if not (actor.has_role(*EDIT_ROLES) or access.is_system(actor)):
+        raise ServiceError(_("You do not have the rights to do this."))
 
 
 def _seeded() -> bool:
@@ -88,6 +98,7 @@ def _clean(values: dict[str, str]) -> dict[str, str]:
 def add_helpline(actor: Actor, name: str, topic: str = "", phone: str = "", url: str = "",
                  description: str = "") -> Helpline:
     """Add a helpline to the school's list."""
+    _require_editor(actor)
     values = _clean(dict(name=name, topic=topic, phone=phone, url=url, description=description))
     ensure_seeded(actor)
     with write():
@@ -108,6 +119,7 @@ def edit_helpline(actor: Actor, helpline_id: int, read_version: int, **changes) 
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    _require_editor(actor)
     with write():
         line = _get(helpline_id)
         current = {k: getattr(line, k) for k in EDITABLE}
@@ -117,6 +129,7 @@ def edit_helpline(actor: Actor, helpline_id: int, read_version: int, **changes) 
 
 def remove_helpline(actor: Actor, helpline_id: int, read_version: int) -> None:
     """Remove a helpline from the list (refused if someone changed it meanwhile)."""
+    _require_editor(actor)
     with write():
         line = _get(helpline_id)
         rows = Helpline.delete().where(

@@ -6,7 +6,7 @@ import pytest
 
 from pestdesk.domain.protocol import get_protocol
 from pestdesk.services import helplines
-from pestdesk.services.base import SYSTEM, Actor, Conflict
+from pestdesk.services.base import SYSTEM, Actor, Conflict, ServiceError
 from pestdesk.services.settings import SchoolProfile, save_school_profile
 from pestdesk.store.models import AuditLog, Helpline
 
@@ -52,6 +52,21 @@ def test_removing_every_line_does_not_bring_the_preset_back(db):
     for line in list(helplines.list_helplines()):
         helplines.remove_helpline(ADMIN, line.id, line.version)
     assert names() == []
+
+
+def test_only_the_care_coordinator_or_beheerder_keeps_the_list(db):
+    mentor = Actor(None, "mentor", None, frozenset({"mentor"}))
+    line = next(iter(helplines.list_helplines()))
+    with pytest.raises(ServiceError):
+        helplines.add_helpline(mentor, "Eigen lijn", phone="0800-1234")
+    with pytest.raises(ServiceError):
+        helplines.edit_helpline(mentor, line.id, line.version, phone="0800-1234")
+    with pytest.raises(ServiceError):
+        helplines.remove_helpline(mentor, line.id, line.version)
+    assert Helpline.get_by_id(line.id).phone == line.phone
+    coordinator = Actor(None, "zorg", None, frozenset({"ondersteuningscoordinator"}))
+    helplines.add_helpline(coordinator, "Eigen lijn", phone="0800-1234")
+    assert "Eigen lijn" in names()
 
 
 def test_bad_input_is_refused_with_field_messages(db):

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -246,7 +246,10 @@ class ImportDialog(QDialog):
     def _build_mapping_page(self) -> None:
         self.mapping_form = load_form("import_mapping", self)
         table = self.mapping_form.fieldTable
+        # QUiLoader leaves header items empty when the catalog lacks a string: set them here
+        table.setHorizontalHeaderLabels([_("Field in pestdesk"), _("Column in the file")])
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.mapping_form.splitter.setSizes([380, 170])
         table.setRowCount(len(self.kind.fields))
         self.combos: dict[str, QComboBox] = {}
         bold = QFont()
@@ -271,13 +274,21 @@ class ImportDialog(QDialog):
         self.verdict.setStyleSheet("font-size: 12pt; font-weight: 600;")
         layout.addWidget(self.verdict)
         self.counts_box = QGroupBox(_("What the import would do"))
-        self.counts_form = QFormLayout(self.counts_box)
+        grid = QGridLayout(self.counts_box)
+        grid.setHorizontalSpacing(14)
         self.count_labels: dict[str, QLabel] = {}
-        for key in self.kind.counts:
+        half = (len(self.kind.counts) + 1) // 2  # two columns of "label  number"
+        for i, key in enumerate(self.kind.counts):
             label = QLabel()
             label.setObjectName(f"count_{key}")
+            label.setStyleSheet("font-weight: 600;")
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.count_labels[key] = label
-            self.counts_form.addRow(_(COUNT_LABELS[key]), label)
+            row, column = i % half, (i // half) * 3
+            grid.addWidget(QLabel(_(COUNT_LABELS[key])), row, column)
+            grid.addWidget(label, row, column + 1)
+        grid.setColumnMinimumWidth(2, 40)
+        grid.setColumnStretch(5, 1)
         layout.addWidget(self.counts_box)
         self.problems_label = QLabel()
         layout.addWidget(self.problems_label)
@@ -290,7 +301,7 @@ class ImportDialog(QDialog):
         self.problems.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.problems.horizontalHeader()
         header.setStretchLastSection(True)
-        for column, width in enumerate((100, 60, 200)):
+        for column, width in enumerate((95, 55, 170)):
             self.problems.setColumnWidth(column, width)
         layout.addWidget(self.problems, 1)
         self.pages.addWidget(page)
@@ -393,6 +404,9 @@ class ImportDialog(QDialog):
         preview.setColumnCount(len(headers))
         preview.setRowCount(len(rows))
         preview.setHorizontalHeaderLabels(headers)
+        # row numbers as a spreadsheet shows them, the same numbers the problems list uses
+        numbers = self.table.row_numbers[:PREVIEW_ROWS] if self.table else []
+        preview.setVerticalHeaderLabels([str(n) for n in numbers])
         for r, values in enumerate(rows):
             for c, value in enumerate(values):
                 preview.setItem(r, c, QTableWidgetItem(value))

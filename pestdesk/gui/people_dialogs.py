@@ -284,6 +284,8 @@ class GuardianDialog(EditDialog):
         self.relation = QComboBox()
         self.relation.setEditable(True)
         self.relation.addItems([""] + list(staff_service.RELATIONS))
+        for combo in (self.salutation, self.relation):
+            combo.setMinimumWidth(220)
         self.edits = {name: _line() for name, _label in self.TEXT_FIELDS}
         self.form.addRow(_("Relation to the student"), self.relation)
         self.form.addRow(_("Salutation"), self.salutation)

@@ -56,11 +56,11 @@ def _date(value: object) -> dt.date | None:
 
 
 def guardian_address(g: dict) -> str:
-    """One line: "Dorpsstraat 5, 1234 AB  EDE" (PostNL formatting without the name)."""
+    """The address as PostNL writes it, without the name: "Dorpsstraat 5\n1234 AB  EDE"."""
     lines = address_lines(Recipient((), g.get("street", ""), g.get("house_number", ""),
                                     g.get("postcode", ""), g.get("city", ""),
                                     g.get("country", "")))
-    return ", ".join(lines)
+    return "\n".join(lines)
 
 
 def _small_table(headers: list[str]) -> QTableWidget:
@@ -135,8 +135,17 @@ class StudentCard(QWidget):
         guardians = QGroupBox(_("Parents and guardians"))
         column = QVBoxLayout(guardians)
         self.guardians = _small_table([
-            _("Name"), _("Relation"), _("Address"), _("E-mail"), _("Telephone"),
-            _("Authority"), _("Letters"), _("Information")])
+            _("Name"), _("Address"), _("E-mail and telephone"), _("Authority"), _("Mail"),
+            _("Info")])
+        self.guardians.setWordWrap(True)
+        self.guardians.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.guardians.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.guardians.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # elide, never clip
+        self.guardians.setToolTip(_("Authority: parental authority (gezag). Mail: receives "
+                                    "letters. Info: information granted to a parent without "
+                                    "authority."))
         self.guardians.doubleClicked.connect(lambda _i: self.edit_guardian())
         column.addWidget(self.guardians)
         row = QHBoxLayout()
@@ -216,14 +225,20 @@ class StudentCard(QWidget):
         table = self.guardians
         table.setRowCount(len(guardians))
         for row, g in enumerate(guardians):
-            cells = [g["name"], g["relation"], guardian_address(g), g["email"], g["phone"],
-                     _yes(g["has_authority"]), _yes(g["receives_mail"]),
-                     _yes(g["info_granted"])]
+            name = "\n".join(p for p in (g["name"], g["relation"]) if p)
+            contact = "\n".join(p for p in (g["email"], g["phone"]) if p)
+            cells = [name, guardian_address(g), contact, _yes(g["has_authority"]),
+                     _yes(g["receives_mail"]), _yes(g["info_granted"])]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, g["id"])
                 table.setItem(row, column, item)
-        table.setFixedHeight(self._table_height(table, max(2, len(guardians))))
+        table.resizeRowsToContents()
+        for r in range(len(guardians)):  # a little air between the two-line rows
+            table.setRowHeight(r, table.rowHeight(r) + 6)
+        rows = sum(table.rowHeight(r) for r in range(len(guardians)))
+        empty = table.verticalHeader().defaultSectionSize() * (2 - min(2, len(guardians)))
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + empty + 4)
         self.edit_guardian_button.setEnabled(bool(guardians))
 
     def _fill_cases(self, cases: list[dict]) -> None:
@@ -238,7 +253,7 @@ class StudentCard(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, c["id"])
                 table.setItem(row, column, item)
-        table.setMinimumHeight(self._table_height(table, min(max(3, len(cases)), 8)))
+        table.setMinimumHeight(self._table_height(table, min(max(3, len(cases)), 5)))
 
     @staticmethod
     def _table_height(table: QTableWidget, rows: int) -> int:
@@ -324,7 +339,7 @@ class StudentsView(ListPanel):
         self.add_filter(self.include_left)
         self.finish_filters()
         self.search.setPlaceholderText(_("Search by name, student number or class…"))
-        self.size_columns([220, 100, 60, 90, 60])
+        self.size_columns([170, 112, 45, 90, 70])
         self.card = StudentCard(actor)
         self.card.open_case.connect(self.open_case)
         self.card.changed.connect(self.model.reload)
@@ -334,7 +349,7 @@ class StudentsView(ListPanel):
         self.splitter.addWidget(self.card)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([520, 680])
+        self.splitter.setSizes([555, 645])
         self.splitter.setChildrenCollapsible(False)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.opened.connect(self.card.show_student)

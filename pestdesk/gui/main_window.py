@@ -29,8 +29,9 @@ from ..store.db import backup_to, is_network_path, quick_check
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
+from .views.letters import LettersView
 from .views.overview import OverviewView
-from .views.sections import CasesView, LettersView, MeetingsView
+from .views.sections import CasesView, MeetingsView
 from .views.students import StudentsView
 
 STYLE = """
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
             "students": lambda: StudentsView(actor),
             "cases": CasesView,
             "meetings": MeetingsView,
-            "letters": LettersView,
+            "letters": lambda: LettersView(actor),
             "admin": lambda: AdminView(self.path),
         }
         self.views: dict[str, QWidget] = {}
@@ -124,6 +125,8 @@ class MainWindow(QMainWindow):
         if key == "overview":
             widget.open_case.connect(self.show_case)
             widget.open_meeting.connect(lambda _id: self.go("meetings"))
+        elif key == "letters":
+            widget.open_case.connect(self.show_case)
         elif key == "admin":
             widget.edit_profile.connect(self.edit_school_profile)
             widget.backup.connect(self.make_backup)

@@ -15,11 +15,13 @@ from .. import i18n
 
 class GettextTranslator(QTranslator):
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
-        # an empty string tells Qt "no translation here" (None would not convert to QString)
+        # None (a null QString) tells Qt "no translation here"; an empty string would be
+        # taken as the translation and blank every untranslated Qt string, e.g. the paper
+        # size names that QPageSize looks up, leaving a 0 x 0 page to print on.
         if not source_text:
-            return ""
+            return None
         translated = i18n.catalog().gettext(source_text)
-        return translated if translated != source_text else ""
+        return translated if translated != source_text else None
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt name
         return False

@@ -67,6 +67,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
+from . import access
 from . import recipients as rcp
 from .base import Actor, Conflict, ServiceError, audit, create, write
 from .settings import SchoolProfile, get_value, school_profile, set_value
@@ -93,6 +94,19 @@ def letterhead(profile: SchoolProfile | None = None) -> Letterhead:
     )
 
 
+#: who may change the school's letter templates and envelope settings
+LETTER_ADMIN_ROLES = ("ondersteuningscoordinator", "zorgcoordinator", "directie", "beheerder")
+
+
+def can_edit_templates(actor: Actor) -> bool:
+    return access.is_system(actor) or actor.has_role(*LETTER_ADMIN_ROLES)
+
+
+def require_letter_admin(actor: Actor) -> None:
+    if not can_edit_templates(actor):
+        raise ServiceError(_("You do not have the rights to do this."))
+
+
 def window_settings() -> WindowSettings:
     """The school's envelope window (default: the common Dutch window envelope)."""
     data = get_value(WINDOW_KEY) or {}
@@ -106,6 +120,7 @@ def window_settings() -> WindowSettings:
 
 def save_window_settings(actor: Actor, window: WindowSettings) -> None:
     """Store the envelope window; refused when it is no usable area on an A4 page."""
+    require_letter_admin(actor)
     try:
         window.check()
     except ValueError as exc:
@@ -215,6 +230,7 @@ def save_template(actor: Actor, code: str, text: str, read_version: int) -> int:
 
     Refused (:class:`TemplateRefused`, with line and column) when the text has a mistake;
     :class:`Conflict` when someone else saved this template after ``read_version``."""
+    require_letter_admin(actor)
     problems = check_template(code, text)
     if problems:
         raise TemplateRefused(problems)
@@ -242,6 +258,7 @@ def save_template(actor: Actor, code: str, text: str, read_version: int) -> int:
 
 def restore_shipped(actor: Actor, code: str) -> None:
     """Delete the school's version: the template pestdesk ships is used again."""
+    require_letter_admin(actor)
     key = TEMPLATE_KEY + code
     with write():
         if Setting.delete().where(Setting.key == key).execute():
@@ -627,6 +644,8 @@ def prepare(
     extra: Mapping[str, Any] | None = None,
 ) -> LetterPlan:
     """Everything needed to preview and issue ``template_code`` about ``student_id``."""
+    if actor is not None:
+        access.visible_case(actor, case_id)
     today = letter_date or dt.date.today()
     template, version = template_for(template_code, lang)
     planned = rcp.recipients_for(student_id, today, lang)
@@ -704,6 +723,8 @@ def issue(
         )
     if not todo:
         raise ServiceError(_("No letters chosen."))
+    for case_id in {plan.case_id for plan, _r in todo}:
+        access.require_edit(actor, case_id)
     rendered: list[bytes] = []
     for i, (plan, r) in enumerate(todo, start=1):
         rendered.append(plan.render(r))
@@ -790,9 +811,10 @@ def letter_pdf(actor: Actor, letter_id: int, action: str = "view") -> bytes:
     """The stored PDF, exactly as sent; its SHA-256 is checked first.
 
     ``action`` is audited: ``view`` (preview), ``print`` (reprint) or ``export`` (save)."""
-    row = Letter.get_or_none(Letter.id == letter_id)
+    row = Letter.select().where(
+        (Letter.id == letter_id) & access.letter_visibility(actor)).first()
     if row is None:
-        raise ServiceError(_("This letter no longer exists."))
+        raise access.NotFound(_("This letter no longer exists."))
     if row.pdf is None:
         raise ServiceError(_("No PDF was stored with this letter."))
     pdf = bytes(row.pdf)

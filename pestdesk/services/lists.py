@@ -281,11 +281,19 @@ class LetterList(ListQuery):
 
     def select(self):
         L, C = m.Letter, m.Case
-        return (
+        query = (
             L.select(L.id, L.created_at, C.number, L.template_code, L.recipient)
             .join(C, JOIN.LEFT_OUTER, on=(L.case == C.id))
             .where(access.letter_visibility(self.actor))
         )
+        if self.filters.get("case_id"):
+            query = query.where(L.case == self.filters["case_id"])
+        for word in (self.filters.get("text") or "").strip().lower().split():
+            # case number or template code; a letter's title maps to codes in the view
+            codes = list(self.filters.get("template_codes", {}).get(word, ()))
+            by_code = L.template_code.contains(word) | L.template_code.in_(codes)
+            query = query.where(C.number.contains(word) | by_code)
+        return query
 
 
 def is_overdue_expression():

@@ -1,0 +1,150 @@
+"""Brieven in the GUI: PDF preview, the archive, composing and issuing off the GUI thread,
+the template editor refusing a broken template, printing onto a (PDF) printer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pypdf
+import pytest
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QMessageBox
+
+from pestdesk.gui.letter_dialogs import ComposeDialog, TemplateEditorDialog, WindowSettingsDialog
+from pestdesk.gui.pdf_preview import PdfPreview, make_printer, paint_pdfs
+from pestdesk.gui.views.letters import LettersView
+from pestdesk.services import letters
+from pestdesk.services.accounts import actor_for
+from pestdesk.services.demo import generate_demo
+from pestdesk.store.models import AuditLog, Letter, Sanction, Setting, User
+
+TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture
+def demo(db):
+    generate_demo(students=60, years=1, seed=1, today=TODAY)
+    return actor_for(User.get(User.username == "zorg"))
+
+
+@pytest.fixture
+def issued(demo):
+    s = Sanction.select().order_by(Sanction.id).first()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    return letters.issue(demo, [(plan, plan.usable[0])])[0]
+
+
+@pytest.fixture
+def answers(monkeypatch):
+    """Message boxes answer Yes and are recorded instead of waiting for a click."""
+    seen: list[str] = []
+
+    def record(_parent, _title, text, *args, **kwargs):
+        seen.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    for name in ("warning", "question", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
+    return seen
+
+
+def test_preview_widget_loads_a_pdf_and_refuses_garbage(qtbot, demo, issued):
+    preview = PdfPreview()
+    qtbot.addWidget(preview)
+    assert preview.load_pdf(issued.pdf)
+    assert preview.page_count() == 2
+    assert preview.stack.currentWidget() is preview.view
+    assert not preview.load_pdf(b"%PDF-nonsense")
+    assert preview.stack.currentWidget() is preview.message
+
+
+def test_archive_lists_letter_and_previews_the_stored_bytes(qtbot, demo, issued):
+    view = LettersView(demo)
+    qtbot.addWidget(view)
+    view.panel.search.setText("schorsing")
+    view.panel.apply_search()
+    assert view.panel.model.total() == 1
+    view.panel.table.selectRow(0)
+    assert view.letter_id == issued.letter_id
+    assert view.preview.page_count() == 2
+    assert view.reprint_button.isEnabled() and view.save_button.isEnabled()
+    assert issued.sha256[:12] in view.info.text()
+    assert AuditLog.select().where((AuditLog.action == "view") & (AuditLog.table == "letter")
+                                   & (AuditLog.record_id == issued.letter_id)).exists()
+    view.panel.search.setText("2099-")
+    view.panel.apply_search()
+    assert view.panel.model.total() == 0
+
+
+def test_compose_issues_the_letters_off_the_gui_thread(qtbot, demo, answers):
+    s = Sanction.select().order_by(Sanction.id).first()
+    dialog = ComposeDialog(demo, case_id=s.case_id)
+    qtbot.addWidget(dialog)
+    dialog.template_combo.setCurrentIndex(dialog.template_combo.findData("schorsing"))
+    assert s.student_id in dialog.chosen_students()
+    chosen = dialog.chosen()
+    assert chosen and all(r.usable for _p, r in chosen)
+    assert dialog.preview.page_count() >= 1
+    assert "meeting.datum" in dialog._extra_edits  # the dossier has no return meeting
+    dialog._extra_edits["meeting.datum"].setText("dinsdag 1 december 2026")
+    dialog.rebuild_plans()
+    before = Letter.select().count()
+    with qtbot.waitSignal(dialog.issued, timeout=10_000) as blocker:
+        dialog.issue_letters(print_after=False)
+    ids = blocker.args[0]
+    assert len(ids) == len(chosen) == Letter.select().count() - before
+    text = pypdf.PdfReader(__import__("io").BytesIO(bytes(Letter.get_by_id(ids[0]).pdf)))
+    assert "dinsdag 1 december 2026" in "".join(p.extract_text() for p in text.pages)
+
+
+def test_template_editor_refuses_a_broken_template(qtbot, demo, answers):
+    editor = TemplateEditorDialog(demo)
+    qtbot.addWidget(editor)
+    row = next(i for i in range(editor.list.count())
+               if editor.list.item(i).data(256) == "verwijzing")
+    editor.list.setCurrentRow(row)
+    assert editor.current_code() == "verwijzing"
+    text = editor.editor.toPlainText().replace("{{ student.roepnaam }}",
+                                               "{{ student.roepnaam }", 1)
+    editor.editor.setPlainText(text)
+    assert not editor.save()
+    assert answers and "regel" in answers[-1]
+    assert Setting.get_or_none(Setting.key == "letter_template:verwijzing") is None
+    problem = letters.check_template("verwijzing", text)[0]
+    cursor = editor.editor.textCursor()
+    assert cursor.blockNumber() + 1 == problem.line
+    editor.refresh_preview()
+    assert "regel" in editor.status.text()
+
+
+def test_template_editor_saves_and_restores(qtbot, demo, answers):
+    editor = TemplateEditorDialog(demo)
+    qtbot.addWidget(editor)
+    code = editor.current_code()
+    editor.editor.setPlainText(editor.editor.toPlainText() + "\n# aangepast\n")
+    assert editor.save()
+    assert letters.template_source(code).is_school
+    assert editor.restore_button.isEnabled()
+    editor.restore()
+    assert not letters.template_source(code).is_school
+
+
+def test_window_settings_dialog_previews_and_saves(qtbot, demo):
+    dialog = WindowSettingsDialog(demo)
+    qtbot.addWidget(dialog)
+    assert dialog.preview.page_count() == 1
+    dialog.spins["left_mm"].setValue(25)
+    dialog.save()
+    assert letters.window_settings().left_mm == 25
+
+
+def test_printing_paints_every_page_onto_the_printer(qtbot, tmp_path, demo, issued):
+    printer = make_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(out))
+    assert paint_pdfs(printer, [issued.pdf, issued.pdf]) == 4
+    reader = pypdf.PdfReader(out)
+    assert len(reader.pages) == 4
+    box = reader.pages[0].mediabox
+    assert round(float(box.width)) == 595 and round(float(box.height)) == 842

@@ -30,8 +30,9 @@ from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
 from .views.letters import LettersView
+from .views.meetings import MeetingsSection
 from .views.overview import OverviewView
-from .views.sections import CasesView, MeetingsView
+from .views.sections import CasesView
 from .views.students import StudentsView
 
 STYLE = """
@@ -67,7 +68,7 @@ class MainWindow(QMainWindow):
             "overview": lambda: OverviewView(actor),
             "students": lambda: StudentsView(actor),
             "cases": CasesView,
-            "meetings": MeetingsView,
+            "meetings": lambda: MeetingsSection(actor),
             "letters": lambda: LettersView(actor),
             "admin": lambda: AdminView(self.path),
         }
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
     def _wire(self, key: str, widget: QWidget) -> None:
         if key == "overview":
             widget.open_case.connect(self.show_case)
-            widget.open_meeting.connect(lambda _id: self.go("meetings"))
+            widget.open_meeting.connect(self.show_meeting)
         elif key == "letters":
             widget.open_case.connect(self.show_case)
         elif key == "admin":
@@ -200,6 +201,10 @@ class MainWindow(QMainWindow):
         view = self.stack.currentWidget()
         if hasattr(view, "focus_search"):
             view.focus_search()
+
+    def show_meeting(self, meeting_id: int) -> None:
+        self.go("meetings")
+        self.view("meetings").open_meeting(meeting_id)
 
     def show_case(self, case_id: int) -> None:
         self.go("cases")

@@ -25,7 +25,7 @@ from ..i18n import _, format_number
 from ..services import overview as overview_service
 from ..services import settings
 from ..services.base import Actor
-from ..store.db import backup_to, is_network_path, quick_check
+from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         self._action(admin_menu, _("Import &students…"), lambda: self.import_people("students"))
         self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
         self._action(admin_menu, _("Staff and &classes…"), self.manage_people)
+        self._action(admin_menu, _("&Retention period…"), self.manage_retention)
         language_menu = self.menuBar().addMenu(_("&Language"))
         for code, name in (("nl", "Nederlands"), ("en", "English")):
             action = self._action(language_menu, name, lambda _c=False, c=code: self.set_language(c))
@@ -180,6 +181,9 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(_("Signed in as {user}").format(user=self.actor.username))
         self.statusBar().addWidget(self.db_label)
         self.statusBar().addPermanentWidget(self.user_label)
+        from .shared_db import SharedDatabaseStatus
+
+        self.shared = SharedDatabaseStatus(self, demo=self.demo)  # presence, read-only flag
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main/geometry")
@@ -265,21 +269,16 @@ class MainWindow(QMainWindow):
                                 _("Backup written and verified: {path}").format(path=dest))
 
     def start_integrity_check(self) -> None:
-        """Run SQLite's quick_check off the GUI thread; warn if the file is damaged."""
-        from PySide6.QtCore import QThreadPool
+        """quick_check off the GUI thread (damage: point to the newest good backup), then
+        the daily backup when due (``gui.shared_db``)."""
+        self._integrity_task = self.shared.start_checks()
 
-        from .tasks import Task
+    def manage_retention(self) -> None:
+        from .views.retention import RetentionDialog
 
-        task = Task(lambda: quick_check(self.path))
-        task.signals.done.connect(self._integrity_result)
-        self._integrity_task = task
-        QThreadPool.globalInstance().start(task)
-
-    def _integrity_result(self, verdict: object) -> None:
-        if verdict != "ok":
-            QMessageBox.critical(self, "pestdesk", _(
-                "The integrity check found damage in this database. Stop working in it and "
-                "restore the most recent backup (Administration → Database)."))
+        dialog = RetentionDialog(self.actor, self)
+        dialog.view.purged.connect(lambda _counts: self.refresh())
+        dialog.exec()
 
     def set_language(self, code: str) -> None:
         """Remember the interface language for this PC; it applies from the next start."""
@@ -295,4 +294,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QSettings().setValue("main/geometry", self.saveGeometry())
+        self.shared.stop()
         super().closeEvent(event)

@@ -29,6 +29,7 @@ from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .views.admin import AdminView
+from .views.figures import FiguresView
 from .views.letters import LettersView
 from .views.meetings import MeetingsSection
 from .views.overview import OverviewView
@@ -49,7 +50,7 @@ QGroupBox { font-weight: 600; }
 class MainWindow(QMainWindow):
     open_database_requested = Signal(Path)
 
-    SECTIONS = ("overview", "students", "cases", "meetings", "letters", "admin")
+    SECTIONS = ("overview", "students", "cases", "meetings", "letters", "figures", "admin")
 
     def __init__(self, path: Path, actor: Actor, demo: bool = False,
                  parent: QWidget | None = None):
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
             "cases": CasesView,
             "meetings": lambda: MeetingsSection(actor),
             "letters": lambda: LettersView(actor),
+            "figures": lambda: FiguresView(actor),
             "admin": lambda: AdminView(self.path),
         }
         self.views: dict[str, QWidget] = {}
@@ -102,7 +104,8 @@ class MainWindow(QMainWindow):
     def _nav_label(self, key: str) -> str:
         return {
             "overview": _("Overview"), "students": _("Students"), "cases": _("Reports"),
-            "meetings": _("Meetings"), "letters": _("Letters"), "admin": _("Administration"),
+            "meetings": _("Meetings"), "letters": _("Letters"), "figures": _("Figures"),
+            "admin": _("Administration"),
         }[key]
 
     def view(self, key: str) -> QWidget:
@@ -217,7 +220,7 @@ class MainWindow(QMainWindow):
         open_cases = overview_service.open_case_count(self.actor)
         item = self.nav.item(self.SECTIONS.index("cases"))
         item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")
-        overdue = self.view("overview").counts().get("overdue", 0)
+        overdue = self.view("overview").urgent_count()  # overdue work, late notices
         item = self.nav.item(0)
         item.setText(f"{self._nav_label('overview')}  ({format_number(overdue)})"
                      if overdue else self._nav_label("overview"))

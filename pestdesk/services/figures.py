@@ -140,6 +140,7 @@ class FigureTable:
     count_columns: tuple[int, ...] = (0,)
     chart: str = "bar"  # bar, hbar, line
     chart_columns: tuple[int, ...] = (0,)
+    chart_skip: tuple[str, ...] = ()  # row keys the chart leaves out (the table keeps them)
     note: str = ""
     masked: list[list[int]] = field(default_factory=list)  # 0, SMALL or SECONDARY
     total_masked: list[int] = field(default_factory=list)
@@ -158,6 +159,10 @@ class FigureTable:
         if self.total is None:
             return ""
         return _show(self.total[col], self.total_masked[col])
+
+    def chart_rows(self) -> list[int]:
+        """The rows a chart draws."""
+        return [r for r, key in enumerate(self.row_keys) if key not in self.chart_skip]
 
     def plotted(self, row: int, col: int) -> float:
         """The value a chart may draw: a masked cell draws nothing."""
@@ -364,14 +369,16 @@ def _days_between(later, earlier):
 
 
 def _buckets(period: Period, granularity: str) -> list[tuple[int, str]]:
-    """Every month (yyyymm) or school year (first year) of the period with its label."""
+    """Every month (yyyymm) or school year (first year) of the period with its label, up to
+    today (the months still to come of the current school year have no figures yet)."""
+    end = max(period.start, min(period.end, dt.date.today()))
     if granularity == "month":
         out, day = [], period.start.replace(day=1)
-        while day <= period.end:
+        while day <= end:
             out.append((day.year * 100 + day.month, format_date(day, "MMM yyyy")))
             day = (day + dt.timedelta(days=32)).replace(day=1)
         return out
-    first, last = school_year_of(period.start), school_year_of(period.end)
+    first, last = school_year_of(period.start), school_year_of(end)
     return [(y, school_year_label(y)) for y in range(first, last + 1)]
 
 
@@ -423,11 +430,11 @@ def _grouped(q: _Query, key_expr, total: int) -> dict:
 
 
 def _single_column(key: str, title: str, keys: list, labels: list, counts: dict,
-                   total: int, chart: str = "bar") -> FigureTable:
+                   total: int, chart: str = "bar", **extra) -> FigureTable:
     values = [[counts.get(k, 0)] for k in keys]
     return apply_masking(FigureTable(
         key, title, [_("Reports")], [str(k) for k in keys], labels, values, [total],
-        _("Total"), additive_columns=(0,), chart=chart))
+        _("Total"), additive_columns=(0,), chart=chart, **extra))
 
 
 def _by_leerjaar(q: _Query, total: int) -> FigureTable:
@@ -446,7 +453,9 @@ def _by_class(q: _Query, total: int) -> FigureTable:
     keys = [*names, None] if None in counts else names
     labels = [k if k is not None else _("Unknown (left school)") for k in keys]
     return _single_column("by_class", _("Reports by class"), keys, labels, counts, total,
-                          chart="bar")
+                          chart="bar", chart_skip=("None",),
+                          note=_("The chart leaves out reports of students who have left "
+                                 "school; the table counts them under “unknown”."))
 
 
 def _class_sort_key(name: str) -> tuple:
@@ -771,3 +780,47 @@ def export_xlsx(actor: Actor, figures: Figures, path: str | Path) -> Path:
 def _audit_export(actor: Actor, kind: str) -> None:
     with write():
         audit(actor, "export", "figures", None, kind)
+
+
+# --------------------------------------------------------------------------- year report
+
+
+def year_report_pdf(actor: Actor, first_year: int, filters: FigureFilters | None = None,
+                    visibility=None) -> bytes:
+    """The yearly analysis of bullying and incidents for school year ``first_year`` as PDF.
+
+    Monthly figures for the year; the masked counts only, so the report can be shared with
+    the participation council (MR) and sent along with the safety monitor.
+    """
+    from ..letters.year_report import render_year_report
+    from .settings import school_profile
+
+    figures = compute_figures(actor, Period.school_year(first_year), filters, "month",
+                              visibility=visibility)
+    pdf = render_year_report(figures, school_profile().name or _("Our school"))
+    with write():
+        audit(actor, "print", "figures", None, f"year_report={first_year}")
+    return pdf
+
+
+def data_years(actor: Actor | None = None) -> list[int]:
+    """The school years (first calendar year) from the first report up to now, newest first."""
+    first = m.Case.select(fn.MIN(m.Case.reported_on)).scalar()
+    now = school_year_of(dt.date.today())
+    start = school_year_of(_as_date(first)) if first else now
+    return list(range(now, min(start, now) - 1, -1))
+
+
+def _as_date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def filter_choices() -> dict[str, list]:
+    """What the filter boxes offer: departments, year groups and classes (no students)."""
+    K = m.SchoolClass
+    departments = [d for (d,) in K.select(K.department).where(K.department != "")
+                   .distinct().order_by(K.department).tuples()]
+    years = [y for (y,) in K.select(K.leerjaar).distinct().order_by(K.leerjaar).tuples()]
+    classes = sorted(K.select(K.id, K.name, K.leerjaar, K.department).tuples(),
+                     key=lambda r: _class_sort_key(r[1]))
+    return {"departments": departments, "leerjaren": years, "classes": classes}

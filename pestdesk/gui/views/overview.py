@@ -151,8 +151,8 @@ class OverviewView(QWidget):
         self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
         self._fill("new", *overview.new_reports(actor, since))
         self._fill("relapses", *overview.relapses_open(actor))
-        self._fill("meetings", *overview.upcoming_meetings(actor, dt.datetime.now(dt.UTC)
-                                                            .replace(tzinfo=None)))
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + (today - dt.date.today())
+        self._fill("meetings", *overview.upcoming_meetings(actor, now))
 
     def counts(self) -> dict[str, int]:
         return {key: card.count for key, card in self.cards.items()}

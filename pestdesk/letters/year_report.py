@@ -1,0 +1,393 @@
+"""The year report: the yearly analysis of bullying and incidents as a PDF (reportlab platypus).
+
+Schools owe such an analysis under the Arbo catalogue and their social-safety policy, and the
+figures feed the safety monitor the inspectorate expects by 1 July. The report holds only the
+masked, anonymous counts of :mod:`pestdesk.services.figures` (an object with ``tables``,
+``period``, ``filters`` and ``summary()``), drawn as charts (``reportlab.graphics``) with the
+numbers beside them. A masked count draws no bar: the chart never shows more than the table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.legends import Legend
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.tables import LongTable
+
+from ..i18n import _, format_date
+from .layout import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
+
+if TYPE_CHECKING:  # the service's data types; letters never calls services
+    from ..services.figures import Figures, FigureTable
+
+PAGE_W, PAGE_H = A4
+MARGIN = 20 * mm
+WIDTH = PAGE_W - 2 * MARGIN
+NAVY = colors.HexColor("#12355b")
+INK = colors.HexColor("#1d1d1f")
+GREY = colors.HexColor("#6b6f76")
+LINE = colors.HexColor("#d5d9df")
+BAND = colors.HexColor("#f3f5f8")
+SERIES = [colors.HexColor("#2f6db5"), colors.HexColor("#e07b39"), colors.HexColor("#5a9e6f")]
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13.5, textColor=INK)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8, leading=10.5, textColor=GREY),
+        "note": ParagraphStyle("note", parent=base, fontName=FONT_ITALIC, fontSize=8,
+                               leading=10.5, textColor=GREY, spaceBefore=3),
+        "title": ParagraphStyle("title", parent=base, fontName=FONT_BOLD, fontSize=21,
+                                leading=26, textColor=NAVY, spaceAfter=4),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=12, leading=16,
+                                   textColor=GREY, spaceAfter=14),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=13, leading=17,
+                             textColor=NAVY, spaceBefore=12, spaceAfter=6),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=11, leading=14,
+                             textColor=NAVY, spaceBefore=10, spaceAfter=4),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=12, bulletIndent=2,
+                                 spaceAfter=3),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
+        "cellb": ParagraphStyle("cellb", parent=base, fontName=FONT_BOLD, fontSize=8.5,
+                                leading=10.5),
+    }
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class _ReportCanvas:
+    """Page decorations: a running header and 'page X of Y' in the footer."""
+
+    def __init__(self, school: str, title: str, made_on: str):
+        self.school, self.title, self.made_on = school, title, made_on
+
+    def __call__(self, canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.6)
+        top = PAGE_H - 13 * mm
+        canvas.setFont(FONT_BOLD, 8)
+        canvas.setFillColor(NAVY)
+        canvas.drawString(MARGIN, top, self.school)
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(GREY)
+        canvas.drawRightString(PAGE_W - MARGIN, top, self.title)
+        canvas.line(MARGIN, top - 2.5 * mm, PAGE_W - MARGIN, top - 2.5 * mm)
+        canvas.line(MARGIN, 14 * mm, PAGE_W - MARGIN, 14 * mm)
+        canvas.drawString(MARGIN, 10 * mm, self.made_on)
+        canvas.drawRightString(PAGE_W - MARGIN, 10 * mm,
+                               _("page {page}").format(page=canvas.getPageNumber()))
+        canvas.restoreState()
+
+
+def render_year_report(figures: Figures, school_name: str,
+                       made_on: dt.date | None = None) -> bytes:
+    """The PDF bytes of the year report for ``figures`` (one school year, by month)."""
+    register_fonts()
+    styles = _styles()
+    title = _("Year report on bullying and incidents {period}").format(
+        period=figures.period.label())
+    stamp = _("Made with pestdesk on {date}").format(
+        date=format_date(made_on or dt.date.today(), "long"))
+    out = io.BytesIO()
+    doc = BaseDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                          topMargin=22 * mm, bottomMargin=20 * mm, title=title,
+                          author=school_name, subject=_("Yearly analysis of bullying"),
+                          creator="pestdesk")
+    frame = Frame(MARGIN, 18 * mm, WIDTH, PAGE_H - 18 * mm - 20 * mm, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("page", [frame],
+                                       onPage=_ReportCanvas(school_name, title, stamp))])
+    story = _front(figures, school_name, styles) + _about(styles)
+    for table in figures.tables.values():
+        story.extend(_section(table, styles))
+    doc.build(story)
+    return out.getvalue()
+
+
+def _front(figures: Figures, school: str, styles) -> list:
+    period = figures.period
+    when = _("School year {label}: {start} to {end}").format(
+        label=period.label(), start=format_date(period.start, "long"),
+        end=format_date(period.end, "long"))
+    scope = ", ".join(figures.filters.describe()) or _("whole school")
+    story: list = [
+        Paragraph(_esc(_("Bullying and incidents")), styles["title"]),
+        Paragraph(_esc(f"{school} · {when}"), styles["subtitle"]),
+        _key_figures(figures, styles),
+        Spacer(1, 4 * mm),
+        Paragraph(_esc(_("Selection: {scope}").format(scope=scope)), styles["small"]),
+        Paragraph(_esc(_("Summary")), styles["h1"]),
+    ]
+    for sentence in figures.summary():
+        story.append(Paragraph(_esc(sentence), styles["bullet"], bulletText="•"))
+    return story
+
+
+def _key_figures(figures: Figures, styles) -> Table:
+    """Four tiles with the headline numbers (masked like everything else)."""
+    t = figures.tables
+    tiles = [
+        (t["over_time"].total_text(1), _("reports")),
+        (t["over_time"].total_text(3), _("of which cyberbullying")),
+        (t["duration"].total_text(1), _("median days to closure")),
+        (t["sanctions"].total_text(0), _("suspensions and expulsions")),
+    ]
+    big = ParagraphStyle("big", parent=styles["body"], fontName=FONT_BOLD, fontSize=20,
+                         leading=24, textColor=NAVY)
+    row = [[Paragraph(_esc(value), big), Paragraph(_esc(label), styles["small"])]
+           for value, label in tiles]
+    table = Table([row], colWidths=[WIDTH / 4] * 4)
+    table.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, -1), BAND),
+        ("LINEAFTER", (0, 0), (-2, -1), 2, colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10),
+        ("TOPPADDING", (0, 0), (-1, -1), 8),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 8),
+    ]))
+    return table
+
+
+def _section(table: FigureTable, styles) -> list:
+    head = [CondPageBreak(70 * mm), Paragraph(_esc(table.title), styles["h1"])]
+    # one row (a single school year) says it all in the table; a chart adds nothing
+    chart = [_chart(table), Spacer(1, 3 * mm)] if len(table.chart_rows()) > 1 else []
+    long = len(table.values) > 24 and len(table.columns) == 1
+    body = [_side_by_side(table, styles) if long else _numbers(table, styles)]
+    if table.note:
+        body.append(Paragraph(_esc(table.note), styles["note"]))
+    return [KeepTogether([*head, *chart, *body])]
+
+
+def _side_by_side(table: FigureTable, styles, groups: int = 3) -> Table:
+    """A long one-column list (classes) as three label/number pairs per line."""
+    shown = table.shown_rows()
+    total = shown.pop() if table.total is not None else None
+    per = -(-len(shown) // groups)
+    rows = []
+    for i in range(per):
+        line: list = []
+        for g in range(groups):
+            k = g * per + i
+            cells = shown[k] if k < len(shown) else ["", ""]
+            line += [Paragraph(_esc(cells[0]), styles["cell"]), cells[1], ""]
+        rows.append(line[:-1])
+    if total is not None:
+        rows.append([Paragraph(_esc(total[0]), styles["cellb"]), total[1]]
+                    + [""] * (3 * groups - 3))
+    pair = WIDTH / groups
+    widths = ([pair - 22 * mm, 16 * mm, 6 * mm] * groups)[:-1]
+    out = Table(rows, colWidths=widths)
+    style = [("FONT", (0, 0), (-1, -1), FONT, 8.5),
+             ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+             ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+             ("ROWBACKGROUNDS", (0, 0), (-1, -2 if total else -1), [colors.white, BAND])]
+    for g in range(groups):
+        style.append(("ALIGN", (3 * g + 1, 0), (3 * g + 1, -1), "RIGHT"))
+    if total is not None:
+        style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+                  ("FONT", (1, -1), (1, -1), FONT_BOLD, 8.5)]
+    out.setStyle(TableStyle(style))
+    return out
+
+
+def _numbers(table: FigureTable, styles) -> Table:
+    header = ["", *table.columns]
+    rows = [[Paragraph(_esc(str(h)), styles["cellb"]) for h in header]]
+    for shown in table.shown_rows():
+        rows.append([Paragraph(_esc(shown[0]), styles["cell"]), *shown[1:]])
+    n = len(table.columns)
+    first = WIDTH - n * 28 * mm
+    widths = [first] + [28 * mm] * n
+    out = LongTable(rows, colWidths=widths, repeatRows=1)
+    style = [
+        ("FONT", (1, 1), (-1, -1), FONT, 8.5),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.8, NAVY),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, BAND]),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
+    ]
+    if table.total is not None:
+        style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
+                  ("FONT", (1, -1), (-1, -1), FONT_BOLD, 8.5),
+                  ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
+    out.setStyle(TableStyle(style))
+    return out
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _series(table: FigureTable) -> tuple[list[str], list[list[float]], list[str]]:
+    cols, rows = list(table.chart_columns), table.chart_rows()
+    data = [[table.plotted(r, c) for r in rows] for c in cols]
+    return [table.row_labels[r] for r in rows], data, [table.columns[c] for c in cols]
+
+
+def _chart(table: FigureTable) -> Drawing:
+    labels, data, names = _series(table)
+    if table.chart == "hbar":
+        return _hbar(labels, data, names)
+    if table.chart == "line" and len(labels) > 1:
+        return _line(labels, data, names)
+    return _vbar(labels, data, names)
+
+
+def _axis_max(data: list[list[float]]) -> float:
+    top = max((v for series in data for v in series), default=0)
+    if top <= 0:
+        return 5
+    step = 10 ** max(0, len(str(int(top))) - 1)
+    return (int(top / step) + 1) * step
+
+
+def _style_value_axis(axis, top: float) -> None:
+    axis.valueMin = 0
+    axis.valueMax = top
+    axis.valueStep = top / 5
+    axis.labels.fontName = FONT
+    axis.labels.fontSize = 7
+    axis.labels.fillColor = GREY
+    axis.strokeColor = LINE
+    axis.visibleGrid = True
+    axis.gridStrokeColor = LINE
+    axis.gridStrokeWidth = 0.4
+    axis.labelTextFormat = lambda v: f"{v:,.0f}".replace(",", ".")
+
+
+def _legend(drawing: Drawing, names: list[str], x: float, y: float) -> None:
+    if len(names) < 2:
+        return
+    legend = Legend()
+    legend.x, legend.y = x, y
+    legend.fontName, legend.fontSize = FONT, 7.5
+    legend.alignment = "right"
+    legend.columnMaximum = 1
+    legend.dx = legend.dy = 7
+    legend.deltax = 140
+    legend.boxAnchor = "nw"
+    legend.colorNamePairs = list(zip(SERIES, names, strict=False))
+    drawing.add(legend)
+
+
+def _vbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+    many = len(labels) > 14
+    height = 62 * mm if not many else 72 * mm
+    drawing = Drawing(WIDTH, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y = 32, (22 if not many else 34)
+    chart.width, chart.height = WIDTH - 44, height - chart.y - 22
+    chart.data = data
+    chart.categoryAxis.categoryNames = [lab[:14] for lab in labels]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7 if not many else 6
+    chart.categoryAxis.labels.fillColor = INK
+    chart.categoryAxis.strokeColor = LINE
+    if many:
+        chart.categoryAxis.labels.angle = 90
+        chart.categoryAxis.labels.boxAnchor = "e"
+        chart.categoryAxis.labels.dy = -2
+    _style_value_axis(chart.valueAxis, _axis_max(data))
+    chart.groupSpacing = 4 if many else 8
+    chart.barSpacing = 1
+    for i in range(len(data)):
+        chart.bars[i].fillColor = SERIES[i % len(SERIES)]
+        chart.bars[i].strokeColor = None
+    drawing.add(chart)
+    _legend(drawing, names, 40, height - 2)
+    return drawing
+
+
+def _hbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+    row = 13 if len(data) == 1 else 20
+    height = max(40 * mm, len(labels) * row + 34)
+    drawing = Drawing(WIDTH, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 175, 18
+    chart.width, chart.height = WIDTH - 190, height - 30
+    chart.data = [list(reversed(series)) for series in data]
+    chart.categoryAxis.categoryNames = [_short(lab, 38) for lab in reversed(labels)]
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = INK
+    chart.categoryAxis.labels.boxAnchor = "e"
+    chart.categoryAxis.strokeColor = LINE
+    _style_value_axis(chart.valueAxis, _axis_max(data))
+    chart.barSpacing = 1
+    chart.groupSpacing = 4
+    for i in range(len(data)):
+        chart.bars[i].fillColor = SERIES[i % len(SERIES)]
+        chart.bars[i].strokeColor = None
+    drawing.add(chart)
+    _legend(drawing, names, 180, 10)
+    return drawing
+
+
+def _line(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+    height = 62 * mm
+    drawing = Drawing(WIDTH, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y = 32, 22
+    chart.width, chart.height = WIDTH - 44, height - 44
+    chart.data = data
+    chart.categoryAxis.categoryNames = labels
+    chart.categoryAxis.labels.fontName = FONT
+    chart.categoryAxis.labels.fontSize = 7
+    chart.categoryAxis.labels.fillColor = INK
+    chart.categoryAxis.strokeColor = LINE
+    _style_value_axis(chart.valueAxis, _axis_max(data))
+    chart.joinedLines = 1
+    for i in range(len(data)):
+        chart.lines[i].strokeColor = SERIES[i % len(SERIES)]
+        chart.lines[i].strokeWidth = 1.8
+        chart.lines[i].symbol = None
+    drawing.add(chart)
+    _legend(drawing, names, 40, height - 2)
+    return drawing
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _about(styles) -> list:
+    texts = [
+        _("This report is the school's yearly analysis of reports of bullying and incidents, "
+          "as the Arbo catalogue and the social-safety policy ask. Discuss it with the team "
+          "and the participation council (MR), and take its findings into next year's plan."),
+        _("The figures of the safety monitor must reach the inspectorate by 1 July."),
+        _("“<5” is a count from 1 to 4 and “x” a number hidden so that it cannot be worked "
+          "out from the others: no student can be recognised. Charts draw no bar for a "
+          "hidden number."),
+        _("A report belongs to the class of its victim as registered now; students who have "
+          "left school are counted under “unknown”."),
+    ]
+    story: list = [Paragraph(_esc(_("About these figures")), styles["h1"])]
+    story += [Paragraph(_esc(text), styles["bullet"], bulletText="•") for text in texts]
+    return story

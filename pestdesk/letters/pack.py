@@ -4,7 +4,7 @@ Page one is the agenda; then one page per case: the students involved, the forms
 bullying, a short timeline, the steps taken and the question for the meeting (hulpvraag).
 The pack is data poured into a platypus template. It receives text that the meetings
 service has already anonymised where consent is missing -- this module never sees a name it
-may not print -- and adds only labels of its own.
+may not print -- and its labels, already translated (``PackLabels``), from that service.
 
 No Qt, no database: ``render_pack(MeetingPack) -> bytes``.
 """
@@ -32,8 +32,6 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from pestdesk.i18n import _
-
 from .layout import FONT, FONT_BOLD, register_fonts
 
 ACCENT = colors.HexColor("#1f4e79")
@@ -60,6 +58,34 @@ class PackItem:
 
 
 @dataclass(frozen=True)
+class PackLabels:
+    """The pack's fixed texts in the reader's language ({placeholders} are filled in here)."""
+
+    place: str = "Place: {place}"
+    chair: str = "Chair: {name}"
+    attending: str = "Attending: {names}"
+    externals: str = "External participants: {names}"
+    agenda: str = "Agenda"
+    case: str = "Case"
+    question: str = "Question"
+    no_items: str = "No agenda items yet."
+    anonymised: str = "Anonymised: no recorded consent to discuss these students by name."
+    basis: str = "Shared without consent on this basis: {basis}"
+    question_heading: str = "Question for the meeting"
+    students: str = "Students involved"
+    student: str = "Student"
+    role: str = "Role"
+    klass: str = "Class"
+    forms: str = "Forms of bullying"
+    steps: str = "Steps taken"
+    timeline: str = "Timeline"
+    date: str = "Date"
+    what: str = "What happened"
+    footer: str = "Confidential - care team"
+    page: str = "page {n}"
+
+
+@dataclass(frozen=True)
 class MeetingPack:
     title: str
     when: str
@@ -68,7 +94,7 @@ class MeetingPack:
     attendees: tuple[str, ...] = ()
     externals: tuple[str, ...] = ()
     items: tuple[PackItem, ...] = ()
-    footer: str = field(default="")
+    labels: PackLabels = field(default_factory=PackLabels)
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -107,55 +133,55 @@ def _table(rows: list[list], widths: list[float]) -> Table:
 
 
 def _agenda(pack: MeetingPack, st: dict) -> list:
+    L = pack.labels
     story = [_p(pack.title, st["title"]), _p(pack.when, st["body"])]
     if pack.place:
-        story.append(_p(_("Place: {place}").format(place=pack.place), st["body"]))
+        story.append(_p(L.place.format(place=pack.place), st["body"]))
     if pack.chair:
-        story.append(_p(_("Chair: {name}").format(name=pack.chair), st["body"]))
+        story.append(_p(L.chair.format(name=pack.chair), st["body"]))
     if pack.attendees:
-        story.append(_p(_("Attending: {names}").format(names=", ".join(pack.attendees)),
+        story.append(_p(L.attending.format(names=", ".join(pack.attendees)),
                         st["body"]))
     if pack.externals:
-        story.append(_p(_("External participants: {names}").format(
+        story.append(_p(L.externals.format(
             names=", ".join(pack.externals)), st["body"]))
-    story += [Spacer(1, 4 * mm), _p(_("Agenda"), st["h2"])]
-    rows = [[_p("#", st["small"]), _p(_("Case"), st["small"]), _p(_("Question"), st["small"])]]
+    story += [Spacer(1, 4 * mm), _p(L.agenda, st["h2"])]
+    rows = [[_p("#", st["small"]), _p(L.case, st["small"]), _p(L.question, st["small"])]]
     for item in pack.items:
         rows.append([_p(str(item.position), st["body"]), _p(item.heading, st["body"]),
                      _p(item.question, st["body"])])
     if len(rows) == 1:
-        story.append(_p(_("No agenda items yet."), st["body"]))
+        story.append(_p(L.no_items, st["body"]))
     else:
         story.append(_table(rows, [10 * mm, 70 * mm, 90 * mm]))
     return story
 
 
-def _item_page(item: PackItem, st: dict) -> list:
+def _item_page(item: PackItem, st: dict, L: PackLabels) -> list:
     story: list = [PageBreak(), _p(f"{item.position}. {item.heading}", st["h2"])]
     if item.anonymised:
-        story.append(_p(_("Anonymised: there is no recorded consent to discuss these "
-                          "students by name in this meeting."), st["note"]))
+        story.append(_p(L.anonymised, st["note"]))
     elif item.basis:
-        story.append(_p(_("Shared without consent on this basis: {basis}").format(
+        story.append(_p(L.basis.format(
             basis=item.basis), st["note"]))
-    story.append(_p(_("Question for the meeting"), st["h3"]))
+    story.append(_p(L.question_heading, st["h3"]))
     story.append(_p(item.question or "-", st["body"]))
     if item.students:
-        story.append(_p(_("Students involved"), st["h3"]))
-        rows = [[_p(_("Student"), st["small"]), _p(_("Role"), st["small"]),
-                 _p(_("Class"), st["small"])]]
+        story.append(_p(L.students, st["h3"]))
+        rows = [[_p(L.student, st["small"]), _p(L.role, st["small"]),
+                 _p(L.klass, st["small"])]]
         rows += [[_p(s.label, st["body"]), _p(s.role, st["body"]), _p(s.klass, st["body"])]
                  for s in item.students]
         story.append(_table(rows, [70 * mm, 50 * mm, 50 * mm]))
     if item.forms:
-        story.append(_p(_("Forms of bullying"), st["h3"]))
+        story.append(_p(L.forms, st["h3"]))
         story.append(_p(", ".join(item.forms), st["body"]))
     if item.steps:
-        story.append(_p(_("Steps taken"), st["h3"]))
+        story.append(_p(L.steps, st["h3"]))
         story += [_p(f"• {step}", st["body"]) for step in item.steps]
     if item.timeline:
-        story.append(_p(_("Timeline"), st["h3"]))
-        rows = [[_p(_("Date"), st["small"]), _p(_("What happened"), st["small"])]]
+        story.append(_p(L.timeline, st["h3"]))
+        rows = [[_p(L.date, st["small"]), _p(L.what, st["small"])]]
         rows += [[_p(day, st["body"]), _p(text, st["body"])] for day, text in item.timeline]
         story.append(KeepTogether(_table(rows, [28 * mm, 142 * mm])) if len(rows) < 12
                      else _table(rows, [28 * mm, 142 * mm]))
@@ -168,7 +194,7 @@ def render_pack(pack: MeetingPack,
     register_fonts()
     st = _styles()
     buffer = io.BytesIO()
-    footer = pack.footer or _("Confidential - care team")
+    footer = pack.labels.footer
 
     def on_page(canvas, doc) -> None:
         canvas.saveState()
@@ -176,7 +202,7 @@ def render_pack(pack: MeetingPack,
         canvas.setFillColor(colors.HexColor("#666666"))
         canvas.drawString(20 * mm, 10 * mm, footer)
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm,
-                               _("page {n}").format(n=canvas.getPageNumber()))
+                               pack.labels.page.format(n=canvas.getPageNumber()))
         canvas.restoreState()
 
     doc = BaseDocTemplate(buffer, pagesize=A4, title=pack.title, author="pestdesk",
@@ -187,7 +213,7 @@ def render_pack(pack: MeetingPack,
     story = _agenda(pack, st)
     total = len(pack.items)
     for done, item in enumerate(pack.items, start=1):
-        story += _item_page(item, st)
+        story += _item_page(item, st, pack.labels)
         if progress:
             progress(done, total + 1)
     doc.build(story)

@@ -21,7 +21,7 @@ from ..domain import taxonomy
 from ..domain.sanctions import age_on
 from ..i18n import N_, _, format_date, format_datetime
 from ..importers.redact import OtherStudent, Redactor
-from ..letters.pack import MeetingPack, PackItem, PackStudent, render_pack
+from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
 from ..store import models as m
 from . import _ladder
 from .base import Actor, ServiceError, audit, create, save_versioned, write
@@ -517,6 +517,21 @@ def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
                     anonymised=bool(hidden), basis=basis)
 
 
+def pack_labels() -> PackLabels:
+    """The pack's fixed texts in the user's language."""
+    return PackLabels(
+        place=_("Place: {place}"), chair=_("Chair: {name}"), attending=_("Attending: {names}"),
+        externals=_("External participants: {names}"), agenda=_("Agenda"), case=_("Case"),
+        question=_("Question"), no_items=_("No agenda items yet."),
+        anonymised=_("Anonymised: there is no recorded consent to discuss these students by "
+                     "name in this meeting."),
+        basis=_("Shared without consent on this basis: {basis}"),
+        question_heading=_("Question for the meeting"), students=_("Students involved"),
+        student=_("Student"), role=_("Role"), klass=_("Class"), forms=_("Forms of bullying"),
+        steps=_("Steps taken"), timeline=_("Timeline"), date=_("Date"),
+        what=_("What happened"), footer=_("Confidential - care team"), page=_("page {n}"))
+
+
 def pack_data(meeting_id: int) -> MeetingPack:
     """The pack's content, anonymised per student where consent is missing."""
     meeting = _meeting(meeting_id)
@@ -529,7 +544,7 @@ def pack_data(meeting_id: int) -> MeetingPack:
         title=_("Preparation {kind}").format(kind=meeting.kind),
         when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"), place=meeting.place,
         chair=_staff_name(meeting.chair), attendees=tuple(staff.values()),
-        externals=externals, items=items)
+        externals=externals, items=items, labels=pack_labels())
 
 
 def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None) -> bytes:

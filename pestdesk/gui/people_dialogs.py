@@ -8,6 +8,8 @@ the service; a refusal or a version conflict is shown inside the dialog, which s
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -61,10 +63,12 @@ def role_titles() -> dict[str, str]:
     return titles
 
 
-def conflict_text(exc: Conflict) -> str:
-    """The message shown for a version conflict (``gui.conflict`` when another helper adds a
-    richer view of it)."""
-    return str(exc)
+KEYS = ("id", "version", "link_id", "link_version")
+
+
+def _comparable(values: dict) -> dict:
+    """Form values the way the table stores them (roles as "mentor,vakdocent")."""
+    return {k: ",".join(map(str, v)) if isinstance(v, list) else v for k, v in values.items()}
 
 
 class EditDialog(QDialog):
@@ -107,17 +111,65 @@ class EditDialog(QDialog):
         self.reload_button.hide()
         self.load()
 
-    def load(self) -> None:  # pragma: no cover - abstract
+    # subclasses: read() the stored form, fill() the widgets, collect() them, store() a form
+    def read(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def save(self) -> int:  # pragma: no cover - abstract
+    def fill(self, form) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def collect(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def store(self, form) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def labels(self) -> dict[str, str]:
+        """Field name -> the label text in this form, for the conflict dialog."""
+        found = {}
+        for name, widget in vars(self).items():
+            if isinstance(widget, QWidget):
+                label = self.form.labelForField(widget)
+                if label is not None and hasattr(label, "text") and label.text():
+                    found[name] = label.text()
+        return found
+
+    def load(self) -> None:
+        self.current = self.read()
+        self.fill(self.current)
+
+    def save(self) -> int:
+        return self.store(self.collect())
+
+    def reload_keeping_mine(self) -> None:
+        """Reload the stored record and put back the fields this user changed."""
+        mine, original = asdict(self.collect()), asdict(self.current)
+        self._reload()
+        fresh = asdict(self.current)
+        for key, value in mine.items():
+            if key not in KEYS and value != original.get(key):
+                fresh[key] = value
+        self.fill(type(self.current)(**fresh))
+
+    def resolve_conflict(self, exc: Conflict) -> None:
+        """Show what differs (``gui.conflict``); reload, with the user's edits put back."""
+        from .conflict import ConflictDialog
+
+        stored = exc.current or {}
+        mine = {k: v for k, v in _comparable(asdict(self.collect())).items() if k in stored}
+        original = {k: v for k, v in _comparable(asdict(self.current)).items() if k in stored}
+        choice = ConflictDialog.ask(self, exc, mine, original, self.labels())
+        if choice.reload and choice.reapply:
+            self.reload_keeping_mine()
+        elif choice.reload:
+            self._reload()
 
     def accept(self) -> None:
         try:
             record_id = self.save()
         except Conflict as exc:
-            self.show_error(conflict_text(exc), conflict=True)
+            self.show_error(str(exc), conflict=True)
+            self.resolve_conflict(exc)
             return
         except (ServiceError, StoreError) as exc:
             self.show_error(str(exc))
@@ -166,10 +218,11 @@ class StaffDialog(EditDialog):
         self.current = staff_service.StaffForm()
         self.load()
 
-    def load(self) -> None:
-        self.current = (staff_service.staff_form(self.staff_id) if self.staff_id
-                        else staff_service.StaffForm())
-        f = self.current
+    def read(self) -> staff_service.StaffForm:
+        return (staff_service.staff_form(self.staff_id) if self.staff_id
+                else staff_service.StaffForm())
+
+    def fill(self, f: staff_service.StaffForm) -> None:
         for edit, value in ((self.code, f.code), (self.first_name, f.first_name),
                             (self.tussenvoegsel, f.tussenvoegsel),
                             (self.last_name, f.last_name), (self.email, f.email)):
@@ -179,15 +232,17 @@ class StaffDialog(EditDialog):
         for code, check in self.roles.items():
             check.setChecked(code in f.roles)
 
-    def save(self) -> int:
+    def collect(self) -> staff_service.StaffForm:
         f = self.current
-        form = staff_service.StaffForm(
+        return staff_service.StaffForm(
             code=self.code.text(), first_name=self.first_name.text(),
             tussenvoegsel=self.tussenvoegsel.text(), last_name=self.last_name.text(),
             email=self.email.text(), active=self.active.isChecked(),
             departments=self.departments.text(),
             roles=[c for c, check in self.roles.items() if check.isChecked()],
             id=f.id, version=f.version)
+
+    def store(self, form: staff_service.StaffForm) -> int:
         return staff_service.save_staff(self.actor, form).id
 
 
@@ -239,10 +294,11 @@ class ClassDialog(EditDialog):
     def mentor_items(self) -> list[QListWidgetItem]:
         return [self.mentors.item(i) for i in range(self.mentors.count())]
 
-    def load(self) -> None:
-        self.current = (staff_service.class_form(self.class_id) if self.class_id
-                        else staff_service.ClassForm())
-        f = self.current
+    def read(self) -> staff_service.ClassForm:
+        return (staff_service.class_form(self.class_id) if self.class_id
+                else staff_service.ClassForm())
+
+    def fill(self, f: staff_service.ClassForm) -> None:
         self.name.setText(f.name)
         self.leerjaar.setValue(f.leerjaar)
         self.department.setCurrentText(f.department)
@@ -251,13 +307,15 @@ class ClassDialog(EditDialog):
             chosen = item.data(Qt.ItemDataRole.UserRole) in f.mentor_ids
             item.setCheckState(Qt.CheckState.Checked if chosen else Qt.CheckState.Unchecked)
 
-    def save(self) -> int:
+    def collect(self) -> staff_service.ClassForm:
         mentors = [item.data(Qt.ItemDataRole.UserRole) for item in self.mentor_items()
                    if item.checkState() == Qt.CheckState.Checked]
-        form = staff_service.ClassForm(
+        return staff_service.ClassForm(
             name=self.name.text(), leerjaar=self.leerjaar.value(),
             department=self.department.currentText(), school_year=self.school_year.text(),
             mentor_ids=mentors, id=self.current.id, version=self.current.version)
+
+    def store(self, form: staff_service.ClassForm) -> int:
         return staff_service.save_class(self.actor, form).id
 
 
@@ -304,10 +362,11 @@ class GuardianDialog(EditDialog):
         self.current = staff_service.GuardianForm()
         self.load()
 
-    def load(self) -> None:
-        self.current = (staff_service.guardian_form(self.student_id, self.guardian_id)
-                        if self.guardian_id else staff_service.GuardianForm())
-        f = self.current
+    def read(self) -> staff_service.GuardianForm:
+        return (staff_service.guardian_form(self.student_id, self.guardian_id)
+                if self.guardian_id else staff_service.GuardianForm())
+
+    def fill(self, f: staff_service.GuardianForm) -> None:
         for name, edit in self.edits.items():
             edit.setText(getattr(f, name))
         self.salutation.setCurrentText(f.salutation)
@@ -316,16 +375,26 @@ class GuardianDialog(EditDialog):
         self.receives_mail.setChecked(f.receives_mail)
         self.info_granted.setChecked(f.info_granted)
 
-    def save(self) -> int:
+    def collect(self) -> staff_service.GuardianForm:
         f = self.current
         values = {name: edit.text() for name, edit in self.edits.items()}
-        form = staff_service.GuardianForm(
+        return staff_service.GuardianForm(
             **values, salutation=self.salutation.currentText(),
             relation=self.relation.currentText(), has_authority=self.has_authority.isChecked(),
             receives_mail=self.receives_mail.isChecked(),
             info_granted=self.info_granted.isChecked(), id=f.id, version=f.version,
             link_id=f.link_id, link_version=f.link_version)
+
+    def store(self, form: staff_service.GuardianForm) -> int:
         return staff_service.save_guardian(self.actor, self.student_id, form).guardian_id
+
+    def labels(self) -> dict[str, str]:
+        found = {name: _(label) for name, label in self.TEXT_FIELDS}
+        found.update({"relation": _("Relation to the student"), "salutation": _("Salutation"),
+                      "has_authority": self.has_authority.text(),
+                      "receives_mail": self.receives_mail.text(),
+                      "info_granted": self.info_granted.text()})
+        return found
 
 
 class PeopleDialog(QDialog):

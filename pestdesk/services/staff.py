@@ -52,9 +52,15 @@ def _touch(actor: Actor, record, read_version: int, detail: str) -> None:
     rows = (model.update({model.version: read_version + 1, model.updated_at: utcnow()})
             .where((model.id == record.id) & (model.version == read_version)).execute())
     if rows == 0:
-        raise Conflict(model._meta.table_name, record.id)
+        raise Conflict(model._meta.table_name, record.id, _stored(record))
     record.version = read_version + 1
     audit(actor, "update", model._meta.table_name, record.id, detail)
+
+
+def _stored(record) -> dict:
+    """The record as it is stored now, for the conflict dialog's comparison."""
+    fresh = type(record).get_or_none(type(record).id == record.id)
+    return dict(fresh.__data__) if fresh is not None else {}
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -212,7 +218,7 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
         if mentors_changed and not changed_fields:
             _touch(actor, klass, form.version, "mentors")
         elif not changed_fields and klass.version != form.version:
-            raise Conflict("school_class", klass.id)
+            raise Conflict("school_class", klass.id, _stored(klass))
         return klass
 
 
@@ -382,5 +388,5 @@ def unlink_guardian(actor: Actor, student_id: int, guardian_id: int, link_versio
                                                & (StudentGuardian.version == link_version))
                 .execute())
         if rows == 0:
-            raise Conflict("student_guardian", link.id)
+            raise Conflict("student_guardian", link.id, _stored(link))
         audit(actor, "delete", "student_guardian", link.id)

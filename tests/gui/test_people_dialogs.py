@@ -49,7 +49,10 @@ def test_staff_dialog_shows_refusal_and_keeps_input(qtbot, db, qt_dutch):
     assert Staff.select().count() == 0
 
 
-def test_stale_staff_edit_is_refused(qtbot, db, school, qt_dutch):
+def test_stale_staff_edit_is_refused(qtbot, db, school, qt_dutch, conflicts):
+    from pestdesk.gui.conflict import ConflictChoice
+
+    conflicts.answer = ConflictChoice(reload=False, reapply=False)
     staff_id = Staff.get(Staff.code == "JNS").id
     first, second = StaffDialog(ZORG, staff_id), StaffDialog(ZORG, staff_id)
     qtbot.addWidget(first)
@@ -60,11 +63,15 @@ def test_stale_staff_edit_is_refused(qtbot, db, school, qt_dutch):
     second.accept()
     assert second.result() != second.DialogCode.Accepted
     assert second.reload_button.isVisibleTo(second)
+    assert conflicts.shown == [["last_name", "email"]]
     stored = Staff.get_by_id(staff_id)
     assert (stored.email, stored.last_name) == ("j.jansen@school.nl", "Jansen")
+    second.reload_button.click()  # the inline reload: their version, my typing gone
+    assert (second.email.text(), second.last_name.text()) == ("j.jansen@school.nl", "Jansen")
 
 
-def test_class_dialog_sets_mentors_and_refuses_stale_version(qtbot, db, school, qt_dutch):
+def test_class_dialog_sets_mentors_and_refuses_stale_version(qtbot, db, school, qt_dutch,
+                                                             conflicts):
     klass = SchoolClass.get(SchoolClass.name == "2B")
     first, second = ClassDialog(ZORG, klass.id), ClassDialog(ZORG, klass.id)
     qtbot.addWidget(first)
@@ -84,6 +91,13 @@ def test_class_dialog_sets_mentors_and_refuses_stale_version(qtbot, db, school, 
     second.accept()
     assert second.result() != second.DialogCode.Accepted
     assert SchoolClass.get_by_id(klass.id).leerjaar == 2
+    # reloaded with my change put back: their department and mentors, my leerjaar
+    assert second.leerjaar.value() == 3
+    assert second.department.currentText() == "onderbouw"
+    assert sum(i.checkState() == Qt.CheckState.Checked for i in second.mentor_items()) == 2
+    second.accept()
+    assert SchoolClass.get_by_id(klass.id).leerjaar == 3
+    assert ClassMentor.select().where(ClassMentor.school_class == klass).count() == 2
 
 
 def test_new_class_from_the_people_window(qtbot, db, school, qt_dutch):

@@ -122,7 +122,9 @@ def test_guardian_added_and_edited_from_the_card(view, qtbot, school):
     assert cell(card.guardians, 0, 5) == "ja"  # information granted
 
 
-def test_stale_guardian_edit_is_refused_and_can_be_reloaded(view, qtbot, school):
+def test_stale_guardian_edit_is_refused_then_reloaded_with_my_change(view, qtbot, conflicts):
+    from pestdesk.gui.conflict import ConflictChoice
+
     qtbot.keyClicks(view.search, "celik")
     qtbot.waitUntil(lambda: view.model.total() == 1, timeout=2000)
     select_first(view, qtbot)
@@ -134,16 +136,21 @@ def test_stale_guardian_edit_is_refused_and_can_be_reloaded(view, qtbot, school)
     qtbot.addWidget(second)
     first.edits["city"].setText("Wageningen")
     first.accept()
-    second.edits["city"].setText("Arnhem")
+    second.edits["phone"].setText("0611111111")
+    conflicts.answer = ConflictChoice(reload=False, reapply=False)
     second.accept()
     assert second.result() != second.DialogCode.Accepted
+    assert sorted(conflicts.shown[0]) == ["city", "phone"] and len(conflicts.shown) == 1
     assert second.error.isVisibleTo(second) and second.reload_button.isVisibleTo(second)
-    assert Guardian.get_by_id(guardian_id).city == "Wageningen"
-    second.reload_button.click()
-    assert second.edits["city"].text() == "Wageningen"
-    second.edits["city"].setText("Arnhem")
+    assert Guardian.get_by_id(guardian_id).phone == "0612345678"
+    conflicts.answer = ConflictChoice(reload=True, reapply=True)
     second.accept()
-    assert Guardian.get_by_id(guardian_id).city == "Arnhem"
+    # reloaded: the colleague's town, with my telephone number put back on top
+    assert second.edits["city"].text() == "Wageningen"
+    assert second.edits["phone"].text() == "0611111111"
+    second.accept()
+    stored = Guardian.get_by_id(guardian_id)
+    assert (stored.city, stored.phone) == ("Wageningen", "0611111111")
 
 
 def test_avg_export_written_after_confirmation_and_audited(view, qtbot, school, tmp_path,

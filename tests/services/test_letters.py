@@ -237,3 +237,32 @@ def test_one_letter_under_150_ms_and_100_in_under_10_s(demo):
     issued = letters.issue(demo, [(plan, plan.usable[0])] * 100)
     assert len(issued) == 100
     assert time.perf_counter() - start < 10
+
+
+def test_only_who_may_see_the_case_can_make_or_read_its_letters(demo):
+    from pestdesk.services.base import Actor
+
+    s = a_pester_with_sanction()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
+    outsider = Actor(user_id=None, username="docent", roles=frozenset({"vakdocent"}))
+    with pytest.raises(ServiceError):
+        letters.prepare(outsider, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    with pytest.raises(ServiceError):
+        letters.issue(outsider, [(plan, plan.usable[0])])
+    with pytest.raises(ServiceError):
+        letters.letter_pdf(outsider, issued.letter_id)
+    with pytest.raises(ServiceError):
+        letters.save_template(outsider, "verwijzing", letters.template_source("verwijzing").text,
+                              0)
+
+
+def test_adult_student_gets_the_letter_himself(demo):
+    s = a_pester_with_sanction()
+    student = Student.get_by_id(s.student_id)
+    Student.update(birth_date=dt.date(2008, 1, 5)).where(Student.id == student.id).execute()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    assert [r.kind for r in plan.recipients] == ["student"]
+    text = pdf_text(plan.render(plan.recipients[0]))
+    assert f"Beste {student.first_name}," in text
+    assert "ouders/verzorgers" not in text.split("Kenmerk")[0]

@@ -102,6 +102,9 @@ def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
     from . import translation
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    from . import crash
+
+    crash.install()  # uncaught errors: type and code location only, never their message
     app.setApplicationName("pestdesk")
     app.setOrganizationName("pestdesk")
     app.setApplicationDisplayName("pestdesk")

@@ -149,6 +149,7 @@ class ComposeDialog(QDialog):
 
         self.extra_box = QGroupBox(_("Fill in what the dossier does not say"))
         self.extra_form = QFormLayout(self.extra_box)
+        self.extra_form.setVerticalSpacing(3)
         self.extra_box.hide()
         form.addWidget(self.extra_box)
 
@@ -301,7 +302,6 @@ class ComposeDialog(QDialog):
             edit.textChanged.connect(lambda _t: self._rebuild.start())
             self._extra_edits[name] = edit
             label = QLabel(_(MERGE_FIELDS.get(name, name)))
-            label.setWordWrap(True)
             label.setToolTip("{{ " + name + " }}")
             self.extra_form.addRow(label, edit)
         self.extra_box.setVisible(bool(self._extra_edits))

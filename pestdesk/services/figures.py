@@ -305,13 +305,23 @@ class _Query:
                 .where((inv.case == m.Case.id) & (inv.role == "gepeste"))
                 .order_by(inv.id).limit(1))
 
-    def cases(self, *columns, dated_by=None, signals: bool = False):
-        """SELECT ``columns`` FROM case LEFT JOIN its class WHERE filters (not grouped)."""
+    @property
+    def needs_class(self) -> bool:
+        f = self.filters
+        return bool(f.department or f.leerjaar or f.class_id)
+
+    def cases(self, *columns, dated_by=None, signals: bool = False, by_class: bool = False):
+        """SELECT ``columns`` FROM case [LEFT JOIN its class] WHERE filters (not grouped).
+
+        The class is joined only when a filter or the grouping needs it: finding the
+        victim's class is the most expensive part of a query.
+        """
         C, K = m.Case, self.klass
         date = dated_by if dated_by is not None else C.reported_on
-        query = (C.select(*columns)
-                 .join(K, JOIN.LEFT_OUTER, on=(K.id == self.victim_class()))
-                 .where(date.between(self.period.start, self.period.end)))
+        query = C.select(*columns)
+        if by_class or self.needs_class:
+            query = query.join(K, JOIN.LEFT_OUTER, on=(K.id == self.victim_class()))
+        query = query.where(date.between(self.period.start, self.period.end))
         if not signals:
             query = query.where(C.is_signal == False)  # noqa: E712
         return query.where(*self.conditions())
@@ -345,8 +355,13 @@ def _count_if(condition):
 
 
 def _year_month(field_):
+    """Year and month of a date column, computed by the database itself."""
     db = m.database.obj
-    return db.extract_date("year", field_), db.extract_date("month", field_)
+    if isinstance(db, PostgresqlDatabase):  # pragma: no cover - no server in tests
+        return db.extract_date("year", field_), db.extract_date("month", field_)
+    # SQLite stores dates as ISO text; strftime runs in C (peewee's date_part is Python)
+    return (fn.strftime("%Y", field_).cast("INTEGER"),
+            fn.strftime("%m", field_).cast("INTEGER"))
 
 
 def _school_year_expr(field_):
@@ -424,8 +439,9 @@ def _by_form(q: _Query, total: int) -> FigureTable:
         chart="hbar"))
 
 
-def _grouped(q: _Query, key_expr, total: int) -> dict:
-    return {k: int(n) for k, n in q.cases(key_expr.alias("k"), fn.COUNT(m.Case.id))
+def _grouped(q: _Query, key_expr, total: int, by_class: bool = False) -> dict:
+    return {k: int(n) for k, n in q.cases(key_expr.alias("k"), fn.COUNT(m.Case.id),
+                                          by_class=by_class)
             .group_by(SQL("k")).tuples()}
 
 
@@ -438,7 +454,7 @@ def _single_column(key: str, title: str, keys: list, labels: list, counts: dict,
 
 
 def _by_leerjaar(q: _Query, total: int) -> FigureTable:
-    counts = _grouped(q, q.klass.leerjaar, total)
+    counts = _grouped(q, q.klass.leerjaar, total, by_class=True)
     years = sorted(k for k in counts if k is not None)
     keys = [*years, None] if None in counts else years
     labels = [_("Year {n}").format(n=y) if y is not None else _("Unknown (left school)")
@@ -448,7 +464,7 @@ def _by_leerjaar(q: _Query, total: int) -> FigureTable:
 
 
 def _by_class(q: _Query, total: int) -> FigureTable:
-    counts = _grouped(q, q.klass.name, total)
+    counts = _grouped(q, q.klass.name, total, by_class=True)
     names = sorted((k for k in counts if k is not None), key=_class_sort_key)
     keys = [*names, None] if None in counts else names
     labels = [k if k is not None else _("Unknown (left school)") for k in keys]

@@ -1,0 +1,110 @@
+"""Benchmark the start screen and the figures on the 2,000-student, 10-year demo school.
+
+    .venv/bin/python bench/bench_figures.py [--runs 7] [--db PATH]
+
+Targets: the Overzicht opens in < 200 ms; every figure for ten years in < 1 s. Prints
+medians (the first run, which warms SQLite's cache, is left out). Nothing here is a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def ensure_demo(path: Path) -> None:
+    if path.exists():
+        return
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pestdesk", "demo", "--db", str(path),
+                    "--students", "2000", "--years", "10"], check=True)
+    print(f"demo 2000 students / 10 years built in {time.perf_counter() - t:.1f} s")
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm up
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--db", type=Path,
+                        default=Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite")
+    args = parser.parse_args()
+    ensure_demo(args.db)
+
+    from PySide6.QtWidgets import QApplication
+
+    from pestdesk.services import accounts
+    from pestdesk.services import figures as F
+    from pestdesk.services import overview as ov
+    from pestdesk.store.db import open_database
+
+    app = QApplication.instance() or QApplication([])
+    open_database(args.db)
+    today = dt.date.today()
+    for username in ("zorg", "mentor"):
+        actor = accounts.demo_actor(username)
+
+        def queries(a=actor):
+            ov.overdue_cases(a, today), ov.due_soon(a, today), ov.followups_due(a, today)
+            ov.contract_evaluations(a, today), ov.suspensions_current(a, today)
+            ov.inspectie_open(a), ov.relapses_open(a), ov.new_reports(a, today)
+            ov.upcoming_meetings(a, dt.datetime.now())
+
+        print(f"overview queries ({username:<6})       : {median_ms(queries, args.runs):7.1f} ms")
+
+        from pestdesk.gui.views.overview import OverviewView
+
+        def build(a=actor):
+            view = OverviewView(a)
+            app.processEvents()
+            view.deleteLater()
+
+        print(f"overview view built ({username:<6})    : {median_ms(build, args.runs):7.1f} ms"
+              "  (target < 200 ms)")
+
+    zorg, mentor = accounts.demo_actor("zorg"), accounts.demo_actor("mentor")
+    ten = F.Period(dt.date(today.year - 10, 8, 1), today)
+    year = F.Period.school_year(F.school_year_of(today) - 1)
+    for label, fn in [
+        ("figures, 10 years (coordinator)", lambda: F.compute_figures(zorg, ten)),
+        ("figures, 10 years (mentor)", lambda: F.compute_figures(mentor, ten)),
+        ("figures, 10 years, cyber + leerjaar 2",
+         lambda: F.compute_figures(zorg, ten, F.FigureFilters(leerjaar=2, cyber=True))),
+        ("figures, one school year by month", lambda: F.compute_figures(zorg, year, None, "month")),
+    ]:
+        print(f"{label:<38}: {median_ms(fn, args.runs):7.1f} ms  (target < 1000 ms)")
+    runs = max(3, args.runs // 2)
+    print(f"{'year report PDF, one school year':<38}: "
+          f"{median_ms(lambda: F.year_report_pdf(zorg, year.start.year), runs):7.1f} ms")
+
+    from pestdesk.gui.views.figures import FiguresView
+
+    def figures_view():
+        view = FiguresView(zorg)
+        app.processEvents()
+        view.deleteLater()
+
+    print(f"{'Cijfers section built (this year)':<38}: {median_ms(figures_view, runs):7.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

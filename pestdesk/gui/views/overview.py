@@ -62,7 +62,7 @@ class _Card(QFrame):
         layout.addLayout(head)
         self.list = QListWidget()
         self.list.setObjectName(f"overview_{key}")
-        self.list.setMinimumHeight(110)
+        self.list.setMinimumHeight(185)  # the eight lines and "… and n more"
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         layout.addWidget(self.list, 1)
         self.count = 0

@@ -75,9 +75,26 @@ def open_window(app: QApplication, path: Path, demo: bool):
         return None
     window = MainWindow(path, actor, demo=demo or is_demo_database())
     window.open_database_requested.connect(lambda p: _switch(app, window, p))
+    window.sign_out_requested.connect(lambda: _sign_out(app, window))
     window.show()
     window.start_integrity_check()
     return window
+
+
+def _sign_out(app: QApplication, old) -> None:
+    """The user signed out: nothing of theirs stays on screen while the next one signs in."""
+    from .main_window import MainWindow
+
+    old.hide()
+    actor = sign_in(old.path)
+    if actor is None:
+        app.quit()
+        return
+    window = MainWindow(old.path, actor, demo=old.demo)
+    window.open_database_requested.connect(lambda p: _switch(app, window, p))
+    window.sign_out_requested.connect(lambda: _sign_out(app, window))
+    window.show()
+    app.setProperty("pestdesk_window", window)
 
 
 def _switch(app: QApplication, old, path: Path) -> None:

@@ -218,19 +218,16 @@ class LoginDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.failures = 0
 
     def accept(self) -> None:
+        # the slow-down after wrong passwords lives in the database (services.accounts),
+        # so it holds across restarts and PCs; the dialog only shows the message
         try:
             self.actor = accounts.sign_in(self.username.text(), self.password.text())
         except ServiceError as exc:
-            self.failures += 1
             self.error.setText(str(exc))
             self.password.clear()
-            if self.failures >= 3:  # slow down guessing
-                import time
-
-                time.sleep(min(8, 2 ** (self.failures - 3)))
+            self.password.setFocus()
             return
         super().accept()
 

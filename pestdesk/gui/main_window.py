@@ -22,13 +22,16 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from .. import i18n
 from ..i18n import _, format_number
+from ..services import access
 from ..services import overview as overview_service
 from ..services import settings
 from ..services.base import Actor
 from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
+from .lock import SessionLock
 from .views.admin import AdminView
+from .views.audit import AuditView
 from .views.figures import FiguresView
 from .views.letters import LettersView
 from .views.meetings import MeetingsSection
@@ -49,6 +52,7 @@ QGroupBox { font-weight: 600; }
 
 class MainWindow(QMainWindow):
     open_database_requested = Signal(Path)
+    sign_out_requested = Signal()
 
     SECTIONS = ("overview", "students", "cases", "meetings", "letters", "figures", "admin")
 
@@ -58,6 +62,8 @@ class MainWindow(QMainWindow):
         self.path = Path(path)
         self.actor = actor
         self.demo = demo
+        # the audit trail is a section only for those who may read it (beheerder, directie)
+        self.SECTIONS = self.SECTIONS + (("audit",) if access.can_read_audit(actor) else ())
         self.setWindowTitle(self._title())
         self.setStyleSheet(STYLE)
         self.nav = QListWidget()
@@ -68,11 +74,12 @@ class MainWindow(QMainWindow):
         self._factories = {
             "overview": lambda: OverviewView(actor),
             "students": lambda: StudentsView(actor),
-            "cases": CasesView,
+            "cases": lambda: CasesView(actor),
             "meetings": lambda: MeetingsSection(actor),
             "letters": lambda: LettersView(actor),
             "figures": lambda: FiguresView(actor),
             "admin": lambda: AdminView(self.path),
+            "audit": lambda: AuditView(actor),
         }
         self.views: dict[str, QWidget] = {}
         for key in self.SECTIONS:
@@ -94,6 +101,8 @@ class MainWindow(QMainWindow):
         self.update_nav_counts()
         self.nav.setCurrentRow(0)
         self._restore_geometry()
+        self.session_lock = SessionLock(self)
+        self.session_lock.sign_out_requested.connect(self.sign_out)
 
     # -- building ------------------------------------------------------------------------
     def _title(self) -> str:
@@ -106,6 +115,7 @@ class MainWindow(QMainWindow):
             "overview": _("Overview"), "students": _("Students"), "cases": _("Reports"),
             "meetings": _("Meetings"), "letters": _("Letters"), "figures": _("Figures"),
             "admin": _("Administration"),
+            "audit": _("Audit"),
         }[key]
 
     def view(self, key: str) -> QWidget:
@@ -145,6 +155,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("&Open database…"), self.choose_database, QKeySequence.StandardKey.Open)
         self._action(file_menu, _("Make a &backup…"), self.make_backup)
         file_menu.addSeparator()
+        self._action(file_menu, _("Change &password…"), self.change_password)
+        self._action(file_menu, _("&Lock"), self.lock, QKeySequence("Ctrl+L"))
+        self._action(file_menu, _("Sign &out"), self.sign_out)
+        file_menu.addSeparator()
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         go_menu = self.menuBar().addMenu(_("&Go"))
         for i, key in enumerate(self.SECTIONS, start=1):
@@ -155,6 +169,8 @@ class MainWindow(QMainWindow):
         self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         admin_menu = self.menuBar().addMenu(_("&Administration"))
         self._action(admin_menu, _("&School details…"), self.edit_school_profile)
+        if access.can_manage_users(self.actor):
+            self._action(admin_menu, _("&Users…"), self.manage_users)
         admin_menu.addSeparator()
         self._action(admin_menu, _("Import &students…"), lambda: self.import_people("students"))
         self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
@@ -295,7 +311,31 @@ class MainWindow(QMainWindow):
             "care team: reports, the escalation ladder, meetings and letters.").format(
                 version=__version__))
 
+    def lock(self) -> None:
+        self.session_lock.lock()
+
+    def change_password(self) -> None:
+        from .views.users import ChangePasswordDialog
+
+        if ChangePasswordDialog(self.actor, self).exec():
+            QMessageBox.information(self, _("Change password"),
+                                    _("Your password has been changed."))
+
+    def manage_users(self) -> None:
+        from .views.users import UsersDialog
+
+        UsersDialog(self.actor, self, on_lock_minutes=self.session_lock.set_minutes).exec()
+
+    def sign_out(self) -> None:
+        """Record it and hand back to the app, which asks who signs in next."""
+        from ..services import accounts
+
+        accounts.record_sign_out(self.actor)
+        self.sign_out_requested.emit()
+        self.close()
+
     def closeEvent(self, event) -> None:  # noqa: N802
-        QSettings().setValue("main/geometry", self.saveGeometry())
+        self.session_lock.stop()
         self.shared.stop()
+        QSettings().setValue("main/geometry", self.saveGeometry())
         super().closeEvent(event)

@@ -157,6 +157,19 @@ def _check(user: User, password: str, action: str) -> Actor:
     return actor
 
 
+def record_lock(actor: Actor) -> None:
+    """The session locked (idle or on request): an audit line, nothing else changes."""
+    if actor.user_id is not None:
+        with write():
+            audit(actor, "lock", "user", actor.user_id)
+
+
+def record_sign_out(actor: Actor) -> None:
+    if actor.user_id is not None:
+        with write():
+            audit(actor, "logout", "user", actor.user_id)
+
+
 def sign_in(username: str, password: str) -> Actor:
     """Check the password; returns the Actor or raises ServiceError (no hint which was wrong)."""
     user = User.get_or_none(User.username == username.strip().lower())

@@ -409,7 +409,7 @@ class MeetingsSection(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.stack = QStackedWidget()
-        self.list = MeetingsView()
+        self.list = MeetingsView(actor)
         self.plan_button = QPushButton(_("Plan a meeting…"))
         self.plan_button.clicked.connect(self.plan)
         self.list.add_filter(self.plan_button)

@@ -6,26 +6,15 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
 from ...i18n import _
 from ...services import lists
+from ...services.base import Actor
 from ..labels import stage_label, status_label
 from .common import ListPanel
 
 
-class StudentsView(ListPanel):
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(_("Students"), lists.StudentList(order_key="name"),
-                         _("{n} students"), parent=parent)
-        self.include_left = QCheckBox(_("Include students who left"))
-        self.include_left.toggled.connect(lambda on: self.set_filters(include_left=on))
-        self.add_filter(self.include_left)
-        self.finish_filters()
-        self.search.setPlaceholderText(_("Search by name, student number or class…"))
-        self.size_columns([260, 120, 80, 120, 80])
-
-
 class CasesView(ListPanel):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
         query = lists.CaseList(order_key="reported_on", descending=True,
-                               filters={"status": "open"})
+                               filters={"status": "open"}, actor=actor)
         super().__init__(_("Reports and cases"), query, _("{n} cases"),
                          formatters={"stage": stage_label, "status": status_label},
                          parent=parent)
@@ -47,9 +36,9 @@ class CasesView(ListPanel):
 
 
 class MeetingsView(ListPanel):
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(_("Care-team meetings"),
-                         lists.MeetingList(order_key="starts_at", descending=True),
+                         lists.MeetingList(order_key="starts_at", descending=True, actor=actor),
                          _("{n} meetings"), parent=parent)
         self.search.hide()
         self.upcoming = QCheckBox(_("Upcoming only"))
@@ -67,8 +56,9 @@ class MeetingsView(ListPanel):
 
 
 class LettersView(ListPanel):
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(_("Letters"), lists.LetterList(order_key="created_at", descending=True),
+    def __init__(self, actor: Actor, parent: QWidget | None = None):
+        super().__init__(_("Letters"), lists.LetterList(order_key="created_at", descending=True,
+                                                        actor=actor),
                          _("{n} letters"), parent=parent)
         self.search.hide()
         self.finish_filters()

@@ -1,0 +1,217 @@
+"""The idle lock, the user management dialogs and the audit section, driven with pytest-qt on
+a small real school (the need-to-know fixture of tests/services/test_access.py)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
+
+from pestdesk.gui.lock import LockDialog, LockedPanel, locked_title
+from pestdesk.i18n import _
+from pestdesk.services import accounts, users
+from pestdesk.store.models import AuditLog, Staff, User
+from tests.services.test_access import PASSWORD, build_school
+
+
+@pytest.fixture
+def school(db):
+    return build_school()
+
+
+@pytest.fixture
+def make_window(qtbot, db_path):
+    from pestdesk.gui import translation
+    from pestdesk.gui.main_window import MainWindow
+
+    translation.install(QApplication.instance(), "nl")
+    made = []
+
+    def make(actor):
+        window = MainWindow(db_path, actor)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.session_lock.stop()
+
+
+def _texts(widget: QWidget) -> str:
+    parts = [widget.windowTitle()]
+    parts += [label.text() for label in widget.findChildren(QLabel)]
+    return " ".join(parts)
+
+
+def _actions(user_id: int) -> list[str]:
+    return [a.action for a in AuditLog.select().where(
+        (AuditLog.table == "user") & (AuditLog.record_id == user_id)).order_by(AuditLog.id)]
+
+
+def test_idle_lock_hides_everything_and_asks_the_password(school, make_window, qtbot):
+    actor = school.actors["mentor_a"]
+    window = make_window(actor)
+    content = window.centralWidget()
+    title = window.windowTitle()
+    window.session_lock.watcher.on_timeout()  # the timer's slot: as if 10 minutes passed
+    assert window.session_lock.is_locked
+    assert window.windowTitle() == locked_title()  # nl: "pestdesk — vergrendeld"
+    assert isinstance(window.centralWidget(), LockedPanel) and not content.isVisible()
+    assert not window.menuBar().isVisible() and not window.statusBar().isVisible()
+    dialog = window.session_lock.dialog
+    assert isinstance(dialog, LockDialog) and dialog.isVisible()
+    assert dialog.windowTitle() == locked_title()
+    assert dialog.windowModality() == Qt.WindowModality.ApplicationModal
+    staff = Staff.get_by_id(actor.staff_id)
+    shown = _texts(dialog) + _texts(window.centralWidget())
+    for personal in (actor.username, staff.last_name, staff.code):
+        assert personal not in shown
+    dialog.reject()  # Escape / close button: stays locked
+    assert dialog.isVisible() and window.session_lock.is_locked
+    qtbot.keyClicks(dialog.password, "verkeerd wachtwoord")
+    dialog.try_unlock()
+    assert dialog.error.text() and window.session_lock.is_locked
+    assert User.get_by_id(actor.user_id).failed_attempts == 1
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert not window.session_lock.is_locked
+    assert window.centralWidget() is content and content.isVisible()
+    assert window.windowTitle() == title and window.menuBar().isVisible()
+    assert _actions(actor.user_id)[-3:] == ["lock", "unlock_failed", "unlock"]
+
+
+def test_other_open_windows_are_covered_while_locked(school, make_window, qtbot):
+    window = make_window(school.actors["zoco"])
+    other = QDialog(window)
+    other.setWindowTitle("Leerling Kind Akkerman")
+    other.resize(300, 200)
+    other.show()
+    qtbot.waitExposed(other)
+    window.lock()  # Bestand → Vergrendelen
+    assert other.windowTitle() == locked_title()
+    covers = [c for c in other.findChildren(QWidget) if type(c).__name__ == "_Cover"]
+    assert covers and covers[0].geometry() == other.rect()
+    window.session_lock.dialog.password.setText(PASSWORD)
+    window.session_lock.dialog.try_unlock()
+    assert other.windowTitle() == "Leerling Kind Akkerman"
+
+
+def test_input_restarts_the_idle_timer(school, make_window, qtbot):
+    window = make_window(school.actors["zoco"])
+    watcher = window.session_lock.watcher
+    assert watcher.timer.interval() == users.lock_minutes() * 60_000 == 600_000
+    watcher.timer.setInterval(300)  # shrink the ten minutes for the test
+    watcher.timer.start()
+    for _typed in range(6):  # keep typing for 600 ms: no lock
+        qtbot.wait(100)
+        QApplication.sendEvent(window, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A,
+                                                 Qt.KeyboardModifier.NoModifier, "a"))
+    assert not window.session_lock.is_locked
+    qtbot.waitUntil(lambda: window.session_lock.is_locked, timeout=3000)  # then stop typing
+    window.session_lock.dialog.password.setText(PASSWORD)
+    window.session_lock.dialog.try_unlock()
+    assert not window.session_lock.is_locked
+
+
+def test_ctrl_l_locks_and_sign_out_is_offered(school, make_window, qtbot):
+    window = make_window(school.actors["zoco"])
+    lock_action = next(a for a in window.findChildren(type(window.menuBar().actions()[0]))
+                       if a.shortcut().toString() == "Ctrl+L")
+    lock_action.trigger()
+    assert window.session_lock.is_locked
+    with qtbot.waitSignal(window.sign_out_requested, timeout=1000):
+        window.session_lock.dialog.sign_out_button.click()
+    assert "logout" in _actions(school.actors["zoco"].user_id)
+
+
+def test_sections_pass_the_signed_in_actor(school, make_window):
+    window = make_window(school.actors["mentor_b"])
+    window.go("cases")
+    assert window.view("cases").model.total() == 1  # only the case of their class 1B
+    assert "audit" not in window.SECTIONS
+    labels = [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert not any(label.startswith("Audit") for label in labels)
+    menu_texts = [a.text() for m in window.menuBar().actions() if m.menu()
+                  for a in m.menu().actions()]
+    assert _("&Users…") not in menu_texts
+
+
+def test_audit_section_for_beheerder_and_directie(school, make_window):
+    from pestdesk.services import access
+
+    accounts.sign_in("mentor_a", PASSWORD)
+    access.open_case(school.actors["mentor_a"], school.cases.a.id)
+    for who in ("admin", "directie"):
+        window = make_window(school.actors[who])
+        assert window.SECTIONS[-1] == "audit"
+        window.go("audit")
+        view = window.view("audit")
+        assert view.model.total() == AuditLog.select().count() > 0
+        view.action.setCurrentIndex(view.action.findData("view"))
+        assert 0 < view.model.total() < AuditLog.select().count()
+
+
+def test_users_dialog_creates_and_manages_accounts(school, make_window, qtbot, monkeypatch):
+    from pestdesk.gui.views.users import NewUserDialog, RolesDialog, UsersDialog
+
+    admin = school.actors["admin"]
+    window = make_window(admin)
+    dialog = UsersDialog(admin, window, on_lock_minutes=window.session_lock.set_minutes)
+    qtbot.addWidget(dialog)
+    before = dialog.model.total()
+    with __import__("pestdesk.store.models", fromlist=["x"]).database.atomic():
+        new_staff = Staff.create(code="NIEUW", last_name="Nieuwkomer", roles="")
+    new = NewUserDialog(admin, dialog)
+    qtbot.addWidget(new)
+    new.staff.setCurrentIndex(new.staff.findData(new_staff.id))
+    new.username.setText("nieuw")
+    new.password.setText("kort")
+    new.password2.setText("kort")
+    new.accept()
+    assert new.error.text() and not User.select().where(User.username == "nieuw").exists()
+    new.password.setText(PASSWORD)
+    new.password2.setText(PASSWORD)
+    new.accept()
+    assert new.result() == QDialog.DialogCode.Accepted
+    dialog.model.reload()
+    assert dialog.model.total() == before + 1
+    user = User.get(User.username == "nieuw")
+    roles = RolesDialog(admin, users.user_detail(admin, user.id), dialog)
+    qtbot.addWidget(roles)
+    roles.roles["afdelingscoordinator"].setChecked(True)
+    for i in range(roles.departments.count()):
+        if roles.departments.item(i).text() == "onderbouw":
+            roles.departments.item(i).setCheckState(Qt.CheckState.Checked)
+    roles.accept()
+    assert roles.result() == QDialog.DialogCode.Accepted
+    signed = accounts.sign_in("nieuw", PASSWORD)
+    assert signed.has_role("afdelingscoordinator")
+    row = next(r for r in range(dialog.model.rowCount()) if dialog.model.record_id(r) == user.id)
+    dialog.table.selectRow(row)
+    dialog.toggle_active()
+    assert not User.get_by_id(user.id).active
+    dialog.lock_minutes.setValue(3)
+    dialog.save_lock_minutes()
+    assert users.lock_minutes() == 3
+    assert window.session_lock.watcher.timer.interval() == 180_000
+
+
+def test_change_password_dialog(school, make_window, qtbot):
+    from pestdesk.gui.views.users import ChangePasswordDialog
+
+    actor = school.actors["mentor_a"]
+    dialog = ChangePasswordDialog(actor)
+    qtbot.addWidget(dialog)
+    dialog.old.setText(PASSWORD)
+    dialog.new.setText("een nieuw wachtwoord")
+    dialog.new2.setText("een ander wachtwoord")
+    dialog.accept()
+    assert "verschillen" in dialog.error.text()
+    dialog.new2.setText("een nieuw wachtwoord")
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert accounts.sign_in("mentor_a", "een nieuw wachtwoord").user_id == actor.user_id

@@ -211,7 +211,9 @@ class _Demo:
                 roles = "vakdocent"
             self.staff_roles[i] = roles
             email = f"{first.lower()}.{last.lower()}@demo-college.nl".replace(" ", "")
-            rows.append((i, code, first, tv, last, email, roles, True))
+            # the two afdelingscoordinatoren look after onder- and bovenbouw
+            departments = {n_classes + 1: "Onderbouw", n_classes + 2: "Bovenbouw"}.get(i, "")
+            rows.append((i, code, first, tv, last, email, roles, departments, True))
         _insert(
             m.Staff,
             [
@@ -222,6 +224,7 @@ class _Demo:
                 m.Staff.last_name,
                 m.Staff.email,
                 m.Staff.roles,
+                m.Staff.departments,
                 m.Staff.active,
             ],
             rows,

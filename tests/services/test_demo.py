@@ -69,3 +69,12 @@ def test_demo_school_shape(db):
     assert m.Meeting.select().count() > 0 and m.AgendaItem.select().count() > 0
     assert m.Case.select().where(m.Case.is_cyber == True).count() > 0  # noqa: E712
     assert m.Involvement.select().where(m.Involvement.relapse_of.is_null(False)).count() > 0
+
+
+def test_demo_coordinators_look_after_a_department(db):
+    generate_demo(students=100, years=1, seed=1, today=TODAY)
+    coordinators = m.Staff.select().where(m.Staff.roles.contains("afdelingscoordinator"))
+    departments = {s.departments for s in coordinators}
+    assert departments == {"Onderbouw", "Bovenbouw"}
+    known = {c.department for c in m.SchoolClass.select()}
+    assert departments <= known

@@ -1,0 +1,155 @@
+"""Type-to-find pickers: a student by name, number or class, and a staff member.
+
+``StudentPicker`` is a line edit whose completer is filled from one SQL query per keystroke
+(``people.search_students_query`` with a LIMIT, need-to-know applied for the actor): the
+student table is never loaded as a whole. Enter takes the highlighted (or the first) match.
+``StaffCombo`` is a searchable combo box over the active staff (a short, bounded list).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QStringListModel, Qt, Signal
+from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
+
+from ..i18n import _
+from ..services import people
+from ..services.base import Actor
+from ..store.models import Staff
+
+#: matches shown while typing (enough to pick from; refine by typing more)
+LIMIT = 15
+
+
+def student_label(first: str, tussenvoegsel: str, last: str, number: str,
+                  class_name: str) -> str:
+    """'Bram Bakker (2B, 123456)': a name alone is not unique in a school."""
+    name = " ".join(p for p in (first, tussenvoegsel, last) if p)
+    detail = ", ".join(p for p in (class_name, number) if p)
+    return f"{name} ({detail})" if detail else name
+
+
+class StudentPicker(QLineEdit):
+    """Type part of a name, a student number or a class; pick from the popup.
+
+    Emits ``picked(student_id, label)``; ``student_id`` is None until a student is chosen
+    and again as soon as the text is edited.
+    """
+
+    picked = Signal(int, str)
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None,
+                 include_left: bool = False) -> None:
+        super().__init__(parent)
+        self.actor = actor
+        self.include_left = include_left
+        self.student_id: int | None = None
+        self.exclude: set[int] = set()
+        self._ids: dict[str, int] = {}
+        self.setPlaceholderText(_("Type a name, student number or class…"))
+        self.setClearButtonEnabled(True)
+        self._model = QStringListModel(self)
+        completer = QCompleter(self._model, self)
+        completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setMaxVisibleItems(LIMIT)
+        completer.activated[str].connect(self._choose_label)
+        self.setCompleter(completer)
+        completer.popup().installEventFilter(self)
+        self.textEdited.connect(self._search)
+        self.returnPressed.connect(self.choose_first)
+
+    # -- searching ---------------------------------------------------------------------
+    def matches(self) -> list[str]:
+        return self._model.stringList()
+
+    def _search(self, text: str) -> None:
+        self.student_id = None
+        text = text.strip()
+        labels: list[str] = []
+        self._ids = {}
+        if text:
+            query = people.search_students_query(
+                text, include_left=self.include_left, actor=self.actor)
+            if self.exclude:
+                from ..store.models import Student
+
+                query = query.where(Student.id.not_in(list(self.exclude)))
+            for student in query.limit(LIMIT):
+                klass = student.school_class.name if student.school_class_id else ""
+                label = student_label(student.first_name, student.tussenvoegsel,
+                                      student.last_name, student.number, klass)
+                self._ids[label] = student.id
+                labels.append(label)
+        self._model.setStringList(labels)
+        completer = self.completer()
+        if labels:
+            completer.complete()
+            popup = completer.popup()
+            popup.setCurrentIndex(completer.completionModel().index(0, 0))
+        else:
+            completer.popup().hide()
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        # Enter on the popup without a highlighted row: take the first match
+        if (event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and watched is self.completer().popup()
+                and not watched.currentIndex().isValid()):
+            self.choose_first()
+            watched.hide()
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- choosing ----------------------------------------------------------------------
+    def choose_first(self) -> None:
+        if self.student_id is None and self.matches():
+            self._choose_label(self.matches()[0])
+
+    def _choose_label(self, label: str) -> None:
+        student_id = self._ids.get(label)
+        if student_id is None:
+            return
+        self.student_id = student_id
+        self.setText(label)
+        self.completer().popup().hide()
+        self.picked.emit(student_id, label)
+
+    def reset(self) -> None:
+        self.student_id = None
+        self.clear()
+        self._model.setStringList([])
+
+
+def staff_name(staff: Staff) -> str:
+    return " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name) if p)
+
+
+class StaffCombo(QComboBox):
+    """Pick a staff member by typing part of the name or the code; ``staff_id()``."""
+
+    def __init__(self, parent: QWidget | None = None, allow_none: bool = True,
+                 none_text: str | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        if allow_none:
+            self.addItem(none_text if none_text is not None else _("(nobody)"), None)
+        query = (Staff.select(Staff.id, Staff.code, Staff.first_name, Staff.tussenvoegsel,
+                              Staff.last_name)
+                 .where(Staff.active == True)  # noqa: E712
+                 .order_by(Staff.last_name, Staff.first_name))
+        for staff in query:
+            self.addItem(f"{staff_name(staff)} ({staff.code})", staff.id)
+        completer = self.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.lineEdit().setPlaceholderText(_("Type a name…"))
+
+    def staff_id(self) -> int | None:
+        index = self.findText(self.currentText(), Qt.MatchFlag.MatchExactly)
+        return self.itemData(index) if index >= 0 else None
+
+    def set_staff(self, staff_id: int | None) -> None:
+        index = self.findData(staff_id)
+        if index >= 0:
+            self.setCurrentIndex(index)

@@ -1,0 +1,128 @@
+"""A Qt table model over a case's timeline (``services.cases.timeline_query``), paged.
+
+Newest first; filtering by kind and by text runs a new SQL query; rows arrive a page at a
+time as the view scrolls (``canFetchMore``/``fetchMore``), so a case with hundreds of
+entries opens as fast as one with ten. Need-to-know applies: the query is built for the
+signed-in actor (a vertrouwenspersoon's confidential notes only for their author).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from ..i18n import N_, _, format_date
+from ..services import cases
+from ..services.base import Actor
+
+PAGE = 100
+NO_PARENT = QModelIndex()
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+KIND_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = (N_("Date"), N_("Kind"), N_("What"), N_("Student"), N_("Details"))
+#: extra kinds written by other services (letters, contracts, sanctions, meetings)
+OTHER_KINDS = {"letter": N_("Letter"), "contract": N_("Contract"), "sanction": N_("Sanction"),
+               "meeting": N_("Meeting"), "action": N_("Action")}
+KIND_COLORS = {"escalate": "#b3261e", "deescalate": "#8a5a00", "close": "#555555",
+               "reopen": "#1f5fa8", "conversation": "#12355b", "report": "#12355b",
+               "contract_broken": "#b3261e"}
+
+
+def kind_label(kind: str) -> str:
+    label = cases.EVENT_KINDS.get(kind) or OTHER_KINDS.get(kind)
+    return _(label) if label else kind
+
+
+class TimelineModel(QAbstractTableModel):
+    """The timeline of one case, page by page; ``set_filter(kinds, text)``."""
+
+    def __init__(self, actor: Actor, case_id: int, parent=None) -> None:
+        super().__init__(parent)
+        self.actor, self.case_id = actor, case_id
+        self.kinds: tuple[str, ...] = ()
+        self.text = ""
+        self._rows: list[dict] = []
+        self._total = 0
+        self.reload()
+
+    # -- data source -------------------------------------------------------------------
+    def _query(self):
+        return cases.timeline_query(self.case_id, self.kinds, self.text, actor=self.actor)
+
+    def set_filter(self, kinds: Iterable[str] = (), text: str = "") -> None:
+        self.kinds, self.text = tuple(kinds), text.strip()
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        query = self._query()
+        self._rows = list(query.limit(PAGE).dicts())
+        self._total = len(self._rows) if len(self._rows) < PAGE else query.count()
+        self.endResetModel()
+
+    def total(self) -> int:
+        return self._total
+
+    def row(self, row: int) -> dict | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    # -- Qt ----------------------------------------------------------------------------
+    def rowCount(self, parent=NO_PARENT):  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=NO_PARENT):  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def canFetchMore(self, parent=NO_PARENT):  # noqa: N802
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent=NO_PARENT):  # noqa: N802
+        if parent.isValid():
+            return
+        more = list(self._query().offset(len(self._rows)).limit(PAGE).dicts())
+        if not more:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return _(COLUMNS[section])
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (2, 4) and row["body"]:
+            return row["body"]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 1:
+            color = KIND_COLORS.get(row["kind"])
+            return QBrush(QColor(color)) if color else None
+        if role == ID_ROLE:
+            return row["id"]
+        if role == KIND_ROLE:
+            return row["kind"]
+        return None
+
+    @staticmethod
+    def _display(row: dict, column: int) -> str:
+        if column == 0:
+            return format_date(row["occurred_on"], "medium")
+        if column == 1:
+            text = kind_label(row["kind"])
+            return f"{text} 🔒" if row.get("confidential") else text
+        if column == 2:
+            return row["title"] or ""
+        if column == 3:
+            return row.get("student_name") or ""
+        body = " ".join((row["body"] or "").split())
+        return body if len(body) <= 160 else body[:159] + "…"

@@ -39,7 +39,10 @@ def test_sigkill_mid_transaction_loses_nothing_acknowledged(mp, shared_db, tmp_p
         writer = mp.Process(target=workers.crash_writer, args=(str(path), str(ack), network,
                                                                 in_txn))
         writer.start()
-        time.sleep(0.03 + rng.random() * 0.08)
+        deadline = time.monotonic() + 10
+        while not in_txn.value and time.monotonic() < deadline:  # wait for its first save
+            time.sleep(0.002)
+        time.sleep(rng.random() * 0.06)
         mid_transaction += in_txn.value
         writer.kill()
         writer.join(10)
@@ -49,7 +52,7 @@ def test_sigkill_mid_transaction_loses_nothing_acknowledged(mp, shared_db, tmp_p
         missing = acked_ids(ack) - stored_ids(path)  # rolls a hot journal back first
         assert not missing, f"round {round_}: acknowledged saves lost: {sorted(missing)[:5]}"
         assert verdict == "ok" and integrity_check(path) == "ok", f"round {round_}"
-    assert len(acked_ids(ack)) > KILLS  # the writers really saved between the kills
+    assert len(acked_ids(ack)) > KILLS // 2  # the writers really saved between the kills
     assert mid_transaction >= KILLS // 3, "too few kills landed inside a transaction"
 
 

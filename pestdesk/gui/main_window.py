@@ -25,7 +25,7 @@ from ..i18n import _, format_number
 from ..services import access
 from ..services import overview as overview_service
 from ..services import settings
-from ..services.base import Actor
+from ..services.base import Actor, ServiceError
 from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
             "audit": lambda: AuditView(actor),
         }
         self.views: dict[str, QWidget] = {}
+        self.case_windows: dict[int, QWidget] = {}  # open case windows by case id
         for key in self.SECTIONS:
             self.stack.addWidget(QWidget())
             item = QListWidgetItem(self._nav_label(key))
@@ -149,6 +150,8 @@ class MainWindow(QMainWindow):
             widget.manage_people.connect(self.manage_people)
         elif key == "students":
             widget.open_case.connect(self.show_case)
+        elif key == "cases":
+            widget.opened.connect(self.show_case)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
@@ -160,6 +163,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("Sign &out"), self.sign_out)
         file_menu.addSeparator()
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        case_menu = self.menuBar().addMenu(_("&Report"))
+        self._action(case_menu, _("&New report…"), lambda: self.new_report(),
+                     QKeySequence.StandardKey.New)
+        self._action(case_menu, _("New &signal…"), lambda: self.new_report(signal=True))
         go_menu = self.menuBar().addMenu(_("&Go"))
         for i, key in enumerate(self.SECTIONS, start=1):
             self._action(go_menu, self._nav_label(key), lambda _c=False, k=key: self.go(k),
@@ -230,7 +237,34 @@ class MainWindow(QMainWindow):
         self.view("meetings").open_meeting(meeting_id)
 
     def show_case(self, case_id: int) -> None:
-        self.go("cases")
+        """Open the case in its own window, side by side with others (raised if open)."""
+        from .case_view import CaseWindow
+
+        windows = self.case_windows
+        window = windows.get(case_id)
+        if window is None:
+            try:
+                window = CaseWindow(self.actor, case_id)
+            except ServiceError as exc:
+                QMessageBox.warning(self, "pestdesk", str(exc))
+                return
+            window.closed.connect(lambda cid: windows.pop(cid, None))
+            window.view.open_case.connect(self.show_case)
+            window.view.changed.connect(lambda _id: self.refresh())
+            windows[case_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def new_report(self, signal: bool = False) -> None:
+        """Melding → Nieuwe melding (Ctrl+N) or Nieuw signaal; a saved case opens."""
+        from .report_dialog import ReportDialog
+
+        dialog = ReportDialog(self.actor, self, signal=signal)
+        self.report_dialog = dialog
+        if dialog.exec() and dialog.case_id is not None:
+            self.refresh()
+            self.show_case(dialog.case_id)
 
     def update_nav_counts(self) -> None:
         open_cases = overview_service.open_case_count(self.actor)
@@ -335,6 +369,8 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        for window in list(self.case_windows.values()):
+            window.close()
         self.session_lock.stop()
         self.shared.stop()
         QSettings().setValue("main/geometry", self.saveGeometry())

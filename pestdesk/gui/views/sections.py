@@ -4,35 +4,73 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
+from ...domain.protocol import UnknownProtocol, get_protocol
+from ...domain.taxonomy import FORMS
 from ...i18n import _
-from ...services import lists
+from ...services import lists, settings
 from ...services.base import Actor
+from ...store.models import SchoolClass
 from ..labels import stage_label, status_label
 from .common import ListPanel
 
 
 class CasesView(ListPanel):
+    """Meldingen: filter by status, stage (the school's protocol), class, form, cyber, mine,
+    overdue and text -- all in SQL (``lists.CaseList``)."""
+
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         query = lists.CaseList(order_key="reported_on", descending=True,
                                filters={"status": "open"}, actor=actor)
         super().__init__(_("Reports and cases"), query, _("{n} cases"),
                          formatters={"stage": stage_label, "status": status_label},
                          parent=parent)
+        self.actor = actor
         self.search.setPlaceholderText(_("Search by case number, summary or student…"))
-        self.status = QComboBox()
-        for label, value in ((_("Open"), "open"), (_("Closed"), "closed"), (_("All"), "")):
-            self.status.addItem(label, value)
-        self.status.currentIndexChanged.connect(
-            lambda _i: self.set_filters(status=self.status.currentData()))
-        self.add_filter(self.status)
+        self.status = self._combo(((_("Open"), "open"), (_("Closed"), "closed"),
+                                   (_("All"), "")), "status")
+        self.stage = self._combo([(_("All stages"), "")] + self._stages(), "stage")
+        self.klass = self._combo([(_("All classes"), None)] + self._classes(), "class_id")
+        self.form = self._combo([(_("All forms"), "")]
+                                + [(_(label), code) for code, label in FORMS.items()], "form")
+        self.form.setMaximumWidth(220)
         self.cyber = QCheckBox(_("Cyberbullying"))
         self.cyber.toggled.connect(lambda on: self.set_filters(cyber=on))
         self.add_filter(self.cyber)
+        self.mine = QCheckBox(_("Mine"))
+        self.mine.setToolTip(_("Cases I own"))
+        self.mine.setVisible(actor.staff_id is not None)
+        self.mine.toggled.connect(
+            lambda on: self.set_filters(owner=actor.staff_id if on else None))
+        self.add_filter(self.mine)
         self.overdue = QCheckBox(_("Overdue"))
         self.overdue.toggled.connect(lambda on: self.set_filters(overdue=on))
         self.add_filter(self.overdue)
         self.finish_filters()
         self.size_columns([110, 90, 260, 170, 60, 170, 80, 110, 50])
+
+    def _combo(self, items, key: str) -> QComboBox:
+        combo = QComboBox()
+        for label, value in items:
+            combo.addItem(label, value)
+        combo.currentIndexChanged.connect(
+            lambda _i: self.set_filters(**{key: combo.currentData()}))
+        self.add_filter(combo)
+        return combo
+
+    @staticmethod
+    def _stages() -> list[tuple[str, str]]:
+        code = settings.school_profile().protocol_code or "doultremont"
+        try:
+            protocol = get_protocol(code)
+        except UnknownProtocol:
+            return []
+        return [(stage.title, stage.code) for stage in protocol.stages]
+
+    @staticmethod
+    def _classes() -> list[tuple[str, int]]:
+        query = SchoolClass.select(SchoolClass.id, SchoolClass.name).order_by(
+            SchoolClass.leerjaar, SchoolClass.name)
+        return [(name, class_id) for class_id, name in query.tuples()]
 
 
 class MeetingsView(ListPanel):

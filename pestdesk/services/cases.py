@@ -1128,6 +1128,9 @@ def close_case(actor: Actor, case_id: int, read_version: int, reason: str,
     with write():
         case = _editable(actor, case_id)
         _gate(_protocol(case), _history(case), None, engine.CLOSE, None, reason)
+        from .sanctions import refuse_close_if_open  # sanctions builds on this module
+
+        refuse_close_if_open(case.id)  # e.g. an inspectorate notification still to make
         save_versioned(actor, case, read_version, status="closed", closed_on=on,
                        close_reason=reason.strip())
         _add_event(actor, case, "close", on, _("Case closed"), body=reason.strip())

@@ -8,7 +8,7 @@ import pytest
 
 from pestdesk.domain.sanctions import Hearing
 from pestdesk.domain.schooldays import FreePeriod
-from pestdesk.services import calendar, sanctions
+from pestdesk.services import calendar, cases, sanctions
 from pestdesk.services.base import ServiceError
 from pestdesk.services.sanctions import Consultation
 from pestdesk.services.settings import SchoolProfile, save_school_profile
@@ -47,6 +47,11 @@ def test_three_days_raise_the_inspectorate_task_with_deadline(db):
     assert tasks[0].due_on == D(2026, 10, 14)
     with pytest.raises(ServiceError):
         sanctions.refuse_close_if_open(setup.case_id)
+    case = m.Case.get_by_id(setup.case_id)
+    with pytest.raises(ServiceError, match="inspectie"):  # the case service refuses too
+        cases.close_case(setup.actor, case.id, case.version, "Pesten gestopt.",
+                         on=D(2026, 10, 13))
+    assert m.Case.get_by_id(setup.case_id).status == "open"
     assert pester_stage(setup) == "schorsing_verlengd"
     s = sanctions.record_inspectie_report(setup.actor, s.id, s.version, reported_on=D(2026, 10, 13),
                                           reported_by="A. de Vries", reference="ISD-12345")

@@ -112,6 +112,7 @@ def save_staff(actor: Actor, form: StaffForm) -> Staff:
               "departments": ", ".join(d.strip() for d in form.departments.split(",")
                                        if d.strip())}
     with write():
+        _check_role_change(actor, form.id, values)
         taken = Staff.select(Staff.id).where(fn.UPPER(Staff.code) == code)
         if form.id is not None:
             taken = taken.where(Staff.id != form.id)
@@ -123,6 +124,25 @@ def save_staff(actor: Actor, form: StaffForm) -> Staff:
         if staff is None:
             raise ServiceError(_("This staff member no longer exists."))
         return save_versioned(actor, staff, form.version, **values)
+
+
+# roles anyone who manages staff may give; the rest decide what someone may read
+PLAIN_ROLES = frozenset({"mentor", "vakdocent"})
+
+
+def _check_role_change(actor: Actor, staff_id: int | None, values: dict) -> None:
+    """Roles and departments open dossiers: only a beheerder changes them (no escalation)."""
+    if actor.has_role("beheerder"):
+        return
+    roles = {r for r in values["roles"].split(",") if r}
+    if staff_id is None:
+        allowed = roles <= PLAIN_ROLES and not values["departments"]
+    else:
+        current = Staff.get_or_none(Staff.id == staff_id)
+        allowed = current is not None and (current.roles, current.departments) == (
+            values["roles"], values["departments"])
+    if not allowed:
+        raise ServiceError(_("Only a beheerder can give or change roles and departments."))
 
 
 def active_staff() -> list[tuple[int, str, str]]:

@@ -172,3 +172,25 @@ def test_staff_list_filters_in_sql(db):
     save_staff(SYSTEM, StaffForm(code="VRS", first_name="Els", last_name="Vries"))
     assert StaffList().count() == 2
     assert [r[1] for r in StaffList(filters={"text": "vr"}).page(0, 10)] == ["VRS"]
+
+
+def test_only_a_beheerder_changes_roles(db):
+    """A coordinator who manages staff cannot hand out access (no role escalation)."""
+    from pestdesk.services.base import Actor, ServiceError
+    from pestdesk.services.staff import StaffForm, save_staff
+
+    coordinator = Actor(1, "zc", None, frozenset({"ondersteuningscoordinator"}))
+    beheerder = Actor(2, "bh", None, frozenset({"beheerder"}))
+    with pytest.raises(ServiceError, match="beheerder"):
+        save_staff(coordinator, StaffForm(code="XY", last_name="Bos", roles=("beheerder",)))
+    plain = save_staff(coordinator, StaffForm(code="XY", last_name="Bos", roles=("mentor",)))
+    with pytest.raises(ServiceError, match="beheerder"):
+        save_staff(coordinator, StaffForm(id=plain.id, version=plain.version, code="XY",
+                                          last_name="Bos", roles=("mentor", "directie")))
+    renamed = save_staff(coordinator, StaffForm(id=plain.id, version=plain.version, code="XY",
+                                                last_name="Bosch", roles=("mentor",)))
+    assert renamed.last_name == "Bosch"
+    promoted = save_staff(beheerder, StaffForm(id=renamed.id, version=renamed.version,
+                                               code="XY", last_name="Bosch",
+                                               roles=("mentor", "directie")))
+    assert "directie" in promoted.roles

@@ -33,7 +33,10 @@ from .models import ALL_MODELS, database
 
 APPLICATION_ID = 0x50455354  # "PEST" in the SQLite header
 SQLITE_HEADER = b"SQLite format 3\x00"
-NETWORK_FS_TYPES = {"cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs"}
+NETWORK_FS_TYPES = {
+    "cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs", "webdav",
+    "ceph", "glusterfs", "fuse.glusterfs", "lustre", "afs", "ncpfs", "fuse.rclone", "fuse.s3fs",
+}
 LOCAL_BUSY_MS = 5_000
 NETWORK_BUSY_MS = 15_000
 SHARED_KEY = "shared_database"  # Setting: set once the file was opened over a network
@@ -71,7 +74,31 @@ def is_network_path(path: str | os.PathLike) -> bool:
         if drive:
             return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == 4  # DRIVE_REMOTE
         return False
+    if sys.platform == "darwin":  # pragma: no cover - exercised on macOS only
+        return _mac_mount_type(Path(text)) in NETWORK_FS_TYPES
     return _linux_mount_type(Path(text)) in NETWORK_FS_TYPES
+
+
+def _mac_mount_type(path: Path) -> str:  # pragma: no cover - macOS only
+    """The file system type from ``mount``: "//u@server/share on /Volumes/x (smbfs, ...)"."""
+    import subprocess
+
+    try:
+        lines = subprocess.run(["/sbin/mount"], capture_output=True, text=True,
+                               timeout=5).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    target = str(path.resolve() if path.exists() else path.parent.resolve())
+    best, best_type = "", ""
+    for line in lines:
+        if " on " not in line or " (" not in line:
+            continue
+        point, _sep, rest = line.split(" on ", 1)[1].partition(" (")
+        kind = rest.split(",", 1)[0].strip(") ")
+        if (target == point or target.startswith(point.rstrip("/") + "/")) and len(point) > len(
+                best):
+            best, best_type = point, kind
+    return best_type
 
 
 def _linux_mount_type(path: Path) -> str:

@@ -63,8 +63,16 @@ def pydate(edit: QDateEdit) -> dt.date:
     return dt.date(d.year(), d.month(), d.day())
 
 
+class DateEdit(QDateEdit):
+    """A date field that Tab leaves (Qt's steps through day, month and year instead);
+    the sections are reached with the arrow keys or by typing."""
+
+    def focusNextPrevChild(self, forward: bool) -> bool:  # noqa: N802
+        return QWidget.focusNextPrevChild(self, forward)
+
+
 def date_edit(value: dt.date | None = None, latest_today: bool = True) -> QDateEdit:
-    edit = QDateEdit(qdate(value))
+    edit = DateEdit(qdate(value))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("d-M-yyyy")
     if latest_today:

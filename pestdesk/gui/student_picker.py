@@ -83,9 +83,7 @@ class StudentPicker(QLineEdit):
         self._model.setStringList(labels)
         completer = self.completer()
         if labels:
-            completer.complete()
-            popup = completer.popup()
-            popup.setCurrentIndex(completer.completionModel().index(0, 0))
+            completer.complete()  # nothing highlighted: Enter takes the first match
         else:
             completer.popup().hide()
 
@@ -99,6 +97,21 @@ class StudentPicker(QLineEdit):
             watched.hide()
             return True
         return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # QLineEdit leaves Enter to a visible completer popup; take the highlighted match
+        # (or the first) ourselves so Enter works whichever widget has the key
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.student_id is None:
+            popup = self.completer().popup()
+            index = popup.currentIndex() if popup.isVisible() else None
+            if index is not None and index.isValid():
+                self._choose_label(index.data())
+            else:
+                self.choose_first()
+            if self.student_id is not None:
+                event.accept()
+                return
+        super().keyPressEvent(event)
 
     # -- choosing ----------------------------------------------------------------------
     def choose_first(self) -> None:

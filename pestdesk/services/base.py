@@ -67,8 +67,11 @@ class ReadOnlyMode(ServiceError):
             "Everything saved before the error is safe."))
 
 
-class SomeoneSaving(errors.DatabaseBusy):
-    """The database stayed locked past the busy timeout; ``detail`` names who has it open."""
+class SomeoneSaving(errors.DatabaseBusy, ServiceError):
+    """The database stayed locked past the busy timeout; ``detail`` names who has it open.
+
+    Also a ``ServiceError``, so every dialog that shows service refusals shows this one too.
+    """
 
     def message(self) -> str:
         if self.detail:
@@ -99,6 +102,10 @@ class StorageState:
 
 
 storage = StorageState()
+
+
+class SaveFailed(errors.StorageFailure, ServiceError):
+    """Disk full or I/O error while saving (a ``ServiceError`` too, for the dialogs)."""
 
 
 def _sqlite_error_name(exc: BaseException) -> str:
@@ -143,7 +150,7 @@ def _translate(exc: BaseException) -> BaseException | None:
         return _busy_error()
     if kind in ("storage", "readonly"):
         storage.fail()
-        return errors.StorageFailure()
+        return SaveFailed()
     return None
 
 

@@ -49,3 +49,14 @@ def test_busy_timeout_can_be_shortened_for_tests(tmp_path):
         assert pragma(db, "busy_timeout") == 250
     finally:
         db.close()
+
+
+def test_write_errors_are_service_errors_for_the_dialogs():
+    from pestdesk.services.base import ReadOnlyMode, SaveFailed, ServiceError, SomeoneSaving
+    from pestdesk.store import errors
+
+    busy = SomeoneSaving("", "bob")
+    assert isinstance(busy, errors.DatabaseBusy) and isinstance(busy, ServiceError)
+    assert "bob" in str(busy)
+    assert issubclass(SaveFailed, errors.StorageFailure) and issubclass(SaveFailed, ServiceError)
+    assert issubclass(ReadOnlyMode, ServiceError)

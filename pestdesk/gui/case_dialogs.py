@@ -427,6 +427,7 @@ def add_files(parent: QWidget, actor: Actor, case_id: int, paths: list[Path],
     """Store files as evidence; an image refused in a sexting/grooming case opens the
     description dialog with the service's explanation. Returns how many were stored."""
     stored = 0
+    described = False
     for path in paths:
         try:
             data = path.read_bytes()
@@ -438,15 +439,13 @@ def add_files(parent: QWidget, actor: Actor, case_id: int, paths: list[Path],
             cases.add_attachment(actor, case_id, path.name, data, guess_mime(path), description)
         except cases.ImageRefused as exc:
             note = EvidenceNoteDialog(actor, case_id, parent, explanation=exc.message)
-            if done is not None:
-                note.changed.connect(done)
-            note.exec()
+            described = bool(note.exec()) or described
             continue
         except (ServiceError, StoreError) as exc:
             QMessageBox.warning(parent, _("Add evidence"), error_text(exc))
             continue
         stored += 1
-    if stored and done is not None:
+    if (stored or described) and done is not None:
         done()
     return stored
 

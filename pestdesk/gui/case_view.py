@@ -759,9 +759,17 @@ class CaseView(QWidget):
 
     # -- actions -----------------------------------------------------------------------
     def _after(self, dialog) -> bool:
-        """Run a dialog that saves; reload when it (or a conflict reload) changed things."""
-        dialog.changed.connect(self.reload)
-        return bool(dialog.exec())
+        """Run a dialog that saves; reload when it (or a conflict reload) changed things.
+
+        The reload waits until the dialog is closed: rebuilding the ladder inside the
+        dialog's event loop would delete the button whose click opened it."""
+        changed: list[bool] = []
+        dialog.changed.connect(lambda: changed.append(True))
+        self.last_dialog = dialog
+        accepted = bool(dialog.exec())
+        if changed:
+            self.reload()
+        return accepted
 
     def do_step(self, step_code: str, stage_code: str, student_id: int | None) -> None:
         """Open the right form for a protocol step: conversation, letter or record."""

@@ -9,6 +9,7 @@ PESTDESK_DEBUG=1 to see one): a traceback can carry personal data.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -125,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argparse_nl.install()
     args = build_parser().parse_args(argv)
-    from .store.errors import StoreError
     from .services.base import ServiceError
+    from .store.errors import StoreError
 
     try:
         return _dispatch(args)
@@ -137,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # no traceback: it may carry personal data
         if os.environ.get("PESTDESK_DEBUG"):
             raise
-        return fail(_("Unexpected internal error ({kind}); nothing was changed.").format(
-            kind=type(exc).__name__))
+        return fail(_("Unexpected internal error ({kind}). Run 'pestdesk check' to see the "
+                      "state of the database.").format(kind=type(exc).__name__))
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -247,47 +248,43 @@ def cmd_purge(args) -> int:
     return EXIT_OK
 
 
-def _open(args):
+@contextlib.contextmanager
+def _opened(args):
+    """The database of ``--db`` (or the default one) open for the length of a command."""
     from .store.db import open_database
 
-    return open_database(_db_arg(args))
+    db = open_database(_db_arg(args))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def _run_import(args, kind: str) -> int:
+    from .services import people
+    from .services.base import SYSTEM
+
+    importer = people.import_students if kind == "students" else people.import_staff
+    with _opened(args):
+        result = importer(SYSTEM, args.file, dry_run=args.dry_run)
+    print(result.summary())
+    return EXIT_OK if result.ok else EXIT_UNHEALTHY
 
 
 def cmd_import_students(args) -> int:
-    from .services import people
-    from .services.base import SYSTEM
-
-    db = _open(args)
-    try:
-        result = people.import_students(SYSTEM, args.file, dry_run=args.dry_run)
-    finally:
-        db.close()
-    print(result.summary())
-    return EXIT_OK if result.ok else EXIT_UNHEALTHY
+    return _run_import(args, "students")
 
 
 def cmd_import_staff(args) -> int:
-    from .services import people
-    from .services.base import SYSTEM
-
-    db = _open(args)
-    try:
-        result = people.import_staff(SYSTEM, args.file, dry_run=args.dry_run)
-    finally:
-        db.close()
-    print(result.summary())
-    return EXIT_OK if result.ok else EXIT_UNHEALTHY
+    return _run_import(args, "staff")
 
 
 def cmd_export_student(args) -> int:
     from .services import people
     from .services.base import SYSTEM
 
-    db = _open(args)
-    try:
+    with _opened(args):
         data = people.export_student(SYSTEM, args.number)
-    finally:
-        db.close()
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
                         encoding="utf-8")
     print(_("Written: {path}").format(path=args.out))

@@ -102,3 +102,42 @@ def test_newer_schema_refused_by_every_command(tmp_path):
         assert result.returncode != 0
         assert "nieuwere versie" in result.stderr
     assert digest(target) == before
+
+
+def test_import_then_export_student_from_the_command_line(tmp_path):
+    import json
+
+    target = tmp_path / "school.sqlite"
+    assert run("init", "--db", target).returncode == 0
+    export = tmp_path / "magister.csv"
+    export.write_bytes(
+        "Stamnummer;Roepnaam;Tussenvoegsel;Achternaam;Geboortedatum;Klas\r\n"
+        "004512;Zoë;van der;Meer;3-4-2012;2B\r\n"
+        "004513;Daan;;Çelik;12-11-2011;2B\r\n".encode("cp1252"))
+    dry = run("import-students", export, "--db", target, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert run("export-student", "004512", "--db", target, "--out",
+               tmp_path / "x.json").returncode != 0  # nothing written by the dry run
+    done = run("import-students", export, "--db", target)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "inzage.json"
+    result = run("export-student", "004512", "--db", target, "--out", out)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text("utf-8"))
+    text = json.dumps(data, ensure_ascii=False)
+    assert "Zoë" in text and "004512" in text
+    missing = run("export-student", "999999", "--db", target, "--out", tmp_path / "y.json")
+    assert missing.returncode != 0 and "Traceback" not in missing.stderr
+
+
+def test_import_refuses_a_broken_file_and_changes_nothing(tmp_path):
+    target = tmp_path / "school.sqlite"
+    assert run("init", "--db", target).returncode == 0
+    before = digest(target)
+    broken = tmp_path / "kapot.csv"
+    broken.write_text("Stamnummer;Roepnaam;Achternaam;Klas\n1;Sem;Bos;1A\n1;Sem;Bos;1A\n",
+                      encoding="utf-8")
+    result = run("import-students", broken, "--db", target)
+    assert result.returncode != 0
+    assert "rij" in (result.stdout + result.stderr).lower()
+    assert digest(target) == before

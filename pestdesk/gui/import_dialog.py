@@ -61,13 +61,7 @@ GUARDIAN_LABELS = {
     "relation": N_("Relation to the student"), "has_authority": N_("Parental authority (gezag)"),
 }
 
-COUNT_LABELS = {
-    "rows": N_("Rows in the file"), "new": N_("New"), "changed": N_("Changed"),
-    "unchanged": N_("Unchanged"), "left": N_("Left school (not in the file)"),
-    "returning": N_("Returning"), "classes_new": N_("New classes"),
-    "classes_mentor_changed": N_("Classes with other mentors"),
-    "guardians_new": N_("New guardians"), "guardians_changed": N_("Changed guardians"),
-}
+COUNT_LABELS = people.COUNT_LABELS
 
 
 @dataclass(frozen=True)

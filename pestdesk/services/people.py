@@ -17,7 +17,7 @@ from pathlib import Path
 
 from peewee import JOIN, IntegrityError, fn
 
-from ..i18n import _
+from ..i18n import N_, _, format_number
 from ..importers.guardians import (
     ExistingGuardian,
     ExistingLink,
@@ -80,6 +80,15 @@ CHUNK = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
 
+COUNT_LABELS = {
+    "rows": N_("Rows in the file"), "new": N_("New"), "changed": N_("Changed"),
+    "unchanged": N_("Unchanged"), "left": N_("Left school (not in the file)"),
+    "returning": N_("Returning"), "classes_new": N_("New classes"),
+    "classes_mentor_changed": N_("Classes with other mentors"),
+    "guardians_new": N_("New guardians"), "guardians_changed": N_("Changed guardians"),
+}
+
+
 @dataclass
 class ImportResult:
     """What an import did (or, for a dry run or a refused file, would do)."""
@@ -103,6 +112,33 @@ class ImportResult:
     @property
     def counts(self) -> dict[str, int]:
         return self.plan.counts
+
+    def summary(self) -> str:
+        """The command line's report: the verdict, the counts, then every problem and warning
+        with its row and column."""
+        if not self.ok:
+            head = _("The file was refused; nothing was changed. Problems:")
+        elif self.dry_run:
+            head = _("Dry run: nothing was changed. This import would give:")
+        else:
+            head = _("The import is done.")
+        lines = [head]
+        if self.ok:
+            counts = self.counts
+            lines += [f"  {_(label)}: {format_number(counts[key])}"
+                      for key, label in COUNT_LABELS.items() if key in counts]
+        for kind, items in ((_("problem"), self.problems), (_("warning"), self.warnings)):
+            lines += [f"  {kind}: {_describe(item)}" for item in items]
+        return "\n".join(lines)
+
+
+def _describe(problem: ImportProblem) -> str:
+    where = []
+    if problem.row:
+        where.append(_("row {row}").format(row=problem.row))
+    if problem.column:
+        where.append(_("column {column}").format(column=problem.column))
+    return f"{', '.join(where)}: {problem.message}" if where else problem.message
 
 
 def sort_name_for(first_name: str, tussenvoegsel: str, last_name: str) -> str:

@@ -86,6 +86,7 @@ class GuideForm(QGroupBox):
         while self._layout.count():
             item = self._layout.takeAt(0)
             if item.widget():
+                item.widget().hide()
                 item.widget().deleteLater()
         self.answers = {}
         self.guide = guide
@@ -103,6 +104,7 @@ class GuideForm(QGroupBox):
                 label = QLabel(f"{n}. {text}")
                 label.setWordWrap(True)
                 box = text_box(2)
+                box.setMaximumHeight(box.minimumHeight() + 30)
                 box.setPlainText(kept.get(text, ""))
                 label.setBuddy(box)
                 self._layout.addWidget(label)
@@ -207,6 +209,7 @@ class ConversationDialog(QDialog):
         self.guide_form = GuideForm()
         self.body_layout.addWidget(self.guide_form)
         self.summary = text_box(4, _("What was said; how did the student react?"))
+        self.summary.setMaximumHeight(self.summary.minimumHeight() + 80)
         summary_box = QGroupBox(_("Report of the conversation"))
         QVBoxLayout(summary_box).addWidget(self.summary)
         self.body_layout.addWidget(summary_box)
@@ -371,7 +374,9 @@ class ConversationDialog(QDialog):
 
     def set_guide(self, code: str) -> None:
         index = self.guide_combo.findData(code or "")
+        self.guide_combo.blockSignals(True)
         self.guide_combo.setCurrentIndex(max(0, index))
+        self.guide_combo.blockSignals(False)
         self.guide_form.set_guide(self.protocol.guide(code) if code else None)
 
     # -- reading the form --------------------------------------------------------------

@@ -658,11 +658,14 @@ class ExpulsionDialog(QDialog):
                 date=format_date(state.decided_on, "long")) + " " + why)
         self.state_label.setText(" ".join(lines))
         rows = self._rows(s, state, rules)
+        self.table.setRowCount(0)  # drops the old row buttons
         self.table.setRowCount(len(rows))
-        first_open = next((r[0] for r in rows if r[3] is None and r[0] != "geschillencommissie"),
-                          None)
+        waiting = self._waiting(state)
+        first_open = next((r[0] for r in rows if r[3] is None and r[0] not in waiting
+                           and r[0] != "geschillencommissie"), None)
         for row, (code, title, due, done, note) in enumerate(rows):
-            self._fill_row(row, code, title, due, done, note, code == first_open)
+            self._fill_row(row, code, title, due, done, waiting.get(code) or note,
+                           code == first_open, code not in waiting)
 
     def _rows(self, s: m.Sanction, state, rules) -> list[tuple]:
         deadlines = {d.code: d for d in sanctions.expulsion_deadlines(s.id)}
@@ -693,8 +696,22 @@ class ExpulsionDialog(QDialog):
             out.append((code, title, due, finished, note))
         return out
 
+    @staticmethod
+    def _waiting(state) -> dict[str, str]:
+        """Steps that cannot be taken yet, with what they wait for."""
+        out = {}
+        if state.decided_on is None:
+            for code in ("inspectie_besluit", "brief"):
+                out[code] = _("after the decision")
+        if state.letter_on is None:
+            for code in ("bezwaar", "geschillencommissie"):
+                out[code] = _("after the letter")
+        if state.objection_on is None:
+            out["beslissing_bezwaar"] = _("after an objection")
+        return out
+
     def _fill_row(self, row: int, code: str, title: str, due: dt.date | None,
-                  done: dt.date | None, note: str, is_next: bool) -> None:
+                  done: dt.date | None, note: str, is_next: bool, can_record: bool) -> None:
         item = QTableWidgetItem(title)
         item.setData(Qt.ItemDataRole.UserRole, code)
         if is_next:
@@ -711,15 +728,15 @@ class ExpulsionDialog(QDialog):
             state.setForeground(Qt.GlobalColor.red)
         else:
             state = QTableWidgetItem(note or _("open"))
+            if not can_record:
+                state.setForeground(Qt.GlobalColor.gray)
         self.table.setItem(row, 2, state)
-        if done is None and self.editable:
+        if done is None and self.editable and can_record:
             button = QPushButton(_("Record…"))
             button.setAutoDefault(False)
             button.clicked.connect(lambda _c=False, c=code: self.open_step(c))
             self.step_buttons[code] = button
             self.table.setCellWidget(row, 3, button)
-        else:
-            self.table.setCellWidget(row, 3, None)
 
     def row_of(self, code: str) -> int:
         return next(r for r in range(self.table.rowCount())

@@ -612,9 +612,9 @@ class CaseView(QWidget):
                 rows.append(f"<tr><td style='color:#666; padding-right:10px'>{label}</td>"
                             f"<td>{value}</td></tr>")
 
-        add(_("Reported by"), _html(", ".join(p for p in (
-            _(REPORTER_KINDS[d["reporter_kind"]]) if d["reporter_kind"] in REPORTER_KINDS
-            else "", d["reported_via"]) if p)))
+        reporter = REPORTER_KINDS.get(d["reporter_kind"], "")
+        add(_("Reported by"), _html(", ".join(
+            p for p in (_(reporter) if reporter else "", d["reported_via"]) if p)))
         add(_("Where"), _html(", ".join(_(LOCATIONS.get(c, c)) for c in d["locations"])))
         add(_("Since"), _html(d["since"]))
         add(_("How often"), _html(d["frequency"]))

@@ -1,4 +1,5 @@
-"""The list sections: Leerlingen, Meldingen, Overleggen, Brieven."""
+"""List sections built on ``ListPanel``: Meldingen (``CasesView``) and the meeting list
+(``MeetingsView``) that the Overleggen section (``views.meetings``) embeds."""
 
 from __future__ import annotations
 
@@ -91,14 +92,4 @@ class MeetingsView(ListPanel):
         self.add_filter(self.kind)
         self.finish_filters()
         self.size_columns([150, 80, 200, 200, 100])
-
-
-class LettersView(ListPanel):
-    def __init__(self, actor: Actor, parent: QWidget | None = None):
-        super().__init__(_("Letters"), lists.LetterList(order_key="created_at", descending=True,
-                                                        actor=actor),
-                         _("{n} letters"), parent=parent)
-        self.search.hide()
-        self.finish_filters()
-        self.size_columns([150, 120, 260, 200])
 

@@ -92,4 +92,3 @@ class MeetingsView(ListPanel):
         self.add_filter(self.kind)
         self.finish_filters()
         self.size_columns([150, 80, 200, 200, 100])
-

@@ -11,9 +11,7 @@ import threading
 import time
 
 import pytest
-from babel.messages.extract import extract_from_file
 
-from pestdesk.paths import TRANSLATIONS_DIR
 from pestdesk.services import cases
 from pestdesk.services.base import SYSTEM, Actor, Conflict, create, write
 from pestdesk.services.cases import (
@@ -657,25 +655,3 @@ def test_opening_a_large_case_stays_fast(school):
         cases.assess(case.id)
     per_open = (time.perf_counter() - began) * 1000 / 10
     assert per_open < 50, f"history_for + assess took {per_open:.1f} ms"
-
-
-def test_every_message_has_a_pending_dutch_translation():
-    pending = json.loads((TRANSLATIONS_DIR / "pending" / "cases.json").read_text("utf-8"))
-    from pestdesk.services import helplines
-
-    placeholder = re.compile(r"\{(\w+)\}")
-    found = []
-    for module in (cases, helplines):
-        for _line, message, _c, _ctx in extract_from_file(
-            "python", module.__file__, keywords={"_": None, "N_": None}
-        ):
-            found.append(message)
-    from pestdesk.devtools.catalogs import load_po
-
-    catalog = load_po("nl")
-    missing = [msg for msg in found
-               if msg not in pending and not (catalog.get(msg) and catalog.get(msg).string)]
-    assert missing == []
-    for msg in found:
-        if msg in pending:
-            assert sorted(placeholder.findall(msg)) == sorted(placeholder.findall(pending[msg]))

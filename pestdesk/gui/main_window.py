@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             widget.import_students.connect(lambda: self.import_people("students"))
             widget.import_staff.connect(lambda: self.import_people("staff"))
             widget.manage_people.connect(self.manage_people)
+            widget.school_calendar.connect(self.edit_school_calendar)
         elif key == "students":
             widget.open_case.connect(self.show_case)
         elif key == "cases":
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
         self._action(admin_menu, _("Staff and &classes…"), self.manage_people)
         self._action(admin_menu, _("&Retention period…"), self.manage_retention)
+        self._action(admin_menu, _("School &calendar…"), self.edit_school_calendar)
         language_menu = self.menuBar().addMenu(_("&Language"))
         for code, name in (("nl", "Nederlands"), ("en", "English")):
             action = self._action(language_menu, name, lambda _c=False, c=code: self.set_language(c))
@@ -325,6 +327,12 @@ class MainWindow(QMainWindow):
         """quick_check off the GUI thread (damage: point to the newest good backup), then
         the daily backup when due (``gui.shared_db``)."""
         self._integrity_task = self.shared.start_checks()
+
+    def edit_school_calendar(self) -> None:
+        """Beheer → Schoolkalender (``gui.calendar_dialog``)."""
+        from .calendar_dialog import CalendarDialog
+
+        CalendarDialog(self.actor, self).exec()
 
     def manage_retention(self) -> None:
         from .views.retention import RetentionDialog

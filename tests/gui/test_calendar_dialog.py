@@ -103,3 +103,12 @@ def test_public_holidays_of_the_school_year(db, qtbot, qt_dutch):
     dialog.year.setCurrentIndex(dialog.year.findData(2026))
     texts = [dialog.holidays.item(i).text() for i in range(dialog.holidays.count())]
     assert any("Eerste kerstdag" in t for t in texts) and len(texts) == len(days)
+
+
+def test_beheer_has_the_school_calendar(db, db_path, qtbot, qt_dutch):
+    from pestdesk.gui.views.admin import AdminView
+
+    view = AdminView(db_path)
+    qtbot.addWidget(view)
+    with qtbot.waitSignal(view.school_calendar, timeout=1000):
+        view.calendar_button.click()

@@ -27,6 +27,7 @@ class AdminView(QWidget):
     import_students = Signal()
     import_staff = Signal()
     manage_people = Signal()
+    school_calendar = Signal()
 
     def __init__(self, path: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -46,7 +47,13 @@ class AdminView(QWidget):
         self.school_form.addRow(_("Protocol"), self.protocol)
         edit = QPushButton(_("Edit school details…"))
         edit.clicked.connect(self.edit_profile)
-        self.school_form.addRow(edit)
+        self.calendar_button = QPushButton(_("School calendar…"))
+        self.calendar_button.clicked.connect(self.school_calendar)
+        school_buttons = QHBoxLayout()
+        school_buttons.addWidget(edit)
+        school_buttons.addWidget(self.calendar_button)
+        school_buttons.addStretch(1)
+        self.school_form.addRow(school_buttons)
         layout.addWidget(school)
 
         db_box = QGroupBox(_("Database"))

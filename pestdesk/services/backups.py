@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..i18n import _
 from ..store import errors
-from ..store.db import backup_to, inspect, integrity_check, restore_from
+from ..store.db import backup_to, inspect, integrity_check, present_usernames, restore_from
 from ..store.models import Setting
 from . import settings
 from .base import SYSTEM, Actor, ServiceError, audit, write
@@ -226,16 +225,7 @@ def users_present(db_path: Path, now: dt.datetime | None = None) -> list[str]:
 
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     since = str(now - STALE_AFTER)
-    try:
-        con = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = con.execute("SELECT DISTINCT username FROM presence WHERE heartbeat_at >= ?",
-                               (since,)).fetchall()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError:
-        return []
-    return sorted(r[0] or "?" for r in rows)
+    return present_usernames(db_path, since)
 
 
 def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
@@ -243,7 +233,7 @@ def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
                              f"{db_path.suffix}")
     try:
         return backup_to(db_path, dest, verify=False)
-    except sqlite3.DatabaseError as exc:
+    except errors.DRIVER_ERRORS as exc:
         raise ServiceError(_(
             "The current database cannot even be read to keep a safety copy. Close pestdesk "
             "everywhere, move the file {path} together with any file next to it whose name "

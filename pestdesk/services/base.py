@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -108,34 +107,7 @@ class SaveFailed(errors.StorageFailure, ServiceError):
     """Disk full or I/O error while saving (a ``ServiceError`` too, for the dialogs)."""
 
 
-def _sqlite_error_name(exc: BaseException) -> str:
-    """SQLite's error name (``SQLITE_BUSY``...) of ``exc`` or the sqlite3 error it wraps."""
-    seen: list[BaseException] = [exc]
-    if exc.args and isinstance(exc.args[0], BaseException):
-        seen.append(exc.args[0])
-    seen += [e for e in (exc.__cause__, exc.__context__) if e is not None]
-    for item in seen:
-        name = getattr(item, "sqlite_errorname", None)
-        if name:
-            return name
-    return ""
-
-
-def _classify(exc: BaseException) -> str:
-    """"busy", "storage", "readonly" or "" for an exception raised by SQLite."""
-    if not isinstance(exc, DatabaseError | sqlite3.DatabaseError):
-        return ""
-    name = _sqlite_error_name(exc)
-    text = str(exc).lower()
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
-            not name and ("locked" in text or "busy" in text)):
-        return "busy"
-    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or (
-            not name and ("disk" in text or "i/o" in text or "full" in text)):
-        return "storage"
-    if name.startswith("SQLITE_READONLY"):
-        return "readonly"
-    return ""
+_classify = errors.classify
 
 
 def _busy_error() -> errors.DatabaseBusy:

@@ -297,6 +297,23 @@ def bind(db: SqliteDatabase) -> None:
     db.bind(ALL_MODELS)
 
 
+def present_usernames(path: str | os.PathLike, since: str) -> list[str]:
+    """User names with a presence heartbeat at or after ``since``, read without binding.
+
+    An empty list when the file cannot be read (no presence table, damaged, locked).
+    """
+    try:
+        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = con.execute("SELECT DISTINCT username FROM presence WHERE heartbeat_at >= ?",
+                               (since,)).fetchall()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:
+        return []
+    return sorted(r[0] or "?" for r in rows)
+
+
 def schema_version(db: SqliteDatabase) -> int:
     return db.execute_sql("PRAGMA user_version").fetchone()[0]
 

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+from peewee import DatabaseError as _PeeweeDatabaseError
+
 from ..i18n import _
+
+#: What the storage layer lets through from the driver (peewee's wrapper or sqlite3's own).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (_PeeweeDatabaseError, sqlite3.DatabaseError)
 
 
 class StoreError(Exception):
@@ -68,3 +75,33 @@ class StorageFailure(StoreError):
             "The database could not be written (disk full or network error); "
             "your last change was not saved."
         )
+
+
+def sqlite_error_name(exc: BaseException) -> str:
+    """SQLite's error name (``SQLITE_BUSY``...) of ``exc`` or the sqlite3 error it wraps."""
+    seen: list[BaseException] = [exc]
+    if exc.args and isinstance(exc.args[0], BaseException):
+        seen.append(exc.args[0])
+    seen += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+    for item in seen:
+        name = getattr(item, "sqlite_errorname", None)
+        if name:
+            return name
+    return ""
+
+
+def classify(exc: BaseException) -> str:
+    """"busy", "storage", "readonly" or "" for an exception raised by the database driver."""
+    if not isinstance(exc, DRIVER_ERRORS):
+        return ""
+    name = sqlite_error_name(exc)
+    text = str(exc).lower()
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
+            not name and ("locked" in text or "busy" in text)):
+        return "busy"
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or (
+            not name and ("disk" in text or "i/o" in text or "full" in text)):
+        return "storage"
+    if name.startswith("SQLITE_READONLY"):
+        return "readonly"
+    return ""

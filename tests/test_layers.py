@@ -1,0 +1,129 @@
+"""The layering of DESIGN.md §4, checked on the imports of every module (AST, not grep).
+
+gui/cli -> services -> domain + store. Nothing below gui imports Qt; the domain imports
+neither Qt nor peewee (nor the database driver, nor the layers above it); only the storage
+module talks to sqlite3 directly, so a PostgreSQL back end stays a storage-only change.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "pestdesk"
+
+QT = ("PySide6", "shiboken6")
+ORM = ("peewee", "playhouse")
+DRIVER = ("sqlite3",)
+UPPER = ("pestdesk.gui", "pestdesk.cli")
+
+# Modules outside pestdesk/store that may import sqlite3, and why. Keep this list short.
+SQLITE3_EXCEPTIONS: dict[str, str] = {
+    # none: store.errors.DRIVER_ERRORS / classify() and store.db.present_usernames() give
+    # the services what they need from the driver without importing it
+}
+
+# Modules outside pestdesk/gui that may import Qt, and why.
+QT_EXCEPTIONS: dict[str, str] = {}
+
+# What each layer may not import (besides Qt, checked for everything below gui).
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "pestdesk.domain": (*ORM, *DRIVER, "pestdesk.store", "pestdesk.services",
+                        "pestdesk.letters", "pestdesk.importers", *UPPER),
+    "pestdesk.store": ("pestdesk.services", "pestdesk.letters", "pestdesk.importers", *UPPER),
+    "pestdesk.services": UPPER,
+    "pestdesk.letters": UPPER,
+    "pestdesk.importers": ("pestdesk.services", "pestdesk.store", *UPPER),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, absolute module name) of every import in ``path``, lazy imports included."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield node.lineno, target
+            for alias in node.names:  # "from . import services" names a module too
+                yield node.lineno, f"{target}.{alias.name}"
+
+
+def matches(target: str, prefixes: tuple[str, ...]) -> bool:
+    return any(target == p or target.startswith(p + ".") for p in prefixes)
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def violations(rule) -> list[str]:
+    found = []
+    for path in MODULES:
+        name = module_name(path)
+        for line, target in imported(path):
+            if rule(name, target):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{line} imports {target}")
+    return sorted(set(found))
+
+
+def test_the_walk_sees_the_whole_package():
+    names = {module_name(p) for p in MODULES}
+    assert {"pestdesk.domain.engine", "pestdesk.store.db", "pestdesk.services.base",
+            "pestdesk.gui.main_window", "pestdesk.cli"} <= names
+
+
+def test_the_walk_resolves_relative_imports():
+    found = {t for _line, t in imported(PACKAGE / "services" / "base.py")}
+    assert "pestdesk.store.models" in found and "pestdesk.i18n" in found
+
+
+def test_nothing_below_gui_imports_qt():
+    def rule(name: str, target: str) -> bool:
+        return (matches(target, QT) and not matches(name, UPPER)
+                and name not in QT_EXCEPTIONS)
+
+    assert violations(rule) == []
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layer_does_not_reach_up_or_sideways(layer):
+    def rule(name: str, target: str) -> bool:
+        return matches(name, (layer,)) and matches(target, FORBIDDEN[layer])
+
+    assert violations(rule) == []
+
+
+def test_domain_is_pure():
+    def rule(name: str, target: str) -> bool:
+        return matches(name, ("pestdesk.domain",)) and matches(target, (*QT, *ORM, *DRIVER))
+
+    assert violations(rule) == []
+
+
+def test_only_the_store_imports_sqlite3():
+    def rule(name: str, target: str) -> bool:
+        return (matches(target, DRIVER) and not matches(name, ("pestdesk.store",))
+                and name not in SQLITE3_EXCEPTIONS)
+
+    assert violations(rule) == []
+
+
+def test_sqlite3_exceptions_are_still_needed():
+    users = {module_name(p) for p in MODULES
+             if any(matches(t, DRIVER) for _line, t in imported(p))}
+    assert set(SQLITE3_EXCEPTIONS) <= users, "drop exceptions that no longer import sqlite3"

@@ -288,6 +288,19 @@ class CaseView(QWidget):
         self.promote_button = QPushButton(_("&Make it a case"))
         self.promote_button.clicked.connect(self.promote)
         second.addWidget(self.promote_button)
+        self.measures_button = QToolButton()
+        self.measures_button.setText(_("Measures"))
+        self.measures_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        measures = QMenu(self.measures_button)
+        for text, name in ((_("Contract…"), "ContractDialog"),
+                           (_("Suspension…"), "SuspensionDialog"),
+                           (_("Expulsion procedure…"), "ExpulsionDialog"),
+                           (_("Inspectorate notification…"), "InspectieReportDialog")):
+            action = measures.addAction(text)
+            action.setObjectName(name)
+            action.triggered.connect(lambda _c=False, n=name: self.open_measure(n))
+        self.measures_button.setMenu(measures)
+        second.addWidget(self.measures_button)
         self.extra_buttons = second
         buttons.addLayout(second)
         buttons.addStretch(1)
@@ -481,6 +494,7 @@ class CaseView(QWidget):
         self.close_button.setEnabled(self.editable)
         self.evidence_tab().set_enabled(self.editable)
         self.promote_button.setVisible(d["is_signal"] and can_work)
+        self.measures_button.setEnabled(can_work and not d["is_signal"])
 
     def evidence_tab(self) -> EvidenceTab:
         return self.tabs.widget(2)
@@ -830,6 +844,14 @@ class CaseView(QWidget):
         self.last_dialog = dialog
         if dialog.exec():
             self.reload()
+
+    def open_measure(self, name: str) -> None:
+        """Maatregelen: contract, suspension, expulsion, inspectorate notification."""
+        from . import contract_dialogs, sanction_dialogs
+
+        cls = getattr(contract_dialogs, name, None) or getattr(sanction_dialogs, name)
+        self.last_dialog = dialog = cls(self.actor, self.case_id, None, self)
+        self._after(dialog)
 
     def add_note(self) -> None:
         self._after(dialogs.NoteDialog(self.actor, self.case_id, self))

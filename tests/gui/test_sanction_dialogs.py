@@ -191,3 +191,28 @@ def test_dialogs_open_with_only_the_case(db, qtbot, qt_dutch, student):
         qtbot.addWidget(dialog)
         if hasattr(dialog, "student"):
             assert dialog.student.student_id() == setup.pester_id
+
+
+def test_case_screen_measures_menu_opens_the_dialogs(db, qtbot, qt_dutch):
+    from PySide6.QtGui import QAction
+
+    from pestdesk.gui.case_view import CaseView
+    from pestdesk.gui.contract_dialogs import ContractDialog
+    from tests.gui.case_gui_fixtures import check, when_modal
+
+    setup = make_case()
+    view = CaseView(setup.actor, setup.case_id)
+    qtbot.addWidget(view)
+    assert view.measures_button.isEnabled()
+    actions = {a.objectName(): a for a in view.measures_button.menu().findChildren(QAction)
+               if a.objectName()}
+    expected = {"ContractDialog": ContractDialog, "SuspensionDialog": SuspensionDialog,
+                "ExpulsionDialog": ExpulsionDialog,
+                "InspectieReportDialog": InspectieReportDialog}
+    assert set(expected) <= set(actions)
+    for name, cls in expected.items():
+        seen = []
+        errors = when_modal(lambda d, seen=seen: seen.append(type(d)))
+        actions[name].trigger()
+        check(errors)
+        assert seen == [cls]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -17,6 +18,17 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_number
 from ...services.lists import ListQuery
 from ..models import ListModel
+
+
+def compact_combo(combo: QComboBox, chars: int = 14) -> QComboBox:
+    """Let a filter combo shrink to about ``chars`` characters (long choices such as protocol
+    stage names are elided) while its drop-down list stays wide enough to read them all.
+    Keeps filter bars within a 1366 px wide screen."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    view = combo.view()
+    view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
+    return combo
 
 
 class ListPanel(QWidget):

@@ -38,7 +38,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -55,6 +54,8 @@ from ...domain.taxonomy import FORMS
 from ...i18n import _
 from ...services import figures as fig
 from ...services.base import Actor, ServiceError
+from ..flow_layout import FlowLayout
+from .common import compact_combo
 
 COLORS = ["#2f6db5", "#e07b39", "#5a9e6f"]
 CUSTOM = -1
@@ -285,10 +286,10 @@ class FiguresView(QWidget):
     def _filter_bar(self) -> QWidget:
         bar = QFrame()
         bar.setObjectName("filterBar")
-        grid = QGridLayout(bar)
-        grid.setContentsMargins(0, 0, 0, 4)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
+        # the period on one line, the filters on the next; each wraps in a narrow window
+        column = QVBoxLayout(bar)
+        column.setContentsMargins(0, 0, 0, 4)
+        column.setSpacing(6)
         choices = fig.filter_choices()
         self.period = QComboBox()
         self.period.setObjectName("periodBox")
@@ -332,25 +333,33 @@ class FiguresView(QWidget):
         for box in (self.period, self.granularity, self.department, self.leerjaar, self.klass,
                     self.form, self.cyber):
             box.currentIndexChanged.connect(self._changed)
+        # long names (forms, departments) are elided so the bar fits a 1366 px screen
+        for box, chars in ((self.department, 14), (self.klass, 10), (self.form, 16),
+                           (self.cyber, 18)):
+            compact_combo(box, chars)
         self.period.currentIndexChanged.connect(self._period_changed)
-        widgets = [(_("Period"), self.period), (_("From"), self.start), (_("to"), self.end),
-                   (_("Per"), self.granularity)]
-        for i, (label, widget) in enumerate(widgets):
-            grid.addWidget(QLabel(label), 0, 2 * i)
-            grid.addWidget(widget, 0, 2 * i + 1)
-        widgets = [(_("Department"), self.department), (_("Year group"), self.leerjaar),
-                   (_("Class"), self.klass), (_("Form"), self.form), ("", self.cyber)]
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        for label, widget in widgets:
-            if label:
-                row.addSpacing(6)
-                row.addWidget(QLabel(label))
-            row.addWidget(widget)
-        row.addStretch(1)
-        grid.addLayout(row, 1, 0, 1, 9)
-        grid.setColumnStretch(8, 1)
+        lines = ([(_("Period"), self.period), (_("From"), self.start), (_("to"), self.end),
+                  (_("Per"), self.granularity)],
+                 [(_("Department"), self.department), (_("Year group"), self.leerjaar),
+                  (_("Class"), self.klass), (_("Form"), self.form), ("", self.cyber)])
+        for pairs in lines:
+            flow = FlowLayout(spacing=14, line_spacing=6)
+            for label, widget in pairs:
+                flow.addWidget(self._labelled(label, widget))
+            column.addLayout(flow)
         return bar
+
+    @staticmethod
+    def _labelled(label: str, widget: QWidget) -> QWidget:
+        """A label and its field kept together on one line of the flow."""
+        pair = QWidget()
+        row = QHBoxLayout(pair)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        if label:
+            row.addWidget(QLabel(label))
+        row.addWidget(widget)
+        return pair
 
     def _period_changed(self) -> None:
         custom = self.period.currentData() == CUSTOM

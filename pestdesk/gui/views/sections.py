@@ -12,7 +12,7 @@ from ...services import lists, settings
 from ...services.base import Actor
 from ...store.models import SchoolClass
 from ..labels import stage_label, status_label
-from .common import ListPanel
+from .common import ListPanel, compact_combo
 
 
 class CasesView(ListPanel):
@@ -27,13 +27,14 @@ class CasesView(ListPanel):
                          parent=parent)
         self.actor = actor
         self.search.setPlaceholderText(_("Search by case number, summary or student…"))
+        self.search.setMinimumWidth(200)
         self.status = self._combo(((_("Open"), "open"), (_("Closed"), "closed"),
-                                   (_("All"), "")), "status")
+                                   (_("All"), "")), "status", chars=6)
         self.stage = self._combo([(_("All stages"), "")] + self._stages(), "stage")
-        self.klass = self._combo([(_("All classes"), None)] + self._classes(), "class_id")
+        self.klass = self._combo([(_("All classes"), None)] + self._classes(), "class_id",
+                                 chars=10)
         self.form = self._combo([(_("All forms"), "")]
                                 + [(_(label), code) for code, label in FORMS.items()], "form")
-        self.form.setMaximumWidth(220)
         self.cyber = QCheckBox(_("Cyberbullying"))
         self.cyber.toggled.connect(lambda on: self.set_filters(cyber=on))
         self.add_filter(self.cyber)
@@ -49,10 +50,11 @@ class CasesView(ListPanel):
         self.finish_filters()
         self.size_columns([110, 90, 260, 170, 60, 170, 80, 110, 50])
 
-    def _combo(self, items, key: str) -> QComboBox:
+    def _combo(self, items, key: str, chars: int = 12) -> QComboBox:
         combo = QComboBox()
         for label, value in items:
             combo.addItem(label, value)
+        compact_combo(combo, chars)
         combo.currentIndexChanged.connect(
             lambda _i: self.set_filters(**{key: combo.currentData()}))
         self.add_filter(combo)

@@ -518,8 +518,13 @@ class AttachmentViewer(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor, self.attachment = actor, attachment
-        self.setWindowTitle(attachment["filename"])
+        # the file name may hold a name; window titles reach the taskbar and window lists
+        self.setWindowTitle(_("Evidence"))
         layout = QVBoxLayout(self)
+        name = QLabel(attachment["filename"])
+        name.setStyleSheet("font-weight: 600;")
+        name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(name)
         meta = QLabel(_("Added {when} by {who} · {size} · SHA-256 {sha}").format(
             when=format_datetime(attachment["added_at"], "short"), who=added_by or "—",
             size=size_text(attachment["size"]), sha=attachment["sha256"]))

@@ -105,6 +105,7 @@ def test_evidence_is_stored_with_fingerprint_and_shown(qtbot, actor, tmp_path):
     viewer = dialogs.AttachmentViewer(actor, image, "zorg")
     qtbot.addWidget(viewer)
     assert viewer.kind == "image" and viewer.data == PNG
+    assert viewer.windowTitle() == "Bewijs"  # a file name may hold a name: not in titles
     other = next(a for a in detail["attachments"] if a["filename"] == "chat.txt")
     viewer = dialogs.AttachmentViewer(actor, other, "zorg")
     qtbot.addWidget(viewer)

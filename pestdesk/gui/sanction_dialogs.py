@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -420,7 +421,7 @@ class SuspensionResult(QWidget):
         self.inspectie_label.setWordWrap(True)
         self.inspectie_label.setTextFormat(Qt.TextFormat.RichText)
         box.addWidget(self.inspectie_label)
-        self.inspectie_button = QPushButton(_("Notification done…"))
+        self.inspectie_button = QPushButton(_("Inspectorate notification done…"))
         self.inspectie_button.clicked.connect(self.report_inspectie)
         box.addWidget(self.inspectie_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(inspectie)
@@ -482,8 +483,19 @@ class SuspensionResult(QWidget):
             self.fill()
 
     def compose_letter(self) -> None:
-        compose_letter(self, self.actor, self.sanction.case_id, self.sanction.student_id,
-                       "schorsing_verlengd" if self.sanction.school_days > 1 else "schorsing")
+        s = self.sanction
+        issued = compose_letter(self, self.actor, s.case_id, s.student_id,
+                                "schorsing_verlengd" if s.school_days > 1 else "schorsing")
+        if not issued:
+            return
+        try:  # the protocol's letter step is done once the letter went out
+            cases.record_step(self.actor, s.case_id, "brief_schorsing", student_id=s.student_id,
+                              note=_("Letter sent"))
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Letter"), error_text(exc))
+        self.letter_label.setText(_("The letter has been issued."))
+        self.letter_button.hide()
+        self.changed.emit()
 
 
 def sanction_student(s: m.Sanction) -> str:

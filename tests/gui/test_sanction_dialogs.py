@@ -216,3 +216,34 @@ def test_case_screen_measures_menu_opens_the_dialogs(db, qtbot, qt_dutch):
         actions[name].trigger()
         check(errors)
         assert seen == [cls]
+
+
+def test_the_letter_is_offered_on_the_right_template_and_records_the_step(db, qtbot, qt_dutch,
+                                                                         monkeypatch):
+    from pestdesk.gui import sanction_dialogs
+    from pestdesk.gui.letter_dialogs import CHECKED, ComposeDialog
+    from tests.gui.case_gui_fixtures import check, when_modal
+
+    setup = make_case()
+    put_on_stage(setup, "schorsing_1_dag")
+    dialog = suspension_dialog(qtbot, setup, 3)
+    assert dialog.save(), dialog.error.text()
+    seen = []
+
+    def look(compose):
+        assert isinstance(compose, ComposeDialog)
+        checked = [compose.student_list.item(i).data(256)
+                   for i in range(compose.student_list.count())
+                   if compose.student_list.item(i).checkState() == CHECKED]
+        seen.append((compose.template_code(), checked))
+
+    errors = when_modal(look)
+    dialog.result.compose_letter()
+    check(errors)
+    assert seen == [("schorsing_verlengd", [setup.pester_id])]
+    assert not dialog.result.letter_button.isHidden()  # nothing issued: still offered
+
+    monkeypatch.setattr(sanction_dialogs, "compose_letter", lambda *a: [1])
+    dialog.result.compose_letter()
+    steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step")]
+    assert "brief_schorsing" in steps and dialog.result.letter_button.isHidden()

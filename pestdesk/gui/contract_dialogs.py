@@ -95,7 +95,7 @@ class ContractDialog(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        self.resize(720, 640)
+        self.resize(720, 600)
         self.load()
 
     # -- making ------------------------------------------------------------------------

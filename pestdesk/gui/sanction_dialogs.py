@@ -551,6 +551,7 @@ class InspectieReportDialog(SaveDialog):
         self.reference = QLineEdit()
         self.reference.setPlaceholderText(_("reference of the Internet Schooldossier"))
         self.form.addRow(_("Reference"), self.reference)
+        self.setMinimumWidth(660)
         if not self.task.count():
             self.show_error(_("No notification to the inspectorate is open in this case."))
             self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)

@@ -61,6 +61,9 @@ def config(db_path: Path) -> BackupConfig:
 
 
 def save_config(actor: Actor, folder: Path | None, keep: int = DEFAULT_KEEP) -> None:
+    """Store the backup folder (None: the default) and count; only for the beheerder."""
+    if not actor.has_role("beheerder"):
+        raise ServiceError(_("You do not have the rights to do this."))
     if keep < 1:
         raise ServiceError(_("Keep at least one backup."))
     settings.set_value(actor, SETTING_KEY, {"folder": str(folder) if folder else "",

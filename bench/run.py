@@ -76,8 +76,10 @@ def main() -> None:
     def open_close(verify: bool):
         open_database(args.db, verify=verify).close()
 
-    print(f"open database (as the GUI does)  : {median_ms(lambda: open_close(False), args.runs):7.1f} ms")
-    print(f"open database + quick_check (CLI): {median_ms(lambda: open_close(True), args.runs):7.1f} ms")
+    gui_ms = median_ms(lambda: open_close(False), args.runs)
+    cli_ms = median_ms(lambda: open_close(True), args.runs)
+    print(f"open database (as the GUI does)  : {gui_ms:7.1f} ms")
+    print(f"open database + quick_check (CLI): {cli_ms:7.1f} ms")
     open_database(args.db)
     from pestdesk.services.lists import CaseList, StudentList
 

@@ -17,6 +17,7 @@ from ..services.lists import ListQuery
 
 BATCH = 200
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_ROOT = QModelIndex()  # the invalid index: parent of every row
 
 
 class ListModel(QAbstractTableModel):
@@ -52,16 +53,16 @@ class ListModel(QAbstractTableModel):
         return self._rows[row][0] if 0 <= row < len(self._rows) else None
 
     # -- Qt ----------------------------------------------------------------------------
-    def rowCount(self, parent=QModelIndex()):  # noqa: N802
+    def rowCount(self, parent=_ROOT):  # noqa: N802
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent=QModelIndex()):  # noqa: N802
+    def columnCount(self, parent=_ROOT):  # noqa: N802
         return 0 if parent.isValid() else len(self._query.columns)
 
-    def canFetchMore(self, parent=QModelIndex()):  # noqa: N802
+    def canFetchMore(self, parent=_ROOT):  # noqa: N802
         return not parent.isValid() and len(self._rows) < self._total
 
-    def fetchMore(self, parent=QModelIndex()):  # noqa: N802
+    def fetchMore(self, parent=_ROOT):  # noqa: N802
         if parent.isValid():
             return
         more = self._query.page(len(self._rows), BATCH)

@@ -322,7 +322,9 @@ class _Demo:
 
     def address(self) -> tuple[str, str, str, str]:
         town, prefix = self.rng.choice(TOWNS)
-        postcode = f"{prefix}{self.rng.randint(10, 99)} {self.rng.choice('ABCDEGHJKLMNPRST')}{self.rng.choice('ABCDEGHJKLMNPRSTVWXZ')}"
+        digits = self.rng.randint(10, 99)  # same draw order as before: same demo school
+        pair = self.rng.choice("ABCDEGHJKLMNPRST") + self.rng.choice("ABCDEGHJKLMNPRSTVWXZ")
+        postcode = f"{prefix}{digits} {pair}"
         number = str(self.rng.randint(1, 180)) + self.rng.choice(["", "", "", "a", "-2"])
         return self.rng.choice(STREETS), number, postcode, town
 

@@ -14,7 +14,8 @@ from .base import verify_audit_chain
 COUNTED = [
     (m.Student, N_("students")), (m.Guardian, N_("guardians")), (m.Staff, N_("staff")),
     (m.SchoolClass, N_("classes")), (m.User, N_("users")), (m.Case, N_("cases")),
-    (m.Event, N_("timeline entries")), (m.Agreement, N_("agreements")), (m.Contract, N_("contracts")),
+    (m.Event, N_("timeline entries")), (m.Agreement, N_("agreements")),
+    (m.Contract, N_("contracts")),
     (m.Sanction, N_("sanctions")), (m.Meeting, N_("meetings")), (m.Letter, N_("letters")),
     (m.Attachment, N_("attachments")), (m.AuditLog, N_("audit entries")),
 ]

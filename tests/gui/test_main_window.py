@@ -14,9 +14,10 @@ from pestdesk.store.db import create_database
 
 @pytest.fixture
 def demo_window(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+
     from pestdesk.gui import translation
     from pestdesk.gui.main_window import MainWindow
-    from PySide6.QtWidgets import QApplication
 
     translation.install(QApplication.instance(), "nl")
     path = tmp_path / "demo.sqlite"

@@ -13,7 +13,8 @@ TODAY = dt.date(2026, 11, 24)
 
 def snapshot():
     return (
-        [(s.number, s.first_name, s.tussenvoegsel, s.last_name) for s in m.Student.select().order_by(m.Student.id)],
+        [(s.number, s.first_name, s.tussenvoegsel, s.last_name)
+         for s in m.Student.select().order_by(m.Student.id)],
         [(c.number, c.stage_code, c.status) for c in m.Case.select().order_by(m.Case.id)],
     )
 
@@ -57,7 +58,8 @@ def test_demo_school_shape(db):
     split = 0
     for link in two:
         addresses = {(g.guardian.postcode, g.guardian.house_number)
-                     for g in m.StudentGuardian.select().where(m.StudentGuardian.student == link.student)}
+                     for g in m.StudentGuardian.select().where(
+                         m.StudentGuardian.student == link.student)}
         split += len(addresses) == 2
     assert split > 5
     stages = {c.stage_code for c in m.Case.select(m.Case.stage_code)}

@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
-from .. import i18n
+from .. import __version__, i18n
 from ..i18n import _, format_number
-from ..services import access
+from ..services import access, settings
 from ..services import overview as overview_service
-from ..services import settings
 from ..services.base import Actor, ServiceError
 from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
@@ -156,7 +154,8 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(_("&File"))
-        self._action(file_menu, _("&Open database…"), self.choose_database, QKeySequence.StandardKey.Open)
+        self._action(file_menu, _("&Open database…"), self.choose_database,
+                     QKeySequence.StandardKey.Open)
         self._action(file_menu, _("Make a &backup…"), self.make_backup)
         file_menu.addSeparator()
         self._action(file_menu, _("Change &password…"), self.change_password)
@@ -187,7 +186,8 @@ class MainWindow(QMainWindow):
         self._action(admin_menu, _("School &calendar…"), self.edit_school_calendar)
         language_menu = self.menuBar().addMenu(_("&Language"))
         for code, name in (("nl", "Nederlands"), ("en", "English")):
-            action = self._action(language_menu, name, lambda _c=False, c=code: self.set_language(c))
+            action = self._action(language_menu, name,
+                                  lambda _c=False, c=code: self.set_language(c))
             action.setCheckable(True)
             action.setChecked(code == i18n.language())
         help_menu = self.menuBar().addMenu(_("&Help"))

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
 from ..services import accounts, settings
-from ..services.base import SYSTEM, Actor, ServiceError, create, write
-from ..store.models import Staff
+from ..services.base import Actor, ServiceError
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
                  ("bijzonder", N_("denominational school (bijzonder)")))
@@ -174,22 +173,13 @@ class SetupWizard(QWizard):
         return True
 
     def _save(self) -> Actor:
-        if len(self.password.text()) < accounts.MIN_PASSWORD:
-            raise ServiceError(_("The password must be at least {n} characters long.").format(
-                n=accounts.MIN_PASSWORD))
-        with write():  # staff, user and school profile together or not at all
-            staff = create(SYSTEM, Staff, code=self.code.text().strip().upper(),
-                           first_name=self.first.text().strip(),
-                           last_name=self.last.text().strip(),
-                           roles="beheerder,ondersteuningscoordinator")
-            user = accounts.create_user(SYSTEM, staff, self.username.text(),
-                                        self.password.text())
-            actor = accounts.actor_for(user)
-            settings.save_school_profile(actor, settings.SchoolProfile(
+        return accounts.set_up(
+            settings.SchoolProfile(
                 name=self.name.text().strip(), street=self.street.text().strip(),
                 postcode=self.postcode.text().strip().upper(), city=self.city.text().strip(),
-                protocol_code=self.protocol.currentData()))
-        return actor
+                protocol_code=self.protocol.currentData()),
+            self.first.text(), self.last.text(), self.code.text(), self.username.text(),
+            self.password.text())
 
 
 class LoginDialog(QDialog):

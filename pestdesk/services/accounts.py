@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..i18n import _
 from ..store.models import Staff, User, utcnow
-from .base import Actor, ServiceError, audit, create, write
+from .base import SYSTEM, Actor, ServiceError, audit, create, write
 
 # OWASP: Argon2id, m=19 MiB, t=2, p=1 at least. ~30 ms here: sign-in stays well under 1 s.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -107,6 +107,27 @@ def create_user(actor: Actor, staff: Staff | None, username: str, password: str)
             audit(actor, "update", "staff", staff.id, "roles")
         return create(actor, User, staff=staff, username=username,
                       password_hash=hash_password(password))
+
+
+def set_up(profile, first_name: str, last_name: str, code: str, username: str,
+           password: str) -> Actor:
+    """First run of a new database: the school profile, the first staff member (beheerder
+    and ondersteuningscoördinator) and their account, together or not at all.
+
+    Refused once the database has a user: after that only a beheerder adds people.
+    ``profile`` is a ``settings.SchoolProfile``.
+    """
+    from . import settings
+
+    check_password_rules(password, username)
+    with write():
+        if has_users():
+            raise ServiceError(_("You do not have the rights to do this."))
+        staff = create(SYSTEM, Staff, code=code.strip().upper(), first_name=first_name.strip(),
+                       last_name=last_name.strip(), roles="beheerder,ondersteuningscoordinator")
+        actor = actor_for(create_user(SYSTEM, staff, username, password))
+        settings.save_school_profile(actor, profile)
+    return actor
 
 
 def demo_actor(username: str) -> Actor:

@@ -211,10 +211,10 @@ def set_consent_basis(actor: Actor, item_id: int, read_version: int, basis: str)
 
 
 def remove_item(actor: Actor, item_id: int) -> None:
-    item = _item(item_id)
-    if item.minutes or item.decision or item.actions.count():
-        raise ServiceError(_("This item has minutes or actions; it cannot be removed."))
-    with write():
+    with write():  # checked inside the transaction: minutes saved meanwhile are never lost
+        item = _item(item_id)
+        if item.minutes or item.decision or item.actions.count():
+            raise ServiceError(_("This item has minutes or actions; it cannot be removed."))
         item.delete_instance()
         audit(actor, "delete", "agenda_item", item_id)
 

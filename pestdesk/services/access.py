@@ -113,28 +113,31 @@ def actor_departments(actor: Actor) -> list[str]:
 # -- cases -----------------------------------------------------------------------------------
 
 
-def _mentor_rule(actor: Actor):
+# Each rule is "Case.id IN (small set)", found from the actor's side through indexes
+# (class_mentor.staff -> student.school_class -> involvement.student), so its cost follows
+# the size of the actor's classes, not the size of the whole case table.
+
+
+def _cases_of_classes(classes):
     inv, stu = m.Involvement.alias("acc_inv"), m.Student.alias("acc_stu")
+    return m.Case.id.in_(inv.select(inv.case).join(stu, on=(inv.student == stu.id))
+                         .where(stu.school_class.in_(classes)))
+
+
+def _mentor_rule(actor: Actor):
     cm = m.ClassMentor.alias("acc_cm")
-    return fn.EXISTS(
-        inv.select(inv.id).join(stu, on=(inv.student == stu.id))
-        .join(cm, on=(cm.school_class == stu.school_class))
-        .where((inv.case == m.Case.id) & (cm.staff == actor.staff_id)))
+    return _cases_of_classes(cm.select(cm.school_class).where(cm.staff == actor.staff_id))
 
 
 def _department_rule(departments: list[str]):
-    inv, stu = m.Involvement.alias("acc_inv"), m.Student.alias("acc_stu")
     klass = m.SchoolClass.alias("acc_cls")
-    return fn.EXISTS(
-        inv.select(inv.id).join(stu, on=(inv.student == stu.id))
-        .join(klass, on=(stu.school_class == klass.id))
-        .where((inv.case == m.Case.id) & fn.LOWER(klass.department).in_(departments)))
+    return _cases_of_classes(klass.select(klass.id)
+                             .where(fn.LOWER(klass.department).in_(departments)))
 
 
 def _wrote_in_rule(actor: Actor):
     ev = m.Event.alias("acc_ev")
-    return fn.EXISTS(ev.select(ev.id).where((ev.case == m.Case.id)
-                                            & (ev.author == actor.user_id)))
+    return m.Case.id.in_(ev.select(ev.case).where(ev.author == actor.user_id))
 
 
 def case_visibility(actor: Actor):
@@ -151,6 +154,39 @@ def case_visibility(actor: Actor):
         parts.append(m.Case.created_by == actor.user_id)
     if actor.user_id is not None and actor.has_role(CONFIDANT_ROLE):
         parts.append(_wrote_in_rule(actor))
+    return _any(parts)
+
+
+def case_row_visible(actor: Actor, case_ref):
+    """Like ``case_visibility`` but for ONE case given by ``case_ref`` (a column such as
+    ``Involvement.case``) inside a correlated subquery: each rule is an indexed EXISTS on
+    that case, so per-row cost stays constant where an ``IN (all visible cases)`` list
+    would be rebuilt for every row."""
+    if sees_all_cases(actor):
+        return everything()
+    inv, stu = m.Involvement.alias("row_inv"), m.Student.alias("row_stu")
+    parts = []
+    if actor.has_role(MENTOR_ROLE) and actor.staff_id is not None:
+        cm = m.ClassMentor.alias("row_cm")
+        parts.append(fn.EXISTS(
+            inv.select(inv.id).join(stu, on=(inv.student == stu.id))
+            .join(cm, on=(cm.school_class == stu.school_class))
+            .where((inv.case == case_ref) & (cm.staff == actor.staff_id))))
+    departments = actor_departments(actor)
+    if departments:
+        klass = m.SchoolClass.alias("row_cls")
+        parts.append(fn.EXISTS(
+            inv.select(inv.id).join(stu, on=(inv.student == stu.id))
+            .join(klass, on=(stu.school_class == klass.id))
+            .where((inv.case == case_ref) & fn.LOWER(klass.department).in_(departments))))
+    if actor.user_id is not None and actor.has_role(*REGISTRAR_ROLES):
+        own = m.Case.alias("row_case")
+        parts.append(fn.EXISTS(own.select(own.id).where(
+            (own.id == case_ref) & (own.created_by == actor.user_id))))
+    if actor.user_id is not None and actor.has_role(CONFIDANT_ROLE):
+        ev = m.Event.alias("row_ev")
+        parts.append(fn.EXISTS(ev.select(ev.id).where(
+            (ev.case == case_ref) & (ev.author == actor.user_id))))
     return _any(parts)
 
 
@@ -238,8 +274,9 @@ def student_visibility(actor: Actor):
         parts.append(S.school_class.in_(classes))
     if has_care_role(actor):
         inv = m.Involvement.alias("acc_sinv")
-        parts.append(fn.EXISTS(inv.select(inv.id).where(
-            (inv.student == S.id) & inv.case.in_(visible_case_ids(actor)))))
+        # computed once per query (not per student): the students of the visible cases
+        parts.append(S.id.in_(inv.select(inv.student)
+                              .where(inv.case.in_(visible_case_ids(actor)))))
     return _any(parts)
 
 

@@ -122,7 +122,7 @@ class StudentList(ListQuery):
         cases = m.Involvement.select(fn.COUNT(m.Involvement.id)).where(
             m.Involvement.student == S.id)
         if not access.sees_all_cases(self.actor):
-            cases = cases.where(m.Involvement.case.in_(access.visible_case_ids(self.actor)))
+            cases = cases.where(access.case_row_visible(self.actor, m.Involvement.case))
         tv = SqlCase(None, [(S.tussenvoegsel == "", "")], Value(" ").concat(S.tussenvoegsel))
         name = S.last_name.concat(", ").concat(S.first_name).concat(tv)
         query = (

@@ -503,7 +503,9 @@ def _contract(case_id: int, student_id: int, protocol: Protocol) -> dict:
         .first()
     )
     preset = protocol.contract
-    rules = [r.strip() for r in (c.rules.splitlines() if c and c.rules else []) if r.strip()]
+    from .contracts import rules_of  # stored as JSON by the contracts service
+
+    rules = [r.strip() for r in (rules_of(c) if c is not None else []) if r.strip()]
     if not rules and preset is not None:
         rules = list(preset.rules)
     data: dict[str, Any] = {"regels": rules}

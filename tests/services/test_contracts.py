@@ -90,3 +90,19 @@ def test_contract_pdf_carries_the_rules(db):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Ik accepteer anderen zoals ze zijn." in text
     assert "Bram" in text
+
+
+def test_contract_letter_lists_the_stored_rules_one_by_one(db):
+    """The letters service reads the rules the contracts service stored (as JSON)."""
+    from pestdesk.services import letters
+
+    setup = make_case()
+    put_on_stage(setup, "afdelingscoordinator")
+    contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                            extra_rules=["Ik laat Sanne met rust."])
+    data = letters.merge_data_for(setup.case_id, setup.pester_id, "contract",
+                                  actor=setup.actor)
+    rules = data["contract"]["regels"]
+    assert rules[0] == "Ik accepteer anderen zoals ze zijn."
+    assert rules[-1] == "Ik laat Sanne met rust."
+    assert not any(rule.startswith("[") for rule in rules)

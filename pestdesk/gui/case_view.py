@@ -633,7 +633,8 @@ class CaseView(QWidget):
         add(_("Since"), _html(d["since"]))
         add(_("How often"), _html(d["frequency"]))
         if d["scope"] in cases.SCOPES:
-            add(_("Scope"), _(cases.SCOPES[d["scope"]]))
+            scope = cases.SCOPES[d["scope"]]  # an N_()-marked label
+            add(_("Scope"), _(scope))
         add(_("Forms"), _html(", ".join(_(FORMS.get(c, c)) for c in d["forms"])))
         add(_("What happened"), _html(d["description"]).replace("\n", "<br>"))
         self.report_box.setText(f"<table>{''.join(rows)}</table>" if rows

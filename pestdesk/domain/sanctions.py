@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pestdesk.i18n import N_, _
+from pestdesk.i18n import N_, _, format_date
 from pestdesk.paths import RESOURCES_DIR
 
 from .schooldays import SchoolCalendar
@@ -411,4 +411,4 @@ def expulsion_may_take_effect(rules: LegalRules, state: ExpulsionState,
         return True, _("The school searched for {n} weeks without success.").format(
             n=rules.search_weeks)
     return False, _("The student stays enrolled until another school is found or the "
-                    "search term ends on {date}.").format(date=end.isoformat())
+                    "search term ends on {date}.").format(date=format_date(end))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import asdict
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,7 +21,8 @@ from PySide6.QtWidgets import (
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
 from ..services import accounts, settings
-from ..services.base import Actor, ServiceError
+from ..services.base import Actor, Conflict, ServiceError
+from ..store.errors import StoreError
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
                  ("bijzonder", N_("denominational school (bijzonder)")))
@@ -56,6 +58,8 @@ class SchoolProfileDialog(QDialog):
             self.form.denominationCombo.addItem(_(label), code)
         for code, name in available_protocols():
             self.form.protocolCombo.addItem(name, code)
+        self.read_version = settings.setting_version(settings.PROFILE_KEY)
+        self.original = asdict(settings.school_profile())
         self.load(settings.school_profile())
         self.form.buttonBox.accepted.connect(self.accept)
         self.form.buttonBox.rejected.connect(self.reject)
@@ -88,8 +92,21 @@ class SchoolProfileDialog(QDialog):
             self.form.nameEdit.setFocus()
             return
         try:
-            settings.save_school_profile(self.actor, profile)
-        except Exception as exc:  # StoreError, ServiceError: show, keep the form open
+            settings.save_school_profile(self.actor, profile, self.read_version)
+        except Conflict as conflict:  # a colleague saved first: compare, reload, reapply
+            from .conflict import ConflictDialog, reapply
+
+            mine = {k: v for k, v in asdict(profile).items() if self.original.get(k) != v}
+            choice = ConflictDialog.ask(self, conflict, mine, self.original)
+            if choice.reload:
+                current = settings.school_profile()
+                self.read_version = settings.setting_version(settings.PROFILE_KEY)
+                self.original = asdict(current)
+                merged = reapply(asdict(current), mine) if choice.reapply else {}
+                self.load(settings.SchoolProfile(**merged) if merged else current)
+            self.form.errorLabel.setText(str(conflict))
+            return
+        except (StoreError, ServiceError) as exc:  # show, keep the form open
             self.form.errorLabel.setText(str(exc))
             return
         super().accept()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
+from ..i18n import _
 from ..store.models import Setting
-from .base import Actor, audit, write
+from .base import Actor, Conflict, ServiceError, audit, write
 
 PROFILE_KEY = "school_profile"
 
@@ -38,11 +39,27 @@ def get_value(key: str, default=None):
     return json.loads(row.value) if row else default
 
 
-def set_value(actor: Actor, key: str, value) -> None:
-    """Store a setting (inside its own short transaction) with an audit line."""
+PROFILE_ROLES = ("beheerder", "ondersteuningscoordinator", "directie")
+
+
+def setting_version(key: str) -> int:
+    """The version of a stored setting (0 when it was never stored): pass it back to
+    ``set_value`` so a colleague's save in between is not silently overwritten."""
+    row = Setting.get_or_none(Setting.key == key)
+    return row.version if row else 0
+
+
+def set_value(actor: Actor, key: str, value, read_version: int | None = None) -> None:
+    """Store a setting (inside its own short transaction) with an audit line.
+
+    With ``read_version`` the save is refused (``Conflict``) when someone else stored the
+    setting after it was read.
+    """
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     with write():
         row = Setting.get_or_none(Setting.key == key)
+        if read_version is not None and read_version != (row.version if row else 0):
+            raise Conflict("setting", 0, json.loads(row.value) if row else {})
         if row is None:
             Setting.create(key=key, value=text)
         elif row.value != text:
@@ -58,5 +75,8 @@ def school_profile() -> SchoolProfile:
     return SchoolProfile(**{k: v for k, v in data.items() if k in known})
 
 
-def save_school_profile(actor: Actor, profile: SchoolProfile) -> None:
-    set_value(actor, PROFILE_KEY, asdict(profile))
+def save_school_profile(actor: Actor, profile: SchoolProfile,
+                        read_version: int | None = None) -> None:
+    if not (actor.user_id is None or actor.has_role(*PROFILE_ROLES)):
+        raise ServiceError(_("You do not have the rights to do this."))
+    set_value(actor, PROFILE_KEY, asdict(profile), read_version)

@@ -123,3 +123,33 @@ def test_english_on_request(qtbot, tmp_path):
     finally:
         translation.install(QApplication.instance(), "nl")
         db.close()
+
+
+def test_school_profile_conflict_is_shown_and_nothing_overwritten(demo_window, qtbot,
+                                                                  monkeypatch):
+    """Two coordinators edit the school details at once: the second save is refused."""
+    from pestdesk.gui import conflict as conflict_module
+    from pestdesk.gui.dialogs import SchoolProfileDialog
+    from pestdesk.services import settings
+
+    first = SchoolProfileDialog(demo_window.actor, demo_window)
+    second = SchoolProfileDialog(demo_window.actor, demo_window)
+    qtbot.addWidget(first)
+    qtbot.addWidget(second)
+    first.form.phoneEdit.setText("072-1111111")
+    first.accept()
+    asked = []
+    monkeypatch.setattr(conflict_module.ConflictDialog, "ask", classmethod(
+        lambda cls, parent, conflict, mine, original=None, labels=None: asked.append(
+            conflict) or conflict_module.ConflictChoice(reload=True, reapply=True)))
+    second.form.emailEdit.setText("nieuw@school.nl")
+    second.accept()
+    assert asked, "the conflict dialog was not offered"
+    assert settings.school_profile().phone == "072-1111111"
+    assert settings.school_profile().email != "nieuw@school.nl"
+    # after reload with reapply, both changes are in the form; saving again stores both
+    assert second.form.phoneEdit.text() == "072-1111111"
+    assert second.form.emailEdit.text() == "nieuw@school.nl"
+    second.accept()
+    assert (settings.school_profile().phone, settings.school_profile().email) == (
+        "072-1111111", "nieuw@school.nl")

@@ -3,6 +3,7 @@ and the signed-in user in the status bar."""
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -76,7 +77,7 @@ class MainWindow(QMainWindow):
             "meetings": lambda: MeetingsSection(actor),
             "letters": lambda: LettersView(actor),
             "figures": lambda: FiguresView(actor),
-            "admin": lambda: AdminView(self.path),
+            "admin": lambda: AdminView(self.path, actor),
             "audit": lambda: AuditView(actor),
         }
         self.views: dict[str, QWidget] = {}
@@ -147,6 +148,11 @@ class MainWindow(QMainWindow):
             widget.import_staff.connect(lambda: self.import_people("staff"))
             widget.manage_people.connect(self.manage_people)
             widget.school_calendar.connect(self.edit_school_calendar)
+            widget.manage_users.connect(self.manage_users)
+            widget.manage_retention.connect(self.manage_retention)
+            widget.show_audit.connect(lambda: self.go("audit") if "audit" in self.SECTIONS
+                                      else None)
+            widget.lock_minutes_changed.connect(self.session_lock.set_minutes)
         elif key == "students":
             widget.open_case.connect(self.show_case)
         elif key == "cases":
@@ -310,16 +316,23 @@ class MainWindow(QMainWindow):
             self.open_database_requested.emit(Path(name))
 
     def make_backup(self) -> None:
+        from ..services import backups
+
+        # suggest the backup folder and the name the daily backups use, so Beheer lists it
+        folder = backups.config(self.path).folder
+        suggested = folder / backups.backup_name(self.path, datetime.datetime.now())
         name, _filter = QFileDialog.getSaveFileName(
-            self, _("Make a backup"), str(self.path.with_name(self.path.stem + "-backup.sqlite")),
-            _("pestdesk databases (*.sqlite)"))
+            self, _("Make a backup"), str(suggested), _("pestdesk databases (*.sqlite)"))
         if not name:
             return
         try:
+            Path(name).parent.mkdir(parents=True, exist_ok=True)
             dest = backup_to(self.path, name)
-        except StoreError as exc:
+        except (StoreError, OSError) as exc:
             QMessageBox.warning(self, _("Backup"), str(exc))
             return
+        if "admin" in self.views:
+            self.views["admin"].refresh()
         QMessageBox.information(self, _("Backup"),
                                 _("Backup written and verified: {path}").format(path=dest))
 

@@ -1,24 +1,126 @@
-"""Beheer: the database, the school's details, backups (imports and users come here too)."""
+"""Beheer: everything a beheerder or care coordinator sets up for the whole school, in groups
+with a line of explanation each: School, People, Letters, Helplines, Database and Privacy.
+
+Only what the signed-in actor may do is shown (``rights``); the services check every right
+again. Buttons for work the main window already does (school details, imports, users,
+retention, backups, the school calendar) emit a signal that ``MainWindow`` wires to its own
+handlers; the letter dialogs, the helplines and the backup folder open from here.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ...i18n import _
-from ...services import settings
-from ...store.db import is_network_path, schema_version
+from ...i18n import _, format_datetime, format_number
+from ...services import access, backups, helplines, letters, presence, retention, settings
+from ...services import calendar as school_calendar
+from ...services import users as users_service
+from ...services.base import Actor, ServiceError
+from ...services.people import IMPORT_ROLES
+from ...services.staff import STAFF_ROLES
+from ...store.db import is_network_path, quick_check, schema_version
+from ...store.errors import StoreError
 from ...store.models import database
+from ..tasks import Task
+
+#: who may set the retention period and delete past it (``services.retention.purge``)
+RETENTION_ROLES = ("beheerder", "ondersteuningscoordinator")
+NOBODY = Actor(user_id=None, username="", roles=frozenset())
+HINT_STYLE = "color: #5b6270;"
+
+
+@dataclass(frozen=True)
+class AdminRights:
+    """What the Beheer page offers an actor; the services decide again on every change."""
+
+    school: bool
+    import_people: bool
+    staff: bool
+    users: bool
+    letters: bool
+    helplines: bool
+    backups: bool
+    retention: bool
+    audit: bool
+    lock: bool
+
+
+def rights(actor: Actor) -> AdminRights:
+    admin = access.can_manage_users(actor)
+    return AdminRights(
+        school=actor.has_role(*settings.PROFILE_ROLES),
+        import_people=actor.has_role(*IMPORT_ROLES),
+        staff=actor.has_role(*STAFF_ROLES),
+        users=admin,
+        letters=letters.can_edit_templates(actor),
+        helplines=actor.has_role(*helplines.EDIT_ROLES),
+        backups=admin,
+        retention=actor.has_role(*RETENTION_ROLES),
+        audit=access.can_read_audit(actor),
+        lock=admin,
+    )
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setStyleSheet(HINT_STYLE)
+    return label
+
+
+def _value() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class PathLabel(QLabel):
+    """A file path elided in the middle to the width it gets; the full path on hover.
+    A long network path must not make the page wider than the screen."""
+
+    def __init__(self, path: object = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.set_path(path)
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        return QSize(self.fontMetrics().horizontalAdvance(self.full) + 4,
+                     super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        return QSize(80, super().minimumSizeHint().height())
+
+    def set_path(self, path: object) -> None:
+        self.full = str(path)
+        self.setToolTip(self.full)
+        self.updateGeometry()
+        self._elide()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideMiddle,
+                                                   max(40, self.width())))
 
 
 class AdminView(QWidget):
@@ -28,66 +130,289 @@ class AdminView(QWidget):
     import_staff = Signal()
     manage_people = Signal()
     school_calendar = Signal()
+    manage_users = Signal()
+    manage_retention = Signal()
+    show_audit = Signal()
+    lock_minutes_changed = Signal(int)
+    integrity_checked = Signal(str)
 
-    def __init__(self, path: Path, parent: QWidget | None = None):
+    def __init__(self, path: Path, actor: Actor | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.path = path
-        layout = QVBoxLayout(self)
+        self.path = Path(path)
+        self.actor = actor or NOBODY
+        self.rights = rights(self.actor)
+        self.groups: dict[str, QGroupBox] = {}
+        self.buttons: dict[str, QPushButton] = {}
+        self._check_task: Task | None = None
+        self.verdict: str | None = None
+        outer = QVBoxLayout(self)
         title = QLabel(_("Administration"))
         title.setObjectName("sectionTitle")
-        layout.addWidget(title)
-
-        school = QGroupBox(_("School"))
-        self.school_form = QFormLayout(school)
-        self.school_name = QLabel()
-        self.school_address = QLabel()
-        self.protocol = QLabel()
-        self.school_form.addRow(_("Name"), self.school_name)
-        self.school_form.addRow(_("Address"), self.school_address)
-        self.school_form.addRow(_("Protocol"), self.protocol)
-        edit = QPushButton(_("Edit school details…"))
-        edit.clicked.connect(self.edit_profile)
-        self.calendar_button = QPushButton(_("School calendar…"))
-        self.calendar_button.clicked.connect(self.school_calendar)
-        school_buttons = QHBoxLayout()
-        school_buttons.addWidget(edit)
-        school_buttons.addWidget(self.calendar_button)
-        school_buttons.addStretch(1)
-        self.school_form.addRow(school_buttons)
-        layout.addWidget(school)
-
-        db_box = QGroupBox(_("Database"))
-        form = QFormLayout(db_box)
-        form.addRow(_("File"), QLabel(str(path)))
-        kind = _("network share (safe shared mode)") if is_network_path(path) else _("local disk")
-        form.addRow(_("Location"), QLabel(kind))
-        form.addRow(_("Schema version"), QLabel(str(schema_version(database.obj))))
-        buttons = QHBoxLayout()
-        backup = QPushButton(_("Make a backup…"))
-        backup.clicked.connect(self.backup)
-        buttons.addWidget(backup)
-        buttons.addStretch(1)
-        form.addRow(buttons)
-        layout.addWidget(db_box)
-
-        people_box = QGroupBox(_("Students and staff"))
-        row = QHBoxLayout(people_box)
-        for text, signal in ((_("Import students…"), self.import_students),
-                             (_("Import staff…"), self.import_staff),
-                             (_("Staff and classes…"), self.manage_people)):
-            button = QPushButton(text)
-            button.clicked.connect(signal)
-            row.addWidget(button)
-        row.addStretch(1)
-        layout.addWidget(people_box)
-        layout.addStretch(1)
+        outer.addWidget(title)
+        outer.addWidget(_hint(_(
+            "Settings for the whole school. You see what your role may change; ask the "
+            "administrator (beheerder) for the rest.")))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget()
+        columns = QHBoxLayout(body)
+        columns.setContentsMargins(0, 4, 8, 8)
+        columns.setSpacing(16)
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for column in (left, right):
+            column.setSpacing(12)
+            columns.addLayout(column, 1)
+        self._school(left)
+        self._people(left)
+        self._letters(left)
+        self._helplines(left)
+        self._database(right)
+        self._privacy(right)
+        left.addStretch(1)
+        right.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
         self.refresh()
+        self.check_integrity()
+
+    # -- building ------------------------------------------------------------------------
+    def _group(self, key: str, title: str, explanation: str, column: QVBoxLayout
+               ) -> QFormLayout:
+        box = QGroupBox(title)
+        layout = QVBoxLayout(box)
+        layout.addWidget(_hint(explanation))
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        layout.addLayout(form)
+        column.addWidget(box)
+        self.groups[key] = box
+        return form
+
+    def _button_row(self, form: QFormLayout, items) -> QHBoxLayout:
+        """Normal-sized buttons, left-aligned; only those the actor may use."""
+        row = QHBoxLayout()
+        for key, text, slot, allowed in items:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            button.setVisible(allowed)
+            row.addWidget(button)
+            self.buttons[key] = button
+        row.addStretch(1)
+        form.addRow(row)
+        return row
+
+    def _school(self, column: QVBoxLayout) -> None:
+        form = self._group("school", _("School"), _(
+            "The school's name and address go on every letter; the protocol preset decides "
+            "the escalation ladder. Suspensions are counted in school days, so enter the "
+            "holidays in the school calendar."), column)
+        self.school_name, self.school_address = _value(), _value()
+        self.protocol, self.calendar_state = _value(), _value()
+        form.addRow(_("Name"), self.school_name)
+        form.addRow(_("Address"), self.school_address)
+        form.addRow(_("Protocol"), self.protocol)
+        form.addRow(_("School calendar"), self.calendar_state)
+        allowed = self.rights.school
+        self.school_buttons = self._button_row(form, (
+            ("profile", _("Edit school details…"), self.edit_profile, allowed),
+            ("calendar", _("School calendar…"), self.school_calendar, allowed)))
+        self.calendar_button = self.buttons["calendar"]
+
+    def _people(self, column: QVBoxLayout) -> None:
+        r = self.rights
+        form = self._group("people", _("People"), _(
+            "Import students and staff from the student information system (Magister, "
+            "SOMtoday) at the start of the year and after changes; user accounts decide who "
+            "signs in and with which role."), column)
+        self._button_row(form, (
+            ("import_students", _("Import students…"), self.import_students, r.import_people),
+            ("import_staff", _("Import staff…"), self.import_staff, r.import_people),
+            ("people", _("Staff and classes…"), self.manage_people, r.staff),
+            ("users", _("Users…"), self.manage_users, r.users)))
+        self.groups["people"].setVisible(r.import_people or r.staff or r.users)
+
+    def _letters(self, column: QVBoxLayout) -> None:
+        form = self._group("letters", _("Letters"), _(
+            "The school's version of each letter, and where the address must stand for a "
+            "window envelope."), column)
+        self.window_state = _value()
+        form.addRow(_("Envelope window"), self.window_state)
+        self._button_row(form, (
+            ("templates", _("Templates…"), self.open_templates, True),
+            ("window", _("Envelope window…"), self.open_window_settings, True)))
+        self.groups["letters"].setVisible(self.rights.letters)
+
+    def _helplines(self, column: QVBoxLayout) -> None:
+        form = self._group("helplines", _("Helplines"), _(
+            "The helplines the case screens point students and parents to, such as the "
+            "Kindertelefoon."), column)
+        self.helpline_count = _value()
+        form.addRow(_("Listed"), self.helpline_count)
+        text = _("Edit helplines…") if self.rights.helplines else _("Show helplines…")
+        self._button_row(form, (("helplines", text, self.open_helplines, True),))
+
+    def _database(self, column: QVBoxLayout) -> None:
+        form = self._group("database", _("Database"), _(
+            "One file holds everything. pestdesk checks it at every start and makes a "
+            "checked backup once a day."), column)
+        self.file_label = PathLabel(self.path)
+        network = is_network_path(self.path)
+        self.location = _value()
+        self.location.setText(_("network share (safe shared mode)") if network
+                              else _("local disk"))
+        self.schema = _value()
+        self.others, self.last_backup = _value(), _value()
+        self.backup_folder, self.integrity = PathLabel(), _value()
+        for label, widget in ((_("File"), self.file_label), (_("Location"), self.location),
+                              (_("Schema version"), self.schema),
+                              (_("Also open by"), self.others),
+                              (_("Last backup"), self.last_backup),
+                              (_("Backup folder"), self.backup_folder),
+                              (_("Integrity"), self.integrity)):
+            form.addRow(label, widget)
+        allowed = self.rights.backups
+        self._button_row(form, (
+            ("backup", _("Make a backup…"), self.backup, allowed),
+            ("backup_folder", _("Backup folder…"), self.open_backup_settings, allowed),
+            ("check", _("Check again"), self.check_integrity, allowed)))
+
+    def _privacy(self, column: QVBoxLayout) -> None:
+        r = self.rights
+        form = self._group("privacy", _("Privacy"), _(
+            "Data about students is kept no longer than needed; the audit trail records who "
+            "changed what; an unattended PC locks itself."), column)
+        self.retention_state = _value()
+        form.addRow(_("Retention period"), self.retention_state)
+        self.lock_minutes = QSpinBox()
+        self.lock_minutes.setRange(*users_service.LOCK_RANGE)
+        self.lock_minutes.setSuffix(" " + _("minutes"))
+        self.lock_state = _value()
+        lock_row = QHBoxLayout()
+        lock_row.addWidget(self.lock_minutes)
+        save = QPushButton(_("Save"))
+        save.clicked.connect(self.save_lock_minutes)
+        self.buttons["lock"] = save
+        lock_row.addWidget(save)
+        lock_row.addWidget(self.lock_state, 1)
+        for widget in (self.lock_minutes, save):
+            widget.setVisible(r.lock)
+        form.addRow(_("Lock after"), lock_row)
+        self._button_row(form, (
+            ("retention", _("Retention period…"), self.manage_retention, r.retention),
+            ("audit", _("Audit trail"), self.show_audit, r.audit)))
+
+    # -- showing -------------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.refresh()  # a backup or a colleague may have changed things meanwhile
 
     def refresh(self) -> None:
         from ..dialogs import available_protocols
 
         p = settings.school_profile()
         self.school_name.setText(p.name or _("(not set)"))
-        self.school_address.setText(", ".join(x for x in (p.street, f"{p.postcode} {p.city}".strip()) if x))
+        self.school_address.setText(", ".join(
+            x for x in (p.street, f"{p.postcode} {p.city}".strip()) if x))
         names = dict(available_protocols())
         self.protocol.setText(names.get(p.protocol_code, p.protocol_code))
+        periods = len(school_calendar.school_calendar().periods)
+        self.calendar_state.setText(
+            _("{n} holidays and free days entered").format(n=format_number(periods)) if periods
+            else _("No holidays entered yet"))
+        window = letters.window_settings()
+        self.window_state.setText(_("{left} mm from the left, {top} mm from the top").format(
+            left=format_number(window.left_mm), top=format_number(window.top_mm)))
+        self.helpline_count.setText(_("{n} helplines").format(
+            n=format_number(helplines.list_helplines().count())))
+        self._refresh_database()
+        years = retention.retention_years()
+        self.retention_state.setText(_("{n} years after leaving school").format(
+            n=format_number(years)))
+        minutes = users_service.lock_minutes()
+        self.lock_minutes.setValue(minutes)
+        if not self.rights.lock:
+            self.lock_state.setText(_("{n} minutes without use").format(
+                n=format_number(minutes)))
+
+    def _refresh_database(self) -> None:
+        self.schema.setText(str(schema_version(database.obj)))
+        others = presence.others()
+        self.others.setText(", ".join(
+            f"{c.username} ({c.host})" if c.host else c.username for c in others)
+            or _("nobody else"))
+        cfg = backups.config(self.path)
+        self.backup_folder.set_path(cfg.folder)
+        self.backup_folder.setToolTip(str(cfg.folder) + "\n" + _("The newest {n} are kept.")
+                                      .format(n=format_number(cfg.keep)))
+        newest = next(iter(backups.list_backups(cfg.folder, self.path.stem)), None)
+        if newest is None:
+            self.last_backup.setText(_("None yet"))
+        else:
+            self.last_backup.setText(_("{when} (checked)").format(
+                when=format_datetime(newest.made_at, "short")))
+            self.last_backup.setToolTip(str(newest.path))
+
+    # -- actions -------------------------------------------------------------------------
+    def check_integrity(self) -> Task:
+        """SQLite's quick_check off the GUI thread; the verdict shows in the Database group."""
+        self.integrity.setText(_("Checking…"))
+        self.buttons["check"].setEnabled(False)
+        path = self.path
+        self._check_task = Task(lambda: quick_check(path))
+        self._check_task.signals.done.connect(self._checked)
+        self._check_task.signals.failed.connect(
+            lambda exc: self._checked(str(exc) if isinstance(exc, StoreError)
+                                      else type(exc).__name__))
+        QThreadPool.globalInstance().start(self._check_task)
+        return self._check_task
+
+    def _checked(self, verdict: str) -> None:
+        self.verdict = verdict
+        self.buttons["check"].setEnabled(True)
+        now = format_datetime(dt.datetime.now(), "short")
+        if verdict == "ok":
+            self.integrity.setText(_("In order (checked {when})").format(when=now))
+            self.integrity.setStyleSheet("")
+        else:
+            self.integrity.setText(_("Damage found (checked {when})").format(when=now))
+            self.integrity.setToolTip(_(
+                "Stop working in this database; the administrator restores the newest good "
+                "backup.") + "\n\n" + verdict[:500])
+            self.integrity.setStyleSheet("color: #b00020; font-weight: 600;")
+        self.integrity_checked.emit(verdict)
+
+    def save_lock_minutes(self) -> None:
+        minutes = self.lock_minutes.value()
+        try:
+            users_service.set_lock_minutes(self.actor, minutes)
+        except (ServiceError, StoreError) as exc:
+            self.lock_state.setText(str(exc))
+            return
+        self.lock_state.setText(_("Saved."))
+        self.lock_minutes_changed.emit(minutes)
+
+    def _open(self, dialog: QDialog) -> QDialog:
+        dialog.finished.connect(lambda _r: self.refresh())
+        dialog.open()
+        return dialog
+
+    def open_templates(self) -> QDialog:
+        from ..letter_dialogs import TemplateEditorDialog
+
+        return self._open(TemplateEditorDialog(self.actor, self))
+
+    def open_window_settings(self) -> QDialog:
+        from ..letter_dialogs import WindowSettingsDialog
+
+        return self._open(WindowSettingsDialog(self.actor, self))
+
+    def open_helplines(self) -> QDialog:
+        from ..helplines_dialog import HelplinesDialog
+
+        return self._open(HelplinesDialog(self.actor, self))
+
+    def open_backup_settings(self) -> QDialog:
+        from ..backup_settings import BackupSettingsDialog
+
+        return self._open(BackupSettingsDialog(self.actor, self.path, self))

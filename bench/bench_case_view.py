@@ -10,7 +10,6 @@ never touch the shared bench database. Medians to stdout; nothing here is a test
 
 from __future__ import annotations
 
-import argparse
 import os
 import sqlite3
 import statistics
@@ -23,16 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from run import ensure_demo  # noqa: E402
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+from _common import bench_arguments, median_ms  # noqa: E402
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -57,12 +47,7 @@ def fill_timeline(actor, entries: int = 200) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--db", type=Path,
-                        default=Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite")
-    args = parser.parse_args()
-    ensure_demo(args.db)
+    args = bench_arguments(runs=7)
     work = Path(tempfile.mkdtemp()) / "case-view.sqlite"
     copy_database(args.db, work)
 

@@ -8,47 +8,25 @@ medians (the first run, which warms SQLite's cache, is left out). Nothing here i
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-
-def ensure_demo(path: Path) -> None:
-    if path.exists():
-        return
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pestdesk", "demo", "--db", str(path),
-                    "--students", "2000", "--years", "10"], check=True)
-    print(f"demo 2000 students / 10 years built in {time.perf_counter() - t:.1f} s")
+from _common import bench_arguments  # noqa: E402
+from _common import median_ms as _median_ms  # noqa: E402
 
 
 def median_ms(fn, runs: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return _median_ms(fn, runs, warm_up=True)  # the figures queries warm SQLite's cache
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--db", type=Path,
-                        default=Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite")
-    args = parser.parse_args()
-    ensure_demo(args.db)
+    args = bench_arguments(runs=7)
 
     from PySide6.QtWidgets import QApplication
 

@@ -10,35 +10,17 @@ Figures go to stdout; nothing here is a test.
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-
-def ensure_demo(path: Path) -> None:
-    if path.exists():
-        return
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pestdesk", "demo", "--db", str(path),
-                    "--students", "2000", "--years", "10"], check=True)
-    print(f"demo 2000 students / 10 years built in {time.perf_counter() - t:.1f} s")
-
-
-def median_ms(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+from _common import bench_arguments, median_ms  # noqa: E402
 
 
 def startup(mode: str, path: Path, runs: int) -> tuple[float, float]:
@@ -58,12 +40,7 @@ def startup(mode: str, path: Path, runs: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--db", type=Path,
-                        default=Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite")
-    args = parser.parse_args()
-    ensure_demo(args.db)
+    args = bench_arguments(runs=5)
 
     bare, bare_rss = startup("bare", args.db, args.runs)
     app, app_rss = startup("app", args.db, args.runs)

@@ -29,6 +29,7 @@ from ..i18n import _
 from ..services import backups, settings
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
+from .widgets import error_label
 
 KEEP_RANGE = (1, 365)
 
@@ -83,11 +84,7 @@ class BackupSettingsDialog(QDialog):
         self.keep.setSuffix(" " + _("backups"))
         form.addRow(_("Keep the newest"), self.keep)
         layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.hide()
+        self.error = error_label(hidden=True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)

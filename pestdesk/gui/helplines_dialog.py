@@ -37,6 +37,7 @@ from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from ..store.models import Helpline
 from .conflict import ConflictDialog, reapply
+from .widgets import error_label
 
 COLUMNS = ("name", "topic", "phone", "url")
 
@@ -73,11 +74,7 @@ class HelplineEditDialog(QDialog):
         for name, label in self.labels().items():
             self.form.addRow(label, self.fields[name])
         layout.addLayout(self.form)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
-        self.error.hide()
+        self.error = error_label(hidden=True)
         layout.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -185,9 +182,7 @@ class HelplinesDialog(QDialog):
         for column, width in ((0, 200), (3, 220)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #b00020;")
+        self.message = error_label()
         layout.addWidget(self.message)
         row = QHBoxLayout()
         self.add_button = QPushButton(_("Add…"))

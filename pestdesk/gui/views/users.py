@@ -34,19 +34,13 @@ from ...importers.staff import ROLE_CODES
 from ...services import users
 from ...services.base import Actor, Conflict, ServiceError
 from ..models import ListModel
+from ..widgets import error_label
 
 
 def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet("color: #b00020;")
-    label.setWordWrap(True)
-    return label
 
 
 class _FormDialog(QDialog):
@@ -58,7 +52,7 @@ class _FormDialog(QDialog):
         self.layout_ = QVBoxLayout(self)
         self.form = QFormLayout()
         self.layout_.addLayout(self.form)
-        self.error = _error_label()
+        self.error = error_label()
         self.layout_.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -237,7 +231,7 @@ class UsersDialog(QDialog):
         lock_row.addWidget(save_lock)
         lock_row.addStretch(1)
         layout.addLayout(lock_row)
-        self.message = _error_label()
+        self.message = error_label()
         layout.addWidget(self.message)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)

@@ -1,0 +1,19 @@
+"""Small widgets the dialogs share."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+ERROR_COLOR = "#b00020"
+
+
+def error_label(hidden: bool = False) -> QLabel:
+    """The red, wrapping line under a form where a refusal is explained (``errorLabel``)."""
+    label = QLabel()
+    label.setObjectName("errorLabel")
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(not hidden)
+    return label

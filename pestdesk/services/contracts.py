@@ -5,6 +5,11 @@ the pester on the protocol's contract stage; the evaluation date comes back as a
 the owner's overview; a broken contract moves the pester's ladder on (engine kind
 ``contract_broken``). The printable contract is the letter template ``contract``, rendered by
 ``pestdesk.letters`` (``render_contract_pdf``).
+
+Who may: making, signing and evaluating a contract need ``access.require_edit`` on its case,
+checked before the case is looked at and again inside the write transaction. A contract of a
+case the actor may not see answers ``access.NotFound`` exactly as a missing one; a read-only
+role (zorgteam) gets a refusal.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from ..domain import engine
 from ..domain.protocol import Protocol
 from ..i18n import _, format_date
 from ..store import models as m
-from . import _ladder
+from . import _ladder, access
 from .base import Actor, ServiceError, create, save_versioned, write
 
 OUTCOMES = ("kept", "broken")
@@ -51,6 +56,7 @@ def make_contract(actor: Actor, case_id: int, student_id: int, *, made_on: dt.da
                   evaluate_on: dt.date | None = None, extra_rules: list[str] | None = None,
                   owner_id: int | None = None) -> m.Contract:
     """A contract for a pester from the protocol's rules (plus the school's own extra rules)."""
+    access.require_edit(actor, case_id)
     case = _ladder.get_case(case_id)
     inv = _ladder.involvement(case_id, student_id)
     if inv.role != "pester":
@@ -70,6 +76,7 @@ def make_contract(actor: Actor, case_id: int, student_id: int, *, made_on: dt.da
                              "been evaluated."))
     stage = contract_stage(protocol)
     with write():
+        access.require_edit(actor, case_id)
         contract = create(actor, m.Contract, case=case_id, student=student_id, made_on=made_on,
                           rules=json.dumps(rules, ensure_ascii=False), evaluate_on=evaluate_on)
         _ladder.move_to(actor, protocol, inv, stage, made_on, _("contract made"))
@@ -89,7 +96,7 @@ def record_signatures(actor: Actor, contract_id: int, read_version: int, *,
                       student_on: dt.date | None = None, parents_on: dt.date | None = None,
                       parents: str = "") -> m.Contract:
     """Record the signatures of the student and the parent(s), with their dates."""
-    contract = _contract(contract_id)
+    contract = _editable(actor, contract_id)
     for day in (student_on, parents_on):
         if day is not None and day < contract.made_on:
             raise ServiceError(_("A signature cannot be dated before the contract."))
@@ -103,6 +110,7 @@ def record_signatures(actor: Actor, contract_id: int, read_version: int, *,
     case = _ladder.get_case(contract.case_id)
     protocol = _ladder.protocol_for(case)
     with write():
+        access.require_edit(actor, contract.case_id)
         save_versioned(actor, contract, read_version, **changes)
         inv = _ladder.involvement(contract.case_id, contract.student_id)
         signed = [d for d in (student_on, parents_on) if d]
@@ -123,7 +131,7 @@ def record_outcome(actor: Actor, contract_id: int, read_version: int, *, outcome
     """Kept or broken; broken moves the pester one stage on (the engine's rule)."""
     if outcome not in OUTCOMES:
         raise ServiceError(_("Choose whether the contract was kept or broken."))
-    contract = _contract(contract_id)
+    contract = _editable(actor, contract_id)
     if contract.outcome:
         raise ServiceError(_("The outcome of this contract has already been recorded."))
     if on < contract.made_on:
@@ -132,6 +140,7 @@ def record_outcome(actor: Actor, contract_id: int, read_version: int, *, outcome
     protocol = _ladder.protocol_for(case)
     kind = engine.CONTRACT_BROKEN if outcome == "broken" else engine.CONTRACT_KEPT
     with write():
+        access.require_edit(actor, contract.case_id)
         save_versioned(actor, contract, read_version, outcome=outcome)
         inv = _ladder.involvement(contract.case_id, contract.student_id)
         _ladder.step_done(actor, protocol, inv, contract.case_id, contract_stage(protocol),
@@ -161,6 +170,16 @@ def _contract(contract_id: int) -> m.Contract:
     contract = m.Contract.get_or_none(m.Contract.id == contract_id)
     if contract is None:
         raise ServiceError(_("This contract no longer exists."))
+    return contract
+
+
+def _editable(actor: Actor, contract_id: int) -> m.Contract:
+    """The contract, if ``actor`` may change its case; a contract of a hidden case answers
+    ``access.NotFound`` with the same words as a missing one."""
+    contract = m.Contract.get_or_none(m.Contract.id == contract_id)
+    if contract is None or not access.can_view_case(actor, contract.case_id):
+        raise access.NotFound(_("This contract no longer exists."))
+    access.require_edit(actor, contract.case_id)
     return contract
 
 

@@ -8,6 +8,24 @@ with the samenwerkingsverband for its statutory tasks, such as an ACT applicatio
 Anonymisation happens here, when the pack's data are built, so the PDF renderer never
 receives a name it may not print. Minutes and decisions land in the case timeline; actions
 land on their owner's overview.
+
+Who may:
+- planning and changing a meeting (``plan_meeting``, ``update_meeting``): the roles that run
+  the care structure, ``PLANNER_ROLES`` (ondersteuningscoordinator/zorgcoordinator, zorgteam,
+  directie, beheerder) and ``SYSTEM``;
+- anything that touches an agenda item with a case (adding, removing, the basis for sharing,
+  minutes, actions, completing an action of a case): ``access.require_edit`` on that case,
+  checked before anything about it is looked up and again inside the write transaction. An
+  item of a case the actor may not see answers ``access.NotFound`` exactly as a missing one;
+  a read-only role (zorgteam) gets a refusal. General items (no case) are for everyone the
+  meetings are visible to (``access.meeting_visibility``);
+- consent (``record_consent``, ``withdraw_consent``): the actor must see the student
+  (``access.can_view_student``, else ``NotFound``) and hold a care role that changes dossiers.
+Reading (``meeting_view``, ``agenda``, ``item_consent``, ``pack_data``, ``build_pack``,
+``export_ics``, ``suggest_cases``) takes an optional ``actor``; without one it reads with
+full access (``SYSTEM``), as the command line does. With one, an item whose case the actor may
+not see keeps its place on the agenda but shows neither case number, summary, question,
+students, minutes nor actions.
 """
 
 from __future__ import annotations
@@ -23,8 +41,8 @@ from ..i18n import N_, _, format_date, format_datetime
 from ..importers.redact import OtherStudent, Redactor
 from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
 from ..store import models as m
-from . import _ladder
-from .base import Actor, ServiceError, audit, create, save_versioned, write
+from . import _ladder, access
+from .base import SYSTEM, Actor, ServiceError, audit, create, save_versioned, write
 
 KINDS = ("IZO", "OT", "ACT")
 EXTERNAL_KINDS = ("OT", "ACT")
@@ -44,6 +62,11 @@ EXTERNAL_ROLES = {
 }
 BASIS_SAMENWERKINGSVERBAND = "samenwerkingsverband"
 CONSENT_AGE = 16
+#: who plans care-team meetings: the roles that see every case (zorgteam included: planning
+#: is not changing a dossier) and the beheerder; ``SYSTEM`` too
+PLANNER_ROLES = access.ALL_CASES_ROLES | {access.ADMIN_ROLE}
+#: care roles that change dossiers (consent is part of the student's dossier)
+EDITING_ROLES = access.CARE_ROLES - access.READ_ONLY_ROLES
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,68 @@ def _item(item_id: int) -> m.AgendaItem:
     return item
 
 
+# ---------------------------------------------------------------------------------------------
+# who may
+
+
+def _no_rights() -> ServiceError:
+    return ServiceError(_("You do not have the rights to do this."))
+
+
+def may_plan(actor: Actor) -> bool:
+    """May plan and change meetings (not their cases)."""
+    return access.is_system(actor) or actor.has_role(*PLANNER_ROLES)
+
+
+def _visible_meeting(actor: Actor, meeting_id: int) -> m.Meeting:
+    """The meeting, or ``NotFound`` (same words as a missing one) when hidden from ``actor``."""
+    meeting = (m.Meeting.select()
+               .where((m.Meeting.id == meeting_id) & access.meeting_visibility(actor)).first())
+    if meeting is None:
+        raise access.NotFound(_("This meeting no longer exists."))
+    return meeting
+
+
+def _require_item(actor: Actor, item: m.AgendaItem | None) -> m.AgendaItem:
+    """Refuse a change to an agenda item: its case's ``require_edit``; for a general item the
+    meeting must be visible. A hidden or missing item: ``NotFound`` with the same words."""
+    missing = access.NotFound(_("This agenda item no longer exists."))
+    if item is None:
+        raise missing
+    if item.case_id is None:
+        if not access.has_care_role(actor):
+            raise missing
+        return item
+    if not access.can_view_case(actor, item.case_id):
+        raise missing
+    access.require_edit(actor, item.case_id)
+    return item
+
+
+def _editable_item(actor: Actor, item_id: int) -> m.AgendaItem:
+    return _require_item(actor, m.AgendaItem.get_or_none(m.AgendaItem.id == item_id))
+
+
+def _require_student(actor: Actor, student_id: int) -> None:
+    """Refuse a change to a student's consent: ``NotFound`` when the student is hidden from
+    ``actor`` (same words as a missing one), a refusal without a role that changes dossiers."""
+    if not access.can_view_student(actor, student_id):
+        raise access.NotFound(_("This student no longer exists."))
+    if not (access.is_system(actor) or actor.has_role(*EDITING_ROLES)):
+        raise _no_rights()
+
+
+def _visible_cases(actor: Actor, case_ids: set[int]) -> set[int]:
+    """Which of ``case_ids`` ``actor`` may see (one query)."""
+    if not case_ids:
+        return set()
+    if access.sees_all_cases(actor):
+        return set(case_ids)
+    query = m.Case.select(m.Case.id).where(m.Case.id.in_(sorted(case_ids))
+                                           & access.case_visibility(actor))
+    return {cid for (cid,) in query.tuples()}
+
+
 def to_utc(moment: dt.datetime) -> dt.datetime:
     """Naive UTC for storage; a naive input is taken as the PC's local time."""
     aware = moment if moment.tzinfo else moment.astimezone()
@@ -99,7 +184,11 @@ def plan_meeting(actor: Actor, *, kind: str, starts_at: dt.datetime, place: str 
                  duration_minutes: int = 60, chair_id: int | None = None,
                  attendee_ids: list[int] | None = None, externals: list[External] | None = None,
                  notes: str = "") -> m.Meeting:
-    """Plan a meeting; ``starts_at`` naive = local time (stored in UTC)."""
+    """Plan a meeting; ``starts_at`` naive = local time (stored in UTC).
+
+    Needs one of ``PLANNER_ROLES`` (or ``SYSTEM``)."""
+    if not may_plan(actor):
+        raise _no_rights()
     if kind not in KINDS:
         raise ServiceError(_("Choose IZO, OT or ACT."))
     if not 10 <= duration_minutes <= 600:
@@ -118,7 +207,12 @@ def plan_meeting(actor: Actor, *, kind: str, starts_at: dt.datetime, place: str 
 
 
 def update_meeting(actor: Actor, meeting_id: int, read_version: int, **changes) -> m.Meeting:
-    """Change place, time, chair, attendees or externals (version-checked)."""
+    """Change place, time, chair, attendees or externals (version-checked).
+
+    Needs one of ``PLANNER_ROLES`` (or ``SYSTEM``)."""
+    if not may_plan(actor):
+        _visible_meeting(actor, meeting_id)  # NotFound for who may not see meetings at all
+        raise _no_rights()
     meeting = _meeting(meeting_id)
     values = {}
     if "starts_at" in changes:
@@ -155,13 +249,15 @@ def attendees_of(meeting: m.Meeting) -> list[int]:
 
 
 def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
-                  limit: int = 40) -> list[Suggestion]:
-    """Open cases whose stage calls for this meeting, then cases with overdue steps."""
+                  limit: int = 40, *, actor: Actor | None = None) -> list[Suggestion]:
+    """Open cases whose stage calls for this meeting, then cases with overdue steps; with an
+    ``actor``, only the cases they may see."""
     C = m.Case
     stage = STAGE_FOR_KIND.get(kind, "")
     on_stage = m.Involvement.select(m.Involvement.case).where(m.Involvement.stage_code == stage)
     base = C.select(C.id, C.number, C.summary, C.stage_code, C.next_due_on).where(
-        (C.status == "open") & (C.is_signal == False))  # noqa: E712
+        (C.status == "open") & (C.is_signal == False)  # noqa: E712
+        & access.case_visibility(actor or SYSTEM))
     if meeting_id:
         taken = m.AgendaItem.select(m.AgendaItem.case).where(
             (m.AgendaItem.meeting == meeting_id) & m.AgendaItem.case.is_null(False))
@@ -181,8 +277,12 @@ def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
 
 def add_item(actor: Actor, meeting_id: int, case_id: int | None, question: str,
              consent_basis: str = "") -> m.AgendaItem:
-    """Put a case (or a general point, ``case_id=None``) on the agenda with its hulpvraag."""
-    meeting = _meeting(meeting_id)
+    """Put a case (or a general point, ``case_id=None``) on the agenda with its hulpvraag.
+
+    A case needs ``access.require_edit`` on it; a general point a role that sees meetings."""
+    meeting = _visible_meeting(actor, meeting_id)
+    if case_id is not None:
+        access.require_edit(actor, case_id)
     if not question.strip():
         raise ServiceError(_("Write down the question for the meeting (hulpvraag)."))
     if consent_basis not in ("", BASIS_SAMENWERKINGSVERBAND):
@@ -195,6 +295,8 @@ def add_item(actor: Actor, meeting_id: int, case_id: int | None, question: str,
     last = (m.AgendaItem.select(m.AgendaItem.position).where(m.AgendaItem.meeting == meeting_id)
             .order_by(m.AgendaItem.position.desc()).first())
     with write():
+        if case_id is not None:
+            access.require_edit(actor, case_id)
         item = create(actor, m.AgendaItem, meeting=meeting.id, case=case_id,
                       position=(last.position + 1) if last else 1, question=question.strip(),
                       consent_basis=consent_basis)
@@ -205,14 +307,16 @@ def set_consent_basis(actor: Actor, item_id: int, read_version: int, basis: str)
     """Record the legal basis for sharing with the samenwerkingsverband ('' to clear it)."""
     if basis not in ("", BASIS_SAMENWERKINGSVERBAND):
         raise ServiceError(_("Unknown basis for sharing."))
-    item = _item(item_id)
+    item = _editable_item(actor, item_id)
     with write():
+        _require_item(actor, item)
         return save_versioned(actor, item, read_version, consent_basis=basis)
 
 
 def remove_item(actor: Actor, item_id: int) -> None:
+    """Take an item off the agenda (refused once it has minutes or actions)."""
     with write():  # checked inside the transaction: minutes saved meanwhile are never lost
-        item = _item(item_id)
+        item = _editable_item(actor, item_id)
         if item.minutes or item.decision or item.actions.count():
             raise ServiceError(_("This item has minutes or actions; it cannot be removed."))
         item.delete_instance()
@@ -228,7 +332,9 @@ def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: l
     """Consent to discuss a student in external meetings of the kinds in ``scope``.
 
     Under 16 it comes from a parent with parental authority; from 16 from the student.
+    The actor must see the student and hold a care role that changes dossiers.
     """
+    _require_student(actor, student_id)
     student = m.Student.get_or_none(m.Student.id == student_id)
     if student is None:
         raise ServiceError(_("This student no longer exists."))
@@ -253,18 +359,22 @@ def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: l
     else:
         given_by = "leerling"
     with write():
+        _require_student(actor, student_id)
         return create(actor, m.Consent, student=student_id, given_by=given_by,
                       given_on=given_on, scope=",".join(kinds))
 
 
 def withdraw_consent(actor: Actor, consent_id: int, read_version: int,
                      on: dt.date) -> m.Consent:
+    """Record that consent was withdrawn on ``on`` (same rights as ``record_consent``)."""
     consent = m.Consent.get_or_none(m.Consent.id == consent_id)
-    if consent is None:
-        raise ServiceError(_("This consent no longer exists."))
+    if consent is None or not access.can_view_student(actor, consent.student_id):
+        raise access.NotFound(_("This consent no longer exists."))
+    _require_student(actor, consent.student_id)
     if on < consent.given_on:
         raise ServiceError(_("Consent cannot be withdrawn before it was given."))
     with write():
+        _require_student(actor, consent.student_id)
         return save_versioned(actor, consent, read_version, withdrawn_on=on)
 
 
@@ -279,12 +389,16 @@ def has_consent(student_id: int, kind: str, on: dt.date) -> bool:
     return False
 
 
-def item_consent(item_id: int) -> list[StudentConsent]:
-    """Per student of the item's case: may they be named in this meeting, and why."""
+def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsent]:
+    """Per student of the item's case: may they be named in this meeting, and why.
+
+    With an ``actor`` who may not see the item's case: ``NotFound``."""
     item = _item(item_id)
     meeting = item.meeting
     if item.case_id is None:
         return []
+    if actor is not None and not access.can_view_case(actor, item.case_id):
+        raise access.NotFound(_("This agenda item no longer exists."))
     on = meeting.starts_at.date()
     out = []
     query = (m.Involvement.select(m.Involvement, m.Student).join(m.Student)
@@ -316,10 +430,11 @@ def record_minutes(actor: Actor, item_id: int, read_version: int, *, minutes: st
                    decision: str) -> m.AgendaItem:
     """Minutes and decision of an item; both land in the case timeline, and the discussion
     counts as the protocol's step for this meeting."""
-    item = _item(item_id)
+    item = _editable_item(actor, item_id)
     meeting = item.meeting
     on = meeting.starts_at.date()
     with write():
+        _require_item(actor, item)
         save_versioned(actor, item, read_version, minutes=minutes.strip(),
                        decision=decision.strip())
         if item.case_id is not None:
@@ -349,13 +464,14 @@ def _case_outcome(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: dt.d
 def add_action(actor: Actor, item_id: int, *, description: str, owner_id: int,
                due_on: dt.date) -> m.Action:
     """An action decided in the meeting: on the owner's overview and in the case timeline."""
-    item = _item(item_id)
+    item = _editable_item(actor, item_id)
     if not description.strip():
         raise ServiceError(_("Describe the action."))
     if m.Staff.get_or_none(m.Staff.id == owner_id) is None:
         raise ServiceError(_("Choose who will do the action."))
     meeting = item.meeting
     with write():
+        _require_item(actor, item)
         action = create(actor, m.Action, case=item.case_id, agenda_item=item.id,
                         description=description.strip(), owner=owner_id, due_on=due_on)
         if item.case_id is not None:
@@ -370,15 +486,31 @@ def add_action(actor: Actor, item_id: int, *, description: str, owner_id: int,
 
 def complete_action(actor: Actor, action_id: int, read_version: int,
                     on: dt.date) -> m.Action:
-    action = m.Action.get_or_none(m.Action.id == action_id)
-    if action is None:
-        raise ServiceError(_("This action no longer exists."))
+    """Mark an action done: of a case, ``access.require_edit`` on it; without a case, its
+    owner or a care role."""
+    action = _editable_action(actor, action_id)
     with write():
+        _editable_action(actor, action_id)
         save_versioned(actor, action, read_version, done_on=on)
         if action.case_id is not None:
             _ladder.add_event(actor, action.case_id, "action_done", on,
                               title=_("Action done: {text}").format(text=action.description),
                               data={"action_id": action.id})
+    return action
+
+
+def _editable_action(actor: Actor, action_id: int) -> m.Action:
+    action = m.Action.get_or_none(m.Action.id == action_id)
+    missing = access.NotFound(_("This action no longer exists."))
+    if action is None:
+        raise missing
+    if action.case_id is not None:
+        if not access.can_view_case(actor, action.case_id):
+            raise missing
+        access.require_edit(actor, action.case_id)
+    elif not (access.has_care_role(actor)
+              or (actor.staff_id is not None and action.owner_id == actor.staff_id)):
+        raise missing
     return action
 
 
@@ -407,10 +539,11 @@ class ItemView:
     basis: str
     consent: tuple[StudentConsent, ...]
     actions: tuple[ActionLine, ...]
+    hidden: bool = False  # a case the reader may not see: no number, names or minutes
 
     @property
     def anonymised(self) -> bool:
-        return any(not c.named for c in self.consent)
+        return self.hidden or any(not c.named for c in self.consent)
 
 
 @dataclass(frozen=True)
@@ -429,18 +562,41 @@ class MeetingView:
         return self.kind in EXTERNAL_KINDS
 
 
-def meeting_view(meeting_id: int) -> MeetingView:
-    meeting = _meeting(meeting_id)
+def meeting_view(meeting_id: int, actor: Actor | None = None) -> MeetingView:
+    """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from."""
+    meeting = _meeting(meeting_id) if actor is None else _visible_meeting(actor, meeting_id)
     return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
                        meeting.duration_minutes, meeting.place, _staff_name(meeting.chair),
                        tuple(externals_of(meeting)))
 
 
-def agenda(meeting_id: int, today: dt.date | None = None) -> list[ItemView]:
-    """The agenda with consent state and actions per item."""
+def hidden_heading() -> str:
+    """What an agenda item of a case the reader may not see is called."""
+    return _("A case you have no access to")
+
+
+def _readable_items(meeting_id: int, actor: Actor | None) -> tuple[list[m.AgendaItem],
+                                                                      set[int]]:
+    """The meeting's items and the case ids among them ``actor`` may see (all without one)."""
+    if actor is not None:
+        _visible_meeting(actor, meeting_id)
+    items = items_of(meeting_id)
+    case_ids = {i.case_id for i in items if i.case_id is not None}
+    return items, case_ids if actor is None else _visible_cases(actor, case_ids)
+
+
+def agenda(meeting_id: int, today: dt.date | None = None,
+           actor: Actor | None = None) -> list[ItemView]:
+    """The agenda with consent state and actions per item; with an ``actor``, an item whose
+    case they may not see keeps its place but shows nothing of the case."""
     today = today or dt.date.today()
     out = []
-    for item in items_of(meeting_id):
+    items, visible = _readable_items(meeting_id, actor)
+    for item in items:
+        if item.case_id is not None and item.case_id not in visible:
+            out.append(ItemView(item.id, item.version, item.position, None, hidden_heading(),
+                                "", "", "", "", (), (), hidden=True))
+            continue
         heading = (f"{item.case.number} · {item.case.summary}" if item.case_id
                    else _("General"))
         actions = tuple(
@@ -532,12 +688,18 @@ def pack_labels() -> PackLabels:
         what=_("What happened"), footer=_("Confidential - care team"), page=_("page {n}"))
 
 
-def pack_data(meeting_id: int) -> MeetingPack:
-    """The pack's content, anonymised per student where consent is missing."""
+def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
+    """The pack's content, anonymised per student where consent is missing; with an
+    ``actor``, an item whose case they may not see shows nothing of the case."""
     meeting = _meeting(meeting_id)
+    items_read, visible = _readable_items(meeting_id, actor)
     staff = {s.id: _staff_name(s) for s in
              m.Staff.select().where(m.Staff.id.in_(attendees_of(meeting)))}
-    items = tuple(_pack_item(item, item_consent(item.id)) for item in items_of(meeting_id))
+    items = tuple(
+        PackItem(item.position, hidden_heading(), "", anonymised=True)
+        if item.case_id is not None and item.case_id not in visible
+        else _pack_item(item, item_consent(item.id))
+        for item in items_read)
     externals = tuple(f"{e.name} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
                       for e in externals_of(meeting))
     return MeetingPack(
@@ -547,9 +709,11 @@ def pack_data(meeting_id: int) -> MeetingPack:
         externals=externals, items=items, labels=pack_labels())
 
 
-def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None) -> bytes:
-    """The preparation pack PDF (run off the GUI thread; ``progress(done, total)``)."""
-    return render_pack(pack_data(meeting_id), progress)
+def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None,
+               actor: Actor | None = None) -> bytes:
+    """The preparation pack PDF (run off the GUI thread; ``progress(done, total)``); with an
+    ``actor``, as ``pack_data`` builds it for them."""
+    return render_pack(pack_data(meeting_id, actor), progress)
 
 
 def log_pack_printed(actor: Actor, meeting_id: int) -> None:
@@ -586,17 +750,20 @@ def _ics_time(moment: dt.datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%SZ")
 
 
-def export_ics(meeting_id: int, now: dt.datetime | None = None) -> str:
+def export_ics(meeting_id: int, now: dt.datetime | None = None,
+               actor: Actor | None = None) -> str:
     """The meeting as an iCalendar file (RFC 5545, CRLF line ends, UTC times).
 
     It leaves pestdesk (mail, phone calendars), so it carries no student names: only the
-    kind, place, chair and the case numbers on the agenda."""
+    kind, place, chair and the case numbers on the agenda -- with an ``actor``, only the
+    numbers of the cases they may see."""
     meeting = _meeting(meeting_id)
     stamp = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     start = meeting.starts_at
     end = start + dt.timedelta(minutes=meeting.duration_minutes)
-    numbers = [item.case.number for item in items_of(meeting_id) if item.case_id]
-    description = _("Agenda: {n} items").format(n=len(items_of(meeting_id)))
+    items, visible = _readable_items(meeting_id, actor)
+    numbers = [item.case.number for item in items if item.case_id in visible]
+    description = _("Agenda: {n} items").format(n=len(items))
     if numbers:
         description += "\n" + _("Cases: {numbers}").format(numbers=", ".join(numbers))
     created = meeting.created_at.strftime("%Y%m%d%H%M%S") if meeting.created_at else "0"

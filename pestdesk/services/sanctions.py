@@ -6,6 +6,15 @@ The law's limits and terms come from ``domain.sanctions`` (rules as data in
 the protocol has a matching stage, moves the pester on the ladder. A notification to the
 inspectorate is a legal task with a deadline until it is marked done; ``open_legal_tasks``
 lists what keeps a case from being closed.
+
+Who may: every change needs ``access.require_edit`` on the case, checked before anything
+about the case is looked up and again inside the write transaction: a case (or a measure of a
+case) the actor may not see answers ``access.NotFound``, exactly as a missing one; a
+read-only role (zorgteam) gets a refusal. The protocol leaves two decisions to the school's
+management (the adjunct-directeur / directie): a suspension of more than one school day and
+the decision to expel. Those need the ``directie`` role; ``SYSTEM`` (the command line, run by
+whoever holds the database file) may record them too. The person recording such a decision
+in pestdesk is the one who takes it; ``decided_by`` names them (or the directeur) on paper.
 """
 
 from __future__ import annotations
@@ -30,7 +39,7 @@ from ..domain.sanctions import (
 )
 from ..i18n import _, format_date
 from ..store import models as m
-from . import _ladder
+from . import _ladder, access
 from .base import Actor, ServiceError, audit, create, save_versioned, write
 from .calendar import school_calendar
 from .settings import school_profile
@@ -57,6 +66,29 @@ class LegalTask:
 
     def overdue(self, today: dt.date) -> bool:
         return self.due_on is not None and self.due_on < today
+
+
+#: the role the protocol leaves longer suspensions and expulsion to (one of
+#: ``access.ALL_CASES_ROLES``; not a new role)
+DECIDING_ROLE = "directie"
+
+
+def may_decide(actor: Actor) -> bool:
+    """May take the decisions the protocol reserves for the management (directie)."""
+    return access.is_system(actor) or actor.has_role(DECIDING_ROLE)
+
+
+def needs_management(kind: str, school_days: int) -> bool:
+    """Is this measure the management's decision (a suspension of more than one day,
+    an expulsion)? For a dialog that wants to say so before the user fills it in."""
+    return kind in EXPULSION_KINDS or school_days > 1
+
+
+def _refuse_unless_deciding(actor: Actor, message: str) -> None:
+    if not may_decide(actor):
+        error = ServiceError(message)
+        error.code = "needs_directie"  # type: ignore[attr-defined]
+        raise error
 
 
 def _refused(exc: SanctionRefused) -> ServiceError:
@@ -117,9 +149,14 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
                       kind: str = SCHORSING, decided_by: int | None = None,
                       consultation: Consultation | None = None, schoolwork: str = "",
                       return_meeting_on: dt.date | None = None) -> m.Sanction:
-    """Record a decided suspension; refuses what the law or the protocol does not allow."""
+    """Record a decided suspension; refuses what the law or the protocol does not allow.
+
+    A suspension of more than one school day is decided by the management: it needs the
+    ``directie`` role (or ``SYSTEM``); one day may be recorded by anyone who may change the
+    case."""
     if kind not in SUSPENSION_KINDS:
         raise ValueError(kind)
+    access.require_edit(actor, case_id)
     rules = legal_rules()
     calendar = school_calendar()
     case = _ladder.get_case(case_id)
@@ -131,6 +168,10 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
         rules_mod.check_hearing(rules, kind, hearing, decided_on)
     except SanctionRefused as exc:
         raise _refused(exc) from None
+    if needs_management(kind, plan.school_days):
+        _refuse_unless_deciding(actor, _(
+            "A suspension of more than one school day is decided by the school management "
+            "(directie); ask them to record it."))
     if first_day < decided_on:
         raise ServiceError(_("A suspension cannot start before it is decided."))
     protocol = _ladder.protocol_for(case)
@@ -143,6 +184,7 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
     due = (rules_mod.inspectie_due_on(rules, calendar, kind, decided_on)
            if plan.inspectie_required else None)
     with write():
+        access.require_edit(actor, case_id)
         sanction = create(actor, m.Sanction, case=case_id, student=student_id, kind=kind,
                           first_day=plan.first_day, last_day=plan.last_day,
                           school_days=plan.school_days, reason=reason.strip(),
@@ -190,7 +232,7 @@ def record_inspectie_report(actor: Actor, sanction_id: int, read_version: int, *
                             reported_on: dt.date, reported_by: str,
                             reference: str) -> m.Sanction:
     """Mark the notification to the inspectorate as done (date, by whom, ISD reference)."""
-    sanction = _sanction(sanction_id)
+    sanction = _editable(actor, sanction_id)
     if sanction.inspectie_due_on is None:
         raise ServiceError(_("This measure needs no notification to the inspectorate."))
     if not reported_by.strip() or not reference.strip():
@@ -202,6 +244,7 @@ def record_inspectie_report(actor: Actor, sanction_id: int, read_version: int, *
     case = _ladder.get_case(sanction.case_id)
     protocol = _ladder.protocol_for(case)
     with write():
+        access.require_edit(actor, sanction.case_id)
         save_versioned(actor, sanction, read_version, inspectie_reported_on=reported_on,
                        inspectie_reference=reference.strip())
         inv = _ladder.involvement(sanction.case_id, sanction.student_id)
@@ -221,6 +264,16 @@ def _sanction(sanction_id: int) -> m.Sanction:
     sanction = m.Sanction.get_or_none(m.Sanction.id == sanction_id)
     if sanction is None:
         raise ServiceError(_("This measure no longer exists."))
+    return sanction
+
+
+def _editable(actor: Actor, sanction_id: int) -> m.Sanction:
+    """The measure, if ``actor`` may change its case; a measure of a hidden case answers
+    ``access.NotFound`` with the same words as a missing one."""
+    sanction = m.Sanction.get_or_none(m.Sanction.id == sanction_id)
+    if sanction is None or not access.can_view_case(actor, sanction.case_id):
+        raise access.NotFound(_("This measure no longer exists."))
+    access.require_edit(actor, sanction.case_id)
     return sanction
 
 
@@ -320,6 +373,7 @@ def missing_letter_parts(sanction_id: int) -> list[str]:
 def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on: dt.date,
                     reason: str, decided_by: int | None = None) -> m.Sanction:
     """The written intention to expel: opens the procedure and the inspectorate task."""
+    access.require_edit(actor, case_id)
     if not reason.strip():
         raise ServiceError(_("Give the facts and reasons for the intention to expel."))
     case = _ladder.get_case(case_id)
@@ -329,6 +383,7 @@ def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on
     protocol = _ladder.protocol_for(case)
     stage = sanction_stage(protocol, VOORNEMEN)
     with write():
+        access.require_edit(actor, case_id)
         sanction = create(actor, m.Sanction, case=case_id, student=student_id, kind=VOORNEMEN,
                           reason=reason.strip(), decided_by=decided_by,
                           inspectie_due_on=due if rules.report_intention else None)
@@ -396,7 +451,7 @@ def expulsion_deadlines(sanction_id: int) -> list[Deadline]:
 def record_expulsion_hearing(actor: Actor, sanction_id: int, read_version: int,
                              hearing: Hearing) -> m.Sanction:
     """Record who was heard about the intended expulsion (student, parents, teachers)."""
-    sanction = _sanction(sanction_id)
+    sanction = _editable(actor, sanction_id)
     if not hearing.who:
         raise ServiceError(_("Name who was heard."))
     state = expulsion_state(sanction_id)
@@ -405,6 +460,7 @@ def record_expulsion_hearing(actor: Actor, sanction_id: int, read_version: int,
     case = _ladder.get_case(sanction.case_id)
     protocol = _ladder.protocol_for(case)
     with write():
+        access.require_edit(actor, sanction.case_id)
         save_versioned(actor, sanction, read_version, hearing_on=hearing.on,
                        hearing_who=",".join(hearing.who), hearing_summary=hearing.summary)
         inv = _ladder.involvement(sanction.case_id, sanction.student_id)
@@ -426,7 +482,7 @@ def record_expulsion_step(actor: Actor, sanction_id: int, step: str, on: dt.date
     """Record a step of the procedure (in order; the law's order is checked)."""
     if step not in EXPULSION_STEP_CODES:
         raise ValueError(step)
-    sanction = _sanction(sanction_id)
+    sanction = _editable(actor, sanction_id)
     state = expulsion_state(sanction_id)
     try:
         rules_mod.check_expulsion_step(legal_rules(), state, step, on)
@@ -448,6 +504,7 @@ def record_expulsion_step(actor: Actor, sanction_id: int, step: str, on: dt.date
     case = _ladder.get_case(sanction.case_id)
     protocol = _ladder.protocol_for(case)
     with write():
+        access.require_edit(actor, sanction.case_id)
         inv = _ladder.involvement(sanction.case_id, sanction.student_id)
         event = _ladder.add_event(actor, sanction.case_id, "expulsion_step", on,
                                   involvement_id=inv.id, title=titles[step], body=note,
@@ -464,8 +521,13 @@ def record_expulsion_step(actor: Actor, sanction_id: int, step: str, on: dt.date
 
 def decide_expulsion(actor: Actor, sanction_id: int, read_version: int, *,
                      decided_on: dt.date, decided_by: int | None = None) -> m.Sanction:
-    """The decision to expel: only after the hearing and consulting the inspectorate."""
-    sanction = _sanction(sanction_id)
+    """The decision to expel: only after the hearing and consulting the inspectorate.
+
+    The protocol leaves this decision to the school's management: it needs the ``directie``
+    role (or ``SYSTEM``, the command line)."""
+    sanction = _editable(actor, sanction_id)
+    _refuse_unless_deciding(actor, _("The decision to expel is taken by the school "
+                                     "management (directie); ask them to record it."))
     if sanction.kind != VOORNEMEN:
         raise ServiceError(_("Start with the intention to expel."))
     try:
@@ -474,6 +536,7 @@ def decide_expulsion(actor: Actor, sanction_id: int, read_version: int, *,
     except SanctionRefused as exc:
         raise _refused(exc) from None
     with write():
+        access.require_edit(actor, sanction.case_id)
         due = rules_mod.inspectie_due_on(legal_rules(), school_calendar(), VERWIJDERING,
                                          decided_on)
         save_versioned(actor, sanction, read_version, kind=VERWIJDERING, decided_on=decided_on,

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from pestdesk.services.base import Actor, write
 from pestdesk.store import models as m
 
+#: the roles of the set-up's actor: the care coordinator who is also the adjunct-directeur,
+#: so casework tests may record the decisions the protocol leaves to the management (longer
+#: suspensions, expulsion). Access tests pass ``roles=`` or build their own actors.
+CASEWORK_ROLES = frozenset({"ondersteuningscoordinator", "directie"})
+
 
 @dataclass
 class CaseSetup:
@@ -27,7 +32,7 @@ def make_staff(code: str = "ZC", last_name: str = "Zorgman",
 def make_case(number: str = "2026-0001", *, reported_on: dt.date = dt.date(2026, 9, 7),
               pester_stage: str = "", victim_name=("Sanne", "Visser"),
               pester_name=("Bram", "Bakker"), pester_birth=dt.date(2012, 5, 1),
-              staff=None) -> CaseSetup:
+              staff=None, roles: frozenset[str] = CASEWORK_ROLES) -> CaseSetup:
     """One case (d'Oultremont preset) with a victim and a pester, an owner and a user."""
     with write():
         klass, _c = m.SchoolClass.get_or_create(name="2B", defaults={"leerjaar": 2})
@@ -46,7 +51,7 @@ def make_case(number: str = "2026-0001", *, reported_on: dt.date = dt.date(2026,
         m.Involvement.create(case=case, student=victim, role="gepeste")
         m.Involvement.create(case=case, student=pester, role="pester", stage_code=pester_stage)
     actor = Actor(user_id=user.id, username=user.username, staff_id=staff.id,
-                  roles=frozenset({"ondersteuningscoordinator"}))
+                  roles=frozenset(roles))
     from pestdesk.services import _ladder
 
     _ladder.refresh(case.id)  # stage and next due date, as registering a report does

@@ -4,6 +4,7 @@ and the signed-in user in the status bar."""
 from __future__ import annotations
 
 import datetime
+import importlib
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal
@@ -29,14 +30,24 @@ from ..store.db import backup_to, is_network_path
 from ..store.errors import StoreError
 from .dialogs import SchoolProfileDialog
 from .lock import SessionLock
-from .views.admin import AdminView
-from .views.audit import AuditView
-from .views.figures import FiguresView
-from .views.letters import LettersView
-from .views.meetings import MeetingsSection
-from .views.overview import OverviewView
-from .views.sections import CasesView
-from .views.students import StudentsView
+
+# The sections, imported when first shown: letters and figures pull in reportlab and
+# QtCharts, which would otherwise cost a few hundred milliseconds at every start.
+SECTION_VIEWS = {
+    "overview": ("views.overview", "OverviewView"),
+    "students": ("views.students", "StudentsView"),
+    "cases": ("views.sections", "CasesView"),
+    "meetings": ("views.meetings", "MeetingsSection"),
+    "letters": ("views.letters", "LettersView"),
+    "figures": ("views.figures", "FiguresView"),
+    "admin": ("views.admin", "AdminView"),
+    "audit": ("views.audit", "AuditView"),
+}
+
+
+def section_class(key: str) -> type:
+    module, name = SECTION_VIEWS[key]
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
 
 STYLE = """
 #nav { background: #f3f5f8; border: none; font-size: 11pt; padding-top: 8px; }
@@ -71,15 +82,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         # sections are built when first shown: start-up only pays for the overview
         self._factories = {
-            "overview": lambda: OverviewView(actor),
-            "students": lambda: StudentsView(actor),
-            "cases": lambda: CasesView(actor),
-            "meetings": lambda: MeetingsSection(actor),
-            "letters": lambda: LettersView(actor),
-            "figures": lambda: FiguresView(actor),
-            "admin": lambda: AdminView(self.path, actor),
-            "audit": lambda: AuditView(actor),
+            key: (lambda k=key: section_class(k)(actor)) for key in SECTION_VIEWS
         }
+        self._factories["admin"] = lambda: section_class("admin")(self.path, actor)
         self.views: dict[str, QWidget] = {}
         self.case_windows: dict[int, QWidget] = {}  # open case windows by case id
         for key in self.SECTIONS:

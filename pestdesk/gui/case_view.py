@@ -54,11 +54,9 @@ from ..services import access, cases
 from ..services import helplines as helpline_service
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
-from ..store.models import Agreement, Staff, User
 from . import case_dialogs as dialogs
 from .conversation_dialog import ConversationDialog, with_whom_for_step
 from .labels import role_label, status_label
-from .student_picker import staff_name
 from .timeline_model import TimelineModel, kind_label
 
 RED, AMBER, GREEN, GREY = "#b3261e", "#8a5a00", "#1e6b34", "#666666"
@@ -463,7 +461,7 @@ class CaseView(QWidget):
         """Read the case again (after a save, or a conflict) and show it."""
         self.today = dt.date.today()
         try:
-            self.detail = cases.case_detail(self.case_id)
+            self.detail = cases.case_detail(self.case_id, actor=self.actor)
         except ServiceError:
             return
         self.fill()
@@ -593,9 +591,9 @@ class CaseView(QWidget):
         if pester.relapse is None and not inv.get("relapse_of"):
             return ""
         earlier = pester.relapse.relapse_of if pester.relapse else (inv["relapse_of"],)
-        numbers = dict(cases_numbers(earlier))
-        links = ", ".join(f"<a href='case:{cid}'>{_html(numbers.get(cid, str(cid)))}</a>"
-                          for cid in earlier)
+        numbers = cases.case_numbers(self.actor, earlier)  # only the cases I may open
+        links = ", ".join(f"<a href='case:{cid}'>{_html(numbers[cid])}</a>" if cid in numbers
+                          else _("another case") for cid in earlier)
         text = _("<b>Relapse:</b> a bully before in {cases}.").format(cases=links)
         if pester.proposed_stage_code and pester.relapse is not None:
             text += " " + _("The protocol proposes starting at '{stage}'.").format(
@@ -707,9 +705,7 @@ class CaseView(QWidget):
         return row
 
     def _fill_agreements(self) -> None:
-        rows = list(cases.case_agreements(self.case_id))
-        owners = {s.id: staff_name(s) for s in Staff.select().where(
-            Staff.id.in_([a.owner_id for a in rows if a.owner_id]))} if rows else {}
+        rows = list(cases.case_agreements(self.case_id, actor=self.actor))
         self.agreements.setRowCount(len(rows))
         for r, agreement in enumerate(rows):
             due = agreement.evaluate_on
@@ -717,7 +713,7 @@ class CaseView(QWidget):
             if agreement.done_on:
                 outcome = _("done {date}: {outcome}").format(
                     date=format_date(agreement.done_on), outcome=agreement.outcome or "—")
-            values = (agreement.description, owners.get(agreement.owner_id, ""),
+            values = (agreement.description, agreement.owner_name,
                       format_date(due) if due else "", outcome)
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
@@ -917,7 +913,7 @@ class CaseView(QWidget):
         if row < 0 or not self.editable:
             return
         agreement_id, version = self.agreements.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        agreement = Agreement.get_or_none(Agreement.id == agreement_id)
+        agreement = cases.agreement_of(self.actor, agreement_id)
         if agreement is None or agreement.done_on:
             return
         self._after(dialogs.CompleteAgreementDialog(self.actor, agreement_id, version,
@@ -926,15 +922,6 @@ class CaseView(QWidget):
     def open_link(self, link: str) -> None:
         if link.startswith("case:"):
             self.open_case.emit(int(link.split(":", 1)[1]))
-
-
-def cases_numbers(case_ids) -> list[tuple[int, str]]:
-    from ..store.models import Case
-
-    ids = [c for c in case_ids if c]
-    if not ids:
-        return []
-    return list(Case.select(Case.id, Case.number).where(Case.id.in_(ids)).tuples())
 
 
 class EvidenceTab(QWidget):
@@ -975,16 +962,10 @@ class EvidenceTab(QWidget):
 
     def fill(self, attachments: list[dict]) -> None:
         self.attachments = attachments
-        ids = {a["added_by"] for a in attachments if a["added_by"]}
-        users = {}
-        if ids:
-            for user in User.select(User.id, User.username, User.staff).where(User.id.in_(ids)):
-                users[user.id] = user.username
-        self.users = users
         self.table.setRowCount(len(attachments))
         for r, a in enumerate(attachments):
             values = (a["filename"], a["description"],
-                      dialogs.added_on_text(a["added_at"]), users.get(a["added_by"], ""))
+                      dialogs.added_on_text(a["added_at"]), a["added_by_name"])
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 item.setToolTip(f"SHA-256 {a['sha256']}")
@@ -1010,7 +991,7 @@ class EvidenceTab(QWidget):
         if 0 <= row < len(self.attachments):
             a = self.attachments[row]
             viewer = dialogs.AttachmentViewer(self.view.actor, a,
-                                              self.users.get(a["added_by"], ""), self)
+                                              a["added_by_name"], self)
             self.view.last_dialog = viewer
             viewer.exec()
 

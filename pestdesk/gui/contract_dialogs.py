@@ -36,9 +36,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import _, format_date
-from ..services import access, cases, contracts
+from ..services import access, cases, contracts, views
 from ..services.base import Actor, Conflict, ServiceError
-from ..store import models as m
 from ..store.errors import StoreError
 from .case_dialogs import ERROR_STYLE, date_edit, error_text, handle_conflict, pydate, qdate
 from .pdf_preview import PdfPreview, print_pdfs, save_pdf
@@ -55,14 +54,6 @@ def left_aligned(widget: QWidget) -> QHBoxLayout:
     return row
 
 
-def latest_contract(case_id: int, student_id: int | None) -> m.Contract | None:
-    if student_id is None:
-        return None
-    C = m.Contract
-    return (C.select().where((C.case == case_id) & (C.student == student_id))
-            .order_by(C.made_on.desc(), C.id.desc()).first())
-
-
 class ContractDialog(QDialog):
     """Contract for one pester: the make form, or the contract with signatures and outcome."""
 
@@ -74,10 +65,10 @@ class ContractDialog(QDialog):
         self.actor, self.case_id = actor, case_id
         self.editable = access.can_edit_case(actor, case_id)
         self.protocol = cases.protocol_for(case_id)
-        self.contract: m.Contract | None = None
+        self.contract = None  # the shown Contract, if the student has one
         self.setWindowTitle(_("Anti-bullying contract"))
         top = QFormLayout()
-        self.student = StudentCombo(case_id, student_id)
+        self.student = StudentCombo(case_id, student_id, actor=actor)
         self.student.currentIndexChanged.connect(lambda _i: self.load())
         top.addRow(_("Student"), self.student)
         self.pages = QStackedWidget()
@@ -274,7 +265,8 @@ class ContractDialog(QDialog):
     # -- loading -----------------------------------------------------------------------
     def load(self) -> None:
         self.show_error("")
-        self.contract = latest_contract(self.case_id, self.student.student_id())
+        self.contract = views.latest_contract(self.actor, self.case_id,
+                                              self.student.student_id())
         self.make_button.setEnabled(self.editable and self.student.student_id() is not None)
         if self.contract is None:
             self.pages.setCurrentIndex(0)
@@ -282,7 +274,7 @@ class ContractDialog(QDialog):
         self._fill_contract(self.contract)
         self.pages.setCurrentIndex(1)
 
-    def _fill_contract(self, c: m.Contract) -> None:
+    def _fill_contract(self, c) -> None:
         rules = "".join(f"<li>{r}</li>" for r in contracts.rules_of(c))
         self.summary.setText(
             _("Contract of {made}; evaluation on <b>{evaluate}</b>.").format(
@@ -313,7 +305,7 @@ class ContractDialog(QDialog):
         else:
             self.outcome_label.setText("")
 
-    def _fill_guardians(self, c: m.Contract) -> None:
+    def _fill_guardians(self, c) -> None:
         while self.guardian_row.count():
             item = self.guardian_row.takeAt(0)
             if item.widget():

@@ -38,11 +38,12 @@ from ..domain.engine import CaseAssessment
 from ..domain.protocol import Guide, Protocol
 from ..i18n import _
 from ..services import cases
+from ..services import staff as staff_service
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
 from .case_dialogs import ERROR_STYLE, date_edit, error_text, pydate, text_box
 from .labels import role_label
-from .student_picker import StaffCombo, staff_name
+from .student_picker import StaffCombo
 
 DATA = Qt.ItemDataRole.UserRole
 #: which students take part by default, per "with whom"
@@ -191,7 +192,7 @@ class ConversationDialog(QDialog):
         super().__init__(parent)
         self.actor, self.case_id = actor, case_id
         self.event_id: int | None = None
-        self.detail = detail or cases.case_detail(case_id)
+        self.detail = detail or cases.case_detail(case_id, actor=actor)
         self.protocol = protocol or cases.protocol_for(case_id)
         self.assessment = assessment or cases.assess(case_id)
         self.setWindowTitle(_("Log a conversation — {number}").format(
@@ -312,14 +313,12 @@ class ConversationDialog(QDialog):
             self._add_staff_id(staff_id)
 
     def _add_staff_id(self, staff_id: int) -> None:
-        from ..store.models import Staff
-
         if any(self.staff.item(i).data(DATA) == staff_id for i in range(self.staff.count())):
             return
-        staff = Staff.get_or_none(Staff.id == staff_id)
-        if staff is None:
+        name = staff_service.staff_display_name(staff_id)
+        if name is None:
             return
-        item = QListWidgetItem(staff_name(staff))
+        item = QListWidgetItem(name)
         item.setData(DATA, staff_id)
         self.staff.addItem(item)
 

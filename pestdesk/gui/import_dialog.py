@@ -43,7 +43,7 @@ from ..importers.problems import ImportProblem
 from ..importers.reader import Table, read_table
 from ..services import people, settings
 from ..services.base import Actor
-from ..store.models import database
+from ..services.threads import in_worker
 from .forms import load_form
 from .tasks import Task
 
@@ -138,17 +138,6 @@ class ProblemModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
             return problem.message
         return None
-
-
-def _in_worker(fn: Callable) -> Callable:
-    """Run ``fn`` and close this worker thread's own database connection afterwards."""
-    def run(*args):
-        try:
-            return fn(*args)
-        finally:
-            if not database.is_closed():
-                database.close()
-    return run
 
 
 class ImportDialog(QDialog):
@@ -356,7 +345,7 @@ class ImportDialog(QDialog):
         self.path = Path(self.path_edit.text().strip())
         self.file_error.clear()
         path = self.path
-        self._start(_in_worker(lambda: read_table(path)), self._file_read,
+        self._start(in_worker(lambda: read_table(path)), self._file_read,
                     _("Reading the file…"))
 
     def remembered(self, headers: list[str]) -> dict[str, str | None]:
@@ -447,11 +436,11 @@ class ImportDialog(QDialog):
                 return people.import_students(actor, path, mapping=mapping, dry_run=dry_run,
                                               today=today, progress=report,
                                               full_export=full_export)
-            return _in_worker(students)
+            return in_worker(students)
 
         def staff():
             return people.import_staff(actor, path, dry_run=dry_run, mapping=mapping)
-        return _in_worker(staff)
+        return in_worker(staff)
 
     def dry_run(self) -> None:
         self._start(self._job(True), self._dry_run_done, _("Checking the file…"))

@@ -42,7 +42,6 @@ from ..letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_p
 from ..letters import fields as letter_fields
 from ..services import letters, lists
 from ..services.base import Actor, Conflict, ServiceError
-from ..store.models import Involvement, Student
 from .models import ListModel
 from .pdf_preview import PdfPreview, print_pdfs
 from .tasks import Task
@@ -54,11 +53,6 @@ CHECKED, UNCHECKED = Qt.CheckState.Checked, Qt.CheckState.Unchecked
 DATA = Qt.ItemDataRole.UserRole
 #: groups whose fields a user may type in when the dossier has no value
 TYPED_GROUPS = ("meeting", "vervolg", "verwijzing", "sanction", "contract", "cyber", "school")
-
-
-def _student_label(student: Student) -> str:
-    parts = (student.first_name, student.tussenvoegsel, student.last_name)
-    return " ".join(p for p in parts if p)
 
 
 def _error(parent: QWidget, title: str, exc: Exception) -> None:
@@ -196,22 +190,17 @@ class ComposeDialog(QDialog):
         self.student_list.clear()
         self.case_label.setText(_("No case chosen."))
         if case_id is not None:
-            from ..store.models import Case
-
-            case = Case.get_by_id(case_id)
+            case = letters.compose_case(self.actor, case_id)  # NotFound when hidden
             self.case_label.setText(_("Case {number}: {summary}").format(
                 number=case.number, summary=case.summary))
-            protocol = letters.case_protocol(case)
-            for stage in protocol.stages:
+            for stage in case.protocol.stages:
                 for step in stage.steps:
                     if step.letter:
                         self.step_combo.addItem(f"{stage.title} — {step.title}",
                                                 (stage.code, step.code))
-            query = (Involvement.select(Involvement, Student).join(Student)
-                     .where(Involvement.case == case_id).order_by(Involvement.id))
-            for inv in query:
+            for inv in case.students:
                 item = QListWidgetItem(
-                    f"{_student_label(inv.student)} — {_(ROLE_LABELS.get(inv.role, inv.role))}")
+                    f"{inv.name} — {_(ROLE_LABELS.get(inv.role, inv.role))}")
                 item.setData(DATA, inv.student_id)
                 item.setData(257, inv.role)
                 item.setCheckState(UNCHECKED)

@@ -49,7 +49,6 @@ from PySide6.QtWidgets import (
 
 from ..domain import sanctions as rules_mod
 from ..domain.sanctions import (
-    EXPULSION_KINDS,
     HEARD_GROUPS,
     INTERNE_SCHORSING,
     SCHORSING,
@@ -57,10 +56,10 @@ from ..domain.sanctions import (
     SanctionRefused,
 )
 from ..i18n import N_, _, format_date
-from ..services import access, cases, sanctions
+from ..services import access, cases, sanctions, views
+from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..services.calendar import school_calendar
-from ..store import models as m
 from ..store.errors import StoreError
 from .case_dialogs import (
     ERROR_STYLE,
@@ -70,7 +69,7 @@ from .case_dialogs import (
     pydate,
     text_box,
 )
-from .student_picker import StaffCombo, staff_name
+from .student_picker import StaffCombo
 
 GREEN, RED, GREY = "#1e6b34", "#b3261e", "#666"
 MAX_DAYS_OFFERED = 10  # more than the law allows, so a refusal can be shown with its reason
@@ -88,9 +87,10 @@ def bullet_list(lines: list[str]) -> str:
 
 
 def case_students(case_id: int, student_id: int | None = None,
-                  roles: tuple[str, ...] = ("pester",)) -> list[tuple[int, str]]:
+                  roles: tuple[str, ...] = ("pester",), *,
+                  actor: Actor | None = None) -> list[tuple[int, str]]:
     """(student id, name) of the case's students in ``roles`` (plus ``student_id``)."""
-    detail = cases.case_detail(case_id)
+    detail = cases.case_detail(case_id, actor=actor)
     return [(i["student_id"], i["name"]) for i in detail["involvements"]
             if i["role"] in roles or i["student_id"] == student_id]
 
@@ -99,9 +99,9 @@ class StudentCombo(QComboBox):
     """The students a measure can be about (the case's pesters); ``student_id()``."""
 
     def __init__(self, case_id: int, student_id: int | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, actor: Actor | None = None) -> None:
         super().__init__(parent)
-        for sid, name in case_students(case_id, student_id):
+        for sid, name in case_students(case_id, student_id, actor=actor):
             self.addItem(name, sid)
         if student_id is not None and self.findData(student_id) >= 0:
             self.setCurrentIndex(self.findData(student_id))
@@ -121,8 +121,7 @@ def staff_text(combo: StaffCombo) -> str:
 
 
 def actor_name(actor: Actor) -> str:
-    staff = m.Staff.get_or_none(m.Staff.id == actor.staff_id) if actor.staff_id else None
-    return staff_name(staff) if staff else actor.username
+    return staff_service.staff_display_name(actor.staff_id) or actor.username
 
 
 def hearing_checks() -> dict[str, QCheckBox]:
@@ -157,7 +156,7 @@ class SuspensionDialog(QDialog):
         self.actor, self.case_id = actor, case_id
         self.today = today or dt.date.today()
         self.protocol = cases.protocol_for(case_id)
-        self.sanction: m.Sanction | None = None
+        self.sanction = None  # the recorded Sanction, once saved
         self.setWindowTitle(_("Suspension"))
         self.pages = QStackedWidget()
         self.pages.addWidget(self._form_page(student_id))
@@ -200,7 +199,7 @@ class SuspensionDialog(QDialog):
     def _measure_box(self, student_id: int | None) -> QGroupBox:
         box = QGroupBox(_("The suspension"))
         form = QFormLayout(box)
-        self.student = StudentCombo(self.case_id, student_id)
+        self.student = StudentCombo(self.case_id, student_id, actor=self.actor)
         form.addRow(_("Student"), self.student)
         kinds = QHBoxLayout()
         self.external = QRadioButton(_("At home (external)"))
@@ -438,7 +437,7 @@ class SuspensionResult(QWidget):
         self.fill()
 
     def fill(self) -> None:
-        s = m.Sanction.get_by_id(self.sanction_id)
+        s = views.sanction(self.actor, self.sanction_id)
         self.sanction = s
         kind = _(rules_mod.KIND_LABELS[s.kind])
         self.summary.setText(
@@ -498,7 +497,8 @@ class SuspensionResult(QWidget):
         self.changed.emit()
 
 
-def sanction_student(s: m.Sanction) -> str:
+def sanction_student(s) -> str:
+    """The name of the student a Sanction (read with its student joined) is about."""
     st = s.student
     return " ".join(p for p in (st.first_name, st.tussenvoegsel, st.last_name) if p)
 
@@ -537,7 +537,7 @@ class InspectieReportDialog(SaveDialog):
         for task in sanctions.open_legal_tasks(case_id):
             if task.code != "inspectie" or (sanction_id and task.sanction_id != sanction_id):
                 continue
-            s = m.Sanction.get_by_id(task.sanction_id)
+            s = views.sanction(actor, task.sanction_id)
             if student_id is not None and s.student_id != student_id and not sanction_id:
                 continue
             self.versions[s.id] = s.version
@@ -574,7 +574,7 @@ class InspectieReportDialog(SaveDialog):
     def after_conflict(self, exc: Conflict) -> None:
         sid = self.sanction_id()
         if sid is not None:
-            self.versions[sid] = m.Sanction.get_by_id(sid).version
+            self.versions[sid] = views.sanction(self.actor, sid).version
 
 
 # --------------------------------------------------------------------------- expulsion
@@ -595,15 +595,6 @@ PROCEDURE = (
 )
 
 
-def expulsion_of(case_id: int, student_id: int | None) -> m.Sanction | None:
-    """The student's expulsion procedure in this case (the newest), if any."""
-    if student_id is None:
-        return None
-    S = m.Sanction
-    return (S.select().where((S.case == case_id) & (S.student == student_id)
-                             & S.kind.in_(EXPULSION_KINDS)).order_by(S.id.desc()).first())
-
-
 class ExpulsionDialog(QDialog):
     """Verwijderingsprocedure: start it (the written intention), then step by step."""
 
@@ -615,7 +606,7 @@ class ExpulsionDialog(QDialog):
         self.actor, self.case_id = actor, case_id
         self.editable = access.can_edit_case(actor, case_id)
         self.setWindowTitle(_("Expulsion procedure"))
-        self.student = StudentCombo(case_id, student_id)
+        self.student = StudentCombo(case_id, student_id, actor=actor)
         self.student.currentIndexChanged.connect(lambda _i: self.fill())
         top = QFormLayout()
         top.addRow(_("Student"), self.student)
@@ -646,8 +637,9 @@ class ExpulsionDialog(QDialog):
         self.resize(900, 560)
         self.fill()
 
-    def sanction(self) -> m.Sanction | None:
-        return expulsion_of(self.case_id, self.student.student_id())
+    def sanction(self):
+        """The student's expulsion procedure (a Sanction), or None."""
+        return views.latest_expulsion(self.actor, self.case_id, self.student.student_id())
 
     def fill(self) -> None:
         s = self.sanction()
@@ -680,7 +672,7 @@ class ExpulsionDialog(QDialog):
             self._fill_row(row, code, title, due, done, waiting.get(code) or note,
                            code == first_open, code not in waiting)
 
-    def _rows(self, s: m.Sanction, state, rules) -> list[tuple]:
+    def _rows(self, s, state, rules) -> list[tuple]:
         deadlines = {d.code: d for d in sanctions.expulsion_deadlines(s.id)}
         week = dt.timedelta(weeks=1)
         extra_due = {
@@ -820,7 +812,7 @@ class ExpulsionHearingDialog(SaveDialog):
     def __init__(self, actor: Actor, sanction_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("Hearing about the intended expulsion"), parent)
         self.sanction_id = sanction_id
-        self.read_version = m.Sanction.get_by_id(sanction_id).version
+        self.read_version = views.sanction(actor, sanction_id).version
         note = QLabel(_("Before a decision to expel the law asks to hear the student, the "
                         "parents and the teachers."))
         note.setWordWrap(True)
@@ -839,7 +831,7 @@ class ExpulsionHearingDialog(SaveDialog):
                                                   self.read_version, hearing)
 
     def after_conflict(self, exc: Conflict) -> None:
-        self.read_version = m.Sanction.get_by_id(self.sanction_id).version
+        self.read_version = views.sanction(self.actor, self.sanction_id).version
 
 
 class ExpulsionDecisionDialog(SaveDialog):
@@ -848,7 +840,7 @@ class ExpulsionDecisionDialog(SaveDialog):
     def __init__(self, actor: Actor, sanction_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("Decision to expel"), parent, save_text=_("Record decision"))
         self.sanction_id = sanction_id
-        s = m.Sanction.get_by_id(sanction_id)
+        s = views.sanction(actor, sanction_id)
         self.read_version = s.version
         self.decided_on = date_edit(dt.date.today())
         self.form.addRow(_("Decided on"), self.decided_on)
@@ -862,7 +854,7 @@ class ExpulsionDecisionDialog(SaveDialog):
                                           decided_by=self.decided_by.staff_id())
 
     def after_conflict(self, exc: Conflict) -> None:
-        self.read_version = m.Sanction.get_by_id(self.sanction_id).version
+        self.read_version = views.sanction(self.actor, self.sanction_id).version
 
 
 STEP_TITLES = {
@@ -902,7 +894,7 @@ class ExpulsionStepDialog(SaveDialog):
         self.form.addRow(_("Note"), self.note)
 
     def compose(self) -> None:
-        s = m.Sanction.get_by_id(self.sanction_id)
+        s = views.sanction(self.actor, self.sanction_id)
         compose_letter(self, self.actor, s.case_id, s.student_id, "verwijdering")
 
     def save(self):

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QLineEdit, QWidget
 
 from ..i18n import _
 from ..services import people
+from ..services import staff as staff_service
 from ..services.base import Actor
-from ..store.models import Staff
 
 #: matches shown while typing (enough to pick from; refine by typing more)
 LIMIT = 15
@@ -69,11 +69,7 @@ class StudentPicker(QLineEdit):
         self._ids = {}
         if text:
             query = people.search_students_query(
-                text, include_left=self.include_left, actor=self.actor)
-            if self.exclude:
-                from ..store.models import Student
-
-                query = query.where(Student.id.not_in(list(self.exclude)))
+                text, include_left=self.include_left, actor=self.actor, exclude=self.exclude)
             for student in query.limit(LIMIT):
                 klass = student.school_class.name if student.school_class_id else ""
                 label = student_label(student.first_name, student.tussenvoegsel,
@@ -133,10 +129,6 @@ class StudentPicker(QLineEdit):
         self._model.setStringList([])
 
 
-def staff_name(staff: Staff) -> str:
-    return " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name) if p)
-
-
 class StaffCombo(QComboBox):
     """Pick a staff member by typing part of the name or the code; ``staff_id()``."""
 
@@ -147,12 +139,8 @@ class StaffCombo(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         if allow_none:
             self.addItem(none_text if none_text is not None else _("(nobody)"), None)
-        query = (Staff.select(Staff.id, Staff.code, Staff.first_name, Staff.tussenvoegsel,
-                              Staff.last_name)
-                 .where(Staff.active == True)  # noqa: E712
-                 .order_by(Staff.last_name, Staff.first_name))
-        for staff in query:
-            self.addItem(f"{staff_name(staff)} ({staff.code})", staff.id)
+        for staff_id, code, name in staff_service.active_staff():
+            self.addItem(f"{name} ({code})", staff_id)
         completer = self.completer()
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)

@@ -102,6 +102,7 @@ from ..store.models import (
     SchoolClass,
     Staff,
     Student,
+    User,
 )
 from . import access
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
@@ -1033,13 +1034,27 @@ def due_agreements(today: dt.date | None = None, owner_id: int | None = None, *,
     return query
 
 
-def case_agreements(case_id: int):
-    """The case's agreements, open ones first, by evaluation date."""
-    return (
-        Agreement.select()
+def case_agreements(case_id: int, *, actor: Actor | None = None):
+    """The case's agreements, open ones first, by evaluation date; each row carries
+    ``owner_name`` (the owner's display name, "" without one). With ``actor``, nothing of a
+    case the actor may not see."""
+    owner_name = fn.COALESCE(full_name(Staff), "").alias("owner_name")
+    query = (
+        Agreement.select(Agreement, owner_name)
+        .join(Staff, JOIN.LEFT_OUTER, on=(Agreement.owner == Staff.id))
         .where(Agreement.case == case_id)
         .order_by(Agreement.done_on.is_null(False), Agreement.evaluate_on, Agreement.id)
     )
+    if actor is not None:
+        query = query.where(Agreement.case.in_(access.visible_case_ids(actor)))
+    return query
+
+
+def agreement_of(actor: Actor, agreement_id: int) -> Agreement | None:
+    """One agreement, or None when it is missing or its case is hidden from ``actor``."""
+    return (Agreement.select()
+            .where((Agreement.id == agreement_id)
+                   & Agreement.case.in_(access.visible_case_ids(actor))).first())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1300,9 +1315,22 @@ def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str =
     return query
 
 
-def case_detail(case_id: int) -> dict:
-    """The case's fields, its students (names, classes, roles, stages) and evidence metadata."""
-    case = _case(case_id)
+def case_numbers(actor: Actor, case_ids: Iterable[int | None]) -> dict[int, str]:
+    """{case id: case number} of those of ``case_ids`` that ``actor`` may see."""
+    ids = [c for c in case_ids if c]
+    if not ids:
+        return {}
+    return dict(Case.select(Case.id, Case.number)
+                .where(Case.id.in_(ids) & access.case_visibility(actor)).tuples())
+
+
+def case_detail(case_id: int, *, actor: Actor | None = None) -> dict:
+    """The case's fields, its students (names, classes, roles, stages) and evidence metadata
+    (with ``added_by_name``, the user name of who added it).
+
+    With ``actor``, ``access.NotFound`` when the case is hidden from them (as when missing).
+    """
+    case = access.visible_case(actor, case_id) if actor is not None else _case(case_id)
     owner = Staff.get_or_none(Staff.id == case.owner_id) if case.owner_id else None
     Prior = Case.alias()
     students = (
@@ -1322,7 +1350,9 @@ def case_detail(case_id: int) -> dict:
     attachments = (
         Attachment.select(Attachment.id, Attachment.filename, Attachment.mime_type,
                           Attachment.description, Attachment.size, Attachment.sha256,
-                          Attachment.added_at, Attachment.added_by)
+                          Attachment.added_at, Attachment.added_by,
+                          fn.COALESCE(User.username, "").alias("added_by_name"))
+        .join(User, JOIN.LEFT_OUTER, on=(Attachment.added_by == User.id))
         .where(Attachment.case == case.id)
         .order_by(Attachment.id)
         .dicts()

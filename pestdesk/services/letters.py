@@ -326,6 +326,36 @@ def letter_for_step(case_id: int, step_code: str, stage_code: str | None = None)
     return (item.letter or None) if item else None
 
 
+@dataclass(frozen=True)
+class ComposeStudent:
+    """A student involved in the case, as the compose dialog lists them."""
+
+    student_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class ComposeCase:
+    """What the compose dialog shows of a case: its heading, protocol and students."""
+
+    number: str
+    summary: str
+    protocol: Protocol
+    students: tuple[ComposeStudent, ...]
+
+
+def compose_case(actor: Actor, case_id: int) -> ComposeCase:
+    """The case a letter is composed for; ``access.NotFound`` when hidden from ``actor``."""
+    case = access.visible_case(actor, case_id)
+    query = (Involvement.select(Involvement, Student).join(Student)
+             .where(Involvement.case == case.id).order_by(Involvement.id))
+    students = tuple(
+        ComposeStudent(inv.student_id, rcp.student_name(inv.student), inv.role)
+        for inv in query)
+    return ComposeCase(case.number, case.summary, case_protocol(case), students)
+
+
 def students_for_letter(case_id: int, template_code: str) -> list[int]:
     """The involved students a letter is about: the victim(s) for letters to the victim's
     parents, the pester(s) for the rest."""

@@ -508,7 +508,7 @@ def _existing_staff() -> list[ExistingStaff]:
 
 
 def search_students_query(text: str = "", *, include_left: bool = True,
-                          actor: Actor = SYSTEM):
+                          actor: Actor = SYSTEM, exclude: Iterable[int] = ()):
     """Students matching every word of ``text`` in name, number or class, by sort_name.
 
     Returns a peewee query (filtered and ordered in SQL) for a Qt model to page through;
@@ -522,6 +522,9 @@ def search_students_query(text: str = "", *, include_left: bool = True,
         query = query.where(condition)
     if not include_left:
         query = query.where(Student.left_on.is_null())
+    exclude = list(exclude)
+    if exclude:  # those already chosen
+        query = query.where(Student.id.not_in(exclude))
     return query.order_by(Student.sort_name, Student.number)
 
 

@@ -153,6 +153,16 @@ def active_staff() -> list[tuple[int, str, str]]:
             .order_by(Staff.last_name, Staff.first_name).tuples()]
 
 
+def staff_display_name(staff_id: int | None) -> str | None:
+    """'Roepnaam tussenvoegsel Achternaam' of one staff member (None: no such member)."""
+    if staff_id is None:
+        return None
+    staff = Staff.get_or_none(Staff.id == staff_id)
+    if staff is None:
+        return None
+    return " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name) if p)
+
+
 class StaffList(ListQuery):
     """Staff for the management list, filtered and sorted in SQL."""
 

@@ -7,7 +7,7 @@ import datetime
 import importlib
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -93,7 +93,6 @@ class MainWindow(QMainWindow):
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._show_section)
-        self.view("overview")
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
@@ -103,8 +102,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_menus()
         self._build_status_bar()
-        self.update_nav_counts()
-        self.nav.setCurrentRow(0)
+        # the overview's queries run right after the window first paints, not before
+        QTimer.singleShot(0, self._open_overview)
         self._restore_geometry()
         self.session_lock = SessionLock(self)
         self.session_lock.sign_out_requested.connect(self.sign_out)
@@ -278,6 +277,11 @@ class MainWindow(QMainWindow):
         if dialog.exec() and dialog.case_id is not None:
             self.refresh()
             self.show_case(dialog.case_id)
+
+    def _open_overview(self) -> None:
+        if self.nav.currentRow() < 0:
+            self.nav.setCurrentRow(0)
+        self.update_nav_counts()
 
     def update_nav_counts(self) -> None:
         open_cases = overview_service.open_case_count(self.actor)

@@ -11,17 +11,21 @@ or a script against the same file does not reset them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
 from ..i18n import _
 from ..store.models import Staff, User, utcnow
 from .base import SYSTEM, Actor, ServiceError, audit, create, write
 
+
 # OWASP: Argon2id, m=19 MiB, t=2, p=1 at least. ~30 ms here: sign-in stays well under 1 s.
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+@functools.cache
+def hasher():
+    """The Argon2id hasher, built on first use (argon2's import costs start-up time)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 FREE_ATTEMPTS = 3
@@ -38,7 +42,7 @@ class Throttled(ServiceError):
 
 
 def hash_password(password: str) -> str:
-    return HASHER.hash(password)
+    return hasher().hash(password)
 
 
 def check_password_rules(password: str, username: str = "") -> None:
@@ -158,9 +162,11 @@ def _check(user: User, password: str, action: str) -> Actor:
     wait = remaining_wait(user)
     if wait:
         raise Throttled(wait)
+    from argon2 import exceptions as argon2_exceptions
+
     try:
-        HASHER.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+        hasher().verify(user.password_hash, password)
+    except (argon2_exceptions.VerificationError, argon2_exceptions.InvalidHashError):
         with write():
             User.update(failed_attempts=User.failed_attempts + 1,
                         last_failed_at=utcnow()).where(User.id == user.id).execute()
@@ -170,7 +176,7 @@ def _check(user: User, password: str, action: str) -> Actor:
         changes = {User.failed_attempts: 0, User.last_failed_at: None}
         if action == "login":
             changes[User.last_login_at] = utcnow()
-        if HASHER.check_needs_rehash(user.password_hash):
+        if hasher().check_needs_rehash(user.password_hash):
             changes[User.password_hash] = hash_password(password)
         User.update(changes).where(User.id == user.id).execute()
         actor = actor_for(user)
@@ -195,7 +201,7 @@ def sign_in(username: str, password: str) -> Actor:
     """Check the password; returns the Actor or raises ServiceError (no hint which was wrong)."""
     user = User.get_or_none(User.username == username.strip().lower())
     if not _may_sign_in(user):
-        HASHER.hash(password)  # same cost whether or not the user exists
+        hasher().hash(password)  # same cost whether or not the user exists
         raise _refused()
     return _check(user, password, "login")
 
@@ -208,6 +214,6 @@ def unlock(actor: Actor, password: str, action: str = "unlock") -> Actor:
     """
     user = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
     if not _may_sign_in(user):
-        HASHER.hash(password)
+        hasher().hash(password)
         raise _refused()
     return _check(user, password, action)

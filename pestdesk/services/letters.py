@@ -828,10 +828,15 @@ class ArchivedLetter:
     has_pdf: bool
 
 
-def letter_info(letter_id: int) -> ArchivedLetter:
-    row = Letter.get_or_none(Letter.id == letter_id)
+def letter_info(letter_id: int, actor: Actor | None = None) -> ArchivedLetter:
+    """What the archive shows of one letter; with ``actor``, ``access.NotFound`` (same
+    message as a missing letter) when its case is hidden from them."""
+    query = Letter.select().where(Letter.id == letter_id)
+    if actor is not None:
+        query = query.where(access.letter_visibility(actor))
+    row = query.first()
     if row is None:
-        raise ServiceError(_("This letter no longer exists."))
+        raise access.NotFound(_("This letter no longer exists."))
     case = Case.get_or_none(Case.id == row.case_id) if row.case_id else None
     return ArchivedLetter(
         row.id, row.case_id, case.number if case else "", row.student_id, row.template_code,

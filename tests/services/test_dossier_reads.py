@@ -14,7 +14,7 @@ import pytest
 
 from pestdesk.services import access, cases, letters, people, staff, threads, views
 from pestdesk.services.base import write
-from pestdesk.store.models import Agreement, Attachment, Contract, Sanction, database
+from pestdesk.store.models import Agreement, Attachment, Contract, Letter, Sanction, database
 from tests.services.test_access import build_school
 
 TODAY = dt.date.today()
@@ -117,3 +117,13 @@ def test_in_worker_closes_the_worker_threads_own_connection(school):
     worker.join()
     assert seen == {"count": 1, "open": True, "closed after": True}
     assert not database.is_closed()  # this thread's connection is left alone
+
+
+def test_letter_info_hidden_like_a_missing_letter(school):
+    letter = Letter.get()
+    assert letters.letter_info(letter.id, school.actors["mentor_b"]).case_number == "2026-0002"
+    with pytest.raises(access.NotFound) as hidden:
+        letters.letter_info(letter.id, school.actors["mentor_a"])
+    with pytest.raises(access.NotFound) as missing:
+        letters.letter_info(999_999, school.actors["mentor_a"])
+    assert str(hidden.value) == str(missing.value)

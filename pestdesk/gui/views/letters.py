@@ -109,7 +109,7 @@ class LettersView(QWidget):
 
     def _open_case_of(self, letter_id: int) -> None:
         try:
-            info = letters.letter_info(letter_id)
+            info = letters.letter_info(letter_id, self.actor)
         except ServiceError:
             return
         if info.case_id:
@@ -125,7 +125,7 @@ class LettersView(QWidget):
             self.preview.show_message(_("Choose a letter in the list to see it here."))
             return
         try:
-            info = letters.letter_info(letter_id)
+            info = letters.letter_info(letter_id, self.actor)
             if not info.has_pdf:
                 self.preview.show_message(_("No PDF was stored with this letter."))
                 self.info.setText(self._describe(info))
@@ -157,14 +157,14 @@ class LettersView(QWidget):
             QMessageBox.warning(self, _("Reprint"), str(exc))
             return
         if print_pdfs(self, [pdf], self.template_title(letters.letter_info(
-                self.letter_id).template_code)):
+                self.letter_id, self.actor).template_code)):
             letters.record_output(self.actor, [self.letter_id], "print")
 
     def save(self) -> None:
         if self.letter_id is None:
             return
         try:
-            info = letters.letter_info(self.letter_id)
+            info = letters.letter_info(self.letter_id, self.actor)
             pdf = letters.letter_pdf(self.actor, self.letter_id, "view")
         except ServiceError as exc:
             QMessageBox.warning(self, _("Save as PDF"), str(exc))

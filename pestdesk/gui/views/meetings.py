@@ -142,7 +142,8 @@ class AddItemsDialog(QDialog):
         layout.addWidget(QLabel(_("Cases whose stage calls for this meeting, then cases with "
                                   "overdue steps:")))
         self.cases = QListWidget()
-        for s in meetings.suggest_cases(kind, dt.date.today(), meeting_id):
+        for s in meetings.suggest_cases(kind, dt.date.today(), meeting_id,
+                                        actor=self.actor):
             why = _("stage") if s.reason == "stage" else _("overdue")
             entry = QListWidgetItem(f"{s.number} · {s.summary}  ({why})")
             entry.setData(Qt.ItemDataRole.UserRole, s.case_id)
@@ -255,7 +256,7 @@ class MeetingDetail(QWidget):
     # -- loading ---------------------------------------------------------------------------
     def load(self, meeting_id: int) -> None:
         self.meeting_id = meeting_id
-        view = meetings.meeting_view(meeting_id)
+        view = meetings.meeting_view(meeting_id, actor=self.actor)
         self.view = view
         self.title.setText(f"{view.kind} · {format_datetime(view.starts_at, 'short')}")
         parts = [p for p in (view.place, view.chair and _("chair: {name}").format(
@@ -268,7 +269,7 @@ class MeetingDetail(QWidget):
         self.reload_agenda()
 
     def reload_agenda(self, keep_row: int = 0) -> None:
-        self.items = meetings.agenda(self.meeting_id)
+        self.items = meetings.agenda(self.meeting_id, actor=self.actor)
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for item in self.items:
@@ -344,11 +345,12 @@ class MeetingDetail(QWidget):
 
     def make_pack(self) -> None:
         """Build the pack off the GUI thread, with a progress dialog, then save it."""
-        meeting_id = self.meeting_id
+        meeting_id, actor = self.meeting_id, self.actor
         self.progress = QProgressDialog(_("Preparing the pack…"), _("Cancel"), 0, 0, self)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(300)
-        task = Task(lambda report: meetings.build_pack(meeting_id, report), with_progress=True)
+        task = Task(lambda report: meetings.build_pack(meeting_id, report, actor=actor),
+                    with_progress=True)
         task.signals.progress.connect(self._pack_progress)
         task.signals.done.connect(self._pack_done)
         task.signals.failed.connect(self._pack_failed)
@@ -391,7 +393,8 @@ class MeetingDetail(QWidget):
         if not path:
             return
         try:
-            Path(path).write_bytes(meetings.export_ics(self.meeting_id).encode("utf-8"))
+            ics = meetings.export_ics(self.meeting_id, actor=self.actor)
+            Path(path).write_bytes(ics.encode("utf-8"))
         except OSError as exc:
             QMessageBox.warning(self, _("Export to a calendar"),
                                 _("The file could not be written: {error}").format(

@@ -233,6 +233,7 @@ class _Demo:
         self.coordinator_ids = [n_classes + 1, n_classes + 2]
         self.zorg_id = n_classes + 3
         self.directie_id = n_classes + 6
+        self.beheerder_id = n_classes + 3 + STAFF_ROLES.index("beheerder")
 
     def classes(self) -> None:
         per_class = 26
@@ -807,6 +808,7 @@ class _Demo:
             (3, self.coordinator_ids[0], "afdeling", pw),
             (4, self.zorg_id + 1, "vertrouwen", pw),
             (5, self.directie_id, "directie", pw),
+            (6, self.beheerder_id, "beheer", pw),
         ]
         U = m.User
         _insert(U, [U.id, U.staff, U.username, U.password_hash], rows)

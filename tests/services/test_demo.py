@@ -80,3 +80,18 @@ def test_demo_coordinators_look_after_a_department(db):
     assert departments == {"Onderbouw", "Bovenbouw"}
     known = {c.department for c in m.SchoolClass.select()}
     assert departments <= known
+
+
+def test_demo_has_a_user_for_every_kind_of_work(db):
+    from pestdesk.services import accounts
+
+    generate_demo(students=60, years=1, seed=1, today=TODAY)
+    roles = {}
+    for name in ("zorg", "mentor", "afdeling", "vertrouwen", "directie", "beheer"):
+        roles[name] = accounts.sign_in(name, "demo").roles
+    assert "ondersteuningscoordinator" in roles["zorg"]
+    assert "mentor" in roles["mentor"]
+    assert "afdelingscoordinator" in roles["afdeling"]
+    assert "vertrouwenspersoon" in roles["vertrouwen"]
+    assert "directie" in roles["directie"]
+    assert "beheerder" in roles["beheer"]

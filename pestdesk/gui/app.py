@@ -43,11 +43,13 @@ def is_demo_database() -> bool:
     return bool(settings.get_value("demo", False))
 
 
-def sign_in(path: Path):
-    """Set-up wizard on a new database, else the sign-in dialog (automatic in a demo)."""
+def sign_in(path: Path, automatic_demo: bool = True):
+    """Set-up wizard on a new database, else the sign-in dialog. A demo school signs in as
+    the care coordinator at start; after signing out, its other demo users (mentor,
+    afdeling, vertrouwen, directie, beheer; password "demo") can sign in to try each role."""
     from .dialogs import LoginDialog, SetupWizard
 
-    if is_demo_database():
+    if automatic_demo and is_demo_database():
         return accounts.demo_actor(DEMO_USER)
     if not accounts.has_users() or not settings.school_profile().is_set_up:
         wizard = SetupWizard()
@@ -86,7 +88,7 @@ def _sign_out(app: QApplication, old) -> None:
     from .main_window import MainWindow
 
     old.hide()
-    actor = sign_in(old.path)
+    actor = sign_in(old.path, automatic_demo=False)
     if actor is None:
         app.quit()
         return

@@ -56,7 +56,9 @@ def sign_in(path: Path, automatic_demo: bool = True):
         if wizard.exec() != QDialog.DialogCode.Accepted or wizard.actor is None:
             return None
         return wizard.actor
-    dialog = LoginDialog(settings.school_profile().name)
+    hint = _("Demo school: sign in as zorg, mentor, afdeling, vertrouwen, directie or beheer, "
+             "password demo.") if is_demo_database() else ""
+    dialog = LoginDialog(settings.school_profile().name, hint=hint)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.actor

@@ -202,7 +202,7 @@ class SetupWizard(QWizard):
 class LoginDialog(QDialog):
     """Sign in with a personal account."""
 
-    def __init__(self, school: str, parent: QWidget | None = None):
+    def __init__(self, school: str, parent: QWidget | None = None, hint: str = ""):
         super().__init__(parent)
         self.setWindowTitle(_("Sign in to pestdesk"))
         self.actor: Actor | None = None
@@ -210,6 +210,10 @@ class LoginDialog(QDialog):
         title = QLabel(school or "pestdesk")
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         layout.addWidget(title)
+        if hint:
+            note = QLabel(hint)
+            note.setWordWrap(True)
+            layout.addWidget(note)
         form = QFormLayout()
         self.username = QLineEdit()
         self.password = QLineEdit()

@@ -8,7 +8,7 @@ module talks to sqlite3 directly, so a PostgreSQL back end stays a storage-only 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,25 @@ SQLITE3_EXCEPTIONS: dict[str, str] = {
 
 # Modules outside pestdesk/gui that may import Qt, and why.
 QT_EXCEPTIONS: dict[str, str] = {}
+
+# The GUI reads and writes dossiers only through services (which apply need-to-know and
+# the audit trail); it never imports the peewee models. Exceptions: module -> (the names
+# it may take from pestdesk.store.models, why). Keep this list short and shrinking.
+MODELS = "pestdesk.store.models"
+GUI_MODELS_EXCEPTIONS: dict[str, tuple[frozenset[str], str]] = {
+    "pestdesk.gui.app": (frozenset({"database"}), (
+        "closes the open database before switching to another file; no reads")),
+    "pestdesk.gui.shared_db": (frozenset({"database"}), (
+        "closes the backup worker thread's connection; to move: services.threads.in_worker")),
+    "pestdesk.gui.views.retention": (frozenset({"database"}), (
+        "closes a worker thread's connection; to move: services.threads.in_worker")),
+    "pestdesk.gui.views.admin": (frozenset({"database"}), (
+        "shows the schema version of the open database; to move into a service")),
+    "pestdesk.gui.views.sections": (frozenset({"SchoolClass"}), (
+        "reads the class names for a filter (no dossier data); to move: services.staff")),
+    "pestdesk.gui.helplines_dialog": (frozenset({"Helpline"}), (
+        "reads one helpline before editing (no dossier data); to move: services.helplines")),
+}
 
 # What each layer may not import (besides Qt, checked for everything below gui).
 FORBIDDEN: dict[str, tuple[str, ...]] = {
@@ -127,3 +146,58 @@ def test_sqlite3_exceptions_are_still_needed():
     users = {module_name(p) for p in MODULES
              if any(matches(t, DRIVER) for _line, t in imported(p))}
     assert set(SQLITE3_EXCEPTIONS) <= users, "drop exceptions that no longer import sqlite3"
+
+
+
+
+def gui_model_imports(name: str, targets: Iterable[tuple[int, str]]) -> list[str]:
+    """The forbidden imports of the models module among ``targets`` of GUI module ``name``.
+
+    Per import statement: every name taken from pestdesk.store.models must be in the module's
+    exception; taking the module itself ("from ..store import models", "import
+    pestdesk.store.models") is never allowed, as it opens every model.
+    """
+    if not matches(name, ("pestdesk.gui",)):
+        return []
+    allowed = GUI_MODELS_EXCEPTIONS.get(name, (frozenset(), ""))[0]
+    by_line: dict[int, set[str]] = {}
+    for line, target in targets:
+        if matches(target, (MODELS,)):
+            by_line.setdefault(line, set()).add(target[len(MODELS) + 1:])
+    bad = []
+    for line, taken in sorted(by_line.items()):
+        names = taken - {""}
+        if not names or not names <= allowed:
+            bad.append(f"{name}:{line} imports {MODELS} {sorted(names - allowed)}")
+    return bad
+
+
+def test_gui_does_not_import_the_models():
+    found = [v for path in MODULES
+             for v in gui_model_imports(module_name(path), imported(path))]
+    assert found == []
+
+
+@pytest.mark.parametrize(("statement", "targets", "forbidden"), [
+    ("from ..store.models import Case",
+     ["pestdesk.store.models", "pestdesk.store.models.Case"], True),
+    ("from ..store import models as m", ["pestdesk.store", "pestdesk.store.models"], True),
+    ("import pestdesk.store.models", ["pestdesk.store.models"], True),
+    ("from ..store.models import database, Case", ["pestdesk.store.models",
+     "pestdesk.store.models.database", "pestdesk.store.models.Case"], True),
+    ("from ..store.models import database",  # the app's exception
+     ["pestdesk.store.models", "pestdesk.store.models.database"], False),
+    ("from ..store.errors import StoreError",
+     ["pestdesk.store.errors", "pestdesk.store.errors.StoreError"], False),
+])
+def test_the_gui_models_rule_catches_each_form(statement, targets, forbidden):
+    # the targets are what imported() yields for the statement in pestdesk/gui/app.py
+    found = gui_model_imports("pestdesk.gui.app", [(1, t) for t in targets])
+    assert bool(found) is forbidden, statement
+
+
+def test_gui_models_exceptions_are_still_needed():
+    for name, (allowed, _why) in GUI_MODELS_EXCEPTIONS.items():
+        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+        taken = {t[len(MODELS) + 1:] for _line, t in imported(path) if matches(t, (MODELS,))}
+        assert allowed <= taken, f"{name} no longer imports {sorted(allowed - taken)}"

@@ -64,6 +64,10 @@ class _Card(QFrame):
         self.list.setObjectName(f"overview_{key}")
         self.list.setMinimumHeight(185)  # the eight lines and "… and n more"
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # a long line ends in "…" (full text in its tooltip) instead of a scroll bar that
+        # would hide the last line of the card
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         layout.addWidget(self.list, 1)
         self.count = 0
 
@@ -181,7 +185,7 @@ class OverviewView(QWidget):
             item = QListWidgetItem(f"{_stamp(line.when)}   {line.text}")
             item.setData(KIND_ROLE, line.kind)
             item.setData(ID_ROLE, line.record_id)
-            item.setToolTip(_("Double-click or press Enter to open"))
+            item.setToolTip(f"{line.text}\n{_('Double-click or press Enter to open')}")
             when = line.when.date() if isinstance(line.when, dt.datetime) else line.when
             if late_before is not None and when is not None and when < late_before:
                 item.setForeground(QBrush(LATE))

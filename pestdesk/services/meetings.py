@@ -12,7 +12,7 @@ land on their owner's overview.
 Who may:
 - planning and changing a meeting (``plan_meeting``, ``update_meeting``): the roles that run
   the care structure, ``PLANNER_ROLES`` (ondersteuningscoordinator/zorgcoordinator, zorgteam,
-  directie, beheerder) and ``SYSTEM``;
+  directie) and ``SYSTEM``;
 - anything that touches an agenda item with a case (adding, removing, the basis for sharing,
   minutes, actions, completing an action of a case): ``access.require_edit`` on that case,
   checked before anything about it is looked up and again inside the write transaction. An
@@ -64,7 +64,8 @@ BASIS_SAMENWERKINGSVERBAND = "samenwerkingsverband"
 CONSENT_AGE = 16
 #: who plans care-team meetings: the roles that see every case (zorgteam included: planning
 #: is not changing a dossier) and the beheerder; ``SYSTEM`` too
-PLANNER_ROLES = access.ALL_CASES_ROLES | {access.ADMIN_ROLE}
+# planning a care meeting is care work: the beheerder (who does not see dossiers) does not
+PLANNER_ROLES = access.ALL_CASES_ROLES
 #: care roles that change dossiers (consent is part of the student's dossier)
 EDITING_ROLES = access.CARE_ROLES - access.READ_ONLY_ROLES
 

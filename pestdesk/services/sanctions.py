@@ -372,8 +372,12 @@ def missing_letter_parts(sanction_id: int) -> list[str]:
 
 def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on: dt.date,
                     reason: str, decided_by: int | None = None) -> m.Sanction:
-    """The written intention to expel: opens the procedure and the inspectorate task."""
+    """The written intention to expel: opens the procedure and the inspectorate task.
+
+    Like the decision itself, the intention is the management's (bevoegd gezag) to make.
+    """
     access.require_edit(actor, case_id)
+    _refuse_unless_deciding(actor, _("Only the directie can announce an intention to expel."))
     if not reason.strip():
         raise ServiceError(_("Give the facts and reasons for the intention to expel."))
     case = _ladder.get_case(case_id)

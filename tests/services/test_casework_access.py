@@ -79,7 +79,7 @@ def world(db) -> World:
     directie = make_actor("DIR", "directie")
     suspension = suspend(setup, directie, 3)
     put_on_stage(setup, "act_opdc")
-    intention = sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
+    intention = sanctions.start_expulsion(directie, setup.case_id, setup.pester_id,
                                           intention_on=D(2026, 11, 2), reason="Blijft pesten")
     contract = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
                                        made_on=D(2026, 10, 1))
@@ -229,7 +229,11 @@ def test_decide_expulsion_only_by_directie(db):
     setup = make_case(roles=COORDINATOR)
     directie = make_actor("DIR", "directie")
     put_on_stage(setup, "act_opdc")
-    s = sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
+    with pytest.raises(ServiceError) as refused:  # the intention is the directie's too
+        sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
+                                  intention_on=D(2026, 11, 2), reason="Blijft pesten")
+    assert getattr(refused.value, "code", "") == "needs_directie"
+    s = sanctions.start_expulsion(directie, setup.case_id, setup.pester_id,
                                   intention_on=D(2026, 11, 2), reason="Blijft pesten")
     s = sanctions.record_expulsion_hearing(
         setup.actor, s.id, s.version,

@@ -178,7 +178,8 @@ class PesterCard(QGroupBox):
         return "<br>".join(lines)
 
     def _open_line(self, step: StepStatus) -> str:
-        required = f" <span style='color:{GREY}'>({_('required')})</span>" if step.required else ""
+        mark = _("required")
+        required = f" <span style='color:{GREY}'>({mark})</span>" if step.required else ""
         if step.overdue:
             due = _("overdue since {date}").format(date=format_date(step.due_on))
             return (f"<span style='color:{RED}'>○ {_html(step.title)}{required} — "
@@ -313,7 +314,7 @@ class CaseView(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.setContentsMargins(0, 0, 6, 0)
-        title = QLabel(f"<b>{_('The ladder per bully')}</b>")
+        title = QLabel("<b>{}</b>".format(_("The ladder per bully")))
         column.addWidget(title)
         self.ladder = QVBoxLayout()
         column.addLayout(self.ladder)

@@ -120,7 +120,8 @@ class ComposeDialog(QDialog):
         grid.addRow(_("Protocol step"), self.step_combo)
         self.template_combo = QComboBox()
         for code, title, is_school in letters.template_choices():
-            label = f"{title}  ({_('school version')})" if is_school else title
+            school_version = _("school version")
+            label = f"{title}  ({school_version})" if is_school else title
             self.template_combo.addItem(label, code)
         self.template_combo.currentIndexChanged.connect(self._template_chosen)
         grid.addRow(_("Letter"), self.template_combo)
@@ -479,8 +480,8 @@ class TemplateEditorDialog(QDialog):
         self.list.blockSignals(True)
         self.list.clear()
         for code, title, is_school in letters.template_choices():
-            item = QListWidgetItem(f"{title}\n{code}" + (f" · {_('school version')}"
-                                                          if is_school else ""))
+            suffix = " · " + _("school version") if is_school else ""
+            item = QListWidgetItem(f"{title}\n{code}{suffix}")
             item.setData(DATA, code)
             if is_school:
                 font = QFont(item.font())

@@ -185,7 +185,7 @@ class OverviewView(QWidget):
             item = QListWidgetItem(f"{_stamp(line.when)}   {line.text}")
             item.setData(KIND_ROLE, line.kind)
             item.setData(ID_ROLE, line.record_id)
-            item.setToolTip(f"{line.text}\n{_('Double-click or press Enter to open')}")
+            item.setToolTip(line.text + "\n" + _("Double-click or press Enter to open"))
             when = line.when.date() if isinstance(line.when, dt.datetime) else line.when
             if late_before is not None and when is not None and when < late_before:
                 item.setForeground(QBrush(LATE))

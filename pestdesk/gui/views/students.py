@@ -246,7 +246,8 @@ class StudentCard(QWidget):
         table.setRowCount(len(cases))
         for row, c in enumerate(cases):
             reported = _date(c["reported_on"])
-            number = c["number"] + (f" ({_('signal')})" if c.get("is_signal") else "")
+            signal = " ({})".format(_("signal")) if c.get("is_signal") else ""
+            number = c["number"] + signal
             cells = [number, format_date(reported, "short") if reported else "",
                      role_label(c["role"]), status_label(c["status"]), c["summary"]]
             for column, text in enumerate(cells):

@@ -153,3 +153,16 @@ def test_school_profile_conflict_is_shown_and_nothing_overwritten(demo_window, q
     second.accept()
     assert (settings.school_profile().phone, settings.school_profile().email) == (
         "072-1111111", "nieuw@school.nl")
+
+
+def test_case_list_header_shows_the_newest_first_order(demo_window):
+    from PySide6.QtCore import Qt
+
+    demo_window.go("cases")
+    view = demo_window.view("cases")
+    header = view.table.horizontalHeader()
+    keys = [c.key for c in view.model.query.columns]
+    assert header.sortIndicatorSection() == keys.index("reported_on")
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    dates = [view.model._rows[r][2] for r in range(min(20, view.model.rowCount()))]
+    assert dates == sorted(dates, reverse=True)

@@ -54,6 +54,12 @@ class ListPanel(QWidget):
         self.table = QTableView()
         self.model = ListModel(query, self, formatters)
         self.table.setModel(self.model)
+        # show the query's own order in the header (enabling sorting re-sorts by it)
+        keys = [column.key for column in query.columns]
+        if query.order_key in keys:
+            order = (Qt.SortOrder.DescendingOrder if query.descending
+                     else Qt.SortOrder.AscendingOrder)
+            self.table.horizontalHeader().setSortIndicator(keys.index(query.order_key), order)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

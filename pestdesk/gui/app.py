@@ -102,10 +102,9 @@ def _sign_out(app: QApplication, old) -> None:
 
 
 def _switch(app: QApplication, old, path: Path) -> None:
-    from ..store.models import database
+    from ..services.threads import close_thread_connection
 
-    new = None
-    database.obj.close()
+    close_thread_connection()  # the GUI thread's connection to the file being left
     new = open_window(app, path, demo=False)
     if new is not None:
         app.setProperty("pestdesk_window", new)
@@ -150,10 +149,9 @@ def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
         return 2
     finally:
         if cleanup is not None:
-            from ..store.models import database
+            from ..services.threads import close_thread_connection
 
-            if database.obj is not None:
-                database.obj.close()
+            close_thread_connection()
             shutil.rmtree(cleanup, ignore_errors=True)
 
 

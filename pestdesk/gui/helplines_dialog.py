@@ -35,7 +35,6 @@ from ..services import access
 from ..services import helplines as service
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
-from ..store.models import Helpline
 from .conflict import ConflictDialog, reapply
 from .widgets import error_label
 
@@ -47,7 +46,7 @@ def can_edit(actor: Actor) -> bool:
     return actor.has_role(*service.EDIT_ROLES) or access.is_system(actor)
 
 
-def _values(line: Helpline) -> dict[str, str]:
+def _values(line: service.Helpline) -> dict[str, str]:
     return {name: getattr(line, name) or "" for name in service.EDITABLE}
 
 
@@ -94,9 +93,7 @@ class HelplineEditDialog(QDialog):
 
     def load(self, values: dict | None = None) -> None:
         """Read the stored line (its version) and show ``values`` or the stored fields."""
-        line = Helpline.get_or_none(Helpline.id == self.helpline_id)
-        if line is None:
-            raise ServiceError(_("This helpline does not exist (any more)."))
+        line = service.get_helpline(self.helpline_id)
         self.read_version = line.version
         self.original = _values(line)
         self.fill(values or self.original)
@@ -220,7 +217,7 @@ class HelplinesDialog(QDialog):
                 self.table.selectRow(row)
         self._selection_changed()
 
-    def selected(self) -> Helpline | None:
+    def selected(self) -> service.Helpline | None:
         rows = self.table.selectionModel().selectedRows()
         return self.lines[rows[0].row()] if rows else None
 
@@ -259,7 +256,7 @@ class HelplinesDialog(QDialog):
         if answer == QMessageBox.StandardButton.Yes:
             self.remove_line(line)
 
-    def remove_line(self, line: Helpline) -> bool:
+    def remove_line(self, line: service.Helpline) -> bool:
         """Remove ``line`` as it was read; a line changed meanwhile is kept."""
         self.message.clear()
         try:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 from ..i18n import _, format_datetime
 from ..services import backups, presence
 from ..services.base import storage
+from ..services.threads import in_worker
 from ..store.db import quick_check
 from ..store.errors import StoreError
 from .tasks import Task
@@ -115,16 +116,7 @@ class SharedDatabaseStatus(QObject):
 
     def start_auto_backup(self) -> Task:
         path = self.path
-
-        def work():
-            from ..store.models import database
-
-            try:
-                return backups.auto_backup(path)
-            finally:
-                database.obj.close()  # this worker thread's own connection
-
-        task = Task(work)
+        task = Task(in_worker(lambda: backups.auto_backup(path)))
         task.signals.failed.connect(self._backup_failed)
         return self._start(task)
 

@@ -52,6 +52,11 @@ class HealthReport:
         return out
 
 
+def current_schema_version() -> int:
+    """The schema version of the database this process has open (Beheer shows it)."""
+    return schema_version(m.database.obj)
+
+
 def check_database(path: Path) -> HealthReport:
     db = open_database(path, readonly=True, migrate_schema=False)
     try:

@@ -8,6 +8,7 @@ every line has been removed. Every change is version-checked and audited.
 Changes are for the care coordinator and the beheerder; everyone may read the list.
 
 API: ``ensure_seeded(actor=SYSTEM) -> int``, ``list_helplines()`` (a query in list order),
+``get_helpline(helpline_id) -> Helpline``,
 ``add_helpline(actor, name, topic='', phone='', url='', description='') -> Helpline``,
 ``edit_helpline(actor, helpline_id, read_version, **changes) -> Helpline``,
 ``remove_helpline(actor, helpline_id, read_version) -> None``.
@@ -107,11 +108,13 @@ def add_helpline(actor: Actor, name: str, topic: str = "", phone: str = "", url:
     return line
 
 
-def _get(helpline_id: int) -> Helpline:
+def get_helpline(helpline_id: int) -> Helpline:
+    """One helpline as stored now (with its version), for editing; ``ServiceError`` if gone."""
     line = Helpline.get_or_none(Helpline.id == helpline_id)
     if line is None:
         raise ServiceError(_("This helpline does not exist (any more)."))
     return line
+
 
 
 def edit_helpline(actor: Actor, helpline_id: int, read_version: int, **changes) -> Helpline:
@@ -121,7 +124,7 @@ def edit_helpline(actor: Actor, helpline_id: int, read_version: int, **changes) 
         raise ValueError(f"not editable: {sorted(unknown)}")
     _require_editor(actor)
     with write():
-        line = _get(helpline_id)
+        line = get_helpline(helpline_id)
         current = {k: getattr(line, k) for k in EDITABLE}
         values = _clean({**current, **changes})
         return save_versioned(actor, line, read_version, **values)
@@ -131,7 +134,7 @@ def remove_helpline(actor: Actor, helpline_id: int, read_version: int) -> None:
     """Remove a helpline from the list (refused if someone changed it meanwhile)."""
     _require_editor(actor)
     with write():
-        line = _get(helpline_id)
+        line = get_helpline(helpline_id)
         rows = Helpline.delete().where(
             (Helpline.id == helpline_id) & (Helpline.version == read_version)
         ).execute()

@@ -205,6 +205,13 @@ class ClassForm:
     version: int = 0
 
 
+def class_choices() -> list[tuple[str, int]]:
+    """(name, id) of every class, by year (leerjaar) then name: for a filter; no dossier data."""
+    query = SchoolClass.select(SchoolClass.name, SchoolClass.id).order_by(
+        SchoolClass.leerjaar, SchoolClass.name)
+    return list(query.tuples())
+
+
 def class_form(class_id: int) -> ClassForm:
     k = SchoolClass.get_or_none(SchoolClass.id == class_id)
     if k is None:

@@ -48,6 +48,16 @@ def test_add_edit_remove_are_versioned_and_audited(db):
                        ("delete", "helpline")]
 
 
+def test_get_helpline_reads_the_stored_version_and_refuses_a_removed_line(db):
+    line = helplines.add_helpline(ADMIN, "Jeugdteam", phone="072-5488800")
+    helplines.edit_helpline(ADMIN, line.id, line.version, topic="jeugdhulp")
+    read = helplines.get_helpline(line.id)
+    assert (read.topic, read.version) == ("jeugdhulp", 2)
+    helplines.remove_helpline(ADMIN, line.id, read.version)
+    with pytest.raises(ServiceError):
+        helplines.get_helpline(line.id)
+
+
 def test_removing_every_line_does_not_bring_the_preset_back(db):
     for line in list(helplines.list_helplines()):
         helplines.remove_helpline(ADMIN, line.id, line.version)

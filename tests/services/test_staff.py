@@ -13,6 +13,7 @@ from pestdesk.services.staff import (
     StaffForm,
     StaffList,
     active_staff,
+    class_choices,
     class_form,
     guardian_form,
     link_guardian,
@@ -110,6 +111,13 @@ def test_class_with_mentors_and_mentor_change_bumps_version(db):
     assert ClassMentor.select().where(ClassMentor.school_class == klass.id).count() == 2
     rows = ClassList().page(0, 10)
     assert rows[0][1] == "2B" and "JNS" in rows[0][4] and "VRS" in rows[0][4]
+
+
+def test_class_choices_by_year_then_name(db):
+    assert class_choices() == []
+    ids = {name: save_class(SYSTEM, ClassForm(name=name, leerjaar=year)).id
+           for name, year in (("2B", 2), ("1C", 1), ("2A", 2), ("1A", 1))}
+    assert class_choices() == [(n, ids[n]) for n in ("1A", "1C", "2A", "2B")]
 
 
 def test_class_name_unique_and_year_checked(db):

@@ -30,15 +30,23 @@ from PySide6.QtWidgets import (
 )
 
 from ...i18n import _, format_datetime, format_number
-from ...services import access, backups, helplines, letters, presence, retention, settings
+from ...services import (
+    access,
+    backups,
+    health,
+    helplines,
+    letters,
+    presence,
+    retention,
+    settings,
+)
 from ...services import calendar as school_calendar
 from ...services import users as users_service
 from ...services.base import Actor, ServiceError
 from ...services.people import IMPORT_ROLES
 from ...services.staff import STAFF_ROLES
-from ...store.db import is_network_path, quick_check, schema_version
+from ...store.db import is_network_path, quick_check
 from ...store.errors import StoreError
-from ...store.models import database
 from ..tasks import Task
 
 #: who may set the retention period and delete past it (``services.retention.purge``)
@@ -336,7 +344,7 @@ class AdminView(QWidget):
                 n=format_number(minutes)))
 
     def _refresh_database(self) -> None:
-        self.schema.setText(str(schema_version(database.obj)))
+        self.schema.setText(str(health.current_schema_version()))
         others = presence.others()
         self.others.setText(", ".join(
             f"{c.username} ({c.host})" if c.host else c.username for c in others)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_date, format_number
 from ...services import retention
 from ...services.base import Actor, ServiceError
+from ...services.threads import in_worker
 from ...store.errors import StoreError
 from ..models import ListModel
 from ..tasks import Task
@@ -122,16 +123,7 @@ class RetentionView(QWidget):
 
     def start_purge(self, student_ids: list[int]) -> Task:
         actor, today = self.actor, self.today
-
-        def work():
-            from ...store.models import database
-
-            try:
-                return retention.purge(actor, today, student_ids)
-            finally:
-                database.obj.close()  # this worker thread's own connection
-
-        self._task = Task(work)
+        self._task = Task(in_worker(lambda: retention.purge(actor, today, student_ids)))
         self._task.signals.done.connect(self._done)
         self._task.signals.failed.connect(self._failed)
         self.delete_button.setEnabled(False)

@@ -8,9 +8,8 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 from ...domain.protocol import UnknownProtocol, get_protocol
 from ...domain.taxonomy import FORMS
 from ...i18n import _
-from ...services import lists, settings
+from ...services import lists, settings, staff
 from ...services.base import Actor
-from ...store.models import SchoolClass
 from ..labels import stage_label, status_label
 from .common import ListPanel, compact_combo
 
@@ -71,9 +70,7 @@ class CasesView(ListPanel):
 
     @staticmethod
     def _classes() -> list[tuple[str, int]]:
-        query = SchoolClass.select(SchoolClass.id, SchoolClass.name).order_by(
-            SchoolClass.leerjaar, SchoolClass.name)
-        return [(name, class_id) for class_id, name in query.tuples()]
+        return staff.class_choices()
 
 
 class MeetingsView(ListPanel):

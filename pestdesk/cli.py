@@ -42,7 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("pestdesk: the school's anti-bullying protocol as daily work for the "
                       "care team. Without a command the application window opens."),
     )
-    parser.add_argument("--version", action="version", version=f"pestdesk {__version__}")
+    parser.add_argument("--version", action="version", version=f"pestdesk {__version__}",
+                        help=_("show program's version number and exit"))
     parser.add_argument("--db", metavar=_("PATH"), type=Path,
                         help=_("the database file (default: {path})").format(
                             path=default_database()))

@@ -45,7 +45,7 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
                         "pestdesk.letters", "pestdesk.importers", *UPPER),
     "pestdesk.store": ("pestdesk.services", "pestdesk.letters", "pestdesk.importers", *UPPER),
     "pestdesk.services": UPPER,
-    "pestdesk.letters": UPPER,
+    "pestdesk.letters": ("pestdesk.services", *UPPER),  # renders plain data it is handed
     "pestdesk.importers": ("pestdesk.services", "pestdesk.store", *UPPER),
 }
 

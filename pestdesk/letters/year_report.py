@@ -2,16 +2,18 @@
 
 Schools owe such an analysis under the Arbo catalogue and their social-safety policy, and the
 figures feed the safety monitor the inspectorate expects by 1 July. The report holds only the
-masked, anonymous counts of :mod:`pestdesk.services.figures` (an object with ``tables``,
-``period``, ``filters`` and ``summary()``), drawn as charts (``reportlab.graphics``) with the
-numbers beside them. A masked count draws no bar: the chart never shows more than the table.
+masked, anonymous counts that :mod:`pestdesk.services.figures` gathers and hands over as plain
+data (:class:`YearReport` with :class:`ReportTable` s: the texts as shown, the values a chart
+may draw), drawn as charts (``reportlab.graphics``) with the numbers beside them. A masked
+count draws no bar: the chart never shows more than the table. This module reads no database
+and calls no service.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
@@ -37,9 +39,6 @@ from reportlab.platypus.tables import LongTable
 from ..i18n import _, format_date
 from .layout import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 
-if TYPE_CHECKING:  # the service's data types; letters never calls services
-    from ..services.figures import Figures, FigureTable
-
 PAGE_W, PAGE_H = A4
 MARGIN = 20 * mm
 WIDTH = PAGE_W - 2 * MARGIN
@@ -49,6 +48,55 @@ GREY = colors.HexColor("#6b6f76")
 LINE = colors.HexColor("#d5d9df")
 BAND = colors.HexColor("#f3f5f8")
 SERIES = [colors.HexColor("#2f6db5"), colors.HexColor("#e07b39"), colors.HexColor("#5a9e6f")]
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One figure as printed: its rows as shown (masked) text and what its chart draws.
+
+    ``rows`` are label + one text per column, the total row last when ``has_total``.
+    ``chart_series`` holds one list per charted column (``chart_names``) over the rows
+    labelled ``chart_labels``; a masked cell is 0 there, so it draws no bar.
+    """
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    has_total: bool = False
+    chart: str = "bar"  # bar, hbar, line
+    chart_labels: list[str] = field(default_factory=list)
+    chart_series: list[list[float]] = field(default_factory=list)
+    chart_names: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def data_rows(self) -> int:
+        """The number of rows without the total."""
+        return len(self.rows) - (1 if self.has_total else 0)
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """The four headline numbers of the front page, as shown (masked) text."""
+
+    reports: str
+    cyber: str
+    median_days: str
+    sanctions: str
+
+
+@dataclass(frozen=True)
+class YearReport:
+    """Everything the year report prints, gathered by ``services.figures``."""
+
+    school: str
+    period_label: str
+    start: dt.date
+    end: dt.date
+    scope: list[str]  # the selection as short phrases; empty: the whole school
+    key_figures: KeyFigures
+    summary: list[str]
+    tables: list[ReportTable]
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -103,13 +151,13 @@ class _ReportCanvas:
         canvas.restoreState()
 
 
-def render_year_report(figures: Figures, school_name: str,
-                       made_on: dt.date | None = None) -> bytes:
-    """The PDF bytes of the year report for ``figures`` (one school year, by month)."""
+def render_year_report(report: YearReport, made_on: dt.date | None = None) -> bytes:
+    """The PDF bytes of the year report ``report`` (one school year, by month)."""
     register_fonts()
     styles = _styles()
+    school_name = report.school
     title = _("Year report on bullying and incidents {period}").format(
-        period=figures.period.label())
+        period=report.period_label)
     stamp = _("Made with pestdesk on {date}").format(
         date=format_date(made_on or dt.date.today(), "long"))
     out = io.BytesIO()
@@ -121,40 +169,38 @@ def render_year_report(figures: Figures, school_name: str,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("page", [frame],
                                        onPage=_ReportCanvas(school_name, title, stamp))])
-    story = _front(figures, school_name, styles) + _about(styles)
-    for table in figures.tables.values():
+    story = _front(report, styles) + _about(styles)
+    for table in report.tables:
         story.extend(_section(table, styles))
     doc.build(story)
     return out.getvalue()
 
 
-def _front(figures: Figures, school: str, styles) -> list:
-    period = figures.period
+def _front(report: YearReport, styles) -> list:
     when = _("School year {label}: {start} to {end}").format(
-        label=period.label(), start=format_date(period.start, "long"),
-        end=format_date(period.end, "long"))
-    scope = ", ".join(figures.filters.describe()) or _("whole school")
+        label=report.period_label, start=format_date(report.start, "long"),
+        end=format_date(report.end, "long"))
+    scope = ", ".join(report.scope) or _("whole school")
     story: list = [
         Paragraph(_esc(_("Bullying and incidents")), styles["title"]),
-        Paragraph(_esc(f"{school} · {when}"), styles["subtitle"]),
-        _key_figures(figures, styles),
+        Paragraph(_esc(f"{report.school} · {when}"), styles["subtitle"]),
+        _key_figures(report.key_figures, styles),
         Spacer(1, 4 * mm),
         Paragraph(_esc(_("Selection: {scope}").format(scope=scope)), styles["small"]),
         Paragraph(_esc(_("Summary")), styles["h1"]),
     ]
-    for sentence in figures.summary():
+    for sentence in report.summary:
         story.append(Paragraph(_esc(sentence), styles["bullet"], bulletText="•"))
     return story
 
 
-def _key_figures(figures: Figures, styles) -> Table:
+def _key_figures(key: KeyFigures, styles) -> Table:
     """Four tiles with the headline numbers (masked like everything else)."""
-    t = figures.tables
     tiles = [
-        (t["over_time"].total_text(1), _("reports")),
-        (t["over_time"].total_text(3), _("of which cyberbullying")),
-        (t["duration"].total_text(1), _("median days to closure")),
-        (t["sanctions"].total_text(0), _("suspensions and expulsions")),
+        (key.reports, _("reports")),
+        (key.cyber, _("of which cyberbullying")),
+        (key.median_days, _("median days to closure")),
+        (key.sanctions, _("suspensions and expulsions")),
     ]
     big = ParagraphStyle("big", parent=styles["body"], fontName=FONT_BOLD, fontSize=20,
                          leading=24, textColor=NAVY)
@@ -172,21 +218,21 @@ def _key_figures(figures: Figures, styles) -> Table:
     return table
 
 
-def _section(table: FigureTable, styles) -> list:
+def _section(table: ReportTable, styles) -> list:
     head = [CondPageBreak(70 * mm), Paragraph(_esc(table.title), styles["h1"])]
     # one row (a single school year) says it all in the table; a chart adds nothing
-    chart = [_chart(table), Spacer(1, 3 * mm)] if len(table.chart_rows()) > 1 else []
-    long = len(table.values) > 24 and len(table.columns) == 1
+    chart = [_chart(table), Spacer(1, 3 * mm)] if len(table.chart_labels) > 1 else []
+    long = table.data_rows > 24 and len(table.columns) == 1
     body = [_side_by_side(table, styles) if long else _numbers(table, styles)]
     if table.note:
         body.append(Paragraph(_esc(table.note), styles["note"]))
     return [KeepTogether([*head, *chart, *body])]
 
 
-def _side_by_side(table: FigureTable, styles, groups: int = 3) -> Table:
+def _side_by_side(table: ReportTable, styles, groups: int = 3) -> Table:
     """A long one-column list (classes) as three label/number pairs per line."""
-    shown = table.shown_rows()
-    total = shown.pop() if table.total is not None else None
+    shown = [list(row) for row in table.rows]
+    total = shown.pop() if table.has_total else None
     per = -(-len(shown) // groups)
     rows = []
     for i in range(per):
@@ -215,10 +261,10 @@ def _side_by_side(table: FigureTable, styles, groups: int = 3) -> Table:
     return out
 
 
-def _numbers(table: FigureTable, styles) -> Table:
+def _numbers(table: ReportTable, styles) -> Table:
     header = ["", *table.columns]
     rows = [[Paragraph(_esc(str(h)), styles["cellb"]) for h in header]]
-    for shown in table.shown_rows():
+    for shown in table.rows:
         rows.append([Paragraph(_esc(shown[0]), styles["cell"]), *shown[1:]])
     n = len(table.columns)
     first = WIDTH - n * 28 * mm
@@ -233,7 +279,7 @@ def _numbers(table: FigureTable, styles) -> Table:
         ("TOPPADDING", (0, 0), (-1, -1), 2.5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
     ]
-    if table.total is not None:
+    if table.has_total:
         style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, NAVY),
                   ("FONT", (1, -1), (-1, -1), FONT_BOLD, 8.5),
                   ("BACKGROUND", (0, -1), (-1, -1), colors.white)]
@@ -244,14 +290,8 @@ def _numbers(table: FigureTable, styles) -> Table:
 # --------------------------------------------------------------------------- charts
 
 
-def _series(table: FigureTable) -> tuple[list[str], list[list[float]], list[str]]:
-    cols, rows = list(table.chart_columns), table.chart_rows()
-    data = [[table.plotted(r, c) for r in rows] for c in cols]
-    return [table.row_labels[r] for r in rows], data, [table.columns[c] for c in cols]
-
-
-def _chart(table: FigureTable) -> Drawing:
-    labels, data, names = _series(table)
+def _chart(table: ReportTable) -> Drawing:
+    labels, data, names = table.chart_labels, table.chart_series, table.chart_names
     if table.chart == "hbar":
         return _hbar(labels, data, names)
     if table.chart == "line" and len(labels) > 1:

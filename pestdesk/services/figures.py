@@ -23,6 +23,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
 from peewee import JOIN, SQL, PostgresqlDatabase, fn
@@ -33,6 +34,9 @@ from ..i18n import _, format_date, format_number, language, locale_name
 from ..store import models as m
 from .base import Actor, ServiceError, audit, write
 from .exports import write_csv, write_xlsx
+
+if TYPE_CHECKING:  # the renderer (and reportlab) load only when a report is made
+    from ..letters.year_report import ReportTable, YearReport
 
 THRESHOLD = 5
 MASK = "<5"  # a count from 1 to 4 (primary suppression)
@@ -801,6 +805,33 @@ def _audit_export(actor: Actor, kind: str) -> None:
 # --------------------------------------------------------------------------- year report
 
 
+def report_table(table: FigureTable) -> ReportTable:
+    """``table`` as the year report prints it: shown (masked) text and what a chart draws."""
+    from ..letters.year_report import ReportTable
+
+    rows = table.chart_rows()
+    return ReportTable(
+        title=table.title, columns=list(table.columns), rows=table.shown_rows(),
+        has_total=table.total is not None, chart=table.chart,
+        chart_labels=[table.row_labels[r] for r in rows],
+        chart_series=[[table.plotted(r, c) for r in rows] for c in table.chart_columns],
+        chart_names=[table.columns[c] for c in table.chart_columns], note=table.note)
+
+
+def year_report_data(figures: Figures, school_name: str) -> YearReport:
+    """The plain data the year report renderer (``letters.year_report``) prints."""
+    from ..letters.year_report import KeyFigures, YearReport
+
+    t = figures.tables
+    key = KeyFigures(reports=t["over_time"].total_text(1), cyber=t["over_time"].total_text(3),
+                     median_days=t["duration"].total_text(1),
+                     sanctions=t["sanctions"].total_text(0))
+    return YearReport(
+        school=school_name, period_label=figures.period.label(), start=figures.period.start,
+        end=figures.period.end, scope=figures.filters.describe(), key_figures=key,
+        summary=figures.summary(), tables=[report_table(x) for x in t.values()])
+
+
 def year_report_pdf(actor: Actor, first_year: int, filters: FigureFilters | None = None,
                     visibility=None) -> bytes:
     """The yearly analysis of bullying and incidents for school year ``first_year`` as PDF.
@@ -813,7 +844,7 @@ def year_report_pdf(actor: Actor, first_year: int, filters: FigureFilters | None
 
     figures = compute_figures(actor, Period.school_year(first_year), filters, "month",
                               visibility=visibility)
-    pdf = render_year_report(figures, school_profile().name or _("Our school"))
+    pdf = render_year_report(year_report_data(figures, school_profile().name or _("Our school")))
     with write():
         audit(actor, "print", "figures", None, f"year_report={first_year}")
     return pdf

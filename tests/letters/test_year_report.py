@@ -56,7 +56,8 @@ def test_small_counts_never_reach_the_pdf(school):
     small = [(t.key, t.row_labels[r]) for t in figures.tables.values()
              for r, row in enumerate(t.values) for c in t.count_columns if 0 < (row[c] or 0) < 5]
     assert small, "the selection should hold small counts"
-    pdf = render_year_report(figures, "Testschool", made_on=dt.date(2025, 8, 1))
+    pdf = render_year_report(F.year_report_data(figures, "Testschool"),
+                             made_on=dt.date(2025, 8, 1))
     text = text_of(pdf)
     assert F.MASK in text
     lines = [line for line in text.splitlines() if any(lab in line for _k, lab in small)]
@@ -67,7 +68,8 @@ def test_small_counts_never_reach_the_pdf(school):
 
 def test_pdf_pages_have_header_and_page_numbers(school):
     figures = F.compute_figures(SYSTEM, F.Period.school_year(2024), granularity="month")
-    pdf = render_year_report(figures, "Testschool", made_on=dt.date(2025, 8, 1))
+    pdf = render_year_report(F.year_report_data(figures, "Testschool"),
+                             made_on=dt.date(2025, 8, 1))
     reader = pypdf.PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) >= 3
     for number, page in enumerate(reader.pages, start=1):
@@ -75,3 +77,24 @@ def test_pdf_pages_have_header_and_page_numbers(school):
         assert "Testschool" in page_text
         assert f" {number}" in page_text.splitlines()[-1] or str(number) in page_text
     assert reader.metadata.title and "2024-2025" in reader.metadata.title
+
+
+def test_the_renderer_gets_plain_masked_data(school):
+    (class_id,), = school.execute_sql(
+        "SELECT id FROM school_class WHERE name = '1B'").fetchall()
+    figures = F.compute_figures(SYSTEM, F.Period.school_year(2024),
+                                F.FigureFilters(class_id=class_id), "month")
+    report = F.year_report_data(figures, "Testschool")
+    assert report.scope == ["klas 1B"] and report.period_label == "2024-2025"
+    assert [t.title for t in report.tables] == [t.title for t in figures.tables.values()]
+    masked = 0
+    for table, source in zip(report.tables, figures.tables.values(), strict=True):
+        assert table.rows == source.shown_rows()
+        for series, col in zip(table.chart_series, source.chart_columns, strict=True):
+            for value, row in zip(series, source.chart_rows(), strict=True):
+                if source.masked[row][col]:
+                    masked += 1
+                    assert value == 0.0  # a masked count draws no bar
+                else:
+                    assert value == float(source.values[row][col] or 0)
+    assert masked, "the selection should mask some charted counts"

@@ -91,3 +91,31 @@ def test_pack_is_built_off_the_gui_thread_and_saved_anonymised(qtbot, db, tmp_pa
     detail.choose_path = lambda *_a: str(ics)
     detail.ics_button.click()
     assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
+
+
+def test_pack_worker_closes_its_own_connection(qtbot, db, tmp_path, monkeypatch):
+    import threading
+
+    from pestdesk.services import threads
+
+    setup = make_case()
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    closed = []
+    real_close = threads.close_thread_connection
+
+    def close_and_note():  # the real close, noting on which thread and what it left
+        was_open = not m.database.is_closed()
+        real_close()
+        closed.append((threading.current_thread() is threading.main_thread(), was_open,
+                       m.database.is_closed()))
+
+    monkeypatch.setattr(threads, "close_thread_connection", close_and_note)
+    target = tmp_path / "pack.pdf"
+    section.detail.choose_path = lambda *_a: str(target)
+    section.detail.make_pack()
+    qtbot.waitUntil(lambda: target.exists(), timeout=10000)
+    assert closed == [(False, True, True)]  # the worker's connection, open until closed
+    assert not m.database.is_closed()  # the GUI thread keeps its own

@@ -42,8 +42,9 @@ from ..services import cases
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from .student_picker import StaffCombo, StudentPicker
+from .widgets import ERROR_COLOR, error_label
 
-ERROR_STYLE = "color: #b3261e;"
+ERROR_STYLE = f"color: {ERROR_COLOR};"  # for the dialogs not yet on widgets.error_label()
 
 
 def error_text(exc: Exception) -> str:
@@ -112,12 +113,7 @@ class SaveDialog(QDialog):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.outer.addLayout(self.form)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.hide()
+        self.error = error_label(hidden=True)
         self.outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)

@@ -41,9 +41,10 @@ from ..services import cases
 from ..services import staff as staff_service
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
-from .case_dialogs import ERROR_STYLE, date_edit, error_text, pydate, text_box
+from .case_dialogs import date_edit, error_text, pydate, text_box
 from .labels import role_label
 from .student_picker import StaffCombo
+from .widgets import error_label
 
 DATA = Qt.ItemDataRole.UserRole
 #: which students take part by default, per "with whom"
@@ -219,11 +220,7 @@ class ConversationDialog(QDialog):
         QVBoxLayout(agreements_box).addWidget(self.agreements)
         self.body_layout.addWidget(agreements_box)
         self.body_layout.addStretch(1)
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = error_label(hidden=True)
         outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)

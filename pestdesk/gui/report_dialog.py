@@ -37,8 +37,9 @@ from ..i18n import N_, _
 from ..services import cases
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
-from .case_dialogs import ERROR_STYLE, date_edit, error_text, pydate, role_combo, text_box
+from .case_dialogs import date_edit, error_text, pydate, role_combo, text_box
 from .student_picker import StaffCombo, StudentPicker
+from .widgets import error_label
 
 #: how a report came in (free text in the database; these are suggestions)
 VIA = (N_("in person"), N_("by phone"), N_("by e-mail"), N_("by letter"),
@@ -149,11 +150,7 @@ class ReportDialog(QDialog):
             columns.addLayout(right, 1)
         else:
             self.report_form.addRow(self._students_box())
-        self.error = QLabel()
-        self.error.setObjectName("errorLabel")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.hide()
+        self.error = error_label(hidden=True)
         outer.addWidget(self.error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)

@@ -1,0 +1,30 @@
+"""The red error line under a form is one widget (``widgets.error_label``) in every dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from pestdesk.gui.case_dialogs import NoteDialog
+from pestdesk.gui.conversation_dialog import ConversationDialog
+from pestdesk.gui.report_dialog import ReportDialog
+from pestdesk.gui.widgets import ERROR_COLOR
+from tests.gui.case_gui_fixtures import demo_school, fresh_students, new_case
+
+
+def test_report_case_and_conversation_dialogs_share_the_error_line(db, qtbot, qt_dutch):
+    actor = demo_school(40)
+    victim, pester = fresh_students(2)
+    case_id = new_case(actor, victim, pester)
+    dialogs = [ReportDialog(actor), NoteDialog(actor, case_id),
+               ConversationDialog(actor, case_id)]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        label = dialog.error
+        assert label.objectName() == "errorLabel", type(dialog).__name__
+        assert label.wordWrap() and ERROR_COLOR in label.styleSheet()
+        assert label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
+        assert not label.isVisible()  # hidden until there is something to explain
+    note = dialogs[1]
+    note.accept()  # an empty note is refused on the error line
+    assert note.error.isVisible() and note.error.text()

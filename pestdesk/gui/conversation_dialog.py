@@ -114,8 +114,9 @@ class GuideForm(QGroupBox):
                 self.answers[text] = box
         if guide.attention:
             items = "".join(f"<li>{t}</li>" for t in guide.attention)
+            heading = _("Pay attention to")
             self._layout.addWidget(self._note(
-                f"<b>{_('Pay attention to')}</b><ul style='margin: 2px 0 0 -20px'>{items}</ul>"))
+                f"<b>{heading}</b><ul style='margin: 2px 0 0 -20px'>{items}</ul>"))
 
     @staticmethod
     def _note(text: str) -> QLabel:

@@ -43,7 +43,6 @@ from ..importers.problems import ImportProblem
 from ..importers.reader import Table, read_table
 from ..services import people, settings
 from ..services.base import Actor
-from ..services.threads import in_worker
 from .forms import load_form
 from .tasks import Task
 
@@ -345,7 +344,7 @@ class ImportDialog(QDialog):
         self.path = Path(self.path_edit.text().strip())
         self.file_error.clear()
         path = self.path
-        self._start(in_worker(lambda: read_table(path)), self._file_read,
+        self._start(lambda: read_table(path), self._file_read,
                     _("Reading the file…"))
 
     def remembered(self, headers: list[str]) -> dict[str, str | None]:
@@ -436,11 +435,11 @@ class ImportDialog(QDialog):
                 return people.import_students(actor, path, mapping=mapping, dry_run=dry_run,
                                               today=today, progress=report,
                                               full_export=full_export)
-            return in_worker(students)
+            return students
 
         def staff():
             return people.import_staff(actor, path, dry_run=dry_run, mapping=mapping)
-        return in_worker(staff)
+        return staff
 
     def dry_run(self) -> None:
         self._start(self._job(True), self._dry_run_done, _("Checking the file…"))

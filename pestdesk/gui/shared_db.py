@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 from ..i18n import _, format_datetime
 from ..services import backups, presence
 from ..services.base import storage
-from ..services.threads import in_worker
 from ..store.db import quick_check
 from ..store.errors import StoreError
 from .tasks import Task
@@ -116,7 +115,7 @@ class SharedDatabaseStatus(QObject):
 
     def start_auto_backup(self) -> Task:
         path = self.path
-        task = Task(in_worker(lambda: backups.auto_backup(path)))
+        task = Task(lambda: backups.auto_backup(path))
         task.signals.failed.connect(self._backup_failed)
         return self._start(task)
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
+from ..services import threads
+
 
 class TaskSignals(QObject):
     done = Signal(object)
@@ -35,3 +37,7 @@ class Task(QRunnable):
             self.signals.failed.emit(exc)
         else:
             self.signals.done.emit(result)
+        finally:
+            # peewee keeps a connection per thread: a pool thread must not keep one (and, on
+            # a shared file, a lock) open after its work
+            threads.close_thread_connection()

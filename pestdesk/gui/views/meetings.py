@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_date, format_datetime
 from ...services import meetings
 from ...services.base import Actor, ServiceError
-from ...services.threads import in_worker
 from ..tasks import Task
 from .sections import MeetingsView
 
@@ -350,8 +349,7 @@ class MeetingDetail(QWidget):
         self.progress = QProgressDialog(_("Preparing the pack…"), _("Cancel"), 0, 0, self)
         self.progress.setWindowModality(Qt.WindowModality.WindowModal)
         self.progress.setMinimumDuration(300)
-        task = Task(in_worker(lambda report: meetings.build_pack(meeting_id, report,
-                                                                actor=actor)),
+        task = Task(lambda report: meetings.build_pack(meeting_id, report, actor=actor),
                     with_progress=True)
         task.signals.progress.connect(self._pack_progress)
         task.signals.done.connect(self._pack_done)

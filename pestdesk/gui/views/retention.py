@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_date, format_number
 from ...services import retention
 from ...services.base import Actor, ServiceError
-from ...services.threads import in_worker
 from ...store.errors import StoreError
 from ..models import ListModel
 from ..tasks import Task
@@ -123,7 +122,7 @@ class RetentionView(QWidget):
 
     def start_purge(self, student_ids: list[int]) -> Task:
         actor, today = self.actor, self.today
-        self._task = Task(in_worker(lambda: retention.purge(actor, today, student_ids)))
+        self._task = Task(lambda: retention.purge(actor, today, student_ids))
         self._task.signals.done.connect(self._done)
         self._task.signals.failed.connect(self._failed)
         self.delete_button.setEnabled(False)

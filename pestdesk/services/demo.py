@@ -178,6 +178,7 @@ class _Demo:
         self.protocol = get_protocol(PROTOCOL)
         self.stages = self.protocol.stages
         self.rng = random.Random(seed)
+        self.agreement_rng = random.Random(seed * 7919 + 1)
         self.n_students = students
         self.years = years
         self.today = today
@@ -643,6 +644,15 @@ class _Demo:
         self.counts["cases"] = total
         self.counts["events"] = len(ev_rows)
 
+    def _evaluate_on(self, reported: dt.date, status: str) -> dt.date:
+        """An agreement's evaluation: two weeks after the report; in an open case the
+        mentor has kept it current, so it falls around today rather than months ago."""
+        if status == "closed":
+            return reported + dt.timedelta(days=14)
+        # its own random stream: the main one stays as it was (tests pin demo cases)
+        near_today = self.today + dt.timedelta(days=self.agreement_rng.randint(-4, 21))
+        return max(reported + dt.timedelta(days=7), near_today)
+
     def case_events(
         self, cid, reported, stage_idx, status, closed_on, pester_invs, ev, agr
     ) -> None:
@@ -701,7 +711,7 @@ class _Demo:
                 cid,
                 "Pester stopt met pesten; mentor evalueert over twee weken.",
                 None,
-                reported + dt.timedelta(days=14),
+                self._evaluate_on(reported, status),
                 reported + dt.timedelta(days=15) if status == "closed" else None,
             )
         )

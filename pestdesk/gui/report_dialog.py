@@ -6,9 +6,14 @@ forms of bullying (grouped checkboxes from the taxonomy) and the students with t
 found by typing. A teacher's signaal asks only the date, what was noticed and (optionally)
 the students; it can be made a case later. Everything is saved by ``services.cases`` in one
 transaction; refusals come back as Dutch messages next to the form, nothing half-saved.
+
+The report's own fields (everything but the students) are one widget, ``ReportForm``, which
+the case window's "Gegevens wijzigen" dialog (``gui.case_edit_dialog``) uses as well.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,7 +42,7 @@ from ..i18n import N_, _
 from ..services import cases
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
-from .case_dialogs import date_edit, error_text, pydate, role_combo, text_box
+from .case_dialogs import date_edit, error_text, pydate, qdate, role_combo, text_box
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import error_label
 
@@ -119,49 +124,39 @@ class InvolvedTable(QWidget):
         return tuple(cases.InvolvedInput(sid, role) for sid, _label, role in self.rows)
 
 
-class ReportDialog(QDialog):
-    """Nieuwe melding, or (``signal=True``) a quick signaal. ``saved(case_id)``."""
+#: the fields of ``ReportForm.values()`` (the keyword names of ``cases.update_case``)
+REPORT_FIELDS = ("reported_on", "reporter_kind", "reported_via", "summary", "description",
+                 "locations", "since", "frequency", "scope", "forms")
+SIGNAL_FIELDS = ("reported_on", "summary", "description")
 
-    saved = Signal(int)
 
-    def __init__(self, actor: Actor, parent: QWidget | None = None, signal: bool = False):
+class ReportForm(QWidget):
+    """The report's own fields: a "report" box (date, summary, what happened, who reported
+    and how, where, since when, how often, scope, optionally the owner) and, for a melding,
+    the forms of bullying beside it. ``right`` is the column under the forms where a dialog
+    may add more (the students); for a signal ``report_form`` takes them instead.
+
+    ``values()`` gives the fields as ``cases.update_case`` names them; ``set_values()`` fills
+    them from such a mapping (``cases.case_detail`` uses the same keys).
+    """
+
+    def __init__(self, signal: bool = False, with_owner: bool = True,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actor = actor
         self.signal = signal
-        self.case_id: int | None = None
-        self.setWindowTitle(_("New signal") if signal else _("New report"))
-        outer = QVBoxLayout(self)
-        intro = QLabel(_(
-            "A signal is a quick note of something you noticed. The care team can make it "
-            "a case later.") if signal else _(
-            "Register what was reported. Only the date and a victim (or a description) are "
-            "required; fill in what you know."))
-        intro.setWordWrap(True)
-        intro.setStyleSheet("color: #444;")
-        outer.addWidget(intro)
-        columns = QHBoxLayout()
+        self.with_owner = with_owner and not signal
+        columns = QHBoxLayout(self)
+        columns.setContentsMargins(0, 0, 0, 0)
         columns.setSpacing(18)
-        outer.addLayout(columns, 1)
-        columns.addWidget(self._report_box(), 1)
+        self.report_box = self._report_box()
+        columns.addWidget(self.report_box, 1)
+        self.right: QVBoxLayout | None = None
+        self.forms: dict[str, QCheckBox] = {}
         if not signal:
-            right = QVBoxLayout()
-            right.addWidget(self._forms_box())
-            right.addWidget(self._students_box(), 1)
-            columns.addLayout(right, 1)
-        else:
-            self.report_form.addRow(self._students_box())
-        self.error = error_label(hidden=True)
-        outer.addWidget(self.error)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
-            _("Save signal") if signal else _("Save report"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        outer.addWidget(self.buttons)
-        self._tab_order()
-        self.resize(760, 560) if signal else self.resize(1180, 720)
-        self.date.setFocus()
+            self.right = QVBoxLayout()
+            self.forms_box = self._forms_box()
+            self.right.addWidget(self.forms_box)
+            columns.addLayout(self.right, 1)
 
     # -- building ----------------------------------------------------------------------
     def _report_box(self) -> QGroupBox:
@@ -205,6 +200,7 @@ class ReportDialog(QDialog):
             check = QCheckBox(_(label))
             self.locations[code] = check
             grid.addWidget(check, i // 2, i % 2)
+        self.where = where
         form.addRow(_("Where"), where)
         self.since = QLineEdit()
         self.since.setPlaceholderText(_("e.g. since the autumn holiday"))
@@ -219,8 +215,9 @@ class ReportDialog(QDialog):
         for code, label in SCOPE_LABELS.items():
             self.scope.addItem(_(label), code)
         form.addRow(_("Scope"), self.scope)
-        self.owner = StaffCombo(none_text=_("(me)"))
-        form.addRow(_("Case &owner"), self.owner)
+        if self.with_owner:
+            self.owner = StaffCombo(none_text=_("(me)"))
+            form.addRow(_("Case &owner"), self.owner)
         return box
 
     def _forms_box(self) -> QGroupBox:
@@ -229,7 +226,6 @@ class ReportDialog(QDialog):
         layout = QHBoxLayout()
         layout.setSpacing(16)
         outer.addLayout(layout)
-        self.forms: dict[str, QCheckBox] = {}
         for title, codes in FORM_GROUPS:
             column = QVBoxLayout()
             head = QLabel(f"<b>{_(title)}</b>")
@@ -249,6 +245,172 @@ class ReportDialog(QDialog):
             check.toggled.connect(self._update_cyber_hint)
         return box
 
+    def _update_cyber_hint(self) -> None:
+        chosen = {c for c, check in self.forms.items() if check.isChecked()}
+        self.cyber_hint.setText(_("Cyberbullying: the case gets the cyber checklist.")
+                                if chosen & CYBER_FORMS else "")
+
+    def tab_chain(self) -> list[QWidget]:
+        """The fields in the order Tab should visit them."""
+        chain: list[QWidget] = [self.date, self.summary, self.description]
+        if not self.signal:
+            chain += [self.reporter, self.via, *self.locations.values(), self.since,
+                      self.frequency, self.scope]
+            if self.with_owner:
+                chain.append(self.owner)
+            chain += list(self.forms.values())
+        return chain
+
+    # -- values ------------------------------------------------------------------------
+    def fields(self) -> tuple[str, ...]:
+        return SIGNAL_FIELDS if self.signal else REPORT_FIELDS
+
+    def values(self) -> dict:
+        """The fields as ``cases.update_case`` takes them (codes as tuples)."""
+        values: dict = {"reported_on": pydate(self.date), "summary": self.summary.text(),
+                        "description": self.description.toPlainText()}
+        if self.signal:
+            return values
+        values.update(
+            reporter_kind=self.reporter.currentData() or "",
+            reported_via=self.via.currentText(),
+            locations=tuple(c for c, check in self.locations.items() if check.isChecked()),
+            since=self.since.text(),
+            frequency=self.frequency.currentText(),
+            scope=self.scope.currentData() or "",
+            forms=tuple(c for c, check in self.forms.items() if check.isChecked()),
+        )
+        return values
+
+    def set_values(self, values: Mapping) -> None:
+        """Fill the fields from ``values`` (keys as in ``values()``; missing keys stay)."""
+        if "reported_on" in values:
+            self.date.setDate(qdate(values["reported_on"]))
+        if "summary" in values:
+            self.summary.setText(values["summary"] or "")
+        if "description" in values:
+            self.description.setPlainText(values["description"] or "")
+        if self.signal:
+            return
+        if "reporter_kind" in values:
+            self.reporter.setCurrentIndex(max(0, self.reporter.findData(
+                values["reporter_kind"] or "")))
+        if "reported_via" in values:
+            self.via.setCurrentText(values["reported_via"] or "")
+        if "since" in values:
+            self.since.setText(values["since"] or "")
+        if "frequency" in values:
+            self.frequency.setCurrentText(values["frequency"] or "")
+        if "scope" in values:
+            self.scope.setCurrentIndex(max(0, self.scope.findData(values["scope"] or "")))
+        for key, checks in (("locations", self.locations), ("forms", self.forms)):
+            if key in values:
+                chosen = set(values[key] or ())
+                for code, check in checks.items():
+                    check.setChecked(code in chosen)
+
+    def labels(self) -> dict[str, str]:
+        """Field name -> its label without the shortcut mark, for the conflict dialog."""
+        found = {"reported_on": _("&Date"), "summary": _("&Summary"),
+                 "description": _("What &happened")}
+        if not self.signal:
+            found.update(reporter_kind=_("&Reported by"), reported_via=_("Reported &how"),
+                         locations=_("Where"), since=_("Since &when"),
+                         frequency=_("How &often"), scope=_("Scope"),
+                         forms=_("Forms of bullying"))
+        return {key: text.replace("&", "") for key, text in found.items()}
+
+    @staticmethod
+    def display(values: Mapping) -> dict[str, object]:
+        """The values as a person reads them (codes as their translated labels)."""
+        shown = dict(values)
+        if "reporter_kind" in shown:
+            label = REPORTER_KINDS.get(shown["reporter_kind"] or "")
+            shown["reporter_kind"] = _(label) if label else ""
+        if "scope" in shown:
+            label = SCOPE_LABELS.get(shown["scope"] or "")
+            shown["scope"] = _(label) if label and shown["scope"] else ""
+        for key, names in (("locations", LOCATIONS), ("forms", FORMS)):
+            if key in shown:
+                shown[key] = ", ".join(_(names.get(c, c)) for c in shown[key] or ())
+        return shown
+
+    def widget_for(self, key: str) -> QWidget | None:
+        """The field that shows ``key`` (for putting the focus on a problem)."""
+        widgets: dict[str, QWidget] = {"reported_on": self.date, "summary": self.summary,
+                                       "description": self.description}
+        if not self.signal:
+            widgets.update(reporter_kind=self.reporter, reported_via=self.via,
+                           since=self.since, frequency=self.frequency, scope=self.scope,
+                           locations=next(iter(self.locations.values())),
+                           forms=next(iter(self.forms.values())))
+        return widgets.get(key)
+
+    def set_read_only(self, on: bool) -> None:
+        """Show the values without letting them be changed."""
+        self.summary.setReadOnly(on)
+        self.description.setReadOnly(on)
+        self.date.setReadOnly(on)
+        if self.signal:
+            return
+        self.since.setReadOnly(on)
+        for widget in (self.reporter, self.via, self.frequency, self.scope,
+                       *self.locations.values(), *self.forms.values()):
+            widget.setEnabled(not on)
+
+
+class ReportDialog(QDialog):
+    """Nieuwe melding, or (``signal=True``) a quick signaal. ``saved(case_id)``."""
+
+    saved = Signal(int)
+
+    def __init__(self, actor: Actor, parent: QWidget | None = None, signal: bool = False):
+        super().__init__(parent)
+        self.actor = actor
+        self.signal = signal
+        self.case_id: int | None = None
+        self.setWindowTitle(_("New signal") if signal else _("New report"))
+        outer = QVBoxLayout(self)
+        intro = QLabel(_(
+            "A signal is a quick note of something you noticed. The care team can make it "
+            "a case later.") if signal else _(
+            "Register what was reported. Only the date and a victim (or a description) are "
+            "required; fill in what you know."))
+        intro.setWordWrap(True)
+        intro.setStyleSheet("color: #444;")
+        outer.addWidget(intro)
+        self.form = ReportForm(signal=signal, with_owner=True)
+        outer.addWidget(self.form, 1)
+        self._alias_fields()
+        if signal:
+            self.report_form.addRow(self._students_box())
+        else:
+            self.form.right.addWidget(self._students_box(), 1)
+        self.error = error_label(hidden=True)
+        outer.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(
+            _("Save signal") if signal else _("Save report"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        outer.addWidget(self.buttons)
+        self._tab_order()
+        self.resize(760, 560) if signal else self.resize(1180, 720)
+        self.date.setFocus()
+
+    # -- building ----------------------------------------------------------------------
+    def _alias_fields(self) -> None:
+        """The form's fields as attributes of the dialog (``dialog.summary``...)."""
+        form = self.form
+        self.report_form = form.report_form
+        self.date, self.summary, self.description = form.date, form.summary, form.description
+        if not self.signal:
+            self.forms = form.forms
+            self.reporter, self.via, self.locations = form.reporter, form.via, form.locations
+            self.since, self.frequency, self.scope = form.since, form.frequency, form.scope
+            self.owner, self.cyber_hint = form.owner, form.cyber_hint
+
     def _students_box(self) -> QGroupBox:
         box = QGroupBox(_("Students involved"))
         layout = QVBoxLayout(box)
@@ -257,36 +419,16 @@ class ReportDialog(QDialog):
         return box
 
     def _tab_order(self) -> None:
-        chain: list[QWidget] = [self.date, self.summary, self.description]
-        if not self.signal:
-            chain += [self.reporter, self.via, *self.locations.values(), self.since,
-                      self.frequency, self.scope, self.owner, *self.forms.values()]
+        chain = self.form.tab_chain()
         chain += [self.students.picker, self.students.role, self.students.add_button,
                   self.students.table, self.students.remove_button, self.buttons]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
-    def _update_cyber_hint(self) -> None:
-        chosen = {c for c, check in self.forms.items() if check.isChecked()}
-        self.cyber_hint.setText(_("Cyberbullying: the case gets the cyber checklist.")
-                                if chosen & CYBER_FORMS else "")
-
     # -- saving ------------------------------------------------------------------------
     def report_input(self) -> cases.ReportInput:
-        return cases.ReportInput(
-            reported_on=pydate(self.date),
-            summary=self.summary.text(),
-            description=self.description.toPlainText(),
-            reporter_kind=self.reporter.currentData() or "",
-            reported_via=self.via.currentText(),
-            locations=tuple(c for c, check in self.locations.items() if check.isChecked()),
-            since=self.since.text(),
-            frequency=self.frequency.currentText(),
-            scope=self.scope.currentData() or "",
-            forms=tuple(c for c, check in self.forms.items() if check.isChecked()),
-            involved=self.students.involved(),
-            owner_id=self.owner.staff_id(),
-        )
+        return cases.ReportInput(**self.form.values(), involved=self.students.involved(),
+                                 owner_id=self.owner.staff_id())
 
     def _pending_student(self) -> bool:
         """A student typed and picked but not added yet: add it rather than lose it."""
@@ -331,9 +473,9 @@ class ReportDialog(QDialog):
         self.error.setVisible(bool(message))
 
     def _focus_problem(self, problems: dict[str, str]) -> None:
-        widgets = {"reported_on": self.date, "summary": self.summary,
-                   "involved": self.students.picker, "description": self.description}
         for key in problems:
-            if key in widgets:
-                widgets[key].setFocus()
+            widget = (self.students.picker if key == "involved"
+                      else self.form.widget_for(key))
+            if widget is not None:
+                widget.setFocus()
                 return

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import _
-from ..services import accounts, users
+from ..services import accounts
 from ..services.base import Actor, ServiceError
 
 INPUT_EVENTS = frozenset({
@@ -172,7 +172,11 @@ class SessionLock(QObject):
     def __init__(self, window, minutes: int | None = None):
         super().__init__(window)
         self.window = window
-        self.watcher = IdleWatcher(minutes if minutes is not None else users.lock_minutes(),
+        if minutes is None:
+            from ..services.users import lock_minutes  # the user admin module: load late
+
+            minutes = lock_minutes()
+        self.watcher = IdleWatcher(minutes,
                                    self)
         self.watcher.idle.connect(self.lock)
         self.dialog: LockDialog | None = None

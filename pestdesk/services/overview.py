@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from peewee import JOIN, SQL, fn
 
-from ..domain.sanctions import KIND_LABELS, SUSPENSION_KINDS
 from ..i18n import _, format_date
 from ..store import models as m
 from . import access
@@ -166,6 +165,8 @@ def contract_evaluations(actor: Actor, today: dt.date, days: int = CONTRACT_DAYS
 def suspensions_current(actor: Actor, today: dt.date, days: int = SOON_DAYS
                         ) -> tuple[int, list[OverviewLine]]:
     """Suspensions running today, or starting or ending within ``days``."""
+    from ..domain.sanctions import KIND_LABELS, SUSPENSION_KINDS  # legal rules: load late
+
     S, C, St = m.Sanction, m.Case, m.Student
     end = today + dt.timedelta(days=days)
     query = (S.select(C.id, C.number, full_name(St), S.kind, S.first_day, S.last_day)

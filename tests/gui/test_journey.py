@@ -1,0 +1,283 @@
+"""A new school's first weeks with pestdesk, walked through the real GUI as one scenario.
+
+A fresh database file, no demo data, the Dutch interface: the set-up wizard, importing staff
+and students from the school's own export files, accounts, a report, the mentor's steps with
+a conversation and letters, escalation, a contract that is broken, a suspension, closing the
+case, and what the mentor sees when they sign in. Modal dialogs are driven with
+``when_modal`` (a QTimer that acts on the dialog once it runs) through their widgets; the
+services are only read, to check what the screens did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QWizard
+
+from pestdesk.services import accounts, settings
+from pestdesk.store import models as m
+from tests.gui.case_gui_fixtures import check, when_modal
+
+TODAY = dt.date.today()
+SHOTS = os.environ.get("PESTDESK_JOURNEY_SHOTS", "/tmp")
+PASSWORD = "het-baken-2026"
+
+STAFF_CSV = (
+    "Afkorting;Voornaam;Tussenvoegsel;Achternaam;E-mail;Functie\r\n"
+    "JNS;Jan;;Jansen;jansen@hetbaken.nl;Mentor\r\n"
+    "PTR;Piet;;Peters;peters@hetbaken.nl;Mentor/Docent Engels\r\n"
+    "VRS;Els;de;Vries;devries@hetbaken.nl;Afdelingscoördinator\r\n"
+    "SMT;Karin;;Smit;smit@hetbaken.nl;Adjunct-directeur\r\n"
+)
+
+STUDENT_HEADERS = [
+    "Stamnr", "Roepnaam", "Tussenv.", "Achternaam", "Geb.datum", "Geslacht", "Klas", "Studie",
+    "Klassenmentor 1", "Straat", "Huisnummer", "Postcode", "Woonplaats",
+    "Ouder/verzorger 1 achternaam", "Ouder/verzorger 1 voorletters",
+    "Ouder/verzorger 1 relatie", "Ouder/verzorger 1 gezag",
+    "Ouder/verzorger 2 achternaam", "Ouder/verzorger 2 voorletters",
+    "Ouder/verzorger 2 relatie", "Ouder/verzorger 2 gezag",
+    "Ouder/verzorger 2 straat", "Ouder/verzorger 2 huisnummer",
+    "Ouder/verzorger 2 postcode", "Ouder/verzorger 2 woonplaats",
+]
+NO_SECOND = ["", "", "", "", "", "", "", ""]
+STUDENT_ROWS = [
+    # Lotte: her parents live apart, each with authority -> two letters, two addresses
+    ["100201", "Lotte", "", "Mulder", "12-3-2012", "V", "1A", "1 havo/vwo", "JNS",
+     "Kennemerstraatweg", "10", "1814 GA", "Alkmaar", "Mulder", "M.", "moeder", "ja",
+     "Brouwer", "R.", "vader", "ja", "Laat", "44", "1811EK", "Alkmaar"],
+    ["100202", "Bram", "", "Visser", "3-11-2011", "M", "1A", "1 havo/vwo", "JNS",
+     "Oudegracht", "7", "1811CB", "Alkmaar", "Visser", "H.", "vader", "ja", *NO_SECOND],
+    ["100203", "Sem", "van", "Dijk", "30-1-2012", "M", "1A", "1 havo/vwo", "JNS",
+     "Koedijkerweg", "2", "1817AA", "Alkmaar", "Dijk", "S.", "moeder", "ja", *NO_SECOND],
+    ["100204", "Zoë", "", "Çelik", "7-7-2011", "V", "2B", "2 havo", "PTR",
+     "Bergerweg", "5", "1815AC", "Alkmaar", "Çelik", "A.", "moeder", "ja", *NO_SECOND],
+    ["100205", "Tim", "", "Kok", "21-5-2011", "M", "2B", "2 havo", "PTR",
+     "Bergerweg", "9", "1815AC", "Alkmaar", "Kok", "J.", "vader", "ja", *NO_SECOND],
+]
+
+
+def write_students(path) -> None:
+    """A Magister export as Excel saves it on a Dutch PC: cp1252, ``;``, CRLF."""
+    lines = [";".join(row) for row in [STUDENT_HEADERS, *STUDENT_ROWS]]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+
+
+def action(window, text: str):
+    """The menu action whose Dutch text (without the '&') is ``text``."""
+    for menu in window.menuBar().findChildren(QMenu):
+        for act in menu.actions():
+            if act.text().replace("&", "") == text:
+                return act
+    raise AssertionError(f"no menu action {text!r}")
+
+
+def shot(widget, n: int) -> None:
+    widget.grab().save(os.path.join(SHOTS, f"journey_{n}.png"))
+
+
+def qd(day: dt.date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def on_modal(kind: type, handler, tries: int = 300) -> list:
+    """``when_modal`` for a dialog of class ``kind`` (a nested dialog opened from another)."""
+    errors: list = []
+
+    def run(left: int = tries) -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, kind):
+            if left:
+                QTimer.singleShot(10, lambda: run(left - 1))
+            else:
+                errors.append(AssertionError(f"no {kind.__name__} appeared"))
+            return
+        try:
+            handler(dialog)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            errors.append(exc)
+        finally:
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(0, run)
+    return errors
+
+
+def row_of(model, text: str, column: int = 0) -> int:
+    for row in range(model.rowCount()):
+        if model.data(model.index(row, column)) == text:
+            return row
+    raise AssertionError(f"{text!r} not in the list")
+
+
+def import_file(qtbot, window, menu_text: str, path, expect_new: int) -> None:
+    """Beheer → import: file, (recognised columns), preview, import, done."""
+    seen: dict = {}
+
+    def drive(dialog):
+        dialog.path_edit.setText(str(path))
+        dialog.next()
+        qtbot.waitUntil(lambda: not dialog.is_busy()
+                        and dialog.pages.currentIndex() != dialog.FILE, timeout=10_000)
+        assert dialog.pages.currentIndex() == dialog.PREVIEW, "columns not recognised"
+        assert dialog.problem_model.rowCount() == 0, [
+            dialog.problem_model.data(dialog.problem_model.index(r, 3))
+            for r in range(dialog.problem_model.rowCount())]
+        seen["new"] = dialog.count_labels["new"].text()
+        dialog.next()
+        qtbot.waitUntil(lambda: not dialog.is_busy()
+                        and dialog.pages.currentIndex() == dialog.DONE, timeout=10_000)
+        seen["summary"] = dialog.summary.text()
+        dialog.close_button.click()
+
+    errors = when_modal(drive)
+    action(window, menu_text).trigger()
+    check(errors)
+    assert seen["new"] == str(expect_new), seen
+
+
+@pytest.fixture
+def window_factory(qtbot, db_path):
+    from pestdesk.gui.main_window import MainWindow
+
+    made = []
+
+    def make(actor):
+        window = MainWindow(db_path, actor)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        made.append(window)
+        return window
+
+    yield make
+    for window in made:
+        window.close()
+
+
+def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path,
+                                          window_factory):
+    from pestdesk.gui.dialogs import SetupWizard
+    from pestdesk.gui.people_dialogs import PeopleDialog
+    from pestdesk.gui.views.users import NewUserDialog, UsersDialog
+
+    # -- 1. the set-up wizard on the empty database -----------------------------------
+    assert not accounts.has_users() and m.Student.select().count() == 0
+    wizard = SetupWizard()
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.keyClicks(wizard.name, "Het Baken")
+    qtbot.keyClicks(wizard.street, "Schoolweg 1")
+    qtbot.keyClicks(wizard.postcode, "1811ab")
+    qtbot.keyClicks(wizard.city, "Alkmaar")
+    wizard.next()
+    wizard.protocol.setCurrentIndex(wizard.protocol.findData("doultremont"))
+    wizard.next()
+    for edit, text in ((wizard.first, "Anna"), (wizard.last, "Bakker"), (wizard.code, "bkr"),
+                       (wizard.username, "abakker"), (wizard.password, PASSWORD),
+                       (wizard.password2, PASSWORD)):
+        qtbot.keyClicks(edit, text)
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    zorg = wizard.actor
+    assert zorg is not None
+    assert zorg.roles == {"beheerder", "ondersteuningscoordinator"}
+    assert settings.school_profile().protocol_code == "doultremont"
+    window = window_factory(zorg)
+    assert window.windowTitle() == "pestdesk — Het Baken"
+
+    # -- 2. staff and students from the school's own exports --------------------------
+    staff_file = tmp_path / "medewerkers.csv"
+    staff_file.write_bytes(STAFF_CSV.encode("utf-8-sig"))
+    import_file(qtbot, window, "Medewerkers importeren…", staff_file, 4)
+    assert m.Staff.get(m.Staff.code == "VRS").roles == "afdelingscoordinator"
+    assert m.Staff.get(m.Staff.code == "SMT").roles == "directie"
+    students_file = tmp_path / "magister.csv"
+    write_students(students_file)
+    import_file(qtbot, window, "Leerlingen importeren…", students_file, 5)
+    assert m.Student.get(m.Student.number == "100204").first_name == "Zoë"
+    lotte = m.Student.get(m.Student.number == "100201")
+    addresses = {(g.street, g.postcode) for g in
+                 m.Guardian.select().join(m.StudentGuardian).where(
+                     m.StudentGuardian.student == lotte)}
+    assert addresses == {("Kennemerstraatweg", "1814 GA"), ("Laat", "1811 EK")}
+
+    # the classes' department and the head of department's, in Medewerkers en klassen
+    def people(dialog):
+        klass = dialog.edit_class(dialog.classes.model.record_id(
+            row_of(dialog.classes.model, "1A")))
+        klass.department.setCurrentText("onderbouw")
+        klass.accept()
+        assert klass.result() == klass.DialogCode.Accepted, klass.error.text()
+        head = dialog.edit_staff(m.Staff.get(m.Staff.code == "VRS").id)
+        head.departments.setText("onderbouw")
+        head.accept()
+        assert head.result() == head.DialogCode.Accepted, head.error.text()
+
+    errors = on_modal(PeopleDialog, people)
+    action(window, "Medewerkers en klassen…").trigger()
+    check(errors)
+    assert m.SchoolClass.get(m.SchoolClass.name == "1A").department == "onderbouw"
+    assert m.Staff.get(m.Staff.code == "VRS").departments == "onderbouw"
+
+    # accounts for the mentor, the head of department and the adjunct-directeur
+    def new_user(code: str, username: str):
+        def fill(dialog):
+            dialog.staff.setCurrentIndex(dialog.staff.findData(
+                m.Staff.get(m.Staff.code == code).id))
+            qtbot.keyClicks(dialog.username, username)
+            qtbot.keyClicks(dialog.password, PASSWORD)
+            qtbot.keyClicks(dialog.password2, PASSWORD)
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+            assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+        return fill
+
+    def users_screen(dialog):
+        for code, username in (("JNS", "jjansen"), ("VRS", "evries"), ("SMT", "ksmit")):
+            errors = on_modal(NewUserDialog, new_user(code, username))
+            dialog.new_button.click()
+            check(errors)
+        assert dialog.model.total() == 4
+
+    errors = on_modal(UsersDialog, users_screen)
+    action(window, "Gebruikers…").trigger()
+    check(errors)
+    mentor = accounts.sign_in("jjansen", PASSWORD)
+    assert mentor.roles == {"mentor"}
+
+    # -- 3. a new report, students found by typing; the case window opens --------------
+    def report(dialog):
+        qtbot.keyClicks(dialog.summary, "Uitgescholden in de klas en in de klassenapp")
+        qtbot.keyClicks(dialog.description, "Lotte wordt al twee weken door Bram uitgescholden, "
+                                            "ook 's avonds in de groepsapp.")
+        dialog.reporter.setCurrentIndex(dialog.reporter.findData("ouder"))
+        dialog.locations["klas"].setChecked(True)
+        dialog.locations["online"].setChecked(True)
+        dialog.forms["woorden"].setChecked(True)
+        dialog.forms["haatmail"].setChecked(True)
+        assert dialog.cyber_hint.text()
+        for typed, role in (("lotte mul", "gepeste"), ("bram vis", "pester")):
+            picker = dialog.students.picker
+            qtbot.keyClicks(picker, typed)
+            assert len(picker.matches()) == 1, picker.matches()
+            qtbot.keyClick(picker, Qt.Key.Key_Return)
+            dialog.students.role.setCurrentIndex(dialog.students.role.findData(role))
+            qtbot.mouseClick(dialog.students.add_button, Qt.MouseButton.LeftButton)
+        assert dialog.students.table.rowCount() == 2
+        shot(dialog, 1)
+        dialog.accept()
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(report)
+    action(window, "Nieuwe melding…").trigger()
+    check(errors)
+    case = m.Case.get()
+    assert case.is_cyber and case.protocol_code == "doultremont"
+    case_window = window.case_windows[case.id]
+    qtbot.waitExposed(case_window)
+    view = case_window.view
+    card, = view.cards
+    assert "Gesprek met de gepeste leerling" in card.next_button.text()

@@ -284,6 +284,11 @@ class CaseView(QWidget):
         buttons.addLayout(first)
         second = QHBoxLayout()
         second.addStretch(1)
+        self.details_button = QPushButton(_("Ed&it details…"))
+        self.details_button.setToolTip(_("Change the date, reporter, description, places "
+                                         "and forms of bullying of this report"))
+        self.details_button.clicked.connect(self.edit_details)
+        second.addWidget(self.details_button)
         self.promote_button = QPushButton(_("&Make it a case"))
         self.promote_button.clicked.connect(self.promote)
         second.addWidget(self.promote_button)
@@ -494,6 +499,7 @@ class CaseView(QWidget):
         self.evidence_tab().set_enabled(self.editable)
         self.promote_button.setVisible(d["is_signal"] and can_work)
         self.measures_button.setEnabled(can_work and not d["is_signal"])
+        self.details_button.setText(_("Ed&it details…") if can_work else _("Show details…"))
 
     def evidence_tab(self) -> EvidenceTab:
         return self.tabs.widget(2)
@@ -867,6 +873,14 @@ class CaseView(QWidget):
                                          reopen=self.closed, parent=self)
         self.last_dialog = dialog
         self._after(dialog)
+
+    def edit_details(self) -> None:
+        """Gegevens wijzigen: the report's fields (read-only when the user may not edit)."""
+        from .case_edit_dialog import edit_details
+
+        dialog = edit_details(self.actor, self.case_id, self)
+        if dialog is not None:
+            self._after(dialog)
 
     def promote(self) -> None:
         try:

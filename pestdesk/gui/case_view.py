@@ -822,7 +822,9 @@ class CaseView(QWidget):
         dialog = ComposeDialog(self.actor, self, case_id=self.case_id)
         combo = getattr(dialog, "step_combo", None)
         if combo is not None:
-            index = combo.findData((stage_code, step_code))
+            # the items hold Python tuples, which findData compares by identity, not value
+            index = next((i for i in range(combo.count())
+                          if combo.itemData(i) == (stage_code, step_code)), -1)
             if index >= 0:
                 combo.setCurrentIndex(index)
         issued: list = []

@@ -55,7 +55,7 @@ from ..domain.sanctions import (
     Hearing,
     SanctionRefused,
 )
-from ..i18n import N_, _, format_date
+from ..i18n import N_, _, format_date, ngettext
 from ..services import access, cases, sanctions, views
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
@@ -218,7 +218,8 @@ class SuspensionDialog(QDialog):
         form.addRow(_("First day"), self.first_day)
         self.days = QSpinBox()
         self.days.setRange(1, MAX_DAYS_OFFERED)
-        self.days.setSuffix(_(" school days"))
+        self._days_suffix(self.days.value())
+        self.days.valueChanged.connect(self._days_suffix)
         form.addRow(_("Length"), self.days)
         self.plan_label = QLabel()
         self.plan_label.setWordWrap(True)
@@ -244,6 +245,9 @@ class SuspensionDialog(QDialog):
                        self.decided_on.dateChanged, self.kind_group.buttonToggled):
             signal.connect(lambda *_a: self.update_plan())
         return box
+
+    def _days_suffix(self, n: int) -> None:
+        self.days.setSuffix(ngettext(" school day", " school days", n))
 
     def _hearing_box(self) -> QGroupBox:
         box = QGroupBox(_("Hearing (required before the decision)"))

@@ -15,7 +15,8 @@ import os
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QWizard
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMenu, QMessageBox, QWizard
 
 from pestdesk.services import accounts, settings
 from pestdesk.store import models as m
@@ -77,6 +78,13 @@ def action(window, text: str):
 
 def shot(widget, n: int) -> None:
     widget.grab().save(os.path.join(SHOTS, f"journey_{n}.png"))
+
+
+def measure(view, name: str):
+    """The case window's Maatregelen menu entry for dialog class ``name``."""
+    found = view.measures_button.menu().findChild(QAction, name)
+    assert found is not None, name
+    return found
 
 
 def qd(day: dt.date) -> QDate:
@@ -161,8 +169,13 @@ def window_factory(qtbot, db_path):
 
 def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path,
                                           window_factory):
+    from pestdesk.gui.case_dialogs import RecordStepDialog
+    from pestdesk.gui.contract_dialogs import ContractDialog
+    from pestdesk.gui.conversation_dialog import ConversationDialog
     from pestdesk.gui.dialogs import SetupWizard
+    from pestdesk.gui.letter_dialogs import ComposeDialog
     from pestdesk.gui.people_dialogs import PeopleDialog
+    from pestdesk.gui.sanction_dialogs import SuspensionDialog
     from pestdesk.gui.views.users import NewUserDialog, UsersDialog
 
     # -- 1. the set-up wizard on the empty database -----------------------------------
@@ -281,3 +294,151 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     view = case_window.view
     card, = view.cards
     assert "Gesprek met de gepeste leerling" in card.next_button.text()
+
+    # -- 4. the next step: the conversation with the victim, along the protocol's guide --
+    def converse_with_victim(dialog):
+        assert isinstance(dialog, ConversationDialog)
+        assert dialog.with_whom.currentData() == "victim"
+        question = next(iter(dialog.guide_form.answers))
+        qtbot.keyClicks(dialog.guide_form.answers[question], "Ja, al twee weken.")
+        qtbot.keyClicks(dialog.summary, "Lotte vertelt over scheldwoorden in de klas en de app.")
+        qtbot.keyClicks(dialog.agreements.add_row(), "Mentor vraagt vrijdag hoe het gaat")
+        dialog.accept()
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(converse_with_victim)
+    qtbot.mouseClick(card.next_button, Qt.MouseButton.LeftButton)
+    check(errors)
+    card, = view.cards
+    assert "Apart gesprek met de pester" in card.next_button.text()
+    assert m.Agreement.select().where(m.Agreement.case == case.id).count() == 1
+
+    # the other required mentor steps, each through the form the step opens
+    letters_before = m.Letter.select().count()
+    seen_steps: list[str] = []
+
+    def do_next_step(dialog):
+        seen_steps.append(type(dialog).__name__)
+        if isinstance(dialog, ConversationDialog):
+            qtbot.keyClicks(dialog.summary, "Besproken volgens het protocol.")
+            for edit in dialog.guide_form.answers.values():
+                qtbot.keyClicks(edit, "besproken")
+            dialog.accept()
+        elif isinstance(dialog, ComposeDialog):
+            assert dialog.step_combo.currentData() is not None, "the step's letter not chosen"
+            recipients = [dialog.recipient_list.item(i).text()
+                          for i in range(dialog.recipient_list.count())]
+            seen_steps.append(recipients)
+            assert dialog.archive_button.isEnabled(), dialog.problems.text()
+            with qtbot.waitSignal(dialog.issued, timeout=10_000):
+                answers = on_modal(QMessageBox, lambda box: box.button(
+                    QMessageBox.StandardButton.Yes).click())
+                dialog.archive_button.click()
+            del answers
+        else:
+            assert isinstance(dialog, RecordStepDialog), type(dialog)
+            qtbot.keyClicks(dialog.note, "Gedaan.")
+            dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        assert dialog.result() == dialog.DialogCode.Accepted, getattr(dialog, "error", None)
+
+    for _round in range(10):
+        card, = view.cards
+        if card.next_button is None:
+            break
+        errors = when_modal(do_next_step)
+        qtbot.mouseClick(card.next_button, Qt.MouseButton.LeftButton)
+        check(errors)
+    card, = view.cards
+    assert card.next_button is None, seen_steps
+    assert seen_steps.count("ConversationDialog") == 3  # bully, both together, the class
+    assert seen_steps.count("RecordStepDialog") == 2
+    letter_lists = [s for s in seen_steps if isinstance(s, list)]
+    assert [len(r) for r in letter_lists] == [2, 1]  # Lotte's parents live apart
+    assert "Laat 44" in " ".join(letter_lists[0]) and "Kennemerstraatweg 10" in " ".join(
+        letter_lists[0])
+    assert m.Letter.select().count() == letters_before + 3
+    assert "Alle stappen van deze trede zijn gedaan." in [
+        label.text() for label in card.findChildren(QLabel)]
+    window.go("letters")
+    archive = window.view("letters")
+    archive.refresh()
+    assert archive.panel.model.total() == 3
+    shot(case_window, 2)
+
+    # -- 5. escalation, a contract that is broken, a suspension, closing ---------------
+    def escalate(dialog):
+        assert dialog.target.currentData() == "afdelingscoordinator"
+        qtbot.keyClicks(dialog.reason, "Pesten gaat door in de groepsapp ondanks de afspraken.")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(escalate)
+    card.escalate_button.click()
+    check(errors)
+    card, = view.cards
+    assert card.pester.stage_code == "afdelingscoordinator"
+
+    def contract(dialog):
+        assert isinstance(dialog, ContractDialog)
+        assert dialog.pages.currentIndex() == 0
+        dialog.add_rule("Ik stuur Lotte geen berichten meer, ook niet in de groepsapp.")
+        dialog.make_button.click()
+        assert dialog.pages.currentIndex() == 1, dialog.error.text()
+        dialog.broken.setChecked(True)
+        dialog.outcome_note.setPlainText("Na een week weer berichten gestuurd.")
+        dialog.outcome_button.click()
+        assert m.Contract.get().outcome == "broken", dialog.error.text()
+
+    errors = when_modal(contract)
+    measure(view, "ContractDialog").trigger()
+    check(errors)
+    card, = view.cards
+    assert card.pester.stage_code == "schorsing_1_dag"
+
+    # the adjunct-directeur decides the one-day suspension, after hearing student and parents
+    directie = accounts.sign_in("ksmit", PASSWORD)
+    director_window = window_factory(directie)
+    director_window.show_case(case.id)
+    director_view = director_window.case_windows[case.id].view
+
+    def suspend(dialog):
+        assert isinstance(dialog, SuspensionDialog)
+        assert dialog.student.student_id() == m.Student.get(m.Student.number == "100202").id
+        assert dialog.days.value() == 1 and dialog.consultation_box.isHidden()
+        assert dialog.days.text() == "1 schooldag"  # not "1 schooldagen"
+        dialog.decided_by.set_staff(directie.staff_id)
+        qtbot.keyClicks(dialog.reason, "Ondanks het contract opnieuw dreigberichten gestuurd.")
+        qtbot.keyClicks(dialog.schoolwork, "Werk via de mentor en de studiewijzer.")
+        for check_box in dialog.heard.values():
+            check_box.setChecked(True)
+        qtbot.keyClicks(dialog.hearing_summary, "Bram en zijn vader zijn gehoord.")
+        shot(dialog, 3)
+        dialog.save_button.click()
+        assert dialog.sanction is not None, dialog.error.text()
+        seen["inspectie"] = dialog.result.inspectie_label.text()
+        seen["inspectie_button"] = dialog.result.inspectie_button.isVisibleTo(dialog)
+
+    seen: dict = {}
+    errors = when_modal(suspend)
+    measure(director_view, "SuspensionDialog").trigger()
+    check(errors)
+    sanction = m.Sanction.get()
+    assert (sanction.school_days, sanction.hearing_on) == (1, TODAY)
+    assert sanction.inspectie_due_on is None  # one day: no notification to the inspectorate
+    assert not seen["inspectie_button"], seen
+    view.reload()  # the coordinator's own window shows what the directie recorded
+    card, = view.cards
+    assert card.pester.stage_code == "schorsing_1_dag"  # the suspension is this stage
+    assert [s.code for s in card.pester.done_steps] == ["besluit", "horen"]
+
+    # the care coordinator closes the case, with a reason
+    def close_case(dialog):
+        qtbot.keyClicks(dialog.reason, "Pesten gestopt; nagevraagd bij Lotte en haar ouders.")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(close_case)
+    view.close_button.click()
+    check(errors)
+    assert m.Case.get_by_id(case.id).status == "closed"
+    assert view.status_chip.text() == "afgesloten"

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
@@ -26,6 +26,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
+from . import access
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
 from .lists import Column, ListQuery, full_name, sort_name_matches
 
@@ -375,10 +376,8 @@ def save_guardian(actor: Actor, student_id: int, form: GuardianForm) -> StudentG
     link_values = {"relation": form.relation.strip(), "has_authority": bool(form.has_authority),
                    "receives_mail": bool(form.receives_mail),
                    "info_granted": bool(form.info_granted)}
-    if link_values["receives_mail"] and not (link_values["has_authority"]
-                                             or link_values["info_granted"]):
-        raise ServiceError(_("A parent without parental authority only receives mail when "
-                             "information has been granted to them."))
+    _mail_rule(link_values["has_authority"], link_values["receives_mail"],
+               link_values["info_granted"])
     with write():
         if Student.get_or_none(Student.id == student_id) is None:
             raise ServiceError(_("This student no longer exists."))
@@ -395,10 +394,28 @@ def save_guardian(actor: Actor, student_id: int, form: GuardianForm) -> StudentG
         return save_versioned(actor, link, form.link_version, **link_values)
 
 
+def may_edit_guardians(actor: Actor) -> bool:
+    """May add, change, link and unlink a student's guardians."""
+    return actor.has_role(*GUARDIAN_ROLES)
+
+
+def _mail_rule(has_authority: bool, receives_mail: bool, info_granted: bool) -> None:
+    if receives_mail and not (has_authority or info_granted):
+        raise ServiceError(_("A parent without parental authority only receives mail when "
+                             "information has been granted to them."))
+
+
 def link_guardian(actor: Actor, student_id: int, guardian_id: int, relation: str = "",
-                  has_authority: bool = True) -> StudentGuardian:
-    """Link an existing guardian to another child (a brother or sister)."""
+                  has_authority: bool = True, receives_mail: bool | None = None,
+                  info_granted: bool = False) -> StudentGuardian:
+    """Link an existing guardian to another child (a brother or sister).
+
+    ``receives_mail`` defaults to ``has_authority``; mail to a parent without authority
+    needs ``info_granted`` (as in ``save_guardian``).
+    """
     _require(actor, GUARDIAN_ROLES)
+    receives_mail = has_authority if receives_mail is None else receives_mail
+    _mail_rule(has_authority, receives_mail, info_granted)
     with write():
         if Guardian.get_or_none(Guardian.id == guardian_id) is None:
             raise ServiceError(_("This guardian no longer exists."))
@@ -409,8 +426,93 @@ def link_guardian(actor: Actor, student_id: int, guardian_id: int, relation: str
         if existing is not None:
             raise ServiceError(_("This guardian is already linked to the student."))
         return create(actor, StudentGuardian, student=student_id, guardian=guardian_id,
-                      relation=relation.strip(), has_authority=has_authority,
-                      receives_mail=has_authority)
+                      relation=relation.strip(), has_authority=bool(has_authority),
+                      receives_mail=bool(receives_mail), info_granted=bool(info_granted))
+
+
+@dataclass(frozen=True)
+class GuardianMatch:
+    """A guardian found by typing: enough to recognise them, little more."""
+
+    id: int
+    name: str
+    address: str  # "Dorpsstraat 5, 1234 AB Ede"
+    children: tuple[str, ...]  # linked students the searcher may see: "Name (2A)"
+    other_children: int  # linked students the searcher may not see
+
+
+_POSTCODE = re.compile(r"\b(\d{4})\s+([A-Za-z]{2})\b")
+GUARDIAN_SEARCH_LIMIT = 20
+
+
+def _guardian_word(word: str):
+    G = Guardian
+    postcode = fn.REPLACE(fn.UPPER(G.postcode), " ", "")
+    return (G.last_name.contains(word) | G.first_name.startswith(word)
+            | G.initials.startswith(word) | G.tussenvoegsel.startswith(word)
+            | postcode.startswith(word.upper()) | G.city.startswith(word)
+            | G.email.startswith(word) | G.street.startswith(word))
+
+
+def search_guardians(actor: Actor, text: str, exclude_student: int | None = None,
+                     limit: int = GUARDIAN_SEARCH_LIMIT) -> list[GuardianMatch]:
+    """Guardians matching every typed word (name, postcode, city, street, e-mail), at most
+    ``limit``, by last name; nothing for less than two characters. Those already linked to
+    ``exclude_student`` are left out. Children the actor may not see are only counted."""
+    _require(actor, GUARDIAN_ROLES)
+    text = _POSTCODE.sub(r"\1\2", (text or "").strip())
+    if len(text.replace(" ", "")) < 2:
+        return []
+    G = Guardian
+    query = G.select(G.id, G.first_name, G.initials, G.tussenvoegsel, G.last_name, G.street,
+                     G.house_number, G.postcode, G.city)
+    for word in text.split():
+        query = query.where(_guardian_word(word))
+    if exclude_student is not None:
+        linked = StudentGuardian.select(StudentGuardian.guardian).where(
+            StudentGuardian.student == exclude_student)
+        query = query.where(G.id.not_in(linked))
+    rows = list(query.order_by(G.last_name, G.first_name, G.id).limit(max(1, limit)))
+    children = _children_of([g.id for g in rows], actor)
+    return [GuardianMatch(g.id, _guardian_name(g), _guardian_address(g),
+                          tuple(children.get(g.id, ([], 0))[0]),
+                          children.get(g.id, ([], 0))[1]) for g in rows]
+
+
+def _guardian_name(g: Guardian) -> str:
+    return " ".join(p for p in (g.first_name or g.initials, g.tussenvoegsel, g.last_name) if p)
+
+
+def _guardian_address(g: Guardian) -> str:
+    street = " ".join(p for p in (g.street, g.house_number) if p)
+    place = " ".join(p for p in (g.postcode, g.city) if p)
+    return ", ".join(p for p in (street, place) if p)
+
+
+def _children_of(guardian_ids: list[int], actor: Actor) -> dict[int, tuple[list[str], int]]:
+    """Guardian id -> (visible children "Name (class)", count of the others)."""
+    if not guardian_ids:
+        return {}
+    visible = Student.select(Student.id).where(access.student_visibility(actor))
+    SG = StudentGuardian
+    rows = (SG.select(SG.guardian, Student.first_name, Student.tussenvoegsel,
+                      Student.last_name, SchoolClass.name.alias("class_name"),
+                      Student.id.in_(visible).alias("seen"))
+            .join(Student, on=(SG.student == Student.id))
+            .join(SchoolClass, JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
+            .where(SG.guardian.in_(guardian_ids) & Student.left_on.is_null())
+            .order_by(Student.sort_name).dicts())
+    found: dict[int, tuple[list[str], int]] = {}
+    for row in rows:
+        names, others = found.get(row["guardian"], ([], 0))
+        if row["seen"]:
+            name = " ".join(p for p in (row["first_name"], row["tussenvoegsel"],
+                                        row["last_name"]) if p)
+            names.append(f"{name} ({row['class_name']})" if row["class_name"] else name)
+        else:
+            others += 1
+        found[row["guardian"]] = (names, others)
+    return found
 
 
 def unlink_guardian(actor: Actor, student_id: int, guardian_id: int, link_version: int) -> None:

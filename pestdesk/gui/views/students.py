@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_date
 from ...letters.address import Recipient, address_lines
 from ...services import lists, people
+from ...services import staff as staff_service
 from ...services.base import Actor, ServiceError
 from ...store.errors import StoreError
 from ..labels import role_label, status_label
 from .common import ListPanel
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+UNLINK_COLUMN = 6  # the guardians table's column with the Ontkoppelen button
 
 
 def age_on(birth: dt.date, today: dt.date) -> int:
@@ -136,7 +138,7 @@ class StudentCard(QWidget):
         column = QVBoxLayout(guardians)
         self.guardians = _small_table([
             _("Name"), _("Address"), _("E-mail and telephone"), _("Authority"), _("Mail"),
-            _("Info")])
+            _("Info"), ""])
         self.guardians.setWordWrap(True)
         self.guardians.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.guardians.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -153,8 +155,16 @@ class StudentCard(QWidget):
         self.add_guardian_button.clicked.connect(self.add_guardian)
         self.edit_guardian_button = QPushButton(_("Edit guardian…"))
         self.edit_guardian_button.clicked.connect(self.edit_guardian)
+        self.link_guardian_button = QPushButton(_("Link existing guardian…"))
+        self.link_guardian_button.setToolTip(_("A parent already in pestdesk, for example "
+                                               "of a brother or sister"))
+        self.link_guardian_button.clicked.connect(self.link_guardian)
         row.addWidget(self.add_guardian_button)
         row.addWidget(self.edit_guardian_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        row = QHBoxLayout()  # its own line: the card stays narrow enough beside the list
+        row.addWidget(self.link_guardian_button)
         row.addStretch(1)
         column.addLayout(row)
         layout.addWidget(guardians)
@@ -223,6 +233,7 @@ class StudentCard(QWidget):
 
     def _fill_guardians(self, guardians: list[dict]) -> None:
         table = self.guardians
+        self.unlink_buttons: dict[int, QPushButton] = {}
         table.setRowCount(len(guardians))
         for row, g in enumerate(guardians):
             name = "\n".join(p for p in (g["name"], g["relation"]) if p)
@@ -233,6 +244,8 @@ class StudentCard(QWidget):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, g["id"])
                 table.setItem(row, column, item)
+            table.setItem(row, UNLINK_COLUMN, QTableWidgetItem())
+            table.setCellWidget(row, UNLINK_COLUMN, self._unlink_button(g))
         table.resizeRowsToContents()
         for r in range(len(guardians)):  # a little air between the two-line rows
             table.setRowHeight(r, table.rowHeight(r) + 6)
@@ -240,6 +253,24 @@ class StudentCard(QWidget):
         empty = table.verticalHeader().defaultSectionSize() * (2 - min(2, len(guardians)))
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + empty + 4)
         self.edit_guardian_button.setEnabled(bool(guardians))
+        may = staff_service.may_edit_guardians(self.actor)
+        for button in (self.add_guardian_button, self.link_guardian_button):
+            button.setEnabled(may)
+
+    def _unlink_button(self, g: dict) -> QWidget:
+        """Ontkoppelen, in the guardian's own row (the guardian record itself stays)."""
+        cell = QWidget()
+        layout = QHBoxLayout(cell)
+        layout.setContentsMargins(4, 2, 4, 2)
+        button = QPushButton(_("Unlink…"))
+        button.setObjectName(f"unlink_{g['id']}")
+        button.setToolTip(_("Remove this guardian from this student only"))
+        button.setEnabled(staff_service.may_edit_guardians(self.actor))
+        button.clicked.connect(lambda _c=False, gid=g["id"], name=g["name"]:
+                               self.unlink_guardian(gid, name))
+        layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        self.unlink_buttons[g["id"]] = button
+        return cell
 
     def _fill_cases(self, cases: list[dict]) -> None:
         table = self.cases
@@ -293,6 +324,51 @@ class StudentCard(QWidget):
         dialog = self.guardian_dialog(guardian_id) if guardian_id is not None else None
         if dialog is not None:
             dialog.open()
+
+    def link_dialog(self):
+        """Bestaande ouder/verzorger koppelen for the shown student (not yet shown)."""
+        from ..guardian_link_dialog import GuardianLinkDialog
+
+        if self.student_id is None:
+            return None
+        name = self.card.get("student", {}).get("name", "")
+        dialog = GuardianLinkDialog(self.actor, self.student_id, name, self)
+        dialog.saved.connect(lambda _id: (self.reload(), self.changed.emit()))
+        return dialog
+
+    def link_guardian(self) -> None:
+        dialog = self.link_dialog()
+        if dialog is not None:
+            dialog.open()
+
+    def unlink_guardian(self, guardian_id: int, name: str) -> bool:
+        """Ontkoppelen after a confirmation; True when the link was removed."""
+        if self.student_id is None:
+            return False
+        student = self.card.get("student", {}).get("name", "")
+        try:  # the version as it is now, read before the question is asked
+            link_version = staff_service.guardian_form(self.student_id,
+                                                       guardian_id).link_version
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Unlink guardian"), str(exc))
+            self.reload()
+            return False
+        answer = QMessageBox.question(self, _("Unlink guardian"), _(
+            "Unlink {name} from {student}? {name} no longer receives letters about "
+            "{student}; the details stay for other children they are linked to.").format(
+                name=name, student=student))
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            staff_service.unlink_guardian(self.actor, self.student_id, guardian_id,
+                                          link_version)
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Unlink guardian"), str(exc))
+            self.reload()
+            return False
+        self.reload()
+        self.changed.emit()
+        return True
 
     def export_to(self, path: str | Path) -> Path:
         """Write the AVG access export of the shown student (audited by the service)."""

@@ -178,10 +178,15 @@ def suspensions_current(actor: Actor, today: dt.date, days: int = SOON_DAYS
 
     def line(r) -> OverviewLine:
         case_id, number, name, kind, first, last = r
-        return OverviewLine("case", case_id, last or first, _(
+        kind = _(KIND_LABELS.get(kind, kind))
+        if (last or first) == first:  # one day: "schorsing 26 nov", not "26 nov – 26 nov"
+            return OverviewLine("case", case_id, first, _(
+                "{number} · {name}: {kind} {day}").format(
+                    number=number, name=name, kind=kind, day=format_date(first, "d MMM")))
+        return OverviewLine("case", case_id, last, _(
             "{number} · {name}: {kind} {first} – {last}").format(
-                number=number, name=name, kind=_(KIND_LABELS.get(kind, kind)),
-                first=format_date(first, "d MMM"), last=format_date(last or first, "d MMM")))
+                number=number, name=name, kind=kind, first=format_date(first, "d MMM"),
+                last=format_date(last, "d MMM")))
 
     return query.count(), _lines(query, line)
 

@@ -12,11 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+import sys
 
 import pytest
 from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QMenu, QMessageBox, QWizard
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QWizard,
+)
 
 from pestdesk.services import accounts, settings
 from pestdesk.store import models as m
@@ -442,3 +452,59 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     check(errors)
     assert m.Case.get_by_id(case.id).status == "closed"
     assert view.status_chip.text() == "afgesloten"
+
+    # -- 6. a report in another class; the mentor sees only their own class's case ------
+    def other_report(dialog):
+        qtbot.keyClicks(dialog.summary, "Buitengesloten bij de gymles")
+        dialog.description.setPlainText("Zoë mag nooit meedoen in de groep van Tim.")
+        dialog.forms["uitsluiting"].setChecked(True)
+        for typed, role in (("100204", "gepeste"), ("tim kok", "pester")):
+            qtbot.keyClicks(dialog.students.picker, typed)
+            qtbot.keyClick(dialog.students.picker, Qt.Key.Key_Return)
+            dialog.students.role.setCurrentIndex(dialog.students.role.findData(role))
+            dialog.students.add_button.click()
+        assert dialog.students.table.rowCount() == 2
+        dialog.accept()
+        assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(other_report)
+    action(window, "Nieuwe melding…").trigger()
+    check(errors)
+    other = m.Case.select().where(m.Case.id != case.id).get()
+    assert {i.student.school_class.name for i in other.involvements} == {"2B"}
+
+    mentor = accounts.sign_in("jjansen", PASSWORD)
+    mentor_window = window_factory(mentor)
+    mentor_window.go("cases")
+    their_cases = mentor_window.view("cases")
+    their_cases.status.setCurrentIndex(their_cases.status.findData(""))  # open and closed
+    assert their_cases.model.total() == 1
+    assert their_cases.model.record_id(0) == case.id
+    refused: dict = {}
+    errors = when_modal(lambda box: refused.setdefault("text", box.text()))
+    mentor_window.show_case(other.id)  # e.g. a link: hidden is the same as missing
+    check(errors)
+    assert other.id not in mentor_window.case_windows and refused["text"]
+    mentor_window.show_case(case.id)
+    mentor_view = mentor_window.case_windows[case.id].view
+    assert mentor_view.number.text().endswith(case.number)
+
+    # -- 7. Overzicht, Cijfers and the health check -------------------------------------
+    window.go("overview")
+    overview = window.view("overview")
+    overview.refresh()
+    assert other.id in overview.case_ids("soon")  # the first conversation is due in 2 days
+    assert {case.id, other.id} <= set(overview.case_ids("new"))
+    running = [overview.cards["suspensions"].list.item(i).text()
+               for i in range(overview.cards["suspensions"].list.count())]
+    assert len(running) == 1 and "–" not in running[0], running  # one day, one date
+    scroll = overview.findChild(QScrollArea)
+    assert not scroll.horizontalScrollBar().isVisible()  # the two columns fit the window
+    shot(window, 4)
+    window.go("figures")
+    assert window.current_key() == "figures" and window.view("figures").isVisible()
+    result = subprocess.run([sys.executable, "-m", "pestdesk", "check", "--db", str(db_path)],
+                            capture_output=True, text=True, timeout=60,
+                            env=dict(os.environ, PESTDESK_LANG="nl"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Audittrail: intact" in result.stdout or "intact" in result.stdout, result.stdout

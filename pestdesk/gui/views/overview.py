@@ -55,10 +55,11 @@ class _Card(QFrame):
         head = QHBoxLayout()
         self.title = QLabel(title)
         self.title.setObjectName("cardTitle")
+        self.title.setWordWrap(True)  # a long Dutch title must not widen the column
         self.badge = QLabel("0")
         self.badge.setObjectName("cardCount")
         head.addWidget(self.title, 1)
-        head.addWidget(self.badge)
+        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
         self.list = QListWidget()
         self.list.setObjectName(f"overview_{key}")
@@ -116,6 +117,8 @@ class OverviewView(QWidget):
             card.list.itemDoubleClicked.connect(self._activated)
             self.grid.addWidget(card, i // 2, i % 2)
             self.cards[key] = card
+        for column in (0, 1):
+            self.grid.setColumnStretch(column, 1)
         self.refresh()
 
     def _sections(self) -> list[tuple[str, str, bool]]:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from pestdesk.i18n import format_date
 from pestdesk.services import accounts, settings
 from pestdesk.store import models as m
 from tests.gui.case_gui_fixtures import check, when_modal
@@ -173,8 +174,10 @@ def window_factory(qtbot, db_path):
         return window
 
     yield make
-    for window in made:
+    for window in made:  # closed and deleted here, not left to interpreter shutdown
         window.close()
+        window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path,
@@ -185,8 +188,9 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     from pestdesk.gui.dialogs import SetupWizard
     from pestdesk.gui.letter_dialogs import ComposeDialog
     from pestdesk.gui.people_dialogs import PeopleDialog
-    from pestdesk.gui.sanction_dialogs import SuspensionDialog
+    from pestdesk.gui.sanction_dialogs import InspectieReportDialog, SuspensionDialog
     from pestdesk.gui.views.users import NewUserDialog, UsersDialog
+    from pestdesk.services.calendar import school_calendar
 
     # -- 1. the set-up wizard on the empty database -----------------------------------
     assert not accounts.has_users() and m.Student.select().count() == 0
@@ -441,13 +445,55 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     assert card.pester.stage_code == "schorsing_1_dag"  # the suspension is this stage
     assert [s.code for s in card.pester.done_steps] == ["besluit", "horen"]
 
-    # the care coordinator closes the case, with a reason
-    def close_case(dialog):
+    # it goes on: a two-day suspension after consulting, which the inspectorate must hear of
+    later = school_calendar().next_school_day(TODAY + dt.timedelta(days=7))
+
+    def suspend_longer(dialog):
+        dialog.first_day.setDate(qd(later))
+        dialog.days.setValue(2)
+        assert not dialog.consultation_box.isHidden()
+        dialog.decided_by.set_staff(directie.staff_id)
+        dialog.consulted_on.setDate(qd(TODAY))
+        dialog.consulted.setEditText("K. Smit, adjunct-directeur")
+        qtbot.keyClicks(dialog.reason, "Opnieuw bedreigd na de schorsing.")
+        qtbot.keyClicks(dialog.schoolwork, "Werk via de mentor.")
+        for check_box in dialog.heard.values():
+            check_box.setChecked(True)
+        qtbot.keyClicks(dialog.hearing_summary, "Opnieuw gehoord.")
+        dialog.save_button.click()
+        assert dialog.sanction is not None, dialog.error.text()
+        assert dialog.result.inspectie_button.isVisibleTo(dialog)
+
+    errors = when_modal(suspend_longer)
+    measure(director_view, "SuspensionDialog").trigger()
+    check(errors)
+    assert m.Sanction.select().where(m.Sanction.inspectie_due_on.is_null(False)).count() == 1
+    view.reload()
+
+    # closing is refused while the notification is open; noted as done, the case closes
+    def close_case(dialog, refused: bool):
         qtbot.keyClicks(dialog.reason, "Pesten gestopt; nagevraagd bij Lotte en haar ouders.")
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+        if refused:
+            assert dialog.isVisible() and "inspectie" in dialog.error.text().lower()
+        else:
+            assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
+
+    errors = when_modal(lambda dialog: close_case(dialog, refused=True))
+    view.close_button.click()
+    check(errors)
+    assert m.Case.get_by_id(case.id).status == "open"
+
+    def notified(dialog):
+        assert isinstance(dialog, InspectieReportDialog) and dialog.task.count() == 1
+        qtbot.keyClicks(dialog.reference, "ISD-2026-117")
         dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
         assert dialog.result() == dialog.DialogCode.Accepted, dialog.error.text()
 
-    errors = when_modal(close_case)
+    errors = when_modal(notified)
+    measure(view, "InspectieReportDialog").trigger()
+    check(errors)
+    errors = when_modal(lambda dialog: close_case(dialog, refused=False))
     view.close_button.click()
     check(errors)
     assert m.Case.get_by_id(case.id).status == "closed"
@@ -497,7 +543,8 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     assert {case.id, other.id} <= set(overview.case_ids("new"))
     running = [overview.cards["suspensions"].list.item(i).text()
                for i in range(overview.cards["suspensions"].list.count())]
-    assert len(running) == 1 and "–" not in running[0], running  # one day, one date
+    one_day = f"schorsing {format_date(sanction.first_day, 'd MMM')}"
+    assert any(line.endswith(one_day) for line in running), running  # not "26 nov – 26 nov"
     scroll = overview.findChild(QScrollArea)
     assert not scroll.horizontalScrollBar().isVisible()  # the two columns fit the window
     shot(window, 4)

@@ -377,6 +377,7 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     archive = window.view("letters")
     archive.refresh()
     assert archive.panel.model.total() == 3
+    qtbot.wait(20)  # let the rebuilt ladder show (and the old cards go) before the shot
     shot(case_window, 2)
 
     # -- 5. escalation, a contract that is broken, a suspension, closing ---------------

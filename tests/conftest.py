@@ -31,3 +31,27 @@ def db(db_path):
     database = create_database(db_path)
     yield database
     database.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Tear Qt down in order before the interpreter exits: windows that tests left open are
+    closed and deleted while the QApplication still lives, so Python's arbitrary shutdown
+    order cannot free a Qt object twice (seen as "shared QObject was deleted directly")."""
+    import gc
+    import sys
+
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        return
+    QThreadPool.globalInstance().waitForDone(10_000)
+    for widget in app.topLevelWidgets():
+        widget.close()
+        widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
+    gc.collect()

@@ -86,6 +86,33 @@ def main() -> None:
     texts = iter(["j", "ja", "jan", "jans", "janse", "jansen"] * 100)
     ms = median_ms(lambda: model.set_filters(text=next(texts)), args.runs * 4)
     print(f"student list model update as you type: {ms:7.1f} ms (target < 30 ms)")
+    bench_import(max(1, args.runs // 2))
+
+
+def bench_import(runs: int) -> None:
+    """A 2,000-student Magister export (two guardians each) into a new database."""
+    import statistics
+    import tempfile
+
+    from pestdesk.services.base import SYSTEM
+    from pestdesk.services.people import import_students
+    from pestdesk.store.db import create_database
+    from tests.importers.exports import bulk_guardians, bulk_students, write_magister
+
+    with tempfile.TemporaryDirectory() as folder:
+        students = bulk_students(2000)
+        export = write_magister(Path(folder) / "export.csv", students, encoding="utf-8",
+                                guardians_of=bulk_guardians(students))
+        times = []
+        for i in range(runs):
+            db = create_database(Path(folder) / f"school{i}.sqlite")
+            start = time.perf_counter()
+            result = import_students(SYSTEM, export)
+            times.append(time.perf_counter() - start)
+            db.close()
+            assert result.applied, result.problems
+    print(f"import 2,000 students + 4,000 guardians: {statistics.median(times):5.2f} s "
+          "(target < 5 s)")
 
 
 if __name__ == "__main__":

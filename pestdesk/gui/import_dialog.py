@@ -87,7 +87,8 @@ def student_kind() -> ImportKind:
                 n=slot, field=_(label))))
     return ImportKind("students", _("Import students"), tuple(fields), columns.REQUIRED_FIELDS,
                       None, ("rows", "new", "changed", "unchanged", "left", "returning",
-                             "classes_new", "classes_mentor_changed", "guardians_new",
+                             "classes_new", "classes_mentor_changed",
+                             "classes_department_changed", "guardians_new",
                              "guardians_changed"))
 
 

@@ -34,6 +34,9 @@ STUDENT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "mentor": ("klassenmentor1", "klassenmentor", "mentor", "mentor1", "mentoren"),
     "mentor2": ("klassenmentor2", "mentor2"),
     "gender": ("geslacht", "sekse"),
+    # the class's afdeling: what an afdelingscoördinator's departments are matched against
+    "department": ("afdeling", "afdelingsnaam", "team", "locatieafdeling", "bouw",
+                   "afdelingen"),
     # the household address: used for guardians whose own address columns are missing
     "street": ("straat", "straatnaam", "adres"),
     "house_number": ("huisnummer", "huisnr"),
@@ -79,6 +82,7 @@ FIELD_LABELS: dict[str, str] = {
     "mentor": N_("Mentor"),
     "mentor2": N_("Second mentor"),
     "gender": N_("Gender"),
+    "department": N_("Department (afdeling)"),
     "street": N_("Street"),
     "house_number": N_("House number"),
     "house_suffix": N_("House number suffix"),

@@ -2,7 +2,9 @@
 
 Roles arrive as Dutch job names ("Mentor, Afdelingsleider", "Zorgcoördinator") and become the
 role codes pestdesk uses. A job title we do not know ("Conciërge") grants nothing and is
-reported as a warning: an unknown title must never grant access by accident.
+reported as a warning: an unknown title must never grant access by accident. A department
+column ("Afdeling", "Afdelingen", "Team") gives an afdelingscoördinator the departments whose
+classes' cases they see; an empty cell keeps what is stored.
 """
 
 from __future__ import annotations
@@ -49,14 +51,17 @@ STAFF_SYNONYMS: dict[str, tuple[str, ...]] = {
     "last_name": ("achternaam", "geslachtsnaam"),
     "email": ("email", "emailadres", "mail", "emailschool"),
     "roles": ("rollen", "rol", "functie", "functies"),
+    "departments": ("afdelingen", "afdeling", "team", "teams"),
 }
 STAFF_REQUIRED = ("code", "last_name")
 STAFF_LABELS = {
     "code": N_("Staff code"), "first_name": N_("First name"),
     "tussenvoegsel": N_("Name prefix (tussenvoegsel)"), "last_name": N_("Last name"),
     "email": N_("E-mail"), "roles": N_("Roles"),
+    "departments": N_("Departments (afdelingen)"),
 }
 _ROLE_SPLIT = re.compile(r"\s*(?:[,;/|+&]|\ben\b)\s*")
+_DEPARTMENT_SPLIT = re.compile(r"[,;]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -85,6 +90,22 @@ def parse_roles(text: str) -> tuple[list[str], list[str]]:
     return codes, unknown
 
 
+def parse_departments(text: str) -> str:
+    """"Onderbouw; bovenbouw havo" -> "Onderbouw,bovenbouw havo": the stored form, comma
+    separated, each name once (without regard to case), in the file's order."""
+    names: list[str] = []
+    for part in _DEPARTMENT_SPLIT.split(text or ""):
+        name = clean(part)
+        if name and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return ",".join(names)
+
+
+def department_set(text: str) -> frozenset[str]:
+    """The departments of a stored or parsed value, compared as access compares them."""
+    return frozenset(d.strip().casefold() for d in (text or "").split(",") if d.strip())
+
+
 @dataclass
 class StaffRecord:
     row: int
@@ -94,6 +115,7 @@ class StaffRecord:
     tussenvoegsel: str = ""
     email: str = ""
     roles: str | None = None  # None: the file says nothing, keep what is stored
+    departments: str | None = None  # None: no column or an empty cell, keep what is stored
 
 
 @dataclass(frozen=True)
@@ -107,6 +129,7 @@ class ExistingStaff:
     email: str
     roles: str
     active: bool
+    departments: str = ""
 
 
 @dataclass
@@ -185,7 +208,8 @@ def _staff_record(row_number: int, row: list[str], indexes: dict[str, int],
     if not ok:
         return None
     return StaffRecord(row_number, value("code"), value("last_name"), value("first_name"),
-                       value("tussenvoegsel"), email, roles)
+                       value("tussenvoegsel"), email, roles,
+                       parse_departments(value("departments")) or None)
 
 
 def _role_set(roles: str) -> frozenset[str]:
@@ -208,6 +232,9 @@ def build_staff_plan(plan: StaffPlan, existing: list[ExistingStaff]) -> StaffPla
                 changes[name] = getattr(record, name)
         if record.roles is not None and _role_set(record.roles) != _role_set(stored.roles):
             changes["roles"] = record.roles
+        if (record.departments is not None
+                and department_set(record.departments) != department_set(stored.departments)):
+            changes["departments"] = record.departments
         if not stored.active:
             changes["active"] = True
         if changes:

@@ -50,6 +50,7 @@ class StudentRecord:
     gender: str = ""
     leerjaar: int = 0
     mentor_texts: list[str] = field(default_factory=list)
+    department: str = ""  # the class's afdeling as the file names it ("" when empty)
     guardians: list[GuardianRecord] = field(default_factory=list)
     provided: frozenset[str] = frozenset()  # fields the file has a column for
 
@@ -82,6 +83,7 @@ class ExistingClass:
     name: str
     leerjaar: int
     mentor_ids: frozenset[int] = frozenset()
+    department: str = ""
 
 
 @dataclass
@@ -96,12 +98,14 @@ class StudentChange:
 
 @dataclass
 class ClassPlan:
-    """A class in the export: created when new; mentors replaced when the file names them."""
+    """A class in the export: created when new; mentors and department replaced when the file
+    names them."""
 
     name: str
     leerjaar: int
     existing: ExistingClass | None
     mentor_ids: tuple[int, ...] | None  # None: the file says nothing about mentors
+    department: str | None = None  # None: the file says nothing about the department
 
     @property
     def mentors_changed(self) -> bool:
@@ -109,6 +113,14 @@ class ClassPlan:
             return False
         current = self.existing.mentor_ids if self.existing else frozenset()
         return frozenset(self.mentor_ids) != current
+
+    @property
+    def department_changed(self) -> bool:
+        """A stored class gets another department (a change of letter case is none: access
+        compares departments without case)."""
+        if self.department is None or self.existing is None:
+            return False
+        return self.department.casefold() != self.existing.department.casefold()
 
 
 @dataclass
@@ -144,6 +156,8 @@ class ImportPlan:
             "returning": len(self.returning),
             "classes_new": sum(1 for c in self.classes.values() if c.existing is None),
             "classes_mentor_changed": sum(1 for c in self.classes.values() if c.mentors_changed),
+            "classes_department_changed": sum(1 for c in self.classes.values()
+                                              if c.department_changed),
             "problems": len(self.problems),
             "warnings": len(self.warnings),
         }
@@ -180,7 +194,24 @@ def parse_students(table: Table, explicit: Mapping[str, str | None] | None = Non
             ).format(number=number, row=first_row)))
         elif record is not None:
             plan.records.append(record)
+    _check_departments(plan)
     return plan
+
+
+def _check_departments(plan: ImportPlan) -> None:
+    """A class belongs to one department: a row naming another one than the class's first row
+    with a department is a problem (empty cells say nothing and agree with everything)."""
+    first: dict[str, StudentRecord] = {}
+    for record in plan.records:
+        if not record.department:
+            continue
+        earlier = first.setdefault(record.class_name.upper(), record)
+        if earlier.department.casefold() != record.department.casefold():
+            plan.problems.append(ImportProblem(record.row, plan.mapping.fields["department"], _(
+                "Class {klass} is in department \"{department}\" here, but in \"{first}\" in "
+                "row {row}; a class belongs to one department. Correct the department of one "
+                "of these rows.").format(klass=record.class_name, department=record.department,
+                                        first=earlier.department, row=earlier.row)))
 
 
 def _record(row_number: int, row: list[str], indexes: dict[str, int], mapping: ColumnMapping,
@@ -227,6 +258,7 @@ def _record(row_number: int, row: list[str], indexes: dict[str, int], mapping: C
         gender=normalise_gender(value("gender")),
         leerjaar=derive_leerjaar(value("leerjaar"), class_name),
         mentor_texts=[t for t in (value("mentor"), value("mentor2")) if t],
+        department=value("department"),
         guardians=guardians,
         provided=frozenset(indexes),
     )
@@ -274,6 +306,8 @@ def _plan_classes(plan: ImportPlan, classes: list[ExistingClass], staff: StaffIn
                 leerjaar=existing.leerjaar if existing else record.leerjaar,
                 existing=existing, mentor_ids=None)
             wanted[key] = []
+        if record.department and plan.classes[key].department is None:
+            plan.classes[key].department = record.department
         for text in record.mentor_texts:
             found, unknown = staff.resolve(text)
             for staff_id in found:

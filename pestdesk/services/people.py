@@ -85,6 +85,7 @@ COUNT_LABELS = {
     "unchanged": N_("Unchanged"), "left": N_("Left school (not in the file)"),
     "returning": N_("Returning"), "classes_new": N_("New classes"),
     "classes_mentor_changed": N_("Classes with other mentors"),
+    "classes_department_changed": N_("Classes with another department"),
     "guardians_new": N_("New guardians"), "guardians_changed": N_("Changed guardians"),
 }
 
@@ -203,7 +204,8 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
 
 def _plan_against_database(plan: ImportPlan, full_export: bool) -> GuardianMatcher:
     mentors = _class_mentors()
-    classes = [ExistingClass(c.id, c.name, c.leerjaar, mentors.get(c.id, frozenset()))
+    classes = [ExistingClass(c.id, c.name, c.leerjaar, mentors.get(c.id, frozenset()),
+                             c.department)
                for c in SchoolClass.select()]
     build_plan(plan, _existing_students(mentors), classes, _staff_index(),
                full_export=full_export)
@@ -291,13 +293,19 @@ def _apply(actor: Actor, plan: ImportPlan, matcher: GuardianMatcher, today: dt.d
 
 
 def _apply_classes(actor: Actor, plan: ImportPlan, today: dt.date) -> dict[str, int]:
+    """Create the new classes (with their department) and give stored classes the department
+    the file names for them; the class ids by upper-case name."""
     ids = {}
     for key, planned in plan.classes.items():
-        if planned.existing is not None:
-            ids[key] = planned.existing.id
-        else:
+        if planned.existing is None:
             ids[key] = create(actor, SchoolClass, name=planned.name, leerjaar=planned.leerjaar,
+                              department=planned.department or "",
                               school_year=school_year(today)).id
+            continue
+        ids[key] = planned.existing.id
+        if planned.department_changed:
+            klass = SchoolClass.get_by_id(planned.existing.id)
+            save_versioned(actor, klass, klass.version, department=planned.department)
     return ids
 
 
@@ -475,7 +483,7 @@ def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
     """Create and update Staff rows from a staff export, all or nothing.
 
     Staff missing from the file are left as they are (a staff export is often partial); a
-    roles cell that is empty keeps the stored roles.
+    roles or departments cell that is empty keeps the stored roles or departments.
     """
     _require(actor, IMPORT_ROLES)
     plan = parse_staff(read_table(path), mapping)
@@ -488,7 +496,8 @@ def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
         for record in plan.new:
             create(actor, Staff, code=record.code, first_name=record.first_name,
                    tussenvoegsel=record.tussenvoegsel, last_name=record.last_name,
-                   email=record.email, roles=record.roles or "")
+                   email=record.email, roles=record.roles or "",
+                   departments=record.departments or "")
         for _record, stored, changes in plan.changed:
             staff = Staff.get_by_id(stored.id)
             save_versioned(actor, staff, staff.version, **changes)
@@ -499,7 +508,7 @@ def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
 def _existing_staff() -> list[ExistingStaff]:
     return [
         ExistingStaff(s.id, s.version, s.code, s.first_name, s.tussenvoegsel, s.last_name,
-                      s.email, s.roles, s.active)
+                      s.email, s.roles, s.active, s.departments)
         for s in Staff.select()
     ]
 

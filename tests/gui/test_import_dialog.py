@@ -11,7 +11,15 @@ from pestdesk.services.base import SYSTEM
 from pestdesk.services.people import import_staff
 from pestdesk.store.models import Guardian, SchoolClass, Staff, Student
 from tests.gui.people_fixtures import TODAY, ZORG
-from tests.importers.exports import STAFF_CSV, STUDENTS, magister_rows, to_csv
+from tests.importers.exports import (
+    CLASS_DEPARTMENTS,
+    STAFF_CSV,
+    STUDENTS,
+    magister_rows,
+    magister_with_departments,
+    to_csv,
+    write_magister,
+)
 
 # a school's own export with headers pestdesk does not know
 RENAMED = {"Stamnr": "Leerling ID", "Achternaam": "Familie naam", "Klas": "Groepje"}
@@ -94,6 +102,33 @@ def test_unknown_headers_go_through_mapping_then_preview_then_import(
     assert "6" in dialog.summary.text()
     saved = settings.get_value("import_mapping_students")
     assert saved["number"] == "Leerling ID" and saved["class"] == "Groepje"
+
+
+def test_department_column_is_offered_mapped_and_counted(qtbot, db, staff, qt_dutch, tmp_path):
+    from pestdesk.services.people import import_students
+
+    assert import_students(SYSTEM, write_magister(tmp_path / "eerst.csv"), today=TODAY).applied
+    rows = magister_with_departments(header="Team")
+    rows[0] = [RENAMED.get(h, h) for h in rows[0]]
+    path = tmp_path / "afdelingen.csv"
+    path.write_bytes(to_csv(rows).encode("cp1252"))
+    dialog = open_dialog(qtbot, "students", path)
+    dialog.next()
+    wait_page(qtbot, dialog, dialog.MAPPING)
+    assert dialog.combos["department"].currentData() == "Team"
+    labels = [dialog.mapping_form.fieldTable.item(r, 0).text()
+              for r in range(dialog.mapping_form.fieldTable.rowCount())]
+    assert "Afdeling" in labels
+    map_columns(dialog, {"number": "Leerling ID", "last_name": "Familie naam",
+                         "class": "Groepje"})
+    dialog.next()
+    wait_page(qtbot, dialog, dialog.PREVIEW)
+    assert count(dialog, "classes_department_changed") == "3"
+    assert count(dialog, "changed") == "0"
+    dialog.next()
+    wait_page(qtbot, dialog, dialog.DONE)
+    assert {c.name: c.department for c in SchoolClass.select()} == CLASS_DEPARTMENTS
+    assert "Klassen met een andere afdeling: 3" in dialog.summary.text()
 
 
 def test_remembered_mapping_skips_the_mapping_step(qtbot, db, staff, qt_dutch, tmp_path):

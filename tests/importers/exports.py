@@ -138,3 +138,32 @@ def bulk_guardians(students: list[tuple]) -> dict:
                 (s[3], "B.", "", "vader", f"v{i}@example.nl", "", "ja")])
         for i, s in enumerate(students)
     }
+
+
+# a staff export with a department column: a teamleider over two afdelingen (";" inside a
+# quoted cell), an afdelingsleider over one, a zorgcoördinator who needs none
+STAFF_WITH_DEPARTMENTS = [
+    ["Afkorting", "Voornaam", "Tussenvoegsel", "Achternaam", "E-mail", "Functie", "Afdeling"],
+    ["JNS", "Jan", "", "Jansen", "jansen@school.nl", "Mentor", ""],
+    ["VRS", "Els", "de", "Vries", "devries@school.nl", "Mentor, Afdelingsleider", "Onderbouw"],
+    ["PTR", "Piet", "", "Peters", "peters@school.nl", "Mentor/Docent Engels", ""],
+    ["BKR", "Anna", "", "Bakker", "bakker@school.nl", "Zorgcoördinator", ""],
+    ["HLD", "Hanna", "", "Leider", "leider@school.nl", "Teamleider", "Bovenbouw; Brugklas"],
+]
+
+# the afdeling of each class in STUDENTS, spelled as a school's LVS may (letter case varies)
+CLASS_DEPARTMENTS = {"1A": "Brugklas", "2B": "Onderbouw", "3C": "bovenbouw"}
+
+
+def with_column(rows: list[list[str]], header: str, value_of) -> list[list[str]]:
+    """``rows`` (header first) with one more column; ``value_of(row)`` gives each cell."""
+    return [rows[0] + [header]] + [row + [value_of(row)] for row in rows[1:]]
+
+
+def magister_with_departments(students=STUDENTS, departments=None, header: str = "Afdeling"
+                              ) -> list[list[str]]:
+    """A Magister export with the class's afdeling in a column of its own."""
+    departments = CLASS_DEPARTMENTS if departments is None else departments
+    klas = MAGISTER_HEADERS.index("Klas")
+    return with_column(magister_rows(students), header,
+                       lambda row: departments.get(row[klas], ""))

@@ -9,6 +9,8 @@ import pytest
 from pestdesk import i18n
 from pestdesk.importers.columns import apply_explicit, guardian_field, suggest_mapping
 from pestdesk.importers.mentors import StaffIndex, StaffRef
+from pestdesk.importers.staff import _rank as staff_rank
+from pestdesk.importers.staff import department_set, parse_departments
 from pestdesk.importers.values import (
     derive_leerjaar,
     normalise_postcode,
@@ -50,10 +52,38 @@ def test_somtoday_headers_are_recognised():
      ("lln nr", "number"), ("Voornaam", "first_name"), ("Voorletters", "initials"),
      ("Voorvoegsel", "tussenvoegsel"), ("Stamklas", "class"), ("Basisgroep", "class"),
      ("Leerjaar", "leerjaar"), ("Mentor", "mentor"), ("Geslacht", "gender"),
-     ("Geboortedatum", "birth_date")],
+     ("Geboortedatum", "birth_date"), ("Afdeling", "department"),
+     ("AFDELINGSNAAM", "department"), ("Team", "department"),
+     ("Locatie/Afdeling", "department"), ("Bouw", "department"), (" afdeling ", "department")],
 )
 def test_header_spellings(header, field):
     assert suggest_mapping([header]).fields == {field: header}
+
+
+def test_department_column_beside_a_magister_export():
+    mapping = suggest_mapping(MAGISTER_HEADERS + ["Afdeling"])
+    assert mapping.fields["department"] == "Afdeling" and mapping.unrecognised == []
+
+
+@pytest.mark.parametrize("header", ["Afdeling", "Afdelingen", "Team", "TEAM "])
+def test_staff_department_headers(header):
+    assert suggest_mapping(["Afkorting", header], staff_rank).fields == {
+        "code": "Afkorting", "departments": header}
+
+
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [("Onderbouw", "Onderbouw"), ("Bovenbouw; Brugklas", "Bovenbouw,Brugklas"),
+     ("bovenbouw  havo,onderbouw ; ", "bovenbouw havo,onderbouw"),
+     ("Onderbouw, ONDERBOUW", "Onderbouw"), ("", ""), (" ; , ", "")],
+)
+def test_staff_departments_are_split_on_commas_and_semicolons(text, stored):
+    assert parse_departments(text) == stored
+
+
+def test_department_sets_compare_without_case():
+    assert department_set("Bovenbouw,Brugklas") == department_set("brugklas, BOVENBOUW")
+    assert department_set("") == frozenset()
 
 
 @pytest.mark.parametrize(

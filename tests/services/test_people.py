@@ -14,6 +14,7 @@ import time
 import pytest
 
 from pestdesk import i18n
+from pestdesk.services import access, cases
 from pestdesk.services.base import SYSTEM, Actor, ServiceError, verify_audit_chain, write
 from pestdesk.services.people import (
     export_student,
@@ -38,14 +39,18 @@ from pestdesk.store.models import (
     Staff,
     Student,
     StudentGuardian,
+    User,
 )
 from tests.importers.exports import (
+    CLASS_DEPARTMENTS,
     GUARDIANS,
     STAFF_CSV,
+    STAFF_WITH_DEPARTMENTS,
     STUDENTS,
     bulk_guardians,
     bulk_students,
     magister_rows,
+    magister_with_departments,
     to_csv,
     write_magister,
     write_somtoday,
@@ -550,3 +555,138 @@ def test_student_card_lists_cases_newest_first(imported):
     assert [g["relation"] for g in card["guardians"]] == ["moeder", ""]
     with pytest.raises(ServiceError):
         student_card(99999)
+
+
+# --- departments: afdelingscoördinatoren see their afdeling's cases straight after import -----
+
+
+def write_rows(path, rows, encoding: str = "cp1252"):
+    path.write_bytes(to_csv(rows).encode(encoding))
+    return path
+
+
+def actor_for(code: str) -> Actor:
+    """A signed-in user for an imported staff member, with the roles the import gave."""
+    member = Staff.get(Staff.code == code)
+    with write():
+        user = User.create(staff=member, username=code.lower())
+    return Actor(user_id=user.id, username=user.username, staff_id=member.id,
+                 roles=frozenset(r for r in member.roles.split(",") if r))
+
+
+def report(actor: Actor, victim: str, pester: str) -> Case:
+    return cases.register_report(actor, cases.ReportInput(
+        reported_on=dt.date.today(), summary="Uitschelden in de klas", reporter_kind="gepeste",
+        locations=("klas",), forms=("woorden",),
+        involved=(cases.InvolvedInput(student(victim).id, "gepeste"),
+                  cases.InvolvedInput(student(pester).id, "pester"))))
+
+
+def visible_numbers(actor: Actor) -> set[str]:
+    return {c.number for c in Case.select().where(access.case_visibility(actor))}
+
+
+@pytest.fixture
+def staff_with_departments(db, tmp_path):
+    result = import_staff(SYSTEM, write_rows(tmp_path / "personeel.csv", STAFF_WITH_DEPARTMENTS))
+    assert result.applied, result.problems
+    return {s.code: s for s in Staff.select()}
+
+
+def test_imported_departments_let_the_coordinator_see_their_cases(staff_with_departments,
+                                                                 tmp_path):
+    leider = staff_with_departments["HLD"]
+    assert (leider.roles, leider.departments) == ("afdelingscoordinator", "Bovenbouw,Brugklas")
+    assert staff_with_departments["VRS"].departments == "Onderbouw"
+    assert staff_with_departments["JNS"].departments == ""
+    path = write_rows(tmp_path / "magister.csv", magister_with_departments())
+    result = import_students(SYSTEM, path, today=TODAY)
+    assert result.applied, result.problems
+    assert {c.name: c.department for c in SchoolClass.select()} == CLASS_DEPARTMENTS
+    zorg, coordinator = actor_for("BKR"), actor_for("HLD")
+    in_3c = report(zorg, "004516", "004515")  # Noor (3C, bovenbouw) by Sem (2B)
+    in_1a = report(zorg, "004512", "004513")  # Zoë and Daan, both 1A (brugklas)
+    in_2b = report(zorg, "004514", "000017")  # Fatima and Björn, both 2B (onderbouw)
+    assert visible_numbers(coordinator) == {in_3c.number, in_1a.number}
+    assert access.can_view_case(coordinator, in_3c.id)
+    assert not access.can_view_case(coordinator, in_2b.id)
+    assert access.can_view_student(coordinator, student("004516").id)
+    assert not access.can_view_student(coordinator, student("004514").id)
+
+
+def test_reimport_with_departments_updates_classes_and_is_counted(staff_with_departments, db,
+                                                                 tmp_path):
+    first = import_students(SYSTEM, write_magister(tmp_path / "m.csv"), today=TODAY)
+    assert first.applied and first.counts["classes_department_changed"] == 0
+    zorg, coordinator = actor_for("BKR"), actor_for("HLD")
+    case = report(zorg, "004516", "004515")
+    assert visible_numbers(coordinator) == set()  # no class has a department yet
+
+    path = write_rows(tmp_path / "m2.csv", magister_with_departments(header="Locatie/Afdeling"))
+    dry = import_students(SYSTEM, path, dry_run=True, today=TODAY)
+    assert dry.counts["classes_department_changed"] == 3
+    assert dry.counts["changed"] == 0 and dry.counts["classes_new"] == 0
+    assert "Klassen met een andere afdeling: 3" in dry.summary()
+    assert visible_numbers(coordinator) == set()  # a dry run changes nothing
+
+    result = import_students(SYSTEM, path, today=TODAY)
+    assert result.applied and result.counts["classes_department_changed"] == 3
+    assert visible_numbers(coordinator) == {case.number}
+    klass = SchoolClass.get(SchoolClass.name == "3C")
+    assert klass.version == 2
+    updates = AuditLog.select().where(AuditLog.table == "school_class",
+                                      AuditLog.action == "update")
+    assert [a.detail for a in updates] == ["department"] * 3
+    assert verify_audit_chain() is None
+
+    # letter case only, and empty cells: no change, the stored departments stay
+    again = magister_with_departments(
+        departments={"1A": "BRUGKLAS", "2B": "", "3C": "bovenbouw"})
+    result = import_students(SYSTEM, write_rows(tmp_path / "m3.csv", again), today=TODAY)
+    assert result.applied and result.counts["classes_department_changed"] == 0
+    assert {c.name: c.department for c in SchoolClass.select()} == CLASS_DEPARTMENTS
+
+    moved = magister_with_departments(departments={**CLASS_DEPARTMENTS, "3C": "Onderbouw"})
+    result = import_students(SYSTEM, write_rows(tmp_path / "m4.csv", moved), today=TODAY)
+    assert result.counts["classes_department_changed"] == 1
+    assert SchoolClass.get(SchoolClass.name == "3C").department == "Onderbouw"
+    assert visible_numbers(coordinator) == set()
+
+
+def test_class_in_two_departments_is_refused_with_row_and_column(imported, db, tmp_path):
+    rows = magister_with_departments()
+    rows[2][-1] = "Onderbouw"  # Daan's row says 1A is in the onderbouw, Zoë's says brugklas
+    rows[3][-1] = ""  # an empty cell agrees with everything
+    before = dump(db)
+    result = import_students(SYSTEM, write_rows(tmp_path / "m.csv", rows), today=TODAY)
+    assert not result.applied
+    assert [(p.row, p.column) for p in result.problems] == [(3, "Afdeling")]
+    assert result.problems[0].message == (
+        'Klas 1A staat hier in afdeling "Onderbouw", maar in rij 2 in afdeling "Brugklas"; '
+        "een klas hoort bij één afdeling. Verbeter de afdeling in een van deze rijen.")
+    assert dump(db) == before
+
+
+def test_staff_departments_change_only_when_the_file_names_them(staff_with_departments,
+                                                               tmp_path):
+    rows = [["Code", "Achternaam", "Afdelingen"],
+            ["HLD", "Leider", "brugklas,  BOVENBOUW"],  # same set: no change
+            ["VRS", "Vries", "Onderbouw;Bovenbouw havo; onderbouw"],  # one more
+            ["JNS", "Jansen", ""]]  # empty cell: keeps what is stored
+    result = import_staff(SYSTEM, write_rows(tmp_path / "p2.csv", rows, "utf-8"), dry_run=True)
+    assert [(r.code, changes) for r, _s, changes in result.plan.changed] == [
+        ("VRS", {"departments": "Onderbouw,Bovenbouw havo"})]
+    assert Staff.get(Staff.code == "VRS").departments == "Onderbouw"
+    result = import_staff(SYSTEM, write_rows(tmp_path / "p2.csv", rows, "utf-8"))
+    assert result.applied and result.counts["changed"] == 1
+    assert result.counts["unchanged"] == 2
+    assert Staff.get(Staff.code == "VRS").departments == "Onderbouw,Bovenbouw havo"
+    assert Staff.get(Staff.code == "HLD").departments == "Bovenbouw,Brugklas"
+    detail = AuditLog.select().where(AuditLog.table == "staff", AuditLog.action == "update")
+    assert [a.detail for a in detail] == ["departments"]
+
+    # a file without a department column leaves every department alone
+    result = import_staff(SYSTEM, write_rows(tmp_path / "p3.csv", [
+        ["Afkorting", "Achternaam", "Functie"], ["VRS", "Vries", "Afdelingsleider"]], "utf-8"))
+    assert result.applied
+    assert Staff.get(Staff.code == "VRS").departments == "Onderbouw,Bovenbouw havo"

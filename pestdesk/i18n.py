@@ -12,10 +12,6 @@ import datetime as _dt
 import gettext
 import os
 
-from babel import Locale
-from babel import dates as _bdates
-from babel import numbers as _bnumbers
-
 from .paths import TRANSLATIONS_DIR
 
 DOMAIN = "pestdesk"
@@ -69,7 +65,9 @@ def format_date(value: _dt.date | None, fmt: str = "medium") -> str:
     """A date in the user's locale: ``long`` gives '24 november 2026' in Dutch."""
     if value is None:
         return ""
-    return _bdates.format_date(value, format=fmt, locale=locale_name())
+    from babel import dates  # babel's data loads on first use, not at start-up
+
+    return dates.format_date(value, format=fmt, locale=locale_name())
 
 
 def format_datetime(value: _dt.datetime | None, fmt: str = "medium") -> str:
@@ -78,14 +76,21 @@ def format_datetime(value: _dt.datetime | None, fmt: str = "medium") -> str:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=_dt.UTC)
-    return _bdates.format_datetime(value.astimezone(), format=fmt, locale=locale_name())
+    from babel import dates
+
+    return dates.format_datetime(value.astimezone(), format=fmt, locale=locale_name())
 
 
 def format_number(value: float | int) -> str:
-    return _bnumbers.format_decimal(value, locale=locale_name())
+    from babel import numbers
+
+    return numbers.format_decimal(value, locale=locale_name())
 
 
-def locale() -> Locale:
+def locale():
+    """The babel ``Locale`` of the current language."""
+    from babel import Locale
+
     return Locale.parse(locale_name())
 
 

@@ -60,6 +60,9 @@ QGroupBox { font-weight: 600; }
 """
 
 
+OVERVIEW_DELAY_MS = 250
+
+
 class MainWindow(QMainWindow):
     open_database_requested = Signal(Path)
     sign_out_requested = Signal()
@@ -92,6 +95,9 @@ class MainWindow(QMainWindow):
             item = QListWidgetItem(self._nav_label(key))
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.nav.addItem(item)
+        # the overview is selected from the start without being built: it is built once the
+        # window has painted (see paintEvent), so the first paint is not held back
+        self.nav.setCurrentRow(0)
         self.nav.currentRowChanged.connect(self._show_section)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -102,8 +108,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_menus()
         self._build_status_bar()
-        # the overview's queries run right after the window first paints, not before
-        QTimer.singleShot(0, self._open_overview)
+        self._overview_scheduled = False
         self._restore_geometry()
         self.session_lock = SessionLock(self)
         self.session_lock.sign_out_requested.connect(self.sign_out)
@@ -278,9 +283,25 @@ class MainWindow(QMainWindow):
             self.refresh()
             self.show_case(dialog.case_id)
 
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().paintEvent(event)
+        if not self._overview_scheduled:
+            # the window (frame, navigation, menus) is painted first; the overview's queries
+            # and widgets follow right after, instead of holding the first paint back
+            self._overview_scheduled = True
+            QTimer.singleShot(0, self, self._open_overview)  # dies with the window
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not self._overview_scheduled:  # platforms that never paint (tests, offscreen
+            # without a backing store) still get their overview
+            QTimer.singleShot(OVERVIEW_DELAY_MS, self, self._open_overview)
+
     def _open_overview(self) -> None:
-        if self.nav.currentRow() < 0:
-            self.nav.setCurrentRow(0)
+        self._overview_scheduled = True
+        if "overview" in self.views:
+            return
+        self._show_section(self.nav.currentRow())
         self.update_nav_counts()
 
     def update_nav_counts(self) -> None:

@@ -222,6 +222,16 @@ def open_case(actor: Actor, case_id: int) -> m.Case:
     return case
 
 
+def editable_in_case(actor: Actor, model, record_id: int, missing: str):
+    """A record of a case (contract, sanction, ...) that ``actor`` may change; a record of a
+    hidden case answers ``NotFound`` with the same ``missing`` words as a deleted one."""
+    record = model.get_or_none(model.id == record_id)
+    if record is None or not can_view_case(actor, record.case_id):
+        raise NotFound(missing)
+    require_edit(actor, record.case_id)
+    return record
+
+
 def require_edit(actor: Actor, case_id: int) -> None:
     """Refuse a change: ``NotFound`` when the case is hidden, a plain refusal when read-only."""
     if not can_view_case(actor, case_id):

@@ -174,13 +174,9 @@ def _contract(contract_id: int) -> m.Contract:
 
 
 def _editable(actor: Actor, contract_id: int) -> m.Contract:
-    """The contract, if ``actor`` may change its case; a contract of a hidden case answers
-    ``access.NotFound`` with the same words as a missing one."""
-    contract = m.Contract.get_or_none(m.Contract.id == contract_id)
-    if contract is None or not access.can_view_case(actor, contract.case_id):
-        raise access.NotFound(_("This contract no longer exists."))
-    access.require_edit(actor, contract.case_id)
-    return contract
+    """The contract, if ``actor`` may change its case."""
+    return access.editable_in_case(actor, m.Contract, contract_id,
+                                   _("This contract no longer exists."))
 
 
 def contract_merge_data(contract_id: int) -> dict:

@@ -268,13 +268,9 @@ def _sanction(sanction_id: int) -> m.Sanction:
 
 
 def _editable(actor: Actor, sanction_id: int) -> m.Sanction:
-    """The measure, if ``actor`` may change its case; a measure of a hidden case answers
-    ``access.NotFound`` with the same words as a missing one."""
-    sanction = m.Sanction.get_or_none(m.Sanction.id == sanction_id)
-    if sanction is None or not access.can_view_case(actor, sanction.case_id):
-        raise access.NotFound(_("This measure no longer exists."))
-    access.require_edit(actor, sanction.case_id)
-    return sanction
+    """The measure, if ``actor`` may change its case."""
+    return access.editable_in_case(actor, m.Sanction, sanction_id,
+                                   _("This measure no longer exists."))
 
 
 # ---------------------------------------------------------------------------------------------

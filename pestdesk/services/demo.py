@@ -553,7 +553,12 @@ class _Demo:
                         "leerling, ouders, mentor",
                         "Leerling en ouders gehoord.",
                         first + dt.timedelta(days=2) if days > 1 else None,
-                        first + dt.timedelta(days=1) if days > 1 and status == "closed" else None,
+                        # reported the day after, except in the last fortnight: those few
+                        # are the notifications still to make on the overview
+                        first + dt.timedelta(days=1)
+                        if days > 1 and (status == "closed"
+                                         or first < self.today - dt.timedelta(days=14))
+                        else None,
                     )
                 )
         C = m.Case

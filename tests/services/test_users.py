@@ -4,7 +4,6 @@ beheerder's user management and changing one's own password."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 from argon2 import PasswordHasher
@@ -47,11 +46,8 @@ def test_hash_is_argon2id_at_owasp_minimum_or_above(admin):
     assert PASSWORD not in stored
 
 
-def test_sign_in_is_under_a_second_and_audited(admin):
-    started = time.perf_counter()
-    actor = accounts.sign_in("  BEHEER ", PASSWORD)
-    elapsed = time.perf_counter() - started
-    print(f"\nsign-in took {elapsed * 1000:.0f} ms")
+def test_sign_in_is_audited(admin):
+    actor = accounts.sign_in("  BEHEER ", PASSWORD)  # timed in bench/bench_casework.py
     assert actor.user_id == admin.user_id and actor.has_role("beheerder")
     last = AuditLog.select().order_by(AuditLog.id.desc()).get()
     assert (last.action, last.table, last.record_id, last.user) == (

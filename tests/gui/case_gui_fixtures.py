@@ -50,19 +50,21 @@ def new_case(actor, victim: Student, pester: Student, forms=("woorden",),
     return cases.register_report(actor, data).id
 
 
-def when_modal(handler: Callable[[QDialog], None], tries: int = 200) -> list:
-    """Run ``handler(dialog)`` on the next modal dialog; the dialog is closed afterwards
-    whatever happens, and an assertion error is kept in the returned list (re-raise it
-    with ``check``) instead of hanging the test."""
+def when_modal(handler: Callable[[QDialog], None], tries: int = 200,
+               kind: type = QDialog) -> list:
+    """Run ``handler(dialog)`` on the next modal dialog (of class ``kind``: a nested dialog
+    opened from another); the dialog is closed afterwards whatever happens, and an
+    assertion error is kept in the returned list (re-raise it with ``check``) instead of
+    hanging the test."""
     errors: list = []
 
     def run(left: int = tries) -> None:
         dialog = QApplication.activeModalWidget()
-        if dialog is None:
+        if not isinstance(dialog, kind):
             if left:
                 QTimer.singleShot(10, lambda: run(left - 1))
             else:
-                errors.append(AssertionError("no modal dialog appeared"))
+                errors.append(AssertionError(f"no {kind.__name__} appeared"))
             return
         try:
             handler(dialog)

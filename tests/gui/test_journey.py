@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 import pytest
-from PySide6.QtCore import QDate, QEvent, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
@@ -104,26 +104,7 @@ def qd(day: dt.date) -> QDate:
 
 def on_modal(kind: type, handler, tries: int = 300) -> list:
     """``when_modal`` for a dialog of class ``kind`` (a nested dialog opened from another)."""
-    errors: list = []
-
-    def run(left: int = tries) -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, kind):
-            if left:
-                QTimer.singleShot(10, lambda: run(left - 1))
-            else:
-                errors.append(AssertionError(f"no {kind.__name__} appeared"))
-            return
-        try:
-            handler(dialog)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
-            errors.append(exc)
-        finally:
-            if dialog.isVisible():
-                dialog.reject()
-
-    QTimer.singleShot(0, run)
-    return errors
+    return when_modal(handler, tries, kind)
 
 
 def row_of(model, text: str, column: int = 0) -> int:

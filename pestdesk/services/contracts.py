@@ -22,7 +22,7 @@ from ..domain.protocol import Protocol
 from ..i18n import _, format_date
 from ..store import models as m
 from . import _ladder, access
-from .base import Actor, ServiceError, create, save_versioned, write
+from .base import Actor, ServiceError, audit, create, save_versioned, write
 
 OUTCOMES = ("kept", "broken")
 CONTRACT_STAGE_STEPS = ("contract_tekenen", "contract_evalueren")
@@ -151,8 +151,10 @@ def record_outcome(actor: Actor, contract_id: int, read_version: int, *, outcome
                           data={"contract_id": contract.id})
         action_id = _evaluation_action(contract)
         if action_id:
-            m.Action.update(done_on=on, version=m.Action.version + 1).where(
+            done = m.Action.update(done_on=on, version=m.Action.version + 1).where(
                 (m.Action.id == action_id) & m.Action.done_on.is_null()).execute()
+            if done:  # the follow-up on the owner's overview is closed with the contract
+                audit(actor, "update", "action", action_id, "done_on")
     _ladder.refresh(contract.case_id)
     return contract
 

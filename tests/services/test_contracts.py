@@ -50,7 +50,11 @@ def test_signatures_then_kept_closes_the_evaluation(db):
     assert "contract_tekenen" in steps
     c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 12))
     assert c.outcome == "kept"
-    assert m.Action.get(m.Action.case == setup.case_id).done_on == D(2026, 11, 12)
+    action = m.Action.get(m.Action.case == setup.case_id)
+    assert action.done_on == D(2026, 11, 12)
+    assert m.AuditLog.select().where((m.AuditLog.table == "action")
+                                     & (m.AuditLog.record_id == action.id)
+                                     & (m.AuditLog.detail == "done_on")).exists()
     assert pester_stage(setup) == "contract"
 
 

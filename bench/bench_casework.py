@@ -20,6 +20,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from _common import median_ms  # noqa: E402
 
+from pestdesk import clock  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -34,7 +36,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         db = create_database(Path(folder) / "bench.sqlite")
-        today = dt.date.today()
+        today = clock.today()
         generate_demo(students=300, years=1, seed=3, today=today)
         meeting = meetings.plan_meeting(
             SYSTEM, kind="OT", starts_at=dt.datetime.combine(today, dt.time(9, 30)))

@@ -20,6 +20,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from _common import bench_arguments  # noqa: E402
 from _common import median_ms as _median_ms  # noqa: E402
 
+from pestdesk import clock  # noqa: E402
+
 
 def median_ms(fn, runs: int) -> float:
     return _median_ms(fn, runs, warm_up=True)  # the figures queries warm SQLite's cache
@@ -37,7 +39,7 @@ def main() -> None:
 
     app = QApplication.instance() or QApplication([])
     open_database(args.db)
-    today = dt.date.today()
+    today = clock.today()
     for username in ("zorg", "mentor"):
         actor = accounts.demo_actor(username)
 
@@ -45,7 +47,7 @@ def main() -> None:
             ov.overdue_cases(a, today), ov.due_soon(a, today), ov.followups_due(a, today)
             ov.contract_evaluations(a, today), ov.suspensions_current(a, today)
             ov.inspectie_open(a), ov.relapses_open(a), ov.new_reports(a, today)
-            ov.upcoming_meetings(a, dt.datetime.now())
+            ov.upcoming_meetings(a, clock.now())
 
         print(f"overview queries ({username:<6})       : {median_ms(queries, args.runs):7.1f} ms")
 

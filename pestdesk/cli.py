@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, i18n
+from . import __version__, clock, i18n
 from .i18n import _
 
 EXIT_OK, EXIT_UNHEALTHY, EXIT_ERROR = 0, 1, 2
@@ -221,7 +221,6 @@ def cmd_restore(args) -> int:
 
 
 def cmd_purge(args) -> int:
-    import datetime as dt
 
     from .services import retention
     from .services.base import SYSTEM
@@ -229,7 +228,7 @@ def cmd_purge(args) -> int:
 
     db = open_database(args.db)
     try:
-        today = dt.date.today()
+        today = clock.today()
         plan = retention.due_for_deletion(today)
         print(_("Retention period: {years} years; students who left on or before {date}.")
               .format(years=retention.retention_years(), date=i18n.format_date(plan.cutoff)))

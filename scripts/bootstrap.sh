@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up a development/run environment on a fresh Debian/Ubuntu machine with Python 3.11+:
 # the system libraries Qt needs (and, with --test, Xvfb and poppler for the test suite),
-# then a virtual environment in .venv with pestdesk installed. Safe to run again.
+# then a virtual environment in .venv with the locked dependencies (requirements/*.lock)
+# and pestdesk installed. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="" ; test_mode=0
-if [[ "${1:-}" == "--test" ]]; then extras="[test]"; test_mode=1; fi
+lock=requirements/app.lock ; test_mode=0
+if [[ "${1:-}" == "--test" ]]; then lock=requirements/test.lock; test_mode=1; fi
 
 qt_libs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
          libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
@@ -29,5 +30,7 @@ if (( ${#missing[@]} )); then
 fi
 
 if [[ ! -x .venv/bin/python ]]; then "$python" -m venv .venv; fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e ".${extras}"
+# Exactly the tested versions, checked against their hashes (the lock file, refreshed with
+# ./scripts/lock), then pestdesk itself on top without resolving anything again.
+.venv/bin/python -m pip install -q --require-hashes --only-binary :all: -r "$lock"
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .

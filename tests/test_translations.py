@@ -12,11 +12,46 @@ def test_every_string_has_a_dutch_translation():
     assert missing == [], f"{len(missing)} strings without Dutch translation: {missing[:10]}"
 
 
+def _messages(catalog) -> dict:
+    """What a catalog says: msgid (with context) -> msgstr, the header left out (the header
+    names the tool version that wrote the file, which is not content)."""
+    return {(m.context, m.id): m.string for m in catalog if m.id}
+
+
 def test_compiled_catalog_matches_po():
+    """The .mo says what the .po says: every translated message, nothing else. Compared by
+    content, not bytes, so a newer babel (another "Generated-By") does not fail it."""
+    import gettext
+
     for lang in catalogs.TRANSLATED:
-        compiled = catalogs.po_path(lang).with_suffix(".mo").read_bytes()
-        assert compiled == catalogs.compiled_mo(catalogs.load_po(lang)), (
+        po = {key: string for key, string in _messages(catalogs.load_po(lang)).items()
+              if string and (string if isinstance(string, str) else any(string))}
+        with catalogs.po_path(lang).with_suffix(".mo").open("rb") as handle:
+            mo = gettext.GNUTranslations(handle)
+        compiled = {}
+        for raw_id, string in mo._catalog.items():  # noqa: SLF001 - the stdlib's parsed .mo
+            if isinstance(raw_id, tuple):  # a plural form: (msgid, index)
+                msgid, index = raw_id
+                context, _sep, msgid = msgid.rpartition("\x04")
+                compiled.setdefault((context or None, msgid), {})[index] = string
+                continue
+            if not raw_id:
+                continue  # the header
+            context, _sep, msgid = raw_id.rpartition("\x04")
+            compiled[(context or None, msgid)] = string
+        expected = {}
+        for (context, msgid), string in po.items():
+            if isinstance(msgid, tuple):  # plural: compare the singular id and every form
+                expected[(context, msgid[0])] = dict(enumerate(string))
+            else:
+                expected[(context, msgid)] = string
+        stale = sorted(str(k) for k in expected.keys() ^ compiled.keys())[:10]
+        assert expected.keys() == compiled.keys(), (
+            f"{lang}: .mo and .po hold other messages ({stale}); "
             "run: python -m pestdesk.devtools.catalogs compile")
+        differ = [k for k in expected if expected[k] != compiled[k]][:10]
+        assert differ == [], (f"{lang}: .mo translates these differently: {differ}; "
+                              "run: python -m pestdesk.devtools.catalogs compile")
 
 
 def test_placeholders_survive_translation():

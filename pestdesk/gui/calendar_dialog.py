@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..domain.schooldays import REGIONS, FreePeriod, public_holidays
 from ..i18n import _, format_date
 from ..services import calendar
@@ -65,7 +66,7 @@ class PeriodDialog(SaveDialog):
         self.periods, self.index = periods, index
         self.region, self.public = region, public
         current = periods[index] if index is not None else None
-        today = dt.date.today()
+        today = clock.today()
         self.label = QLineEdit(current.label if current else "")
         self.label.setPlaceholderText(_("e.g. autumn holiday, study day"))
         self.form.addRow(_("Name"), self.label)
@@ -169,7 +170,7 @@ class CalendarDialog(QDialog):
         box = QGroupBox(_("Public holidays"))
         layout = QVBoxLayout(box)
         self.year = QComboBox()
-        this = school_year_of(dt.date.today())
+        this = school_year_of(clock.today())
         for start in range(this - 1, this + 3):
             self.year.addItem(_("School year {first}–{last}").format(first=start, last=start + 1),
                               start)

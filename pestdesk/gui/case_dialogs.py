@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..domain.protocol import Protocol
 from ..domain.taxonomy import CASE_ROLES
 from ..i18n import _, format_date, format_datetime, format_number
@@ -55,7 +56,7 @@ def error_text(exc: Exception) -> str:
 
 
 def qdate(value: dt.date | None) -> QDate:
-    value = value or dt.date.today()
+    value = value or clock.today()
     return QDate(value.year, value.month, value.day)
 
 
@@ -77,7 +78,7 @@ def date_edit(value: dt.date | None = None, latest_today: bool = True) -> QDateE
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("d-M-yyyy")
     if latest_today:
-        edit.setMaximumDate(qdate(dt.date.today()))
+        edit.setMaximumDate(qdate(clock.today()))
     return edit
 
 
@@ -292,7 +293,7 @@ class AgreementDialog(SaveDialog):
         self.owner = StaffCombo()
         self.owner.set_staff(actor.staff_id)
         self.form.addRow(_("Followed up by"), self.owner)
-        self.evaluate_on = date_edit(dt.date.today() + dt.timedelta(days=14), latest_today=False)
+        self.evaluate_on = date_edit(clock.today() + dt.timedelta(days=14), latest_today=False)
         self.form.addRow(_("Evaluate on"), self.evaluate_on)
         self.description.setFocus()
 

@@ -16,7 +16,6 @@ change goes through ``services.cases`` and the screen reloads afterwards.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import textwrap
 from pathlib import Path
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..domain.engine import CaseAssessment, NextStep, PesterAssessment, StepStatus
 from ..domain.protocol import Protocol
 from ..i18n import _, format_date
@@ -229,7 +229,7 @@ class CaseView(QWidget):
         super().__init__(parent)
         self.actor, self.case_id = actor, case_id
         self.setStyleSheet(STYLE)
-        self.today = dt.date.today()
+        self.today = clock.today()
         self.detail = cases.open_case(actor, case_id)  # NotFound when hidden: same as missing
         self.editable = access.can_edit_case(actor, case_id)
         self.protocol = cases.protocol_for(case_id)
@@ -465,7 +465,7 @@ class CaseView(QWidget):
     # -- filling -----------------------------------------------------------------------
     def reload(self) -> None:
         """Read the case again (after a save, or a conflict) and show it."""
-        self.today = dt.date.today()
+        self.today = clock.today()
         try:
             self.detail = cases.case_detail(self.case_id, actor=self.actor)
         except ServiceError:

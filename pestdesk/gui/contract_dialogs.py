@@ -14,8 +14,6 @@ conflict dialog; ``changed`` tells the case screen to reload.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..i18n import _, format_date
 from ..services import access, cases, contracts, views
 from ..services.base import Actor, Conflict, ServiceError
@@ -96,10 +95,10 @@ class ContractDialog(QDialog):
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
-        self.made_on = date_edit(dt.date.today())
+        self.made_on = date_edit(clock.today())
         self.made_on.dateChanged.connect(lambda _d: self._default_evaluation())
         form.addRow(_("Date of the contract"), self.made_on)
-        self.evaluate_on = date_edit(dt.date.today(), latest_today=False)
+        self.evaluate_on = date_edit(clock.today(), latest_today=False)
         form.addRow(_("Evaluate on"), self.evaluate_on)
         layout.addLayout(form)
         preset = self.protocol.contract
@@ -205,10 +204,10 @@ class ContractDialog(QDialog):
         self.signature_box = QGroupBox(_("Signatures"))
         form = QFormLayout(self.signature_box)
         self.student_signed = QCheckBox(_("signed on"))
-        self.student_on = date_edit(dt.date.today())
+        self.student_on = date_edit(clock.today())
         form.addRow(_("Student"), self._dated(self.student_signed, self.student_on))
         self.parents_signed = QCheckBox(_("signed on"))
-        self.parents_on = date_edit(dt.date.today())
+        self.parents_on = date_edit(clock.today())
         form.addRow(_("Parent(s)"), self._dated(self.parents_signed, self.parents_on))
         self.guardian_boxes: list[QCheckBox] = []
         self.guardian_row = QHBoxLayout()
@@ -242,7 +241,7 @@ class ContractDialog(QDialog):
         self.broken_hint.setWordWrap(True)
         self.broken_hint.setStyleSheet(f"color: {GREY};")
         form.addRow(self.broken_hint)
-        self.outcome_on = date_edit(dt.date.today())
+        self.outcome_on = date_edit(clock.today())
         form.addRow(_("Date"), left_aligned(self.outcome_on))
         self.outcome_note = short_box(2, _("What went well, what did not"))
         form.addRow(_("Note"), self.outcome_note)
@@ -282,9 +281,9 @@ class ContractDialog(QDialog):
             + f"<ol>{rules}</ol>")
         open_ = not c.outcome and self.editable
         self.student_signed.setChecked(c.signed_student_on is not None)
-        self.student_on.setDate(qdate(c.signed_student_on or dt.date.today()))
+        self.student_on.setDate(qdate(c.signed_student_on or clock.today()))
         self.parents_signed.setChecked(c.signed_parent_on is not None)
-        self.parents_on.setDate(qdate(c.signed_parent_on or dt.date.today()))
+        self.parents_on.setDate(qdate(c.signed_parent_on or clock.today()))
         self._fill_guardians(c)
         self.signature_box.setEnabled(open_)
         self.new_button.setVisible(bool(c.outcome) and self.editable)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..domain.engine import CaseAssessment
 from ..domain.protocol import Guide, Protocol
 from ..i18n import _
@@ -153,7 +154,7 @@ class AgreementRows(QWidget):
         owner = StaffCombo()
         owner.set_staff(self.actor.staff_id)
         owner.setMinimumWidth(200)
-        evaluate = date_edit(dt.date.today() + dt.timedelta(days=14), latest_today=False)
+        evaluate = date_edit(clock.today() + dt.timedelta(days=14), latest_today=False)
         remove = QToolButton()
         remove.setText("✕")
         remove.setToolTip(_("Remove this agreement"))

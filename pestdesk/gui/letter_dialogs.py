@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..i18n import N_, _
 from ..letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_print
 from ..letters import fields as letter_fields
@@ -125,7 +126,7 @@ class ComposeDialog(QDialog):
             self.template_combo.addItem(label, code)
         self.template_combo.currentIndexChanged.connect(self._template_chosen)
         grid.addRow(_("Letter"), self.template_combo)
-        self.date_edit = QDateEdit(QDate.currentDate())
+        self.date_edit = QDateEdit(QDate(clock.today()))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.dateChanged.connect(lambda _d: self._rebuild.start())
         grid.addRow(_("Date of the letter"), self.date_edit)

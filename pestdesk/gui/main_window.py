@@ -3,7 +3,6 @@ and the signed-in user in the status bar."""
 
 from __future__ import annotations
 
-import datetime
 import importlib
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, i18n
+from .. import __version__, clock, i18n
 from ..i18n import _, format_number
 from ..services import access, settings
 from ..services import overview as overview_service
@@ -350,7 +349,7 @@ class MainWindow(QMainWindow):
 
         # suggest the backup folder and the name the daily backups use, so Beheer lists it
         folder = backups.config(self.path).folder
-        suggested = folder / backups.backup_name(self.path, datetime.datetime.now())
+        suggested = folder / backups.backup_name(self.path, clock.now())
         name, _filter = QFileDialog.getSaveFileName(
             self, _("Make a backup"), str(suggested), _("pestdesk databases (*.sqlite)"))
         if not name:

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import clock
 from ..domain import sanctions as rules_mod
 from ..domain.sanctions import (
     HEARD_GROUPS,
@@ -154,7 +155,7 @@ class SuspensionDialog(QDialog):
                  parent: QWidget | None = None, today: dt.date | None = None) -> None:
         super().__init__(parent)
         self.actor, self.case_id = actor, case_id
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self.protocol = cases.protocol_for(case_id)
         self.sanction = None  # the recorded Sanction, once saved
         self.setWindowTitle(_("Suspension"))
@@ -548,7 +549,7 @@ class InspectieReportDialog(SaveDialog):
             due = _("due {date}").format(date=format_date(task.due_on)) if task.due_on else ""
             self.task.addItem(f"{sanction_student(s)} — {task.title} {due}".strip(), s.id)
         self.form.addRow(_("Notification"), self.task)
-        self.reported_on = date_edit(dt.date.today())
+        self.reported_on = date_edit(clock.today())
         self.form.addRow(_("Notified on"), self.reported_on)
         self.reported_by = QLineEdit(actor_name(actor))
         self.form.addRow(_("By"), self.reported_by)
@@ -662,7 +663,7 @@ class ExpulsionDialog(QDialog):
         lines = [_("Intention to expel on {date}.").format(
             date=format_date(state.intention_on, "long"))]
         if state.decided_on:
-            _ok, why = rules_mod.expulsion_may_take_effect(rules, state, dt.date.today())
+            _ok, why = rules_mod.expulsion_may_take_effect(rules, state, clock.today())
             lines.append(_("Expulsion decided on {date}.").format(
                 date=format_date(state.decided_on, "long")) + " " + why)
         self.state_label.setText(" ".join(lines))
@@ -732,7 +733,7 @@ class ExpulsionDialog(QDialog):
         if done:
             state = QTableWidgetItem("✓ " + format_date(done))
             state.setForeground(Qt.GlobalColor.darkGreen)
-        elif due and due < dt.date.today():
+        elif due and due < clock.today():
             state = QTableWidgetItem(_("overdue"))
             state.setForeground(Qt.GlobalColor.red)
         else:
@@ -796,7 +797,7 @@ class ExpulsionStartDialog(SaveDialog):
         super().__init__(actor, _("Intention to expel"), parent,
                          save_text=_("Record intention"))
         self.case_id, self.student_id = case_id, student_id
-        self.intention_on = date_edit(dt.date.today())
+        self.intention_on = date_edit(clock.today())
         self.form.addRow(_("Date of the written intention"), self.intention_on)
         self.decided_by = StaffCombo(none_text=_("(choose)"))
         self.form.addRow(_("Decided by"), self.decided_by)
@@ -821,7 +822,7 @@ class ExpulsionHearingDialog(SaveDialog):
                         "parents and the teachers."))
         note.setWordWrap(True)
         self.form.addRow(note)
-        self.hearing_on = date_edit(dt.date.today())
+        self.hearing_on = date_edit(clock.today())
         self.form.addRow(_("Date"), self.hearing_on)
         self.heard = hearing_checks()
         self.form.addRow(_("Heard"), checks_row(self.heard))
@@ -846,7 +847,7 @@ class ExpulsionDecisionDialog(SaveDialog):
         self.sanction_id = sanction_id
         s = views.sanction(actor, sanction_id)
         self.read_version = s.version
-        self.decided_on = date_edit(dt.date.today())
+        self.decided_on = date_edit(clock.today())
         self.form.addRow(_("Decided on"), self.decided_on)
         self.decided_by = StaffCombo(none_text=_("(choose)"))
         self.decided_by.set_staff(s.decided_by_id)
@@ -880,7 +881,7 @@ class ExpulsionStepDialog(SaveDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(actor, _(STEP_TITLES[step]), parent)
         self.sanction_id, self.step = sanction_id, step
-        self.on = date_edit(dt.date.today())
+        self.on = date_edit(clock.today())
         self.form.addRow(_("Date"), self.on)
         self.school = QLineEdit()
         self.outcome = QComboBox()

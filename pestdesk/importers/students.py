@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .. import clock
 from ..i18n import _
 from .columns import (
     MAX_GUARDIANS,
@@ -175,7 +176,7 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str | None] | Non
 def parse_students(table: Table, explicit: Mapping[str, str | None] | None = None,
                    today: dt.date | None = None) -> ImportPlan:
     """Validate every row; the plan holds the records and every problem found."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     mapping, problems = resolve_mapping(table.headers, explicit) if table.headers else (
         ColumnMapping(), [])
     plan = ImportPlan(mapping=mapping, problems=list(table.problems) + problems)

@@ -36,6 +36,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tables import LongTable
 
+from .. import clock
 from ..i18n import _, format_date
 from .layout import FONT, FONT_BOLD, FONT_ITALIC, register_fonts
 
@@ -159,7 +160,7 @@ def render_year_report(report: YearReport, made_on: dt.date | None = None) -> by
     title = _("Year report on bullying and incidents {period}").format(
         period=report.period_label)
     stamp = _("Made with pestdesk on {date}").format(
-        date=format_date(made_on or dt.date.today(), "long"))
+        date=format_date(made_on or clock.today(), "long"))
     out = io.BytesIO()
     doc = BaseDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                           topMargin=22 * mm, bottomMargin=20 * mm, title=title,

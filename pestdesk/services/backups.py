@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import clock
 from ..i18n import _
 from ..store import errors
 from ..store.db import backup_to, inspect, integrity_check, present_usernames, restore_from
@@ -104,7 +105,7 @@ def latest_good_backup(folder: Path, stem: str | None = None) -> BackupFile | No
 
 def make_backup(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> BackupFile:
     """A verified backup of ``db_path`` into the configured folder, then rotation."""
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     cfg.folder.mkdir(parents=True, exist_ok=True)
     dest = backup_to(db_path, cfg.folder / backup_name(db_path, now))
     try:
@@ -126,7 +127,7 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
 
 
 def backup_due(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> bool:
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     newest = next(iter(list_backups(cfg.folder, Path(db_path).stem)), None)
     return newest is None or now - newest.made_at >= MAX_AGE
 
@@ -137,7 +138,7 @@ def auto_backup(db_path: Path, now: dt.datetime | None = None) -> BackupFile | N
     Runs off the GUI thread. The claim (a setting written in one short transaction) makes
     concurrent start-ups agree on one backup; a failed backup releases the claim.
     """
-    now = now or dt.datetime.now()
+    now = now or clock.now()
     cfg = config(db_path)
     if not backup_due(db_path, cfg, now):
         return None
@@ -193,7 +194,7 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     safety = None
     if db_path.exists():
         _check_current(db_path, force)
-        safety = _safety_copy(db_path, now or dt.datetime.now())
+        safety = _safety_copy(db_path, now or clock.now())
     restore_from(backup_path, db_path)
     verdict = integrity_check(db_path)
     if verdict != "ok":  # pragma: no cover - the backup was checked just before
@@ -226,7 +227,7 @@ def users_present(db_path: Path, now: dt.datetime | None = None) -> list[str]:
     """Names with a fresh heartbeat in ``db_path``, read without binding the database."""
     from .presence import STALE_AFTER
 
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = now or clock.utcnow()
     since = str(now - STALE_AFTER)
     return present_usernames(db_path, since)
 

@@ -77,6 +77,7 @@ from dataclasses import dataclass, field, replace
 
 from peewee import JOIN, IntegrityError, fn
 
+from .. import clock
 from ..domain import engine
 from ..domain.engine import (
     CaseAssessment,
@@ -254,7 +255,7 @@ class ConversationInput:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 def _check_date(on: dt.date | None, field_name: str = "on") -> dt.date:

@@ -14,6 +14,7 @@ import json
 import random
 from collections.abc import Iterable
 
+from .. import clock
 from ..store import models as m
 from ..store.models import database, utcnow
 from .base import SYSTEM, audit, write
@@ -833,7 +834,7 @@ def generate_demo(
     students: int = 600, years: int = 2, seed: int = 1, today: dt.date | None = None
 ) -> dict[str, int]:
     """Fill the (empty, bound) database with a demo school; returns counts."""
-    demo = _Demo(students, years, seed, today or dt.date.today())
+    demo = _Demo(students, years, seed, today or clock.today())
     with write():
         demo.classes()
         demo.students()

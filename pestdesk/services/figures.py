@@ -29,6 +29,7 @@ from babel.numbers import format_decimal
 from peewee import JOIN, SQL, PostgresqlDatabase, fn
 from peewee import Case as SqlCase
 
+from .. import clock
 from ..domain.taxonomy import FORMS, LOCATIONS
 from ..i18n import _, format_date, format_number, language, locale_name
 from ..store import models as m
@@ -275,7 +276,7 @@ class Figures:
     tables: dict[str, FigureTable]
     previous_reports: float | int | None = None
     previous_label: str = ""
-    computed_at: dt.datetime = field(default_factory=dt.datetime.now)
+    computed_at: dt.datetime = field(default_factory=clock.now)
 
     def __getitem__(self, key: str) -> FigureTable:
         return self.tables[key]
@@ -390,7 +391,7 @@ def _days_between(later, earlier):
 def _buckets(period: Period, granularity: str) -> list[tuple[int, str]]:
     """Every month (yyyymm) or school year (first year) of the period with its label, up to
     today (the months still to come of the current school year have no figures yet)."""
-    end = max(period.start, min(period.end, dt.date.today()))
+    end = max(period.start, min(period.end, clock.today()))
     if granularity == "month":
         out, day = [], period.start.replace(day=1)
         while day <= end:
@@ -853,7 +854,7 @@ def year_report_pdf(actor: Actor, first_year: int, filters: FigureFilters | None
 def data_years(actor: Actor | None = None) -> list[int]:
     """The school years (first calendar year) from the first report up to now, newest first."""
     first = m.Case.select(fn.MIN(m.Case.reported_on)).scalar()
-    now = school_year_of(dt.date.today())
+    now = school_year_of(clock.today())
     start = school_year_of(_as_date(first)) if first else now
     return list(range(now, min(start, now) - 1, -1))
 

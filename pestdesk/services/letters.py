@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import clock
 from ..domain.protocol import Protocol, UnknownProtocol, get_protocol
 from ..i18n import _
 from ..letters import (
@@ -285,7 +286,7 @@ def preview_template(text: str, lang: str = "nl", today: dt.date | None = None) 
         ),
         letterhead(),
         lang=lang,
-        letter_date=today or dt.date.today(),
+        letter_date=today or clock.today(),
         window=window_settings(),
     )
 
@@ -678,7 +679,7 @@ def prepare(
     """Everything needed to preview and issue ``template_code`` about ``student_id``."""
     if actor is not None:
         access.visible_case(actor, case_id)
-    today = letter_date or dt.date.today()
+    today = letter_date or clock.today()
     template, version = template_for(template_code, lang)
     planned = rcp.recipients_for(student_id, today, lang)
     student = Student.get_by_id(student_id)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from peewee import JOIN, SQL, Value, fn
 from peewee import Case as SqlCase
 
+from .. import clock
 from ..i18n import N_
 from ..importers.values import fold
 from ..store import models as m
@@ -204,7 +205,7 @@ class CaseList(ListQuery):
         if f.get("form"):
             query = query.where(fn.INSTR("," + C.forms + ",", "," + f["form"] + ",") > 0)
         if f.get("overdue"):
-            query = query.where((C.status == "open") & (C.next_due_on < dt.date.today()))
+            query = query.where((C.status == "open") & (C.next_due_on < clock.today()))
         if f.get("owner"):
             query = query.where(C.owner == f["owner"])
         if f.get("class_id"):
@@ -262,7 +263,7 @@ class MeetingList(ListQuery):
             .where(access.meeting_visibility(self.actor))
         )
         if self.filters.get("upcoming"):
-            query = query.where(M.starts_at >= dt.datetime.now() - dt.timedelta(hours=2))
+            query = query.where(M.starts_at >= clock.now() - dt.timedelta(hours=2))
         if self.filters.get("kind"):
             query = query.where(M.kind == self.filters["kind"])
         return query
@@ -301,4 +302,4 @@ class LetterList(ListQuery):
 
 def is_overdue_expression():
     C = m.Case
-    return SqlCase(None, [((C.status == "open") & (C.next_due_on < dt.date.today()), 1)], 0)
+    return SqlCase(None, [((C.status == "open") & (C.next_due_on < clock.today()), 1)], 0)

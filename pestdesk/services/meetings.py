@@ -35,6 +35,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import clock
 from ..domain import taxonomy
 from ..domain.sanctions import age_on
 from ..i18n import N_, _, format_date, format_datetime
@@ -590,7 +591,7 @@ def agenda(meeting_id: int, today: dt.date | None = None,
            actor: Actor | None = None) -> list[ItemView]:
     """The agenda with consent state and actions per item; with an ``actor``, an item whose
     case they may not see keeps its place but shows nothing of the case."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     out = []
     items, visible = _readable_items(meeting_id, actor)
     for item in items:
@@ -759,7 +760,7 @@ def export_ics(meeting_id: int, now: dt.datetime | None = None,
     kind, place, chair and the case numbers on the agenda -- with an ``actor``, only the
     numbers of the cases they may see."""
     meeting = _meeting(meeting_id)
-    stamp = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    stamp = now or clock.utcnow()
     start = meeting.starts_at
     end = start + dt.timedelta(minutes=meeting.duration_minutes)
     items, visible = _readable_items(meeting_id, actor)

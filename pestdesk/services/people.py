@@ -17,6 +17,7 @@ from pathlib import Path
 
 from peewee import JOIN, IntegrityError, fn
 
+from .. import clock
 from ..i18n import N_, _, format_number
 from ..importers.guardians import (
     ExistingGuardian,
@@ -181,7 +182,7 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
     (``(0, 0)`` first: reading and checking the file, length unknown).
     """
     _require(actor, IMPORT_ROLES)
-    today = today or dt.date.today()
+    today = today or clock.today()
     report = progress or (lambda done, total: None)
     report(0, 0)
     plan = parse_students(read_table(path), mapping, today)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from .. import clock
 from ..domain import sanctions as rules_mod
 from ..domain.protocol import Protocol
 from ..domain.sanctions import (
@@ -345,7 +346,7 @@ def suspension_letter_data(sanction_id: int, lang: str = "nl") -> dict:
                      "bezwaar": rules.objection_text(profile.denomination, lang)},
         "meeting": {"datum": dt.date.fromisoformat(return_on) if return_on else None},
         "addressee": rules_mod.addressee(rules, student.birth_date,
-                                         sanction.decided_on or dt.date.today()),
+                                         sanction.decided_on or clock.today()),
     }
     return data
 

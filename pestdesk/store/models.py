@@ -23,12 +23,14 @@ from peewee import (
     TextField,
 )
 
+from .. import clock
+
 database = DatabaseProxy()
 
 
 def utcnow() -> dt.datetime:
     """Now in UTC, naive (SQLite has no time zones; every stored time is UTC)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 class BaseModel(Model):

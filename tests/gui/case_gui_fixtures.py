@@ -8,41 +8,50 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
+from pestdesk import clock
 from pestdesk.services import accounts, cases
 from pestdesk.services.demo import generate_demo
-from pestdesk.store.models import Involvement, Student
+from pestdesk.services.people import sort_name_for
+from pestdesk.store.models import SchoolClass, Student
 
 
 def demo_school(students: int = 80) -> object:
     """A demo school (one year, seed 1) up to today; returns the zorgcoordinator's actor."""
-    generate_demo(students=students, years=1, seed=1, today=dt.date.today())
+    generate_demo(students=students, years=1, seed=1, today=clock.today())
     return accounts.demo_actor("zorg")
 
 
+FIRST_NAMES = ("Anouk", "Bram", "Cas", "Daan", "Eva", "Fenna", "Gijs", "Hugo", "Ilse")
+
+
 def fresh_students(n: int) -> list[Student]:
-    """Students in no case yet, with an ASCII name that is unique in the school (QTest
-    types ASCII only, and a unique name makes the first match the right one)."""
-    involved = Involvement.select(Involvement.student)
-    found = []
-    query = (Student.select().where(Student.id.not_in(involved) & Student.left_on.is_null())
-             .order_by(Student.id))
-    for student in query:
-        name = f"{student.first_name} {student.last_name}"
-        if not name.isascii() or student.tussenvoegsel:
-            continue
-        same = Student.select().where((Student.first_name == student.first_name)
-                                      & (Student.last_name == student.last_name)).count()
-        if same == 1:
-            found.append(student)
-        if len(found) == n:
-            return found
-    raise AssertionError("not enough fresh students in the demo school")
+    """``n`` new students, made for the test in a class of their own that no mentor of the
+    demo teaches (so who may see their cases is decided by rule, not by the demo's luck),
+    each with a unique ASCII name (QTest types ASCII only, and a unique name makes the first
+    match the right one)."""
+    klass, _ = SchoolClass.get_or_create(name="T9", defaults={"leerjaar": 2,
+                                                                "department": "onderbouw"})
+    made = Student.select().where(Student.number.startswith("T9-")).count()
+    students = []
+    for i in range(made, made + n):
+        first = FIRST_NAMES[i % len(FIRST_NAMES)]
+        last = "Proefmaker" + _letters(i)
+        students.append(Student.create(
+            number=f"T9-{i:04d}", first_name=first, last_name=last,
+            birth_date=clock.today().replace(day=1) - dt.timedelta(days=365 * 13),
+            school_class=klass, sort_name=sort_name_for(first, "", last)))
+    return students
+
+
+def _letters(i: int) -> str:
+    """0 -> "aa", 1 -> "ab", ...: a unique, letters-only suffix (digits would not type)."""
+    return chr(ord("a") + i // 26) + chr(ord("a") + i % 26)
 
 
 def new_case(actor, victim: Student, pester: Student, forms=("woorden",),
              locations=("klas",)) -> int:
     data = cases.ReportInput(
-        reported_on=dt.date.today(), summary="Uitschelden in de klas",
+        reported_on=clock.today(), summary="Uitschelden in de klas",
         description="Wordt al weken uitgescholden.", reporter_kind="gepeste",
         forms=tuple(forms), locations=tuple(locations),
         involved=(cases.InvolvedInput(victim.id, "gepeste"),

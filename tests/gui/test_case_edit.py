@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
+from pestdesk import clock
 from pestdesk.gui.case_edit_dialog import CaseEditDialog
 from pestdesk.gui.case_view import CaseView
 from pestdesk.gui.conflict import ConflictChoice
@@ -154,7 +153,7 @@ def test_reload_without_my_changes_shows_theirs_only(qtbot, actor, case_id, conf
 
 def test_validation_messages_in_dutch_and_nothing_saved(qtbot, actor):
     _victim, bully = fresh_students(2)
-    data = cases.ReportInput(reported_on=dt.date.today(), summary="Alleen een pester bekend",
+    data = cases.ReportInput(reported_on=clock.today(), summary="Alleen een pester bekend",
                              description="Gezien op het plein.",
                              involved=(cases.InvolvedInput(bully.id, "pester"),))
     case_id = cases.register_report(actor, data).id

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
+from pestdesk import clock
 from pestdesk.domain.protocol import get_protocol
 from pestdesk.gui.case_view import CaseView
 from pestdesk.gui.conversation_dialog import ConversationDialog
@@ -76,7 +77,7 @@ def test_next_step_button_opens_the_guide_and_saving_moves_on(qtbot, actor, stud
     assert event.step_code == "gesprek_gepeste" and "Ja, al weken." in event.data
     agreement = Agreement.get(Agreement.case == case_id)
     assert agreement.owner_id == actor.staff_id
-    assert agreement.evaluate_on == dt.date.today() + dt.timedelta(days=14)
+    assert agreement.evaluate_on == clock.today() + dt.timedelta(days=14)
     assert view.agreements.rowCount() == 1
     assert view.timeline_model.row(0)["kind"] == "conversation"  # newest first
 

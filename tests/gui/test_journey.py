@@ -28,12 +28,13 @@ from PySide6.QtWidgets import (
     QWizard,
 )
 
+from pestdesk import clock
 from pestdesk.i18n import format_date
 from pestdesk.services import accounts, settings
 from pestdesk.store import models as m
 from tests.gui.case_gui_fixtures import check, when_modal
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 SHOTS = os.environ.get("PESTDESK_JOURNEY_SHOTS", "/tmp")
 PASSWORD = "het-baken-2026"
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 
+from pestdesk import clock
 from pestdesk.services import accounts
 from pestdesk.services.demo import generate_demo
 from pestdesk.store.db import create_database
@@ -22,7 +21,7 @@ def demo_window(qtbot, tmp_path):
     translation.install(QApplication.instance(), "nl")
     path = tmp_path / "demo.sqlite"
     db = create_database(path)
-    generate_demo(students=200, years=2, seed=2, today=dt.date.today())
+    generate_demo(students=200, years=2, seed=2, today=clock.today())
     actor = accounts.sign_in("zorg", "demo")
     window = MainWindow(path, actor, demo=True)
     qtbot.addWidget(window)
@@ -113,7 +112,7 @@ def test_english_on_request(qtbot, tmp_path):
     from pestdesk.gui.main_window import MainWindow
 
     db = create_database(tmp_path / "en.sqlite")
-    generate_demo(students=40, years=1, seed=2, today=dt.date.today())
+    generate_demo(students=40, years=1, seed=2, today=clock.today())
     translation.install(QApplication.instance(), "en")
     try:
         window = MainWindow(tmp_path / "en.sqlite", accounts.demo_actor("zorg"), demo=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog
 
+from pestdesk import clock
 from pestdesk.gui.report_dialog import ReportDialog
 from pestdesk.services import cases
 from pestdesk.store.models import Case, Event, Involvement
@@ -153,6 +152,6 @@ def test_ctrl_n_opens_the_report_dialog_and_the_saved_case_opens(qtbot, actor, d
     assert case_id in window.case_windows
     case_window = window.case_windows[case_id]
     assert case_window.isVisible()
-    assert Case.get_by_id(case_id).reported_on == dt.date.today()
+    assert Case.get_by_id(case_id).reported_on == clock.today()
     case_window.close()
     assert case_id not in window.case_windows

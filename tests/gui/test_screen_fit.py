@@ -6,11 +6,10 @@ Long filter choices (protocol stage names, forms of bullying) once forced the wi
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from PySide6.QtWidgets import QApplication, QFrame
 
+from pestdesk import clock
 from pestdesk.services import accounts
 from pestdesk.services.demo import generate_demo
 from pestdesk.store.db import create_database
@@ -24,7 +23,7 @@ def demo_window(qtbot, tmp_path):
     translation.install(QApplication.instance(), "nl")
     path = tmp_path / "demo.sqlite"
     db = create_database(path)
-    generate_demo(students=200, years=2, seed=3, today=dt.date.today())
+    generate_demo(students=200, years=2, seed=3, today=clock.today())
     window = MainWindow(path, accounts.sign_in("zorg", "demo"), demo=True)
     qtbot.addWidget(window)
     window.resize(1366, 768)

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from pestdesk import clock
 from pestdesk.services import access, accounts, overview, people
 from pestdesk.services.base import SYSTEM, ServiceError, write
 from pestdesk.services.lists import CaseList, LetterList, MeetingList, StudentList
@@ -35,7 +36,7 @@ from pestdesk.store.models import (
     User,
 )
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 PASSWORD = "correct horse battery"
 ROLES = {
     "admin": ("beheerder", ""),
@@ -106,7 +107,7 @@ def build_school() -> SimpleNamespace:
                         inspectie_due_on=TODAY + dt.timedelta(days=2))
         Letter.create(case=cases.b, student=students["2001"], template_code="brief_b",
                       recipient="Ouders Bosman")
-        meeting = Meeting.create(kind="IZO", starts_at=dt.datetime.now() + dt.timedelta(days=1))
+        meeting = Meeting.create(kind="IZO", starts_at=clock.now() + dt.timedelta(days=1))
         AgendaItem.create(meeting=meeting, case=cases.b, question="b")
         AgendaItem.create(meeting=meeting, case=cases.h, question="h")
     return SimpleNamespace(actors=actors, users=users, students=students, cases=cases,
@@ -194,7 +195,7 @@ def test_overview_counts_only_visible_cases(school, who):
     expected_new = len(expected) + (1 if EXPECTED_SIGNALS[who] else 0)
     assert count == expected_new and len(lines) == expected_new
     assert overview.inspectie_open(actor)[0] == (1 if "b" in expected else 0)
-    meetings = overview.upcoming_meetings(actor, dt.datetime.now())[0]
+    meetings = overview.upcoming_meetings(actor, clock.now())[0]
     assert meetings == (0 if who in ("docent", "admin") else 1)
 
 

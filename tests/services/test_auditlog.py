@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from pestdesk import clock
 from pestdesk.services import access, accounts, auditlog, users
 from pestdesk.services.base import SYSTEM, Actor, audit, write
 from pestdesk.store.models import AuditLog, Staff, Student
@@ -61,7 +62,7 @@ def test_filters_by_user_action_table_and_record(trail):
 
 def test_date_range_in_local_days(trail):
     admin = trail[0]
-    today = dt.date.today()
+    today = clock.today()
     total = AuditLog.select().count()
     assert auditlog.AuditList(actor=admin, filters={"date_from": today,
                                                     "date_to": today}).count() == total

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from pestdesk import clock
 from pestdesk.services import cases
 from pestdesk.services.base import SYSTEM, Actor, Conflict, create, write
 from pestdesk.services.cases import (
@@ -22,7 +23,7 @@ from pestdesk.services.cases import (
 from pestdesk.services.settings import SchoolProfile, save_school_profile
 from pestdesk.store import models as m
 
-TODAY = dt.date.today()
+TODAY = clock.today()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(40)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 

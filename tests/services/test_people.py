@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from pestdesk import i18n
+from pestdesk import clock, i18n
 from pestdesk.services import access, cases
 from pestdesk.services.base import SYSTEM, Actor, ServiceError, verify_audit_chain, write
 from pestdesk.services.people import (
@@ -570,7 +570,7 @@ def actor_for(code: str) -> Actor:
 
 def report(actor: Actor, victim: str, pester: str) -> Case:
     return cases.register_report(actor, cases.ReportInput(
-        reported_on=dt.date.today(), summary="Uitschelden in de klas", reporter_kind="gepeste",
+        reported_on=clock.today(), summary="Uitschelden in de klas", reporter_kind="gepeste",
         locations=("klas",), forms=("woorden",),
         involved=(cases.InvolvedInput(student(victim).id, "gepeste"),
                   cases.InvolvedInput(student(pester).id, "pester"))))

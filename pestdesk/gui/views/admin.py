@@ -9,7 +9,6 @@ handlers; the letter dialogs, the helplines and the backup folder open from here
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...i18n import _, format_datetime, format_number
 from ...services import (
     access,
@@ -378,7 +378,7 @@ class AdminView(QWidget):
     def _checked(self, verdict: str) -> None:
         self.verdict = verdict
         self.buttons["check"].setEnabled(True)
-        now = format_datetime(dt.datetime.now(), "short")
+        now = format_datetime(clock.now(), "short")
         if verdict == "ok":
             self.integrity.setText(_("In order (checked {when})").format(when=now))
             self.integrity.setStyleSheet("")

@@ -13,6 +13,7 @@ import datetime as dt
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QWidget
 
+from ... import clock
 from ...i18n import _, format_datetime
 from ...services import auditlog, users
 from ...services.base import Actor
@@ -38,7 +39,7 @@ def _to_date(qdate: QDate) -> dt.date:
 
 class AuditView(ListPanel):
     def __init__(self, actor: Actor, parent: QWidget | None = None):
-        today = dt.date.today()
+        today = clock.today()
         query = auditlog.AuditList(actor=actor, order_key="at", descending=True, filters={
             "date_from": today - dt.timedelta(days=DEFAULT_DAYS), "date_to": today})
         super().__init__(_("Audit trail"), query, _("{n} entries"),

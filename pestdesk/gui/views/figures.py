@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...domain.taxonomy import FORMS
 from ...i18n import _
 from ...services import figures as fig
@@ -299,7 +300,7 @@ class FiguresView(QWidget):
         self.period.addItem(_("Other period…"), CUSTOM)
         self.start = QDateEdit(calendarPopup=True)
         self.end = QDateEdit(calendarPopup=True)
-        today = QDate.currentDate()
+        today = QDate(clock.today())
         self.start.setDate(today.addYears(-10))
         self.end.setDate(today)
         for edit in (self.start, self.end):

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...i18n import _, format_date, format_datetime
 from ...services import meetings
 from ...services.base import Actor, ServiceError
@@ -60,7 +61,7 @@ class PlanMeetingDialog(QDialog):
         self.kind = QComboBox()
         for kind in meetings.KINDS:
             self.kind.addItem(kind, kind)
-        self.when = QDateTimeEdit(QDateTime(QDate.currentDate().addDays(7), QTime(14, 0)))
+        self.when = QDateTimeEdit(QDateTime(QDate(clock.today()).addDays(7), QTime(14, 0)))
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("dd-MM-yyyy HH:mm")
         self.duration = QSpinBox()
@@ -142,7 +143,7 @@ class AddItemsDialog(QDialog):
         layout.addWidget(QLabel(_("Cases whose stage calls for this meeting, then cases with "
                                   "overdue steps:")))
         self.cases = QListWidget()
-        for s in meetings.suggest_cases(kind, dt.date.today(), meeting_id,
+        for s in meetings.suggest_cases(kind, clock.today(), meeting_id,
                                         actor=self.actor):
             why = _("stage") if s.reason == "stage" else _("overdue")
             entry = QListWidgetItem(f"{s.number} · {s.summary}  ({why})")
@@ -237,7 +238,7 @@ class MeetingDetail(QWidget):
         self.action_owner = QComboBox()
         for staff_id, label in meetings.staff_choices():
             self.action_owner.addItem(label, staff_id)
-        self.action_due = QDateEdit(QDate.currentDate().addDays(14))
+        self.action_due = QDateEdit(QDate(clock.today()).addDays(14))
         self.action_due.setCalendarPopup(True)
         self.action_due.setDisplayFormat("dd-MM-yyyy")
         self.action_button = QPushButton(_("Add action"))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...i18n import _, format_date, format_datetime, format_number
 from ...services import overview
 from ...services.base import Actor
@@ -85,7 +86,7 @@ class OverviewView(QWidget):
     open_meeting = Signal(int)
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
-                 today: Callable[[], dt.date] = dt.date.today):
+                 today: Callable[[], dt.date] = clock.today):
         super().__init__(parent)
         self.actor = actor
         self._today = today
@@ -158,7 +159,7 @@ class OverviewView(QWidget):
         self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
         self._fill("new", *overview.new_reports(actor, since))
         self._fill("relapses", *overview.relapses_open(actor))
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None) + (today - dt.date.today())
+        now = clock.utcnow() + (today - clock.today())
         self._fill("meetings", *overview.upcoming_meetings(actor, now))
 
     def counts(self) -> dict[str, int]:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...i18n import _, format_date, format_number
 from ...services import retention
 from ...services.base import Actor, ServiceError
@@ -40,7 +41,7 @@ class RetentionView(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.actor = actor
-        self.today = today or dt.date.today()
+        self.today = today or clock.today()
         self._task: Task | None = None
         layout = QVBoxLayout(self)
         title = QLabel(_("Retention period"))

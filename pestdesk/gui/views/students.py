@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ... import clock
 from ...i18n import _, format_date
 from ...letters.address import Recipient, address_lines
 from ...services import lists, people
@@ -222,7 +223,7 @@ class StudentCard(QWidget):
         self.mentors.setText(", ".join(s.get("mentors") or []) or "—")
         birth = _date(s.get("birth_date"))
         if birth:
-            age = age_on(birth, self.today or dt.date.today())
+            age = age_on(birth, self.today or clock.today())
             self.birth.setText(_("{date} ({age} years)").format(date=format_date(birth, "long"),
                                                                  age=age))
         else:

@@ -9,12 +9,12 @@ a released migration, add a new one.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 from peewee import Database
 
+from ... import clock
 from ..db import backup_to
 
 
@@ -60,7 +60,7 @@ def current_version(db: Database) -> int:
 
 
 def backup_path_for(path: Path, version: int) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     return path.with_name(f"{path.stem}.schema{version}-{stamp}.backup{path.suffix}")
 
 

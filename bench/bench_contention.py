@@ -55,7 +55,7 @@ def main() -> int:
     parser.add_argument("--procs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=8.0)
     args = parser.parse_args()
-    multiprocessing.set_forkserver_preload(["pestdesk.services.base", "tests.concurrency.workers"])
+    multiprocessing.set_forkserver_preload(["pestdesk.services.base", "tests.helpers.workers"])
     print(f"{args.procs} processes saving for {args.seconds:.0f} s each mode")
     with tempfile.TemporaryDirectory(prefix="pestdesk-bench-") as tmp:
         for network in (False, True):

@@ -94,10 +94,11 @@ def bench_import(runs: int) -> None:
     import statistics
     import tempfile
 
+    from tests.importers.exports import bulk_guardians, bulk_students, write_magister
+
     from pestdesk.services.base import SYSTEM
     from pestdesk.services.people import import_students
     from pestdesk.store.db import create_database
-    from tests.importers.exports import bulk_guardians, bulk_students, write_magister
 
     with tempfile.TemporaryDirectory() as folder:
         students = bulk_students(2000)

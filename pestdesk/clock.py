@@ -57,13 +57,17 @@ def utcnow() -> dt.datetime:
     return now().astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _from_environment() -> None:
+def reset() -> None:
+    """Back to the clock the process started with: the day ``PESTDESK_TODAY`` names, or the
+    real clock when it is not set. The tests call this after every test."""
     value = os.environ.get(ENV_VAR, "").strip()
-    if value:
-        try:
-            set_today(dt.date.fromisoformat(value))
-        except ValueError as exc:
-            raise SystemExit(f"{ENV_VAR}={value!r} is not an ISO date (YYYY-MM-DD)") from exc
+    if not value:
+        set_today(None)
+        return
+    try:
+        set_today(dt.date.fromisoformat(value))
+    except ValueError as exc:
+        raise SystemExit(f"{ENV_VAR}={value!r} is not an ISO date (YYYY-MM-DD)") from exc
 
 
-_from_environment()
+reset()

@@ -9,7 +9,7 @@ os.environ.setdefault("PESTDESK_LANG", "nl")
 
 import pytest  # noqa: E402
 
-from pestdesk import i18n  # noqa: E402
+from pestdesk import clock, i18n  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +17,15 @@ def _dutch():
     i18n.set_language("nl")
     yield
     i18n.set_language("nl")
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    """Every test starts on the run's day (the real one, or PESTDESK_TODAY in the date sweep)
+    and a test that sets the day with ``clock.set_today`` cannot leak it into the next."""
+    clock.reset()
+    yield
+    clock.reset()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md §4, checked on the imports of every module (AST, not grep).
+"""The layering of docs/architecture.md §2, checked on the imports of every module (AST, not grep).
 
 gui/cli -> services -> domain + store. Nothing below gui imports Qt; the domain imports
 neither Qt nor peewee (nor the database driver, nor the layers above it); only the storage

@@ -1,1 +1,1 @@
-"""domain layer of pestdesk (see DESIGN.md section 4)."""
+"""domain layer of pestdesk (see docs/architecture.md section 2)."""

@@ -1,1 +1,1 @@
-"""gui layer of pestdesk (see DESIGN.md section 4)."""
+"""gui layer of pestdesk (see docs/architecture.md section 2)."""

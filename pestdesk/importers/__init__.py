@@ -1,1 +1,1 @@
-"""importers layer of pestdesk (see DESIGN.md section 4)."""
+"""importers layer of pestdesk (see docs/architecture.md section 2)."""

@@ -1,1 +1,1 @@
-"""services layer of pestdesk (see DESIGN.md section 4)."""
+"""services layer of pestdesk (see docs/architecture.md section 2)."""

@@ -1,1 +1,1 @@
-"""store layer of pestdesk (see DESIGN.md section 4)."""
+"""store layer of pestdesk (see docs/architecture.md section 2)."""

@@ -2,8 +2,8 @@
 
 Before anything touches a file we read its header and open it read-only to check that it
 is a pestdesk database of a schema this version knows; only then is it opened for writing
-with the pragmas the storage rules ask for (DESIGN.md section 4): WAL on a local disk, the
-rollback journal with ``synchronous=FULL`` on a network path, foreign keys on, a busy
+with the pragmas the storage rules ask for (docs/architecture.md section 5): WAL on a local
+disk, the rollback journal with ``synchronous=FULL`` on a network path, foreign keys on, a busy
 timeout, and ``BEGIN IMMEDIATE`` for every write transaction. A leftover ``-journal`` file is
 never touched: SQLite uses it to recover.
 

@@ -11,7 +11,7 @@ import pytest
 if sys.platform == "win32":  # pragma: no cover - SIGKILL, RLIMIT_FSIZE and fork are POSIX
     pytest.skip("multi-process tests need POSIX", allow_module_level=True)
 
-PRELOAD = ["pestdesk.services.base", "pestdesk.services.presence", "tests.concurrency.workers"]
+PRELOAD = ["pestdesk.services.base", "pestdesk.services.presence", "tests.helpers.workers"]
 
 
 @pytest.fixture(scope="session")

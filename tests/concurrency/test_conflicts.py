@@ -8,8 +8,7 @@ import sqlite3
 from pestdesk.services.base import verify_audit_chain
 from pestdesk.store.db import integrity_check, open_database
 from pestdesk.store.models import AuditLog, Case
-
-from . import workers
+from tests.helpers import workers
 
 SAVES = 250
 

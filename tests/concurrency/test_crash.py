@@ -9,8 +9,7 @@ import sqlite3
 import time
 
 from pestdesk.store.db import integrity_check
-
-from . import workers
+from tests.helpers import workers
 
 KILLS = 50
 

@@ -13,8 +13,7 @@ from pestdesk.services.base import Actor, save_versioned, write
 from pestdesk.store import errors
 from pestdesk.store.db import open_database
 from pestdesk.store.models import Case
-
-from . import workers
+from tests.helpers import workers
 
 
 def test_locked_database_is_explained_then_retry_succeeds(mp, shared_db):

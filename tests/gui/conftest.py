@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.gui.people_fixtures import fill_school
+from tests.helpers.people import fill_school
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pestdesk.i18n import _
 from pestdesk.services import backups, helplines, users
 from pestdesk.services.base import ServiceError
 from pestdesk.store.models import AuditLog, Helpline
-from tests.services.test_access import build_school
+from tests.helpers.school import build_school
 
 GROUPS = {"school", "people", "letters", "helplines", "database", "privacy"}
 

@@ -11,8 +11,8 @@ from pestdesk.domain.schooldays import FreePeriod
 from pestdesk.gui.calendar_dialog import CalendarDialog, holidays_in_school_year
 from pestdesk.gui.sanction_dialogs import SuspensionDialog
 from pestdesk.services import calendar
-from tests.gui.test_sanction_dialogs import shot
 from tests.helpers.casework import make_case
+from tests.helpers.gui import shot
 
 D = dt.date
 

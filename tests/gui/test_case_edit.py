@@ -14,7 +14,7 @@ from pestdesk.gui.report_dialog import ReportDialog, ReportForm
 from pestdesk.services import access, accounts, cases
 from pestdesk.services.base import Actor
 from pestdesk.store.models import AuditLog, Case, ClassMentor, Involvement, Student, User
-from tests.gui.case_gui_fixtures import check, demo_school, fresh_students, new_case, when_modal
+from tests.helpers.gui import check, demo_school, fresh_students, new_case, when_modal
 
 
 @pytest.fixture

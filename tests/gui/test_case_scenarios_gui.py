@@ -9,23 +9,20 @@ from PySide6.QtCore import Qt
 
 from pestdesk import clock
 from pestdesk.domain.protocol import get_protocol
-from pestdesk.gui.case_view import CaseView
 from pestdesk.gui.conversation_dialog import ConversationDialog
 from pestdesk.gui.labels import status_label
 from pestdesk.gui.timeline_model import kind_label
 from pestdesk.services import cases
 from pestdesk.store.models import Agreement, Attachment, Case, Event
-from tests.gui.case_gui_fixtures import (
+from tests.helpers.gui import (
+    PNG,
     check,
     demo_school,
     fresh_students,
     new_case,
+    open_view,
     when_modal,
 )
-
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
-       b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
-       b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 @pytest.fixture
@@ -36,15 +33,6 @@ def actor(db, qt_dutch):
 @pytest.fixture
 def students():
     return fresh_students(2)
-
-
-def open_view(qtbot, actor, case_id) -> CaseView:
-    view = CaseView(actor, case_id)
-    qtbot.addWidget(view)
-    view.resize(1280, 800)
-    view.show()
-    qtbot.waitExposed(view)
-    return view
 
 
 def test_next_step_button_opens_the_guide_and_saving_moves_on(qtbot, actor, students):

@@ -13,8 +13,15 @@ from pestdesk.gui.timeline_model import PAGE
 from pestdesk.gui.views.sections import CasesView
 from pestdesk.services import cases
 from pestdesk.store.models import Case, Involvement, SchoolClass
-from tests.gui.case_gui_fixtures import check, demo_school, fresh_students, new_case, when_modal
-from tests.gui.test_case_scenarios_gui import PNG, open_view
+from tests.helpers.gui import (
+    PNG,
+    check,
+    demo_school,
+    fresh_students,
+    new_case,
+    open_view,
+    when_modal,
+)
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pestdesk.gui.contract_dialogs import ContractDialog
 from pestdesk.services import contracts
 from pestdesk.services.base import write
 from pestdesk.store import models as m
-from tests.gui.test_sanction_dialogs import shot
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.gui import shot
 
 D = dt.date
 

@@ -8,7 +8,7 @@ from pestdesk.gui.case_dialogs import NoteDialog
 from pestdesk.gui.conversation_dialog import ConversationDialog
 from pestdesk.gui.report_dialog import ReportDialog
 from pestdesk.gui.widgets import ERROR_COLOR
-from tests.gui.case_gui_fixtures import demo_school, fresh_students, new_case
+from tests.helpers.gui import demo_school, fresh_students, new_case
 
 
 def test_report_case_and_conversation_dialogs_share_the_error_line(db, qtbot, qt_dutch):

@@ -10,8 +10,7 @@ from pestdesk.services import settings
 from pestdesk.services.base import SYSTEM
 from pestdesk.services.people import import_staff
 from pestdesk.store.models import Guardian, SchoolClass, Staff, Student
-from tests.gui.people_fixtures import TODAY, ZORG
-from tests.importers.exports import (
+from tests.helpers.exports import (
     CLASS_DEPARTMENTS,
     STAFF_CSV,
     STUDENTS,
@@ -20,6 +19,7 @@ from tests.importers.exports import (
     to_csv,
     write_magister,
 )
+from tests.helpers.people import TODAY, ZORG
 
 # a school's own export with headers pestdesk does not know
 RENAMED = {"Stamnr": "Leerling ID", "Achternaam": "Familie naam", "Klas": "Groepje"}

@@ -32,7 +32,7 @@ from pestdesk import clock
 from pestdesk.i18n import format_date
 from pestdesk.services import accounts, settings
 from pestdesk.store import models as m
-from tests.gui.case_gui_fixtures import check, when_modal
+from tests.helpers.gui import check, when_modal
 
 TODAY = clock.today()
 SHOTS = os.environ.get("PESTDESK_JOURNEY_SHOTS", "/tmp")

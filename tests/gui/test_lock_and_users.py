@@ -12,7 +12,7 @@ from pestdesk.gui.lock import LockDialog, LockedPanel, locked_title
 from pestdesk.i18n import _
 from pestdesk.services import accounts, users
 from pestdesk.store.models import AuditLog, Staff, User
-from tests.services.test_access import PASSWORD, build_school
+from tests.helpers.school import PASSWORD, build_school
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pestdesk.gui.people_dialogs import ClassDialog, PeopleDialog, StaffDialog, 
 from pestdesk.services import settings
 from pestdesk.services.base import SYSTEM
 from pestdesk.store.models import ClassMentor, SchoolClass, Staff
-from tests.gui.people_fixtures import ZORG
+from tests.helpers.people import ZORG
 
 
 def test_role_titles_follow_the_schools_protocol(db, qt_dutch):

@@ -11,7 +11,7 @@ from pestdesk import clock
 from pestdesk.gui.report_dialog import ReportDialog
 from pestdesk.services import cases
 from pestdesk.store.models import Case, Event, Involvement
-from tests.gui.case_gui_fixtures import check, demo_school, fresh_students, when_modal
+from tests.helpers.gui import check, demo_school, fresh_students, when_modal
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from PySide6.QtCore import QDate
@@ -19,17 +18,10 @@ from pestdesk.gui.sanction_dialogs import (
 from pestdesk.services import sanctions
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.gui import shot
 
 D = dt.date
 DECIDED = D(2026, 10, 12)  # a Monday
-SHOTS = os.environ.get("PESTDESK_SHOTS")  # folder for screenshots, when set
-
-
-def shot(widget, name: str) -> None:
-    if SHOTS:
-        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))
-
-
 def qd(day: dt.date) -> QDate:
     return QDate(day.year, day.month, day.day)
 
@@ -198,7 +190,7 @@ def test_case_screen_measures_menu_opens_the_dialogs(db, qtbot, qt_dutch):
 
     from pestdesk.gui.case_view import CaseView
     from pestdesk.gui.contract_dialogs import ContractDialog
-    from tests.gui.case_gui_fixtures import check, when_modal
+    from tests.helpers.gui import check, when_modal
 
     setup = make_case()
     view = CaseView(setup.actor, setup.case_id)
@@ -222,7 +214,7 @@ def test_the_letter_is_offered_on_the_right_template_and_records_the_step(db, qt
                                                                          monkeypatch):
     from pestdesk.gui import sanction_dialogs
     from pestdesk.gui.letter_dialogs import CHECKED, ComposeDialog
-    from tests.gui.case_gui_fixtures import check, when_modal
+    from tests.helpers.gui import check, when_modal
 
     setup = make_case()
     put_on_stage(setup, "schorsing_1_dag")

@@ -13,7 +13,7 @@ from pestdesk import clock
 from pestdesk.gui.labels import role_label, status_label
 from pestdesk.gui.views.students import StudentsView, age_on
 from pestdesk.store.models import AuditLog, Guardian, StudentGuardian
-from tests.gui.people_fixtures import ZORG
+from tests.helpers.people import ZORG
 
 
 @pytest.fixture

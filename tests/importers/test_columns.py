@@ -19,8 +19,7 @@ from pestdesk.importers.values import (
     school_year,
     split_street,
 )
-
-from .exports import MAGISTER_HEADERS, SOMTODAY_HEADERS
+from tests.helpers.exports import MAGISTER_HEADERS, SOMTODAY_HEADERS
 
 
 def test_magister_headers_are_recognised():

@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from pestdesk.importers.reader import read_table, sniff_delimiter
-
-from .exports import magister_rows, to_csv, write_magister, write_xlsx
+from tests.helpers.exports import magister_rows, to_csv, write_magister, write_xlsx
 
 
 def test_cp1252_semicolon_crlf_with_quoted_separator(tmp_path):

@@ -23,8 +23,7 @@ from pestdesk.letters import (
     shipped_templates,
 )
 from pestdesk.letters.layout import FONT
-
-from .conftest import LETTER_DATE, pdf_pages_text, pdf_text, text_runs
+from tests.helpers.letters import LETTER_DATE, pdf_pages_text, pdf_text, text_runs
 
 
 def render(code, merge_data, recipient, letterhead, lang="nl", **kw):

@@ -7,13 +7,15 @@ import datetime as dt
 
 import pytest
 
+from pestdesk import clock
 from pestdesk.services import cases
 from pestdesk.services.base import SYSTEM, Actor
 from pestdesk.services.cases import AgreementInput, ConversationInput
 from pestdesk.services.settings import save_school_profile, school_profile
 from pestdesk.store import models as m
+from tests.helpers.cases import School
 
-from .test_cases import TODAY, School
+TODAY = clock.today()
 
 DAY = dt.timedelta(days=1)
 

@@ -16,7 +16,7 @@ from pestdesk import clock
 from pestdesk.services import access, cases, letters, people, staff, threads, views
 from pestdesk.services.base import write
 from pestdesk.store.models import Agreement, Attachment, Contract, Letter, Sanction, database
-from tests.services.test_access import build_school
+from tests.helpers.school import build_school
 
 TODAY = clock.today()
 

@@ -40,7 +40,7 @@ from pestdesk.store.models import (
     StudentGuardian,
     User,
 )
-from tests.importers.exports import (
+from tests.helpers.exports import (
     CLASS_DEPARTMENTS,
     GUARDIANS,
     STAFF_CSV,

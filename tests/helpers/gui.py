@@ -1,14 +1,17 @@
-"""Shared set-up for the case screen tests: a real demo school and modal-dialog driving."""
+"""Shared set-up for the GUI tests: a real demo school, students made for a test, opening a
+case window, modal-dialog driving and optional screenshots (PESTDESK_SHOTS=folder)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from pestdesk import clock
+from pestdesk.gui.case_view import CaseView
 from pestdesk.services import accounts, cases
 from pestdesk.services.demo import generate_demo
 from pestdesk.services.people import sort_name_for
@@ -90,3 +93,25 @@ def when_modal(handler: Callable[[QDialog], None], tries: int = 200,
 def check(errors: list) -> None:
     if errors:
         raise errors[0]
+
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00"
+       b"\x00\x90wS\xde\x00\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe"
+       b"\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def open_view(qtbot, actor, case_id) -> CaseView:
+    view = CaseView(actor, case_id)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+SHOTS = os.environ.get("PESTDESK_SHOTS")  # folder for screenshots, when set
+
+
+def shot(widget, name: str) -> None:
+    if SHOTS:
+        widget.grab().save(os.path.join(SHOTS, f"{name}.png"))

@@ -7,7 +7,7 @@ import datetime as dt
 from pestdesk.services.base import SYSTEM, Actor, create, write
 from pestdesk.services.people import import_staff, import_students
 from pestdesk.store.models import Case, Involvement, Student
-from tests.importers.exports import STAFF_CSV, write_magister
+from tests.helpers.exports import STAFF_CSV, write_magister
 
 TODAY = dt.date(2026, 1, 15)
 ZORG = Actor(user_id=None, username="zorg", roles=frozenset({"beheerder",

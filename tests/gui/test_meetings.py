@@ -116,6 +116,6 @@ def test_pack_worker_closes_its_own_connection(qtbot, db, tmp_path, monkeypatch)
     target = tmp_path / "pack.pdf"
     section.detail.choose_path = lambda *_a: str(target)
     section.detail.make_pack()
-    qtbot.waitUntil(lambda: target.exists() and closed, timeout=10000)  # closed after the job
+    qtbot.waitUntil(lambda: target.exists() and bool(closed), timeout=10000)  # after the job
     assert closed == [(False, True, True)]  # the worker's connection, open until closed
     assert not m.database.is_closed()  # the GUI thread keeps its own

@@ -1,0 +1,129 @@
+"""The school's name detector: every student and guardian, found in free text.
+
+One :class:`~pestdesk.domain.names.NameIndex` per database, built from the ``student`` and
+``guardian`` tables the first time it is needed and rebuilt only when those tables change
+(their row count, highest id or last change differ). Every path that lets free text leave a
+dossier asks this module which names in it do not belong there:
+
+- the AVG access export redacts everyone but the subject and their own guardians
+  (``services.people``);
+- a retention purge scrubs the purged students from every text that stays
+  (``services.retention``);
+- a letter's parent text and a meeting pack are checked before they go out
+  (``services.letters``, ``services.meetings``).
+
+Keys are ``"student:<id>"`` and ``"guardian:<id>"``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from peewee import fn
+
+from ..domain.names import Hit, NameIndex, Person
+from ..i18n import _
+from ..store import models as m
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[tuple, NameIndex]] = {}
+
+
+def student_key(student_id: int) -> str:
+    return f"student:{student_id}"
+
+
+def guardian_key(guardian_id: int) -> str:
+    return f"guardian:{guardian_id}"
+
+
+def key_id(key: str) -> tuple[str, int]:
+    kind, _sep, number = key.partition(":")
+    return kind, int(number)
+
+
+def _fingerprint() -> tuple:
+    out = []
+    for model in (m.Student, m.Guardian):
+        out.append(tuple(model.select(fn.COUNT(model.id), fn.MAX(model.id),
+                                      fn.MAX(model.updated_at)).tuples().get()))
+    return tuple(out)
+
+
+def people(student_ids: Iterable[int] | None = None,
+           guardian_ids: Iterable[int] | None = None) -> list[Person]:
+    """The detector's people from the database (all, or only the ids given)."""
+    S, G = m.Student, m.Guardian
+    students = S.select(S.id, S.first_name, S.last_name, S.tussenvoegsel, S.initials, S.number)
+    guardians = G.select(G.id, G.first_name, G.last_name, G.tussenvoegsel, G.initials)
+    if student_ids is not None:
+        students = students.where(S.id.in_(list(student_ids)))
+    if guardian_ids is not None:
+        guardians = guardians.where(G.id.in_(list(guardian_ids)))
+    found = [Person(student_key(r[0]), r[1], r[2], r[3], r[4], r[5])
+             for r in students.tuples().iterator()]
+    found += [Person(guardian_key(r[0]), r[1], r[2], r[3], r[4])
+              for r in guardians.tuples().iterator()]
+    return found
+
+
+def school_index() -> NameIndex:
+    """Every student and guardian of the school, compiled once (rebuilt after changes)."""
+    db_id = id(m.database.obj)
+    stamp = _fingerprint()
+    with _lock:
+        cached = _cache.get(db_id)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+    index = NameIndex(people())
+    with _lock:
+        _cache.clear()  # one database at a time
+        _cache[db_id] = (stamp, index)
+    return index
+
+
+def own_keys(student_ids: Iterable[int]) -> frozenset[str]:
+    """The students and their own guardians: the names that belong in their texts."""
+    ids = list(student_ids)
+    if not ids:
+        return frozenset()
+    SG = m.StudentGuardian
+    guardians = SG.select(SG.guardian).where(SG.student.in_(ids)).tuples()
+    return frozenset([student_key(i) for i in ids] + [guardian_key(g) for (g,) in guardians])
+
+
+@dataclass(frozen=True)
+class ForeignName:
+    """A name in a text that does not belong there: what was written, and who it may be."""
+
+    text: str
+    keys: frozenset[str]
+
+    def describe(self) -> str:
+        kinds = {key_id(k)[0] for k in self.keys}
+        if kinds == {"guardian"}:
+            return _("“{name}” (a parent of another student)").format(name=self.text)
+        return _("“{name}” (another student)").format(name=self.text)
+
+
+def foreign_names(text: str, allowed: frozenset[str], strict: bool = False,
+                  index: NameIndex | None = None) -> list[ForeignName]:
+    """The mentions in ``text`` of anyone outside ``allowed`` (a mention that may also be one
+    of ``allowed``, such as a shared first name, belongs)."""
+    index = index or school_index()
+    out: dict[str, ForeignName] = {}
+    for hit in index.find(text or "", strict=strict):
+        if hit.keys & allowed:
+            continue
+        out.setdefault(hit.text.casefold(), ForeignName(hit.text, hit.keys))
+    return list(out.values())
+
+
+def describe_all(found: Iterable[ForeignName]) -> str:
+    return ", ".join(f.describe() for f in found)
+
+
+__all__ = ["Hit", "NameIndex", "Person", "ForeignName", "describe_all", "foreign_names",
+           "guardian_key", "key_id", "own_keys", "people", "school_index", "student_key"]

@@ -14,7 +14,7 @@ from ..i18n import _
 from ..services import accounts, settings
 from ..store.errors import StoreError
 
-DEMO_USER, DEMO_PASSWORD = "zorg", "demo"
+DEMO_USER, DEMO_PASSWORD = "zorg", accounts.DEMO_PASSWORD
 
 
 def make_demo_copy() -> tuple[Path, Path]:
@@ -46,7 +46,8 @@ def is_demo_database() -> bool:
 def sign_in(path: Path, automatic_demo: bool = True):
     """Set-up wizard on a new database, else the sign-in dialog. A demo school signs in as
     the care coordinator at start; after signing out, its other demo users (mentor,
-    afdeling, vertrouwen, directie, beheer; password "demo") can sign in to try each role."""
+    afdeling, vertrouwen, directie, beheer; password ``DEMO_PASSWORD``) can sign in to try
+    each role."""
     from .dialogs import LoginDialog, SetupWizard
 
     if automatic_demo and is_demo_database():
@@ -57,7 +58,7 @@ def sign_in(path: Path, automatic_demo: bool = True):
             return None
         return wizard.actor
     hint = _("Demo school: sign in as zorg, mentor, afdeling, vertrouwen, directie or beheer, "
-             "password demo.") if is_demo_database() else ""
+             "password {password}.").format(password=DEMO_PASSWORD) if is_demo_database() else ""
     dialog = LoginDialog(settings.school_profile().name, hint=hint)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None

@@ -1,21 +1,33 @@
 """User accounts: Argon2id password hashes (OWASP minimum or above), sign-in, the acting user.
 
+Sign-in follows OWASP's Authentication Cheat Sheet:
+- one answer for every refusal ("unknown user name or wrong password") and the same work
+  for an unknown name as for a known one (an Argon2id verification against a dummy hash,
+  the same write transactions), so neither the message nor the time tells who exists;
+- a throttle that holds across processes and parallel attempts: the state lives in the
+  database (``SignInThrottle``, keyed by a keyed hash of the typed name, known or not) and an
+  attempt is *counted before* its password is checked, in one ``BEGIN IMMEDIATE``
+  transaction; after ``FREE_ATTEMPTS`` failures the next try must wait ``wait_seconds()``
+  (doubling, at most ``MAX_WAIT``), so sixteen parallel guesses do not all get checked;
+- passwords of at least ``MIN_PASSWORD`` (12) characters that are not among the 10,000 most
+  common ones (``resources/passwords``, source in its README); no composition rules.
+
 Passwords are never stored or logged; only the Argon2id hash is. A hash made with weaker
-parameters than today's is replaced at the next successful sign-in. Wrong passwords slow
-the next try down: after ``FREE_ATTEMPTS`` failures a user must wait ``wait_seconds()``
-(doubling per failure, at most ``MAX_WAIT``) before a password is even checked. The count
-and the time of the last failure live in the ``user`` row, so quitting the app, another PC
-or a script against the same file does not reset them.
+parameters than today's is replaced at the next successful sign-in. A password set by a
+beheerder (a reset) must be changed at the next sign-in (``Actor.must_change_password``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import math
 
 from ..i18n import _
-from ..store.models import Staff, User, utcnow
+from ..paths import RESOURCES_DIR
+from ..store.models import Setting, SignInThrottle, Staff, User, utcnow
 from .base import SYSTEM, Actor, ServiceError, audit, create, write
 
 
@@ -26,10 +38,19 @@ def hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-MIN_PASSWORD = 8
+
+
+MIN_PASSWORD = 12
 MAX_PASSWORD = 256
 FREE_ATTEMPTS = 3
 MAX_WAIT = 15 * 60  # seconds
+# the demo school's users (fictional people): 12 characters or more, not a common one
+DEMO_PASSWORD = "demo-pestdesk"
+COMMON_PASSWORDS = RESOURCES_DIR / "passwords" / "common-10000.txt"
+# Verified when the typed name is unknown or may not sign in: the same Argon2id work as a
+# real check. Made with the parameters of ``hasher()`` (a test keeps them in step).
+DUMMY_HASH = ("$argon2id$v=19$m=19456,t=2,p=1$cGVzdGRlc2stZHVtbXkxNg$"
+              "jK1E6QP+vs7qSNVHJ2Q52ZFMexrUKYXXjqwnRRozCZ8")
 
 
 class Throttled(ServiceError):
@@ -45,8 +66,16 @@ def hash_password(password: str) -> str:
     return hasher().hash(password)
 
 
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, lower case (read once)."""
+    text = COMMON_PASSWORDS.read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
+
+
 def check_password_rules(password: str, username: str = "") -> None:
-    """Length rules (NIST/OWASP: length, not composition); raises ServiceError."""
+    """Length and a list of common passwords (NIST/OWASP: no composition rules); raises
+    ServiceError with the reason."""
     if len(password) < MIN_PASSWORD:
         raise ServiceError(
             _("The password must be at least {n} characters long.").format(n=MIN_PASSWORD)
@@ -56,6 +85,9 @@ def check_password_rules(password: str, username: str = "") -> None:
             _("The password may be at most {n} characters long.").format(n=MAX_PASSWORD))
     if username and password.strip().lower() == username.strip().lower():
         raise ServiceError(_("The password may not be the same as the user name."))
+    if password.strip().lower() in common_passwords():
+        raise ServiceError(_("This password is one of the most commonly used passwords; "
+                             "choose another one."))
 
 
 def wait_seconds(failed_attempts: int) -> int:
@@ -65,20 +97,60 @@ def wait_seconds(failed_attempts: int) -> int:
     return min(MAX_WAIT, 2 ** (failed_attempts - FREE_ATTEMPTS + 1))
 
 
-def remaining_wait(user: User, now: dt.datetime | None = None) -> int:
-    """Whole seconds ``user`` must still wait before the next password is checked."""
-    wait = wait_seconds(user.failed_attempts)
-    if not wait or user.last_failed_at is None:
+def _remaining(failed_attempts: int, last_failed_at: dt.datetime | None,
+               now: dt.datetime) -> int:
+    wait = wait_seconds(failed_attempts)
+    if not wait or last_failed_at is None:
         return 0
-    left = (user.last_failed_at + dt.timedelta(seconds=wait) - (now or utcnow())).total_seconds()
+    left = (last_failed_at + dt.timedelta(seconds=wait) - now).total_seconds()
     return max(0, math.ceil(left))
+
+
+def throttle_key(username: str) -> str:
+    """A keyed hash of the typed name (lower case): the name itself is never stored."""
+    row = Setting.get_or_none(Setting.key == "throttle_salt")
+    salt = (row.value if row else "pestdesk").encode("utf-8")
+    name = username.strip().lower().encode("utf-8")
+    return hmac.new(salt, name, hashlib.sha256).hexdigest()
+
+
+def remaining_wait(username: str, now: dt.datetime | None = None) -> int:
+    """Whole seconds a sign-in as ``username`` must still wait (0: may try now)."""
+    row = SignInThrottle.get_or_none(SignInThrottle.key == throttle_key(username))
+    if row is None:
+        return 0
+    return _remaining(row.failed_attempts, row.last_failed_at, now or utcnow())
+
+
+def _reserve_attempt(key: str) -> None:
+    """Count this attempt as failed before its password is checked, in one write transaction
+    (BEGIN IMMEDIATE serialises parallel attempts, in this process or another); raises
+    ``Throttled`` without counting when the wait is not over. A correct password clears it."""
+    now = utcnow()
+    with write():
+        row = SignInThrottle.get_or_none(SignInThrottle.key == key)
+        failed = row.failed_attempts if row else 0
+        wait = _remaining(failed, row.last_failed_at if row else None, now)
+        if wait:
+            raise Throttled(wait)
+        (SignInThrottle.insert(key=key, failed_attempts=failed + 1, last_failed_at=now)
+         .on_conflict(conflict_target=[SignInThrottle.key],
+                      update={SignInThrottle.failed_attempts: failed + 1,
+                              SignInThrottle.last_failed_at: now})
+         .execute())
+
+
+def clear_throttle(username: str) -> None:
+    """Forget the wrong tries of ``username`` (call inside ``write()``)."""
+    SignInThrottle.delete().where(SignInThrottle.key == throttle_key(username)).execute()
 
 
 def actor_for(user: User) -> Actor:
     staff = user.staff
     roles = frozenset(r for r in (staff.roles.split(",") if staff else []) if r)
     return Actor(user_id=user.id, username=user.username,
-                 staff_id=staff.id if staff else None, roles=roles)
+                 staff_id=staff.id if staff else None, roles=roles,
+                 must_change_password=bool(user.must_change_password))
 
 
 def has_users() -> bool:
@@ -157,29 +229,39 @@ def _may_sign_in(user: User | None) -> bool:
     return user.staff is None or user.staff.active
 
 
-def _check(user: User, password: str, action: str) -> Actor:
-    """Verify ``password`` for ``user`` with the persisted slow-down; audit as ``action``."""
-    wait = remaining_wait(user)
-    if wait:
-        raise Throttled(wait)
+def _verify(stored_hash: str, password: str) -> bool:
     from argon2 import exceptions as argon2_exceptions
 
     try:
-        hasher().verify(user.password_hash, password)
+        return hasher().verify(stored_hash, password)
     except (argon2_exceptions.VerificationError, argon2_exceptions.InvalidHashError):
-        with write():
-            User.update(failed_attempts=User.failed_attempts + 1,
-                        last_failed_at=utcnow()).where(User.id == user.id).execute()
-            audit(Actor(user.id, user.username), f"{action}_failed", "user", user.id)
-        raise _refused() from None
+        return False
+
+
+def _attempt(username: str, user: User | None, password: str, action: str) -> Actor:
+    """One sign-in (or unlock, or password check) attempt, the same steps for every name:
+    reserve the attempt, verify (against the dummy hash when ``user`` may not sign in),
+    then one write with the outcome and its audit line."""
+    name = username.strip().lower()
+    _reserve_attempt(throttle_key(name))
+    allowed = _may_sign_in(user)
+    ok = _verify(user.password_hash if allowed else DUMMY_HASH, password) and allowed
+    if not ok:
+        with write():  # the same write for a known and an unknown name
+            user_id = user.id if allowed else None
+            audit(Actor(user_id, name if allowed else "?"), f"{action}_failed", "user",
+                  user_id)
+        raise _refused()
     with write():
-        changes = {User.failed_attempts: 0, User.last_failed_at: None}
+        clear_throttle(name)
+        changes = {}
         if action == "login":
             changes[User.last_login_at] = utcnow()
         if hasher().check_needs_rehash(user.password_hash):
             changes[User.password_hash] = hash_password(password)
-        User.update(changes).where(User.id == user.id).execute()
-        actor = actor_for(user)
+        if changes:
+            User.update(changes).where(User.id == user.id).execute()
+        actor = actor_for(User.get_by_id(user.id))
         audit(actor, action, "user", user.id)
     return actor
 
@@ -198,12 +280,11 @@ def record_sign_out(actor: Actor) -> None:
 
 
 def sign_in(username: str, password: str) -> Actor:
-    """Check the password; returns the Actor or raises ServiceError (no hint which was wrong)."""
+    """Check the password; returns the Actor or raises ServiceError: the same message (and
+    the same work) for an unknown name, a disabled account and a wrong password;
+    ``Throttled`` alike for known and unknown names."""
     user = User.get_or_none(User.username == username.strip().lower())
-    if not _may_sign_in(user):
-        hasher().hash(password)  # same cost whether or not the user exists
-        raise _refused()
-    return _check(user, password, "login")
+    return _attempt(username, user, password, "login")
 
 
 def unlock(actor: Actor, password: str, action: str = "unlock") -> Actor:
@@ -213,7 +294,4 @@ def unlock(actor: Actor, password: str, action: str = "unlock") -> Actor:
     ``action`` names the audit line (``password_check`` when changing one's password).
     """
     user = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
-    if not _may_sign_in(user):
-        hasher().hash(password)
-        raise _refused()
-    return _check(user, password, action)
+    return _attempt(actor.username, user, password, action)

@@ -31,6 +31,8 @@ class Actor:
     username: str = "system"
     staff_id: int | None = None
     roles: frozenset[str] = field(default_factory=frozenset)
+    # a beheerder set this user's password: they choose their own before anything else
+    must_change_password: bool = False
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

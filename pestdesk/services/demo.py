@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from .. import clock
 from ..store import models as m
 from ..store.models import database, utcnow
+from .accounts import DEMO_PASSWORD
 from .base import SYSTEM, audit, write
 from .people import sort_name_for
 from .settings import PROFILE_KEY
@@ -817,7 +818,7 @@ class _Demo:
         m.Setting.create(key="demo", value="true")
         from .accounts import hash_password
 
-        pw = hash_password("demo")
+        pw = hash_password(DEMO_PASSWORD)
         rows = [
             (1, self.zorg_id, "zorg", pw),
             (2, self.mentor_ids[0], "mentor", pw),

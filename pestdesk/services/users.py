@@ -16,7 +16,7 @@ from peewee import JOIN, fn
 
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
-from ..store.models import SchoolClass, Staff, User
+from ..store.models import SchoolClass, Staff, User, utcnow
 from . import access, accounts
 from .base import Actor, ServiceError, audit, save_versioned, write
 from .lists import Column, ListQuery, full_name
@@ -176,7 +176,11 @@ def set_active(actor: Actor, user_id: int, active: bool, read_version: int) -> U
 
 def reset_password(actor: Actor, user_id: int, password: str,
                    password_again: str | None = None) -> None:
-    """A new password set by the beheerder; the wait after wrong tries starts over."""
+    """A new password set by the beheerder; the wait after wrong tries starts over.
+
+    The user must choose their own password at the next sign-in, and the reset is flagged
+    (``User.password_reset_at``, in the user list and the audit trail).
+    """
     _require_admin(actor)
     if password_again is not None and password != password_again:
         raise ServiceError(_("The two passwords differ."))
@@ -184,8 +188,10 @@ def reset_password(actor: Actor, user_id: int, password: str,
     accounts.check_password_rules(password, user.username)
     new_hash = accounts.hash_password(password)  # outside the transaction: ~30 ms of work
     with write():
-        User.update(password_hash=new_hash, failed_attempts=0, last_failed_at=None,
-                    version=User.version + 1).where(User.id == user.id).execute()
+        User.update(password_hash=new_hash, must_change_password=True,
+                    password_reset_at=utcnow(), version=User.version + 1).where(
+            User.id == user.id).execute()
+        accounts.clear_throttle(user.username)
         audit(actor, "password_reset", "user", user.id)
 
 
@@ -235,8 +241,8 @@ def change_own_password(actor: Actor, old: str, new: str, new_again: str) -> Non
         raise ServiceError(_("The current password is not correct.")) from None
     new_hash = accounts.hash_password(new)
     with write():
-        User.update(password_hash=new_hash, version=User.version + 1).where(
-            User.id == user.id).execute()
+        User.update(password_hash=new_hash, must_change_password=False,
+                    version=User.version + 1).where(User.id == user.id).execute()
         audit(actor, "password_change", "user", user.id)
 
 

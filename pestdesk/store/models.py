@@ -74,9 +74,42 @@ class User(Versioned):
     username = CharField(unique=True)
     password_hash = CharField(default="")
     active = BooleanField(default=True)
-    failed_attempts = IntegerField(default=0)
+    failed_attempts = IntegerField(default=0)  # unused since schema 4 (SignInThrottle)
     last_login_at = DateTimeField(null=True)
-    last_failed_at = DateTimeField(null=True)  # the sign-in wait grows from here
+    last_failed_at = DateTimeField(null=True)  # unused since schema 4 (SignInThrottle)
+    must_change_password = BooleanField(default=False)  # set by a reset: change at sign-in
+    password_reset_at = DateTimeField(null=True)  # the last reset by a beheerder (shown)
+
+
+class SignInThrottle(BaseModel):
+    """The wait after wrong passwords per typed user name, known or not.
+
+    ``key`` is a keyed hash of the lower-case name (never the name: it may be a password
+    typed in the wrong field). Updated in one write transaction before a password is checked.
+    """
+
+    key = CharField(primary_key=True)
+    failed_attempts = IntegerField(default=0)
+    last_failed_at = DateTimeField(null=True)
+
+
+class RoleGrant(BaseModel):
+    """Access that opens dossiers, asked by one person, in force once another confirms.
+
+    ``kind`` "role" (``value`` a role code), "department" (a department name for a holder of a
+    department role) or "notes" (a vertrouwenspersoon's confidential notes after their
+    password was reset). ``status``: pending, confirmed, refused, withdrawn. User ids are
+    plain numbers (like the audit trail) so history survives a deleted account.
+    """
+
+    staff = ForeignKeyField(Staff, backref="grants", on_delete="CASCADE")
+    kind = CharField()
+    value = CharField()
+    requested_by = IntegerField(null=True)  # user id; None: the command line
+    requested_at = DateTimeField(default=utcnow)
+    status = CharField(default="pending", index=True)
+    decided_by = IntegerField(null=True)
+    decided_at = DateTimeField(null=True)
 
 
 class SchoolClass(Versioned):
@@ -334,6 +367,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     Setting,
     Staff,
     User,
+    SignInThrottle,
+    RoleGrant,
     SchoolClass,
     ClassMentor,
     Student,

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 from pestdesk import clock
 from pestdesk.services import accounts
-from pestdesk.services.demo import generate_demo
+from pestdesk.services.demo import DEMO_PASSWORD, generate_demo
 from pestdesk.store.db import create_database
 
 
@@ -22,7 +22,7 @@ def demo_window(qtbot, tmp_path):
     path = tmp_path / "demo.sqlite"
     db = create_database(path)
     generate_demo(students=200, years=2, seed=2, today=clock.today())
-    actor = accounts.sign_in("zorg", "demo")
+    actor = accounts.sign_in("zorg", DEMO_PASSWORD)
     window = MainWindow(path, actor, demo=True)
     qtbot.addWidget(window)
     window.show()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QFrame
 
 from pestdesk import clock
 from pestdesk.services import accounts
-from pestdesk.services.demo import generate_demo
+from pestdesk.services.demo import DEMO_PASSWORD, generate_demo
 from pestdesk.store.db import create_database
 
 
@@ -24,7 +24,7 @@ def demo_window(qtbot, tmp_path):
     path = tmp_path / "demo.sqlite"
     db = create_database(path)
     generate_demo(students=200, years=2, seed=3, today=clock.today())
-    window = MainWindow(path, accounts.sign_in("zorg", "demo"), demo=True)
+    window = MainWindow(path, accounts.sign_in("zorg", DEMO_PASSWORD), demo=True)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()

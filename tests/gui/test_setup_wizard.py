@@ -67,6 +67,6 @@ def test_setup_refuses_mismatched_or_short_password(db, qtbot):
     wizard.password.setText("kort")
     wizard.password2.setText("kort")
     assert not wizard.validateCurrentPage()
-    assert "minstens 8 tekens" in wizard.error.text()
+    assert "minstens 12 tekens" in wizard.error.text()
     assert User.select().count() == 0
     assert Staff.select().count() == 0

@@ -143,3 +143,22 @@ def contention(path: str, seconds: float, name: str, network: bool, queue) -> No
         latencies.append(time.perf_counter() - start)
     db.close()
     queue.put((name, latencies, busy))
+
+
+def sign_in_attempt(path: str, username: str, password: str, ready, go, queue) -> None:
+    """One sign-in attempt in its own process, started together with the others."""
+    from pestdesk.services import accounts
+    from pestdesk.services.base import ServiceError
+
+    db = open_db(path, network=False, busy_ms=30_000)
+    ready.release()
+    go.wait(30)
+    try:
+        accounts.sign_in(username, password)
+        outcome = "signed in"
+    except accounts.Throttled:
+        outcome = "throttled"
+    except ServiceError:
+        outcome = "checked"  # the password was verified and found wrong
+    db.close()
+    queue.put(outcome)

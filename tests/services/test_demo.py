@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pestdesk.services.demo import generate_demo
+from pestdesk.services.demo import DEMO_PASSWORD, generate_demo
 from pestdesk.store import models as m
 from pestdesk.store.db import create_database
 
@@ -88,7 +88,7 @@ def test_demo_has_a_user_for_every_kind_of_work(db):
     generate_demo(students=60, years=1, seed=1, today=TODAY)
     roles = {}
     for name in ("zorg", "mentor", "afdeling", "vertrouwen", "directie", "beheer"):
-        roles[name] = accounts.sign_in(name, "demo").roles
+        roles[name] = accounts.sign_in(name, DEMO_PASSWORD).roles
     assert "ondersteuningscoordinator" in roles["zorg"]
     assert "mentor" in roles["mentor"]
     assert "afdelingscoordinator" in roles["afdeling"]

@@ -25,9 +25,11 @@ def test_set_up_creates_profile_beheerder_and_account_with_audit(db):
 
 
 def test_set_up_with_a_bad_password_leaves_nothing(db):
-    with pytest.raises(ServiceError, match="minstens 8 tekens"):
+    settings_before = Setting.select().count()  # what the migrations store
+    with pytest.raises(ServiceError, match="minstens 12 tekens"):
         accounts.set_up(PROFILE, "Anna", "de Boer", "BOA", "anna", "kort")
-    assert Staff.select().count() == User.select().count() == Setting.select().count() == 0
+    assert Staff.select().count() == User.select().count() == 0
+    assert Setting.select().count() == settings_before
 
 
 def test_set_up_is_refused_once_the_database_has_a_user(db):

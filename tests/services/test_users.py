@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from pestdesk.i18n import _
 from pestdesk.services import accounts, users
 from pestdesk.services.base import SYSTEM, Conflict, ServiceError, write
-from pestdesk.store.models import AuditLog, Staff, User, utcnow
+from pestdesk.store.models import AuditLog, SignInThrottle, Staff, User, utcnow
 
 PASSWORD = "lang genoeg wachtwoord"
 
@@ -73,26 +73,59 @@ def test_unknown_user_and_wrong_password_give_the_same_answer(admin):
     assert str(unknown.value) == str(wrong.value)
 
 
+def _throttle(name: str) -> SignInThrottle | None:
+    return SignInThrottle.get_or_none(SignInThrottle.key == accounts.throttle_key(name))
+
+
 def test_wrong_passwords_slow_down_and_the_count_is_persisted(admin):
     for _attempt in range(accounts.FREE_ATTEMPTS):
         with pytest.raises(ServiceError) as refused:
             accounts.sign_in("beheer", "verkeerd wachtwoord")
         assert not isinstance(refused.value, accounts.Throttled)
-    row = User.get_by_id(admin.user_id)
+    row = _throttle("beheer")
     assert row.failed_attempts == accounts.FREE_ATTEMPTS and row.last_failed_at is not None
+    assert "beheer" not in row.key  # a keyed hash, never the typed name
     # now even the right password is not checked until the wait is over
     with pytest.raises(accounts.Throttled) as waiting:
         accounts.sign_in("beheer", PASSWORD)
     assert 0 < waiting.value.seconds <= accounts.wait_seconds(accounts.FREE_ATTEMPTS)
     assert str(waiting.value.seconds) in str(waiting.value)
-    assert User.get_by_id(admin.user_id).failed_attempts == accounts.FREE_ATTEMPTS
+    assert _throttle("beheer").failed_attempts == accounts.FREE_ATTEMPTS
     # the wait has passed (as if the app had been restarted later): the right password works
     with write():
-        User.update(last_failed_at=utcnow() - dt.timedelta(minutes=1)).where(
-            User.id == admin.user_id).execute()
+        SignInThrottle.update(last_failed_at=utcnow() - dt.timedelta(minutes=1)).execute()
     accounts.sign_in("beheer", PASSWORD)
-    row = User.get_by_id(admin.user_id)
-    assert row.failed_attempts == 0 and row.last_failed_at is None
+    assert _throttle("beheer") is None
+
+
+def test_unknown_and_known_names_are_throttled_alike(admin):
+    """OWASP: the answers do not tell which user names exist, throttled or not."""
+    answers = {}
+    for name in ("beheer", "niemand"):
+        seen = []
+        for _attempt in range(accounts.FREE_ATTEMPTS + 1):
+            with pytest.raises(ServiceError) as refused:
+                accounts.sign_in(name, "verkeerd wachtwoord")
+            seen.append((type(refused.value).__name__, str(refused.value)))
+        answers[name] = seen
+    assert answers["beheer"] == answers["niemand"]
+    assert answers["niemand"][-1][0] == "Throttled"
+
+
+def test_a_disabled_account_answers_like_an_unknown_name(admin, mentor):
+    users.set_active(admin, mentor.user_id, False, User.get_by_id(mentor.user_id).version)
+    with pytest.raises(ServiceError) as disabled:
+        accounts.sign_in("mentor", PASSWORD)  # the right password
+    with pytest.raises(ServiceError) as unknown:
+        accounts.sign_in("niemand", PASSWORD)
+    assert str(disabled.value) == str(unknown.value)
+    assert type(disabled.value) is type(unknown.value) is ServiceError
+
+
+def test_the_dummy_hash_costs_what_a_real_check_costs():
+    """Unknown names are verified against DUMMY_HASH: made with today's parameters."""
+    assert not accounts.hasher().check_needs_rehash(accounts.DUMMY_HASH)
+    assert not accounts._verify(accounts.DUMMY_HASH, "")
 
 
 def test_wait_doubles_and_is_capped():
@@ -104,7 +137,8 @@ def test_wait_doubles_and_is_capped():
 
 def test_password_rules(admin):
     s = staff("NEW", "mentor")
-    for bad in ("kort", "x" * 300, "nieuwe"):
+    for bad in ("kort", "elf tekens.", "x" * 300, "nieuwe", "password", "Password1234",
+                "1qaz2wsx3edc"):
         with pytest.raises(ServiceError):
             users.create_user(admin, s.id, "nieuwe" if bad != "nieuwe" else "nieuwe", bad)
     with pytest.raises(ServiceError, match="verschillen"):
@@ -170,9 +204,16 @@ def test_reset_password_clears_the_wait(admin, mentor):
         with pytest.raises(ServiceError):
             accounts.sign_in("mentor", "fout fout fout")
     users.reset_password(admin, mentor.user_id, "tijdelijk wachtwoord")
-    assert accounts.sign_in("mentor", "tijdelijk wachtwoord").user_id == mentor.user_id
+    reset = accounts.sign_in("mentor", "tijdelijk wachtwoord")
+    assert reset.user_id == mentor.user_id
     last = AuditLog.select().where(AuditLog.action == "password_reset").get()
     assert last.user == admin.user_id and last.record_id == mentor.user_id
+    # the reset is flagged and the user must choose their own password first
+    assert reset.must_change_password
+    assert User.get_by_id(mentor.user_id).password_reset_at is not None
+    users.change_own_password(reset, "tijdelijk wachtwoord", "eigen wachtwoord!",
+                              "eigen wachtwoord!")
+    assert not accounts.sign_in("mentor", "eigen wachtwoord!").must_change_password
 
 
 def test_change_own_password(mentor):

@@ -51,6 +51,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _sql_file("0001_initial.sql"),
     _sql_file("0002_audit_append_only.sql"),
     _sql_file("0003_access_and_sign_in.sql"),
+    _sql_file("0004_separation_of_duties.sql"),
 ]
 LATEST = len(MIGRATIONS)
 

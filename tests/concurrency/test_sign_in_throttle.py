@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.concurrency import workers
+from tests.helpers import workers
 
 PASSWORD = "het juiste wachtwoord"
 PARALLEL = 16

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -42,17 +43,14 @@ from ..i18n import _, format_date, format_datetime, format_number
 from ..services import cases
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
+from . import ops
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import ERROR_COLOR, error_label
 
 ERROR_STYLE = f"color: {ERROR_COLOR};"  # for the dialogs not yet on widgets.error_label()
 
 
-def error_text(exc: Exception) -> str:
-    """The user-facing message of a refusal (service, engine or storage)."""
-    if isinstance(exc, cases.ValidationError):
-        return "\n".join(dict.fromkeys(exc.problems.values()))
-    return str(exc)
+error_text = ops.error_text  # the user-facing message of a refusal (one place: gui.ops)
 
 
 def qdate(value: dt.date | None) -> QDate:
@@ -99,9 +97,15 @@ def handle_conflict(parent: QWidget, exc: Conflict, mine: dict,
 
 
 class SaveDialog(QDialog):
-    """A form with an inline error line and Save/Cancel; subclasses give ``save()``."""
+    """A form with an inline error line and Save/Cancel; subclasses give ``save()``.
+
+    ``save()`` reads the form (on the GUI thread) and returns the service call to make,
+    usually a ``functools.partial``; ``accept()`` runs that call through ``gui.ops`` (off
+    the GUI thread, errors to the one handler, what changed announced with ``changes()``).
+    A ``save()`` that does its work itself and returns a value still works."""
 
     changed = Signal()
+    touches: tuple[str, ...] = ()  # parts of the case window a save changes (all when empty)
 
     def __init__(self, actor: Actor, title: str, parent: QWidget | None = None,
                  save_text: str | None = None) -> None:
@@ -139,21 +143,35 @@ class SaveDialog(QDialog):
     def after_conflict(self, exc: Conflict) -> None:
         """Take the stored version after a reload (override where a version is kept)."""
 
+    def changes(self) -> ops.Changes:
+        return ops.Changes.case(getattr(self, "case_id", None), *self.touches)
+
+    def _conflict(self, exc: Conflict, choice) -> None:
+        if choice.reload:
+            self.after_conflict(exc)
+            self.changed.emit()
+            ops.bus.changed.emit(self.changes())
+
+    def _refused(self, exc: BaseException) -> None:
+        ops.handle_error(self, exc, show=self.show_error, on_conflict=self._conflict,
+                         mine=self.conflict_values())
+
     def accept(self) -> None:
         try:
-            self.result_value = self.save()
-        except Conflict as exc:
-            if handle_conflict(self, exc, self.conflict_values()):
-                self.after_conflict(exc)
-                self.changed.emit()
-                self.show_error(_("Reloaded: someone else's change is now shown. Check and "
-                                  "save again."))
+            work = self.save()  # reads the form here, on the GUI thread
+        except Exception as exc:  # noqa: BLE001 - every kind goes to the one handler
+            self._refused(exc)
             return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
-            return
+        if callable(work):
+            op = (ops.Op(self, work, changes=self.changes()).errors_to(self.show_error)
+                  .on_conflict(self._conflict, self.conflict_values))
+            if not op.run():
+                return
+            self.result_value = op.result
+        else:
+            self.result_value = work
         self.changed.emit()
-        super().accept()
+        QDialog.accept(self)
 
 
 # --------------------------------------------------------------------------- the case
@@ -187,8 +205,8 @@ class CloseCaseDialog(SaveDialog):
 
     def save(self):
         fn = cases.reopen_case if self.reopen else cases.close_case
-        return fn(self.actor, self.case_id, self.read_version, self.reason.toPlainText(),
-                  on=pydate(self.on))
+        return partial(fn, self.actor, self.case_id, self.read_version,
+                       self.reason.toPlainText(), on=pydate(self.on))
 
 
 class LadderMoveDialog(SaveDialog):
@@ -196,6 +214,8 @@ class LadderMoveDialog(SaveDialog):
 
     The engine decides: without a reason while required steps are open it refuses, and its
     message is shown here."""
+
+    touches = (ops.CASE, ops.LADDER, ops.STUDENTS, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, protocol: Protocol, student_id: int,
                  student_name: str, current_stage: str, up: bool = True,
@@ -223,13 +243,16 @@ class LadderMoveDialog(SaveDialog):
 
     def save(self):
         fn = cases.escalate if self.up else cases.deescalate
-        return fn(self.actor, self.case_id, self.student_id,
-                  target_stage=self.target.currentData(), reason=self.reason.toPlainText(),
-                  on=pydate(self.on), expected_stage=self.current_stage or None)
+        return partial(fn, self.actor, self.case_id, self.student_id,
+                       target_stage=self.target.currentData(),
+                       reason=self.reason.toPlainText(), on=pydate(self.on),
+                       expected_stage=self.current_stage or None)
 
 
 class RecordStepDialog(SaveDialog):
     """Record that a protocol step (or cyber checklist item) was done: date and a note."""
+
+    touches = (ops.CASE, ops.LADDER, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, step_code: str, title: str,
                  student_id: int | None = None, student_name: str = "", advice: str = "",
@@ -253,12 +276,15 @@ class RecordStepDialog(SaveDialog):
         self.on.setFocus()
 
     def save(self):
-        return cases.record_step(self.actor, self.case_id, self.step_code, on=pydate(self.on),
-                                 student_id=self.student_id, note=self.note.toPlainText())
+        return partial(cases.record_step, self.actor, self.case_id, self.step_code,
+                       on=pydate(self.on), student_id=self.student_id,
+                       note=self.note.toPlainText())
 
 
 class NoteDialog(SaveDialog):
     """A free note on the timeline (a vertrouwenspersoon can keep it confidential)."""
+
+    touches = (ops.TIMELINE,)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("Note"), parent)
@@ -275,7 +301,7 @@ class NoteDialog(SaveDialog):
         self.text.setFocus()
 
     def save(self):
-        return cases.add_note(self.actor, self.case_id, self.text.toPlainText(),
+        return partial(cases.add_note, self.actor, self.case_id, self.text.toPlainText(),
                               on=pydate(self.on), confidential=self.confidential.isChecked())
 
 
@@ -284,6 +310,8 @@ class NoteDialog(SaveDialog):
 
 class AgreementDialog(SaveDialog):
     """An agreement (afspraak): what, who follows it up, when it is evaluated."""
+
+    touches = (ops.CASE, ops.AGREEMENTS, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("New agreement"), parent)
@@ -300,16 +328,19 @@ class AgreementDialog(SaveDialog):
     def save(self):
         data = cases.AgreementInput(self.description.toPlainText(), self.owner.staff_id(),
                                     pydate(self.evaluate_on))
-        return cases.add_agreement(self.actor, self.case_id, data)
+        return partial(cases.add_agreement, self.actor, self.case_id, data)
 
 
 class CompleteAgreementDialog(SaveDialog):
     """Evaluate an agreement: the outcome and the date."""
 
+    touches = (ops.CASE, ops.AGREEMENTS, ops.TIMELINE)
+
     def __init__(self, actor: Actor, agreement_id: int, read_version: int, description: str,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, case_id: int | None = None) -> None:
         super().__init__(actor, _("Evaluate agreement"), parent)
         self.agreement_id, self.read_version = agreement_id, read_version
+        self.case_id = case_id
         text = QLabel(description)
         text.setWordWrap(True)
         self.form.addRow(_("Agreement"), text)
@@ -326,7 +357,7 @@ class CompleteAgreementDialog(SaveDialog):
         self.read_version = exc.current.get("version", self.read_version)
 
     def save(self):
-        return cases.complete_agreement(self.actor, self.agreement_id, self.read_version,
+        return partial(cases.complete_agreement, self.actor, self.agreement_id, self.read_version,
                                         done_on=pydate(self.on),
                                         outcome=self.outcome.toPlainText())
 
@@ -345,6 +376,8 @@ def role_combo(current: str = "") -> QComboBox:
 
 class InvolvementDialog(SaveDialog):
     """Add a student to the case (found by typing) or change a student's role."""
+
+    touches = (ops.CASE, ops.STUDENTS, ops.LADDER, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None, *,
                  involvement: dict | None = None, exclude: set[int] | None = None) -> None:
@@ -377,12 +410,12 @@ class InvolvementDialog(SaveDialog):
 
     def save(self):
         if self.involvement:
-            return cases.change_role(self.actor, self.involvement["id"],
+            return partial(cases.change_role, self.actor, self.involvement["id"],
                                      self.involvement["version"], self.role.currentData())
         if self.picker.student_id is None:
             raise cases.ValidationError({"student": _("Choose a student: type part of the "
                                                       "name and pick from the list.")})
-        return cases.add_involvement(self.actor, self.case_id, self.picker.student_id,
+        return partial(cases.add_involvement, self.actor, self.case_id, self.picker.student_id,
                                      self.role.currentData(), self.notes.text())
 
 
@@ -391,6 +424,8 @@ class InvolvementDialog(SaveDialog):
 
 class EvidenceNoteDialog(SaveDialog):
     """Evidence described in words instead of a stored file (what, where, when)."""
+
+    touches = (ops.EVIDENCE, ops.LADDER, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None,
                  explanation: str = "") -> None:
@@ -411,7 +446,7 @@ class EvidenceNoteDialog(SaveDialog):
         self.description.setFocus()
 
     def save(self):
-        return cases.add_evidence_note(self.actor, self.case_id,
+        return partial(cases.add_evidence_note, self.actor, self.case_id,
                                        self.description.toPlainText(), on=pydate(self.on))
 
 
@@ -432,16 +467,18 @@ def add_files(parent: QWidget, actor: Actor, case_id: int, paths: list[Path],
             QMessageBox.warning(parent, _("Add evidence"),
                                 _("The file {name} cannot be read.").format(name=path.name))
             continue
-        try:
-            cases.add_attachment(actor, case_id, path.name, data, guess_mime(path), description)
-        except cases.ImageRefused as exc:
-            note = EvidenceNoteDialog(actor, case_id, parent, explanation=exc.message)
+        refused: list[cases.ImageRefused] = []
+        op = ops.Op(parent, partial(cases.add_attachment, actor, case_id, path.name, data,
+                                    guess_mime(path), description),
+                    changes=ops.Changes.case(case_id, ops.EVIDENCE, ops.TIMELINE))
+        op.titled(_("Add evidence")).failure(
+            lambda exc, seen=refused: isinstance(exc, cases.ImageRefused)
+            and not seen.append(exc))  # an image refused here: described instead, below
+        if op.run():
+            stored += 1
+        elif refused:
+            note = EvidenceNoteDialog(actor, case_id, parent, explanation=refused[0].message)
             described = bool(note.exec()) or described
-            continue
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(parent, _("Add evidence"), error_text(exc))
-            continue
-        stored += 1
     if (stored or described) and done is not None:
         done()
     return stored
@@ -449,6 +486,8 @@ def add_files(parent: QWidget, actor: Actor, case_id: int, paths: list[Path],
 
 class AttachmentDialog(SaveDialog):
     """Choose a file (or drop one on the evidence list) and describe it."""
+
+    touches = (ops.EVIDENCE, ops.LADDER, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("Add evidence"), parent, save_text=_("Add"))
@@ -481,24 +520,36 @@ class AttachmentDialog(SaveDialog):
         except OSError:
             raise cases.ValidationError(
                 {"file": _("The file {name} cannot be read.").format(name=path.name)}) from None
-        return cases.add_attachment(self.actor, self.case_id, path.name, data,
+        return partial(cases.add_attachment, self.actor, self.case_id, path.name, data,
                                     guess_mime(path), self.description.toPlainText())
+
+    def _refused(self, exc: BaseException) -> None:
+        if not isinstance(exc, cases.ImageRefused):
+            super()._refused(exc)
+            return
+        self.refused = True
+        note = EvidenceNoteDialog(self.actor, self.case_id, self, explanation=exc.message)
+        note.changed.connect(self.changed)
+        if note.exec():
+            QDialog.accept(self)
 
     def accept(self) -> None:
         try:
-            self.result_value = self.save()
-        except cases.ImageRefused as exc:
-            self.refused = True
-            note = EvidenceNoteDialog(self.actor, self.case_id, self, explanation=exc.message)
-            note.changed.connect(self.changed)
-            if note.exec():
-                QDialog.accept(self)
+            work = self.save()
+        except Exception as exc:  # noqa: BLE001 - to the one handler
+            self._refused(exc)
             return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
-            return
-        self.changed.emit()
-        QDialog.accept(self)
+        def image_refused(exc: BaseException) -> bool:
+            if isinstance(exc, cases.ImageRefused):
+                self._refused(exc)
+                return True
+            return False
+
+        op = ops.Op(self, work, changes=self.changes()).errors_to(self.show_error)
+        if op.failure(image_refused).run():
+            self.result_value = op.result
+            self.changed.emit()
+            QDialog.accept(self)
 
 
 def size_text(size: int) -> str:

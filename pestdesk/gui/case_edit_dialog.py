@@ -18,6 +18,7 @@ the same form read-only. A case the user may not see at all cannot be opened
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -33,6 +34,7 @@ from ..i18n import _
 from ..services import access, cases
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
+from . import ops
 from .case_dialogs import error_text
 from .conflict import ConflictDialog, reapply
 from .report_dialog import ReportForm
@@ -127,19 +129,23 @@ class CaseEditDialog(QDialog):
         if not mine:  # nothing changed: nothing to save, no audit line
             super().accept()
             return
-        try:
-            self.saved_case = cases.update_case(self.actor, self.case_id, self.version,
-                                                **mine)
-        except Conflict:
-            self.resolve_conflict(mine)
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, Conflict):  # compare with a fresh read, field by field
+                self.resolve_conflict(mine)
+                return True
+            if isinstance(exc, cases.ValidationError):
+                self.show_error(error_text(exc))
+                self._focus_problem(exc.problems)
+                return True
+            return False
+
+        op = ops.Op(self, partial(cases.update_case, self.actor, self.case_id, self.version,
+                                  **mine),
+                    changes=ops.Changes.case(self.case_id, ops.CASE, ops.LADDER,
+                                             ops.TIMELINE))
+        if not op.errors_to(self.show_error).failure(refused).run():
             return
-        except cases.ValidationError as exc:
-            self.show_error(error_text(exc))
-            self._focus_problem(exc.problems)
-            return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
-            return
+        self.saved_case = op.result
         self.changed.emit()
         super().accept()
 

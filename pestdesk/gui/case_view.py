@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -53,8 +54,8 @@ from ..i18n import _, format_date
 from ..services import access, cases
 from ..services import helplines as helpline_service
 from ..services.base import Actor, ServiceError
-from ..store.errors import StoreError
 from . import case_dialogs as dialogs
+from . import ops
 from .conversation_dialog import ConversationDialog, with_whom_for_step
 from .labels import role_label, status_label
 from .timeline_model import TimelineModel, kind_label
@@ -234,6 +235,9 @@ class CaseView(QWidget):
         self.editable = access.can_edit_case(actor, case_id)
         self.protocol = cases.protocol_for(case_id)
         self.cards: list[PesterCard] = []
+        self._pending: set[str] = set()  # parts to refresh once our dialog has closed
+        self._dialogs_open = 0
+        ops.bus.changed.connect(self._on_changes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         layout.addLayout(self._header())
@@ -463,30 +467,52 @@ class CaseView(QWidget):
         return tab
 
     # -- filling -----------------------------------------------------------------------
-    def reload(self) -> None:
-        """Read the case again (after a save, or a conflict) and show it."""
+    def reload(self, parts: frozenset[str] = ops.CASE_PARTS) -> None:
+        """Read the case again (after a save, or a conflict) and show the ``parts`` of it
+        that changed (``gui.ops`` part names; everything by default)."""
         self.today = clock.today()
         try:
             self.detail = cases.case_detail(self.case_id, actor=self.actor)
         except ServiceError:
             return
-        self.fill()
+        self.fill(parts=parts)
         self.changed.emit(self.case_id)
 
-    def fill(self, first: bool = False) -> None:
+    def _on_changes(self, changes: ops.Changes) -> None:
+        """A save somewhere (this window's dialogs, a meeting, another window) announced
+        what it changed: refresh only those parts, once no dialog of ours is open."""
+        if changes.case_id not in (None, self.case_id):
+            return
+        parts = changes.parts & ops.CASE_PARTS
+        if not parts:
+            return
+        self._pending |= parts
+        self._refresh_pending()  # at once, unless one of our dialogs is still open
+
+    def _refresh_pending(self) -> None:
+        if self._pending and self._dialogs_open == 0:
+            parts, self._pending = frozenset(self._pending), set()
+            self.reload(parts)
+
+    def fill(self, first: bool = False, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         d = self.detail
         self.assessment: CaseAssessment | None = (
             None if d["is_signal"] else cases.assess(self.case_id, self.today))
         self.closed = d["status"] == "closed"
-        self._fill_header()
-        self._fill_banners()
-        self._fill_ladder()
-        self._fill_students()
-        self._fill_report()
-        self._fill_cyber()
-        self.evidence_tab().fill(d["attachments"])
-        self._fill_agreements()
-        if not first:
+        if ops.CASE in parts:
+            self._fill_header()
+            self._fill_banners()
+            self._fill_report()
+        if parts & {ops.CASE, ops.LADDER, ops.STUDENTS}:
+            self._fill_ladder()
+            self._fill_cyber()
+        if parts & {ops.CASE, ops.STUDENTS}:
+            self._fill_students()
+        if ops.EVIDENCE in parts:
+            self.evidence_tab().fill(d["attachments"])
+        if ops.AGREEMENTS in parts:
+            self._fill_agreements()
+        if not first and ops.TIMELINE in parts:
             self.timeline_model.reload()
         self._timeline_count()
         can_work = self.editable and not self.closed
@@ -782,11 +808,16 @@ class CaseView(QWidget):
         The reload waits until the dialog is closed: rebuilding the ladder inside the
         dialog's event loop would delete the button whose click opened it."""
         changed: list[bool] = []
-        dialog.changed.connect(lambda: changed.append(True))
-        self.last_dialog = dialog
-        accepted = bool(dialog.exec())
-        if changed:
-            self.reload()
+        if hasattr(dialog, "changed"):
+            dialog.changed.connect(lambda: changed.append(True))
+        self._dialogs_open += 1
+        try:
+            accepted = bool(dialog.exec())
+        finally:
+            self._dialogs_open -= 1
+        if (changed or accepted) and not self._pending:
+            self._pending |= ops.CASE_PARTS  # a dialog that did not say what it changed
+        self._refresh_pending()
         return accepted
 
     def do_step(self, step_code: str, stage_code: str, student_id: int | None) -> None:
@@ -829,14 +860,11 @@ class CaseView(QWidget):
                 combo.setCurrentIndex(index)
         issued: list = []
         dialog.issued.connect(issued.extend)
-        dialog.exec()
+        self._after(dialog)
         if issued:
-            try:
-                cases.record_step(self.actor, self.case_id, step_code, student_id=student_id,
-                                  note=_("Letter sent"))
-            except (ServiceError, StoreError) as exc:
-                QMessageBox.warning(self, _("Record step"), dialogs.error_text(exc))
-            self.reload()
+            ops.run(self, partial(cases.record_step, self.actor, self.case_id, step_code,
+                                  student_id=student_id, note=_("Letter sent")),
+                    changes=ops.Changes.case(self.case_id), title=_("Record step"))
         return True
 
     def log_conversation(self, with_whom: str = "victim", step_codes: tuple[str, ...] = (),
@@ -847,16 +875,14 @@ class CaseView(QWidget):
                                     step_codes=step_codes, pester_id=pester_id,
                                     guide_code=guide_code, detail=self.detail,
                                     assessment=self.assessment, protocol=self.protocol)
-        self.last_dialog = dialog
-        if dialog.exec():
-            self.reload()
+        self._after(dialog)
 
     def open_measure(self, name: str) -> None:
         """Maatregelen: contract, suspension, expulsion, inspectorate notification."""
         from . import contract_dialogs, sanction_dialogs
 
         cls = getattr(contract_dialogs, name, None) or getattr(sanction_dialogs, name)
-        self.last_dialog = dialog = cls(self.actor, self.case_id, None, self)
+        dialog = cls(self.actor, self.case_id, None, self)
         self._after(dialog)
 
     def add_note(self) -> None:
@@ -867,13 +893,11 @@ class CaseView(QWidget):
         name = self._names().get(student_id, {}).get("name", "")
         dialog = dialogs.LadderMoveDialog(self.actor, self.case_id, self.protocol, student_id,
                                           name, pester.stage_code, up, self)
-        self.last_dialog = dialog
         self._after(dialog)
 
     def close_or_reopen(self) -> None:
         dialog = dialogs.CloseCaseDialog(self.actor, self.case_id, self.detail["version"],
                                          reopen=self.closed, parent=self)
-        self.last_dialog = dialog
         self._after(dialog)
 
     def edit_details(self) -> None:
@@ -885,11 +909,10 @@ class CaseView(QWidget):
             self._after(dialog)
 
     def promote(self) -> None:
-        try:
-            cases.promote_signal(self.actor, self.case_id, self.detail["version"], None)
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Make it a case"), dialogs.error_text(exc))
-        self.reload()
+        ops.Op(self, partial(cases.promote_signal, self.actor, self.case_id,
+                             self.detail["version"], None),
+               changes=ops.Changes.case(self.case_id)).titled(_("Make it a case")).on_conflict(
+            lambda _exc, _choice: self.reload()).run()
 
     def _selected_involvement(self) -> dict | None:
         row = self.students.currentRow()
@@ -916,11 +939,10 @@ class CaseView(QWidget):
             "Take {name} out of this case?").format(name=inv["name"]))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            cases.remove_involvement(self.actor, inv["id"], inv["version"])
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Remove"), dialogs.error_text(exc))
-        self.reload()
+        ops.Op(self, partial(cases.remove_involvement, self.actor, inv["id"], inv["version"]),
+               changes=ops.Changes.case(self.case_id, ops.CASE, ops.STUDENTS, ops.LADDER,
+                                        ops.TIMELINE)).titled(_("Remove")).on_conflict(
+            lambda _exc, _choice: self.reload()).run()
 
     def add_agreement(self) -> None:
         self._after(dialogs.AgreementDialog(self.actor, self.case_id, self))
@@ -934,7 +956,7 @@ class CaseView(QWidget):
         if agreement is None or agreement.done_on:
             return
         self._after(dialogs.CompleteAgreementDialog(self.actor, agreement_id, version,
-                                                    agreement.description, self))
+                                                    agreement.description, self, self.case_id))
 
     def open_link(self, link: str) -> None:
         if link.startswith("case:"):
@@ -1009,7 +1031,6 @@ class EvidenceTab(QWidget):
             a = self.attachments[row]
             viewer = dialogs.AttachmentViewer(self.view.actor, a,
                                               a["added_by_name"], self)
-            self.view.last_dialog = viewer
             viewer.exec()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -40,9 +40,9 @@ from ..domain.protocol import Guide, Protocol
 from ..i18n import _
 from ..services import cases
 from ..services import staff as staff_service
-from ..services.base import Actor, ServiceError
-from ..store.errors import StoreError
-from .case_dialogs import date_edit, error_text, pydate, text_box
+from ..services.base import Actor
+from . import ops
+from .case_dialogs import date_edit, pydate, text_box
 from .labels import role_label
 from .student_picker import StaffCombo
 from .widgets import error_label
@@ -403,12 +403,16 @@ class ConversationDialog(QDialog):
         )
 
     def accept(self) -> None:
-        try:
-            event = cases.log_conversation(self.actor, self.case_id, self.conversation_input())
-        except (ServiceError, StoreError) as exc:
-            self.error.setText(error_text(exc))
-            self.error.show()
+        def show(message: str) -> None:
+            self.error.setText(message)
+            self.error.setVisible(bool(message))
+
+        data = self.conversation_input()  # read here; saved on the op's thread
+        op = ops.Op(self, lambda: cases.log_conversation(self.actor, self.case_id, data).id,
+                    changes=ops.Changes.case(self.case_id, ops.TIMELINE, ops.LADDER,
+                                             ops.AGREEMENTS, ops.CASE))
+        if not op.errors_to(show).run():
             return
-        self.event_id = event.id
-        self.saved.emit(event.id)
+        self.event_id = op.result
+        self.saved.emit(self.event_id)
         super().accept()

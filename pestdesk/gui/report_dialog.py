@@ -13,7 +13,8 @@ the case window's "Gegevens wijzigen" dialog (``gui.case_edit_dialog``) uses as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 from ..domain.taxonomy import CASE_ROLES, CYBER_FORMS, FORMS, LOCATIONS, REPORTER_KINDS
 from ..i18n import N_, _
 from ..services import cases
-from ..services.base import Actor, ServiceError
-from ..store.errors import StoreError
+from ..services.base import Actor
+from . import ops
 from .case_dialogs import date_edit, error_text, pydate, qdate, role_combo, text_box
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import error_label
@@ -437,14 +437,15 @@ class ReportDialog(QDialog):
             return self.students.add_current()
         return not picker.text().strip()
 
-    def save(self) -> int:
+    def save(self) -> Callable[[], int]:
+        """The service call for what the form holds (read here, on the GUI thread)."""
         if self.signal:
-            case = cases.record_signal(self.actor, pydate(self.date), self.summary.text(),
-                                       self.description.toPlainText(),
-                                       self.students.involved())
+            call = partial(cases.record_signal, self.actor, pydate(self.date),
+                           self.summary.text(), self.description.toPlainText(),
+                           self.students.involved())
         else:
-            case = cases.register_report(self.actor, self.report_input())
-        return case.id
+            call = partial(cases.register_report, self.actor, self.report_input())
+        return lambda: call().id
 
     def accept(self) -> None:
         if not self._pending_student():
@@ -452,19 +453,17 @@ class ReportDialog(QDialog):
                               "clear the field."))
             self.students.picker.setFocus()
             return
-        try:
-            self.case_id = self.save()
-        except cases.ValidationError as exc:
-            self.show_error(error_text(exc))
-            self._focus_problem(exc.problems)
-            return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
-            return
-        except Exception:  # never lose the typed report silently
-            QMessageBox.critical(self, self.windowTitle(),
-                                 _("The report could not be saved; nothing was stored."))
-            return
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, cases.ValidationError):
+                self.show_error(error_text(exc))
+                self._focus_problem(exc.problems)
+                return True
+            return False
+
+        op = ops.Op(self, self.save(), changes=ops.Changes.of(ops.CASES))
+        if not op.errors_to(self.show_error).failure(refused).run():
+            return  # the dialog stays open with everything typed
+        self.case_id = op.result
         self.saved.emit(self.case_id)
         super().accept()
 

@@ -226,11 +226,17 @@ class _Replay:
     status: str
     cyber_done: dict[str, dt.date]
     notices: list[Notice]
+    #: per pester, the stage index a relapse proposes (a move there follows the protocol)
+    proposals: dict[int, int] = field(default_factory=dict)
 
 
 def _replay(protocol: Protocol, history: CaseHistory) -> _Replay:
     pesters = {sid: _Pester(sid, 0, history.reported_on) for sid in dict.fromkeys(history.pesters)}
     state = _Replay(pesters, history.status or OPEN, {}, [])
+    for sid in pesters:
+        relapse = _relapse(protocol, history, sid)
+        if relapse is not None:
+            state.proposals[sid] = protocol.stage_index(relapse.proposed_stage_code)
     for entry in sorted(history.entries, key=lambda e: e.on):
         _apply(protocol, state, entry)
     return state
@@ -241,7 +247,7 @@ def _apply(protocol: Protocol, state: _Replay, entry: HistoryEntry) -> None:
         _apply_step(protocol, state, entry)
     elif entry.kind in (ESCALATE, DEESCALATE):
         for pester in _targets(state, entry):
-            _move(protocol, pester, entry)
+            _move(protocol, pester, entry, state.proposals.get(pester.student_id, -1))
     elif entry.kind == CLOSE:
         state.status = CLOSED
     elif entry.kind == REOPEN:
@@ -296,7 +302,10 @@ def _apply_step(protocol: Protocol, state: _Replay, entry: HistoryEntry) -> None
         )
 
 
-def _move(protocol: Protocol, pester: _Pester, entry: HistoryEntry) -> None:
+def _move(protocol: Protocol, pester: _Pester, entry: HistoryEntry, proposed: int = -1) -> None:
+    """Apply an escalation or a step back. Moving on with required steps open is noted as a
+    deviation, unless the move is the one the protocol itself proposes (a relapse starting
+    higher on the ladder)."""
     last = len(protocol.stages) - 1
     if entry.stage_code:
         target = protocol.stage_index(entry.stage_code)
@@ -314,7 +323,7 @@ def _move(protocol: Protocol, pester: _Pester, entry: HistoryEntry) -> None:
         target = min(pester.stage_index + 1, last)
     else:
         target = max(pester.stage_index - 1, 0)
-    if entry.kind == ESCALATE:
+    if entry.kind == ESCALATE and target != proposed:
         missing = _required_open(protocol, pester)
         if missing:
             pester.notices.append(

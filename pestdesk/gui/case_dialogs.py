@@ -219,7 +219,7 @@ class LadderMoveDialog(SaveDialog):
 
     def __init__(self, actor: Actor, case_id: int, protocol: Protocol, student_id: int,
                  student_name: str, current_stage: str, up: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, proposed_stage: str = "") -> None:
         title = _("Escalate") if up else _("Back a stage")
         super().__init__(actor, title, parent, save_text=title)
         self.case_id, self.student_id, self.up = case_id, student_id, up
@@ -232,6 +232,9 @@ class LadderMoveDialog(SaveDialog):
         stages = protocol.stages[index + 1:] if up else reversed(protocol.stages[:index])
         for stage in stages:
             self.target.addItem(stage.title, stage.code)
+        if up and proposed_stage and self.target.findData(proposed_stage) >= 0:
+            # a relapse: the protocol's own proposal, which needs no reason
+            self.target.setCurrentIndex(self.target.findData(proposed_stage))
         self.form.addRow(_("To stage"), self.target)
         self.on = date_edit()
         self.form.addRow(_("Date"), self.on)

@@ -892,7 +892,8 @@ class CaseView(QWidget):
         pester = self.assessment.pester(student_id)
         name = self._names().get(student_id, {}).get("name", "")
         dialog = dialogs.LadderMoveDialog(self.actor, self.case_id, self.protocol, student_id,
-                                          name, pester.stage_code, up, self)
+                                          name, pester.stage_code, up, self,
+                                          proposed_stage=pester.proposed_stage_code)
         self._after(dialog)
 
     def close_or_reopen(self) -> None:

@@ -40,7 +40,7 @@ from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from .case_dialogs import ERROR_STYLE, date_edit, error_text, handle_conflict, pydate, qdate
 from .pdf_preview import PdfPreview, print_pdfs, save_pdf
-from .sanction_dialogs import GREEN, GREY, StudentCombo, short_box
+from .sanction_dialogs import GREEN, GREY, LadderMoveBox, StudentCombo, short_box
 
 EDITABLE = (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable)
@@ -132,6 +132,8 @@ class ContractDialog(QDialog):
         row.addStretch(1)
         extra_layout.addLayout(row)
         layout.addWidget(extra)
+        self.ladder = LadderMoveBox(self.protocol)
+        layout.addWidget(self.ladder)
         layout.addStretch(1)
         self.make_button = QPushButton(_("Make contract"))
         self.make_button.clicked.connect(self.make)
@@ -166,10 +168,14 @@ class ContractDialog(QDialog):
         if sid is None:
             self.show_error(_("This case has no bully to make a contract with."))
             return False
+        missing = self.ladder.missing()
+        if missing:
+            self.show_error("\n".join(missing))
+            return False
         try:
             contracts.make_contract(self.actor, self.case_id, sid, made_on=pydate(self.made_on),
                                     evaluate_on=pydate(self.evaluate_on),
-                                    extra_rules=self.rules())
+                                    extra_rules=self.rules(), move_reason=self.ladder.reason())
         except (ServiceError, StoreError) as exc:
             self.show_error(error_text(exc))
             return False
@@ -266,7 +272,10 @@ class ContractDialog(QDialog):
         self.show_error("")
         self.contract = views.latest_contract(self.actor, self.case_id,
                                               self.student.student_id())
-        self.make_button.setEnabled(self.editable and self.student.student_id() is not None)
+        sid = self.student.student_id()
+        self.make_button.setEnabled(self.editable and sid is not None)
+        self.ladder.show_preview(contracts.ladder_preview(self.case_id, sid)
+                                 if sid is not None and self.editable else None)
         if self.contract is None:
             self.pages.setCurrentIndex(0)
             return

@@ -143,6 +143,55 @@ def refusal_text(exc: Exception) -> str:
     return error_text(exc)
 
 
+class LadderMoveBox(QGroupBox):
+    """What a measure does to the pester's stage on the ladder, and the user's own reason
+    where the protocol asks for one (the engine decides, through ``cases.MovePreview``).
+
+    Hidden when the measure moves nobody; ``reason()`` is what the user wrote."""
+
+    def __init__(self, protocol, parent: QWidget | None = None) -> None:
+        super().__init__(_("Escalation ladder"), parent)
+        self.protocol = protocol
+        self.setObjectName("ladderMoveBox")
+        form = QFormLayout(self)
+        self.message = QLabel()
+        self.message.setObjectName("ladderMessage")
+        self.message.setWordWrap(True)
+        form.addRow(self.message)
+        self.reason_box = short_box(2, _("Why the protocol's order is not followed here"))
+        self.reason_label = QLabel(_("Reason"))
+        form.addRow(self.reason_label, self.reason_box)
+        self.preview = None
+        self.hide()
+
+    def show_preview(self, preview) -> None:
+        self.preview = preview
+        if preview is None or not preview.moves:
+            self.hide()
+            return
+        stage = self.protocol.stage(preview.target_stage)
+        text = _("This measure moves the bully to '{stage}'.").format(
+            stage=stage.title if stage else preview.target_stage)
+        if preview.message:
+            text += " " + preview.message
+        self.message.setText(text)
+        self.message.setStyleSheet(f"color: {RED};" if preview.refused else "")
+        self.reason_box.setVisible(preview.needs_reason)
+        self.reason_label.setVisible(preview.needs_reason)
+        self.show()
+
+    def reason(self) -> str:
+        if self.preview is None or not self.preview.needs_reason:
+            return ""
+        return self.reason_box.toPlainText().strip()
+
+    def missing(self) -> list[str]:
+        if self.preview is not None and self.preview.needs_reason and not self.reason():
+            return [_("Give a reason for the step on the ladder: {why}").format(
+                why=self.preview.message)]
+        return []
+
+
 # --------------------------------------------------------------------------- suspension
 
 
@@ -193,6 +242,8 @@ class SuspensionDialog(QDialog):
         right = QVBoxLayout()
         right.addWidget(self._hearing_box())
         right.addWidget(self._consultation_box())
+        self.ladder = LadderMoveBox(self.protocol)
+        right.addWidget(self.ladder)
         right.addStretch(1)
         columns.addLayout(right, 1)
         return page
@@ -243,7 +294,8 @@ class SuspensionDialog(QDialog):
         meeting.addStretch(1)
         form.addRow(_("Return meeting"), meeting)
         for signal in (self.first_day.dateChanged, self.days.valueChanged,
-                       self.decided_on.dateChanged, self.kind_group.buttonToggled):
+                       self.decided_on.dateChanged, self.kind_group.buttonToggled,
+                       self.student.currentIndexChanged):
             signal.connect(lambda *_a: self.update_plan())
         return box
 
@@ -316,6 +368,10 @@ class SuspensionDialog(QDialog):
         if needed:
             self.consultation_step.setText(_("The protocol asks for this first: {step}.")
                                            .format(step=needed[1]))
+        sid = self.student.student_id()
+        self.ladder.show_preview(
+            sanctions.ladder_preview(self.case_id, sid, self.kind(), self.days.value())
+            if sid is not None else None)
 
     def _plan_html(self, plan) -> str:
         days = (_("1 school day") if plan.school_days == 1
@@ -361,6 +417,7 @@ class SuspensionDialog(QDialog):
         if needed and self.consultation() is None:
             problems.append(_("The protocol asks for this before a longer suspension: {step}. "
                               "Record it first.").format(step=needed[1]))
+        problems += self.ladder.missing()
         return problems
 
     def show_error(self, message: str) -> None:
@@ -385,7 +442,8 @@ class SuspensionDialog(QDialog):
                 decided_by=self.decided_by.staff_id(), consultation=self.consultation(),
                 schoolwork=self.schoolwork.toPlainText().strip(),
                 return_meeting_on=(pydate(self.return_on) if self.has_return.isChecked()
-                                   else None))
+                                   else None),
+                move_reason=self.ladder.reason())
         except (ServiceError, StoreError) as exc:
             self.show_error(error_text(exc))
             return False
@@ -803,12 +861,17 @@ class ExpulsionStartDialog(SaveDialog):
         self.form.addRow(_("Decided by"), self.decided_by)
         self.reason = text_box(4, _("What happened, and why the school intends to expel"))
         self.form.addRow(_("Facts and reasons"), self.reason)
+        self.ladder = LadderMoveBox(cases.protocol_for(case_id))
+        self.form.addRow(self.ladder)
+        self.ladder.show_preview(sanctions.ladder_preview(case_id, student_id,
+                                                          rules_mod.VOORNEMEN))
 
     def save(self):
         return sanctions.start_expulsion(self.actor, self.case_id, self.student_id,
                                          intention_on=pydate(self.intention_on),
                                          reason=self.reason.toPlainText(),
-                                         decided_by=self.decided_by.staff_id())
+                                         decided_by=self.decided_by.staff_id(),
+                                         move_reason=self.ladder.reason())
 
 
 class ExpulsionHearingDialog(SaveDialog):

@@ -3,8 +3,10 @@
 Every contract, sanction and meeting outcome is written as ``Event`` rows of its case. Rows
 of kind ``step`` and of the engine's transition kinds (escalate, contract_broken, ...) move
 the engine's picture of the case; the others (sanction, contract, meeting, action, ...) are
-timeline entries only. After writing, ``refresh(case_id)`` recomputes the
-case's denormalised stage and next due date through ``services.cases``.
+timeline entries only. A change of a pester's stage goes through ``move``/``outcome``, which
+take the case service's one ladder path (``cases.ladder_move``: the engine's gate, the
+user's own reason); ``refresh(case_id)``, inside the same transaction, recomputes the case's
+denormalised stage and next due date.
 """
 
 from __future__ import annotations
@@ -70,17 +72,31 @@ def current_stage(protocol: Protocol, inv: m.Involvement) -> str:
     return inv.stage_code if protocol.stage(inv.stage_code) else protocol.first_stage.code
 
 
-def move_to(actor: Actor, protocol: Protocol, inv: m.Involvement, stage_code: str | None,
-            on: dt.date, reason: str) -> bool:
-    """Escalate the pester to ``stage_code`` if they stand lower (inside ``write()``)."""
-    if not stage_code or protocol.stage(stage_code) is None or inv.role != "pester":
-        return False
-    if protocol.stage_index(current_stage(protocol, inv)) >= protocol.stage_index(stage_code):
-        return False
-    add_event(actor, inv.case_id, engine.ESCALATE, on, involvement_id=inv.id,
-              stage_code=stage_code, body=reason, title=protocol.stage(stage_code).title)
-    inv.stage_code = stage_code  # until the refresh runs
-    return True
+def move(actor: Actor, case: m.Case, inv: m.Involvement, stage_code: str | None, on: dt.date,
+         reason: str = "", title: str = "") -> m.Event | None:
+    """Escalate the pester to the stage a measure belongs to, if they stand lower.
+
+    Inside the caller's ``write()``: through ``cases.ladder_move``, the one path every stage
+    change takes (the engine's gate, the user's own reason, one transaction). Refused moves
+    raise ``cases.TransitionError`` and roll the caller's record back with them."""
+    if not stage_code or inv.role != "pester":
+        return None
+    from .cases import ladder_move
+
+    event = ladder_move(actor, case, inv.student_id, engine.ESCALATE, on,
+                        target_stage=stage_code, reason=reason, only_up=True, title=title)
+    if event is not None:
+        inv.stage_code = stage_code  # until the refresh runs
+    return event
+
+
+def outcome(actor: Actor, case: m.Case, inv: m.Involvement, kind: str, on: dt.date,
+            note: str = "", title: str = "", data: dict | None = None) -> m.Event:
+    """A contract kept or broken, through the one ladder path (inside ``write()``)."""
+    from .cases import ladder_move
+
+    return ladder_move(actor, case, inv.student_id, kind, on, reason=note, title=title,
+                       data=data)
 
 
 def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_id: int,
@@ -96,7 +112,10 @@ def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_
 
 
 def refresh(case_id: int) -> None:
-    """Recompute the case's stage and next due date after new events (``services.cases``)."""
+    """Recompute the case's stage and next due date after new events (``services.cases``).
+
+    Call it inside the write transaction that wrote the events, so the stored stage never
+    lags behind them (nested, it runs as a savepoint of that transaction)."""
     from .cases import _refresh_case_state
 
     with write():

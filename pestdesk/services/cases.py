@@ -42,6 +42,9 @@ The ladder and the case
     ``escalate(actor, case_id, student_id, target_stage=None, reason='', on=None,
     expected_stage=None) -> Event``; ``deescalate(...)`` likewise
     ``record_contract_outcome(actor, case_id, student_id, kept, on=None, note='') -> Event``
+    ``ladder_move(actor, case, student_id, kind, on, ...)``: the one path every change of a
+    pester's stage takes (also from contracts, sanctions, meetings), inside ``write()``;
+    ``preview_move(case_id, student_id, target_stage) -> MovePreview`` for dialogs
     ``close_case(actor, case_id, read_version, reason, on=None) -> Case``
     ``reopen_case(actor, case_id, read_version, reason, on=None) -> Case``
 Evidence
@@ -1070,31 +1073,112 @@ def _gate(protocol: Protocol, history: CaseHistory, student_id: int | None, kind
         raise TransitionError(refused) from None
 
 
+@dataclass(frozen=True)
+class MovePreview:
+    """What a ladder move would do, for a dialog that wants to say so before saving.
+
+    ``moves``: the pester's stage changes; ``needs_reason``: the protocol allows it only with
+    the user's own reason (``message`` says why); ``refused``: not allowed at all now."""
+
+    moves: bool
+    needs_reason: bool = False
+    refused: bool = False
+    message: str = ""
+    target_stage: str = ""
+
+
+def _target_of(protocol: Protocol, current: str, kind: str, target_stage: str | None):
+    if target_stage:
+        return protocol.stage(target_stage)
+    if kind == engine.ESCALATE:
+        return protocol.next_stage(current)
+    if kind == engine.DEESCALATE:
+        return protocol.previous_stage(current)
+    return None
+
+
+def ladder_move(actor: Actor, case: Case, student_id: int, kind: str, on: dt.date, *,
+                target_stage: str | None = None, reason: str = "", only_up: bool = False,
+                expected_stage: str | None = None, title: str = "",
+                data: dict | None = None) -> Event | None:
+    """THE one path for every change of a pester's stage; call it inside ``write()``.
+
+    Escalating, going back, accepting a relapse proposal, a contract made or broken, a
+    suspension, an expulsion: each asks ``engine.check_transition`` with the user's own
+    ``reason`` (never one made up here), writes the event and leaves the caller to refresh
+    the stored stage in the same transaction. A refusal raises ``TransitionError`` with the
+    protocol's reason, and the caller's transaction (with its contract or sanction) rolls
+    back. ``only_up``: a measure that belongs to a stage the pester already stands on (or
+    above) records no move and returns None.
+    """
+    protocol = _protocol(case)
+    history = _history(case)
+    inv = _pester(case, student_id)
+    current = evaluate(protocol, history, on).pester(student_id).stage_code
+    if expected_stage and current != expected_stage:
+        raise Conflict("involvement", inv.id, inv.__data__)
+    if kind in (engine.ESCALATE, engine.DEESCALATE):
+        target = _target_of(protocol, current, kind, target_stage)
+        if only_up and (target is None or
+                        protocol.stage_index(target.code) <= protocol.stage_index(current)):
+            return None
+    _gate(protocol, history, student_id, kind, target_stage, reason)
+    stage_code = ""
+    if kind == engine.ESCALATE:
+        stage_code = target.code
+        title = title or _("Escalated to '{stage}'").format(stage=target.title)
+    elif kind == engine.DEESCALATE:
+        stage_code = target.code
+        title = title or _("Back to '{stage}'").format(stage=target.title)
+    elif kind == engine.CONTRACT_BROKEN:
+        title = title or _("Contract broken")
+    elif kind == engine.CONTRACT_KEPT:
+        title = title or _("Contract kept")
+    else:
+        raise ValueError(f"not a ladder move: {kind!r}")
+    event = _add_event(actor, case, kind, on, title, body=reason.strip(), involvement=inv,
+                       stage_code=stage_code, data=data)
+    audit(actor, kind, "case", case.id, f"from={current},to={stage_code or '-'}")
+    return event
+
+
+def preview_move(case_id: int, student_id: int, target_stage: str | None,
+                 on: dt.date | None = None) -> MovePreview:
+    """Would escalating this pester to ``target_stage`` move them, and need a reason?
+
+    For the measure dialogs (contract, suspension, expulsion) that move the pester as a side
+    effect: they show the reason field exactly when the engine asks for one."""
+    case = _case(case_id)
+    protocol = _protocol(case)
+    history = _history(case)
+    try:
+        current = evaluate(protocol, history, on or _today()).pester(student_id).stage_code
+    except KeyError:
+        return MovePreview(False)
+    target = _target_of(protocol, current, engine.ESCALATE, target_stage)
+    if target is None or protocol.stage_index(target.code) <= protocol.stage_index(current):
+        return MovePreview(False)
+    try:
+        check_transition(protocol, history, student_id, engine.ESCALATE, target.code, "")
+        return MovePreview(True, target_stage=target.code)
+    except TransitionRefused as first:
+        try:
+            check_transition(protocol, history, student_id, engine.ESCALATE, target.code,
+                             "reason")
+        except TransitionRefused as refused:
+            return MovePreview(True, refused=True, message=refused.message,
+                               target_stage=target.code)
+        return MovePreview(True, needs_reason=True, message=first.message,
+                           target_stage=target.code)
+
+
 def _move(actor: Actor, case_id: int, student_id: int, kind: str, target_stage: str | None,
           reason: str, on: dt.date | None, expected_stage: str | None) -> Event:
     on = _check_date(on)
     with write():
         case = _not_signal(_editable(actor, case_id))
-        protocol = _protocol(case)
-        history = _history(case)
-        _gate(protocol, history, student_id, kind, target_stage, reason)
-        inv = _pester(case, student_id)
-        current = evaluate(protocol, history, on).pester(student_id).stage_code
-        if expected_stage and current != expected_stage:
-            raise Conflict("involvement", inv.id, inv.__data__)
-        if target_stage:
-            target = protocol.stage(target_stage)
-        elif kind == engine.ESCALATE:
-            target = protocol.next_stage(current)
-        else:
-            target = protocol.previous_stage(current)
-        if kind == engine.ESCALATE:
-            title = _("Escalated to '{stage}'").format(stage=target.title)
-        else:
-            title = _("Back to '{stage}'").format(stage=target.title)
-        event = _add_event(actor, case, kind, on, title, body=reason.strip(), involvement=inv,
-                           stage_code=target.code)
-        audit(actor, kind, "case", case.id, f"from={current},to={target.code}")
+        event = ladder_move(actor, case, student_id, kind, on, target_stage=target_stage,
+                            reason=reason, expected_stage=expected_stage)
         _refresh_case_state(case.id)
     return event
 
@@ -1127,12 +1211,7 @@ def record_contract_outcome(actor: Actor, case_id: int, student_id: int, kept: b
     kind = engine.CONTRACT_KEPT if kept else engine.CONTRACT_BROKEN
     with write():
         case = _not_signal(_editable(actor, case_id))
-        protocol = _protocol(case)
-        _gate(protocol, _history(case), student_id, kind, None, note)
-        inv = _pester(case, student_id)
-        title = _("Contract kept") if kept else _("Contract broken")
-        event = _add_event(actor, case, kind, on, title, body=note.strip(), involvement=inv)
-        audit(actor, kind, "case", case.id, "")
+        event = ladder_move(actor, case, student_id, kind, on, reason=note)
         _refresh_case_state(case.id)
     return event
 

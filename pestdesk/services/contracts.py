@@ -52,10 +52,23 @@ def rules_of(contract: m.Contract) -> list[str]:
     return [str(r) for r in rules]
 
 
+def ladder_preview(case_id: int, student_id: int, on: dt.date | None = None):
+    """Would making a contract move this pester on the ladder, and does the protocol want a
+    reason for it (``cases.MovePreview``)?"""
+    from .cases import preview_move
+
+    protocol = _ladder.protocol_for(_ladder.get_case(case_id))
+    return preview_move(case_id, student_id, contract_stage(protocol), on)
+
+
 def make_contract(actor: Actor, case_id: int, student_id: int, *, made_on: dt.date,
                   evaluate_on: dt.date | None = None, extra_rules: list[str] | None = None,
-                  owner_id: int | None = None) -> m.Contract:
-    """A contract for a pester from the protocol's rules (plus the school's own extra rules)."""
+                  owner_id: int | None = None, move_reason: str = "") -> m.Contract:
+    """A contract for a pester from the protocol's rules (plus the school's own extra rules).
+
+    A pester below the contract stage moves there, through the ladder's one path: where the
+    protocol asks for a reason (required steps open, a stage skipped) ``move_reason`` is the
+    user's own; without one the contract is refused with the protocol's reason."""
     access.require_edit(actor, case_id)
     case = _ladder.get_case(case_id)
     inv = _ladder.involvement(case_id, student_id)
@@ -79,7 +92,7 @@ def make_contract(actor: Actor, case_id: int, student_id: int, *, made_on: dt.da
         access.require_edit(actor, case_id)
         contract = create(actor, m.Contract, case=case_id, student=student_id, made_on=made_on,
                           rules=json.dumps(rules, ensure_ascii=False), evaluate_on=evaluate_on)
-        _ladder.move_to(actor, protocol, inv, stage, made_on, _("contract made"))
+        _ladder.move(actor, case, inv, stage, made_on, move_reason)
         action = create(actor, m.Action, case=case_id,
                         description=_("Evaluate the contract of case {number}").format(
                             number=case.number),
@@ -88,7 +101,7 @@ def make_contract(actor: Actor, case_id: int, student_id: int, *, made_on: dt.da
                           title=_("Contract '{title}' made; evaluation on {date}").format(
                               title=protocol.contract.title, date=format_date(evaluate_on)),
                           data={"contract_id": contract.id, "action_id": action.id})
-    _ladder.refresh(case_id)
+        _ladder.refresh(case_id)
     return contract
 
 
@@ -122,7 +135,7 @@ def record_signatures(actor: Actor, contract_id: int, read_version: int, *,
             _ladder.step_done(actor, protocol, inv, contract.case_id, contract_stage(protocol),
                               "contract_tekenen",
                               max(contract.signed_student_on, contract.signed_parent_on))
-    _ladder.refresh(contract.case_id)
+        _ladder.refresh(contract.case_id)
     return contract
 
 
@@ -145,17 +158,16 @@ def record_outcome(actor: Actor, contract_id: int, read_version: int, *, outcome
         inv = _ladder.involvement(contract.case_id, contract.student_id)
         _ladder.step_done(actor, protocol, inv, contract.case_id, contract_stage(protocol),
                           "contract_evalueren", on)
-        _ladder.add_event(actor, contract.case_id, kind, on, involvement_id=inv.id,
-                          title=_("Contract broken") if outcome == "broken" else
-                          _("Contract kept"), body=note.strip(),
-                          data={"contract_id": contract.id})
+        _ladder.outcome(actor, case, inv, kind, on, note,
+                        title=_("Contract broken") if outcome == "broken" else _("Contract kept"),
+                        data={"contract_id": contract.id})
         action_id = _evaluation_action(contract)
         if action_id:
             done = m.Action.update(done_on=on, version=m.Action.version + 1).where(
                 (m.Action.id == action_id) & m.Action.done_on.is_null()).execute()
             if done:  # the follow-up on the owner's overview is closed with the contract
                 audit(actor, "update", "action", action_id, "done_on")
-    _ladder.refresh(contract.case_id)
+        _ladder.refresh(contract.case_id)
     return contract
 
 

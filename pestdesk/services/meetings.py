@@ -441,8 +441,7 @@ def record_minutes(actor: Actor, item_id: int, read_version: int, *, minutes: st
                        decision=decision.strip())
         if item.case_id is not None:
             _case_outcome(actor, item, meeting, on)
-    if item.case_id is not None:
-        _ladder.refresh(item.case_id)
+            _ladder.refresh(item.case_id)
     return item
 
 

@@ -134,6 +134,16 @@ def required_consultation(protocol: Protocol, school_days: int) -> tuple[str, st
 # suspension
 
 
+def ladder_preview(case_id: int, student_id: int, kind: str, school_days: int = 1,
+                   on: dt.date | None = None):
+    """Would this measure move the pester on the ladder, and does the protocol want a reason
+    for it (``cases.MovePreview``)?"""
+    from .cases import preview_move
+
+    protocol = _ladder.protocol_for(_ladder.get_case(case_id))
+    return preview_move(case_id, student_id, sanction_stage(protocol, kind, school_days), on)
+
+
 def plan_suspension(first_day: dt.date, school_days: int | None = None,
                     last_day: dt.date | None = None, kind: str = SCHORSING) -> SuspensionPlan:
     """Preview for a dialog: the period in school days, or a ServiceError saying why not."""
@@ -149,12 +159,14 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
                       school_days: int | None = None, last_day: dt.date | None = None,
                       kind: str = SCHORSING, decided_by: int | None = None,
                       consultation: Consultation | None = None, schoolwork: str = "",
-                      return_meeting_on: dt.date | None = None) -> m.Sanction:
+                      return_meeting_on: dt.date | None = None,
+                      move_reason: str = "") -> m.Sanction:
     """Record a decided suspension; refuses what the law or the protocol does not allow.
 
     A suspension of more than one school day is decided by the management: it needs the
     ``directie`` role (or ``SYSTEM``); one day may be recorded by anyone who may change the
-    case."""
+    case. A pester below the suspension's stage moves there through the ladder's one path:
+    where the protocol asks for a reason, ``move_reason`` is the user's own, else refused."""
     if kind not in SUSPENSION_KINDS:
         raise ValueError(kind)
     access.require_edit(actor, case_id)
@@ -192,16 +204,16 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
                           decided_by=decided_by, decided_on=decided_on,
                           hearing_on=hearing.on, hearing_who=",".join(hearing.who),
                           hearing_summary=hearing.summary, inspectie_due_on=due)
-        _suspension_events(actor, protocol, inv, sanction, plan, hearing, consultation,
-                           schoolwork, return_meeting_on)
-    _ladder.refresh(case_id)
+        _suspension_events(actor, protocol, case, inv, sanction, plan, hearing, consultation,
+                           schoolwork, return_meeting_on, move_reason)
+        _ladder.refresh(case_id)
     return sanction
 
 
-def _suspension_events(actor: Actor, protocol: Protocol, inv: m.Involvement,
+def _suspension_events(actor: Actor, protocol: Protocol, case: m.Case, inv: m.Involvement,
                        sanction: m.Sanction, plan: SuspensionPlan, hearing: Hearing,
                        consultation: Consultation | None, schoolwork: str,
-                       return_meeting_on: dt.date | None) -> None:
+                       return_meeting_on: dt.date | None, move_reason: str) -> None:
     case_id = inv.case_id
     _ladder.add_event(actor, case_id, "hearing", hearing.on, involvement_id=inv.id,
                       title=_("Hearing before the decision"), body=hearing.summary,
@@ -221,7 +233,7 @@ def _suspension_events(actor: Actor, protocol: Protocol, inv: m.Involvement,
         data={"sanction_id": sanction.id, "schoolwork": schoolwork,
               "return_meeting_on": return_meeting_on})
     stage = sanction_stage(protocol, sanction.kind, plan.school_days)
-    _ladder.move_to(actor, protocol, inv, stage, sanction.decided_on, _("sanction decided"))
+    _ladder.move(actor, case, inv, stage, sanction.decided_on, move_reason)
     if consultation:
         _ladder.step_done(actor, protocol, inv, case_id, stage, "overleg_adjunct",
                           consultation.on)
@@ -257,7 +269,7 @@ def record_inspectie_report(actor: Actor, sanction_id: int, read_version: int, *
         stage = sanction_stage(protocol, sanction.kind, sanction.school_days)
         _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "melding_inspectie",
                           reported_on)
-    _ladder.refresh(sanction.case_id)
+        _ladder.refresh(sanction.case_id)
     return sanction
 
 
@@ -368,10 +380,13 @@ def missing_letter_parts(sanction_id: int) -> list[str]:
 
 
 def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on: dt.date,
-                    reason: str, decided_by: int | None = None) -> m.Sanction:
+                    reason: str, decided_by: int | None = None,
+                    move_reason: str = "") -> m.Sanction:
     """The written intention to expel: opens the procedure and the inspectorate task.
 
     Like the decision itself, the intention is the management's (bevoegd gezag) to make.
+    The pester moves to the expulsion stage through the ladder's one path (``move_reason``:
+    the user's own, where the protocol asks for one).
     """
     access.require_edit(actor, case_id)
     _refuse_unless_deciding(actor, _("Only the directie can announce an intention to expel."))
@@ -391,9 +406,9 @@ def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on
         _ladder.add_event(actor, case_id, "sanction", intention_on, involvement_id=inv.id,
                           title=_("Intention to expel, in writing"), body=sanction.reason,
                           data={"sanction_id": sanction.id, "step": "voornemen"})
-        _ladder.move_to(actor, protocol, inv, stage, intention_on, _("intention to expel"))
+        _ladder.move(actor, case, inv, stage, intention_on, move_reason)
         _ladder.step_done(actor, protocol, inv, case_id, stage, "voornemen", intention_on)
-    _ladder.refresh(case_id)
+        _ladder.refresh(case_id)
     return sanction
 
 
@@ -470,7 +485,7 @@ def record_expulsion_hearing(actor: Actor, sanction_id: int, read_version: int,
                           data={"sanction_id": sanction.id, "who": list(hearing.who)})
         _ladder.step_done(actor, protocol, inv, sanction.case_id,
                           sanction_stage(protocol, VOORNEMEN), "horen", hearing.on)
-    _ladder.refresh(sanction.case_id)
+        _ladder.refresh(sanction.case_id)
     return sanction
 
 
@@ -516,7 +531,7 @@ def record_expulsion_step(actor: Actor, sanction_id: int, step: str, on: dt.date
             _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "andere_school", on)
         if step == "brief":
             _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "besluit", on)
-    _ladder.refresh(sanction.case_id)
+        _ladder.refresh(sanction.case_id)
     return event
 
 
@@ -548,5 +563,5 @@ def decide_expulsion(actor: Actor, sanction_id: int, read_version: int, *,
                           title=_("Expulsion decided"), body=sanction.reason,
                           data={"sanction_id": sanction.id, "step": "besluit"})
         audit(actor, "decide", "sanction", sanction.id, VERWIJDERING)
-    _ladder.refresh(sanction.case_id)
+        _ladder.refresh(sanction.case_id)
     return sanction

@@ -39,8 +39,16 @@ def test_contract_made_signed_and_broken_moves_the_stage(db, qtbot, qt_dutch):
     dialog.made_on.setDate(qd(D(2026, 10, 1)))
     assert dialog.evaluate_on.date() == qd(D(2026, 11, 12))  # the protocol's 42 days
     dialog.add_rule("Ik laat Sanne met rust, ook online.")
+    # the afdelingscoordinator's steps are open: the protocol wants the user's own reason
+    assert not dialog.ladder.isHidden() and not dialog.ladder.reason_box.isHidden()
+    assert "Mentor draagt het dossier" in dialog.ladder.message.text()
+    assert dialog.make() is False and "reden" in dialog.error.text()
+    assert m.Contract.select().count() == 0
+    dialog.ladder.reason_box.setPlainText("Teruggevallen in de eerste week.")
     shot(dialog, "contract_make")
     assert dialog.make(), dialog.error.text()
+    assert m.Event.get(m.Event.kind == "escalate", m.Event.stage_code == "contract").body \
+        == "Teruggevallen in de eerste week."
     contract = m.Contract.get()
     assert contracts.rules_of(contract)[-1] == "Ik laat Sanne met rust, ook online."
     assert pester_stage(setup) == "contract" and dialog.pages.currentIndex() == 1
@@ -71,7 +79,8 @@ def test_contract_made_signed_and_broken_moves_the_stage(db, qtbot, qt_dutch):
 def test_outcome_without_choice_is_refused(db, qtbot, qt_dutch):
     setup = make_case()
     c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
-                                made_on=D(2026, 10, 1))
+                                made_on=D(2026, 10, 1),
+                                move_reason="Ernstig")
     dialog = ContractDialog(setup.actor, setup.case_id, None)
     qtbot.addWidget(dialog)
     assert dialog.contract.id == c.id
@@ -82,7 +91,8 @@ def test_outcome_without_choice_is_refused(db, qtbot, qt_dutch):
 
 def test_signature_before_the_contract_is_refused(db, qtbot, qt_dutch):
     setup = make_case()
-    contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                move_reason="Ernstig")
     dialog = ContractDialog(setup.actor, setup.case_id, setup.pester_id)
     qtbot.addWidget(dialog)
     dialog.student_signed.setChecked(True)
@@ -94,7 +104,7 @@ def test_signature_before_the_contract_is_refused(db, qtbot, qt_dutch):
 def test_print_for_signature_shows_the_contract_pdf(db, qtbot, qt_dutch, monkeypatch):
     setup = make_case()
     contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
-                            extra_rules=["Ik laat Sanne met rust."])
+                            extra_rules=["Ik laat Sanne met rust."], move_reason="Ernstig")
     dialog = ContractDialog(setup.actor, setup.case_id, setup.pester_id)
     qtbot.addWidget(dialog)
     from pestdesk.gui import contract_dialogs

@@ -379,6 +379,8 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
         assert isinstance(dialog, ContractDialog)
         assert dialog.pages.currentIndex() == 0
         dialog.add_rule("Ik stuur Lotte geen berichten meer, ook niet in de groepsapp.")
+        assert dialog.ladder.isVisibleTo(dialog)  # steps of this stage are open: a reason
+        qtbot.keyClicks(dialog.ladder.reason_box, "Opnieuw berichten na het gesprek: contract.")
         dialog.make_button.click()
         assert dialog.pages.currentIndex() == 1, dialog.error.text()
         dialog.broken.setChecked(True)
@@ -443,6 +445,8 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
         for check_box in dialog.heard.values():
             check_box.setChecked(True)
         qtbot.keyClicks(dialog.hearing_summary, "Opnieuw gehoord.")
+        if dialog.ladder.reason_box.isVisibleTo(dialog):  # the one-day stage is not finished
+            qtbot.keyClicks(dialog.ladder.reason_box, "Dreiging na de schorsing: langer.")
         dialog.save_button.click()
         assert dialog.sanction is not None, dialog.error.text()
         assert dialog.result.inspectie_button.isVisibleTo(dialog)

@@ -27,7 +27,8 @@ def qd(day: dt.date) -> QDate:
 
 
 def suspension_dialog(qtbot, setup, days: int, *, heard=("leerling", "ouders"),
-                      consult: bool = True) -> SuspensionDialog:
+                      consult: bool = True,
+                      move_reason: str = "Bedreiging met geweld.") -> SuspensionDialog:
     dialog = SuspensionDialog(setup.actor, setup.case_id, setup.pester_id, today=DECIDED)
     qtbot.addWidget(dialog)
     dialog.decided_on.setDate(qd(DECIDED))
@@ -43,6 +44,8 @@ def suspension_dialog(qtbot, setup, days: int, *, heard=("leerling", "ouders"),
     if consult and not dialog.consultation_box.isHidden():
         dialog.consulted_on.setDate(qd(DECIDED))
         dialog.consulted.setEditText("A. de Vries, adjunct-directeur")
+    if move_reason and not dialog.ladder.reason_box.isHidden():
+        dialog.ladder.reason_box.setPlainText(move_reason)
     return dialog
 
 
@@ -75,6 +78,19 @@ def test_three_days_with_hearing_saved_and_inspectorate_deadline_shown(db, qtbot
     assert "woensdag 14 oktober 2026" in dialog.result.inspectie_text()
     assert not dialog.result.letter_button.isHidden()
     shot(dialog, "suspension_saved")
+
+
+def test_a_suspension_skipping_the_ladder_asks_the_users_reason(db, qtbot, qt_dutch):
+    setup = make_case()
+    dialog = suspension_dialog(qtbot, setup, 3, move_reason="")
+    assert not dialog.ladder.isHidden() and not dialog.ladder.reason_box.isHidden()
+    assert "Langere schorsing" in dialog.ladder.message.text()
+    assert dialog.save() is False and "Aanpak door de mentor" in dialog.error.text()
+    assert m.Sanction.select().count() == 0 and pester_stage(setup) == "mentor"
+    dialog.ladder.reason_box.setPlainText("Geweld op het schoolplein.")
+    assert dialog.save() is True, dialog.error.text()
+    assert pester_stage(setup) == "schorsing_verlengd"
+    assert m.Event.get(m.Event.kind == "escalate").body == "Geweld op het schoolplein."
 
 
 def test_saving_without_hearing_is_refused(db, qtbot, qt_dutch):
@@ -121,7 +137,8 @@ def test_expulsion_decision_refused_before_the_hearing(db, qtbot, qt_dutch):
     qtbot.addWidget(dialog)
     assert not dialog.start_button.isHidden() and dialog.table.isHidden()
     sanction = sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
-                                         intention_on=D(2026, 10, 1), reason="Geweld.")
+                                         intention_on=D(2026, 10, 1), reason="Geweld.",
+                                  move_reason="Zwaar geweld")
     dialog.fill()
     assert dialog.table.rowCount() == 10 and "besluit" in dialog.step_buttons
     decide = dialog.step_dialog("besluit")
@@ -149,7 +166,8 @@ def test_expulsion_decision_refused_before_the_hearing(db, qtbot, qt_dutch):
 def test_expulsion_steps_show_the_legal_terms(db, qtbot, qt_dutch):
     setup = make_case()
     s = sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
-                                  intention_on=D(2026, 10, 1), reason="Geweld.")
+                                  intention_on=D(2026, 10, 1), reason="Geweld.",
+                                  move_reason="Zwaar geweld")
     s = sanctions.record_expulsion_hearing(setup.actor, s.id, s.version,
                                            Hearing(D(2026, 10, 5), ("leerling", "ouders",
                                                                     "leraren")))

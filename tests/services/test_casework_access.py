@@ -52,7 +52,7 @@ def audit_lines() -> int:
 def suspend(setup: CaseSetup, actor: Actor, days: int, **kw) -> m.Sanction:
     values = dict(first_day=D(2026, 10, 13), decided_on=D(2026, 10, 12), reason="Bedreiging",
                   hearing=HEARD, consultation=CONSULT, decided_by=setup.staff_id,
-                  school_days=days)
+                  school_days=days, move_reason="Ernstige bedreiging: meteen schorsen.")
     values.update(kw)
     return sanctions.decide_suspension(actor, setup.case_id, setup.pester_id, **values)
 
@@ -80,7 +80,8 @@ def world(db) -> World:
     suspension = suspend(setup, directie, 3)
     put_on_stage(setup, "act_opdc")
     intention = sanctions.start_expulsion(directie, setup.case_id, setup.pester_id,
-                                          intention_on=D(2026, 11, 2), reason="Blijft pesten")
+                                          intention_on=D(2026, 11, 2), reason="Blijft pesten",
+                                          move_reason="ACT-advies: verwijderen")
     contract = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
                                        made_on=D(2026, 10, 1))
     meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START)
@@ -109,7 +110,8 @@ CHANGES: list[tuple[str, Callable[[Actor, World], object]]] = [
         a, w.suspension.id, w.suspension.version, reported_on=D(2026, 10, 13),
         reported_by="directie", reference="ISD-9")),
     ("start_expulsion", lambda a, w: sanctions.start_expulsion(
-        a, w.setup.case_id, w.setup.pester_id, intention_on=D(2026, 11, 3), reason="Opnieuw")),
+        a, w.setup.case_id, w.setup.pester_id, intention_on=D(2026, 11, 3), reason="Opnieuw",
+        move_reason="ACT-advies")),
     ("record_expulsion_hearing", lambda a, w: sanctions.record_expulsion_hearing(
         a, w.intention.id, w.intention.version,
         Hearing(D(2026, 11, 4), ("leerling", "ouders", "leraren"), "Gehoord."))),
@@ -231,10 +233,12 @@ def test_decide_expulsion_only_by_directie(db):
     put_on_stage(setup, "act_opdc")
     with pytest.raises(ServiceError) as refused:  # the intention is the directie's too
         sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
-                                  intention_on=D(2026, 11, 2), reason="Blijft pesten")
+                                  intention_on=D(2026, 11, 2), reason="Blijft pesten",
+                                          move_reason="ACT-advies: verwijderen")
     assert getattr(refused.value, "code", "") == "needs_directie"
     s = sanctions.start_expulsion(directie, setup.case_id, setup.pester_id,
-                                  intention_on=D(2026, 11, 2), reason="Blijft pesten")
+                                  intention_on=D(2026, 11, 2), reason="Blijft pesten",
+                                          move_reason="ACT-advies: verwijderen")
     s = sanctions.record_expulsion_hearing(
         setup.actor, s.id, s.version,
         Hearing(D(2026, 11, 4), ("leerling", "ouders", "leraren"), "Gehoord."))

@@ -21,6 +21,7 @@ def test_contract_from_protocol_rules_with_evaluation_action(db):
     put_on_stage(setup, "afdelingscoordinator")
     contract = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
                                        made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen",
                                        extra_rules=["Ik laat Sanne met rust."])
     rules = contracts.rules_of(contract)
     assert rules[0] == "Ik accepteer anderen zoals ze zijn."
@@ -36,13 +37,15 @@ def test_contract_from_protocol_rules_with_evaluation_action(db):
 def test_contract_only_with_a_pester(db):
     setup = make_case()
     with pytest.raises(ServiceError):
-        contracts.make_contract(setup.actor, setup.case_id, setup.victim_id, made_on=D(2026, 10, 1))
+        contracts.make_contract(setup.actor, setup.case_id, setup.victim_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen")
     assert m.Contract.select().count() == 0
 
 
 def test_signatures_then_kept_closes_the_evaluation(db):
     setup = make_case()
-    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen")
     c = contracts.record_signatures(setup.actor, c.id, c.version, student_on=D(2026, 10, 1),
                                     parents_on=D(2026, 10, 2), parents="moeder")
     assert c.signed_parent_on == D(2026, 10, 2)
@@ -61,7 +64,8 @@ def test_signatures_then_kept_closes_the_evaluation(db):
 def test_broken_contract_leads_to_a_one_day_suspension(db):
     setup = make_case()
     put_on_stage(setup, "afdelingscoordinator")
-    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen")
     contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 2))
     assert pester_stage(setup) == "schorsing_1_dag"
     hearing = Hearing(D(2026, 11, 3), ("leerling", "ouders"), "Bram erkent het schelden.")
@@ -79,7 +83,8 @@ def test_broken_contract_leads_to_a_one_day_suspension(db):
 
 def test_outcome_twice_is_refused(db):
     setup = make_case()
-    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen")
     c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 2))
     with pytest.raises(ServiceError):
         contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 3))
@@ -87,7 +92,8 @@ def test_outcome_twice_is_refused(db):
 
 def test_contract_pdf_carries_the_rules(db):
     setup = make_case()
-    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen")
     pdf = contracts.render_contract_pdf(c.id)
     import io
 
@@ -103,6 +109,7 @@ def test_contract_letter_lists_the_stored_rules_one_by_one(db):
     setup = make_case()
     put_on_stage(setup, "afdelingscoordinator")
     contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1),
+                                       move_reason="Teruggevallen",
                             extra_rules=["Ik laat Sanne met rust."])
     data = letters.merge_data_for(setup.case_id, setup.pester_id, "contract",
                                   actor=setup.actor)

@@ -22,7 +22,8 @@ CONSULT = Consultation(D(2026, 10, 12), "adjunct-directeur")
 
 def _suspend(setup, **kw):
     values = dict(first_day=D(2026, 10, 13), decided_on=D(2026, 10, 12), reason="Bedreiging",
-                  hearing=HEARD, consultation=CONSULT, decided_by=setup.staff_id)
+                  hearing=HEARD, consultation=CONSULT, decided_by=setup.staff_id,
+                  move_reason="Ernstige bedreiging")
     values.update(kw)
     return sanctions.decide_suspension(setup.actor, setup.case_id, setup.pester_id, **values)
 
@@ -100,7 +101,8 @@ def test_expulsion_procedure_steps_in_order(db):
     setup = make_case()
     put_on_stage(setup, "act_opdc")
     s = sanctions.start_expulsion(setup.actor, setup.case_id, setup.pester_id,
-                                  intention_on=D(2026, 11, 2), reason="Blijft pesten")
+                                  intention_on=D(2026, 11, 2), reason="Blijft pesten",
+                                  move_reason="Advies ACT: geen plaatsing mogelijk")
     assert pester_stage(setup) == "schoolverwijdering"
     assert [t.code for t in sanctions.open_legal_tasks(setup.case_id)] == ["inspectie"]
     # a decision before the hearing is refused

@@ -4,9 +4,10 @@ Schools owe such an analysis under the Arbo catalogue and their social-safety po
 figures feed the safety monitor the inspectorate expects by 1 July. The report holds only the
 masked, anonymous counts that :mod:`pestdesk.services.figures` gathers and hands over as plain
 data (:class:`YearReport` with :class:`ReportTable` s: the texts as shown, the values a chart
-may draw), drawn as charts (``reportlab.graphics``) with the numbers beside them. A masked
-count draws no bar: the chart never shows more than the table. This module reads no database
-and calls no service.
+may draw and the mask where it may not), drawn as charts (``reportlab.graphics``) with the
+numbers beside them. A masked count is drawn as a hatched stub carrying its mark ("<5", "x")
+and a line chart breaks there: never a bar of 0, never a bar left out without a sign, and the
+chart never shows more than the table. This module reads no database and calls no service.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, Group, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -57,7 +58,8 @@ class ReportTable:
 
     ``rows`` are label + one text per column, the total row last when ``has_total``.
     ``chart_series`` holds one list per charted column (``chart_names``) over the rows
-    labelled ``chart_labels``; a masked cell is 0 there, so it draws no bar.
+    labelled ``chart_labels``; a masked cell is None there and ``chart_marks`` holds its
+    mark ("<5", "x"; "" for a drawn value).
     """
 
     title: str
@@ -66,7 +68,8 @@ class ReportTable:
     has_total: bool = False
     chart: str = "bar"  # bar, hbar, line
     chart_labels: list[str] = field(default_factory=list)
-    chart_series: list[list[float]] = field(default_factory=list)
+    chart_series: list[list[float | None]] = field(default_factory=list)
+    chart_marks: list[list[str]] = field(default_factory=list)
     chart_names: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -93,7 +96,7 @@ class YearReport:
     school: str
     period_label: str
     start: dt.date
-    end: dt.date
+    end: dt.date  # the real end: today for a school year still running
     scope: list[str]  # the selection as short phrases; empty: the whole school
     key_figures: KeyFigures
     summary: list[str]
@@ -178,9 +181,8 @@ def render_year_report(report: YearReport, made_on: dt.date | None = None) -> by
 
 
 def _front(report: YearReport, styles) -> list:
-    when = _("School year {label}: {start} to {end}").format(
-        label=report.period_label, start=format_date(report.start, "long"),
-        end=format_date(report.end, "long"))
+    when = _("{start} up to and including {end}").format(
+        start=format_date(report.start, "long"), end=format_date(report.end, "long"))
     scope = ", ".join(report.scope) or _("whole school")
     story: list = [
         Paragraph(_esc(_("Bullying and incidents")), styles["title"]),
@@ -293,19 +295,67 @@ def _numbers(table: ReportTable, styles) -> Table:
 
 def _chart(table: ReportTable) -> Drawing:
     labels, data, names = table.chart_labels, table.chart_series, table.chart_names
+    marks = table.chart_marks or [["" for _v in series] for series in data]
     if table.chart == "hbar":
-        return _hbar(labels, data, names)
+        return _hbar(labels, data, names, marks)
     if table.chart == "line" and len(labels) > 1:
-        return _line(labels, data, names)
-    return _vbar(labels, data, names)
+        return _line(labels, data, names, marks)
+    return _vbar(labels, data, names, marks)
 
 
-def _axis_max(data: list[list[float]]) -> float:
-    top = max((v for series in data for v in series), default=0)
+STUB = 5  # a hidden count is drawn as a hatched stub up to the threshold, with its mark
+MASK_FILL = colors.HexColor("#eceef2")
+MASK_INK = colors.HexColor("#5b6270")
+
+
+def _axis_max(data: list[list[float | None]]) -> float:
+    top = max((v for series in data for v in series if v is not None), default=0)
+    top = max(top, STUB if any(v is None for series in data for v in series) else 0)
     if top <= 0:
         return 5
     step = 10 ** max(0, len(str(int(top))) - 1)
     return (int(top / step) + 1) * step
+
+
+def _hatched(x: float, y: float, w: float, h: float, mark: str, flip: bool = False) -> Group:
+    """A hatched box at (x, y) sized (w, h) with ``mark`` written beyond its end."""
+    group = Group()
+    group.add(Rect(x, y, w, h, fillColor=MASK_FILL, strokeColor=MASK_INK, strokeWidth=0.5))
+    step = 3.0
+    d = -h
+    while d < w:  # 45-degree hatching, clipped to the box
+        x0, y0 = x + max(d, 0), y + max(-d, 0)
+        x1, y1 = x + min(d + h, w), y + min(h, w - d)
+        if x1 > x0:
+            group.add(Line(x0, y0, x1, y1, strokeColor=MASK_INK, strokeWidth=0.35))
+        d += step
+    if flip:
+        group.add(String(x + w + 2, y + h / 2 - 2.5, mark, fontName=FONT_BOLD, fontSize=7,
+                         fillColor=MASK_INK))
+    else:
+        group.add(String(x + w / 2, y + h + 2, mark, fontName=FONT_BOLD, fontSize=7,
+                         fillColor=MASK_INK, textAnchor="middle"))
+    return group
+
+
+def _bar_marks(marks: list[list[str]], flip: bool):
+    """An annotation drawing the hidden bars of a bar chart as hatched stubs."""
+
+    def draw(chart, _cscale, vscale) -> Group:
+        group = Group()
+        stub = vscale(STUB) - vscale(0)
+        for series, row in enumerate(chart._barPositions):
+            for index, (x, y, w, h) in enumerate(row):
+                mark = marks[series][index]
+                if not mark:
+                    continue
+                if flip:  # horizontal bars: the value runs along x
+                    group.add(_hatched(x, y, stub, h, mark, flip=True))
+                else:
+                    group.add(_hatched(x, y, w, stub, mark))
+        return group
+
+    return draw
 
 
 def _style_value_axis(axis, top: float) -> None:
@@ -322,8 +372,11 @@ def _style_value_axis(axis, top: float) -> None:
     axis.labelTextFormat = lambda v: f"{v:,.0f}".replace(",", ".")
 
 
-def _legend(drawing: Drawing, names: list[str], x: float, y: float) -> None:
-    if len(names) < 2:
+def _legend(drawing: Drawing, names: list[str], x: float, y: float, hidden: bool) -> None:
+    pairs = list(zip(SERIES, names, strict=False)) if len(names) > 1 else []
+    if hidden:
+        pairs.append((MASK_FILL, _("hidden (“<5”, “x”)")))
+    if not pairs:
         return
     legend = Legend()
     legend.x, legend.y = x, y
@@ -333,11 +386,17 @@ def _legend(drawing: Drawing, names: list[str], x: float, y: float) -> None:
     legend.dx = legend.dy = 7
     legend.deltax = 140
     legend.boxAnchor = "nw"
-    legend.colorNamePairs = list(zip(SERIES, names, strict=False))
+    legend.strokeColor = MASK_INK
+    legend.colorNamePairs = pairs
     drawing.add(legend)
 
 
-def _vbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+def _any_mark(marks: list[list[str]]) -> bool:
+    return any(mark for series in marks for mark in series)
+
+
+def _vbar(labels: list[str], data: list[list[float | None]], names: list[str],
+          marks: list[list[str]]) -> Drawing:
     many = len(labels) > 14
     height = 62 * mm if not many else 72 * mm
     drawing = Drawing(WIDTH, height)
@@ -345,7 +404,7 @@ def _vbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawi
     chart.x, chart.y = 32, (22 if not many else 34)
     chart.width, chart.height = WIDTH - 44, height - chart.y - 22
     chart.data = data
-    chart.categoryAxis.categoryNames = [lab[:14] for lab in labels]
+    chart.categoryAxis.categoryNames = [_short(lab, 16) for lab in labels]
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7 if not many else 6
     chart.categoryAxis.labels.fillColor = INK
@@ -360,12 +419,14 @@ def _vbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawi
     for i in range(len(data)):
         chart.bars[i].fillColor = SERIES[i % len(SERIES)]
         chart.bars[i].strokeColor = None
+    chart.annotations = [_bar_marks(marks, flip=False)]
     drawing.add(chart)
-    _legend(drawing, names, 40, height - 2)
+    _legend(drawing, names, 40, height - 2, _any_mark(marks))
     return drawing
 
 
-def _hbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+def _hbar(labels: list[str], data: list[list[float | None]], names: list[str],
+          marks: list[list[str]]) -> Drawing:
     row = 13 if len(data) == 1 else 20
     height = max(40 * mm, len(labels) * row + 34)
     drawing = Drawing(WIDTH, height)
@@ -385,18 +446,39 @@ def _hbar(labels: list[str], data: list[list[float]], names: list[str]) -> Drawi
     for i in range(len(data)):
         chart.bars[i].fillColor = SERIES[i % len(SERIES)]
         chart.bars[i].strokeColor = None
+    chart.annotations = [_bar_marks([list(reversed(m)) for m in marks], flip=True)]
     drawing.add(chart)
-    _legend(drawing, names, 180, 10)
+    _legend(drawing, names, 180, 10, _any_mark(marks))
     return drawing
 
 
-def _line(labels: list[str], data: list[list[float]], names: list[str]) -> Drawing:
+def _runs(series: list[float | None]) -> list[list[float | None]]:
+    """One line per unbroken run of drawn values: a hidden value breaks the line."""
+    out, current = [], None
+    for i, value in enumerate(series):
+        if value is None:
+            current = None
+            continue
+        if current is None:
+            current = [None] * len(series)
+            out.append(current)
+        current[i] = value
+    return out
+
+
+def _line(labels: list[str], data: list[list[float | None]], names: list[str],
+          marks: list[list[str]]) -> Drawing:
     height = 62 * mm
     drawing = Drawing(WIDTH, height)
     chart = HorizontalLineChart()
     chart.x, chart.y = 32, 22
     chart.width, chart.height = WIDTH - 44, height - 44
-    chart.data = data
+    rows, colours = [], []
+    for i, series in enumerate(data):
+        for run in _runs(series):
+            rows.append(run)
+            colours.append(SERIES[i % len(SERIES)])
+    chart.data = rows or [[0] * len(labels)]
     chart.categoryAxis.categoryNames = labels
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
@@ -404,12 +486,32 @@ def _line(labels: list[str], data: list[list[float]], names: list[str]) -> Drawi
     chart.categoryAxis.strokeColor = LINE
     _style_value_axis(chart.valueAxis, _axis_max(data))
     chart.joinedLines = 1
-    for i in range(len(data)):
-        chart.lines[i].strokeColor = SERIES[i % len(SERIES)]
+    for i, colour in enumerate(colours):
+        chart.lines[i].strokeColor = colour
         chart.lines[i].strokeWidth = 1.8
         chart.lines[i].symbol = None
+    if not rows:
+        chart.lines[0].strokeColor = None
+
+    def hidden_points(chart_, cscale, vscale) -> Group:
+        group = Group()
+        stub = vscale(STUB) - vscale(0)
+        series_count = max(1, len(marks))
+        for s, row in enumerate(marks):
+            for index, mark in enumerate(row):
+                if not mark:
+                    continue
+                x, width = cscale(index)
+                w = min(10.0, width / (series_count + 1))
+                left = x + width / 2 - series_count * w / 2 + s * w
+                box = _hatched(left, vscale(0), w - 1, stub, mark)
+                box.contents[0].strokeColor = SERIES[s % len(SERIES)]
+                group.add(box)
+        return group
+
+    chart.annotations = [hidden_points]
     drawing.add(chart)
-    _legend(drawing, names, 40, height - 2)
+    _legend(drawing, names, 40, height - 2, _any_mark(marks))
     return drawing
 
 
@@ -424,8 +526,8 @@ def _about(styles) -> list:
           "and the participation council (MR), and take its findings into next year's plan."),
         _("The figures of the safety monitor must reach the inspectorate by 1 July."),
         _("“<5” is a count from 1 to 4 and “x” a number hidden so that it cannot be worked "
-          "out from the others: no student can be recognised. Charts draw no bar for a "
-          "hidden number."),
+          "out from the others: no student can be recognised. Charts draw a hidden number as "
+          "a hatched stub with its mark, and a line breaks there."),
         _("A report belongs to the class of its victim as registered now; students who have "
           "left school are counted under “unknown”."),
     ]

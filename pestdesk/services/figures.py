@@ -1,27 +1,32 @@
 """Cijfers: anonymous figures about reports, cases and sanctions for a period and filters.
 
 Every number is counted by the database (``GROUP BY`` and conditional ``SUM``), never by
-loading rows into Python. The figures feed the Cijfers screen, the yearly report (the
-analysis of bullying and incidents a school owes under the Arbo catalogue and its
-social-safety policy) and the export of the underlying counts.
+loading rows into Python, and counted once: a number that appears in several places (the
+number of reports is the total of five tables and of the summary) is one quantity of the
+result's :class:`~pestdesk.domain.disclosure.Ledger`, which every table, chart, summary
+sentence, the year report and the export read. The figures feed the Cijfers screen, the
+yearly report (the analysis of bullying and incidents a school owes under the Arbo catalogue
+and its social-safety policy) and the export of the underlying counts.
 
 A case belongs to the class of its (first) victim as that student is registered *now*;
 students who left school have no class and are counted under "unknown". Cases follow the
 period by the date they were reported; durations by the date a case was closed; sanctions by
-their first day (or the date of the decision).
+their first day (or the date of the decision). A period never reaches past today: the
+current school year is "so far", and it is compared with the same months a year earlier.
 
-Small counts are masked so no child can be recognised: a count from 1 to 4 is shown as
-"<5", never as the number (primary suppression). Where cells add up to a total that is
-shown, a single masked cell could be worked out by subtraction, so a second cell in that
-row or column is masked as well (secondary suppression), repeated until no line has exactly
-one masked cell. Medians, averages and shares built on fewer than five are masked too.
+Small counts are masked so no child can be recognised (``domain.disclosure``): a count from
+1 to 4 reads "<5", and more counts are hidden ("x") until no hidden count can be worked out
+from the totals, the other tables of the same screen or page, or the marks themselves.
+Medians, averages and shares built on a hidden count or on fewer than five are hidden too.
+What is shared (the year report, the export) is always masked; on screen, a user who may
+read every case behind the figures may see the exact counts (:func:`may_see_exact`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,8 +35,9 @@ from peewee import JOIN, SQL, PostgresqlDatabase, fn
 from peewee import Case as SqlCase
 
 from .. import clock
+from ..domain.disclosure import SECONDARY, SHOWN, SMALL, THRESHOLD, WITHHELD, Ledger
 from ..domain.taxonomy import FORMS, LOCATIONS
-from ..i18n import _, format_date, format_number, language, locale_name
+from ..i18n import _, format_date, format_number, language, locale_name, ngettext
 from ..store import models as m
 from .base import Actor, ServiceError, audit, write
 from .exports import write_csv, write_xlsx
@@ -39,12 +45,12 @@ from .exports import write_csv, write_xlsx
 if TYPE_CHECKING:  # the renderer (and reportlab) load only when a report is made
     from ..letters.year_report import ReportTable, YearReport
 
-THRESHOLD = 5
 MASK = "<5"  # a count from 1 to 4 (primary suppression)
 HIDDEN = "x"  # hidden so a small count cannot be worked out from the others (secondary)
-SMALL, SECONDARY = 1, 2  # values in FigureTable.masked (0: shown)
+NOT_SHOWN = "–"  # withheld: a table too small to show (its marks alone would give it away)
 SANCTION_KINDS = ("schorsing_1", "schorsing_lang", "interne_schorsing", "voornemen_verwijdering",
                   "verwijdering")
+__all__ = ["MASK", "HIDDEN", "SHOWN", "SMALL", "SECONDARY", "THRESHOLD"]
 
 
 # --------------------------------------------------------------------------- period, filters
@@ -66,17 +72,53 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
-    def label(self) -> str:
-        if self.start.month == 8 and self.start.day == 1 and self.end == dt.date(
-                self.start.year + 1, 7, 31):
-            return school_year_label(self.start.year)
-        return f"{format_date(self.start, 'medium')} – {format_date(self.end, 'medium')}"
+    @property
+    def starts_school_year(self) -> bool:
+        return self.start.month == 8 and self.start.day == 1
 
-    def previous(self) -> Period:
-        """The period of the same length just before this one (a school year: the one before)."""
-        if self.start.month == 8 and self.start.day == 1 and self.days in (365, 366):
-            return Period.school_year(self.start.year - 1)
-        return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
+    def is_school_year(self) -> bool:
+        """A whole school year (1 August – 31 July)."""
+        return self.starts_school_year and self.end == dt.date(self.start.year + 1, 7, 31)
+
+    def is_school_year_so_far(self) -> bool:
+        """The start of a school year up to a day before its end (the current year so far)."""
+        return (self.starts_school_year and not self.is_school_year()
+                and self.end < dt.date(self.start.year + 1, 7, 31))
+
+    def up_to(self, day: dt.date) -> Period:
+        """This period, ending no later than ``day`` (a period wholly after it is kept)."""
+        if self.start > day or self.end <= day:
+            return self
+        return Period(self.start, day)
+
+    def label(self) -> str:
+        """Short: "2025-2026", "2026-2027 tot en met 3 december 2026", "1 sep – 31 dec 2025"."""
+        if self.is_school_year():
+            return school_year_label(self.start.year)
+        if self.is_school_year_so_far():
+            return _("{year} up to and including {date}").format(
+                year=school_year_label(self.start.year), date=format_date(self.end, "long"))
+        return self.range_label()
+
+    def range_label(self) -> str:
+        """The real range in words: "1 augustus 2026 tot en met 3 december 2026"."""
+        return _("{start} up to and including {end}").format(
+            start=format_date(self.start, "long"), end=format_date(self.end, "long"))
+
+    def compared(self) -> Period | None:
+        """Like for like: the same days one year earlier (a school year so far: the same
+        months of the year before; a whole year: the whole year before). A period longer than
+        a year has no comparison."""
+        if self.days > 366:
+            return None
+        return Period(_year_earlier(self.start), _year_earlier(self.end))
+
+
+def _year_earlier(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def school_year_of(day: dt.date) -> int:
@@ -127,8 +169,11 @@ class FigureTable:
 
     ``additive_columns`` are the columns whose cells add up to the total row;
     ``row_parts``/``row_total`` name columns that add up to another column in every row.
-    ``count_columns`` hold counts of children or cases (masked below five); other columns
-    hold derived numbers (median, average, share) that the builder masks itself.
+    ``count_columns`` hold counts of children or cases: each cell is a quantity of the
+    result's ledger (``ids``), named in ``names`` when another table shows it too.
+    ``derived`` maps the other columns (median, average, share) to the count columns they
+    are built on: such a cell is hidden with them, or when the first of them is under five.
+    ``exact``: on screen, the counts as they are (for a user who may read every case).
     """
 
     key: str
@@ -143,56 +188,126 @@ class FigureTable:
     row_parts: tuple[int, ...] = ()
     row_total: int | None = None
     count_columns: tuple[int, ...] = (0,)
+    derived: dict[int, tuple[int, ...]] = field(default_factory=dict)
     chart: str = "bar"  # bar, hbar, line
     chart_columns: tuple[int, ...] = (0,)
     chart_skip: tuple[str, ...] = ()  # row keys the chart leaves out (the table keeps them)
     note: str = ""
-    masked: list[list[int]] = field(default_factory=list)  # 0, SMALL or SECONDARY
+    masked: list[list[int]] = field(default_factory=list)  # SHOWN, SMALL or SECONDARY
     total_masked: list[int] = field(default_factory=list)
+    ids: list[list[int | None]] = field(default_factory=list)
+    total_ids: list[int | None] = field(default_factory=list)
+    exact: bool = False
+    withheld: bool = False  # too few to show any count of it safely (shared: all "–")
 
     def __post_init__(self) -> None:
         if not self.masked:
-            self.masked = [[0] * len(self.columns) for _r in self.values]
+            self.masked = [[SHOWN] * len(self.columns) for _r in self.values]
         if not self.total_masked:
-            self.total_masked = [0] * len(self.columns)
+            self.total_masked = [SHOWN] * len(self.columns)
 
-    # what the screen, the report and the export show
-    def text(self, row: int, col: int) -> str:
-        return _show(self.values[row][col], self.masked[row][col])
+    # -- the ledger ----------------------------------------------------------------------
+    def register(self, ledger: Ledger, names: dict[tuple[int | str, int], str] | None = None
+                 ) -> FigureTable:
+        """Enter the count cells in ``ledger`` with the table's own sums; ``names`` gives
+        (row index or "total", column) the name of a quantity shown elsewhere too."""
+        names = names or {}
+        self.ids = [[ledger.add(int(row[c] or 0), names.get((r, c), ""))
+                     if c in self.count_columns else None for c in range(len(self.columns))]
+                    for r, row in enumerate(self.values)]
+        if self.total is not None:
+            self.total_ids = [ledger.add(int(self.total[c] or 0), names.get(("total", c), ""))
+                              if c in self.count_columns else None
+                              for c in range(len(self.columns))]
+            for c in self.additive_columns:
+                ledger.add_sum([row[c] for row in self.ids], self.total_ids[c])
+        if self.row_parts and self.row_total is not None:
+            lines = [*self.ids, *([self.total_ids] if self.total is not None else [])]
+            for line in lines:
+                ledger.add_sum([line[c] for c in self.row_parts], line[self.row_total])
+        return self
 
-    def total_text(self, col: int) -> str:
+    def quantities(self) -> set[int]:
+        return {q for row in [*self.ids, self.total_ids] for q in row if q is not None}
+
+    def read_marks(self, ledger: Ledger) -> None:
+        """Take what the ledger hides; hide derived cells with their counts."""
+        lines = [(self.values, self.ids, self.masked)]
+        if self.total is not None:
+            lines.append(([self.total], [self.total_ids], [self.total_masked]))
+        for values, ids, masked in lines:
+            for row, row_ids, hidden in zip(values, ids, masked, strict=True):
+                for c, q in enumerate(row_ids):
+                    if q is not None:
+                        hidden[c] = ledger.marks[q]
+                for c, base in self.derived.items():
+                    first = row[base[0]] or 0
+                    hide = any(hidden[b] for b in base) or 0 < first < THRESHOLD
+                    hidden[c] = SECONDARY if hide else SHOWN
+
+    # -- what the screen, the report and the export show ---------------------------------
+    def is_masked(self, row: int, col: int, shared: bool = False) -> bool:
+        return bool(self.masked[row][col]) and (shared or not self.exact)
+
+    def total_is_masked(self, col: int, shared: bool = False) -> bool:
+        return bool(self.total_masked[col]) and (shared or not self.exact)
+
+    def is_withheld(self, shared: bool = False) -> bool:
+        return self.withheld and (shared or not self.exact)
+
+    def text(self, row: int, col: int, shared: bool = False) -> str:
+        hidden = self.masked[row][col] if (shared or not self.exact) else SHOWN
+        return _show(self.values[row][col], hidden)
+
+    def total_text(self, col: int, shared: bool = False) -> str:
         if self.total is None:
             return ""
-        return _show(self.total[col], self.total_masked[col])
+        hidden = self.total_masked[col] if (shared or not self.exact) else SHOWN
+        return _show(self.total[col], hidden)
 
     def chart_rows(self) -> list[int]:
         """The rows a chart draws."""
         return [r for r, key in enumerate(self.row_keys) if key not in self.chart_skip]
 
-    def plotted(self, row: int, col: int) -> float:
-        """The value a chart may draw: a masked cell draws nothing."""
+    def plotted(self, row: int, col: int, shared: bool = False) -> float | None:
+        """The value a chart draws; None for a hidden cell (drawn as a labelled gap)."""
+        if self.is_masked(row, col, shared):
+            return None
         value = self.values[row][col]
-        return 0.0 if self.masked[row][col] or value is None else float(value)
+        return 0.0 if value is None else float(value)
 
-    def shown_rows(self) -> list[list[str]]:
+    def mark(self, row: int, col: int, shared: bool = False) -> str:
+        """The mask a chart writes where it draws no value ("<5", "x"), else ""."""
+        return self.text(row, col, shared) if self.is_masked(row, col, shared) else ""
+
+    def shown_note(self, shared: bool = False) -> str:
+        if self.is_withheld(shared):
+            return _("Too few reports to show this table without making students "
+                     "recognisable.")
+        return self.note
+
+    def shown_rows(self, shared: bool = False) -> list[list[str]]:
         """Every row as displayed text, the total row last (the export's content)."""
-        rows = [[label, *(self.text(r, c) for c in range(len(self.columns)))]
+        rows = [[label, *(self.text(r, c, shared) for c in range(len(self.columns)))]
                 for r, label in enumerate(self.row_labels)]
         if self.total is not None:
             rows.append([self.total_label or _("Total"),
-                         *(self.total_text(c) for c in range(len(self.columns)))])
+                         *(self.total_text(c, shared) for c in range(len(self.columns)))])
         return rows
+
+    def row_of(self, row_key: str) -> int:
+        return self.row_keys.index(row_key)
 
     def value_of(self, row_key: str, col: int = 0) -> float | int | None:
         return self.values[self.row_keys.index(row_key)][col]
 
-    def text_of(self, row_key: str, col: int = 0) -> str:
-        return self.text(self.row_keys.index(row_key), col)
+    def text_of(self, row_key: str, col: int = 0, shared: bool = False) -> str:
+        return self.text(self.row_keys.index(row_key), col, shared)
 
 
 def _show(value: float | int | None, masked: int) -> str:
     if masked:
-        return MASK if masked == SMALL else HIDDEN
+        return {SMALL: MASK, SECONDARY: HIDDEN}.get(masked, NOT_SHOWN)
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -205,62 +320,13 @@ def is_small(value: float | int | None) -> bool:
 
 
 def apply_masking(table: FigureTable) -> FigureTable:
-    """Primary and secondary suppression of the count cells of ``table`` (in place)."""
-    for r, row in enumerate(table.values):
-        for c in table.count_columns:
-            table.masked[r][c] = table.masked[r][c] or (SMALL if is_small(row[c]) else 0)
-    if table.total is not None:
-        for c in table.count_columns:
-            table.total_masked[c] = table.total_masked[c] or (
-                SMALL if is_small(table.total[c]) else 0)
-    changed = True
-    while changed:
-        changed = False
-        if table.total is not None:
-            for c in table.additive_columns:
-                cells = [(r, c) for r in range(len(table.values))]
-                changed |= _protect_line(table, cells, total=("total", c))
-            if table.row_parts and table.row_total is not None:
-                cells = [("total", c) for c in table.row_parts]
-                changed |= _protect_line(table, cells, total=("total", table.row_total))
-        if table.row_parts and table.row_total is not None:
-            for r in range(len(table.values)):
-                cells = [(r, c) for c in table.row_parts]
-                changed |= _protect_line(table, cells, total=(r, table.row_total))
+    """Mask one table on its own (its sums only), in place: for a table outside a
+    :class:`Figures` result. A result masks all its tables together."""
+    ledger = Ledger()
+    table.register(ledger)
+    ledger.suppress()
+    table.read_marks(ledger)
     return table
-
-
-def _get(table: FigureTable, cell) -> tuple[float | int | None, bool]:
-    r, c = cell
-    if r == "total":
-        return table.total[c], table.total_masked[c]
-    return table.values[r][c], table.masked[r][c]
-
-
-def _mask(table: FigureTable, cell) -> None:
-    r, c = cell
-    if r == "total":
-        table.total_masked[c] = SECONDARY
-    else:
-        table.masked[r][c] = SECONDARY
-
-
-def _protect_line(table: FigureTable, cells: list, total) -> bool:
-    """If exactly one cell of an additive line (cells + their total) is masked, mask one more:
-    the smallest non-zero open cell, else the total. Returns whether anything changed."""
-    line = [*cells, total]
-    hidden = [cell for cell in line if _get(table, cell)[1]]
-    if len(hidden) != 1:
-        return False
-    candidates = [cell for cell in cells
-                  if not _get(table, cell)[1] and (_get(table, cell)[0] or 0)]
-    if candidates:
-        _mask(table, min(candidates, key=lambda cell: _get(table, cell)[0]))
-    elif not _get(table, total)[1]:
-        _mask(table, total)
-    else:  # pragma: no cover - a single hidden cell that is the total implies hidden parts
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- the queries
@@ -268,21 +334,47 @@ def _protect_line(table: FigureTable, cells: list, total) -> bool:
 
 @dataclass
 class Figures:
-    """Every figure for one period, filter set and actor, ready to show, print or export."""
+    """Every figure for one period, filter set and actor, ready to show, print or export.
+
+    ``period`` is what was asked, ``shown`` the part of it up to today (what is counted);
+    ``compared`` the same days a year earlier, with ``compared_reports`` its reports.
+    ``exact``: the counts may be shown unmasked on this user's screen (never when shared).
+    """
 
     period: Period
     filters: FigureFilters
     granularity: str
     tables: dict[str, FigureTable]
-    previous_reports: float | int | None = None
-    previous_label: str = ""
+    shown: Period | None = None
+    compared: Period | None = None
+    compared_reports: int | None = None
+    compared_mark: int = SHOWN
+    exact: bool = False
+    ledger: Ledger | None = None
     computed_at: dt.datetime = field(default_factory=clock.now)
+
+    def __post_init__(self) -> None:
+        if self.shown is None:
+            self.shown = self.period
 
     def __getitem__(self, key: str) -> FigureTable:
         return self.tables[key]
 
-    def summary(self) -> list[str]:
-        return summary_sentences(self)
+    def compared_text(self, shared: bool = False) -> str:
+        if self.compared_reports is None:
+            return ""
+        hidden = self.compared_mark if (shared or not self.exact) else SHOWN
+        return _show(self.compared_reports, hidden)
+
+    def shared(self) -> Figures:
+        """The masked figures, as a report or an export shows them to anyone."""
+        if not self.exact:
+            return self
+        tables = {k: replace(t, exact=False) for k, t in self.tables.items()}
+        return replace(self, tables=tables, exact=False)
+
+    def summary(self, shared: bool = False) -> list[str]:
+        return summary_sentences(self, shared)
 
 
 def _default_visibility(actor: Actor | None):
@@ -292,6 +384,15 @@ def _default_visibility(actor: Actor | None):
     from .access import case_visibility
 
     return case_visibility(actor)
+
+
+def may_see_exact(actor: Actor | None) -> bool:
+    """Whether ``actor`` may see the exact counts on screen: the figures count only the cases
+    an actor may read (``access.case_visibility``), so anyone who works with dossiers reads
+    every case behind their own figures. Shared figures are masked all the same."""
+    from .access import has_care_role
+
+    return actor is not None and has_care_role(actor)
 
 
 class _Query:
@@ -402,81 +503,103 @@ def _buckets(period: Period, granularity: str) -> list[tuple[int, str]]:
     return [(y, school_year_label(y)) for y in range(first, last + 1)]
 
 
-def _over_time(q: _Query, granularity: str) -> FigureTable:
+def _over_time(q: _Query, ledger: Ledger, granularity: str) -> FigureTable:
     C = m.Case
     bucket = (_month_expr(C.reported_on) if granularity == "month"
               else _school_year_expr(C.reported_on))
-    rows = {b: (s, n, cy) for b, s, n, cy in q.cases(
+    rows = {b: (n, cy, s) for b, s, n, cy in q.cases(
         bucket.alias("b"), _count_if(C.is_signal == True),  # noqa: E712
         _count_if(C.is_signal == False),  # noqa: E712
         _count_if((C.is_signal == False) & (C.is_cyber == True)),  # noqa: E712
         signals=True).group_by(SQL("b")).tuples()}
     keys, labels, values = [], [], []
     for b, label in _buckets(q.period, granularity):
-        s, n, cy = rows.get(b, (0, 0, 0))
         keys.append(str(b))
         labels.append(label)
-        values.append([int(s or 0), int(n or 0), int(s or 0) + int(n or 0), int(cy or 0)])
-    total = [sum(v[c] for v in values) for c in range(4)]
-    return apply_masking(FigureTable(
+        values.append([int(v or 0) for v in rows.get(b, (0, 0, 0))])
+    total = [sum(v[c] for v in values) for c in range(3)]
+    table = FigureTable(
         "over_time", _("Reports over time"),
-        [_("Signals"), _("Reports"), _("Total"), _("Of which cyberbullying")],
-        keys, labels, values, total, _("Total"),
-        additive_columns=(0, 1, 2, 3), row_parts=(0, 1), row_total=2,
-        count_columns=(0, 1, 2, 3), chart="line" if granularity == "month" else "bar",
-        chart_columns=(1, 3),
-        note=_("A signal is a teacher's first notice; a report is a registered case.")))
+        [_("Reports"), _("Of which cyberbullying"), _("Signals")],
+        keys, labels, values, total, _("Total"), additive_columns=(0, 1, 2),
+        count_columns=(0, 1, 2), chart="line" if granularity == "month" else "bar",
+        chart_columns=(0, 1),
+        note=_("A signal is a teacher's first notice; a report is a registered case."))
+    table.register(ledger, {("total", 0): "cases", ("total", 1): "cyber"})
+    for ids in [*table.ids, table.total_ids]:
+        ledger.add_at_most(ids[1], ids[0])  # cyberbullying is part of the reports
+    return table
 
 
 def _case_total(q: _Query) -> int:
     return int(q.cases(fn.COUNT(m.Case.id)).scalar() or 0)
 
 
-def _by_form(q: _Query, total: int) -> FigureTable:
+def _by_form(q: _Query, ledger: Ledger) -> FigureTable:
     codes = list(FORMS)
     row = q.cases(*(_count_if(has_form(code)) for code in codes)).tuples().first() or ()
     values = [[int(v or 0)] for v in (row or [0] * len(codes))]
     order = sorted(range(len(codes)), key=lambda i: (-values[i][0], i))
-    return apply_masking(FigureTable(
+    table = FigureTable(
         "by_form", _("Reports by form of bullying"), [_("Reports")],
         [codes[i] for i in order], [_(FORMS[codes[i]]) for i in order],
-        [values[i] for i in order], [total], _("Reports (one report can name several forms)"),
-        chart="hbar"))
+        [values[i] for i in order], [ledger.values[ledger.named("cases")]], _("All reports"),
+        chart="hbar", note=_("One report can name several forms."))
+    table.register(ledger, {("total", 0): "cases"})
+    for ids in table.ids:  # not additive: each form is at most every report
+        ledger.add_at_most(ids[0], table.total_ids[0])
+    return table
 
 
-def _grouped(q: _Query, key_expr, total: int, by_class: bool = False) -> dict:
+def _grouped(q: _Query, key_expr, by_class: bool = False) -> dict:
     return {k: int(n) for k, n in q.cases(key_expr.alias("k"), fn.COUNT(m.Case.id),
                                           by_class=by_class)
             .group_by(SQL("k")).tuples()}
 
 
-def _single_column(key: str, title: str, keys: list, labels: list, counts: dict,
-                   total: int, chart: str = "bar", **extra) -> FigureTable:
+def _single_column(ledger: Ledger, key: str, title: str, keys: list, labels: list,
+                   counts: dict, names: dict | None = None, chart: str = "bar",
+                   **extra) -> FigureTable:
     values = [[counts.get(k, 0)] for k in keys]
-    return apply_masking(FigureTable(
-        key, title, [_("Reports")], [str(k) for k in keys], labels, values, [total],
-        _("Total"), additive_columns=(0,), chart=chart, **extra))
+    table = FigureTable(
+        key, title, [_("Reports")], [str(k) for k in keys], labels, values,
+        [ledger.values[ledger.named("cases")]], _("Total"), additive_columns=(0,),
+        chart=chart, **extra)
+    return table.register(ledger, {("total", 0): "cases", **(names or {})})
 
 
-def _by_leerjaar(q: _Query, total: int) -> FigureTable:
-    counts = _grouped(q, q.klass.leerjaar, total, by_class=True)
+def _by_leerjaar(q: _Query, ledger: Ledger) -> FigureTable:
+    counts = _grouped(q, q.klass.leerjaar, by_class=True)
     years = sorted(k for k in counts if k is not None)
     keys = [*years, None] if None in counts else years
     labels = [_("Year {n}").format(n=y) if y is not None else _("Unknown (left school)")
               for y in keys]
-    return _single_column("by_leerjaar", _("Reports by year group (leerjaar)"), keys, labels,
-                          counts, total)
+    return _single_column(ledger, "by_leerjaar", _("Reports by year group (leerjaar)"), keys,
+                          labels, counts, {(r, 0): f"leerjaar:{k}" for r, k in enumerate(keys)})
 
 
-def _by_class(q: _Query, total: int) -> FigureTable:
-    counts = _grouped(q, q.klass.name, total, by_class=True)
-    names = sorted((k for k in counts if k is not None), key=_class_sort_key)
-    keys = [*names, None] if None in counts else names
-    labels = [k if k is not None else _("Unknown (left school)") for k in keys]
-    return _single_column("by_class", _("Reports by class"), keys, labels, counts, total,
-                          chart="bar", chart_skip=("None",),
-                          note=_("The chart leaves out reports of students who have left "
-                                 "school; the table counts them under “unknown”."))
+def _by_class(q: _Query, ledger: Ledger) -> FigureTable:
+    K = q.klass
+    rows = list(q.cases(K.id, K.name, K.leerjaar, fn.COUNT(m.Case.id), by_class=True)
+                .group_by(K.id).tuples())
+    known = sorted((r for r in rows if r[0] is not None), key=lambda r: _class_sort_key(r[1]))
+    unknown = sum(int(r[3]) for r in rows if r[0] is None)
+    keys = [str(r[0]) for r in known] + (["None"] if unknown else [])
+    labels = [r[1] for r in known] + ([_("Unknown (left school)")] if unknown else [])
+    counts = {str(r[0]): int(r[3]) for r in known} | ({"None": unknown} if unknown else {})
+    names = {(len(known), 0): "leerjaar:None"} if unknown else {}
+    table = _single_column(
+        ledger, "by_class", _("Reports by class"), keys, labels, counts, names, chart="bar",
+        chart_skip=("None",), note=_("The chart leaves out reports of students who have left "
+                                     "school; the table counts them under “unknown”."))
+    # the classes of a year group add up to that year group's row of the table above
+    by_year: dict = {}
+    for r, row in enumerate(known):
+        by_year.setdefault(row[2], []).append(table.ids[r][0])
+    for year, ids in by_year.items():
+        if f"leerjaar:{year}" in ledger.names:
+            ledger.add_sum(ids, ledger.named(f"leerjaar:{year}"))
+    return table
 
 
 def _class_sort_key(name: str) -> tuple:
@@ -484,8 +607,8 @@ def _class_sort_key(name: str) -> tuple:
     return (int(digits) if digits else 99, name)
 
 
-def _by_location(q: _Query, total: int) -> FigureTable:
-    counts = _grouped(q, m.Case.location, total)
+def _by_location(q: _Query, ledger: Ledger) -> FigureTable:
+    counts = _grouped(q, m.Case.location)
     keys = [code for code in LOCATIONS if code in counts]
     keys += sorted(k for k in counts if k not in LOCATIONS and k)
     if "" in counts or None in counts:
@@ -493,8 +616,8 @@ def _by_location(q: _Query, total: int) -> FigureTable:
         keys.append("?")
     labels = [_(LOCATIONS[k]) if k in LOCATIONS else (_("Not recorded") if k == "?" else k)
               for k in keys]
-    return _single_column("by_location", _("Reports by location"), keys, labels, counts, total,
-                          chart="hbar")
+    return _single_column(ledger, "by_location", _("Reports by location"), keys, labels,
+                          counts, chart="hbar")
 
 
 def _stage_titles(codes: Sequence[str]) -> tuple[list[str], dict[str, str]]:
@@ -517,7 +640,7 @@ def _stage_titles(codes: Sequence[str]) -> tuple[list[str], dict[str, str]]:
     return known + rest, titles
 
 
-def _stages(q: _Query) -> FigureTable:
+def _stages(q: _Query, ledger: Ledger) -> FigureTable:
     C = m.Case
     rows = {code or "": (int(o), int(c)) for code, o, c in q.cases(
         C.stage_code.alias("k"), _count_if(C.status == "open"), _count_if(C.status != "open"))
@@ -528,14 +651,17 @@ def _stages(q: _Query) -> FigureTable:
     values = [[rows[c][0], rows[c][1], sum(rows[c])] for c in codes]
     total = [sum(v[i] for v in values) for i in range(3)]
     labels = [titles.get(c, c) if c else _("Not yet on the ladder") for c in codes]
-    return apply_masking(FigureTable(
+    table = FigureTable(
         "stages", _("Highest stage reached"), [_("Open"), _("Closed"), _("Total")],
         codes, labels, values, total, _("Total"), additive_columns=(0, 1, 2),
         row_parts=(0, 1), row_total=2, count_columns=(0, 1, 2), chart="hbar",
-        chart_columns=(2,)))
+        chart_columns=(2,), note=_("The reports of the period by the highest stage of the "
+                                   "ladder their case reached, open or closed today."))
+    return table.register(ledger, {("total", 0): "open", ("total", 1): "closed",
+                                   ("total", 2): "cases"})
 
 
-def _relapses(q: _Query) -> FigureTable:
+def _relapses(q: _Query, ledger: Ledger) -> FigureTable:
     C, Inv = m.Case, m.Involvement
     year = _school_year_expr(C.reported_on)
     query = (q.cases(year.alias("b"), fn.COUNT(Inv.id),
@@ -548,22 +674,22 @@ def _relapses(q: _Query) -> FigureTable:
         n, r = rows.get(b, (0, 0))
         keys.append(str(b))
         labels.append(label)
-        values.append([n, r, None])
-    total = [sum(v[0] for v in values), sum(v[1] for v in values), None]
+        values.append([n, r, round(100 * r / n, 1) if n else None])
+    bullies, relapses = sum(v[0] for v in values), sum(v[1] for v in values)
+    total = [bullies, relapses, round(100 * relapses / bullies, 1) if bullies else None]
     table = FigureTable(
         "relapses", _("Relapses (a bully in a new case)"),
         [_("Bullies"), _("Relapses"), _("Share (%)")], keys, labels, values, total, _("Total"),
-        additive_columns=(0, 1), count_columns=(0, 1), chart="bar", chart_columns=(0, 1),
+        additive_columns=(0, 1), count_columns=(0, 1), derived={2: (0, 1)}, chart="bar",
+        chart_columns=(0, 1),
         note=_("Counted per bully per case; a relapse is a bully who was a bully before."))
-    apply_masking(table)
-    for row, hidden in [*zip(table.values, table.masked, strict=True),
-                        (table.total, table.total_masked)]:
-        row[2] = round(100 * row[1] / row[0], 1) if row[0] else None
-        hidden[2] = SECONDARY if (hidden[0] or hidden[1]) else 0
+    table.register(ledger)
+    for ids in [*table.ids, table.total_ids]:
+        ledger.add_at_most(ids[1], ids[0])
     return table
 
 
-def _durations(q: _Query) -> FigureTable:
+def _durations(q: _Query, ledger: Ledger) -> FigureTable:
     """Days from report to closure of the cases closed in the period; medians in SQL."""
     C = m.Case
     days = _days_between(C.closed_on, C.reported_on)
@@ -594,51 +720,36 @@ def _durations(q: _Query) -> FigureTable:
              else [0, None, None])
     table = FigureTable(
         "duration", _("Days from report to closure"),
-        [_("Closed cases"), _("Median (days)"), _("Average (days)")], keys, labels, values,
-        total, _("Whole period"), additive_columns=(0,), count_columns=(0,), chart="bar",
-        chart_columns=(1, 2), note=_("Cases closed in the period, by the date they closed."))
-    apply_masking(table)
-    for row, hidden in [*zip(table.values, table.masked, strict=True),
-                        (table.total, table.total_masked)]:
-        small = row[0] is not None and row[0] < THRESHOLD
-        hidden[1] = hidden[2] = SECONDARY if (hidden[0] or small) else 0
-    return table
+        [_("Cases closed"), _("Median (days)"), _("Average (days)")], keys, labels, values,
+        total, _("Whole period"), additive_columns=(0,), count_columns=(0,),
+        derived={1: (0,), 2: (0,)}, chart="bar", chart_columns=(1, 2),
+        note=_("Cases closed in the period, by the date they closed; also cases reported "
+               "before the period."))
+    return table.register(ledger, {("total", 0): "closed_in_period"})
 
 
 def _num(value) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def _outcomes(q: _Query, total: int) -> FigureTable:
+def _outcomes(q: _Query, ledger: Ledger) -> FigureTable:
     C, K = m.Case, m.Contract
-    closed, still_open = q.cases(_count_if(C.status != "open"),
-                                 _count_if(C.status == "open")).tuples().first() or (0, 0)
     contracts = (q.cases(_count_if(K.outcome == "kept"), _count_if(K.outcome == "broken"),
                          _count_if((K.outcome != "kept") & (K.outcome != "broken")))
                  .join_from(C, K, on=(K.case == C.id)).tuples().first() or (0, 0, 0))
     keys = ["closed", "open", "contract_kept", "contract_broken", "contract_running"]
-    labels = [_("Closed"), _("Still open"), _("Anti-bullying contract kept"),
-              _("Anti-bullying contract broken"), _("Anti-bullying contract still running")]
-    values = [[int(v or 0)] for v in (closed, still_open, *contracts)]
+    labels = [_("Reports of the period, closed"), _("Reports of the period, still open"),
+              _("Anti-bullying contract kept"), _("Anti-bullying contract broken"),
+              _("Anti-bullying contract still running")]
+    # closed and open are the totals of the stages table: one quantity, read from there
+    values = [[ledger.values[ledger.named("closed")]], [ledger.values[ledger.named("open")]],
+              *([int(v or 0)] for v in contracts)]
     table = FigureTable("outcomes", _("Outcomes"), [_("Count")], keys, labels, values,
                         chart="hbar")
-    # two additive groups (cases, contracts) each with its own total: protect each
-    apply_masking(table)
-    _protect_group(table, [0, 1], total)
-    _protect_group(table, [2, 3, 4], sum(v[0] for v in values[2:]))
-    return table
+    return table.register(ledger, {(0, 0): "closed", (1, 0): "open"})
 
 
-def _protect_group(table: FigureTable, rows: list[int], total: int) -> None:
-    """Rows that add up to a known total: never leave one of them masked alone."""
-    hidden = [r for r in rows if table.masked[r][0]]
-    if len(hidden) == 1:
-        open_rows = [r for r in rows if not table.masked[r][0] and table.values[r][0]]
-        if open_rows:
-            table.masked[min(open_rows, key=lambda r: table.values[r][0])][0] = SECONDARY
-
-
-def _sanctions(q: _Query) -> FigureTable:
+def _sanctions(q: _Query, ledger: Ledger) -> FigureTable:
     C, S = m.Case, m.Sanction
     day = fn.COALESCE(S.first_day, S.decided_on)
     kind = SqlCase(None, [((S.kind == "schorsing") & (S.school_days <= 1), "schorsing_1"),
@@ -657,11 +768,18 @@ def _sanctions(q: _Query) -> FigureTable:
     students = (q.cases(fn.COUNT(S.student.distinct()), dated_by=day)
                 .join_from(C, S, on=(S.case == C.id)).scalar() or 0)
     total = [sum(v[0] for v in values), int(students)]
-    return apply_masking(FigureTable(
+    table = FigureTable(
         "sanctions", _("Suspensions and expulsions"), [_("Sanctions"), _("Students")], keys,
         [titles.get(k, k) for k in keys], values, total, _("Total"), additive_columns=(0,),
         count_columns=(0, 1), chart="hbar", chart_columns=(0,),
-        note=_("By the first day of the suspension; a student can count in several rows.")))
+        note=_("Decided sanctions by their first day (or the day of the decision); a student "
+               "can count in several rows."))
+    table.register(ledger)
+    for ids in [*table.ids, table.total_ids]:
+        ledger.add_at_most(ids[1], ids[0])  # students of a row: at most its sanctions
+    for ids in table.ids:
+        ledger.add_at_most(ids[1], table.total_ids[1])
+    return table
 
 
 # --------------------------------------------------------------------------- public API
@@ -673,73 +791,125 @@ def choose_granularity(period: Period) -> str:
 
 
 def compute_figures(actor: Actor | None, period: Period, filters: FigureFilters | None = None,
-                    granularity: str = "", visibility=None) -> Figures:
-    """Every figure for ``period`` and ``filters``, limited to what ``actor`` may see.
+                    granularity: str = "", visibility=None, exact: bool = False) -> Figures:
+    """Every figure for ``period`` (up to today) and ``filters``, limited to what ``actor``
+    may see, masked together as one screen or page.
 
     ``visibility`` overrides the actor's need-to-know rule (a peewee expression over Case).
+    ``exact`` asks for the unmasked counts on screen: only for an actor who may read every
+    case behind the figures (:func:`may_see_exact`) and with their own rule.
     """
     if period.end < period.start:
         raise ServiceError(_("The end of the period lies before its start."))
     filters = filters or FigureFilters()
-    granularity = granularity or choose_granularity(period)
+    exact = bool(exact) and visibility is None and may_see_exact(actor)
+    shown = period.up_to(clock.today())
+    granularity = granularity or choose_granularity(shown)
     if visibility is None:
         visibility = _default_visibility(actor)
-    q = _Query(period, filters, visibility)
-    total = _case_total(q)
-    tables = [
-        _over_time(q, granularity), _by_form(q, total), _by_leerjaar(q, total),
-        _by_class(q, total), _by_location(q, total), _stages(q), _relapses(q), _durations(q),
-        _outcomes(q, total), _sanctions(q),
-    ]
-    previous = period.previous()
-    before = _case_total(_Query(previous, filters, visibility))
-    return Figures(period, filters, granularity, {t.key: t for t in tables},
-                   previous_reports=before, previous_label=previous.label())
+    q = _Query(shown, filters, visibility)
+    ledger = Ledger()
+    ledger.add(_case_total(q), "cases")
+    builders = [lambda: _over_time(q, ledger, granularity), lambda: _by_form(q, ledger),
+                lambda: _by_leerjaar(q, ledger), lambda: _by_class(q, ledger),
+                lambda: _by_location(q, ledger), lambda: _stages(q, ledger),
+                lambda: _relapses(q, ledger), lambda: _durations(q, ledger),
+                lambda: _outcomes(q, ledger), lambda: _sanctions(q, ledger)]
+    tables = [build() for build in builders]
+    compared = shown.compared()
+    compared_reports = compared_id = None
+    if compared is not None:
+        compared_reports = _case_total(_Query(compared, filters, visibility))
+        compared_id = ledger.add(compared_reports)
+    _suppress(ledger, tables)
+    for table in tables:
+        table.read_marks(ledger)
+        table.exact = exact
+    return Figures(period, filters, granularity, {t.key: t for t in tables}, shown=shown,
+                   compared=compared, compared_reports=compared_reports,
+                   compared_mark=ledger.marks[compared_id] if compared_id is not None else 0,
+                   exact=exact, ledger=ledger)
 
 
-def summary_sentences(figures: Figures) -> list[str]:
-    """A short plain-language analysis built from the masked figures (never a count < 5)."""
+def _suppress(ledger: Ledger, tables: list[FigureTable]) -> None:
+    """Mask the ledger; a table holding a count that its marks alone give away (a tiny
+    selection) is withheld whole, and the rest masked again around it."""
+    stuck = set(ledger.suppress())
+    while stuck:
+        newly = [t for t in tables if not t.withheld and stuck & t.quantities()]
+        if not newly:  # pragma: no cover - withholding every table leaves nothing to derive
+            return
+        for table in newly:
+            table.withheld = True
+            for q in table.quantities():
+                ledger.marks[q] = WITHHELD
+        stuck = set(ledger.suppress())
+
+
+def summary_sentences(figures: Figures, shared: bool = False) -> list[str]:
+    """A short plain-language analysis read from the figures' own cells (masked unless the
+    figures are exact on screen): every number in it is a number of a table."""
     t = figures.tables
-    period = figures.period
-    when = (_("In the school year {period}") if period.label() == school_year_label(
-        period.start.year) else _("In the period {period}")).format(period=period.label())
-    out = [_("{when} {n} reports of bullying were registered, {cyber} of them about "
-             "cyberbullying.").format(when=when, n=t["over_time"].total_text(1),
-                                      cyber=t["over_time"].total_text(3))]
-    if figures.previous_reports:
-        before = _show(figures.previous_reports,
-                       SMALL if is_small(figures.previous_reports) else 0)
-        out.append(_("In the period before ({period}) there were {n}.").format(
-            period=figures.previous_label, n=before))
+    reports = t["over_time"]
+    out = [_("{n} reports of bullying were registered, {cyber} of them about "
+             "cyberbullying.").format(n=reports.total_text(0, shared),
+                                      cyber=reports.total_text(1, shared))]
+    if figures.compared is not None:
+        out.append(_("In the same period a year earlier ({period}) there were {n}.").format(
+            period=figures.compared.range_label(), n=figures.compared_text(shared)))
     forms = t["by_form"]
-    if forms.values and forms.values[0][0] and not forms.masked[0][0]:
-        out.append(_("The most frequent form was {form} ({n} reports).").format(
-            form=forms.row_labels[0], n=forms.text(0, 0)))
+    if forms.values and forms.values[0][0] and not forms.is_masked(0, 0, shared):
+        out.append(_("The most frequent form was “{form}”: {n} reports.").format(
+            form=forms.row_labels[0], n=forms.text(0, 0, shared)))
+    outcomes = t["outcomes"]
+    out.append(_("Of these reports {closed} are closed and {open} still open.").format(
+        closed=outcomes.text_of("closed", 0, shared), open=outcomes.text_of("open", 0, shared)))
     duration = t["duration"]
-    if duration.total and duration.total[0] and not duration.total_masked[1]:
-        out.append(_("{n} cases were closed, after a median of {median} days "
-                     "(average {average}).").format(n=duration.total_text(0),
-                                                    median=duration.total_text(1),
-                                                    average=duration.total_text(2)))
+    if duration.total and duration.total[0]:
+        sentence = _("In the period {n} cases were closed (also of earlier reports)").format(
+            n=duration.total_text(0, shared))
+        if duration.total[1] is not None and not duration.total_is_masked(1, shared):
+            sentence += _(", after a median of {median} days (average {average})").format(
+                median=duration.total_text(1, shared), average=duration.total_text(2, shared))
+        out.append(sentence + ".")
     relapses = t["relapses"]
     if relapses.total and relapses.total[0]:
         out.append(_("{n} of {total} bullies had been a bully in an earlier case "
-                     "({share} %).").format(n=relapses.total_text(1),
-                                            total=relapses.total_text(0),
-                                            share=relapses.total_text(2)))
+                     "({share} %).").format(n=relapses.total_text(1, shared),
+                                            total=relapses.total_text(0, shared),
+                                            share=relapses.total_text(2, shared)))
+    stages = t["stages"]
+    reached = [r for r in range(len(stages.values)) if stages.row_keys[r] and stages.values[r][2]]
+    if reached:
+        top = reached[-1]
+        out.append(_("The highest stage reached was “{stage}” ({n}).").format(
+            stage=stages.row_labels[top], n=ngettext("{n} case", "{n} cases",
+                                                     int(stages.values[top][2])).format(
+                n=stages.text(top, 2, shared))))
     sanctions = t["sanctions"]
-    out.append(_("Sanctions: {one} suspensions of one day, {longer} longer suspensions, "
-                 "{internal} internal suspensions and {expelled} expulsions.").format(
-        one=sanctions.text_of("schorsing_1"), longer=sanctions.text_of("schorsing_lang"),
-        internal=sanctions.text_of("interne_schorsing"),
-        expelled=sanctions.text_of("verwijdering")))
-    out.append(masking_legend())
+    out.append(_("Sanctions decided: {one} suspensions of one day, {longer} longer "
+                 "suspensions, {internal} internal suspensions, {intention} intentions to expel "
+                 "and {expelled} expulsions.").format(
+        one=sanctions.text_of("schorsing_1", 0, shared),
+        longer=sanctions.text_of("schorsing_lang", 0, shared),
+        internal=sanctions.text_of("interne_schorsing", 0, shared),
+        intention=sanctions.text_of("voornemen_verwijdering", 0, shared),
+        expelled=sanctions.text_of("verwijdering", 0, shared)))
+    out.append(exactness_note(figures, shared))
     return out
 
 
 def masking_legend() -> str:
     return _("“<5” is a count from 1 to 4 and “x” a number hidden so that it cannot be worked "
              "out from the others: no student can be recognised.")
+
+
+def exactness_note(figures: Figures, shared: bool = False) -> str:
+    """What the reader sees: masked counts (the legend) or exact ones (and why)."""
+    if figures.exact and not shared:
+        return _("Exact counts: you may read every case behind these figures. The year report "
+                 "and the export are masked (“<5”, “x”) so they can be shared.")
+    return masking_legend()
 
 
 # --------------------------------------------------------------------------- export
@@ -752,10 +922,14 @@ def export_rows(figures: Figures, for_csv: bool = False) -> list[list]:
     In CSV a decimal number is written the way Dutch Excel reads it (41,8).
     """
     rows: list[list] = [
-        [_("Period"), figures.period.label()],
+        [_("Period"), figures.shown.range_label()],
         [_("Filters"), ", ".join(figures.filters.describe()) or _("whole school")],
-        [masking_legend()],
     ]
+    if figures.compared is not None:
+        rows.append([_("Reports in the same period a year earlier ({period})").format(
+            period=figures.compared.range_label()),
+            _export_cell(figures.compared_reports, figures.compared_mark, for_csv)])
+    rows.append([masking_legend()])
     for table in figures.tables.values():
         rows.append([])
         rows.append([table.title])
@@ -807,30 +981,38 @@ def _audit_export(actor: Actor, kind: str) -> None:
 
 
 def report_table(table: FigureTable) -> ReportTable:
-    """``table`` as the year report prints it: shown (masked) text and what a chart draws."""
+    """``table`` as the year report prints it: the masked text, what a chart draws and the
+    mask it writes where it draws no value."""
     from ..letters.year_report import ReportTable
 
     rows = table.chart_rows()
     return ReportTable(
-        title=table.title, columns=list(table.columns), rows=table.shown_rows(),
+        title=table.title, columns=list(table.columns), rows=table.shown_rows(shared=True),
         has_total=table.total is not None, chart=table.chart,
         chart_labels=[table.row_labels[r] for r in rows],
-        chart_series=[[table.plotted(r, c) for r in rows] for c in table.chart_columns],
-        chart_names=[table.columns[c] for c in table.chart_columns], note=table.note)
+        chart_series=[[table.plotted(r, c, shared=True) for r in rows]
+                      for c in table.chart_columns],
+        chart_marks=[[table.mark(r, c, shared=True) for r in rows]
+                     for c in table.chart_columns],
+        chart_names=[table.columns[c] for c in table.chart_columns],
+        note=table.shown_note(shared=True))
 
 
 def year_report_data(figures: Figures, school_name: str) -> YearReport:
-    """The plain data the year report renderer (``letters.year_report``) prints."""
+    """The plain data the year report renderer (``letters.year_report``) prints: always the
+    masked figures (the report is meant to be shared)."""
     from ..letters.year_report import KeyFigures, YearReport
 
+    figures = figures.shared()
     t = figures.tables
-    key = KeyFigures(reports=t["over_time"].total_text(1), cyber=t["over_time"].total_text(3),
-                     median_days=t["duration"].total_text(1),
-                     sanctions=t["sanctions"].total_text(0))
+    key = KeyFigures(reports=t["over_time"].total_text(0, True),
+                     cyber=t["over_time"].total_text(1, True),
+                     median_days=t["duration"].total_text(1, True),
+                     sanctions=t["sanctions"].total_text(0, True))
     return YearReport(
-        school=school_name, period_label=figures.period.label(), start=figures.period.start,
-        end=figures.period.end, scope=figures.filters.describe(), key_figures=key,
-        summary=figures.summary(), tables=[report_table(x) for x in t.values()])
+        school=school_name, period_label=figures.shown.label(), start=figures.shown.start,
+        end=figures.shown.end, scope=figures.filters.describe(), key_figures=key,
+        summary=figures.summary(shared=True), tables=[report_table(x) for x in t.values()])
 
 
 def year_report_pdf(actor: Actor, first_year: int, filters: FigureFilters | None = None,

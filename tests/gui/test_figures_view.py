@@ -55,7 +55,7 @@ def test_school_year_figures_show_charts_beside_the_numbers(view, school, qtbot)
     card = view.figure_cards["over_time"]
     model = card.numbers.model()
     total_row = model.rowCount() - 1
-    assert model.data(model.index(total_row, 2)) == F._show(n, 0)
+    assert model.data(model.index(total_row, 1)) == F._show(n, 0)
     assert isinstance(card.chart_view, QChartView) and not card.chart_view.isHidden()
     assert len(card.chart_view.chart().series()) == 2  # reports and cyber, by month
     assert set(view.figure_cards) == set(view.figures.tables)
@@ -65,8 +65,12 @@ def test_school_year_figures_show_charts_beside_the_numbers(view, school, qtbot)
 def test_a_narrow_filter_masks_small_counts_in_table_and_chart(view, school, qtbot):
     (class_id,), = school.execute_sql(
         "SELECT id FROM school_class WHERE name = '1A'").fetchall()
+    assert view.exact.isChecked()  # the coordinator may read every case: exact by default
+    with qtbot.waitSignal(view.computed, timeout=3000):
+        view.exact.setChecked(False)  # as the year report and the export share them
     with qtbot.waitSignal(view.computed, timeout=3000):
         choose(view.klass, class_id)
+    assert "“<5” is een aantal" in view.summary_label.text()
     card = view.figure_cards["by_location"]
     table = card.table
     model = card.numbers.model()
@@ -77,6 +81,33 @@ def test_a_narrow_filter_masks_small_counts_in_table_and_chart(view, school, qtb
     series = card.chart_view.chart().series()[0]
     plotted = [series.barSets()[0].at(i) for i in range(series.barSets()[0].count())]
     assert all(v == 0 or v >= 5 for v in plotted)
+    hidden = [table.text(r, 0) for r in table.chart_rows() if table.is_masked(r, 0)]
+    marks = card.mask_marks.texts() if card.mask_marks else []
+    assert sorted(marks) == sorted(hidden)  # a hatched, labelled stub for each hidden bar
+
+
+def test_exact_counts_on_screen_say_so(view, school, qtbot):
+    (class_id,), = school.execute_sql(
+        "SELECT id FROM school_class WHERE name = '1A'").fetchall()
+    with qtbot.waitSignal(view.computed, timeout=3000):
+        choose(view.klass, class_id)
+    assert view.figures.exact and "Exacte aantallen" in view.summary_label.text()
+    for card in view.figure_cards.values():
+        model = card.numbers.model()
+        shown = [model.data(model.index(r, c)) for r in range(model.rowCount())
+                 for c in range(1, model.columnCount())]
+        assert F.MASK not in shown and F.HIDDEN not in shown
+        assert card.mask_marks is None
+
+
+def test_a_school_year_shows_its_own_dates(view, qtbot):
+    from pestdesk import clock
+
+    with qtbot.waitSignal(view.computed, timeout=3000):
+        choose(view.period, 2024)
+    assert not view.start.isEnabled()
+    assert view.start.date().toPython() == dt.date(2024, 8, 1)
+    assert view.end.date().toPython() == min(dt.date(2025, 7, 31), clock.today())
 
 
 def test_custom_period_and_refusal_of_a_reversed_one(view, qtbot):

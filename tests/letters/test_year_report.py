@@ -35,17 +35,18 @@ def test_year_report_holds_the_figures_numbers(school):
     (reports, cyber), = school.execute_sql("""SELECT count(*), sum(is_cyber) FROM "case"
         WHERE is_signal = 0 AND reported_on BETWEEN '2024-08-01' AND '2025-07-31'""").fetchall()
     figures = F.compute_figures(SYSTEM, F.Period.school_year(2024), granularity="month")
-    assert figures["over_time"].total[1] == reports and figures["over_time"].total[3] == cyber
+    assert figures["over_time"].total[0] == reports and figures["over_time"].total[1] == cyber
     assert F._show(reports, 0) in text and F._show(cyber, 0) in text
     assert "Demo College (fictief)" in text and "2024-2025" in text
     for table in figures.tables.values():
         assert table.title in text.replace("\n", " ")
-        for row in table.shown_rows():
+        for row in table.shown_rows(shared=True):
             # every number of every table is printed (labels may wrap, numbers do not)
             for cell in row[1:]:
                 assert cell in text, (table.key, row)
-    for sentence in figures.summary()[:2]:
-        assert sentence.split(" ")[-1].rstrip(".") in text
+    flat = " ".join(text.split())
+    for sentence in figures.summary(shared=True):
+        assert " ".join(sentence.split()) in flat  # the summary, word for word
 
 
 def test_small_counts_never_reach_the_pdf(school):
@@ -89,12 +90,53 @@ def test_the_renderer_gets_plain_masked_data(school):
     assert [t.title for t in report.tables] == [t.title for t in figures.tables.values()]
     masked = 0
     for table, source in zip(report.tables, figures.tables.values(), strict=True):
-        assert table.rows == source.shown_rows()
-        for series, col in zip(table.chart_series, source.chart_columns, strict=True):
-            for value, row in zip(series, source.chart_rows(), strict=True):
+        assert table.rows == source.shown_rows(shared=True)
+        for series, marks, col in zip(table.chart_series, table.chart_marks,
+                                      source.chart_columns, strict=True):
+            for value, mark, row in zip(series, marks, source.chart_rows(), strict=True):
                 if source.masked[row][col]:
                     masked += 1
-                    assert value == 0.0  # a masked count draws no bar
+                    assert value is None  # never drawn as 0 ...
+                    assert mark == source.text(row, col, shared=True)  # ... but marked
                 else:
-                    assert value == float(source.values[row][col] or 0)
+                    assert value == float(source.values[row][col] or 0) and mark == ""
     assert masked, "the selection should mask some charted counts"
+
+
+def test_the_report_of_a_running_year_states_its_real_range(school, tmp_path):
+    from pestdesk import clock
+
+    clock.set_today(dt.date(2025, 12, 3))
+    try:
+        pdf = F.year_report_pdf(SYSTEM, 2025)
+    finally:
+        clock.set_today(None)
+    text = " ".join(text_of(pdf).split())
+    assert "1 augustus 2025 tot en met 3 december 2025" in text
+    assert "31 juli 2026" not in text
+    assert ("In dezelfde periode een jaar eerder (1 augustus 2024 tot en met "
+            "3 december 2024)") in text
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert "2025-2026 tot en met 3 december 2025" in reader.metadata.title
+
+
+def test_hidden_counts_are_marked_in_the_charts(school, tmp_path):
+    """The hatched stubs carry the mark: the chart's text holds one "<5"/"x" per hidden
+    charted cell beside the table's own marks."""
+    (class_id,), = school.execute_sql(
+        "SELECT id FROM school_class WHERE name = '1B'").fetchall()
+    figures = F.compute_figures(SYSTEM, F.Period.school_year(2024),
+                                F.FigureFilters(class_id=class_id), "month")
+    report = F.year_report_data(figures, "Testschool")
+    table = next(t for t in report.tables if t.chart == "line")
+    hidden = sum(1 for marks in table.chart_marks for mark in marks if mark)
+    assert hidden, "the selection should hide some months"
+    from pestdesk.letters.year_report import _chart
+
+    drawing = _chart(table)
+    from reportlab.graphics import renderPDF
+
+    out = tmp_path / "chart.pdf"
+    renderPDF.drawToFile(drawing, str(out))
+    words = text_of(out.read_bytes()).split()
+    assert sum(1 for w in words if w in (F.MASK, F.HIDDEN)) == hidden

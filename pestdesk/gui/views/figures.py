@@ -2,8 +2,11 @@
 beside them; the year report (PDF) and the export of the masked counts (XLSX/CSV).
 
 All counting happens in ``services.figures`` (SQL, masked); this view only draws. Counts
-from 1 to 4 show as "<5", numbers hidden to protect them as "x", and a chart draws no bar
-for either, so the chart never tells more than the table.
+from 1 to 4 show as "<5", numbers hidden to protect them as "x"; a chart draws such a count
+as a hatched stub carrying the same mark (a line breaks there), never as 0 and never as a
+missing bar, so the chart tells no more and no less than the table. A user who may read
+every case behind the figures sees the exact counts on screen, said in the summary; the
+year report and the export are masked all the same.
 """
 
 from __future__ import annotations
@@ -25,19 +28,24 @@ from PySide6.QtCore import (
     QDate,
     QMargins,
     QModelIndex,
+    QPointF,
+    QRectF,
     QSettings,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QFrame,
+    QGraphicsRectItem,
+    QGraphicsSimpleTextItem,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -59,6 +67,8 @@ from ..flow_layout import FlowLayout
 from .common import compact_combo
 
 COLORS = ["#2f6db5", "#e07b39", "#5a9e6f"]
+MASK_INK = QColor("#5b6270")
+STUB = 5  # a hidden count is drawn as a hatched stub up to the threshold
 CUSTOM = -1
 STYLE = """
 #figureCard { background: #ffffff; border: 1px solid #dde2e8; border-radius: 8px; }
@@ -66,6 +76,7 @@ STYLE = """
 #figureNote { color: #6b6f76; font-style: italic; }
 #summaryCard { background: #f3f7fc; border: 1px solid #d3e0f0; border-radius: 8px; }
 #summaryCard QLabel { color: #1d1d1f; }
+#summaryCard QLabel#summaryTitle { font-weight: 600; color: #12355b; }
 #filterBar QLabel { color: #444; }
 """
 
@@ -76,7 +87,7 @@ class FigureTableModel(QAbstractTableModel):
     def __init__(self, table: fig.FigureTable, parent=None):
         super().__init__(parent)
         self.table = table
-        self.rows = table.shown_rows()
+        self.rows = table.shown_rows()  # exact on screen when the table says so
         self.has_total = table.total is not None
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802
@@ -110,7 +121,9 @@ class FigureTableModel(QAbstractTableModel):
 
 
 def build_chart(table: fig.FigureTable) -> QChart:
-    """A QChart for ``table``: bars, horizontal bars or a line; masked cells draw nothing."""
+    """A QChart for ``table``: bars, horizontal bars or a line. A hidden cell draws no value:
+    the chart's :class:`MaskMarks` put a hatched stub with its mark there, and a line
+    breaks around it."""
     chart = QChart()
     chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
     chart.setBackgroundBrush(QBrush(QColor("#ffffff")))
@@ -122,7 +135,10 @@ def build_chart(table: fig.FigureTable) -> QChart:
     # "sep 2025" -> "sep '25": twelve months fit under a chart
     labels = [_short(table.row_labels[r], 30).replace(" 20", " '") for r in rows]
     cols = list(table.chart_columns)
-    top = max((table.plotted(r, c) for r in rows for c in cols), default=0.0)
+    drawn = [table.plotted(r, c) for r in rows for c in cols]
+    top = max((v for v in drawn if v is not None), default=0.0)
+    if any(v is None for v in drawn):
+        top = max(top, STUB)
     value_axis = QValueAxis()
     value_axis.setRange(0, _nice_max(top))
     value_axis.setLabelFormat("%d")
@@ -137,24 +153,41 @@ def build_chart(table: fig.FigureTable) -> QChart:
         small.setPointSizeF(6.5)
     category_axis.setLabelsFont(small)
     value_axis.setLabelsFont(small)
+    horizontal = table.chart == "hbar"
+    marks: list[tuple[int, int, str]] = []  # (position, series number, mark)
+    anchor = None
     if table.chart == "line" and len(rows) > 1:
         for i, c in enumerate(cols):
-            series = QLineSeries()
-            series.setName(table.columns[c])
+            colour = QColor(COLORS[i % len(COLORS)])
+            runs: list[QLineSeries] = []
+            previous_hidden = True
             for x, r in enumerate(rows):
-                series.append(x, table.plotted(r, c))
-            pen = series.pen()
-            pen.setColor(QColor(COLORS[i % len(COLORS)]))
-            pen.setWidthF(2.2)
-            series.setPen(pen)
-            chart.addSeries(series)
+                value = table.plotted(r, c)
+                if value is None:
+                    marks.append((x, i, table.mark(r, c)))
+                    previous_hidden = True
+                    continue
+                if previous_hidden:  # a hidden month breaks the line: a new run starts
+                    runs.append(QLineSeries())
+                    previous_hidden = False
+                runs[-1].append(x, value)
+            for n, series in enumerate(runs or [QLineSeries()]):
+                series.setName(table.columns[c])
+                pen = series.pen()
+                pen.setColor(colour)
+                pen.setWidthF(2.2)
+                series.setPen(pen)
+                series.setPointsVisible(len(series.points()) == 1)
+                chart.addSeries(series)
+                if n:
+                    chart.legend().markers(series)[0].setVisible(False)
         chart.addAxis(category_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(value_axis, Qt.AlignmentFlag.AlignLeft)
         for series in chart.series():
             series.attachAxis(category_axis)
             series.attachAxis(value_axis)
+        anchor = chart.series()[0] if chart.series() else None
     else:
-        horizontal = table.chart == "hbar"
         series = QHorizontalBarSeries() if horizontal else QBarSeries()
         order = list(reversed(range(len(rows)))) if horizontal else list(range(len(rows)))
         if horizontal:
@@ -164,8 +197,11 @@ def build_chart(table: fig.FigureTable) -> QChart:
             bar_set = QBarSet(table.columns[c])
             bar_set.setColor(QColor(COLORS[i % len(COLORS)]))
             bar_set.setBorderColor(QColor(COLORS[i % len(COLORS)]))
-            for k in order:
-                bar_set.append(table.plotted(rows[k], c))
+            for position, k in enumerate(order):
+                value = table.plotted(rows[k], c)
+                if value is None:
+                    marks.append((position, i, table.mark(rows[k], c)))
+                bar_set.append(0.0 if value is None else value)
             series.append(bar_set)
         series.setBarWidth(0.75)
         chart.addSeries(series)
@@ -175,10 +211,68 @@ def build_chart(table: fig.FigureTable) -> QChart:
                       else Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(category_axis)
         series.attachAxis(value_axis)
+        anchor = series
     chart.legend().setVisible(len(cols) > 1)
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
     chart.legend().setFont(small)
+    if marks and anchor is not None:
+        width = 0.75 if table.chart != "line" else 0.3
+        chart.mask_marks = MaskMarks(chart, anchor, marks, len(cols), horizontal, width)
     return chart
+
+
+class MaskMarks:
+    """Hatched stubs with their mark ("<5", "x") where a chart has a hidden value, kept in
+    place when the chart is laid out anew."""
+
+    def __init__(self, chart: QChart, series, marks: list[tuple[int, int, str]],
+                 series_count: int, horizontal: bool, width: float):
+        self.chart, self.series = chart, series
+        self.marks, self.count, self.horizontal, self.width = (
+            marks, series_count, horizontal, width)
+        self.items: list[tuple[QGraphicsRectItem, QGraphicsSimpleTextItem]] = []
+        font = QFont()
+        font.setPointSizeF(7.5)
+        font.setBold(True)
+        for _position, s, mark in marks:
+            box = QGraphicsRectItem(chart)
+            box.setBrush(QBrush(QColor(COLORS[s % len(COLORS)]), Qt.BrushStyle.BDiagPattern))
+            box.setPen(QPen(QColor(COLORS[s % len(COLORS)]), 1))
+            box.setZValue(10)
+            label = QGraphicsSimpleTextItem(mark, chart)
+            label.setFont(font)
+            label.setBrush(QBrush(MASK_INK))
+            label.setZValue(11)
+            box.setToolTip(fig.masking_legend())
+            self.items.append((box, label))
+        chart.plotAreaChanged.connect(self.place)
+        self.place()
+
+    def texts(self) -> list[str]:
+        return [label.text() for _box, label in self.items]
+
+    def place(self, *_args) -> None:
+        share = self.width / max(1, self.count)
+        for (position, s, _mark), (box, label) in zip(self.marks, self.items, strict=True):
+            low = position - self.width / 2 + s * share
+            high = low + share
+            if self.horizontal:  # categories run down the y axis, values along x
+                a = self.chart.mapToPosition(QPointF(0, low), self.series)
+                b = self.chart.mapToPosition(QPointF(STUB, high), self.series)
+            else:
+                a = self.chart.mapToPosition(QPointF(low, 0), self.series)
+                b = self.chart.mapToPosition(QPointF(high, STUB), self.series)
+            rect = QRectF(a, b).normalized()
+            if self.horizontal and rect.width() < 6:  # too short to see: a few pixels
+                rect.setWidth(6)
+            elif not self.horizontal and rect.height() < 6:
+                rect.setTop(rect.bottom() - 6)
+            box.setRect(rect)
+            text = label.boundingRect()
+            if self.horizontal:
+                label.setPos(rect.right() + 3, rect.center().y() - text.height() / 2)
+            else:
+                label.setPos(rect.center().x() - text.width() / 2, rect.top() - text.height())
 
 
 def _nice_max(top: float) -> float:
@@ -226,7 +320,7 @@ class FigureCard(QFrame):
         rows = self.numbers.model().rowCount()
         self.numbers.setFixedHeight(min(22 * rows + 30, max(self._chart_height(), 200)))
         self.numbers.setMinimumWidth(340 if len(table.columns) < 3 else 430)
-        if len(table.chart_rows()) > 1:
+        if len(table.chart_rows()) > 1 and not table.is_withheld():
             row.addWidget(self.chart_view, 3)
             row.addWidget(self.numbers, 2, Qt.AlignmentFlag.AlignTop)
         else:  # one row (a single school year): the numbers say it all
@@ -234,8 +328,13 @@ class FigureCard(QFrame):
             self.numbers.setFixedHeight(22 * rows + 30)
             row.addWidget(self.numbers, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(row)
-        if table.note:
-            note = QLabel(table.note)
+        chart = self.chart_view.chart()
+        self.mask_marks = getattr(chart, "mask_marks", None)
+        notes = [table.shown_note()] if table.shown_note() else []
+        if self.mask_marks is not None and not self.chart_view.isHidden():
+            notes.append(_("Hatched: a hidden count (“<5” or “x”)."))
+        if notes:
+            note = QLabel(" ".join(notes))
             note.setObjectName("figureNote")
             note.setWordWrap(True)
             layout.addWidget(note)
@@ -266,6 +365,15 @@ class FiguresView(QWidget):
         self.report_button.clicked.connect(self.save_year_report)
         self.export_button = QPushButton(_("Export counts…"))
         self.export_button.clicked.connect(self.export_counts)
+        self.exact = QCheckBox(_("Exact counts"))
+        self.exact.setObjectName("exactBox")
+        self.exact.setToolTip(_("Only on your screen, for the cases you may read. Unticked: "
+                                "the figures as the year report and the export share them "
+                                "(masked)."))
+        self.exact.setVisible(fig.may_see_exact(actor))
+        self.exact.setChecked(fig.may_see_exact(actor))
+        head.addWidget(self.exact)
+        head.addSpacing(12)
         head.addWidget(self.report_button)
         head.addWidget(self.export_button)
         outer.addLayout(head)
@@ -300,12 +408,11 @@ class FiguresView(QWidget):
         self.period.addItem(_("Other period…"), CUSTOM)
         self.start = QDateEdit(calendarPopup=True)
         self.end = QDateEdit(calendarPopup=True)
-        today = QDate(clock.today())
-        self.start.setDate(today.addYears(-10))
-        self.end.setDate(today)
         for edit in (self.start, self.end):
             edit.setDisplayFormat("d-M-yyyy")
             edit.setEnabled(False)
+        self._show_period_dates()  # a school year shows its own dates, greyed out
+        for edit in (self.start, self.end):
             edit.dateChanged.connect(self._changed)
         self.granularity = QComboBox()
         self.granularity.addItem(_("Automatic"), "")
@@ -331,6 +438,7 @@ class FiguresView(QWidget):
         self.cyber.addItem(_("With and without cyberbullying"), None)
         self.cyber.addItem(_("Cyberbullying only"), True)
         self.cyber.addItem(_("Without cyberbullying"), False)
+        self.exact.toggled.connect(self._changed)
         for box in (self.period, self.granularity, self.department, self.leerjaar, self.klass,
                     self.form, self.cyber):
             box.currentIndexChanged.connect(self._changed)
@@ -364,8 +472,21 @@ class FiguresView(QWidget):
 
     def _period_changed(self) -> None:
         custom = self.period.currentData() == CUSTOM
+        if not custom:
+            self._show_period_dates()
         self.start.setEnabled(custom)
         self.end.setEnabled(custom)
+
+    def _show_period_dates(self) -> None:
+        """The date fields show the chosen school year as counted: up to today."""
+        year = self.period.currentData()
+        if year is None or year == CUSTOM:
+            return
+        shown = fig.Period.school_year(year).up_to(clock.today())
+        for edit, day in ((self.start, shown.start), (self.end, shown.end)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day))
+            edit.blockSignals(False)
 
     def _changed(self, *_args) -> None:
         self._debounce.start()
@@ -390,7 +511,8 @@ class FiguresView(QWidget):
         try:
             self.figures = fig.compute_figures(self.actor, self.chosen_period(),
                                                self.chosen_filters(),
-                                               self.granularity.currentData() or "")
+                                               self.granularity.currentData() or "",
+                                               exact=self.exact.isChecked())
         except ServiceError as exc:
             self.figures = None
             self._show_message(str(exc))
@@ -420,6 +542,10 @@ class FiguresView(QWidget):
         summary.setObjectName("summaryCard")
         lay = QVBoxLayout(summary)
         lay.setContentsMargins(14, 10, 14, 10)
+        heading = QLabel(_("Figures for {period}").format(period=figures.shown.range_label()))
+        heading.setObjectName("summaryTitle")
+        heading.setWordWrap(True)
+        lay.addWidget(heading)
         self.summary_label = QLabel("\n".join(f"• {s}" for s in figures.summary()))
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -104,14 +104,14 @@ def test_input_restarts_the_idle_timer(school, make_window, qtbot):
     window = make_window(school.actors["zoco"])
     watcher = window.session_lock.watcher
     assert watcher.timer.interval() == users.lock_minutes() * 60_000 == 600_000
-    watcher.timer.setInterval(300)  # shrink the ten minutes for the test
-    watcher.timer.start()
-    for _typed in range(6):  # keep typing for 600 ms: no lock
+    watcher.timer.setInterval(1500)  # shrink the ten minutes for the test (with room for a
+    watcher.timer.start()            # busy machine: a keystroke every 100 ms keeps it open)
+    for _typed in range(20):  # keep typing for 2 s, longer than the interval: no lock
         qtbot.wait(100)
         QApplication.sendEvent(window, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_A,
                                                  Qt.KeyboardModifier.NoModifier, "a"))
     assert not window.session_lock.is_locked
-    qtbot.waitUntil(lambda: window.session_lock.is_locked, timeout=3000)  # then stop typing
+    qtbot.waitUntil(lambda: window.session_lock.is_locked, timeout=6000)  # then stop typing
     window.session_lock.dialog.password.setText(PASSWORD)
     window.session_lock.dialog.try_unlock()
     assert not window.session_lock.is_locked

@@ -4,6 +4,11 @@ Every command refuses a file that is not a pestdesk database, is damaged, is rea
 it must write, or has a newer schema, with one clear line in the user's language and a
 non-zero exit; the file is left untouched. No traceback reaches the user (set
 PESTDESK_DEBUG=1 to see one): a traceback can carry personal data.
+
+An encrypted database opens for an admin command with a beheerder's user name and password
+(asked for, or PESTDESK_USER and PESTDESK_PASSWORD for scripts) or with the recovery key
+(PESTDESK_RECOVERY_KEY); never on the command line, where other users and the shell's
+history would see it.
 """
 
 from __future__ import annotations
@@ -58,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help=_("create a new, empty database"))
     p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
                    help=_("the new database file"))
+    p.add_argument("--no-encryption", action="store_true",
+                   help=_("leave the file unencrypted (only for trying pestdesk out)"))
+    p.add_argument("--recovery-sheet", metavar=_("FILE"), type=Path,
+                   help=_("also write the recovery key as a printable PDF sheet (print it, "
+                          "then delete the file)"))
 
     p = sub.add_parser("demo", help=_("create a new database filled with a demo school"))
     p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
@@ -166,11 +176,70 @@ def _db_arg(args) -> Path:
 
 
 def cmd_init(args) -> int:
+    from .services import encryption
     from .store.db import create_database
 
-    create_database(args.db).close()
-    print(_("Created an empty pestdesk database: {path}").format(path=args.db))
+    if args.no_encryption:
+        create_database(args.db).close()
+        print(_("Created an empty pestdesk database: {path}").format(path=args.db))
+        return EXIT_OK
+    new = encryption.create_encrypted(args.db)
+    print(_("Created an empty, encrypted pestdesk database: {path}").format(path=args.db))
+    print(_("Its key file: {path}. Keep the two together; every backup copies both.").format(
+        path=encryption.keyfile.sidecar_path(args.db)))
+    print(_("Recovery key (write it down now and keep it in a safe place; it is shown only "
+            "once). It opens the database when every password is lost; whoever loses both "
+            "loses the data:"))
+    print(f"    {new.recovery_key}")
+    if args.recovery_sheet:
+        sheet = encryption.write_recovery_sheet(args.recovery_sheet, new.recovery_key,
+                                                database_name=Path(args.db).name)
+        print(_("Recovery key sheet: {path} (print it, then delete the file).").format(
+            path=sheet))
+    new.db.close()
+    print(_("Start pestdesk with this database and choose 'Use recovery key' to set up the "
+            "first user."))
     return EXIT_OK
+
+
+def _unlock(path: Path) -> None:
+    """Open an encrypted ``path`` for an admin command (held until the process ends).
+
+    A user name and password must be a beheerder's; the recovery key needs no account.
+    """
+    import getpass
+
+    from .services import accounts, encryption
+    from .services.base import ServiceError
+    from .store.db import is_encrypted
+
+    if not is_encrypted(path):
+        encryption.check_plain(path)
+        return
+    encryption.read_keyfile(path)  # missing, damaged, foreign: before any prompt
+    recovery = os.environ.get("PESTDESK_RECOVERY_KEY", "")
+    if recovery:
+        encryption.unlock_with_recovery(path, recovery).close()
+        return
+    user = os.environ.get("PESTDESK_USER", "")
+    password = os.environ.get("PESTDESK_PASSWORD", "")
+    if not (user and password):
+        if not sys.stdin.isatty():
+            raise ServiceError(_(
+                "{path} is encrypted: set PESTDESK_USER and PESTDESK_PASSWORD (a beheerder's) "
+                "or PESTDESK_RECOVERY_KEY.").format(path=path))
+        user = user or input(_("User name: "))
+        password = getpass.getpass(_("Password: "))
+    db = encryption.unlock(path, user, password)
+    try:
+        actor = accounts.sign_in(user, password)  # throttle and audit line as in the app
+        if not actor.has_role("beheerder"):
+            raise ServiceError(_("Only a beheerder can use the admin commands."))
+    except BaseException:
+        db.close()
+        encryption.forget_all()
+        raise
+    db.close()
 
 
 def cmd_demo(args) -> int:
@@ -195,6 +264,7 @@ def cmd_demo(args) -> int:
 def cmd_check(args) -> int:
     from .services.health import check_database
 
+    _unlock(args.db)
     report = check_database(args.db)
     for line in report.lines():
         print(line)
@@ -204,6 +274,7 @@ def cmd_check(args) -> int:
 def cmd_backup(args) -> int:
     from .store.db import backup_to, inspect
 
+    _unlock(args.db)
     inspect(args.db)
     dest = backup_to(args.db, args.dest)
     print(_("Backup written and verified: {path}").format(path=dest))
@@ -213,6 +284,7 @@ def cmd_backup(args) -> int:
 def cmd_restore(args) -> int:
     from .services.backups import restore
 
+    _unlock(args.db)
     result = restore(args.db, args.backup, force=args.force)
     if result.safety_copy is not None:
         print(_("Safety copy of the previous database: {path}").format(path=result.safety_copy))
@@ -226,6 +298,7 @@ def cmd_purge(args) -> int:
     from .services.base import SYSTEM
     from .store.db import open_database
 
+    _unlock(args.db)
     db = open_database(args.db)
     try:
         today = clock.today()
@@ -253,6 +326,7 @@ def _opened(args):
     """The database of ``--db`` (or the default one) open for the length of a command."""
     from .store.db import open_database
 
+    _unlock(_db_arg(args))
     db = open_database(_db_arg(args))
     try:
         yield db

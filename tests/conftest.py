@@ -28,6 +28,15 @@ def _clock():
     clock.reset()
 
 
+@pytest.fixture(autouse=True)
+def _no_keys_left():
+    """Keys an encrypted test database left in the process do not open the next test's."""
+    yield
+    from pestdesk.services import encryption
+
+    encryption.forget_all()
+
+
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "school.pestdesk"

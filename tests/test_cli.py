@@ -10,10 +10,11 @@ import sys
 import pytest
 
 
-def run(*args, lang="nl"):
-    env = dict(os.environ, PESTDESK_LANG=lang, QT_QPA_PLATFORM="offscreen")
+def run(*args, lang="nl", **env_vars):
+    env = dict(os.environ, PESTDESK_LANG=lang, QT_QPA_PLATFORM="offscreen", **env_vars)
     return subprocess.run([sys.executable, "-m", "pestdesk", *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=120)
+                          capture_output=True, text=True, env=env, timeout=120,
+                          stdin=subprocess.DEVNULL)
 
 
 def digest(path):
@@ -29,9 +30,34 @@ def test_help_in_dutch_and_english():
     assert "usage:" in en.stdout
 
 
+def test_init_encrypts_and_admin_commands_need_a_secret(tmp_path):
+    target = tmp_path / "versleuteld.sqlite"
+    result = run("init", "--db", target)
+    assert result.returncode == 0, result.stderr
+    assert not target.read_bytes().startswith(b"SQLite format 3")
+    assert (tmp_path / "versleuteld.sqlite.keys").exists()
+    recovery = result.stdout.strip().splitlines()[-2].strip()
+    assert len(recovery.split("-")) == 9, result.stdout
+    before = digest(target)
+    refused = run("check", "--db", target)
+    assert refused.returncode == 2
+    assert "is versleuteld" in refused.stderr and "PESTDESK_RECOVERY_KEY" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    wrong = run("check", "--db", target, PESTDESK_USER="beheer", PESTDESK_PASSWORD="fout-fout-fout")
+    assert wrong.returncode == 2 and "verkeerd wachtwoord" in wrong.stderr
+    assert "Traceback" not in wrong.stderr + refused.stderr
+    assert digest(target) == before
+    check = run("check", "--db", target, PESTDESK_RECOVERY_KEY=recovery)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "Integriteit: ok" in check.stdout
+    (tmp_path / "versleuteld.sqlite.keys").unlink()
+    lost = run("check", "--db", target, PESTDESK_RECOVERY_KEY=recovery)
+    assert lost.returncode == 2 and "sleutelbestand" in lost.stderr
+
+
 def test_init_then_check_then_refuse_overwrite(tmp_path):
     target = tmp_path / "leeg.sqlite"
-    result = run("init", "--db", target)
+    result = run("init", "--db", target, "--no-encryption")
     assert result.returncode == 0, result.stderr
     assert target.exists()
     check = run("check", "--db", target)
@@ -91,7 +117,7 @@ def test_newer_schema_refused_by_every_command(tmp_path):
     import sqlite3
 
     target = tmp_path / "nieuw.sqlite"
-    assert run("init", "--db", target).returncode == 0
+    assert run("init", "--db", target, "--no-encryption").returncode == 0
     con = sqlite3.connect(target)
     con.execute("PRAGMA user_version = 99")
     con.close()
@@ -108,7 +134,7 @@ def test_import_then_export_student_from_the_command_line(tmp_path):
     import json
 
     target = tmp_path / "school.sqlite"
-    assert run("init", "--db", target).returncode == 0
+    assert run("init", "--db", target, "--no-encryption").returncode == 0
     export = tmp_path / "magister.csv"
     export.write_bytes(
         "Stamnummer;Roepnaam;Tussenvoegsel;Achternaam;Geboortedatum;Klas\r\n"
@@ -132,7 +158,7 @@ def test_import_then_export_student_from_the_command_line(tmp_path):
 
 def test_import_refuses_a_broken_file_and_changes_nothing(tmp_path):
     target = tmp_path / "school.sqlite"
-    assert run("init", "--db", target).returncode == 0
+    assert run("init", "--db", target, "--no-encryption").returncode == 0
     before = digest(target)
     broken = tmp_path / "kapot.csv"
     broken.write_text("Stamnummer;Roepnaam;Achternaam;Klas\n1;Sem;Bos;1A\n1;Sem;Bos;1A\n",

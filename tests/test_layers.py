@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pestdesk"
 
 QT = ("PySide6", "shiboken6")
 ORM = ("peewee", "playhouse")
-DRIVER = ("sqlite3",)
+DRIVER = ("sqlite3", "sqlcipher3")
 UPPER = ("pestdesk.gui", "pestdesk.cli")
 
 # Modules outside pestdesk/store that may import sqlite3, and why. Keep this list short.

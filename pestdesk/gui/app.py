@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from ..i18n import _
-from ..services import accounts, settings
+from ..services import accounts, encryption, settings
 from ..store.errors import StoreError
 
 DEMO_USER, DEMO_PASSWORD = "zorg", accounts.DEMO_PASSWORD
@@ -47,9 +47,18 @@ def sign_in(path: Path, automatic_demo: bool = True):
     """Set-up wizard on a new database, else the sign-in dialog. A demo school signs in as
     the care coordinator at start; after signing out, its other demo users (mentor,
     afdeling, vertrouwen, directie, beheer; password ``DEMO_PASSWORD``) can sign in to try
-    each role."""
+    each role.
+
+    An encrypted file that is not open yet is opened by the sign-in itself (the user's key
+    slot), so nothing is read from it before a password was right."""
     from .dialogs import LoginDialog, SetupWizard
 
+    encryption.forget()  # the previous user's keys, if any
+    if encryption.is_encrypted(path) and not _is_open(path):
+        dialog = LoginDialog(path.name, path=path)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.actor
     if automatic_demo and is_demo_database():
         return accounts.demo_actor(DEMO_USER)
     if not accounts.has_users() or not settings.school_profile().is_set_up:
@@ -59,25 +68,59 @@ def sign_in(path: Path, automatic_demo: bool = True):
         return wizard.actor
     hint = _("Demo school: sign in as zorg, mentor, afdeling, vertrouwen, directie or beheer, "
              "password {password}.").format(password=DEMO_PASSWORD) if is_demo_database() else ""
-    dialog = LoginDialog(settings.school_profile().name, hint=hint)
+    dialog = LoginDialog(settings.school_profile().name, hint=hint,
+                         path=path if encryption.is_encrypted(path) else None)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.actor
 
 
+def _is_open(path: Path) -> bool:
+    bound = encryption.bound_path()
+    return bound is not None and path.exists() and bound.resolve() == path.resolve()
+
+
+def _open_or_create(path: Path):
+    """The plain file opened, an encrypted one left for the sign-in, a new one encrypted
+    from the start (its recovery key is shown once the set-up wizard made the first user)."""
+    from ..store.db import open_database
+
+    if not path.exists():
+        new = encryption.create_encrypted(path)
+        return new.db, new.recovery_key
+    encryption.check_plain(path)
+    if encryption.is_encrypted(path):
+        encryption.read_keyfile(path)  # missing, damaged or foreign: say so before sign-in
+        return None, ""
+    return open_database(path, verify=False), ""
+
+
+def show_recovery_key(recovery_key: str) -> None:
+    """The recovery key, once, right after set-up."""
+    QMessageBox.information(None, "pestdesk", _(
+        "Write down this recovery key and keep it somewhere safe, away from the computer "
+        "(the directeur's safe). It opens the database when every password is lost. Whoever "
+        "loses both the passwords and this key loses the data: nobody can recover it.\n\n"
+        "{key}").format(key=recovery_key))
+
+
 def open_window(app: QApplication, path: Path, demo: bool):
-    from ..store.db import create_database, open_database
     from .main_window import MainWindow
 
     try:
-        db = open_database(path, verify=False) if path.exists() else create_database(path)
+        _db, recovery_key = _open_or_create(path)
     except StoreError as exc:
         QMessageBox.critical(None, "pestdesk", str(exc))
         return None
     actor = sign_in(path)
     if actor is None:
-        db.close()
+        from ..services.threads import close_thread_connection
+
+        close_thread_connection()
+        encryption.forget()
         return None
+    if recovery_key:
+        show_recovery_key(recovery_key)
     window = MainWindow(path, actor, demo=demo or is_demo_database())
     window.open_database_requested.connect(lambda p: _switch(app, window, p))
     window.sign_out_requested.connect(lambda: _sign_out(app, window))
@@ -110,7 +153,7 @@ def _switch(app: QApplication, old, path: Path) -> None:
     if new is not None:
         app.setProperty("pestdesk_window", new)
         old.close()
-    else:  # reopen the database the old window shows
+    else:  # reopen the database the old window shows (its key is still held)
         from ..store.db import open_database
 
         open_database(old.path)

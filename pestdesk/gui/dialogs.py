@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
-from ..services import accounts, settings
+from ..services import accounts, encryption, settings
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 
@@ -202,10 +203,12 @@ class SetupWizard(QWizard):
 class LoginDialog(QDialog):
     """Sign in with a personal account."""
 
-    def __init__(self, school: str, parent: QWidget | None = None, hint: str = ""):
+    def __init__(self, school: str, parent: QWidget | None = None, hint: str = "",
+                 path: Path | None = None):
         super().__init__(parent)
         self.setWindowTitle(_("Sign in to pestdesk"))
         self.actor: Actor | None = None
+        self.path = path  # an encrypted file opens with the user's key slot
         layout = QVBoxLayout(self)
         title = QLabel(school or "pestdesk")
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
@@ -234,8 +237,12 @@ class LoginDialog(QDialog):
         # the slow-down after wrong passwords lives in the database (services.accounts),
         # so it holds across restarts and PCs; the dialog only shows the message
         try:
-            self.actor = accounts.sign_in(self.username.text(), self.password.text())
-        except ServiceError as exc:
+            if self.path is not None:
+                self.actor = encryption.sign_in(self.path, self.username.text(),
+                                                self.password.text())
+            else:
+                self.actor = accounts.sign_in(self.username.text(), self.password.text())
+        except (ServiceError, StoreError) as exc:
             self.error.setText(str(exc))
             self.password.clear()
             self.password.setFocus()

@@ -181,6 +181,9 @@ def create_user(actor: Actor, staff: Staff | None, username: str, password: str)
             Staff.update(roles=roles, version=Staff.version + 1).where(
                 Staff.id == staff.id).execute()
             audit(actor, "update", "staff", staff.id, "roles")
+        from . import encryption  # the key slot, under the same write lock
+
+        encryption.password_set(username, password)
         return create(actor, User, staff=staff, username=username,
                       password_hash=hash_password(password))
 

@@ -9,6 +9,10 @@ never touches a file whose name it did not write.
 ``restore`` refuses a damaged, foreign or newer backup and leaves the database as it was;
 otherwise it first keeps a safety copy of the current file, then writes the backup over it
 with the backup API (never a file copy: a copy over a file others have open corrupts it).
+
+An encrypted database's copies are encrypted under the same key, and each has the key file
+as it was beside it (``<backup>.keys``): rotation removes both, and a restore puts the
+backup's key file back with it (same database, same key; the slots as they were then).
 """
 
 from __future__ import annotations
@@ -20,8 +24,17 @@ from pathlib import Path
 
 from .. import clock
 from ..i18n import _
-from ..store import errors
-from ..store.db import backup_to, inspect, integrity_check, present_usernames, restore_from
+from ..store import errors, keyfile
+from ..store.db import (
+    backup_to,
+    file_salt,
+    inspect,
+    integrity_check,
+    is_encrypted,
+    present_usernames,
+    restore_from,
+)
+from ..store.keyfile import sidecar_path
 from ..store.models import Setting
 from . import settings
 from .base import SYSTEM, Actor, ServiceError, audit, write
@@ -122,6 +135,7 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     removed = []
     for old in list_backups(folder, stem)[keep:]:
         old.path.unlink(missing_ok=True)
+        sidecar_path(old.path).unlink(missing_ok=True)
         removed.append(old.path)
     return removed
 
@@ -188,6 +202,7 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     schema this version knows, or, unless ``force``, while others have the database open.
     """
     db_path, backup_path = Path(db_path), Path(backup_path)
+    _check_same_kind(db_path, backup_path)
     _check_backup(backup_path)
     if db_path.exists() and db_path.resolve() == backup_path.resolve():
         raise ServiceError(_("The backup and the database are the same file."))
@@ -199,10 +214,35 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     verdict = integrity_check(db_path)
     if verdict != "ok":  # pragma: no cover - the backup was checked just before
         raise errors.DamagedDatabase(db_path, verdict)
+    if sidecar_path(backup_path).exists():
+        keyfile.write(db_path, keyfile.read(backup_path))
     return RestoreResult(db_path, safety)
 
 
+def _check_same_kind(db_path: Path, backup_path: Path) -> None:
+    """An encrypted backup goes only over its own database, a plain one only over a plain."""
+    if not (db_path.exists() and backup_path.exists()):
+        return
+    encrypted, backup_encrypted = is_encrypted(db_path), is_encrypted(backup_path)
+    if encrypted and not backup_encrypted:
+        raise ServiceError(_(
+            "The backup {backup} is not encrypted and the database is. Encrypt a copy of the "
+            "backup first (pestdesk encrypt --db COPY) and restore that; nothing was changed."
+        ).format(backup=backup_path))
+    if backup_encrypted and not encrypted:
+        raise ServiceError(_(
+            "The backup {backup} is encrypted and the database is not. Move the database "
+            "aside and restore the backup to its place; nothing was changed.").format(
+                backup=backup_path))
+    if encrypted and file_salt(db_path) != file_salt(backup_path):
+        raise ServiceError(_(
+            "The backup {backup} is of another encrypted database and cannot be restored "
+            "over this one; nothing was changed.").format(backup=backup_path))
+
+
 def _check_backup(path: Path) -> None:
+    if is_encrypted(path):
+        keyfile.read(path)  # its key file travels with it: missing or damaged is refused
     inspect(path, verify=True)  # missing, foreign, damaged header, newer schema
     verdict = integrity_check(path)
     if verdict != "ok":

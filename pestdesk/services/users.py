@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
 from ..store.models import SchoolClass, Staff, User, utcnow
-from . import access, accounts
+from . import access, accounts, encryption
 from .base import Actor, ServiceError, audit, save_versioned, write
 from .lists import Column, ListQuery, full_name
 from .settings import get_value, set_value
@@ -171,6 +171,7 @@ def set_active(actor: Actor, user_id: int, active: bool, read_version: int) -> U
             if _active_admins(excluding_user=user.id) == 0:
                 raise ServiceError(_("This is the last active beheerder; appoint another "
                                      "one first."))
+            encryption.account_removed(user.username)
         return save_versioned(actor, user, read_version, active=active)
 
 
@@ -193,6 +194,7 @@ def reset_password(actor: Actor, user_id: int, password: str,
             User.id == user.id).execute()
         accounts.clear_throttle(user.username)
         audit(actor, "password_reset", "user", user.id)
+        encryption.password_set(user.username, password)
 
 
 def set_roles(actor: Actor, staff_id: int, roles: Iterable[str], departments: Iterable[str],
@@ -244,6 +246,7 @@ def change_own_password(actor: Actor, old: str, new: str, new_again: str) -> Non
         User.update(password_hash=new_hash, must_change_password=False,
                     version=User.version + 1).where(User.id == user.id).execute()
         audit(actor, "password_change", "user", user.id)
+        encryption.password_changed(user.username, old, new)
 
 
 # -- the idle lock ---------------------------------------------------------------------------

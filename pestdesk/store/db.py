@@ -7,9 +7,13 @@ disk, the rollback journal with ``synchronous=FULL`` on a network path, foreign 
 timeout, and ``BEGIN IMMEDIATE`` for every write transaction. A leftover ``-journal`` file is
 never touched: SQLite uses it to recover.
 
-All SQLite specifics live in this package. A future SQLCipher key slots into
-``_make_database`` (one ``PRAGMA key`` as the first pragma, with ``sqlcipher3`` as the driver)
-without the services noticing: they only ever see the bound ``database`` proxy.
+All SQLite specifics live in this package. An encrypted database (docs/architecture.md,
+"Encryption at rest") is opened through SQLCipher (``sqlcipher3``) with its raw key as the
+first statement; the services do not notice: they only ever see the bound ``database``
+proxy. The keys unlocked in this process are held by ``unlock_key`` and found again by the
+salt in a file's first 16 bytes, which every copy of one database shares: backups, safety
+copies, checks and presence reads of an encrypted file need no key passed around, and a
+file of another database is never opened with the wrong key.
 
 Once a client has opened the file over a network path it is marked *shared* (a setting in
 the file), and from then on every client, also one that sees the file on a local disk (the
@@ -27,8 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from peewee import SqliteDatabase
+from sqlcipher3 import dbapi2 as sqlcipher
 
 from . import errors
+from .crypto import SALT_BYTES, DatabaseKey
 from .models import ALL_MODELS, database
 
 APPLICATION_ID = 0x50455354  # "PEST" in the SQLite header
@@ -40,6 +46,69 @@ NETWORK_FS_TYPES = {
 LOCAL_BUSY_MS = 5_000
 NETWORK_BUSY_MS = 15_000
 SHARED_KEY = "shared_database"  # Setting: set once the file was opened over a network
+
+#: What either driver raises (SQLCipher's module has its own classes of the same names).
+OPERATIONAL_ERRORS = (sqlite3.OperationalError, sqlcipher.OperationalError)
+DATABASE_ERRORS = (sqlite3.DatabaseError, sqlcipher.DatabaseError)
+
+# SQLCipher logs a failed page HMAC (a wrong key) to stderr; we report it in words instead.
+sqlcipher.connect(":memory:").execute("PRAGMA cipher_log_level = NONE")
+
+#: Database keys unlocked in this process, by the salt every copy of that database carries.
+_KEYS: dict[bytes, DatabaseKey] = {}
+
+
+def unlock_key(key: DatabaseKey) -> None:
+    """Hold ``key`` for this process: files of its database open without passing it."""
+    _KEYS[key.salt] = key
+
+
+def forget_keys() -> None:
+    """Drop every held key (sign-out, quitting, a test's end)."""
+    _KEYS.clear()
+
+
+def is_encrypted(path: str | os.PathLike) -> bool:
+    """True for a file that may be an encrypted database: not plain SQLite, and whole pages
+    long (SQLCipher writes pages of 4096 bytes; a text file or a stub never is)."""
+    p = Path(path)
+    try:
+        header = read_header(p)
+        size = p.stat().st_size
+    except OSError:
+        return False
+    return (len(header) == 100 and not header.startswith(SQLITE_HEADER)
+            and size % 512 == 0)
+
+
+def key_for(path: str | os.PathLike) -> DatabaseKey | None:
+    """The held key of an encrypted file (by its salt), or None."""
+    try:
+        header = read_header(Path(path))
+    except OSError:
+        return None
+    return _KEYS.get(header[:SALT_BYTES]) if len(header) >= SALT_BYTES else None
+
+
+def file_salt(path: str | os.PathLike) -> bytes:
+    return read_header(Path(path))[:SALT_BYTES]
+
+
+def connect(path: str | os.PathLike, *, readonly: bool = True, timeout: float = 30,
+            key: DatabaseKey | None = None):
+    """A raw DB-API connection: stdlib sqlite3 for a plain file, keyed SQLCipher for an
+    encrypted one (``key`` or the held key of its database). ``EncryptedDatabase`` when no
+    key is held for an encrypted file."""
+    p = Path(path)
+    target = f"{p.resolve().as_uri()}?mode=ro" if readonly else str(p)
+    key = key or (key_for(p) if is_encrypted(p) else None)
+    if key is None:
+        if is_encrypted(p):
+            raise errors.EncryptedDatabase(p)
+        return sqlite3.connect(target, uri=readonly, timeout=timeout)
+    con = sqlcipher.connect(target, uri=readonly, timeout=timeout)
+    con.execute(f"PRAGMA key = \"{key.pragma_value()}\"")
+    return con
 
 
 class _NoQueryParameters(logging.Filter):
@@ -60,6 +129,7 @@ class FileInfo:
     schema_version: int
     network: bool
     shared: bool = False  # marked shared by a network client earlier: use the safe settings
+    key: DatabaseKey | None = None  # the key of an encrypted file
 
 
 def is_network_path(path: str | os.PathLike) -> bool:
@@ -125,12 +195,14 @@ def read_header(path: Path) -> bytes:
         return fh.read(100)
 
 
-def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
+def inspect(path: str | os.PathLike, verify: bool = True,
+            key: DatabaseKey | None = None) -> FileInfo:
     """Check, without changing a byte, that ``path`` is a pestdesk database we can read.
 
     ``verify`` adds SQLite's ``quick_check`` (reads every page: ~0.1 s per 60 MB); the GUI
-    skips it at start-up and runs it in the background instead. Raises a ``StoreError``
-    subclass with a user-facing message otherwise.
+    skips it at start-up and runs it in the background instead. An encrypted file needs
+    ``key`` or a held key of its database. Raises a ``StoreError`` subclass with a
+    user-facing message otherwise.
     """
     from .migrations import LATEST
 
@@ -143,8 +215,14 @@ def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
         header = read_header(p)
     except PermissionError as exc:
         raise errors.ReadOnlyDatabase(p) from exc
-    if len(header) < 100 or not header.startswith(SQLITE_HEADER):
+    if len(header) < 100:
         raise errors.NotAPestdeskDatabase(p)
+    if not header.startswith(SQLITE_HEADER):
+        if not is_encrypted(p):
+            raise errors.NotAPestdeskDatabase(p)
+        return _inspect_encrypted(p, header, verify, key)
+    if key is not None:
+        raise errors.NotEncrypted(p)
     app_id = int.from_bytes(header[68:72], "big")
     if app_id != APPLICATION_ID:
         raise errors.NotAPestdeskDatabase(p)
@@ -174,16 +252,64 @@ def inspect(path: str | os.PathLike, verify: bool = True) -> FileInfo:
     return FileInfo(p, version, is_network_path(p), shared)
 
 
-def _is_marked_shared(con: sqlite3.Connection) -> bool:
+def _inspect_encrypted(p: Path, header: bytes, verify: bool,
+                       key: DatabaseKey | None) -> FileInfo:
+    from .keyfile import sidecar_path
+    from .migrations import LATEST
+
+    key = key or _KEYS.get(header[:SALT_BYTES])
+    if key is None:
+        if sidecar_path(p).exists():
+            raise errors.EncryptedDatabase(p)
+        raise errors.KeyFileMissing(p)
+    if header[:SALT_BYTES] != key.salt:
+        raise errors.ForeignKeyFile(p)
+    def read(con) -> tuple:
+        try:
+            return (con.execute("PRAGMA application_id").fetchone()[0],
+                    con.execute("PRAGMA user_version").fetchone()[0],
+                    con.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok",
+                    _is_marked_shared(con))
+        finally:
+            con.close()
+
+    try:
+        try:
+            app_id, version, verdict, shared = read(connect(p, key=key))
+        except OPERATIONAL_ERRORS as exc:
+            if not _needs_recovery(exc):
+                raise
+            # a hot journal (its header is encrypted too, so unreadable without a writer):
+            # a writable connection rolls it back, as SQLite is designed to
+            app_id, version, verdict, shared = read(connect(p, readonly=False, key=key))
+    except OPERATIONAL_ERRORS as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise errors.DatabaseBusy(p) from exc
+        raise errors.DamagedDatabase(p, str(exc)) from exc
+    except DATABASE_ERRORS as exc:
+        # the salt matched, so this key is this database's: page 1 itself is damaged
+        raise errors.DamagedDatabase(p, str(exc)) from exc
+    if app_id != APPLICATION_ID:
+        raise errors.NotAPestdeskDatabase(p)
+    if verdict != "ok":
+        raise errors.DamagedDatabase(p, verdict)
+    if version > LATEST:
+        raise errors.NewerSchema(p)
+    return FileInfo(p, version, is_network_path(p), shared, key)
+
+
+def _is_marked_shared(con) -> bool:
     try:
         row = con.execute("SELECT value FROM setting WHERE key = ?", (SHARED_KEY,)).fetchone()
-    except sqlite3.OperationalError:  # no setting table (yet)
+    except OPERATIONAL_ERRORS:  # no setting table (yet)
         return False
     return bool(row and row[0] not in ("false", "0", ""))
 
 
-def pragmas_for(network: bool, readonly: bool) -> dict[str, object]:
+def pragmas_for(network: bool, readonly: bool, encrypted: bool = False) -> dict[str, object]:
     pragmas: dict[str, object] = {"foreign_keys": 1, "cache_size": -16_000}
+    if encrypted:
+        pragmas["temp_store"] = 2  # sorts and temp tables in memory, never a plain temp file
     if not readonly:
         pragmas["secure_delete"] = 1  # data about minors: deleted content is zeroed
     if readonly:
@@ -197,20 +323,39 @@ def pragmas_for(network: bool, readonly: bool) -> dict[str, object]:
     return pragmas
 
 
+class EncryptedDatabase(SqliteDatabase):
+    """peewee's SQLite database on SQLCipher: the raw key is each connection's first
+    statement, then the usual pragmas (peewee's own ``sqlcipher_ext`` drops the busy
+    timeout and wants a passphrase, which would cost a key derivation per connection)."""
+
+    def __init__(self, database, key: DatabaseKey, **kwargs):
+        self.key = key
+        super().__init__(database, **kwargs)
+
+    def _connect(self):
+        conn = sqlcipher.connect(self.database, timeout=self._timeout, isolation_level=None,
+                                 **self.connect_params)
+        try:
+            conn.execute(f"PRAGMA key = \"{self.key.pragma_value()}\"")
+            self._add_conn_hooks(conn)
+        except Exception:
+            conn.close()
+            raise
+        return conn
+
+
 def _make_database(path: Path, network: bool, readonly: bool,
-                   busy_ms: int | None = None) -> SqliteDatabase:
-    # SQLCipher: pass the key here (first pragma) and swap the driver; nothing else changes.
+                   busy_ms: int | None = None,
+                   key: DatabaseKey | None = None) -> SqliteDatabase:
     if busy_ms is None:
         busy_ms = NETWORK_BUSY_MS if network else LOCAL_BUSY_MS
     target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
-    return SqliteDatabase(
-        target,
-        pragmas=pragmas_for(network, readonly),
-        timeout=busy_ms / 1000,
-        lock_type="IMMEDIATE",
-        uri=readonly,
-        check_same_thread=False,
-    )
+    options = dict(pragmas=pragmas_for(network, readonly, encrypted=key is not None),
+                   timeout=busy_ms / 1000, lock_type="IMMEDIATE", uri=readonly,
+                   check_same_thread=False)
+    if key is not None:
+        return EncryptedDatabase(target, key, **options)
+    return SqliteDatabase(target, **options)
 
 
 def _check_writable(p: Path) -> None:
@@ -219,8 +364,12 @@ def _check_writable(p: Path) -> None:
         raise errors.ReadOnlyDatabase(p)
 
 
-def create_database(path: str | os.PathLike) -> SqliteDatabase:
-    """Make a new, empty pestdesk database at ``path``; never overwrites a file."""
+def create_database(path: str | os.PathLike,
+                    key: DatabaseKey | None = None) -> SqliteDatabase:
+    """Make a new, empty pestdesk database at ``path``; never overwrites a file.
+
+    With ``key`` the file is encrypted from its first byte (and the key is held).
+    """
     from .migrations import migrate
 
     p = Path(path)
@@ -231,13 +380,15 @@ def create_database(path: str | os.PathLike) -> SqliteDatabase:
     _check_writable(p)
     # Stamp the application id in rollback-journal mode first, so the main file's header
     # names pestdesk from the start (under WAL it would wait for a checkpoint).
-    con = sqlite3.connect(p)
+    con = connect(p, readonly=False, key=key) if key else sqlite3.connect(p)
     try:
         con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         con.commit()
     finally:
         con.close()
-    db = _make_database(p, is_network_path(p), readonly=False)
+    if key is not None:
+        unlock_key(key)
+    db = _make_database(p, is_network_path(p), readonly=False, key=key)
     bind(db)
     try:
         migrate(db, p, backup=False)
@@ -251,27 +402,31 @@ def create_database(path: str | os.PathLike) -> SqliteDatabase:
 def open_database(
     path: str | os.PathLike, *, readonly: bool = False, migrate_schema: bool = True,
     verify: bool = True, busy_ms: int | None = None, network: bool | None = None,
+    key: DatabaseKey | None = None,
 ) -> SqliteDatabase:
     """Open an existing pestdesk database, migrating it (after a backup) when it is older.
 
     ``busy_ms`` overrides the busy timeout (tests use a short one); ``network=True`` forces
-    the network-safe settings (rollback journal, ``synchronous=FULL``) on any path.
+    the network-safe settings (rollback journal, ``synchronous=FULL``) on any path. An
+    encrypted file opens with ``key`` (then held) or a key already held for its database.
     """
     from .migrations import LATEST, migrate
 
-    info = inspect(path, verify=verify)
+    info = inspect(path, verify=verify, key=key)
     if not readonly:
         _check_writable(info.path)
     safe_mode = info.network or info.shared if network is None else network
-    db = _make_database(info.path, safe_mode, readonly, busy_ms)
+    db = _make_database(info.path, safe_mode, readonly, busy_ms, key=info.key)
     try:
         db.connect()
-    except sqlite3.OperationalError as exc:
+    except OPERATIONAL_ERRORS as exc:
         if "locked" in str(exc).lower() or "busy" in str(exc).lower():
             raise errors.DatabaseBusy(info.path) from exc
         raise errors.DamagedDatabase(info.path, str(exc)) from exc
-    except sqlite3.DatabaseError as exc:
+    except DATABASE_ERRORS as exc:
         raise errors.DamagedDatabase(info.path, str(exc)) from exc
+    if info.key is not None:
+        unlock_key(info.key)
     bind(db)
     if info.schema_version < LATEST and migrate_schema:
         if readonly:
@@ -303,13 +458,13 @@ def present_usernames(path: str | os.PathLike, since: str) -> list[str]:
     An empty list when the file cannot be read (no presence table, damaged, locked).
     """
     try:
-        con = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        con = connect(path, timeout=5)
         try:
             rows = con.execute("SELECT DISTINCT username FROM presence WHERE heartbeat_at >= ?",
                                (since,)).fetchall()
         finally:
             con.close()
-    except sqlite3.DatabaseError:
+    except (*DATABASE_ERRORS, errors.StoreError):
         return []
     return sorted(r[0] or "?" for r in rows)
 
@@ -340,22 +495,38 @@ def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,
     if ok != "ok" and verify:
         tmp.unlink(missing_ok=True)
         raise errors.DamagedDatabase(src_path, ok)
+    _copy_keyfile(src_path, dest_path)  # first: a copy without its key file is unreadable
     os.replace(tmp, dest_path)
     return dest_path
 
 
-def _backup_into(src_path: Path, tmp: Path) -> str:
-    src = _reader(src_path)
+def _copy_keyfile(src_path: Path, dest_path: Path) -> None:
+    """An encrypted copy travels with its key file (the slots as they are now)."""
+    from . import keyfile
+
+    if not is_encrypted(src_path):
+        return
     try:
-        dst = sqlite3.connect(tmp)
+        kf = keyfile.read(src_path)
+    except errors.StoreError:
+        return  # a damaged source's copy is still worth keeping; the key file is elsewhere
+    keyfile.write_to(keyfile.sidecar_path(dest_path), kf)
+
+
+def _backup_into(src_path: Path, tmp: Path) -> str:
+    """Copy with the backup API; an encrypted source gives a copy under the same key."""
+    src = _reader(src_path)
+    key = key_for(src_path) if is_encrypted(src_path) else None
+    try:
+        dst = connect(tmp, readonly=False, key=key) if key else sqlite3.connect(tmp)
         try:
             try:
                 src.backup(dst, pages=-1)
-            except sqlite3.OperationalError as exc:
+            except OPERATIONAL_ERRORS as exc:
                 if not _needs_recovery(exc):
                     raise
                 src.close()  # a hot journal: a writable connection recovers it first
-                src = sqlite3.connect(src_path, timeout=30)
+                src = connect(src_path, readonly=False, timeout=30)
                 src.backup(dst, pages=-1)
             dst.execute("PRAGMA journal_mode=delete")
             ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
@@ -379,9 +550,13 @@ def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
     own journal, so other connections see either the old or the restored database and a
     crash half-way rolls back. The caller has checked ``backup`` first.
     """
-    src = sqlite3.connect(f"{Path(backup).resolve().as_uri()}?mode=ro", uri=True)
+    if is_encrypted(backup) != is_encrypted(dest) and Path(dest).exists():
+        raise (errors.NotEncrypted(backup) if is_encrypted(dest)
+               else errors.EncryptedDatabase(backup))
+    src = _reader(backup)
     try:
-        dst = sqlite3.connect(dest, timeout=busy_ms / 1000)
+        dst = connect(dest, readonly=False, timeout=busy_ms / 1000,
+                      key=key_for(backup) if is_encrypted(backup) else None)
         try:
             src.backup(dst, pages=-1)
         finally:
@@ -406,25 +581,25 @@ def _check(path: str | os.PathLike, pragma: str) -> str:
         try:
             con = _reader(path)
             rows = _run_check(con, pragma)
-        except sqlite3.OperationalError as exc:
+        except OPERATIONAL_ERRORS as exc:
             if not _needs_recovery(exc):
                 raise
-            rows = _run_check(sqlite3.connect(path, timeout=30), pragma)
-    except sqlite3.DatabaseError as exc:
+            rows = _run_check(connect(path, readonly=False, timeout=30), pragma)
+    except DATABASE_ERRORS as exc:
         return str(exc)
     return "; ".join(r[0] for r in rows)
 
 
-def _reader(path: str | os.PathLike) -> sqlite3.Connection:
-    return sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+def _reader(path: str | os.PathLike):
+    return connect(path, timeout=30)
 
 
-def _needs_recovery(exc: sqlite3.Error) -> bool:
+def _needs_recovery(exc: Exception) -> bool:
     name = getattr(exc, "sqlite_errorname", "") or ""
     return name.startswith("SQLITE_READONLY") or "readonly" in str(exc).lower()
 
 
-def _run_check(con: sqlite3.Connection, pragma: str) -> list:
+def _run_check(con, pragma: str) -> list:
     try:
         return con.execute(f"PRAGMA {pragma}(5)").fetchall()
     finally:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import sqlite3
 
 from peewee import DatabaseError as _PeeweeDatabaseError
+from sqlcipher3 import dbapi2 as _sqlcipher
 
 from ..i18n import _
 
-#: What the storage layer lets through from the driver (peewee's wrapper or sqlite3's own).
-DRIVER_ERRORS: tuple[type[Exception], ...] = (_PeeweeDatabaseError, sqlite3.DatabaseError)
+#: What the storage layer lets through from the driver (peewee's wrapper, sqlite3's own or
+#: SQLCipher's, which has its own classes of the same names).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (_PeeweeDatabaseError, sqlite3.DatabaseError,
+                                              _sqlcipher.DatabaseError)
 
 
 class StoreError(Exception):
@@ -58,6 +61,61 @@ class NewerSchema(StoreError):
         return _(
             "{path} was made by a newer version of pestdesk; update pestdesk to open it."
         ).format(path=self.path)
+
+
+def _keys_name(path: str) -> str:
+    from .keyfile import sidecar_path
+
+    return sidecar_path(path).name
+
+
+class EncryptedDatabase(StoreError):
+    """The file is encrypted and no key was given (a caller must unlock it first)."""
+
+    def message(self) -> str:
+        return _("{path} is encrypted: sign in with your user name and password, or use the "
+                 "recovery key.").format(path=self.path)
+
+
+class KeyFileMissing(NotAPestdeskDatabase):
+    """Pages of what may be an encrypted database, and no key file beside them."""
+
+    def message(self) -> str:
+        return _(
+            "{path} cannot be opened: it is encrypted and its key file {keys} is missing (or "
+            "it is not a pestdesk database). Put the key file from the latest backup (the "
+            "file ending in .keys in the backup folder) next to the database; nothing was "
+            "changed.").format(path=self.path, keys=_keys_name(self.path))
+
+
+class KeyFileDamaged(StoreError):
+    def message(self) -> str:
+        return _(
+            "The key file {keys} of {path} is damaged. Put the key file from the latest "
+            "backup (the file ending in .keys in the backup folder) in its place; nothing was "
+            "changed.").format(path=self.path, keys=_keys_name(self.path))
+
+
+class ForeignKeyFile(StoreError):
+    """The key file and the database are not of the same database."""
+
+    def message(self) -> str:
+        return _(
+            "{path} and the key file {keys} beside it do not belong together: the key file is "
+            "of another database. Put back the key file that was saved with this database, or "
+            "restore the latest backup together with its key file; nothing was changed."
+        ).format(path=self.path, keys=_keys_name(self.path))
+
+
+class NotEncrypted(StoreError):
+    """A plaintext database where an encrypted one was expected (or a key was given)."""
+
+    def message(self) -> str:
+        return _(
+            "{path} is not encrypted, yet a key file {keys} lies beside it. If you put back an "
+            "unencrypted backup, move the key file aside and encrypt the database again "
+            "(pestdesk encrypt); nothing was changed.").format(
+                path=self.path, keys=_keys_name(self.path))
 
 
 class DatabaseBusy(StoreError):

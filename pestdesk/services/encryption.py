@@ -1,0 +1,346 @@
+"""Encryption at rest: making an encrypted school, unlocking it, and keeping the key slots in
+step with the accounts (docs/architecture.md, "Encryption at rest").
+
+The database file is encrypted by SQLCipher under a random database key; the key file
+beside it (``store.keyfile``) holds that key once per user, wrapped under their password
+(Argon2id + AES-GCM), and once under the recovery key. This module is the one place that
+turns a password or recovery key into an open database, and the one place the account use
+cases call when a password is set: ``password_set`` (a new account, a reset, the set-up),
+``password_changed`` (one's own) and ``account_removed``. On a plain (unencrypted) database
+those calls do nothing.
+
+A wrong password or recovery key never reaches SQLite: the slot's authentication tag
+refuses it first, with the same answer as the account check (one answer, one timing).
+The session's keys (``session_keys()``) are held only while someone is signed in; the
+seal's private key, which opens the vertrouwenspersoon's sealed notes, only when the
+signed-in user's slot holds it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..i18n import _
+from ..store import errors, keyfile
+from ..store.crypto import CryptoError, DatabaseKey
+from ..store.db import (
+    create_database,
+    file_salt,
+    forget_keys,
+    is_encrypted,
+    open_database,
+)
+from ..store.keyfile import KeyFile, Keys
+from ..store.models import database
+from .base import ServiceError
+
+#: Argon2id parameters for new slots (None: ``crypto.ARGON2_DEFAULTS``). Tests and the demo
+#: may lower them; a slot keeps the parameters it was made with.
+slot_params: dict | None = None
+
+
+@dataclass
+class _Session:
+    path: Path | None = None
+    username: str = ""
+    keys: Keys | None = None
+    recovery: bool = False  # opened with the recovery key
+
+
+_session = _Session()
+
+
+def session_keys() -> Keys | None:
+    """The keys the signed-in user's slot gave (None on a plain database)."""
+    return _session.keys
+
+
+def seal_key() -> bytes | None:
+    """The seal's private key when the signed-in user holds it, else None."""
+    return _session.keys.seal if _session.keys else None
+
+
+def forget() -> None:
+    """Sign-out or quit: drop the session's keys (the open connection keeps its own)."""
+    _session.path, _session.username, _session.keys = None, "", None
+    _session.recovery = False
+
+
+def forget_all() -> None:
+    """Drop every key this process holds (after closing the database)."""
+    forget()
+    forget_keys()
+
+
+def _refused() -> ServiceError:
+    return ServiceError(_("Unknown user name or wrong password."))
+
+
+def bound_path() -> Path | None:
+    """The file of the bound database, or None."""
+    db = database.obj
+    if db is None:
+        return None
+    name = str(db.database)
+    if name.startswith("file:"):
+        from urllib.parse import unquote, urlparse
+
+        name = unquote(urlparse(name).path)
+    return Path(name)
+
+
+def _bound_key() -> DatabaseKey | None:
+    return getattr(database.obj, "key", None)
+
+
+# -- creating ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewDatabase:
+    db: object  # the open peewee database
+    recovery_key: str  # shown once; never stored in clear
+
+
+def new_keys() -> Keys:
+    """A fresh database key and seal key pair (the seal's private key goes to the recovery
+    slot, and later by grant to vertrouwenspersonen)."""
+    return Keys(DatabaseKey.generate(), None, keyfile.new_private_key())
+
+
+def create_encrypted(path: str | os.PathLike) -> NewDatabase:
+    """A new database encrypted from its first byte, its key file with the recovery slot.
+
+    The key file is written first: a database without its key file could never be read.
+    The session holds the database key (not the seal) until the first account is made.
+    """
+    from ..store.crypto import new_recovery_key
+
+    p = Path(path)
+    if p.exists():
+        raise errors.DatabaseExists(p)
+    if keyfile.sidecar_path(p).exists():
+        raise errors.DatabaseExists(keyfile.sidecar_path(p))
+    if not p.parent.exists():
+        raise errors.DatabaseMissing(p.parent)
+    keys = new_keys()
+    recovery = new_recovery_key()
+    kf = KeyFile.new(keys.database, keyfile.public_key(keys.seal)).with_recovery_slot(
+        recovery, keys.database, keys.seal)
+    keyfile.write(p, kf)
+    try:
+        db = create_database(p, key=keys.database)
+    except BaseException:
+        keyfile.sidecar_path(p).unlink(missing_ok=True)
+        raise
+    _session.path, _session.username = p, ""
+    _session.keys = Keys(keys.database)
+    return NewDatabase(db, recovery)
+
+
+# -- unlocking --------------------------------------------------------------------------------
+
+
+def read_keyfile(path: str | os.PathLike) -> KeyFile:
+    """The key file of the encrypted ``path``, checked to belong to it."""
+    p = Path(path)
+    if not p.exists():
+        raise errors.DatabaseMissing(p)
+    kf = keyfile.read(p)
+    if kf.database_salt != file_salt(p):
+        raise errors.ForeignKeyFile(p)
+    return kf
+
+
+def check_plain(path: str | os.PathLike) -> None:
+    """A plain file with a key file beside it: refuse (someone put back a plain copy)."""
+    p = Path(path)
+    if p.exists() and not is_encrypted(p) and keyfile.sidecar_path(p).exists():
+        raise errors.NotEncrypted(p)
+
+
+def has_user_slots(path: str | os.PathLike) -> bool:
+    return bool(read_keyfile(path).user_names())
+
+
+def unlock(path: str | os.PathLike, username: str, password: str):
+    """Open the encrypted ``path`` with ``username``'s slot; returns the open database.
+
+    ``ServiceError`` (the sign-in's own words) for an unknown name or wrong password;
+    a ``StoreError`` when the key file is missing, damaged or of another database.
+    """
+    p = Path(path)
+    kf = read_keyfile(p)
+    name = username.strip().lower()
+    try:
+        keys = kf.unlock_password(name, password)
+    except CryptoError:
+        raise _refused() from None
+    granted = kf.open_grant(name, keys)
+    if granted is not None:
+        keys = replace(keys, seal=granted)
+    db = _open(p, keys.database)
+    _session.path, _session.username, _session.keys = p, name, keys
+    _session.recovery = False
+    return db
+
+
+def unlock_with_recovery(path: str | os.PathLike, recovery_key: str):
+    """Open the encrypted ``path`` with the recovery key; the session holds the seal too."""
+    p = Path(path)
+    kf = read_keyfile(p)
+    try:
+        keys = kf.unlock_recovery(recovery_key)
+    except CryptoError:
+        raise ServiceError(_("This recovery key does not open this database. Check the "
+                             "groups on the sheet; each group has five characters.")) from None
+    keys = replace(keys, seal=kf.open_grant("", keys))
+    db = _open(p, keys.database)
+    _session.path, _session.username, _session.keys = p, "", keys
+    _session.recovery = True
+    return db
+
+
+def _open(p: Path, key: DatabaseKey):
+    """Open ``p`` with ``key`` unless the bound database already is that file."""
+    bound = bound_path()
+    if (bound is not None and _bound_key() == key and not database.is_closed()
+            and bound.resolve() == p.resolve()):
+        return database.obj
+    return open_database(p, key=key, verify=False)
+
+
+def open_any(path: str | os.PathLike, username: str = "", password: str = "",
+             recovery_key: str = "", **options):
+    """Open ``path`` whether plain or encrypted (the CLI's and the tests' single door)."""
+    p = Path(path)
+    if not is_encrypted(p):
+        check_plain(p)
+        return open_database(p, **options)
+    if recovery_key:
+        return unlock_with_recovery(p, recovery_key)
+    if not username:
+        raise errors.EncryptedDatabase(p)
+    return unlock(p, username, password)
+
+
+# -- keeping the slots in step with the accounts ---------------------------------------------
+
+
+def _encrypted_target() -> tuple[Path, DatabaseKey] | None:
+    key = _bound_key()
+    path = bound_path()
+    if key is None or path is None:
+        return None
+    return path, key
+
+
+def password_set(username: str, password: str, *, seal: bool = False) -> None:
+    """A new password for ``username`` set by someone else (new account, reset, set-up).
+
+    Call inside the ``write()`` that changes the account: its lock keeps two clients from
+    writing the key file at once. The slot gets a new key pair (grants to the old one are
+    gone); it holds the seal only when ``seal`` and the session holds it (a re-grant).
+    """
+    target = _encrypted_target()
+    if target is None:
+        return
+    path, key = target
+    kf = read_keyfile(path)
+    held_seal = seal_key() if seal else None
+    kf = kf.with_user_slot(username.strip().lower(), password, Keys(key, None, held_seal),
+                           slot_params)
+    keyfile.write(path, kf)
+
+
+def password_changed(username: str, old: str, new: str) -> None:
+    """The user's own new password: their slot is rewrapped, keeping what it held."""
+    target = _encrypted_target()
+    if target is None:
+        return
+    path, key = target
+    name = username.strip().lower()
+    kf = read_keyfile(path)
+    try:
+        keys = kf.unlock_password(name, old)
+    except CryptoError:
+        keys = Keys(key)  # no slot yet (made before encryption): a fresh one
+    granted = kf.open_grant(name, keys)
+    if granted is not None:
+        keys = replace(keys, seal=granted)
+    keyfile.write(path, kf.with_user_slot(name, new, keys, slot_params))
+    if _session.username == name:
+        _session.keys = keys
+
+
+def account_removed(username: str) -> None:
+    """A disabled or removed account: its slot goes (the password no longer opens the file)."""
+    target = _encrypted_target()
+    if target is None:
+        return
+    path, _key = target
+    kf = read_keyfile(path)
+    if kf.slot(keyfile.USER, username.strip().lower()) is not None:
+        keyfile.write(path, kf.without_user(username.strip().lower()))
+
+
+def new_recovery_key(actor) -> str:
+    """A new recovery key for the directie; the old sheet stops working.
+
+    The new key opens the sealed notes too only when this session holds the seal (the
+    directeur signed in with the old recovery key, or a vertrouwenspersoon in the
+    directie). Nothing grants it later by itself: the recovery slot's public key is in the
+    key file, which whoever can write the share could swap for their own.
+    """
+    from ..store.crypto import new_recovery_key as make
+    from .base import audit, write
+
+    if not (actor.has_role("directie") or _session.recovery):
+        raise ServiceError(_("Only the directie can make a new recovery key."))
+    target = _encrypted_target()
+    if target is None:
+        raise ServiceError(_("This database is not encrypted."))
+    path, key = target
+    recovery = make()
+    with write():
+        kf = read_keyfile(path)
+        keyfile.write(path, kf.with_recovery_slot(recovery, key, seal_key()))
+        audit(actor, "recovery_key", "", None, "with seal" if seal_key() else "database")
+    return recovery
+
+
+def recovery_opens_sealed_notes(path: str | os.PathLike) -> bool:
+    return not read_keyfile(path).needs_grant("")
+
+
+def sign_in(path: str | os.PathLike, username: str, password: str):
+    """The sign-in dialog's one call: unlock the slot of an encrypted file (opening it),
+    then the account check with its throttle and audit line. Returns the ``Actor``."""
+    from . import accounts
+
+    p = Path(path)
+    if is_encrypted(p):
+        unlock(p, username, password)
+    else:
+        check_plain(p)
+    return accounts.sign_in(username, password)
+
+
+def write_recovery_sheet(out: str | os.PathLike, recovery_key: str, *, database_name: str,
+                         made_by: str = "") -> Path:
+    """The printable recovery key sheet (PDF) for a key just made."""
+    from .. import clock
+    from ..letters.recovery_sheet import render_recovery_sheet
+    from . import settings
+
+    try:
+        school = settings.school_profile().name
+    except Exception:  # noqa: BLE001 - no school profile yet (a new database): no name
+        school = ""
+    bound = bound_path()
+    sealed = recovery_opens_sealed_notes(bound) if bound and is_encrypted(bound) else True
+    return render_recovery_sheet(Path(out), school=school, database=database_name,
+                                 recovery_key=recovery_key, made_on=clock.today(),
+                                 made_by=made_by, opens_sealed_notes=sealed)

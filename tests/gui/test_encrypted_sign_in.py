@@ -1,0 +1,52 @@
+"""Signing in to an encrypted database: the password opens the file, a wrong one never does."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from pestdesk.services import encryption
+from pestdesk.store.models import database
+from tests.helpers.crypt import ADMIN, PASSWORD, encrypted_school, fast_slots
+
+
+@pytest.fixture
+def locked_school(tmp_path, monkeypatch):
+    fast_slots(monkeypatch)
+    school = encrypted_school(tmp_path / "school.pestdesk")
+    database.close()
+    encryption.forget_all()
+    yield school
+    if database.obj is not None:
+        database.close()
+
+
+def test_sign_in_dialog_opens_the_encrypted_file(locked_school, qtbot):
+    from pestdesk.gui.dialogs import LoginDialog
+
+    dialog = LoginDialog(locked_school.path.name, path=locked_school.path)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.username, ADMIN)
+    qtbot.keyClicks(dialog.password, "helemaal-niet-goed")
+    dialog.accept()
+    assert dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.error.text() == "Onbekende gebruikersnaam of verkeerd wachtwoord."
+    assert database.is_closed()  # a wrong password never opened the file
+    qtbot.keyClicks(dialog.password, PASSWORD)
+    dialog.accept()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.actor.username == ADMIN
+    assert not database.is_closed()
+
+
+def test_missing_key_file_is_said_before_the_sign_in(locked_school, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from pestdesk.gui import app
+    from pestdesk.store import keyfile
+
+    keyfile.sidecar_path(locked_school.path).unlink()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a: shown.append(a[2]))
+    assert app.open_window(None, locked_school.path, demo=False) is None
+    assert len(shown) == 1 and "sleutelbestand" in shown[0] and "back-up" in shown[0]

@@ -93,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help=_("restore even while others have the database open"))
 
+    p = sub.add_parser("encrypt", help=_("encrypt an existing database in place"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+    p.add_argument("--force", action="store_true",
+                   help=_("encrypt even while others have the database open"))
+    p.add_argument("--recovery-sheet", metavar=_("FILE"), type=Path,
+                   help=_("also write the recovery key as a printable PDF sheet (print it, "
+                          "then delete the file)"))
+
     p = sub.add_parser("purge", help=_("delete the data of students past the retention period"))
     p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
                    help=_("the database file"))
@@ -164,6 +173,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "backup": cmd_backup,
         "restore": cmd_restore,
         "purge": cmd_purge,
+        "encrypt": cmd_encrypt,
         "import-students": cmd_import_students,
         "import-staff": cmd_import_staff,
         "export-student": cmd_export_student,
@@ -213,6 +223,7 @@ def _unlock(path: Path) -> None:
     from .services.base import ServiceError
     from .store.db import is_encrypted
 
+    encryption.settle(path)
     if not is_encrypted(path):
         encryption.check_plain(path)
         return
@@ -289,6 +300,39 @@ def cmd_restore(args) -> int:
     if result.safety_copy is not None:
         print(_("Safety copy of the previous database: {path}").format(path=result.safety_copy))
     print(_("Restored {backup} into {path}.").format(backup=args.backup, path=result.database))
+    return EXIT_OK
+
+
+def _credentials() -> tuple[str, str]:
+    import getpass
+
+    from .services.base import ServiceError
+
+    user = os.environ.get("PESTDESK_USER", "")
+    password = os.environ.get("PESTDESK_PASSWORD", "")
+    if not (user and password):
+        if not sys.stdin.isatty():
+            raise ServiceError(_("Set PESTDESK_USER and PESTDESK_PASSWORD (a beheerder's)."))
+        user = user or input(_("User name: "))
+        password = getpass.getpass(_("Password: "))
+    return user, password
+
+
+def cmd_encrypt(args) -> int:
+    from .services import encryption
+
+    user, password = _credentials()
+    recovery = encryption.encrypt_existing(args.db, user, password, force=args.force)
+    print(_("Encrypted: {path}; key file {keys}. Older backups and safety copies made before "
+            "today are not encrypted: delete them once a new backup exists.").format(
+                path=args.db, keys=encryption.keyfile.sidecar_path(args.db)))
+    print(_("Recovery key (write it down now and keep it in a safe place; it is shown only "
+            "once). It opens the database when every password is lost; whoever loses both "
+            "loses the data:"))
+    print(f"    {recovery}")
+    if args.recovery_sheet:
+        encryption.write_recovery_sheet(args.recovery_sheet, recovery,
+                                        database_name=Path(args.db).name)
     return EXIT_OK
 
 

@@ -88,6 +88,7 @@ def _open_or_create(path: Path):
     if not path.exists():
         new = encryption.create_encrypted(path)
         return new.db, new.recovery_key
+    encryption.settle(path)  # an interrupted 'pestdesk encrypt': finished or undone
     encryption.check_plain(path)
     if encryption.is_encrypted(path):
         encryption.read_keyfile(path)  # missing, damaged or foreign: say so before sign-in

@@ -216,6 +216,7 @@ def open_any(path: str | os.PathLike, username: str = "", password: str = "",
              recovery_key: str = "", **options):
     """Open ``path`` whether plain or encrypted (the CLI's and the tests' single door)."""
     p = Path(path)
+    settle(p)
     if not is_encrypted(p):
         check_plain(p)
         return open_database(p, **options)
@@ -321,6 +322,7 @@ def sign_in(path: str | os.PathLike, username: str, password: str):
     from . import accounts
 
     p = Path(path)
+    settle(p)
     if is_encrypted(p):
         unlock(p, username, password)
     else:
@@ -344,3 +346,104 @@ def write_recovery_sheet(out: str | os.PathLike, recovery_key: str, *, database_
     return render_recovery_sheet(Path(out), school=school, database=database_name,
                                  recovery_key=recovery_key, made_on=clock.today(),
                                  made_by=made_by, opens_sealed_notes=sealed)
+
+
+# -- moving an existing (plain) school over ----------------------------------------------------
+
+PENDING = ".pending"  # the key file of an encryption not yet swapped in
+ENCRYPTING = ".encrypting"  # the encrypted copy being made
+
+
+def _pending(path: Path) -> Path:
+    return keyfile.sidecar_path(path).with_name(keyfile.sidecar_path(path).name + PENDING)
+
+
+def _copy(path: Path) -> Path:
+    return path.with_name(path.name + ENCRYPTING)
+
+
+def settle(path: str | os.PathLike) -> None:
+    """Finish or undo an ``encrypt`` that was interrupted, so the file opens either way.
+
+    The swap (one rename of the encrypted copy over the plain file) is the moment that
+    counts: before it the plain file is the database and the leftovers go; after it the
+    pending key file becomes the key file.
+    """
+    p = Path(path)
+    pending, copy = _pending(p), _copy(p)
+    if not (pending.exists() or copy.exists()):
+        return
+    if is_encrypted(p) and pending.exists():
+        os.replace(pending, keyfile.sidecar_path(p))
+    elif not is_encrypted(p):
+        pending.unlink(missing_ok=True)
+    copy.unlink(missing_ok=True)
+
+
+def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
+                     force: bool = False) -> str:
+    """Encrypt a plain school in place; returns the new recovery key (show it once).
+
+    A beheerder's name and password are checked on the plain file first. Every active
+    account gets a slot made from its Argon2id hash (its own password opens it; the first
+    sign-in replaces it), the beheerder a normal one. The encrypted copy is made with
+    ``sqlcipher_export`` under the plain file's write lock, verified (integrity, row counts),
+    its key file written as pending, then swapped in with one atomic rename, and the key
+    file put in place. Killed at any moment, ``settle`` leaves either the plain file or the
+    encrypted one with its key file, both usable.
+    """
+    from ..store.crypto import new_recovery_key
+    from ..store.db import (
+        export_encrypted,
+        hold_write_lock,
+        to_rollback_journal,
+    )
+    from ..store.models import User
+    from . import accounts
+    from .backups import users_present
+
+    p = Path(path)
+    settle(p)
+    if is_encrypted(p):
+        raise ServiceError(_("{path} is already encrypted.").format(path=p))
+    check_plain(p)
+    db = open_database(p, verify=True)
+    try:
+        actor = accounts.sign_in(username, password)
+        if not actor.has_role("beheerder"):
+            raise ServiceError(_("Only a beheerder can use the admin commands."))
+        accounts_hashes = list(User.select(User.username, User.password_hash)
+                               .where(User.active == True).tuples())  # noqa: E712
+    finally:
+        db.close()
+    if not force:
+        others = [n for n in users_present(p) if n != actor.username]
+        if others:
+            raise ServiceError(_(
+                "{names} still have the database open. Ask them to close pestdesk first "
+                "(or encrypt with --force).").format(names=", ".join(others)))
+    keys = new_keys()
+    recovery = new_recovery_key()
+    kf = KeyFile.new(keys.database, keyfile.public_key(keys.seal)).with_recovery_slot(
+        recovery, keys.database, keys.seal)
+    for name, phc in accounts_hashes:
+        if name != actor.username and phc:
+            try:
+                kf = kf.with_account_hash_slot(name, phc, Keys(keys.database))
+            except (CryptoError, ValueError, KeyError):
+                pass  # not an Argon2id hash: the beheerder resets this one's password
+    kf = kf.with_user_slot(actor.username, password, Keys(keys.database), slot_params)
+    to_rollback_journal(p)
+    lock = hold_write_lock(p)
+    try:
+        copy = _copy(p)
+        copy.unlink(missing_ok=True)
+        export_encrypted(p, copy, keys.database)
+        keyfile.write_to(_pending(p), kf)
+        os.replace(copy, p)  # the moment of the swap
+        keyfile._fsync_folder(p.parent)
+    finally:
+        lock.close()
+    os.replace(_pending(p), keyfile.sidecar_path(p))
+    keyfile._fsync_folder(p.parent)
+    return recovery

@@ -66,14 +66,39 @@ def random_key() -> bytes:
 
 
 def derive_password_key(password: str, salt: bytes, params: dict) -> bytes:
-    """Argon2id(password, salt) -> 32 bytes, with the slot's stored parameters."""
+    """Argon2id(password, salt) -> 32 bytes, with the slot's stored parameters.
+
+    A slot made from an account's existing Argon2id hash (``"name": "argon2id-phc"``, when
+    a plain database is encrypted and only the hashes are known) derives that hash again
+    and turns it into the wrapping key with HKDF.
+    """
     from argon2.low_level import Type, hash_secret_raw
 
     t, m, p = int(params["t"]), int(params["m"]), int(params["p"])
     if t < ARGON2_MINIMUM["t"] or m < ARGON2_MINIMUM["m"] or p < ARGON2_MINIMUM["p"]:
         raise CryptoError("argon2 parameters below the minimum")
-    return hash_secret_raw(password.encode("utf-8"), salt, time_cost=t, memory_cost=m,
-                           parallelism=p, hash_len=KEY_BYTES, type=Type.ID)
+    length = int(params.get("len", KEY_BYTES))
+    raw = hash_secret_raw(password.encode("utf-8"), salt, time_cost=t, memory_cost=m,
+                          parallelism=p, hash_len=length, type=Type.ID)
+    if params.get("name") == "argon2id-phc":
+        return subkey(raw, "pestdesk slot from account hash")
+    return raw
+
+
+def phc_slot_params(phc: str) -> tuple[dict, bytes]:
+    """(kdf parameters, wrapping key) of a slot made from an Argon2id PHC hash string."""
+    parts = phc.split("$")
+    if len(parts) != 6 or parts[1] != "argon2id":
+        raise CryptoError("not an argon2id hash")
+
+    def unpad(text: str) -> bytes:
+        return base64.b64decode(text + "=" * (-len(text) % 4))
+
+    params = dict(item.split("=", 1) for item in parts[3].split(","))
+    salt, raw = unpad(parts[4]), unpad(parts[5])
+    kdf = {"name": "argon2id-phc", "salt": b64(salt), "t": int(params["t"]),
+           "m": int(params["m"]), "p": int(params["p"]), "len": len(raw)}
+    return kdf, subkey(raw, "pestdesk slot from account hash")
 
 
 def subkey(key: bytes, purpose: str, salt: bytes = b"") -> bytes:

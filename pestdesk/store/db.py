@@ -604,3 +604,67 @@ def _run_check(con, pragma: str) -> list:
         return con.execute(f"PRAGMA {pragma}(5)").fetchall()
     finally:
         con.close()
+
+
+def export_encrypted(src: str | os.PathLike, dest: str | os.PathLike,
+                     key: DatabaseKey) -> None:
+    """An encrypted, verified copy of the plain ``src`` at ``dest`` (``sqlcipher_export``).
+
+    The caller holds ``src``'s write lock (``hold_write_lock``) so nothing changes meanwhile.
+    ``src`` is first put in rollback-journal mode: a plain ``-wal`` left beside the file
+    would otherwise be read as the encrypted file's. ``dest`` is removed when it fails.
+    """
+    src_path, dest_path = Path(src), Path(dest)
+    if dest_path.exists():
+        raise errors.DatabaseExists(dest_path)
+    con = sqlcipher.connect(str(src_path), isolation_level=None, timeout=NETWORK_BUSY_MS / 1000)
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        con.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(dest_path),
+                                                              key.pragma_value()))
+        con.execute("SELECT sqlcipher_export('encrypted')")
+        con.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        con.execute(f"PRAGMA encrypted.application_id = {APPLICATION_ID}")
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM main.sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            q = f'SELECT count(*) FROM {{db}}."{table}"'
+            if (con.execute(q.format(db="main")).fetchone()
+                    != con.execute(q.format(db="encrypted")).fetchone()):
+                raise errors.DamagedDatabase(dest_path, f"count differs: {table}")
+        con.execute("DETACH DATABASE encrypted")
+    except BaseException:
+        con.close()
+        dest_path.unlink(missing_ok=True)
+        raise
+    con.close()
+    unlock_key(key)
+    verdict = _check(dest_path, "integrity_check")
+    if verdict != "ok":
+        dest_path.unlink(missing_ok=True)
+        raise errors.DamagedDatabase(dest_path, verdict)
+    with open(dest_path, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
+def to_rollback_journal(path: str | os.PathLike) -> None:
+    """Checkpoint and leave WAL mode, so no ``-wal`` file stays beside ``path``."""
+    con = sqlite3.connect(str(path), timeout=NETWORK_BUSY_MS / 1000, isolation_level=None)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        mode = con.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+    finally:
+        con.close()
+    if str(mode).lower() != "delete":
+        raise errors.DatabaseBusy(path)
+
+
+def hold_write_lock(path: str | os.PathLike):
+    """A connection holding ``path``'s write lock (BEGIN IMMEDIATE) until it is closed."""
+    con = sqlite3.connect(str(path), timeout=NETWORK_BUSY_MS / 1000, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        con.close()
+        raise errors.DatabaseBusy(path) from exc
+    return con

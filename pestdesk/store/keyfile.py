@@ -178,6 +178,17 @@ class KeyFile:
             grants = tuple(g for g in grants if g.to != username)
         return replace(self, slots=(*self._other_slots(USER, username), slot), grants=grants)
 
+    def with_account_hash_slot(self, username: str, phc_hash: str, keys: Keys) -> KeyFile:
+        """A slot for an account whose password is unknown but whose Argon2id hash is: the
+        password opens it as any slot; the first sign-in replaces it with a normal one."""
+        kdf, wrapping = crypto.phc_slot_params(phc_hash)
+        private = new_private_key()
+        keys = replace(keys, private=private)
+        slot = Slot(USER, username, kdf,
+                    crypto.seal(wrapping, keys.payload(), self._associated(USER, username)),
+                    public_key(private))
+        return replace(self, slots=(*self._other_slots(USER, username), slot))
+
     def with_recovery_slot(self, recovery_key: str, database: DatabaseKey,
                            seal: bytes | None = None) -> KeyFile:
         """A new recovery slot (the old one and its grant go); with ``seal`` it is granted

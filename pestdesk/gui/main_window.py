@@ -307,10 +307,12 @@ class MainWindow(QMainWindow):
         open_cases = overview_service.open_case_count(self.actor)
         item = self.nav.item(self.SECTIONS.index("cases"))
         item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")
-        overdue = self.view("overview").urgent_count()  # overdue work, late notices
+        view = self.view("overview")
+        overdue = view.urgent_count()  # overdue work, open notifications to the inspectorate
         item = self.nav.item(0)
         item.setText(f"{self._nav_label('overview')}  ({format_number(overdue)})"
                      if overdue else self._nav_label("overview"))
+        item.setToolTip(view.urgent_help())  # what the number counts
 
     def refresh(self) -> None:
         for view in self.views.values():

@@ -5,6 +5,12 @@ line names the case or meeting it opens. "My" work is what the signed-in user an
 cases they own, cases of students in the classes they mentor, cases they registered and
 Action rows they own; a care coordinator watches every deadline of the cases they may see.
 Everything is further limited by need-to-know (``access.case_visibility``).
+
+Every card says whose items it counts (:func:`sections`): "mine" (what the user answers for)
+or "school" (every case the user may see: a care coordinator watches every deadline). Roles
+that oversee the whole school (directie, care coordinators) follow every suspension and every
+notification to the inspectorate; nobody else gets a card for the inspectorate, which is not
+their task.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import dataclass
 
 from peewee import JOIN, SQL, fn
 
-from ..i18n import _, format_date
+from ..i18n import _, format_date, format_datetime
 from ..store import models as m
 from . import access
 from .base import Actor, ServiceError
@@ -25,6 +31,8 @@ SOON_DAYS = 7
 CONTRACT_DAYS = 14
 # roles that watch every deadline of the cases they may see, not only their own
 WATCH_ALL_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator"})
+# roles that oversee the whole school: school-wide suspensions and inspectorate tasks
+SCHOOL_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator", "directie"})
 # roles reminded of the yearly safety monitor (due at the inspectorate by 1 July)
 MONITOR_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator", "directie"})
 MONITOR_MONTHS = (3, 4, 5, 6)
@@ -39,6 +47,60 @@ class OverviewLine:
     text: str
 
 
+@dataclass(frozen=True)
+class Section:
+    """One card of the overview: ``scope`` says whose items it counts (mine, school)."""
+
+    key: str
+    title: str
+    urgent: bool
+    scope: str
+
+    def scope_label(self) -> str:
+        return _("mine") if self.scope == "mine" else _("school")
+
+    def scope_help(self) -> str:
+        if self.scope == "mine":
+            return _("Counts your own items: the cases you own, registered or mentor.")
+        return _("Counts the items of every case of the school you may see.")
+
+
+def watches_all(actor: Actor) -> bool:
+    """Whether ``actor`` watches every deadline of the cases they may see."""
+    return access.is_system(actor) or actor.has_role(*WATCH_ALL_ROLES)
+
+
+def oversees_school(actor: Actor) -> bool:
+    """Whether ``actor`` follows every suspension and inspectorate notification."""
+    return access.is_system(actor) or actor.has_role(*SCHOOL_ROLES)
+
+
+def sections(actor: Actor, since: dt.datetime | None = None) -> list[Section]:
+    """The cards of ``actor``'s overview, each with the scope of what it counts."""
+    watched = "school" if watches_all(actor) else "mine"
+    seen = "school" if access.sees_all_cases(actor) else "mine"
+    new = (_("New reports since your last visit ({when})").format(
+        when=format_datetime(since, "short")) if since else _("New reports (last 7 days)"))
+    out = [
+        Section("overdue", _("Overdue actions"), True, watched),
+        Section("soon", _("Actions in the coming week"), False, watched),
+        Section("followups", _("Follow-up conversations and agreement evaluations"), False,
+                watched),
+        Section("contracts", _("Contract evaluations"), False, watched),
+        Section("suspensions", _("Suspensions running or ending"), False,
+                "school" if oversees_school(actor) else watched),
+    ]
+    if oversees_school(actor):
+        out.append(Section("inspectie", _("Notifications to the inspectorate still to make"),
+                           True, "school"))
+    out += [
+        Section("new", new, False, seen),
+        Section("relapses", _("Relapses in open cases"), False, watched),
+        Section("meetings", _("Next care-team meetings"), False, "school"),
+    ]
+    return out
+
+
 def _lines(query, make) -> list[OverviewLine]:
     return [make(r) for r in query.limit(LIMIT).tuples()]
 
@@ -46,7 +108,7 @@ def _lines(query, make) -> list[OverviewLine]:
 def mine(actor: Actor):
     """A WHERE expression over Case: the cases whose deadlines are ``actor``'s to watch."""
     C = m.Case
-    if access.is_system(actor) or actor.has_role(*WATCH_ALL_ROLES):
+    if watches_all(actor):
         return SQL("1 = 1")
     parts = []
     if actor.staff_id is not None:
@@ -164,7 +226,8 @@ def contract_evaluations(actor: Actor, today: dt.date, days: int = CONTRACT_DAYS
 
 def suspensions_current(actor: Actor, today: dt.date, days: int = SOON_DAYS
                         ) -> tuple[int, list[OverviewLine]]:
-    """Suspensions running today, or starting or ending within ``days``."""
+    """Suspensions running today, or starting or ending within ``days``: every one of the
+    school for who oversees it (:func:`oversees_school`), else those of my cases."""
     from ..domain.sanctions import KIND_LABELS, SUSPENSION_KINDS  # legal rules: load late
 
     S, C, St = m.Sanction, m.Case, m.Student
@@ -173,7 +236,8 @@ def suspensions_current(actor: Actor, today: dt.date, days: int = SOON_DAYS
              .join_from(S, C, on=(S.case == C.id)).join_from(S, St, on=(S.student == St.id))
              .where(S.kind.in_(SUSPENSION_KINDS) & (S.first_day <= end)
                     & (fn.COALESCE(S.last_day, S.first_day) >= today)
-                    & access.case_visibility(actor) & mine(actor))
+                    & access.case_visibility(actor)
+                    & (SQL("1 = 1") if oversees_school(actor) else mine(actor)))
              .order_by(S.last_day))
 
     def line(r) -> OverviewLine:

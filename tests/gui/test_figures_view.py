@@ -151,3 +151,25 @@ def test_overview_lines_open_the_right_cases(qtbot, school, zorg):
     assert blocker.args == [lst.item(0).data(ID_ROLE)] == [expected[0]]
     meetings = widget.cards["meetings"].list
     assert meetings.count() and meetings.item(0).flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_overview_cards_name_their_scope_and_a_mentor_gets_no_inspectorate_card(qtbot, school):
+    from pestdesk.gui.views.overview import OverviewView
+
+    mentor = accounts.actor_for(m.User.get(m.User.username == "mentor"))
+    directie = accounts.actor_for(m.User.get(m.User.username == "directie"))
+    mine = OverviewView(mentor, today=lambda: TODAY)
+    boss = OverviewView(directie, today=lambda: TODAY)
+    qtbot.addWidget(mine)
+    qtbot.addWidget(boss)
+    assert "inspectie" not in mine.cards and "inspectie" in boss.cards
+    assert mine.cards["overdue"].scope.text() == "mijn"
+    assert boss.cards["suspensions"].scope.text() == "school"
+    assert boss.cards["inspectie"].scope.text() == "school"
+    (open_notices,), = school.execute_sql("""SELECT count(*) FROM sanction
+        WHERE inspectie_due_on IS NOT NULL AND inspectie_reported_on IS NULL""").fetchall()
+    assert boss.cards["inspectie"].count == open_notices
+    help_text = boss.urgent_help()
+    assert str(boss.urgent_count()) != "" and "inspectie" in help_text
+    assert mine.urgent_count() == mine.cards["overdue"].count
+    assert "inspectie" not in mine.urgent_help()

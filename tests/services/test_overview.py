@@ -150,3 +150,33 @@ def test_safety_monitor_reminder_in_spring_for_the_coordinator(zorg, mentor):
     assert ov.safety_monitor_reminder(zorg, dt.date(2026, 7, 2)) == ""
     assert ov.safety_monitor_reminder(zorg, dt.date(2026, 2, 27)) == ""
     assert ov.safety_monitor_reminder(mentor, dt.date(2026, 4, 1)) == ""
+
+
+def test_cards_say_whose_items_they_count(school, zorg, mentor):
+    directie = accounts.actor_for(m.User.get(m.User.username == "directie"))
+    scopes = {actor.username: {s.key: s.scope for s in ov.sections(actor)}
+              for actor in (zorg, mentor, directie)}
+    assert scopes["zorg"]["overdue"] == "school" and scopes["mentor"]["overdue"] == "mine"
+    for who in ("zorg", "directie"):  # oversee the school: school-wide cards
+        assert scopes[who]["suspensions"] == scopes[who]["inspectie"] == "school"
+    assert "inspectie" not in scopes["mentor"]  # not a mentor's task: no card
+    assert scopes["mentor"]["suspensions"] == "mine"
+    assert ov.sections(mentor)[0].scope_label() == "mijn"
+    assert ov.sections(zorg)[0].scope_label() == "school"
+
+
+def test_suspensions_school_wide_for_the_directie_own_for_a_mentor(school, mentor):
+    directie = accounts.actor_for(m.User.get(m.User.username == "directie"))
+    running = """SELECT DISTINCT s.id FROM sanction s JOIN "case" c ON c.id = s.case_id
+        WHERE s.kind IN ('schorsing', 'interne_schorsing') AND s.first_day <= ?
+        AND coalesce(s.last_day, s.first_day) >= ?"""
+    end = (TODAY + dt.timedelta(days=ov.SOON_DAYS)).isoformat()
+    m.Sanction.update(first_day=TODAY, last_day=TODAY + dt.timedelta(days=2)).where(
+        m.Sanction.id.in_(m.Sanction.select(m.Sanction.id).where(
+            m.Sanction.kind == "schorsing").order_by(m.Sanction.id).limit(4))).execute()
+    school_wide = ids(school, running, end, TODAY.isoformat())
+    count, _lines = ov.suspensions_current(directie, TODAY)
+    assert count == len(school_wide) >= 4  # the directie owns none of these cases
+    sid, uid = mentor.staff_id, mentor.user_id
+    own = ids(school, running + f" AND {MENTOR_CASES}", end, TODAY.isoformat(), sid, uid, sid)
+    assert ov.suspensions_current(mentor, TODAY)[0] == len(own) < len(school_wide)

@@ -35,6 +35,8 @@ STYLE = """
 #overviewCard QLabel#cardCount { background: #e8eef7; color: #12355b; border-radius: 9px;
     padding: 1px 8px; font-weight: 600; }
 #overviewCard QLabel#cardCount[urgent="true"] { background: #fde7e4; color: #b42318; }
+#overviewCard QLabel#cardScope { color: #5b6270; border: 1px solid #c9ced6; border-radius: 8px;
+    padding: 0px 6px; font-size: 8.5pt; }
 #overviewCard QListWidget { border: none; background: transparent; }
 #overviewCard QListWidget::item { padding: 3px 2px; }
 #overviewCard QListWidget::item:hover { background: #eef3fa; }
@@ -44,13 +46,15 @@ STYLE = """
 
 
 class _Card(QFrame):
-    """A titled list with a count badge."""
+    """A titled list with a count badge and a tag saying whose items it counts."""
 
-    def __init__(self, key: str, title: str, urgent: bool, parent: QWidget | None = None):
+    def __init__(self, section: overview.Section, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("overviewCard")
+        key, title = section.key, section.title
         self.key = key
-        self.urgent = urgent
+        self.section = section
+        self.urgent = section.urgent
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         head = QHBoxLayout()
@@ -59,7 +63,12 @@ class _Card(QFrame):
         self.title.setWordWrap(True)  # a long Dutch title must not widen the column
         self.badge = QLabel("0")
         self.badge.setObjectName("cardCount")
+        self.scope = QLabel(section.scope_label())
+        self.scope.setObjectName("cardScope")
+        self.scope.setToolTip(section.scope_help())
+        self.badge.setToolTip(section.scope_help())
         head.addWidget(self.title, 1)
+        head.addWidget(self.scope, 0, Qt.AlignmentFlag.AlignTop)
         head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(head)
         self.list = QListWidget()
@@ -112,8 +121,9 @@ class OverviewView(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self.cards: dict[str, _Card] = {}
-        for i, (key, title, urgent) in enumerate(self._sections()):
-            card = _Card(key, title, urgent)
+        for i, section in enumerate(overview.sections(actor, self.since)):
+            card = _Card(section)
+            key = section.key
             card.list.itemActivated.connect(self._activated)
             card.list.itemDoubleClicked.connect(self._activated)
             self.grid.addWidget(card, i // 2, i % 2)
@@ -121,22 +131,6 @@ class OverviewView(QWidget):
         for column in (0, 1):
             self.grid.setColumnStretch(column, 1)
         self.refresh()
-
-    def _sections(self) -> list[tuple[str, str, bool]]:
-        since = (_("New reports since your last visit ({when})").format(
-            when=format_datetime(self.since, "short")) if self.since
-            else _("New reports (last 7 days)"))
-        return [
-            ("overdue", _("My overdue actions"), True),
-            ("soon", _("My actions in the coming week"), False),
-            ("followups", _("Follow-up conversations and agreement evaluations"), False),
-            ("contracts", _("Contract evaluations"), False),
-            ("suspensions", _("Suspensions running or ending"), False),
-            ("inspectie", _("Notifications to the inspectorate still to make"), True),
-            ("new", since, False),
-            ("relapses", _("Relapses in open cases"), False),
-            ("meetings", _("Next care-team meetings"), False),
-        ]
 
     @property
     def boxes(self) -> dict[str, tuple[_Card, QListWidget]]:
@@ -156,7 +150,8 @@ class OverviewView(QWidget):
         self._fill("followups", *overview.followups_due(actor, today), late_before=today)
         self._fill("contracts", *overview.contract_evaluations(actor, today), late_before=today)
         self._fill("suspensions", *overview.suspensions_current(actor, today))
-        self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
+        if "inspectie" in self.cards:  # only for who oversees the school: their task
+            self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
         self._fill("new", *overview.new_reports(actor, since))
         self._fill("relapses", *overview.relapses_open(actor))
         now = clock.utcnow() + (today - clock.today())
@@ -166,8 +161,19 @@ class OverviewView(QWidget):
         return {key: card.count for key, card in self.cards.items()}
 
     def urgent_count(self) -> int:
-        """What the navigation shows: overdue work and late legal notifications."""
-        return self.cards["overdue"].count + self.cards["inspectie"].count
+        """What the navigation shows: overdue work and open legal notifications."""
+        return sum(self.cards[key].count for key in ("overdue", "inspectie")
+                   if key in self.cards)
+
+    def urgent_help(self) -> str:
+        """What the navigation's number counts, in words (its tooltip)."""
+        parts = [_("{n} overdue actions ({scope})").format(
+            n=format_number(self.cards["overdue"].count),
+            scope=self.cards["overdue"].section.scope_label())]
+        if "inspectie" in self.cards:
+            parts.append(_("{n} notifications to the inspectorate still to make (school)")
+                         .format(n=format_number(self.cards["inspectie"].count)))
+        return _("Overview: {parts}").format(parts=", ".join(parts))
 
     def case_ids(self, key: str) -> list[int]:
         """The case ids the lines of one section open (in order)."""

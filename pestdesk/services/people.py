@@ -28,7 +28,6 @@ from ..importers.guardians import (
 from ..importers.mentors import StaffIndex, StaffRef
 from ..importers.problems import ImportProblem
 from ..importers.reader import read_table
-from ..importers.redact import OtherStudent, Redactor
 from ..importers.staff import ExistingStaff, StaffPlan, build_staff_plan, parse_staff
 from ..importers.students import (
     ExistingClass,
@@ -61,7 +60,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access
+from . import access, names
 from .base import (
     SYSTEM,
     Actor,
@@ -619,10 +618,13 @@ def _staff_name(staff: Staff | None) -> str:
 
 
 def export_student(actor: Actor, number: str) -> dict:
-    """Everything stored about one student, for an AVG inzageverzoek; other children redacted.
+    """Everything stored about one student, for an AVG inzageverzoek; other people redacted.
 
-    Other students appear only as their role in a case ("pester 1"); their names and numbers
-    are also replaced in free text. Conversations and letters that concern another child's
+    Other students appear only as their role in a case ("pester 1"). In free text the school's
+    name detector (``services.names``) replaces every other student and guardian of the school
+    (also a classmate the case does not register, another child's parent, a possessive) by
+    that role, "another student" or "a parent of another student"; the subject and their own
+    guardians stay named. Conversations and letters that concern another child's
     part in a case are listed without their content. The vertrouwenspersoon's confidential
     notes are not part of it (they are theirs alone). Only someone who sees every case may
     export. The export is recorded in the audit trail in the same transaction.
@@ -649,17 +651,14 @@ def _inzage(student: Student) -> dict:
                     .where(Involvement.case.in_(case_ids), Involvement.student != student.id)
                     .order_by(Involvement.case, Involvement.role, Involvement.id)) \
         if case_ids else []
-    generic = _("another student")
-    all_others = {inv.student_id: _other(inv.student) for inv in everyone}
+    index = names.school_index()
+    allowed = names.own_keys([student.id])
     cases = []
     for inv in own:
         in_case = [i for i in everyone if i.case_id == inv.case_id]
         labels = _role_labels(in_case)
-        redact = Redactor(
-            [(all_others[i.student_id], labels[i.id]) for i in in_case]
-            + [(o, generic) for sid, o in all_others.items()
-               if sid not in {i.student_id for i in in_case}]
-        )
+        redact = _InzageRedactor(index, allowed, {
+            names.student_key(i.student_id): labels[i.id] for i in in_case})
         cases.append(_case_export(inv, student.id, in_case, labels, redact))
     details = _student_details(student)
     details["created_at"] = _iso(student.created_at)
@@ -685,9 +684,28 @@ def _inzage(student: Student) -> dict:
     }
 
 
-def _other(student: Student) -> OtherStudent:
-    return OtherStudent(student.number, student.first_name, student.tussenvoegsel,
-                        student.last_name, student.initials)
+class _InzageRedactor:
+    """Free text of an inzage: every student and guardian of the school found by the name
+    detector (``services.names``) is replaced, except the subject and their own guardians; a
+    student involved in the case by their role label ("pester 1"), anyone else by "another
+    student" or "a parent of another student". A mention that may be the subject (a shared
+    first name) stays: the subject's own name is never redacted."""
+
+    def __init__(self, index, allowed: frozenset[str], labels: dict[str, str]) -> None:
+        self.index, self.allowed, self.labels = index, allowed, labels
+
+    def label(self, hit) -> str | None:
+        if hit.keys & self.allowed:
+            return None
+        in_case = {self.labels[k] for k in hit.keys if k in self.labels}
+        if len(in_case) == 1:  # the one student of this case it may be
+            return in_case.pop()
+        if any(names.key_id(k)[0] == "student" for k in hit.keys):
+            return _("another student")
+        return _("a parent of another student")
+
+    def __call__(self, text: str | None) -> str:
+        return self.index.redact(text or "", self.label, strict=True)
 
 
 def _role_labels(involvements: list[Involvement]) -> dict[int, str]:
@@ -700,7 +718,7 @@ def _role_labels(involvements: list[Involvement]) -> dict[int, str]:
 
 
 def _case_export(own: Involvement, student_id: int, others: list[Involvement],
-                 labels: dict[int, str], redact: Redactor) -> dict:
+                 labels: dict[int, str], redact: _InzageRedactor) -> dict:
     case = own.case
     other_involvement = {i.id: labels[i.id] for i in others}
     return {
@@ -769,7 +787,8 @@ def _case_export(own: Involvement, student_id: int, others: list[Involvement],
     }
 
 
-def _event_export(event: Event, other_involvement: dict[int, str], redact: Redactor) -> dict:
+def _event_export(event: Event, other_involvement: dict[int, str],
+                  redact: _InzageRedactor) -> dict:
     about = other_involvement.get(event.involvement_id) if event.involvement_id else None
     entry = {
         "kind": event.kind, "occurred_on": _iso(event.occurred_on),
@@ -789,7 +808,7 @@ def _event_export(event: Event, other_involvement: dict[int, str], redact: Redac
     return entry
 
 
-def _sanction_export(s: Sanction, redact: Redactor) -> dict:
+def _sanction_export(s: Sanction, redact: _InzageRedactor) -> dict:
     return {
         "kind": s.kind, "first_day": _iso(s.first_day), "last_day": _iso(s.last_day),
         "school_days": s.school_days, "reason": redact(s.reason),

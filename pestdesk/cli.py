@@ -352,7 +352,12 @@ def cmd_purge(args) -> int:
         print(_("Past the period: {students} students, {cases} cases, {guardians} guardians.")
               .format(students=len(plan.student_ids), cases=len(plan.case_ids),
                       guardians=len(plan.guardian_ids)))
-        if args.dry_run or plan.empty:
+        for line in retention.waiting_lines(plan, limit=50):
+            print(line)
+        hold = retention.backup_hold(today)
+        for line in retention.hold_lines(hold):
+            print(line)
+        if args.dry_run or (plan.empty and not _old_copies(hold, plan.cutoff)):
             return EXIT_OK
         result = retention.purge(SYSTEM, today, plan.student_ids)
     finally:
@@ -360,9 +365,17 @@ def cmd_purge(args) -> int:
     for key, n in result.deleted.items():
         if n:
             print(f"  {key}: {n}")
-    print(_("Deleted permanently.") if result.compacted else _(
+    if result.scrubbed:
+        print(_("Names replaced in texts that stay: {n}").format(n=result.scrubbed))
+    for path in result.removed_copies:
+        print(_("Removed copy: {path}").format(path=path))
+    print(_("Deleted permanently.") if result.compacted or plan.empty else _(
         "Deleted permanently; compacting the file is postponed while others use it."))
     return EXIT_OK
+
+
+def _old_copies(hold, cutoff) -> bool:
+    return bool(hold and any(c.made_at.date() <= cutoff for c in hold.copies))
 
 
 @contextlib.contextmanager

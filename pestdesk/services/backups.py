@@ -105,6 +105,29 @@ def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
     return sorted(found, key=lambda b: b.made_at, reverse=True)
 
 
+def beside_copies(db_path: Path) -> list[BackupFile]:
+    """The copies pestdesk keeps next to the database itself, oldest first: the safety copy a
+    restore makes (``<stem>.before-restore-<stamp><suffix>``) and the copy made before a
+    schema migration (``<stem>.schema<N>-<stamp>.backup<suffix>``)."""
+    db_path = Path(db_path)
+    stem, suffix = re.escape(db_path.stem), re.escape(db_path.suffix)
+    pattern = re.compile(rf"^{stem}\.(?:before-restore-|schema\d+-)(?P<stamp>\d{{8}}-\d{{6}})"
+                         rf"(?:\.backup)?{suffix}$")
+    found = []
+    if not db_path.parent.is_dir():
+        return found
+    for path in db_path.parent.iterdir():
+        match = pattern.match(path.name)
+        if not match or not path.is_file():
+            continue
+        try:
+            when = dt.datetime.strptime(match["stamp"], STAMP)
+        except ValueError:
+            continue
+        found.append(BackupFile(path, when))
+    return sorted(found, key=lambda b: b.made_at)
+
+
 def latest_good_backup(folder: Path, stem: str | None = None) -> BackupFile | None:
     """The newest backup that passes the checks (what to point the user to after damage)."""
     for backup in list_backups(folder, stem):

@@ -7,24 +7,43 @@ The period (default two years after ``Student.left_on``) is a school setting. Wh
 - every case in which *all* involved students are past the period, with its timeline,
   agreements, actions, agenda items, letters and attachments;
 - in a case that stays (because another involved student is still within the period) the
-  timeline entries tied to the removed student's involvement.
+  timeline entries tied to the removed student's involvement;
+- the removed students (and removed guardians) in every text that stays: the school's name
+  detector (``services.names``) finds their names, possessives and student numbers in case
+  summaries and descriptions, timeline titles, bodies and data, agreements, contracts,
+  sanctions, agenda questions, minutes and decisions, actions, meeting notes, attachment
+  descriptions and archived letters' merge data, and replaces them by a neutral marker
+  ("[verwijderde leerling]"). A mention that may also be a student still involved in that
+  case (a shared first name) is theirs and stays. An archived letter whose text named a
+  removed child loses its stored PDF (its merge data, scrubbed, stays);
+- the safety copies (``.before-restore-*``) and migration copies (``.schemaN-*``) beside the
+  database that are older than the period, or that still hold a removed student.
 Cases without any involved student are never touched here.
+
+A student past the period who is still involved in an open case *waits*: deleting them would
+take the victim or the bully out of a case that is still running. The plan lists who waits
+and in which open cases (``RetentionPlan.waiting``); they go with a later purge.
 
 Deleting runs in one transaction with ``PRAGMA secure_delete=ON`` (freed pages are zeroed),
 then ``VACUUM`` and a WAL checkpoint so no copy lingers in the file. The audit trail keeps
-one anonymous line with counts only. Backups made earlier still hold the data until rotation
-removes them; the GUI says so.
+one anonymous line with counts only. Backups in the backup folder still hold the data until
+rotation removes them; :func:`backup_hold` says how many and until when.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from peewee import JOIN, fn
 
-from ..i18n import N_, _
+from ..domain.names import words
+from ..i18n import N_, _, format_date, format_number, ngettext
 from ..store import models as m
+from ..store.db import copy_holds_students
+from . import backups, names
 from .base import Actor, ServiceError, audit, write
 from .lists import Column, ListQuery, full_name
 
@@ -39,6 +58,17 @@ COUNTED = {
 }
 
 
+@dataclass(frozen=True)
+class WaitingStudent:
+    """Past the period, but still involved in an open case: not deleted until it closes."""
+
+    student_id: int
+    name: str
+    number: str
+    left_on: dt.date
+    open_cases: tuple[str, ...]  # case numbers
+
+
 @dataclass
 class RetentionPlan:
     today: dt.date
@@ -46,6 +76,7 @@ class RetentionPlan:
     student_ids: list[int] = field(default_factory=list)
     case_ids: list[int] = field(default_factory=list)
     guardian_ids: list[int] = field(default_factory=list)
+    waiting: list[WaitingStudent] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -56,6 +87,8 @@ class RetentionPlan:
 class PurgeResult:
     deleted: dict[str, int]
     compacted: bool
+    scrubbed: int = 0  # texts that stay, with a removed student's name replaced
+    removed_copies: list[Path] = field(default_factory=list)
 
 
 def retention_years() -> int:
@@ -88,15 +121,23 @@ def _due(cutoff: dt.date, only: list[int] | None = None):
     return condition
 
 
+def _in_open_case():
+    Inv = m.Involvement
+    return (Inv.select(Inv.student).join(m.Case, on=(Inv.case == m.Case.id))
+            .where(m.Case.status == "open"))
+
+
 def due_for_deletion(today: dt.date, years: int | None = None,
                      only: list[int] | None = None) -> RetentionPlan:
-    """What a purge on ``today`` would remove (``only``: limit to these confirmed students)."""
+    """What a purge on ``today`` would remove (``only``: limit to these confirmed students),
+    and who is past the period but waits for an open case."""
     years = retention_years() if years is None else years
     cutoff = cutoff_for(today, years)
     S, Inv, SG = m.Student, m.Involvement, m.StudentGuardian
-    due = S.select(S.id).where(_due(cutoff, only))
+    due_condition = _due(cutoff, only) & S.id.not_in(_in_open_case())
+    due = S.select(S.id).where(due_condition)
     student_ids = [r.id for r in due.order_by(S.id)]
-    kept_students = S.select(S.id).where(~_due(cutoff, only) | S.left_on.is_null())
+    kept_students = S.select(S.id).where(~due_condition | S.left_on.is_null())
     blocked = Inv.select(Inv.case).where(Inv.student.in_(kept_students))
     cases = (m.Case.select(m.Case.id)
              .where(m.Case.id.in_(Inv.select(Inv.case).where(Inv.student.in_(due)))
@@ -108,15 +149,35 @@ def due_for_deletion(today: dt.date, years: int | None = None,
         today, cutoff, student_ids,
         sorted(r.id for r in cases),
         sorted(r.guardian_id for r in guardians),
+        _waiting(cutoff, only),
     )
+
+
+def _waiting(cutoff: dt.date, only: list[int] | None) -> list[WaitingStudent]:
+    S, Inv, C = m.Student, m.Involvement, m.Case
+    rows = (S.select(S.id, S.first_name, S.tussenvoegsel, S.last_name, S.number, S.left_on,
+                     C.number)
+            .join(Inv, on=(Inv.student == S.id)).join(C, on=(Inv.case == C.id))
+            .where(_due(cutoff, only) & (C.status == "open"))
+            .order_by(S.sort_name, S.id, C.number).tuples())
+    found: dict[int, WaitingStudent] = {}
+    for sid, first, tv, last, number, left_on, case_number in rows:
+        name = " ".join(p for p in (first, tv, last) if p)
+        before = found.get(sid)
+        cases = (before.open_cases if before else ()) + (case_number,)
+        found[sid] = WaitingStudent(sid, name, number, left_on, cases)
+    return list(found.values())
 
 
 def purge(actor: Actor, today: dt.date, student_ids: list[int] | None = None,
           years: int | None = None, vacuum: bool = True) -> PurgeResult:
-    """Delete what ``due_for_deletion`` lists (limited to ``student_ids`` if given).
+    """Delete what ``due_for_deletion`` lists (limited to ``student_ids`` if given), scrub
+    the removed students from every text that stays, and remove the copies beside the
+    database that are older than the period or still hold a removed student.
 
     The plan is computed again inside the transaction, so a student whose leaving date was
-    corrected in the meantime is not deleted. Only a beheerder or the care coordinator may.
+    corrected (or whose case was reopened) in the meantime is not deleted. Only a beheerder
+    or the care coordinator may.
     """
     if not actor.has_role("beheerder", "ondersteuningscoordinator"):
         raise ServiceError(_("Only an administrator may delete data past the retention "
@@ -125,13 +186,252 @@ def purge(actor: Actor, today: dt.date, student_ids: list[int] | None = None,
     db.execute_sql("PRAGMA secure_delete = ON")
     with write():
         plan = due_for_deletion(today, years, student_ids)
+        numbers = [n for (n,) in m.Student.select(m.Student.number)
+                   .where(m.Student.id.in_(plan.student_ids)).tuples()]
         before = _counts()
+        scrubbed = _scrub(actor, plan)
         _delete(plan)
         deleted = {k: before[k] - v for k, v in _counts().items()}
         detail = ";".join(f"{k}={v}" for k, v in deleted.items() if v)
+        if scrubbed:
+            detail += f";texts_scrubbed={scrubbed}"
         audit(actor, "retention_purge", "", None, detail or "none")
     compacted = _compact(db) if vacuum and not plan.empty else False
-    return PurgeResult(deleted, compacted)
+    removed = _remove_copies(actor, plan, numbers)
+    return PurgeResult(deleted, compacted, scrubbed, removed)
+
+
+# --- scrubbing the texts that stay -------------------------------------------------------------
+
+#: (model, the field naming its case or None, the free-text fields)
+SCRUBBED_TEXTS: tuple[tuple[type[m.BaseModel], str | None, tuple[str, ...]], ...] = (
+    (m.Case, "id", ("summary", "description", "since", "frequency", "close_reason")),
+    (m.Involvement, "case", ("notes",)),
+    (m.Event, "case", ("title", "body", "data")),
+    (m.Agreement, "case", ("description", "outcome")),
+    (m.Contract, "case", ("rules",)),
+    (m.Sanction, "case", ("reason", "hearing_who", "hearing_summary")),
+    (m.AgendaItem, "case", ("question", "minutes", "decision")),
+    (m.Action, "case", ("description",)),
+    (m.Meeting, None, ("notes", "place", "externals")),
+    (m.Letter, "case", ("recipient", "merge_data")),
+    (m.Attachment, "case", ("filename", "description")),
+)
+
+
+def _scrub(actor: Actor, plan: RetentionPlan) -> int:
+    """Replace the removed students and guardians in every text that stays; the number of
+    records changed. Runs inside the purge's transaction, before the rows are deleted (the
+    detector needs to know them)."""
+    if plan.empty:
+        return 0
+    removed = {names.student_key(i) for i in plan.student_ids}
+    removed |= {names.guardian_key(i) for i in plan.guardian_ids}
+    wanted = _name_words(names.people(plan.student_ids, plan.guardian_ids))
+    index = names.school_index()
+    going_cases = set(plan.case_ids)
+    going_involvements = {i for (i,) in m.Involvement.select(m.Involvement.id).where(
+        m.Involvement.student.in_(plan.student_ids)).tuples()}
+    context: dict[int | None, frozenset[str]] = {None: frozenset()}
+    marker_student, marker_parent = _("[removed student]"), _("[removed parent]")
+
+    def label(hit, case_id):
+        if not hit.keys & removed:
+            return None
+        if case_id not in context:
+            context[case_id] = _still_involved(case_id, plan.student_ids)
+        if hit.keys & context[case_id]:
+            return None  # may be a student still in this case: theirs
+        return marker_student if any(k.startswith("student:") for k in hit.keys & removed) \
+            else marker_parent
+
+    changed = 0
+    for model, case_field, fields in SCRUBBED_TEXTS:
+        columns = [model.id] + ([getattr(model, case_field)] if case_field else [])
+        columns += [getattr(model, f) for f in fields]
+        extra = _gone_with_student(model, plan, going_involvements)
+        for row in model.select(*columns).tuples().iterator():
+            record_id = row[0]
+            case_id = row[1] if case_field else None
+            if case_id in going_cases or (extra and record_id in extra):
+                continue
+            texts = row[2:] if case_field else row[1:]
+            updates = {}
+            for name, text in zip(fields, texts, strict=True):
+                if not text or not isinstance(text, str) or not _mentions(text, wanted):
+                    continue
+                new = index.redact(text, lambda hit, c=case_id: label(hit, c), strict=True)
+                if new != text:
+                    updates[name] = new
+            if updates:
+                _store_scrubbed(actor, model, record_id, updates)
+                changed += 1
+    return changed
+
+
+def _gone_with_student(model, plan: RetentionPlan, involvements: set[int]) -> set[int]:
+    """Rows of ``model`` that the purge deletes anyway (they hang on a removed student)."""
+    if model is m.Involvement:
+        return involvements
+    if model is m.Event:
+        return {i for (i,) in m.Event.select(m.Event.id).where(
+            m.Event.involvement.in_(list(involvements) or [0])).tuples()}
+    if model in (m.Contract, m.Sanction, m.Letter):
+        return {i for (i,) in model.select(model.id).where(
+            model.student.in_(plan.student_ids)).tuples()}
+    return set()
+
+
+def _still_involved(case_id: int | None, removed_students: list[int]) -> frozenset[str]:
+    if case_id is None:
+        return frozenset()
+    Inv = m.Involvement
+    staying = [s for (s,) in Inv.select(Inv.student).where(
+        (Inv.case == case_id) & Inv.student.not_in(removed_students)).tuples()]
+    return names.own_keys(staying)
+
+
+def _name_words(people: list[names.Person]) -> frozenset[str]:
+    """The folded words the removed people are written with: a quick first look at a text."""
+    out: set[str] = set()
+    for person in people:
+        for text in (person.first_name, person.last_name, person.number):
+            out.update(w for w in words(text) if len(w) > 1)
+        if person.number.isdigit():
+            out.add(person.number.lstrip("0"))
+    return frozenset(out)
+
+
+def _mentions(text: str, wanted: frozenset[str]) -> bool:
+    for word in words(text):
+        if word in wanted or word.removesuffix("'s").removesuffix("’s") in wanted \
+                or (word.endswith("s") and word[:-1] in wanted):
+            return True
+    return False
+
+
+def _store_scrubbed(actor: Actor, model, record_id: int, updates: dict[str, str]) -> None:
+    values = {getattr(model, k): v for k, v in updates.items()}
+    if issubclass(model, m.Versioned):
+        values[model.version] = model.version + 1
+        values[model.updated_at] = m.utcnow()
+    if model is m.Letter and "merge_data" in updates:
+        values[m.Letter.pdf] = None  # the PDF as sent named the child: it goes
+        _check_json(updates["merge_data"])
+    if model is m.Event and "data" in updates:
+        _check_json(updates["data"])
+    model.update(values).where(model.id == record_id).execute()
+    audit(actor, "update", model._meta.table_name, record_id,
+          "retention_scrub:" + ",".join(sorted(updates)))
+
+
+def _check_json(text: str) -> None:
+    """The marker holds no quote or backslash, so JSON stays JSON; make sure of it."""
+    try:
+        json.loads(text)
+    except ValueError as exc:  # pragma: no cover - a name inside a JSON key or escape
+        raise ServiceError(_("A stored text could not be cleaned of a removed student; "
+                             "nothing was deleted.")) from exc
+
+
+# --- copies beside the database -----------------------------------------------------------------
+
+
+def _database_path() -> Path | None:
+    name = getattr(m.database.obj, "database", "")
+    if not name or name == ":memory:" or str(name).startswith("file:"):
+        return None
+    return Path(name)
+
+
+def _remove_copies(actor: Actor, plan: RetentionPlan, numbers: list[str]) -> list[Path]:
+    """Remove the safety and migration copies beside the database that are older than the
+    period, or that still hold a student this purge removed."""
+    path = _database_path()
+    if path is None:
+        return []
+    removed = []
+    for copy in backups.beside_copies(path):
+        old = copy.made_at.date() <= plan.cutoff
+        if old or (numbers and copy_holds_students(copy.path, numbers)):
+            copy.path.unlink(missing_ok=True)
+            removed.append(copy.path)
+    if removed:
+        with write():
+            audit(actor, "retention_purge", "", None, f"copies_removed={len(removed)}")
+    return removed
+
+
+@dataclass(frozen=True)
+class BackupHold:
+    """What the backups still hold after a purge, and until when (for the retention screen)."""
+
+    folder: Path
+    count: int
+    oldest: dt.datetime | None
+    keep: int
+    until: dt.date | None  # the last backup made before today leaves rotation about then
+    copies: tuple[backups.BackupFile, ...]  # safety and migration copies beside the database
+
+
+def backup_hold(today: dt.date) -> BackupHold | None:
+    """The backups and copies that still hold data deleted today (None: no file database)."""
+    path = _database_path()
+    if path is None:
+        return None
+    cfg = backups.config(path)
+    found = backups.list_backups(cfg.folder, path.stem)
+    until = today + dt.timedelta(days=cfg.keep) if found else None
+    return BackupHold(cfg.folder, len(found), found[-1].made_at if found else None, cfg.keep,
+                      until, tuple(backups.beside_copies(path)))
+
+
+def waiting_lines(plan: RetentionPlan, limit: int = 12) -> list[str]:
+    """Who waits and why, for the retention screen and ``purge --dry-run``."""
+    if not plan.waiting:
+        return []
+    n = len(plan.waiting)
+    lines = [ngettext(
+        "{n} student is past the period but waits: still involved in an open case.",
+        "{n} students are past the period but wait: still involved in an open case.",
+        n).format(n=format_number(n))]
+    for w in plan.waiting[:limit]:
+        lines.append("  " + ngettext("{name} ({number}): open case {cases}",
+                                     "{name} ({number}): open cases {cases}",
+                                     len(w.open_cases)).format(
+            name=w.name, number=w.number, cases=", ".join(w.open_cases)))
+    if n > limit:
+        lines.append("  " + _("… and {n} more").format(n=format_number(n - limit)))
+    return lines
+
+
+def hold_lines(hold: BackupHold | None) -> list[str]:
+    """What the backups and the copies beside the database still hold, and until when."""
+    if hold is None:
+        return []
+    if hold.count:
+        lines = [ngettext(
+            "The backup folder {folder} holds {n} backup, from {oldest}. Data deleted now "
+            "stays in it until rotation removes it: about {until} ({keep} backups are kept, "
+            "one a day).",
+            "The backup folder {folder} holds {n} backups, the oldest from {oldest}. Data "
+            "deleted now stays in them until rotation removes the last of them: about "
+            "{until} ({keep} backups are kept, one a day).", hold.count).format(
+            folder=hold.folder, n=format_number(hold.count),
+            oldest=format_date(hold.oldest.date()), until=format_date(hold.until),
+            keep=format_number(hold.keep))]
+    else:
+        lines = [_("The backup folder {folder} holds no backups.").format(folder=hold.folder)]
+    if hold.copies:
+        lines.append(ngettext(
+            "Beside the database is {n} safety or migration copy (from {dates}); deleting "
+            "removes it when it is older than the period or still holds a deleted student.",
+            "Beside the database are {n} safety or migration copies (from {dates}); deleting "
+            "removes those older than the period and those that still hold a deleted "
+            "student.", len(hold.copies)).format(
+            n=format_number(len(hold.copies)),
+            dates=", ".join(format_date(c.made_at.date()) for c in hold.copies[:6])))
+    return lines
 
 
 def _counts() -> dict[str, int]:
@@ -191,9 +491,10 @@ class RetentionList(ListQuery):
         cutoff = self.filters.get("cutoff", dt.date.min)
         return (S.select(S.id, full_name(S), S.number, S.left_on, fn.COUNT(Inv.id))
                 .join(Inv, JOIN.LEFT_OUTER, on=(Inv.student == S.id))
-                .where(_due(cutoff))
+                .where(_due(cutoff) & S.id.not_in(_in_open_case()))
                 .group_by(S.id))
 
     def count(self) -> int:
         cutoff = self.filters.get("cutoff", dt.date.min)
-        return m.Student.select().where(_due(cutoff)).count()
+        return m.Student.select().where(_due(cutoff)
+                                        & m.Student.id.not_in(_in_open_case())).count()

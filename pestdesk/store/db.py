@@ -537,6 +537,35 @@ def _backup_into(src_path: Path, tmp: Path) -> str:
     return ok
 
 
+def copy_holds_students(path: str | os.PathLike, numbers: list[str]) -> bool:
+    """Whether the database copy at ``path`` still has a student with one of ``numbers``.
+
+    Read-only; a copy that cannot be read as a database is searched byte by byte for the
+    numbers instead (a damaged copy may still hold the child)."""
+    if not numbers:
+        return False
+    try:
+        con = _reader(path)
+        try:
+            found = False
+            for start in range(0, len(numbers), 500):
+                chunk = numbers[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                if con.execute(f"SELECT 1 FROM student WHERE number IN ({marks}) LIMIT 1",
+                               chunk).fetchone():
+                    found = True
+                    break
+        finally:
+            con.close()
+        return found
+    except sqlite3.Error:
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return False
+        return any(n.encode("utf-8") in raw for n in numbers)
+
+
 def integrity_check(path: str | os.PathLike) -> str:
     """SQLite's full ``integrity_check``: "ok" or what is wrong."""
     return _check(path, "integrity_check")

@@ -133,3 +133,27 @@ def test_retention_screen_lists_and_deletes_after_confirmation(db, qtbot, monkey
     assert m.Student.select().count() == 1 and view.model.total() == 0
     assert shown and "3" in shown[0]
     assert not view.delete_button.isEnabled()
+
+
+def test_retention_screen_says_who_waits_and_what_the_backups_hold(db, db_path, qtbot,
+                                                                     tmp_path):
+    from pestdesk.gui.views.retention import RetentionView
+    from pestdesk.store.db import backup_to
+
+    with write():
+        waits = create(SYSTEM, m.Student, number="700001", first_name="Wachter",
+                       last_name="Open", left_on=dt.date(2020, 7, 1))
+        case = create(SYSTEM, m.Case, number="2020-0007", reported_on=dt.date(2020, 3, 1))
+        create(SYSTEM, m.Involvement, case=case, student=waits, role="gepeste")
+    backups.save_config(SYSTEM, tmp_path / "kopieen", keep=14)
+    backups.make_backup(db_path, backups.config(db_path), now=dt.datetime(2026, 8, 30, 7))
+    backup_to(db_path, db_path.with_name(f"{db_path.stem}.before-restore-20260801-101010"
+                                         f"{db_path.suffix}"))
+    view = RetentionView(SYSTEM, today=dt.date(2026, 9, 1))
+    qtbot.addWidget(view)
+    assert view.model.total() == 0 and not view.delete_button.isEnabled()
+    text = view.waiting.text()
+    assert "Wachter Open (700001)" in text and "2020-0007" in text and "open" in text
+    held = view.backups.text()
+    assert "1 back-up" in held and "15 sep 2026" in held  # 14 kept, one a day
+    assert "kopie" in held and "1 aug 2026" in held

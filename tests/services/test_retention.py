@@ -21,9 +21,9 @@ def student(number, left_on=None, name="Sem"):
                   left_on=left_on)
 
 
-def case(number, *students, text=""):
+def case(number, *students, text="", status="closed"):
     c = create(SYSTEM, m.Case, number=number, reported_on=dt.date(2023, 1, 10),
-               description=text)
+               description=text, status=status)
     for s in students:
         inv = create(SYSTEM, m.Involvement, case=c, student=s, role="gepeste")
         create(SYSTEM, m.Event, case=c, involvement=inv, kind="gesprek",
@@ -34,7 +34,7 @@ def case(number, *students, text=""):
 @pytest.fixture
 def school(db):
     with write():
-        old = student("1", LONG_AGO, name="Oudleerling")
+        old = student("900001", LONG_AGO, name="Oudleerling")
         old2 = student("2", LONG_AGO)
         young = student("3", RECENT)
         staying = student("4")
@@ -112,3 +112,130 @@ def test_list_query_pages_the_due_students(school):
     rows = q.page(0, 10)
     assert {r[0] for r in rows} == {school["old"].id, school["old2"].id}
     assert {r[4] for r in rows} == {1, 2}
+
+
+# --- what stays after a purge holds no trace of the child ------------------------------------
+
+
+def _everything_beside(db_path):
+    """The bytes of the database and every file pestdesk keeps beside it (not the backups)."""
+    m.database.obj.close()
+    return {p.name: p.read_bytes() for p in db_path.parent.iterdir() if p.is_file()}
+
+
+@pytest.fixture
+def mentioned(school):
+    """The removed student named in every kind of text of the case that stays and of an
+    unrelated case, in the ways people write a name."""
+    from pestdesk.services.base import save_versioned
+
+    mixed, staying = school["mixed"], school["staying"]
+    with write():
+        save_versioned(SYSTEM, mixed, mixed.version,
+                       summary="Oudleerling pest Sem",
+                       description="Oudleerling Jansen (900001) en Sem; Oudleerlings tas.")
+        staying_inv = m.Involvement.get(m.Involvement.case == mixed,
+                                        m.Involvement.student == staying)
+        create(SYSTEM, m.Event, case=mixed, involvement=staying_inv, kind="gesprek",
+               occurred_on=dt.date(2023, 2, 1), title="Gesprek over Oudleerling",
+               body="Sem vertelt dat O. Jansen hem uitscheldt.",
+               data='{"wie": "Oudleerling Jansen"}')
+        meeting = create(SYSTEM, m.Meeting, kind="IZO", starts_at=dt.datetime(2023, 3, 1, 9),
+                         notes="Oudleerling besproken")
+        create(SYSTEM, m.AgendaItem, meeting=meeting, case=mixed,
+               question="Hoe verder met Oudleerling Jansen?", minutes="900001 schorsen?")
+        create(SYSTEM, m.Action, case=mixed, description="Bel de ouders van Oudleerling")
+        create(SYSTEM, m.Agreement, case=mixed, description="Sem en Oudleerling apart zetten")
+        m.Letter.create(case=mixed, student=staying, template_code="t", recipient="ouders",
+                        merge_data='{"case": {"omschrijving": "Oudleerling pestte"}}',
+                        pdf=b"%PDF-oud", sha256="x")
+        other = case("2024-009", school["young"], text="Ook Oudleerling Jansen deed mee.")
+    return {"meeting": meeting, "other": other}
+
+
+def test_purge_scrubs_the_child_from_every_text_that_stays(school, mentioned, db_path):
+    result = retention.purge(SYSTEM, TODAY)
+    assert result.scrubbed >= 7
+    mixed = m.Case.get_by_id(school["mixed"].id)
+    assert mixed.summary == "[verwijderde leerling] pest Sem"
+    assert mixed.description == ("[verwijderde leerling] ([verwijderde leerling]) en Sem; "
+                                 "[verwijderde leerling] tas.")
+    event = m.Event.get(m.Event.title.startswith("Gesprek over"))
+    assert event.body == "Sem vertelt dat [verwijderde leerling] hem uitscheldt."
+    assert event.data == '{"wie": "[verwijderde leerling]"}'
+    item = m.AgendaItem.get()
+    assert "Oudleerling" not in item.question and "900001" not in item.minutes
+    letter = m.Letter.get(m.Letter.case == mixed)
+    assert letter.pdf is None and "Oudleerling" not in letter.merge_data
+    assert "[verwijderde leerling]" in m.Case.get_by_id(mentioned["other"].id).description
+    assert m.Meeting.get_by_id(mentioned["meeting"].id).notes == \
+        "[verwijderde leerling] besproken"
+    # nothing of the child in the database's bytes or any file beside it
+    for name, raw in _everything_beside(db_path).items():
+        for secret in (b"Oudleerling", b"900001"):
+            assert secret not in raw, (name, secret)
+
+
+def test_a_name_that_may_be_a_student_still_in_the_case_stays(db):
+    with write():
+        gone = student("900002", LONG_AGO, name="Sem")
+        gone.last_name = "Bakker"
+        gone.save()
+        stays = student("900003", None, name="Sem")
+        c = case("2023-010", gone, stays, text="Sem Bakker en Sem Jansen; Sem huilde.")
+    retention.purge(SYSTEM, TODAY)
+    assert m.Case.get_by_id(c.id).description == \
+        "[verwijderde leerling] en Sem Jansen; Sem huilde."
+
+
+def test_a_student_in_an_open_case_waits(db):
+    with write():
+        waits = student("900004", LONG_AGO, name="Wachter")
+        goes = student("900005", LONG_AGO, name="Vertrekker")
+        open_case = case("2023-011", waits, status="open")
+        case("2023-012", goes)
+    plan = retention.due_for_deletion(TODAY)
+    assert plan.student_ids == [goes.id]
+    assert [(w.student_id, w.open_cases) for w in plan.waiting] == [(waits.id, ("2023-011",))]
+    q = retention.RetentionList(filters={"cutoff": plan.cutoff})
+    assert q.count() == 1
+    retention.purge(SYSTEM, TODAY)
+    assert m.Student.get_or_none(m.Student.id == waits.id) is not None
+    assert m.Case.get_or_none(m.Case.id == open_case.id) is not None
+    with write():
+        from pestdesk.services.base import save_versioned
+
+        save_versioned(SYSTEM, open_case, open_case.version, status="closed")
+    assert retention.due_for_deletion(TODAY).student_ids == [waits.id]
+
+
+def test_purge_removes_old_and_holding_copies_beside_the_database(school, db_path):
+    from pestdesk.services import backups
+    from pestdesk.store.db import backup_to
+
+    old_copy = db_path.with_name(f"{db_path.stem}.before-restore-20200101-120000"
+                                 f"{db_path.suffix}")
+    recent_copy = db_path.with_name(f"{db_path.stem}.schema2-"
+                                    f"{TODAY:%Y%m%d}-080000.backup{db_path.suffix}")
+    unrelated = db_path.with_name("notes.txt")
+    for target in (old_copy, recent_copy):
+        backup_to(db_path, target)
+    unrelated.write_text("not ours")
+    assert [c.path for c in backups.beside_copies(db_path)] == [old_copy, recent_copy]
+    hold = retention.backup_hold(TODAY)
+    assert hold is not None and len(hold.copies) == 2
+    result = retention.purge(SYSTEM, TODAY)
+    assert sorted(result.removed_copies) == sorted([old_copy, recent_copy])
+    assert not old_copy.exists() and not recent_copy.exists() and unrelated.exists()
+    for name, raw in _everything_beside(db_path).items():
+        assert b"Oudleerling" not in raw, name
+
+
+def test_an_old_copy_goes_even_when_no_student_is_due(db, db_path):
+    from pestdesk.store.db import backup_to
+
+    old_copy = db_path.with_name(f"{db_path.stem}.before-restore-20200101-120000"
+                                 f"{db_path.suffix}")
+    backup_to(db_path, old_copy)
+    result = retention.purge(SYSTEM, TODAY)
+    assert result.removed_copies == [old_copy] and not old_copy.exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QThreadPool, Signal
+from PySide6.QtCore import Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import clock
-from ...i18n import _, format_date, format_number
+from ...i18n import _, format_date, format_number, ngettext
 from ...services import retention
 from ...services.base import Actor, ServiceError
 from ...store.errors import StoreError
@@ -62,6 +62,10 @@ class RetentionView(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        self.waiting = QLabel()
+        self.waiting.setWordWrap(True)
+        self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.waiting)
         self.model = ListModel(retention.RetentionList(), self, {
             "left_on": lambda v: format_date(v) if v else ""})
         self.table = QTableView()
@@ -74,10 +78,13 @@ class RetentionView(QWidget):
         note = QLabel(_(
             "Deleting removes these students, their guardians without other children at "
             "school, and every report in which all involved students are past the period, "
-            "with letters, attachments and timeline. Backups made before today still hold "
-            "the data until they are rotated out."))
+            "with letters, attachments and timeline. In the reports that stay their names "
+            "are replaced by “[removed student]”."))
         note.setWordWrap(True)
         layout.addWidget(note)
+        self.backups = QLabel()
+        self.backups.setWordWrap(True)
+        layout.addWidget(self.backups)
         self.delete_button = QPushButton(_("Delete permanently…"))
         self.delete_button.clicked.connect(self.confirm_and_purge)
         bottom = QHBoxLayout()
@@ -96,6 +103,9 @@ class RetentionView(QWidget):
                 students=format_number(len(self.plan.student_ids)),
                 cases=format_number(len(self.plan.case_ids)),
                 guardians=format_number(len(self.plan.guardian_ids))))
+        self.waiting.setText("\n".join(retention.waiting_lines(self.plan)))
+        self.waiting.setVisible(bool(self.plan.waiting))
+        self.backups.setText("\n".join(retention.hold_lines(retention.backup_hold(self.today))))
         self.delete_button.setEnabled(not self.plan.empty and self._task is None)
 
     def store_period(self) -> None:
@@ -138,6 +148,16 @@ class RetentionView(QWidget):
                  .format(students=result.deleted.get("students", 0),
                          cases=result.deleted.get("cases", 0),
                          guardians=result.deleted.get("guardians", 0))]
+        if result.scrubbed:
+            lines.append(ngettext(
+                "Their names were replaced in {n} text that stays.",
+                "Their names were replaced in {n} texts that stay.",
+                result.scrubbed).format(n=format_number(result.scrubbed)))
+        if result.removed_copies:
+            lines.append(ngettext(
+                "{n} safety or migration copy beside the database was removed.",
+                "{n} safety or migration copies beside the database were removed.",
+                len(result.removed_copies)).format(n=format_number(len(result.removed_copies))))
         if not result.compacted:
             lines.append(_("Compacting the file is postponed while others use it."))
         QMessageBox.information(self, _("Retention period"), "\n".join(lines))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,7 +223,9 @@ SCRUBBED_TEXTS: tuple[tuple[type[m.BaseModel], str | None, tuple[str, ...]], ...
 def _scrub(actor: Actor, plan: RetentionPlan) -> int:
     """Replace the removed students and guardians in every text that stays; the number of
     records changed. Runs inside the purge's transaction, before the rows are deleted (the
-    detector needs to know them)."""
+    detector needs to know them). Rows are read as plain tuples and looked at word by word
+    first; only a text that has one of the removed people's words goes through the
+    detector."""
     if plan.empty:
         return 0
     removed = {names.student_key(i) for i in plan.student_ids}
@@ -230,8 +233,9 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
     wanted = _name_words(names.people(plan.student_ids, plan.guardian_ids))
     index = names.school_index()
     going_cases = set(plan.case_ids)
+    going_students = set(plan.student_ids)
     going_involvements = {i for (i,) in m.Involvement.select(m.Involvement.id).where(
-        m.Involvement.student.in_(plan.student_ids)).tuples()}
+        m.Involvement.student.in_(plan.student_ids)).tuples().iterator()}
     context: dict[int | None, frozenset[str]] = {None: frozenset()}
     marker_student, marker_parent = _("[removed student]"), _("[removed parent]")
 
@@ -245,19 +249,19 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
         return marker_student if any(k.startswith("student:") for k in hit.keys & removed) \
             else marker_parent
 
+    db = m.database.obj
     changed = 0
     for model, case_field, fields in SCRUBBED_TEXTS:
-        columns = [model.id] + ([getattr(model, case_field)] if case_field else [])
-        columns += [getattr(model, f) for f in fields]
-        extra = _gone_with_student(model, plan, going_involvements)
-        for row in model.select(*columns).tuples().iterator():
-            record_id = row[0]
-            case_id = row[1] if case_field else None
-            if case_id in going_cases or (extra and record_id in extra):
-                continue
-            texts = row[2:] if case_field else row[1:]
+        owner, going_owners = _owner(model, going_involvements, going_students)
+        columns = [model.id, getattr(model, case_field) if case_field else model.id,
+                   owner or model.id] + [getattr(model, f) for f in fields]
+        cursor = db.execute_sql(*model.select(*columns).sql())
+        for row in cursor:
+            record_id, case_id, owned_by = row[0], row[1] if case_field else None, row[2]
+            if case_id in going_cases or (owner is not None and owned_by in going_owners):
+                continue  # deleted with the case or the student anyway
             updates = {}
-            for name, text in zip(fields, texts, strict=True):
+            for name, text in zip(fields, row[3:], strict=True):
                 if not text or not isinstance(text, str) or not _mentions(text, wanted):
                     continue
                 new = index.redact(text, lambda hit, c=case_id: label(hit, c), strict=True)
@@ -269,17 +273,15 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
     return changed
 
 
-def _gone_with_student(model, plan: RetentionPlan, involvements: set[int]) -> set[int]:
-    """Rows of ``model`` that the purge deletes anyway (they hang on a removed student)."""
+def _owner(model, involvements: set[int], students: set[int]):
+    """The column tying a row of ``model`` to a removed student, and the ids that do."""
     if model is m.Involvement:
-        return involvements
+        return model.id, involvements
     if model is m.Event:
-        return {i for (i,) in m.Event.select(m.Event.id).where(
-            m.Event.involvement.in_(list(involvements) or [0])).tuples()}
+        return model.involvement, involvements
     if model in (m.Contract, m.Sanction, m.Letter):
-        return {i for (i,) in model.select(model.id).where(
-            model.student.in_(plan.student_ids)).tuples()}
-    return set()
+        return model.student, students
+    return None, set()
 
 
 def _still_involved(case_id: int | None, removed_students: list[int]) -> frozenset[str]:
@@ -292,22 +294,30 @@ def _still_involved(case_id: int | None, removed_students: list[int]) -> frozens
 
 
 def _name_words(people: list[names.Person]) -> frozenset[str]:
-    """The folded words the removed people are written with: a quick first look at a text."""
+    """The words the removed people are written with (folded, and as typed in lower case):
+    a quick first look at a text."""
     out: set[str] = set()
     for person in people:
         for text in (person.first_name, person.last_name, person.number):
             out.update(w for w in words(text) if len(w) > 1)
+            out.update(w for w in _PLAIN_WORD.findall(text.casefold()) if len(w) > 1)
         if person.number.isdigit():
             out.add(person.number.lstrip("0"))
     return frozenset(out)
 
 
+_PLAIN_WORD = re.compile(r"[^\W_]+")
+
+
 def _mentions(text: str, wanted: frozenset[str]) -> bool:
-    for word in words(text):
-        if word in wanted or word.removesuffix("'s").removesuffix("’s") in wanted \
-                or (word.endswith("s") and word[:-1] in wanted):
-            return True
-    return False
+    """Whether ``text`` has a word of ``wanted`` (or its possessive): cheap, may say yes
+    too often (the detector decides), never no when the detector would find one."""
+    tokens = set(_PLAIN_WORD.findall(text.casefold()))
+    if not text.isascii():
+        tokens.update(words(text))
+    if tokens & wanted:
+        return True
+    return any(t[:-1] in wanted for t in tokens if len(t) > 3 and t.endswith("s"))
 
 
 def _store_scrubbed(actor: Actor, model, record_id: int, updates: dict[str, str]) -> None:

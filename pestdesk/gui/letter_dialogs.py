@@ -75,6 +75,7 @@ class ComposeDialog(QDialog):
         self.actor = actor
         self.setWindowTitle(_("New letter"))
         self.plans: dict[int, letters.LetterPlan] = {}
+        self.blocked: list[str] = []  # why the letters may not be issued yet
         self.case_id: int | None = None
         self._task: Task | None = None
         self._cancel = threading.Event()
@@ -142,6 +143,24 @@ class ComposeDialog(QDialog):
         self.student_list.setMaximumHeight(90)
         self.student_list.itemChanged.connect(lambda _i: self._rebuild.start())
         form.addWidget(self.student_list)
+
+        self.parent_box = QGroupBox(_("Text for the parents"))
+        parent_layout = QVBoxLayout(self.parent_box)
+        hint = QLabel(_("The letter never copies the internal report. Write here what the "
+                        "parents may read; name only this student and their own parents."))
+        hint.setWordWrap(True)
+        parent_layout.addWidget(hint)
+        self.parent_text = QPlainTextEdit()
+        self.parent_text.setMaximumHeight(90)
+        self.parent_text.textChanged.connect(self._parent_text_edited)
+        parent_layout.addWidget(self.parent_text)
+        self.neutral_button = QPushButton(_("Neutral text"))
+        self.neutral_button.setToolTip(_("Put the neutral default text back"))
+        self.neutral_button.clicked.connect(self.use_neutral_text)
+        parent_layout.addWidget(self.neutral_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self._parent_edited = False
+        self.parent_box.hide()
+        form.addWidget(self.parent_box)
 
         self.extra_box = QGroupBox(_("Fill in what the dossier does not say"))
         self.extra_form = QFormLayout(self.extra_box)
@@ -243,6 +262,30 @@ class ComposeDialog(QDialog):
         return [self.student_list.item(i).data(DATA) for i in range(self.student_list.count())
                 if self.student_list.item(i).checkState() == CHECKED]
 
+    def _parent_text_edited(self) -> None:
+        if self.parent_text.signalsBlocked():
+            return
+        self._parent_edited = True
+        self._rebuild.start()
+
+    def use_neutral_text(self) -> None:
+        """Forget the typed parent text: every letter gets the neutral default again."""
+        self._parent_edited = False
+        self.rebuild_plans()
+
+    def chosen_parent_text(self) -> str | None:
+        """The parent text the user wrote, or None for the neutral default per student."""
+        return self.parent_text.toPlainText() if self._parent_edited else None
+
+    def _show_parent_text(self) -> None:
+        plan = next(iter(self.plans.values()), None)
+        uses = plan is not None and "case.omschrijving" in plan.template.used_fields(plan.lang)
+        self.parent_box.setVisible(uses)
+        if uses and not self._parent_edited:
+            self.parent_text.blockSignals(True)
+            self.parent_text.setPlainText(plan.merge_data["case"]["omschrijving"])
+            self.parent_text.blockSignals(False)
+
     def extra(self) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
         for name, edit in self._extra_edits.items():
@@ -261,14 +304,18 @@ class ComposeDialog(QDialog):
                 try:
                     self.plans[sid] = letters.prepare(
                         self.actor, self.case_id, sid, self.template_code(),
-                        letter_date=when, lang=self.lang_combo.currentData(), extra=self.extra())
+                        letter_date=when, lang=self.lang_combo.currentData(), extra=self.extra(),
+                        parent_text=self.chosen_parent_text())
                 except ServiceError as exc:
                     problems.append(str(exc))
+        self.blocked = []
         for plan in self.plans.values():
             problems += plan.problems
+            self.blocked += [f"{plan.student_name}: {why}" for why in plan.blocking()]
+        self._show_parent_text()
         self._fill_extra_fields()
         self._fill_recipients()
-        self.problems.setText("\n".join(f"• {p}" for p in problems))
+        self.problems.setText("\n".join(f"• {p}" for p in problems + self.blocked))
         self.show_preview()
 
     def _missing_fields(self) -> list[str]:
@@ -335,8 +382,12 @@ class ComposeDialog(QDialog):
 
     def _update_buttons(self) -> None:
         n = len(self.chosen()) if self.plans else 0
-        self.issue_button.setEnabled(n > 0)
-        self.archive_button.setEnabled(n > 0)
+        ok = n > 0 and not self.blocked
+        self.issue_button.setEnabled(ok)
+        self.archive_button.setEnabled(ok)
+        tip = _("Solve the points in red first.") if self.blocked else ""
+        self.issue_button.setToolTip(tip)
+        self.archive_button.setToolTip(tip)
         self.issue_button.setText(
             _("Issue and print {n} letters…").format(n=n) if n != 1 else _("Issue and print…"))
 
@@ -360,10 +411,14 @@ class ComposeDialog(QDialog):
         todo = self.chosen()
         if not todo:
             return
+        if self.blocked:
+            QMessageBox.warning(self, _("New letter"), _("Nothing was issued:\n{problems}")
+                                .format(problems="\n".join(self.blocked)))
+            return
         warnings = sorted({w for plan, r in todo for w in plan.warnings(r)})
         if warnings and QMessageBox.question(
             self, _("New letter"),
-            _("Some merge fields have no value and will print empty:\n{warnings}\n\n"
+            _("Please check before printing:\n{warnings}\n\n"
               "Issue the letters anyway?").format(warnings="\n".join(warnings[:12])),
         ) != QMessageBox.StandardButton.Yes:
             return

@@ -366,10 +366,15 @@ def parse(text: str) -> Parsed:
 # --------------------------------------------------------------------------- rendering
 
 
-def render(nodes: list, data: Mapping[str, Any], lang: str, escape=None) -> str:
-    """Fill ``nodes`` in with ``data``; ``escape`` (e.g. XML escaping) applies to values."""
+def render(nodes: list, data: Mapping[str, Any], lang: str, escape=None,
+           empty: set[str] | None = None) -> str:
+    """Fill ``nodes`` in with ``data``; ``escape`` (e.g. XML escaping) applies to values.
+
+    ``empty`` collects the merge fields that were printed without a value (a field inside
+    an ``{% if %}`` branch that is not taken is not printed, so not collected; nor are the
+    fields of a list item)."""
     out: list[str] = []
-    _render_into(out, nodes, _Scope(data), lang, escape or (lambda s: s))
+    _render_into(out, nodes, _Scope(data), lang, escape or (lambda s: s), empty)
     return "".join(out)
 
 
@@ -389,7 +394,8 @@ class _Scope:
         return _Scope(self.data, {**self.local, name: value})
 
 
-def _render_into(out: list[str], nodes: list, scope: _Scope, lang: str, escape) -> None:
+def _render_into(out: list[str], nodes: list, scope: _Scope, lang: str, escape,
+                 empty: set[str] | None = None) -> None:
     for node in nodes:
         if isinstance(node, Text):
             out.append(node.text)
@@ -397,15 +403,20 @@ def _render_into(out: list[str], nodes: list, scope: _Scope, lang: str, escape) 
             value = scope.get(node.path)
             for name in node.filters:
                 value = F.apply_filter(name, value, lang)
-            out.append(escape(F.format_value(value, lang)))
+            text = F.format_value(value, lang)
+            if empty is not None and not text.strip() \
+                    and node.path.partition(".")[0] not in scope.local:
+                empty.add(node.path)
+            out.append(escape(text))
         elif isinstance(node, If):
             body = next((b for c, b in node.branches if _holds(c, scope)), node.otherwise)
-            _render_into(out, body, scope, lang, escape)
+            _render_into(out, body, scope, lang, escape, empty)
         elif isinstance(node, For):
             items = scope.get(node.path)
             if isinstance(items, list | tuple):
                 for item in items:
-                    _render_into(out, node.body, scope.child(node.var, item), lang, escape)
+                    _render_into(out, node.body, scope.child(node.var, item), lang, escape,
+                                 empty)
 
 
 def _holds(cond: Condition, scope: _Scope) -> bool:

@@ -64,7 +64,8 @@ MERGE_FIELDS: dict[str, str] = {
     # case
     "case.nummer": N_("Case number (used as the letter's reference)"),
     "case.datum_melding": N_("Date the bullying was reported"),
-    "case.omschrijving": N_("Short factual description of what happened"),
+    "case.omschrijving": N_("What the letter tells the parents about what happened (written "
+                            "for them in the compose dialog; never the internal report)"),
     # meeting (conversation, return meeting or hearing)
     "meeting.datum": N_("Date of the meeting"),
     "meeting.tijd": N_("Time of the meeting"),

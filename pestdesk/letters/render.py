@@ -349,6 +349,29 @@ def _merge(template: Template, lang: str, part: str, data: Mapping[str, Any]) ->
     return engine.render(template.parsed(lang, part).nodes, data, lang)
 
 
+def printed_text(
+    template: Template,
+    merge_data: Mapping[str, Any],
+    recipient: Recipient | None,
+    letterhead: Letterhead,
+    *,
+    lang: str = "nl",
+    letter_date: _dt.date,
+) -> tuple[str, list[str]]:
+    """The letter's own text as it will be printed (subject, salutation, body, closing;
+    whitespace collapsed, ``**`` marks gone) and the merge fields printed in it without a
+    value. What the law wants in a letter is checked on this text, not on the template."""
+    data = merge_context(merge_data, recipient, letterhead, letter_date)
+    empty: set[str] = set()
+    parts = []
+    for part in ("subject", "salutation", "body", "closing"):
+        if getattr(template.variant(lang), part) is None:
+            continue
+        parts.append(engine.render(template.parsed(lang, part).nodes, data, lang, empty=empty))
+    text = " ".join(" ".join(parts).replace("**", "").split())
+    return text, sorted(empty)
+
+
 def place_date_line(letterhead: Letterhead, letter_date: _dt.date, lang: str) -> str:
     """``"Alkmaar, 24 november 2026"`` (or only the date when the school has no place)."""
     date_text = F.format_date_long(letter_date, lang)
@@ -467,8 +490,9 @@ def preflight(
             place_address(address_lines(recipient), window, letterhead.return_address)
         except AddressDoesNotFit as exc:
             warnings.append(str(exc))
-    data = merge_context(merge_data, recipient, letterhead, letter_date)
-    for name in F.missing_fields(template.used_fields(lang), data):
+    _text, empty = printed_text(template, merge_data, recipient, letterhead, lang=lang,
+                                letter_date=letter_date)
+    for name in empty:
         warnings.append(_("No value for merge field “{name}”.").format(name=name))
     return warnings
 

@@ -36,6 +36,7 @@ from .. import clock
 from ..domain.protocol import Protocol, UnknownProtocol, get_protocol
 from ..i18n import _
 from ..letters import (
+    MERGE_FIELDS,
     AddressDoesNotFit,
     Letterhead,
     Template,
@@ -44,12 +45,15 @@ from ..letters import (
     TemplateProblem,
     WindowSettings,
     load_template,
+    merge_context,
     preflight,
+    printed_text,
     render_letter,
     sample_merge_data,
     shipped_templates,
     validate_template,
 )
+from ..letters import fields as letter_fields
 from ..paths import TEMPLATES_DIR
 from ..store.models import (
     Case,
@@ -68,7 +72,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access
+from . import access, names
 from . import recipients as rcp
 from .base import Actor, Conflict, ServiceError, audit, create, write
 from .settings import SchoolProfile, get_value, school_profile, set_value
@@ -560,6 +564,40 @@ def _school(profile: SchoolProfile) -> dict[str, str]:
     }
 
 
+#: the neutral text a letter tells the parents about what was reported, until the user writes
+#: one for them (by the student's role in the case; the letter's language, not the screen's)
+PARENT_TEXT = {
+    ("gepeste", "nl"): (
+        "Bij de school is gemeld dat uw kind door een of meer medeleerlingen wordt gepest. "
+        "Om de privacy van alle betrokken leerlingen te beschermen, noemen wij in deze brief "
+        "geen namen of details over anderen. In een gesprek vertellen wij u graag meer."),
+    ("pester", "nl"): (
+        "Bij de school is gemeld dat uw kind betrokken is bij het pesten van een of meer "
+        "medeleerlingen. Om de privacy van alle betrokken leerlingen te beschermen, noemen "
+        "wij in deze brief geen namen of details over anderen. In een gesprek vertellen wij "
+        "u graag meer."),
+    ("gepeste", "en"): (
+        "The school has received a report that your child is being bullied by one or more "
+        "fellow students. To protect the privacy of every student involved, this letter "
+        "names no one else and gives no details about others. We are happy to tell you more "
+        "in a conversation."),
+    ("pester", "en"): (
+        "The school has received a report that your child is involved in bullying one or "
+        "more fellow students. To protect the privacy of every student involved, this letter "
+        "names no one else and gives no details about others. We are happy to tell you more "
+        "in a conversation."),
+}
+
+
+def default_parent_text(case_id: int, student_id: int, lang: str = "nl") -> str:
+    """The neutral parent text for a letter about ``student_id`` (never the case's own
+    description, which is written for the care team and names other children)."""
+    inv = Involvement.get_or_none((Involvement.case == case_id)
+                                  & (Involvement.student == student_id))
+    role = "gepeste" if inv is not None and inv.role == "gepeste" else "pester"
+    return PARENT_TEXT.get((role, lang)) or PARENT_TEXT[(role, "nl")]
+
+
 def merge_data_for(
     case_id: int,
     student_id: int,
@@ -568,11 +606,15 @@ def merge_data_for(
     *,
     actor: Actor | None = None,
     lang: str = "nl",
+    parent_text: str | None = None,
 ) -> dict[str, Any]:
     """The merge data for one letter about ``student_id`` in case ``case_id``, from the DB.
 
-    ``extra`` (e.g. a meeting's date typed in the compose dialog) is merged in per group:
-    ``{"meeting": {"datum": ...}}`` fills or overrides only those fields."""
+    A letter never pulls the case's internal free text: ``case.omschrijving`` is the parent
+    text (``parent_text``, else :func:`default_parent_text`) and ``cyber.omschrijving`` is
+    left for the user to write. ``extra`` (e.g. a meeting's date typed in the compose
+    dialog) is merged in per group: ``{"meeting": {"datum": ...}}`` fills or overrides only
+    those fields."""
     case = Case.get_by_id(case_id)
     student = Student.get_by_id(student_id)
     protocol = case_protocol(case)
@@ -592,7 +634,8 @@ def merge_data_for(
         "case": {
             "nummer": case.number,
             "datum_melding": case.reported_on,
-            "omschrijving": case.description.strip() or case.summary.strip(),
+            "omschrijving": (default_parent_text(case_id, student_id, lang)
+                             if parent_text is None else parent_text.strip()),
         },
         "sanction": _sanction(case_id, student_id, template_code, profile, lang),
         "contract": _contract(case_id, student_id, protocol),
@@ -600,7 +643,7 @@ def merge_data_for(
         "signatory": signatory(actor, protocol, lang),
     }
     if case.is_cyber:
-        data["cyber"] = {"soort": case.cyber_track, "omschrijving": case.summary}
+        data["cyber"] = {"soort": case.cyber_track, "omschrijving": ""}
     for key, value in (extra or {}).items():
         if isinstance(value, Mapping) and isinstance(data.get(key), dict):
             data[key].update(value)
@@ -623,6 +666,36 @@ def to_json(data: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- planning
 
 
+#: the merge fields whose text is typed by people (free text), per group (None: all fields):
+#: checked by the name detector before a letter goes out
+FREE_TEXT_FIELDS: dict[str, tuple[str, ...] | None] = {
+    "case": ("omschrijving",),
+    "sanction": ("reden", "schoolwerk", "nieuwe_school"),
+    "contract": ("regels", "gevolgen"),
+    "meeting": None, "vervolg": None, "verwijzing": None,
+    "cyber": ("omschrijving",),
+}
+#: the legal parts (``resources/legal``) a letter must show in its printed text; None: the
+#: suspension letter's parts from the legal rules
+LEGAL_PARTS: dict[str, tuple[str, ...] | None] = {
+    "schorsing": None, "schorsing_verlengd": None, "verwijdering": ("bezwaar",),
+}
+#: a legal part -> the merge field that carries it, and words that show it when the school's
+#: template gives its own sentence instead of a value (None: the value itself must show)
+_PART_FIELDS = {
+    "reden": ("sanction.reden", None),
+    "periode": ("sanction.eerste_dag", None),
+    "schoolwerk": ("sanction.schoolwerk", {"nl": "schoolwerk", "en": "schoolwork"}),
+    "terugkeergesprek": ("meeting.datum", None),
+    "bezwaar": ("sanction.bezwaar", {"nl": "bezwaar", "en": "objection"}),
+}
+
+
+def _field_label(name: str) -> str:
+    description = MERGE_FIELDS.get(name)
+    return f"{_(description)} ({name})" if description else name
+
+
 @dataclass
 class LetterPlan:
     """One letter about one student, ready to preview and issue to its addressees."""
@@ -641,6 +714,7 @@ class LetterPlan:
     title: str = ""
     student_name: str = ""
     _warnings: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _checked: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @property
     def usable(self) -> list[rcp.PlannedRecipient]:
@@ -654,6 +728,86 @@ class LetterPlan:
                 lang=self.lang, letter_date=self.letter_date, window=self.window,
             )
         return self._warnings[recipient.key]
+
+    def _printed(self) -> tuple[str, list[str]]:
+        first = self.usable[0].recipient if self.usable else None
+        return printed_text(self.template, self.merge_data, first, self.letterhead,
+                            lang=self.lang, letter_date=self.letter_date)
+
+    def empty_fields(self) -> list[str]:
+        """The merge fields the letter prints without a value ("Wij verwachten u op ."):
+        fill them in, or take the sentence out of the school's template."""
+        if "empty" not in self._checked:
+            self._checked["empty"] = self._printed()[1]
+        return self._checked["empty"]
+
+    def foreign_names(self) -> list[tuple[str, list[names.ForeignName]]]:
+        """Per free-text field (label, names): the people of the school named in it who do not
+        belong in this letter: anyone but the student it is about and their own guardians."""
+        allowed = names.own_keys([self.student_id])
+        index = names.school_index()
+        out = []
+        for group, wanted in FREE_TEXT_FIELDS.items():
+            values = self.merge_data.get(group)
+            if not isinstance(values, Mapping):
+                continue
+            for key, value in values.items():
+                if wanted is not None and key not in wanted:
+                    continue
+                texts = value if isinstance(value, list | tuple) else [value]
+                text = "\n".join(t for t in texts if isinstance(t, str))
+                found = names.foreign_names(text, allowed, index=index) if text else []
+                if found:
+                    out.append((_field_label(f"{group}.{key}"), found))
+        return out
+
+    def missing_legal_parts(self) -> list[str]:
+        """The parts the law wants in this letter (``resources/legal``) that its printed text
+        does not show (translated names)."""
+        if "legal" in self._checked:
+            return self._checked["legal"]
+        code = self.template.code
+        missing: list[str] = []
+        if code in LEGAL_PARTS:
+            from ..domain import sanctions as rules_mod
+            from .sanctions import legal_rules
+
+            parts = LEGAL_PARTS[code]
+            parts = legal_rules().letter_parts if parts is None else parts
+            text = self._printed()[0]
+            first = self.usable[0].recipient if self.usable else None
+            data = merge_context(self.merge_data, first, self.letterhead, self.letter_date)
+            for part in parts:
+                path, words = _PART_FIELDS.get(part, (None, None))
+                value = letter_fields.format_value(letter_fields.lookup(data, path), self.lang) \
+                    if path else ""
+                value = " ".join(value.split())
+                if value:
+                    shown = value in text
+                else:
+                    shown = bool(words) and words.get(self.lang, "") in text.lower()
+                if not shown:
+                    missing.append(_(rules_mod.LETTER_PARTS.get(part, part)))
+        self._checked["legal"] = missing
+        return missing
+
+    def blocking(self) -> list[str]:
+        """Why this letter may not be issued yet (empty: it may), in the user's language."""
+        out = []
+        empty = self.empty_fields()
+        if empty:
+            out.append(_("Merge fields without a value: {fields}. Fill them in, or remove the "
+                         "sentence from the school's template.").format(
+                fields="; ".join(_field_label(n) for n in empty)))
+        for label, found in self.foreign_names():
+            out.append(_("{field} names someone who does not belong in this letter: {names}. "
+                         "Only the student it is about and their own parents may be named.")
+                       .format(field=label, names=names.describe_all(found)))
+        missing = self.missing_legal_parts()
+        if missing:
+            out.append(_("The letter does not show what the law requires: {parts}.").format(
+                parts=", ".join(missing)))
+        return out
 
     def render(self, recipient: rcp.PlannedRecipient) -> bytes:
         """The PDF for one addressee (nothing is stored)."""
@@ -675,8 +829,12 @@ def prepare(
     letter_date: dt.date | None = None,
     lang: str = "nl",
     extra: Mapping[str, Any] | None = None,
+    parent_text: str | None = None,
 ) -> LetterPlan:
-    """Everything needed to preview and issue ``template_code`` about ``student_id``."""
+    """Everything needed to preview and issue ``template_code`` about ``student_id``.
+
+    ``parent_text`` is what the letter tells the parents about what happened (None: the
+    neutral default); it is checked with the rest of the letter by ``LetterPlan.blocking``."""
     if actor is not None:
         access.visible_case(actor, case_id)
     today = letter_date or clock.today()
@@ -689,7 +847,7 @@ def prepare(
         template=template,
         template_version=version,
         merge_data=merge_data_for(case_id, student_id, template_code, extra, actor=actor,
-                                  lang=lang),
+                                  lang=lang, parent_text=parent_text),
         recipients=planned,
         problems=rcp.plan_problems(student_id, planned),
         letterhead=letterhead(),
@@ -743,7 +901,9 @@ def issue(
 ) -> list[IssuedLetter]:
     """Render and archive letters: all stored in one transaction, or none.
 
-    Refused (nothing stored) when an addressee has an address problem. ``progress(done,
+    Refused (nothing stored) when an addressee has an address problem, or when a letter
+    prints a merge field without a value, names someone who does not belong in it, or
+    lacks a part the law requires (``LetterPlan.blocking``). ``progress(done,
     total)`` is called after each rendered letter; returning ``False`` cancels the batch
     before anything is stored (and returns [])."""
     todo = list(letters)
@@ -758,6 +918,12 @@ def issue(
         raise ServiceError(_("No letters chosen."))
     for case_id in {plan.case_id for plan, _r in todo}:
         access.require_edit(actor, case_id)
+    refused = []
+    for plan in {id(plan): plan for plan, _r in todo}.values():
+        refused += [f"{plan.student_name}: {why}" for why in plan.blocking()]
+    if refused:
+        raise ServiceError(_("Nothing was issued:\n{problems}").format(
+            problems="\n".join(refused)))
     rendered: list[bytes] = []
     for i, (plan, r) in enumerate(todo, start=1):
         rendered.append(plan.render(r))

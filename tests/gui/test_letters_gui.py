@@ -30,7 +30,8 @@ def demo(db):
 @pytest.fixture
 def issued(demo):
     s = Sanction.select().order_by(Sanction.id).first()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra={"meeting": {"datum": dt.date(2026, 12, 1)}})
     return letters.issue(demo, [(plan, plan.usable[0])])[0]
 
 
@@ -86,6 +87,11 @@ def test_compose_issues_the_letters_off_the_gui_thread(qtbot, demo, answers):
     assert chosen and all(r.usable for _p, r in chosen)
     assert dialog.preview.page_count() >= 1
     assert "meeting.datum" in dialog._extra_edits  # the dossier has no return meeting
+    # an empty merge field blocks issuing, named in the dialog
+    assert not dialog.issue_button.isEnabled() and not dialog.archive_button.isEnabled()
+    assert "meeting.datum" in dialog.problems.text()
+    dialog.issue_letters(print_after=False)
+    assert answers and "Er is niets uitgegeven" in answers[-1]
     dialog._extra_edits["meeting.datum"].setText("dinsdag 1 december 2026")
     dialog.rebuild_plans()
     before = Letter.select().count()
@@ -148,3 +154,46 @@ def test_printing_paints_every_page_onto_the_printer(qtbot, tmp_path, demo, issu
     assert len(reader.pages) == 4
     box = reader.pages[0].mediabox
     assert round(float(box.width)) == 595 and round(float(box.height)) == 842
+
+
+def test_compose_offers_a_parent_text_and_blocks_other_childrens_names(qtbot, demo, answers):
+    from pestdesk.services.base import SYSTEM, save_versioned, write
+    from pestdesk.store.models import Case, Involvement, Student
+    from tests.helpers.privacy import foreign_leaks, pdf_text
+
+    inv = Involvement.select().where(Involvement.role == "gepeste").order_by(
+        Involvement.id).first()
+    case = Case.get_by_id(inv.case_id)
+    other = Student.select().where(Student.id != inv.student_id).order_by(Student.id).first()
+    other_name = f"{other.first_name} {other.tussenvoegsel} {other.last_name}".replace(
+        "  ", " ")
+    with write():
+        save_versioned(SYSTEM, case, case.version,
+                       description=f"Intern: {other_name} pestte haar in de kantine.")
+    dialog = ComposeDialog(demo, case_id=case.id)
+    qtbot.addWidget(dialog)
+    dialog.template_combo.setCurrentIndex(dialog.template_combo.findData(
+        "informeren_ouders_gepeste"))
+    dialog.rebuild_plans()
+    assert dialog.parent_box.isVisibleTo(dialog)
+    neutral = dialog.parent_text.toPlainText()
+    assert "privacy" in neutral and other.last_name not in neutral
+    assert dialog.issue_button.isEnabled()
+    plan = dialog.plans[inv.student_id]
+    assert "kantine" not in pdf_text(plan.render(plan.usable[0]))  # never the report
+    dialog.parent_text.setPlainText(f"Uw dochter werd door {other_name} uitgescholden.")
+    dialog.rebuild_plans()
+    assert not dialog.issue_button.isEnabled()
+    assert other.last_name in dialog.problems.text()
+    assert "een andere leerling" in dialog.problems.text()
+    dialog.parent_text.setPlainText("Uw dochter werd uitgescholden in de kantine.")
+    dialog.rebuild_plans()
+    assert dialog.issue_button.isEnabled()
+    with qtbot.waitSignal(dialog.issued, timeout=10_000) as blocker:
+        dialog.issue_letters(print_after=False)
+    for letter_id in blocker.args[0]:
+        text = pdf_text(bytes(Letter.get_by_id(letter_id).pdf))
+        assert "Uw dochter werd uitgescholden in de kantine." in " ".join(text.split())
+        assert foreign_leaks(text, [inv.student_id]) == []
+    dialog.use_neutral_text()
+    assert dialog.parent_text.toPlainText() == neutral

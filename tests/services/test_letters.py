@@ -30,6 +30,8 @@ from pestdesk.store.models import (
 )
 
 TODAY = dt.date(2026, 11, 24)
+#: what a suspension letter needs that the dossier does not hold: the return meeting's date
+RETURN = {"meeting": {"datum": dt.date(2026, 12, 1)}}
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -48,7 +50,8 @@ def a_pester_with_sanction() -> Sanction:
 
 def test_suspension_letter_from_demo_case_has_names_dates_number_signatory(demo):
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     assert plan.problems == [] and plan.recipients
     text = pdf_text(plan.render(plan.recipients[0]))
     student = Student.get_by_id(s.student_id)
@@ -110,7 +113,8 @@ def test_letter_for_step_follows_the_protocol(demo):
 
 def test_issue_archives_pdf_with_sha256_event_and_audit(demo):
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     before = Letter.select().count()
     issued = letters.issue(demo, [(plan, r) for r in plan.usable])
     assert len(issued) == len(plan.usable) == Letter.select().count() - before
@@ -130,13 +134,15 @@ def test_issue_archives_pdf_with_sha256_event_and_audit(demo):
 
 def test_archived_letter_reprints_byte_identical_after_template_edit(demo):
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
     source = letters.template_source("schorsing")
     edited = source.text.replace("te schorsen", "voor korte tijd te schorsen", 1)
     assert edited != source.text
     letters.save_template(demo, "schorsing", edited, source.read_version)
-    new_plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    new_plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     assert new_plan.template_version == "1+school.1"
     assert "voor korte tijd" in pdf_text(new_plan.render(new_plan.usable[0]))
     again = letters.letter_pdf(demo, issued.letter_id, "print")
@@ -148,7 +154,8 @@ def test_archived_letter_reprints_byte_identical_after_template_edit(demo):
 
 def test_damaged_archive_is_refused(demo):
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
     Letter.update(pdf=issued.pdf[:-10] + b"0000000000").where(
         Letter.id == issued.letter_id).execute()
@@ -161,7 +168,8 @@ def test_guardian_without_address_is_refused_before_anything_is_stored(demo):
     links = StudentGuardian.select().where(StudentGuardian.student == s.student_id)
     Guardian.update(street="", postcode="").where(
         Guardian.id.in_([link.guardian_id for link in links])).execute()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     assert plan.problems and not plan.usable
     before = Letter.select().count()
     with pytest.raises(ServiceError):
@@ -226,9 +234,11 @@ def test_step_batch_covers_every_pester(demo):
 
 def test_one_letter_under_150_ms_and_100_in_under_10_s(demo):
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     plan.render(plan.usable[0])  # fonts loaded
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     plan.render(plan.usable[0])
     issued = letters.issue(demo, [(plan, plan.usable[0])] * 100)  # timed in bench_letters.py
     assert len(issued) == 100
@@ -238,11 +248,13 @@ def test_only_who_may_see_the_case_can_make_or_read_its_letters(demo):
     from pestdesk.services.base import Actor
 
     s = a_pester_with_sanction()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     issued = letters.issue(demo, [(plan, plan.usable[0])])[0]
     outsider = Actor(user_id=None, username="docent", roles=frozenset({"vakdocent"}))
     with pytest.raises(ServiceError):
-        letters.prepare(outsider, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+        letters.prepare(outsider, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     with pytest.raises(ServiceError):
         letters.issue(outsider, [(plan, plan.usable[0])])
     with pytest.raises(ServiceError):
@@ -256,7 +268,8 @@ def test_adult_student_gets_the_letter_himself(demo):
     s = a_pester_with_sanction()
     student = Student.get_by_id(s.student_id)
     Student.update(birth_date=dt.date(2008, 1, 5)).where(Student.id == student.id).execute()
-    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
     assert [r.kind for r in plan.recipients] == ["student"]
     text = pdf_text(plan.render(plan.recipients[0]))
     assert f"Beste {student.first_name}," in text

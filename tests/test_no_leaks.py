@@ -35,7 +35,7 @@ SESSION = textwrap.dedent('''
                    left_on=dt.date(2015, 7, 1))
         other = create(SYSTEM, m.Student, number="101", first_name="Sem", last_name="Bakker")
         c = create(SYSTEM, m.Case, number="2026-0001", reported_on=dt.date(2026, 1, 5),
-                   description="Gesprek met " + marker)
+                   description="Gesprek met " + marker, status="closed")
         create(SYSTEM, m.Involvement, case=c, student=s, role="gepeste", notes=marker)
         c2 = create(SYSTEM, m.Case, number="2026-0002", reported_on=dt.date(2026, 1, 6))
         create(SYSTEM, m.Involvement, case=c2, student=other, role="pester")

@@ -396,8 +396,9 @@ def backup_hold(today: dt.date) -> BackupHold | None:
                       until, tuple(backups.beside_copies(path)))
 
 
-def waiting_lines(plan: RetentionPlan, limit: int = 12) -> list[str]:
-    """Who waits and why, for the retention screen and ``purge --dry-run``."""
+def waiting_lines(plan: RetentionPlan, limit: int = 12, with_names: bool = True) -> list[str]:
+    """Who waits and why, for the retention screen and ``purge --dry-run`` (which prints
+    student numbers only: no names in a terminal's output)."""
     if not plan.waiting:
         return []
     n = len(plan.waiting)

@@ -1,13 +1,19 @@
 """Care-team meetings (Overleggen): plan an IZO, OT or ACT meeting, build its agenda from the
 cases, respect consent, prepare the pack, record minutes, decisions and actions.
 
-An external meeting (OT, ACT) discusses a named student only with recorded consent: from a
-parent with parental authority for a student under 16, from the student from 16. Without it
-the item and its papers are anonymised -- unless the item records a legal basis (sharing
-with the samenwerkingsverband for its statutory tasks, such as an ACT application).
-Anonymisation happens here, when the pack's data are built, so the PDF renderer never
-receives a name it may not print. Minutes and decisions land in the case timeline; actions
-land on their owner's overview.
+Consent goes by participant, not by meeting type: any meeting with a participant from outside
+the school (an IZO with the schoolmaatschappelijk werker as much as an OT or ACT) discusses a
+named student only with recorded consent for that kind of meeting, valid on the meeting's
+day: from a parent with parental authority while the student is under 16, from the student
+from 16 on. Without it the student is "Leerling A" on screen, in the pack and in the minutes
+shown -- unless the item records a legal basis (sharing with the samenwerkingsverband for its
+statutory tasks, such as an ACT application). In such a meeting the school's name detector
+(``services.names``) also runs over every free text of the item (summary, question, minutes,
+decision, timeline): a student without consent becomes their label, anyone else of the school
+who is not a consenting student or their own parent "een andere leerling" or "een ouder van
+een andere leerling". Anonymisation happens here, when the screen's and the pack's data are
+built, so neither the screen nor the PDF renderer receives a name it may not show. Minutes
+and decisions land in the case timeline; actions land on their owner's overview.
 
 Who may:
 - planning and changing a meeting (``plan_meeting``, ``update_meeting``): the roles that run
@@ -39,14 +45,12 @@ from .. import clock
 from ..domain import taxonomy
 from ..domain.sanctions import age_on
 from ..i18n import N_, _, format_date, format_datetime
-from ..importers.redact import OtherStudent, Redactor
 from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
 from ..store import models as m
-from . import _ladder, access
+from . import _ladder, access, names
 from .base import SYSTEM, Actor, ServiceError, audit, create, save_versioned, write
 
 KINDS = ("IZO", "OT", "ACT")
-EXTERNAL_KINDS = ("OT", "ACT")
 #: the ladder stage whose cases a meeting of this kind discusses (d'Oultremont codes)
 STAGE_FOR_KIND = {"IZO": "izo", "OT": "ot", "ACT": "act_opdc"}
 #: the protocol steps a discussion and its recorded decision fulfil, per stage
@@ -331,7 +335,8 @@ def remove_item(actor: Actor, item_id: int) -> None:
 
 def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: list[str],
                    guardian_id: int | None = None) -> m.Consent:
-    """Consent to discuss a student in external meetings of the kinds in ``scope``.
+    """Consent to discuss a student by name in meetings of the kinds in ``scope`` that have a
+    participant from outside the school.
 
     Under 16 it comes from a parent with parental authority; from 16 from the student.
     The actor must see the student and hold a care role that changes dossiers.
@@ -340,9 +345,9 @@ def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: l
     student = m.Student.get_or_none(m.Student.id == student_id)
     if student is None:
         raise ServiceError(_("This student no longer exists."))
-    kinds = [k for k in scope if k in EXTERNAL_KINDS]
+    kinds = [k for k in scope if k in KINDS]
     if not kinds:
-        raise ServiceError(_("Choose the meetings the consent is for (OT, ACT)."))
+        raise ServiceError(_("Choose the meetings the consent is for (IZO, OT, ACT)."))
     if student.birth_date is None:
         raise ServiceError(_("The student's date of birth is unknown; it decides who gives "
                              "consent."))
@@ -380,13 +385,25 @@ def withdraw_consent(actor: Actor, consent_id: int, read_version: int,
         return save_versioned(actor, consent, read_version, withdrawn_on=on)
 
 
+def needs_consent(meeting: m.Meeting) -> bool:
+    """A meeting with anyone from outside the school names a student only with consent."""
+    return bool(externals_of(meeting))
+
+
 def has_consent(student_id: int, kind: str, on: dt.date) -> bool:
-    """Valid consent for a meeting of ``kind`` on ``on`` (given before, not withdrawn)."""
+    """Valid consent for a meeting of ``kind`` on ``on``: given before, not withdrawn, and
+    from whoever decides on that day (a parent under 16, the student from 16: a parent's
+    consent ends when the child turns 16)."""
     C = m.Consent
+    student = m.Student.get_or_none(m.Student.id == student_id)
+    birth = student.birth_date if student is not None else None
+    adult = birth is not None and age_on(birth, on) >= CONSENT_AGE
     for consent in C.select().where((C.student == student_id) & (C.given_on <= on)):
         if consent.withdrawn_on is not None and consent.withdrawn_on <= on:
             continue
-        if kind in consent.scope.split(","):
+        if kind not in consent.scope.split(","):
+            continue
+        if birth is None or (consent.given_by == "leerling") == adult:
             return True
     return False
 
@@ -408,7 +425,7 @@ def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsen
     for inv in query:
         name = " ".join(p for p in (inv.student.first_name, inv.student.tussenvoegsel,
                                     inv.student.last_name) if p)
-        if meeting.kind not in EXTERNAL_KINDS:
+        if not needs_consent(meeting):
             named, why = True, _("internal meeting")
         elif has_consent(inv.student_id, meeting.kind, on):
             named, why = True, _("consent recorded")
@@ -422,6 +439,40 @@ def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsen
 
 def item_is_anonymised(item_id: int) -> bool:
     return any(not s.named for s in item_consent(item_id))
+
+
+class _ItemScrub:
+    """What an agenda item may show in a meeting: without outside participants everything;
+    with them, students without consent as "Leerling A" and, through the name detector,
+    nobody of the school but the consenting students and their own parents."""
+
+    def __init__(self, meeting: m.Meeting, consent: list[StudentConsent]) -> None:
+        self.active = needs_consent(meeting)
+        letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        self.labels = {c.student_id: _("Student {letter}").format(letter=next(letters, "?"))
+                       for c in consent if not c.named}
+        self._by_key = {names.student_key(sid): label for sid, label in self.labels.items()}
+        if self.active:
+            self._allowed = names.own_keys([c.student_id for c in consent if c.named])
+            self._index = names.school_index()
+
+    def name(self, entry: StudentConsent) -> str:
+        return self.labels.get(entry.student_id, entry.name)
+
+    def _label(self, hit) -> str | None:
+        if hit.keys & self._allowed:
+            return None
+        mine = {self._by_key[k] for k in hit.keys if k in self._by_key}
+        if len(mine) == 1:
+            return mine.pop()
+        if any(names.key_id(k)[0] == "student" for k in hit.keys):
+            return _("another student")
+        return _("a parent of another student")
+
+    def __call__(self, text: str | None) -> str:
+        if not self.active or not text:
+            return text or ""
+        return self._index.redact(text, self._label, strict=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -541,6 +592,9 @@ class ItemView:
     consent: tuple[StudentConsent, ...]
     actions: tuple[ActionLine, ...]
     hidden: bool = False  # a case the reader may not see: no number, names or minutes
+    # names left out of the minutes shown (no consent): they are read-only here, so a save
+    # cannot write the anonymised text over the real minutes
+    minutes_redacted: bool = False
 
     @property
     def anonymised(self) -> bool:
@@ -560,7 +614,8 @@ class MeetingView:
 
     @property
     def is_external(self) -> bool:
-        return self.kind in EXTERNAL_KINDS
+        """Someone from outside the school takes part: students are named only with consent."""
+        return bool(self.externals)
 
 
 def meeting_view(meeting_id: int, actor: Actor | None = None) -> MeetingView:
@@ -598,16 +653,23 @@ def agenda(meeting_id: int, today: dt.date | None = None,
             out.append(ItemView(item.id, item.version, item.position, None, hidden_heading(),
                                 "", "", "", "", (), (), hidden=True))
             continue
-        heading = (f"{item.case.number} · {item.case.summary}" if item.case_id
+        consent = item_consent(item.id)
+        scrub = _ItemScrub(item.meeting, consent)
+        heading = (f"{item.case.number} · {scrub(item.case.summary)}" if item.case_id
                    else _("General"))
         actions = tuple(
             ActionLine(a.id, a.case_id, item.case.number if item.case_id else "",
-                       a.description, a.due_on,
+                       scrub(a.description), a.due_on,
                        a.done_on is None and a.due_on is not None and a.due_on < today)
             for a in actions_of(item.id))
+        minutes, decision = scrub(item.minutes), scrub(item.decision)
+        shown = tuple(StudentConsent(c.student_id, scrub.name(c), c.role, c.named, c.why)
+                      for c in consent)
         out.append(ItemView(item.id, item.version, item.position, item.case_id, heading,
-                            item.question, item.minutes, item.decision, item.consent_basis,
-                            tuple(item_consent(item.id)), actions))
+                            scrub(item.question), minutes, decision, item.consent_basis,
+                            shown, actions,
+                            minutes_redacted=(minutes, decision) != (item.minutes,
+                                                                     item.decision)))
     return out
 
 
@@ -638,13 +700,12 @@ def _staff_name(staff: m.Staff | None) -> str:
 
 
 def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
+    scrub = _ItemScrub(item.meeting, consent)
     if item.case_id is None:
-        return PackItem(item.position, _("General"), item.question)
+        return PackItem(item.position, _("General"), scrub(item.question))
     case = item.case
     invs = {i.student_id: i for i in m.Involvement.select().where(m.Involvement.case == case.id)}
-    hidden = []
     students = []
-    letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     for entry in consent:
         inv = invs[entry.student_id]
         role = _(taxonomy.CASE_ROLES.get(entry.role, entry.role))
@@ -652,12 +713,7 @@ def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
             klass = inv.student.school_class.name if inv.student.school_class else ""
             students.append(PackStudent(entry.name, role, klass))
         else:
-            label = _("Student {letter}").format(letter=next(letters, "?"))
-            s = inv.student
-            hidden.append((OtherStudent(s.number, s.first_name, s.tussenvoegsel, s.last_name,
-                                        s.initials), label))
-            students.append(PackStudent(label, role, ""))
-    scrub = Redactor(hidden) if hidden else (lambda text: text or "")
+            students.append(PackStudent(scrub.name(entry), role, ""))
     forms = tuple(_(taxonomy.FORMS.get(f, f)) for f in case.forms.split(",") if f)
     events = (m.Event.select().where((m.Event.case == case.id) & (m.Event.confidential == False))  # noqa: E712
               .order_by(m.Event.occurred_on.desc(), m.Event.id.desc()).limit(12))
@@ -669,9 +725,9 @@ def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
         .order_by(m.Event.occurred_on) if e.title))
     basis = (_("statutory task of the samenwerkingsverband")
              if item.consent_basis == BASIS_SAMENWERKINGSVERBAND else "")
-    return PackItem(item.position, scrub(f"{case.number} · {case.summary}"),
+    return PackItem(item.position, f"{case.number} · {scrub(case.summary)}",
                     scrub(item.question), tuple(students), forms, timeline, steps,
-                    anonymised=bool(hidden), basis=basis)
+                    anonymised=bool(scrub.labels), basis=basis)
 
 
 def pack_labels() -> PackLabels:

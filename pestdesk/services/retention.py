@@ -407,10 +407,14 @@ def waiting_lines(plan: RetentionPlan, limit: int = 12, with_names: bool = True)
         "{n} students are past the period but wait: still involved in an open case.",
         n).format(n=format_number(n))]
     for w in plan.waiting[:limit]:
-        lines.append("  " + ngettext("{name} ({number}): open case {cases}",
-                                     "{name} ({number}): open cases {cases}",
-                                     len(w.open_cases)).format(
-            name=w.name, number=w.number, cases=", ".join(w.open_cases)))
+        if with_names:
+            line = ngettext("{name} ({number}): open case {cases}",
+                            "{name} ({number}): open cases {cases}", len(w.open_cases))
+        else:
+            line = ngettext("student {number}: open case {cases}",
+                            "student {number}: open cases {cases}", len(w.open_cases))
+        lines.append("  " + line.format(name=w.name, number=w.number,
+                                        cases=", ".join(w.open_cases)))
     if n > limit:
         lines.append("  " + _("… and {n} more").format(n=format_number(n - limit)))
     return lines

@@ -13,6 +13,8 @@ from pestdesk.services import meetings
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, put_on_stage
 
+OUTSIDE = [meetings.External("J. de Leeuw", "leerplichtambtenaar")]
+
 START = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
 
 
@@ -49,7 +51,7 @@ def test_detail_shows_consent_and_records_minutes_and_action(qtbot, db):
     setup = make_case()
     put_on_stage(setup, "ot")
     meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
-                                    chair_id=setup.staff_id)
+                                    chair_id=setup.staff_id, externals=OUTSIDE)
     meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder met Bram?")
     section = _section(qtbot, setup)
     section.open_meeting(meeting.id)
@@ -57,7 +59,9 @@ def test_detail_shows_consent_and_records_minutes_and_action(qtbot, db):
     assert section.stack.currentWidget() is detail
     assert detail.agenda.count() == 1
     assert _("(anonymised)") in detail.agenda.item(0).text()
-    assert "Bram Bakker" in detail.consent.text()
+    # without consent no name on screen either: "Leerling A", also in the question
+    assert "Bram" not in detail.consent.text() and "Leerling" in detail.consent.text()
+    assert "Bram" not in detail.question.text()
     detail.minutes.setPlainText("Besproken met leerplicht.")
     detail.decision.setPlainText("Aanmelden bij het wijkteam")
     detail.save_button.click()
@@ -75,7 +79,7 @@ def test_detail_shows_consent_and_records_minutes_and_action(qtbot, db):
 
 def test_pack_is_built_off_the_gui_thread_and_saved_anonymised(qtbot, db, tmp_path):
     setup = make_case()
-    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START)
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START, externals=OUTSIDE)
     meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag over Sanne")
     section = _section(qtbot, setup)
     section.open_meeting(meeting.id)

@@ -303,6 +303,13 @@ class MeetingDetail(QWidget):
                              or "-")
         self.minutes.setPlainText(item.minutes)
         self.decision.setPlainText(item.decision)
+        locked = item.minutes_redacted  # shown without the names of students without consent
+        for widget in (self.minutes, self.decision):
+            widget.setReadOnly(locked)
+            widget.setToolTip(_("Names without consent are left out here; change these "
+                                "minutes in a meeting without outside participants.")
+                              if locked else "")
+        self.save_button.setEnabled(not locked)
         for action in item.actions:
             due = format_date(action.due_on) if action.due_on else ""
             self.actions.addItem(f"{action.description} — {due}")

@@ -28,7 +28,7 @@ from ..i18n import _
 from ..store import models as m
 
 _lock = threading.Lock()
-_cache: dict[int, tuple[tuple, NameIndex]] = {}
+_cache: dict[tuple[int, str], tuple[tuple, NameIndex]] = {}
 
 
 def student_key(student_id: int) -> str:
@@ -71,7 +71,8 @@ def people(student_ids: Iterable[int] | None = None,
 
 def school_index() -> NameIndex:
     """Every student and guardian of the school, compiled once (rebuilt after changes)."""
-    db_id = id(m.database.obj)
+    db = m.database.obj
+    db_id = (id(db), str(getattr(db, "database", "")))
     stamp = _fingerprint()
     with _lock:
         cached = _cache.get(db_id)

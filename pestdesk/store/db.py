@@ -540,8 +540,9 @@ def _backup_into(src_path: Path, tmp: Path) -> str:
 def copy_holds_students(path: str | os.PathLike, numbers: list[str]) -> bool:
     """Whether the database copy at ``path`` still has a student with one of ``numbers``.
 
-    Read-only; a copy that cannot be read as a database is searched byte by byte for the
-    numbers instead (a damaged copy may still hold the child)."""
+    Read-only; a plain copy that cannot be read as a database is searched byte by byte for
+    the numbers instead (a damaged copy may still hold the child); an encrypted copy whose
+    key is not held cannot be shown to be clean, so it counts as holding them."""
     if not numbers:
         return False
     try:
@@ -558,7 +559,9 @@ def copy_holds_students(path: str | os.PathLike, numbers: list[str]) -> bool:
         finally:
             con.close()
         return found
-    except sqlite3.Error:
+    except errors.EncryptedDatabase:
+        return True
+    except (*DATABASE_ERRORS, errors.StoreError):
         try:
             raw = Path(path).read_bytes()
         except OSError:

@@ -117,6 +117,9 @@ class ImportResult:
     def summary(self) -> str:
         """The command line's report: the verdict, the counts, then every problem and warning
         with its row and column."""
+        if not self.ok and len(self.problems) == 1 and not self.warnings:
+            return _("The file was refused; nothing was changed: {problem}").format(
+                problem=_describe(self.problems[0]))
         if not self.ok:
             head = _("The file was refused; nothing was changed. Problems:")
         elif self.dry_run:

@@ -8,8 +8,7 @@ import pytest
 from pestdesk import i18n
 from pestdesk.importers.reader import Limits, read_table
 from tests.helpers import hostile
-
-from .exports import write_xlsx
+from tests.helpers.exports import write_xlsx
 
 
 @pytest.fixture

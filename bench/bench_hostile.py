@@ -63,7 +63,8 @@ def main() -> int:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="pestdesk-hostile-"))
     db = folder / "school.sqlite"
-    subprocess.run([sys.executable, "-m", "pestdesk", "init", "--db", str(db)], check=True,
+    subprocess.run([sys.executable, "-m", "pestdesk", "init", "--db", str(db), "--no-encryption"],
+                   check=True,
                    capture_output=True)
     before = hashlib.sha256(db.read_bytes()).hexdigest()
     bad = 0

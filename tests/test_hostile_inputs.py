@@ -32,7 +32,7 @@ def digest(path):
 @pytest.fixture(scope="module")
 def school(tmp_path_factory):
     path = tmp_path_factory.mktemp("school") / "school.sqlite"
-    assert run("init", "--db", path).returncode == 0
+    assert run("init", "--db", path, "--no-encryption").returncode == 0
     return path
 
 

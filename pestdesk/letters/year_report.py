@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 from dataclasses import dataclass, field
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -427,14 +428,19 @@ def _vbar(labels: list[str], data: list[list[float | None]], names: list[str],
 
 def _hbar(labels: list[str], data: list[list[float | None]], names: list[str],
           marks: list[list[str]]) -> Drawing:
+    lines = [_wrap(lab, 44) for lab in labels]  # long stage names on two lines, not cut
     row = 13 if len(data) == 1 else 20
-    height = max(40 * mm, len(labels) * row + 34)
+    if any("\n" in text for text in lines):
+        row = max(row, 18)
+    legend = len(names) > 1 or _any_mark(marks)
+    top = 14 if legend else 0  # the legend above the chart, clear of the value axis
+    height = max(40 * mm, len(labels) * row + 34) + top
     drawing = Drawing(WIDTH, height)
     chart = HorizontalBarChart()
-    chart.x, chart.y = 175, 18
-    chart.width, chart.height = WIDTH - 190, height - 30
+    chart.x, chart.y = 215, 18
+    chart.width, chart.height = WIDTH - 230, height - 30 - top
     chart.data = [list(reversed(series)) for series in data]
-    chart.categoryAxis.categoryNames = [_short(lab, 38) for lab in reversed(labels)]
+    chart.categoryAxis.categoryNames = list(reversed(lines))
     chart.categoryAxis.labels.fontName = FONT
     chart.categoryAxis.labels.fontSize = 7
     chart.categoryAxis.labels.fillColor = INK
@@ -448,7 +454,7 @@ def _hbar(labels: list[str], data: list[list[float | None]], names: list[str],
         chart.bars[i].strokeColor = None
     chart.annotations = [_bar_marks([list(reversed(m)) for m in marks], flip=True)]
     drawing.add(chart)
-    _legend(drawing, names, 180, 10, _any_mark(marks))
+    _legend(drawing, names, 220, height - 2, _any_mark(marks))
     return drawing
 
 
@@ -513,6 +519,14 @@ def _line(labels: list[str], data: list[list[float | None]], names: list[str],
     drawing.add(chart)
     _legend(drawing, names, 40, height - 2, _any_mark(marks))
     return drawing
+
+
+def _wrap(text: str, width: int) -> str:
+    """At most two lines of ``width`` characters (the second shortened if need be)."""
+    parts = textwrap.wrap(text, width) or [""]
+    if len(parts) > 2:
+        parts = [parts[0], _short(" ".join(parts[1:]), width)]
+    return "\n".join(parts)
 
 
 def _short(text: str, n: int) -> str:

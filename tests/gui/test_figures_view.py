@@ -173,3 +173,24 @@ def test_overview_cards_name_their_scope_and_a_mentor_gets_no_inspectorate_card(
     assert str(boss.urgent_count()) != "" and "inspectie" in help_text
     assert mine.urgent_count() == mine.cards["overdue"].count
     assert "inspectie" not in mine.urgent_help()
+
+
+def test_long_dutch_labels_are_not_cut_off(view, qtbot):
+    """Forms and stages have long Dutch names: their charts span the card and show them
+    whole, and the numbers below list every row without scrolling."""
+    from PySide6.QtCharts import QBarCategoryAxis
+
+    with qtbot.waitSignal(view.computed, timeout=3000):
+        choose(view.period, 2024)
+    for key in ("by_form", "stages"):
+        card = view.figure_cards[key]
+        chart = card.chart_view.chart()
+        axis = next(a for a in chart.axes() if isinstance(a, QBarCategoryAxis))
+        labels = list(reversed(axis.categories()))
+        assert labels == [card.table.row_labels[r] for r in card.table.chart_rows()]
+        assert not any(label.endswith("…") for label in labels)
+        model = card.numbers.model()
+        assert card.numbers.height() >= 22 * model.rowCount()  # every row in view
+    assert any("Zorgoverleg" in label for label in view.figures["stages"].row_labels)
+    summary = view.summary_label.text()
+    assert "((" not in summary and ") (" not in summary

@@ -133,7 +133,9 @@ def build_chart(table: fig.FigureTable) -> QChart:
     chart.layout().setContentsMargins(0, 0, 0, 0)
     rows = table.chart_rows()
     # "sep 2025" -> "sep '25": twelve months fit under a chart
-    labels = [_short(table.row_labels[r], 30).replace(" 20", " '") for r in rows]
+    # horizontal bars get the card's full width: long Dutch labels fit whole
+    limit = 64 if table.chart == "hbar" else 30
+    labels = [_short(table.row_labels[r], limit).replace(" 20", " '") for r in rows]
     cols = list(table.chart_columns)
     drawn = [table.plotted(r, c) for r in rows for c in cols]
     top = max((v for v in drawn if v is not None), default=0.0)
@@ -320,7 +322,15 @@ class FigureCard(QFrame):
         rows = self.numbers.model().rowCount()
         self.numbers.setFixedHeight(min(22 * rows + 30, max(self._chart_height(), 200)))
         self.numbers.setMinimumWidth(340 if len(table.columns) < 3 else 430)
-        if len(table.chart_rows()) > 1 and not table.is_withheld():
+        if len(table.chart_rows()) > 1 and not table.is_withheld() and table.chart == "hbar":
+            # long labels (forms, stages): the chart over the card's width, the numbers
+            # below it, every row in view, so no label is cut off
+            column = QVBoxLayout()
+            column.addWidget(self.chart_view)
+            self.numbers.setFixedHeight(22 * rows + 30)
+            column.addWidget(self.numbers)
+            row.addLayout(column, 1)
+        elif len(table.chart_rows()) > 1 and not table.is_withheld():
             row.addWidget(self.chart_view, 3)
             row.addWidget(self.numbers, 2, Qt.AlignmentFlag.AlignTop)
         else:  # one row (a single school year): the numbers say it all

@@ -12,6 +12,25 @@ import pytest  # noqa: E402
 from pestdesk import clock, i18n  # noqa: E402
 
 
+def _renamed_presets() -> None:
+    """With PESTDESK_TEST_RENAMED set, the protocol loader reads copies of the presets with
+    every stage, step, checklist and guide code renamed (tests/helpers/renamed.py)."""
+    import tempfile
+    from pathlib import Path
+
+    from pestdesk.domain import protocol
+    from tests.helpers.renamed import ACTIVE, rename_presets
+
+    if not ACTIVE:
+        return
+    target = Path(tempfile.mkdtemp(prefix="pestdesk-renamed-"))
+    protocol.PROTOCOLS_DIR = rename_presets(protocol.PROTOCOLS_DIR, target)
+    protocol._builtin_all.cache_clear()
+
+
+_renamed_presets()
+
+
 @pytest.fixture(autouse=True)
 def _dutch():
     i18n.set_language("nl")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pestdesk.i18n import _
+from pestdesk.i18n import _, format_date
 
 from .protocol import CyberItem, CyberTrack, Helpline, Protocol, Stage, Step
 from .taxonomy import POLICE_REPORT_LEVELS
@@ -346,8 +346,12 @@ def _move(protocol: Protocol, pester: _Pester, entry: HistoryEntry, proposed: in
 
 
 def _contract_broken(protocol: Protocol, pester: _Pester, entry: HistoryEntry) -> None:
+    """A broken contract moves the pester to the stage after the contract's stage (declared
+    ``kind = "contract"``; without one, the stage after the current one)."""
     current = protocol.stages[pester.stage_index]
-    following = protocol.next_stage(current.code)
+    contract = protocol.stage_of_kind("contract")
+    base = protocol.stage_index(contract.code) if contract else pester.stage_index
+    following = protocol.next_stage(protocol.stages[base].code)
     if following is None:
         pester.notices.append(
             Notice(
@@ -358,15 +362,26 @@ def _contract_broken(protocol: Protocol, pester: _Pester, entry: HistoryEntry) -
             )
         )
         return
+    target = protocol.stage_index(following.code)
+    if target <= pester.stage_index:
+        pester.notices.append(
+            Notice(
+                "contract_broken",
+                _("The contract was broken on {date}; the bully already stands on "
+                  "'{stage}'.").format(date=format_date(entry.on), stage=current.title),
+                "info",
+            )
+        )
+        return
     pester.notices.append(
         Notice(
             "contract_broken",
             _("The contract was broken on {date}; moved on to '{stage}'.").format(
-                date=entry.on.isoformat(), stage=following.title
+                date=format_date(entry.on), stage=following.title
             ),
         )
     )
-    pester.stage_index += 1
+    pester.stage_index = target
     pester.entered_on = entry.on
 
 
@@ -472,7 +487,7 @@ def _assess_pester(
             Notice(
                 "overdue",
                 _("'{step}' was due on {date}.").format(
-                    step=step.title, date=step.due_on.isoformat()
+                    step=step.title, date=format_date(step.due_on)
                 ),
             )
         )

@@ -23,7 +23,14 @@ from typing import Any, NoReturn
 from pestdesk.i18n import _
 from pestdesk.paths import PROTOCOLS_DIR
 
-from .taxonomy import CYBER_TRACKS, LETTERS, POLICE_REPORT_LEVELS
+from .taxonomy import (
+    CONVERSATION_PARTNERS,
+    CYBER_TRACKS,
+    LETTERS,
+    POLICE_REPORT_LEVELS,
+    STAGE_KINDS,
+    STEP_KINDS,
+)
 
 FORMAT_VERSION = 1
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -78,11 +85,15 @@ class Step:
     ``scope`` is ``"pester"`` (done for each pester separately, e.g. the conversation with
     the bully) or ``"case"`` (done once for everyone on the stage, e.g. the class discussion).
     ``role`` is empty when the stage's role is responsible. ``due_days`` counts calendar days
-    from entering the stage.
+    from entering the stage. ``kind`` (``taxonomy.STEP_KINDS``) is what code knows the step
+    by -- never its code, which is the school's to choose; ``partner`` is with whom a
+    conversation step is held (``with`` in the file).
     """
 
     code: str
     title: str
+    kind: str = ""
+    partner: str = ""
     required: bool = True
     letter: str = ""
     due_days: int | None = None
@@ -101,6 +112,7 @@ class Stage:
     title: str
     role: str
     steps: tuple[Step, ...]
+    kind: str = ""
     description: str = ""
     title_en: str = ""
 
@@ -109,6 +121,10 @@ class Stage:
             if step.code == code:
                 return step
         return None
+
+    def step_of_kind(self, kind: str) -> Step | None:
+        """The (first) step of this declared kind, if the stage has one."""
+        return next((s for s in self.steps if s.kind == kind), None)
 
     @property
     def required_steps(self) -> tuple[Step, ...]:
@@ -162,6 +178,7 @@ class Guide:
 
     code: str
     title: str
+    partner: str = ""  # with whom the conversation is held ("with" in the file)
     intro: str = ""
     questions: tuple[str, ...] = ()
     aims: tuple[str, ...] = ()
@@ -247,9 +264,17 @@ class Protocol:
     def first_stage(self) -> Stage:
         return self.stages[0]
 
+    def stage_of_kind(self, kind: str) -> Stage | None:
+        """The stage of this declared kind (``taxonomy.STAGE_KINDS``), if the ladder has one."""
+        return next((s for s in self.stages if s.kind == kind), None)
+
     # the rest
     def guide(self, code: str) -> Guide | None:
         return next((g for g in self.guides if g.code == code), None)
+
+    def guide_with(self, partner: str) -> Guide | None:
+        """The conversation guide for a conversation with ``partner`` (victim, bully...)."""
+        return next((g for g in self.guides if g.partner == partner), None)
 
     def helpline(self, code: str) -> Helpline | None:
         return next((h for h in self.helplines if h.code == code), None)
@@ -548,12 +573,17 @@ def _parse_roles(data: dict, r: _Reader) -> tuple[Role, ...]:
 
 
 def _parse_stages(data: dict, r: _Reader, roles: list[str], guides: list[str]) -> tuple[Stage, ...]:
-    stages, seen = [], set()
+    stages, seen, kinds_seen = [], set(), set()
     for i, body in enumerate(r.array(data, "stages", ())):
         path: PathT = ("stages", i)
-        r.table(body, path, ("code", "title", "role", "steps"), ("description", "title_en"))
+        r.table(body, path, ("code", "title", "role", "steps"),
+                ("kind", "description", "title_en"))
         code = r.code(body, "code", path)
         r.unique(seen, code, path + ("code",))
+        kind = r.code(body, "kind", path, "")
+        if kind:
+            r.one_of(kind, STAGE_KINDS, path + ("kind",), _("stage kind"))
+            r.unique(kinds_seen, kind, path + ("kind",))
         role = r.code(body, "role", path)
         r.one_of(role, roles, path + ("role",), _("role"))
         steps, step_seen = [], set()
@@ -561,12 +591,14 @@ def _parse_stages(data: dict, r: _Reader, roles: list[str], guides: list[str]) -
             step = _parse_step(step_body, r, path + ("steps", j), roles, guides)
             r.unique(step_seen, step.code, path + ("steps", j, "code"))
             steps.append(step)
+        _check_hearing_first(r, path, steps)
         stages.append(
             Stage(
                 code=code,
                 title=r.text(body, "title", path),
                 role=role,
                 steps=tuple(steps),
+                kind=kind,
                 description=r.text(body, "description", path, ""),
                 title_en=r.text(body, "title_en", path, ""),
             )
@@ -574,7 +606,20 @@ def _parse_stages(data: dict, r: _Reader, roles: list[str], guides: list[str]) -
     return tuple(stages)
 
 
+def _check_hearing_first(r: _Reader, path: PathT, steps: list[Step]) -> None:
+    """In every stage, a decision comes after the hearing (no decision without hearing)."""
+    kinds = [s.kind for s in steps]
+    if "decision" in kinds and "hearing" in kinds:
+        decision, hearing = kinds.index("decision"), kinds.index("hearing")
+        if decision < hearing:
+            r.fail(path + ("steps", decision, "kind"),
+                   _("the decision must come after the hearing ('{step}')").format(
+                       step=steps[hearing].code))
+
+
 _STEP_OPTIONAL = (
+    "kind",
+    "with",
     "required",
     "letter",
     "due_days",
@@ -599,9 +644,24 @@ def _parse_step(body: Any, r: _Reader, path: PathT, roles: list[str], guides: li
     guide = r.code(body, "guide", path, "")
     if guide:
         r.one_of(guide, guides, path + ("guide",), _("conversation guide"))
+    kind = r.code(body, "kind", path, "")
+    if kind:
+        r.one_of(kind, STEP_KINDS, path + ("kind",), _("step kind"))
+    partner = r.code(body, "with", path, "")
+    if partner:
+        r.one_of(partner, CONVERSATION_PARTNERS, path + ("with",), _("conversation partner"))
+        if kind != "conversation":
+            r.fail(path + ("with",), _("only a step of kind 'conversation' has 'with'"))
+    elif kind == "conversation":
+        r.fail(path + ("with",), _("missing: say with whom the conversation is held ({known})")
+               .format(known=", ".join(CONVERSATION_PARTNERS)))
+    if kind == "letter" and not letter:
+        r.fail(path + ("letter",), _("missing: a step of kind 'letter' names its letter"))
     return Step(
         code=r.code(body, "code", path),
         title=r.text(body, "title", path),
+        kind=kind,
+        partner=partner,
         required=r.boolean(body, "required", path, True),
         letter=letter,
         due_days=r.days(body, "due_days", path),
@@ -717,11 +777,15 @@ def _parse_guides(data: dict, r: _Reader) -> tuple[Guide, ...]:
                     value=code
                 ),
             )
-        r.table(body, path, ("title",), ("intro", "questions", "aims", "attention"))
+        r.table(body, path, ("title",), ("with", "intro", "questions", "aims", "attention"))
+        partner = r.code(body, "with", path, "")
+        if partner:
+            r.one_of(partner, CONVERSATION_PARTNERS, path + ("with",), _("conversation partner"))
         guides.append(
             Guide(
                 code=code,
                 title=r.text(body, "title", path),
+                partner=partner,
                 intro=r.text(body, "intro", path, ""),
                 questions=r.texts(body, "questions", path),
                 aims=r.texts(body, "aims", path),

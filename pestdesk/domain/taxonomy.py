@@ -104,3 +104,24 @@ POLICE_REPORT_LEVELS: dict[str, str] = {
     "adviseren": N_("advise the parents to report it to the police"),
     "direct": N_("advise the parents to report it to the police at once"),
 }
+
+#: What a stage of the ladder is, when code acts on it (``kind`` in a preset's ``[[stages]]``;
+#: at most one stage per kind). A stage without a kind is handled by its steps alone.
+#: The meaning of each is documented in resources/protocols/README.md.
+STAGE_KINDS: tuple[str, ...] = (
+    "contract", "suspension", "suspension_long", "izo", "ot", "act", "expulsion",
+)
+
+#: The meeting kind that discusses the cases on a stage of this kind.
+MEETING_STAGE_KINDS: dict[str, str] = {"IZO": "izo", "OT": "ot", "ACT": "act"}
+
+#: What a step is, when code acts on it (``kind`` in a preset's ``[[stages.steps]]``).
+STEP_KINDS: tuple[str, ...] = (
+    "conversation", "letter", "contract_sign", "contract_evaluate", "consultation", "hearing",
+    "decision", "inspectorate", "expulsion_intention", "other_school", "register", "discuss",
+    "record_outcome", "consent",
+)
+
+#: With whom a conversation step is held (``with`` of a step of kind ``conversation`` and of
+#: a conversation guide); the codes of ``services.cases.CONVERSATION_WITH``.
+CONVERSATION_PARTNERS: tuple[str, ...] = ("victim", "bully", "both", "class", "parents")

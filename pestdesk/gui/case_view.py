@@ -100,9 +100,10 @@ def clear_layout(layout) -> None:
             clear_layout(item.layout())
 
 
-def is_conversation_step(step_code: str, guide: str) -> bool:
-    """A step done by holding a conversation (it then opens the conversation form)."""
-    return bool(guide) or "gesprek" in step_code
+def is_conversation_step(step) -> bool:
+    """A step done by holding a conversation (it then opens the conversation form): its
+    declared kind says so, or it names a conversation guide."""
+    return step.kind == "conversation" or bool(step.guide)
 
 
 # --------------------------------------------------------------------------- the ladder
@@ -827,9 +828,9 @@ class CaseView(QWidget):
         if step is None:
             return
         pester = student_id if step.scope == "pester" else None
-        if is_conversation_step(step.code, step.guide):
+        if is_conversation_step(step):
             self.log_conversation(
-                with_whom=with_whom_for_step(step.code, step.guide, step.scope),
+                with_whom=with_whom_for_step(step, self.protocol),
                 step_codes=(step.code,), pester_id=pester, guide_code=step.guide or None)
         elif step.letter and self.compose_letter(step.code, stage.code, pester):
             return

@@ -53,26 +53,22 @@ PARTICIPANT_ROLES = {"victim": {"gepeste"}, "bully": {"pester"}, "both": {"gepes
                      "class": set(), "parents": set()}
 
 
-def with_whom_for_step(step_code: str, guide: str, scope: str) -> str:
-    """A sensible "with whom" for a protocol step (the user can change it)."""
-    code = step_code.lower()
-    if guide == "gepeste" or "gepeste" in code and "ouders" not in code:
-        return "victim"
-    if "gezamenlijk" in code or "samen" in code:
-        return "both"
-    if "klas" in code:
-        return "class"
-    if "ouders" in code:
-        return "parents"
-    if guide == "pester" or scope == "pester":
-        return "bully"
-    return "victim"
+def with_whom_for_step(step, protocol: Protocol | None = None) -> str:
+    """With whom a protocol step's conversation is held (the user can change it): the
+    step's declared ``with``, else whom its guide is for, else the bully for a step per
+    bully."""
+    if step.partner:
+        return step.partner
+    guide = protocol.guide(step.guide) if protocol and step.guide else None
+    if guide is not None and guide.partner:
+        return guide.partner
+    return "bully" if step.scope == "pester" else "victim"
 
 
 def guide_for(protocol: Protocol, with_whom: str) -> str:
     """The protocol's guide for this kind of conversation ("" when it has none)."""
-    wanted = {"victim": "gepeste", "bully": "pester"}.get(with_whom, "")
-    return wanted if wanted and protocol.guide(wanted) else ""
+    guide = protocol.guide_with(with_whom)
+    return guide.code if guide else ""
 
 
 class GuideForm(QGroupBox):

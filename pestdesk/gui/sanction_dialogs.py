@@ -464,6 +464,11 @@ class SuspensionDialog(QDialog):
         close.clicked.connect(self.accept)
 
 
+def issued_template(sanction) -> str:
+    """The letter template of a suspension: one day, or longer."""
+    return "schorsing_verlengd" if sanction.school_days > 1 else "schorsing"
+
+
 class SuspensionResult(QWidget):
     """After saving: what was recorded, the inspectorate task and the letter."""
 
@@ -546,13 +551,11 @@ class SuspensionResult(QWidget):
 
     def compose_letter(self) -> None:
         s = self.sanction
-        issued = compose_letter(self, self.actor, s.case_id, s.student_id,
-                                "schorsing_verlengd" if s.school_days > 1 else "schorsing")
+        issued = compose_letter(self, self.actor, s.case_id, s.student_id, issued_template(s))
         if not issued:
             return
         try:  # the protocol's letter step is done once the letter went out
-            cases.record_step(self.actor, s.case_id, "brief_schorsing", student_id=s.student_id,
-                              note=_("Letter sent"))
+            sanctions.letter_sent(self.actor, s.id, issued_template(s))
         except (ServiceError, StoreError) as exc:
             QMessageBox.warning(self, _("Letter"), error_text(exc))
         self.letter_label.setText(_("The letter has been issued."))

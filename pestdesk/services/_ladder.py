@@ -100,15 +100,22 @@ def outcome(actor: Actor, case: m.Case, inv: m.Involvement, kind: str, on: dt.da
 
 
 def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_id: int,
-              stage_code: str | None, step_code: str, on: dt.date) -> bool:
-    """Record a protocol step as done, if the stage has it (inside ``write()``)."""
+              stage_code: str | None, kind: str, on: dt.date) -> bool:
+    """Record the step of declared ``kind`` of a stage as done, if the stage has one (inside
+    ``write()``). Code knows steps by their kind, never by the school's step codes."""
     stage = protocol.stage(stage_code or "")
-    step = stage.step(step_code) if stage else None
+    step = stage.step_of_kind(kind) if stage else None
     if step is None:
         return False
     add_event(actor, case_id, STEP_EVENT, on, involvement_id=inv.id if inv else None,
               step_code=step.code, stage_code=stage.code, title=step.title)
     return True
+
+
+def stage_of_kind(protocol: Protocol, kind: str) -> str | None:
+    """The code of the protocol's stage of declared ``kind`` (None when it has none)."""
+    stage = protocol.stage_of_kind(kind)
+    return stage.code if stage else None
 
 
 def refresh(case_id: int) -> None:

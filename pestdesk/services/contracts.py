@@ -25,21 +25,17 @@ from . import _ladder, access
 from .base import Actor, ServiceError, audit, create, save_versioned, write
 
 OUTCOMES = ("kept", "broken")
-CONTRACT_STAGE_STEPS = ("contract_tekenen", "contract_evalueren")
 
 
 def contract_stage(protocol: Protocol) -> str | None:
-    """The stage of the ladder the contract belongs to (the one with its signing step)."""
-    for stage in protocol.stages:
-        if any(s.letter == "contract" or s.code == "contract_tekenen" for s in stage.steps):
-            return stage.code
-    return None
+    """The stage of the ladder the contract belongs to (declared ``kind = "contract"``)."""
+    return _ladder.stage_of_kind(protocol, "contract")
 
 
 def default_evaluate_on(protocol: Protocol, made_on: dt.date) -> dt.date:
-    """The protocol's evaluation term (the stage's evaluation step), else six weeks."""
+    """The protocol's evaluation term (its ``contract_evaluate`` step), else six weeks."""
     stage = protocol.stage(contract_stage(protocol) or "")
-    step = stage.step("contract_evalueren") if stage else None
+    step = stage.step_of_kind("contract_evaluate") if stage else None
     days = step.due_days if step and step.due_days else 42
     return made_on + dt.timedelta(days=days)
 
@@ -133,7 +129,7 @@ def record_signatures(actor: Actor, contract_id: int, read_version: int, *,
                                 "parents_on": parents_on, "parents": parents.strip()})
         if contract.signed_student_on and contract.signed_parent_on:
             _ladder.step_done(actor, protocol, inv, contract.case_id, contract_stage(protocol),
-                              "contract_tekenen",
+                              "contract_sign",
                               max(contract.signed_student_on, contract.signed_parent_on))
         _ladder.refresh(contract.case_id)
     return contract
@@ -157,7 +153,7 @@ def record_outcome(actor: Actor, contract_id: int, read_version: int, *, outcome
         save_versioned(actor, contract, read_version, outcome=outcome)
         inv = _ladder.involvement(contract.case_id, contract.student_id)
         _ladder.step_done(actor, protocol, inv, contract.case_id, contract_stage(protocol),
-                          "contract_evalueren", on)
+                          "contract_evaluate", on)
         _ladder.outcome(actor, case, inv, kind, on, note,
                         title=_("Contract broken") if outcome == "broken" else _("Contract kept"),
                         data={"contract_id": contract.id})

@@ -676,7 +676,7 @@ class _Demo:
                 if not step.required and self.rng.random() < 0.5:
                     continue
                 day = min(self.today, day + dt.timedelta(days=self.rng.randint(0, 3)))
-                kind = "conversation" if "gesprek" in step.code else "step"
+                kind = "conversation" if step.kind == "conversation" else "step"
                 for inv in pester_invs if step.scope == "pester" else [None]:
                     ev.append(
                         (

@@ -313,9 +313,9 @@ def case_protocol(case: Case) -> Protocol:
 def letter_for_step(case_id: int, step_code: str, stage_code: str | None = None) -> str | None:
     """The letter template the case's protocol attaches to ``step_code`` (None: no letter).
 
-    Step codes repeat across stages (``brief_schorsing`` in the first and the extended
-    suspension), so the step is looked up in ``stage_code``, else in the case's current
-    stage, else in the first stage that has it."""
+    Step codes may repeat across stages (the suspension letter's step in the one-day and in
+    the longer suspension), so the step is looked up in ``stage_code``, else in the case's
+    current stage, else in the first stage that has it."""
     case = Case.get_by_id(case_id)
     protocol = case_protocol(case)
     for code in (stage_code, case.stage_code):

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 from .. import clock
 from ..domain import taxonomy
+from ..domain.protocol import builtin_protocols
 from ..domain.sanctions import age_on
 from ..i18n import N_, _, format_date, format_datetime
 from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
@@ -51,12 +52,6 @@ from . import _ladder, access, names
 from .base import SYSTEM, Actor, ServiceError, audit, create, save_versioned, write
 
 KINDS = ("IZO", "OT", "ACT")
-#: the ladder stage whose cases a meeting of this kind discusses (d'Oultremont codes)
-STAGE_FOR_KIND = {"IZO": "izo", "OT": "ot", "ACT": "act_opdc"}
-#: the protocol steps a discussion and its recorded decision fulfil, per stage
-DISCUSS_STEPS = {"izo": ("bespreken", "afspraken_vastleggen"),
-                 "ot": ("bespreken", "afspraken_vastleggen"),
-                 "act_opdc": ("", "advies_vastleggen")}
 EXTERNAL_ROLES = {
     "leerplichtambtenaar": N_("compulsory-education officer"),
     "jeugdarts": N_("youth doctor"),
@@ -254,13 +249,24 @@ def attendees_of(meeting: m.Meeting) -> list[int]:
 # the agenda
 
 
+def meeting_stage_codes(kind: str) -> list[str]:
+    """The codes of the ladder stages a meeting of ``kind`` discusses: in every protocol a
+    case may follow, the stage of the matching declared kind (izo, ot, act)."""
+    wanted = taxonomy.MEETING_STAGE_KINDS.get(kind, "")
+    protocols = list(builtin_protocols().values())
+    codes = {stage.code for p in protocols if (stage := p.stage_of_kind(wanted))} if wanted \
+        else set()
+    return sorted(codes)
+
+
 def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
                   limit: int = 40, *, actor: Actor | None = None) -> list[Suggestion]:
     """Open cases whose stage calls for this meeting, then cases with overdue steps; with an
     ``actor``, only the cases they may see."""
     C = m.Case
-    stage = STAGE_FOR_KIND.get(kind, "")
-    on_stage = m.Involvement.select(m.Involvement.case).where(m.Involvement.stage_code == stage)
+    stages = meeting_stage_codes(kind)
+    on_stage = m.Involvement.select(m.Involvement.case).where(
+        m.Involvement.stage_code.in_(stages))
     base = C.select(C.id, C.number, C.summary, C.stage_code, C.next_due_on).where(
         (C.status == "open") & (C.is_signal == False)  # noqa: E712
         & access.case_visibility(actor or SYSTEM))
@@ -270,7 +276,7 @@ def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
         base = base.where(C.id.not_in(taken))
     out: list[Suggestion] = []
     seen: set[int] = set()
-    by_stage = base.where((C.stage_code == stage) | C.id.in_(on_stage)).order_by(C.next_due_on)
+    by_stage = base.where(C.stage_code.in_(stages) | C.id.in_(on_stage)).order_by(C.next_due_on)
     for cid, number, summary, stage_code, due in by_stage.limit(limit).tuples():
         seen.add(cid)
         out.append(Suggestion(cid, number, summary, "stage", stage_code, due))
@@ -503,14 +509,16 @@ def _case_outcome(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: dt.d
                       body=(item.decision or item.minutes),
                       data={"meeting_id": meeting.id, "agenda_item_id": item.id})
     protocol = _ladder.protocol_for(case)
-    stage = STAGE_FOR_KIND.get(meeting.kind, "")
-    discuss, record = DISCUSS_STEPS.get(stage, ("", ""))
+    stage = protocol.stage_of_kind(taxonomy.MEETING_STAGE_KINDS.get(meeting.kind, ""))
+    if stage is None:
+        return
     done = {e.step_code for e in m.Event.select(m.Event.step_code).where(
-        (m.Event.case == case.id) & (m.Event.stage_code == stage))}
-    if discuss and discuss not in done:
-        _ladder.step_done(actor, protocol, None, case.id, stage, discuss, on)
-    if record and item.decision and record not in done:
-        _ladder.step_done(actor, protocol, None, case.id, stage, record, on)
+        (m.Event.case == case.id) & (m.Event.stage_code == stage.code))}
+    kinds = ["discuss"] + (["record_outcome"] if item.decision else [])
+    for kind in kinds:  # the steps a discussion and its recorded decision fulfil
+        step = stage.step_of_kind(kind)
+        if step is not None and step.code not in done:
+            _ladder.step_done(actor, protocol, None, case.id, stage.code, kind, on)
 
 
 def add_action(actor: Actor, item_id: int, *, description: str, owner_id: int,

@@ -107,26 +107,25 @@ def legal_rules() -> rules_mod.LegalRules:
 
 
 def sanction_stage(protocol: Protocol, kind: str, school_days: int = 0) -> str | None:
-    """The ladder stage a sanction stands for in this protocol (None when it has none)."""
-    codes = [s.code for s in protocol.stages]
+    """The ladder stage a sanction stands for in this protocol (None when it has none): the
+    stage of declared kind ``suspension`` (one day), ``suspension_long`` (more than one
+    school day; the one-day stage when there is none) or ``expulsion``."""
     if kind in SUSPENSION_KINDS:
-        longer = [c for c in codes if c.startswith("schorsing") and "verlengd" in c]
-        first = [c for c in codes if c.startswith("schorsing") and c not in longer]
+        one = _ladder.stage_of_kind(protocol, "suspension")
+        longer = _ladder.stage_of_kind(protocol, "suspension_long")
         if school_days > 1 and longer:
-            return longer[0]
-        return (first or longer or [None])[0]
-    found = [c for c in codes if "verwijder" in c]
-    return found[0] if found else None
+            return longer
+        return one or longer
+    return _ladder.stage_of_kind(protocol, "expulsion")
 
 
 def required_consultation(protocol: Protocol, school_days: int) -> tuple[str, str] | None:
-    """(stage code, step title) of the consultation needed before a longer suspension."""
+    """(stage code, step title) of the consultation needed before a longer suspension: the
+    step of kind ``consultation`` of the suspension's stage."""
     if school_days <= 1:
         return None
     stage = protocol.stage(sanction_stage(protocol, SCHORSING, school_days) or "")
-    if stage is None:
-        return None
-    step = next((s for s in stage.steps if s.code.startswith("overleg")), None)
+    step = stage.step_of_kind("consultation") if stage else None
     return (stage.code, step.title) if step else None
 
 
@@ -235,10 +234,25 @@ def _suspension_events(actor: Actor, protocol: Protocol, case: m.Case, inv: m.In
     stage = sanction_stage(protocol, sanction.kind, plan.school_days)
     _ladder.move(actor, case, inv, stage, sanction.decided_on, move_reason)
     if consultation:
-        _ladder.step_done(actor, protocol, inv, case_id, stage, "overleg_adjunct",
+        _ladder.step_done(actor, protocol, inv, case_id, stage, "consultation",
                           consultation.on)
-    _ladder.step_done(actor, protocol, inv, case_id, stage, "horen", hearing.on)
-    _ladder.step_done(actor, protocol, inv, case_id, stage, "besluit", sanction.decided_on)
+    _ladder.step_done(actor, protocol, inv, case_id, stage, "hearing", hearing.on)
+    _ladder.step_done(actor, protocol, inv, case_id, stage, "decision", sanction.decided_on)
+
+
+def letter_sent(actor: Actor, sanction_id: int, template: str) -> m.Event | None:
+    """The suspension's letter went out: the protocol's step that sends this letter on the
+    suspension's stage is done (None when the stage has no such step)."""
+    from .cases import record_step
+
+    sanction = _editable(actor, sanction_id)
+    protocol = _ladder.protocol_for(_ladder.get_case(sanction.case_id))
+    stage = protocol.stage(sanction_stage(protocol, sanction.kind, sanction.school_days) or "")
+    step = next((st for st in stage.steps if st.letter == template), None) if stage else None
+    if step is None:
+        return None
+    return record_step(actor, sanction.case_id, step.code, student_id=sanction.student_id,
+                       note=_("Letter sent"))
 
 
 def record_inspectie_report(actor: Actor, sanction_id: int, read_version: int, *,
@@ -267,7 +281,7 @@ def record_inspectie_report(actor: Actor, sanction_id: int, read_version: int, *
                               ref=reference.strip()),
                           data={"sanction_id": sanction.id, "by": reported_by.strip()})
         stage = sanction_stage(protocol, sanction.kind, sanction.school_days)
-        _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "melding_inspectie",
+        _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "inspectorate",
                           reported_on)
         _ladder.refresh(sanction.case_id)
     return sanction
@@ -407,7 +421,8 @@ def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on
                           title=_("Intention to expel, in writing"), body=sanction.reason,
                           data={"sanction_id": sanction.id, "step": "voornemen"})
         _ladder.move(actor, case, inv, stage, intention_on, move_reason)
-        _ladder.step_done(actor, protocol, inv, case_id, stage, "voornemen", intention_on)
+        _ladder.step_done(actor, protocol, inv, case_id, stage, "expulsion_intention",
+                          intention_on)
         _ladder.refresh(case_id)
     return sanction
 
@@ -484,7 +499,7 @@ def record_expulsion_hearing(actor: Actor, sanction_id: int, read_version: int,
                           title=_("Hearing about the intended expulsion"), body=hearing.summary,
                           data={"sanction_id": sanction.id, "who": list(hearing.who)})
         _ladder.step_done(actor, protocol, inv, sanction.case_id,
-                          sanction_stage(protocol, VOORNEMEN), "horen", hearing.on)
+                          sanction_stage(protocol, VOORNEMEN), "hearing", hearing.on)
         _ladder.refresh(sanction.case_id)
     return sanction
 
@@ -528,9 +543,9 @@ def record_expulsion_step(actor: Actor, sanction_id: int, step: str, on: dt.date
                                         "school": school.strip(), "outcome": outcome})
         stage = sanction_stage(protocol, VOORNEMEN)
         if step == "andere_school" and outcome == "admitted":
-            _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "andere_school", on)
+            _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "other_school", on)
         if step == "brief":
-            _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "besluit", on)
+            _ladder.step_done(actor, protocol, inv, sanction.case_id, stage, "decision", on)
         _ladder.refresh(sanction.case_id)
     return event
 

@@ -244,3 +244,61 @@ def test_missing_file(tmp_path):
     with pytest.raises(ProtocolError) as info:
         load_protocol(tmp_path / "weg.toml")
     assert "weg.toml" in str(info.value)
+
+
+# --- declared kinds ---------------------------------------------------------------------------
+
+
+def test_presets_declare_the_kinds_code_acts_on():
+    doul = get_protocol("doultremont")
+    assert {s.kind for s in doul.stages} >= {"contract", "suspension", "suspension_long", "izo",
+                                             "ot", "act", "expulsion"}
+    assert doul.stage_of_kind("suspension_long").step_of_kind("consultation") is not None
+    assert doul.stage_of_kind("ot").step_of_kind("consent") is not None
+    for code in ("doultremont", "dalton-alkmaar"):
+        protocol = get_protocol(code)
+        conversations = [s for st in protocol.stages for s in st.steps
+                         if s.kind == "conversation"]
+        assert conversations and all(s.partner for s in conversations)
+        assert protocol.guide_with("victim") and protocol.guide_with("bully")
+
+
+def test_unknown_stage_kind_points_at_the_field():
+    source = replace_nth(DOUL_SOURCE, 'kind = "contract"', 'kind = "contrakt"')
+    error = refused(source)
+    assert_points_at(error, line_of(source, 'kind = "contrakt"'), "stages[3].kind")
+    assert "contrakt" in error.message
+
+
+def test_two_stages_of_one_kind_are_refused():
+    source = replace_nth(DOUL_SOURCE, 'kind = "izo"', 'kind = "ot"')
+    error = refused(source)
+    assert_points_at(error, line_of(source, 'kind = "ot"', 2), "stages[7].kind")
+
+
+def test_unknown_step_kind_points_at_the_step():
+    source = replace_nth(DOUL_SOURCE, 'kind = "hearing"', 'kind = "hoorzitting"')
+    error = refused(source)
+    assert_points_at(error, line_of(source, 'kind = "hoorzitting"'), "stages[4].steps[1].kind")
+
+
+def test_a_conversation_says_with_whom():
+    source = replace_nth(DOUL_SOURCE, '  with = "victim"\n', "")
+    error = refused(source)
+    assert error.field == "stages[1].steps[1].with"
+    source = replace_nth(DOUL_SOURCE, 'with = "victim"', 'with = "oma"')
+    assert refused(source).field == "stages[1].steps[1].with"
+
+
+def test_with_only_on_a_conversation():
+    source = replace_nth(DOUL_SOURCE, '  kind = "hearing"\n',
+                         '  kind = "hearing"\n  with = "bully"\n')
+    assert refused(source).field == "stages[4].steps[1].with"
+
+
+def test_a_decision_before_the_hearing_is_refused():
+    source = replace_nth(DOUL_SOURCE, 'kind = "hearing"', 'kind = "decision"')
+    source = replace_nth(source, 'kind = "decision"', 'kind = "hearing"', 2)
+    error = refused(source)
+    assert_points_at(error, line_of(source, 'kind = "decision"'), "stages[4].steps[1].kind")
+    assert "'besluit'" in error.message  # names the hearing it must follow

@@ -14,6 +14,7 @@ from pestdesk.services.base import write
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
 from tests.helpers.gui import shot
+from tests.helpers.renamed import S
 
 D = dt.date
 
@@ -47,7 +48,7 @@ def test_contract_made_signed_and_broken_moves_the_stage(db, qtbot, qt_dutch):
     dialog.ladder.reason_box.setPlainText("Teruggevallen in de eerste week.")
     shot(dialog, "contract_make")
     assert dialog.make(), dialog.error.text()
-    assert m.Event.get(m.Event.kind == "escalate", m.Event.stage_code == "contract").body \
+    assert m.Event.get(m.Event.kind == "escalate", m.Event.stage_code == S("contract")).body \
         == "Teruggevallen in de eerste week."
     contract = m.Contract.get()
     assert contracts.rules_of(contract)[-1] == "Ik laat Sanne met rust, ook online."

@@ -428,7 +428,7 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     view.reload()  # the coordinator's own window shows what the directie recorded
     card, = view.cards
     assert card.pester.stage_code == "schorsing_1_dag"  # the suspension is this stage
-    assert [s.code for s in card.pester.done_steps] == ["besluit", "horen"]
+    assert [s.code for s in card.pester.done_steps] == ["horen", "besluit"]
 
     # it goes on: a two-day suspension after consulting, which the inspectorate must hear of
     later = school_calendar().next_school_day(TODAY + dt.timedelta(days=7))

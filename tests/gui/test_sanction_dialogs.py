@@ -19,6 +19,7 @@ from pestdesk.services import sanctions
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
 from tests.helpers.gui import shot
+from tests.helpers.renamed import T
 
 D = dt.date
 DECIDED = D(2026, 10, 12)  # a Monday
@@ -256,4 +257,4 @@ def test_the_letter_is_offered_on_the_right_template_and_records_the_step(db, qt
     monkeypatch.setattr(sanction_dialogs, "compose_letter", lambda *a: [1])
     dialog.result.compose_letter()
     steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step")]
-    assert "brief_schorsing" in steps and dialog.result.letter_button.isHidden()
+    assert T("brief_schorsing") in steps and dialog.result.letter_button.isHidden()

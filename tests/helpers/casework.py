@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pestdesk.services.base import Actor, write
 from pestdesk.store import models as m
+from tests.helpers.renamed import S, original_stage
 
 #: the roles of the set-up's actor: the care coordinator who is also the adjunct-directeur,
 #: so casework tests may record the decisions the protocol leaves to the management (longer
@@ -49,7 +50,8 @@ def make_case(number: str = "2026-0001", *, reported_on: dt.date = dt.date(2026,
                              summary="Uitschelden in de klas", protocol_code="doultremont",
                              owner=staff)
         m.Involvement.create(case=case, student=victim, role="gepeste")
-        m.Involvement.create(case=case, student=pester, role="pester", stage_code=pester_stage)
+        m.Involvement.create(case=case, student=pester, role="pester",
+                             stage_code=S(pester_stage))
     actor = Actor(user_id=user.id, username=user.username, staff_id=staff.id,
                   roles=frozenset(roles))
     from pestdesk.services import _ladder
@@ -66,10 +68,11 @@ def put_on_stage(setup: CaseSetup, stage_code: str, on: dt.date = dt.date(2026, 
         inv = m.Involvement.get(m.Involvement.case == setup.case_id,
                                 m.Involvement.student == setup.pester_id)
         _ladder.add_event(setup.actor, setup.case_id, "escalate", on, involvement_id=inv.id,
-                          stage_code=stage_code, body="test set-up")
+                          stage_code=S(stage_code), body="test set-up")
     _ladder.refresh(setup.case_id)
 
 
 def pester_stage(setup: CaseSetup) -> str:
-    return m.Involvement.get(m.Involvement.case == setup.case_id,
-                             m.Involvement.student == setup.pester_id).stage_code
+    """The pester's stored stage, by its original code (also in the renamed-codes run)."""
+    return original_stage(m.Involvement.get(m.Involvement.case == setup.case_id,
+                                            m.Involvement.student == setup.pester_id).stage_code)

@@ -14,6 +14,7 @@ from pestdesk.services.cases import AgreementInput, ConversationInput
 from pestdesk.services.settings import save_school_profile, school_profile
 from pestdesk.store import models as m
 from tests.helpers.cases import School
+from tests.helpers.renamed import C, G, S, T
 
 TODAY = clock.today()
 
@@ -29,23 +30,23 @@ def test_doultremont_from_report_to_suspension(db):
     start = TODAY - 40 * DAY
     case = school.report(on=start, pesters=(1,))
     victim, bully = school.sid(0), school.sid(1)
-    pester_guide = cases.guide_for_step(case.id, "gesprek_pester")
+    pester_guide = cases.guide_for_step(case.id, T("gesprek_pester"))
     # the mentor's stage, done by the book
     cases.log_conversation(school.actor, case.id, ConversationInput(
         held_on=start, with_whom="victim", summary="Gesprek met de gepeste.",
-        student_ids=(victim,), step_codes=("gesprek_gepeste",), guide_code="gepeste"))
+        student_ids=(victim,), step_codes=(T("gesprek_gepeste"),), guide_code=G("gepeste")))
     cases.log_conversation(school.actor, case.id, ConversationInput(
         held_on=start + DAY, with_whom="bully", summary="Confronterend gesprek.",
-        student_ids=(bully,), pester_id=bully, step_codes=("gesprek_pester",),
-        guide_code="pester", answers={pester_guide.aims[0]: "Gedrag benoemd"}))
+        student_ids=(bully,), pester_id=bully, step_codes=(T("gesprek_pester"),),
+        guide_code=G("pester"), answers={pester_guide.aims[0]: "Gedrag benoemd"}))
     cases.log_conversation(school.actor, case.id, ConversationInput(
         held_on=start + 2 * DAY, with_whom="both", summary="Samen afspraken gemaakt.",
-        pester_id=bully, step_codes=("gezamenlijk_gesprek", "vervolgtraject_bespreken"),
+        pester_id=bully, step_codes=(T("gezamenlijk_gesprek"), T("vervolgtraject_bespreken")),
         agreements=(AgreementInput("Geen scheldwoorden meer", school.mentor.id,
                                    start + 16 * DAY),)))
-    for code in ("ouders_gepeste", "klassengesprek", "vastleggen"):
+    for code in (T("ouders_gepeste"), T("klassengesprek"), T("vastleggen")):
         cases.record_step(school.actor, case.id, code, on=start + 3 * DAY)
-    cases.record_step(school.actor, case.id, "ouders_pester", on=start + 3 * DAY,
+    cases.record_step(school.actor, case.id, T("ouders_pester"), on=start + 3 * DAY,
                       student_id=bully)
     assessment = cases.assess(case.id)
     assert assessment.pester(bully).required_open == ()
@@ -53,9 +54,9 @@ def test_doultremont_from_report_to_suspension(db):
     # the bullying goes on: up to the head of department, without a reason needed
     cases.escalate(school.actor, case.id, bully, on=start + 10 * DAY)
     pester = cases.assess(case.id).pester(bully)
-    assert (pester.stage_code, pester.role_title) == ("afdelingscoordinator",
+    assert (pester.stage_code, pester.role_title) == (S("afdelingscoordinator"),
                                                       "afdelingscoördinator")
-    assert pester.next_step.step_code == "dossier_overdragen"
+    assert pester.next_step.step_code == T("dossier_overdragen")
     # steps left undone become overdue
     late = cases.assess(case.id, start + 30 * DAY)
     assert late.overdue_count > 0
@@ -66,15 +67,15 @@ def test_doultremont_from_report_to_suspension(db):
     assert "Mentor draagt het dossier" in str(info.value)
     cases.escalate(school.other, case.id, bully, reason="Nieuw incident in de gymzaal",
                    on=start + 20 * DAY)
-    assert m.Case.get_by_id(case.id).stage_code == "contract"
-    cases.record_step(school.other, case.id, "contract_tekenen", on=start + 22 * DAY,
+    assert m.Case.get_by_id(case.id).stage_code == S("contract")
+    cases.record_step(school.other, case.id, T("contract_tekenen"), on=start + 22 * DAY,
                       student_id=bully)
     cases.record_contract_outcome(school.other, case.id, bully, kept=False,
                                   on=start + 35 * DAY, note="Opnieuw bedreigd")
     pester = cases.assess(case.id).pester(bully)
-    assert pester.stage_code == "schorsing_1_dag"
-    assert pester.next_step.role_code == "directie"
-    assert m.Involvement.get(m.Involvement.student == bully).stage_code == "schorsing_1_dag"
+    assert pester.stage_code == S("schorsing_1_dag")
+    assert pester.next_step.step_code == T("horen")  # the hearing comes before the decision
+    assert m.Involvement.get(m.Involvement.student == bully).stage_code == S("schorsing_1_dag")
     # the agreement of the joint conversation is due
     assert [a.description for a in cases.due_agreements(TODAY)] == ["Geen scheldwoorden meer"]
 
@@ -86,24 +87,24 @@ def test_dalton_uses_the_afdelingsleider_and_has_a_short_ladder(db):
     assert (case.protocol_code, case.protocol_version) == ("dalton-alkmaar", "2023.2")
     bully = school.sid(1)
     nxt = cases.assess(case.id).pester(bully).next_step
-    assert (nxt.step_code, nxt.role_title) == ("gesprek_gepeste", "mentor")
-    cases.record_step(school.actor, case.id, "gesprek_gepeste", on=start)
+    assert (nxt.step_code, nxt.role_title) == (T("gesprek_gepeste"), "mentor")
+    cases.record_step(school.actor, case.id, T("gesprek_gepeste"), on=start)
     cases.log_conversation(school.actor, case.id, ConversationInput(
         held_on=start + DAY, with_whom="bully", summary="Gesprek.", pester_id=bully,
-        step_codes=("gesprek_pester",)))
+        step_codes=(T("gesprek_pester"),)))
     cases.log_conversation(school.actor, case.id, ConversationInput(
         held_on=start + 2 * DAY, with_whom="both", summary="Samen.", pester_id=bully,
-        step_codes=("gezamenlijk_gesprek", "vervolgtraject_bespreken")))
-    cases.record_step(school.actor, case.id, "klassengesprek", on=start + 3 * DAY)
-    cases.record_step(school.actor, case.id, "vastleggen", on=start + 3 * DAY)
+        step_codes=(T("gezamenlijk_gesprek"), T("vervolgtraject_bespreken"))))
+    cases.record_step(school.actor, case.id, T("klassengesprek"), on=start + 3 * DAY)
+    cases.record_step(school.actor, case.id, T("vastleggen"), on=start + 3 * DAY)
     # optional steps (parents) do not hold up the ladder in this protocol
     cases.escalate(school.actor, case.id, bully, on=start + 5 * DAY)
     pester = cases.assess(case.id).pester(bully)
-    assert (pester.stage_code, pester.role_title) == ("afdelingsleider", "afdelingsleider")
-    assert pester.next_step.step_code == "dossier_overdragen"
+    assert (pester.stage_code, pester.role_title) == (S("afdelingsleider"), "afdelingsleider")
+    assert pester.next_step.step_code == T("dossier_overdragen")
     cases.escalate(school.other, case.id, bully, reason="Herhaling buiten de klas",
                    on=start + 10 * DAY)
-    assert stage_of(case.id, bully) == "ondersteuning"
+    assert stage_of(case.id, bully) == S("ondersteuning")
     with pytest.raises(cases.TransitionError) as info:
         cases.escalate(school.other, case.id, bully, reason="nog hoger")
     assert "laatste" in str(info.value)  # the engine's Dutch message: the last stage
@@ -121,12 +122,12 @@ def test_an_existing_case_keeps_its_protocol_when_the_school_changes_it(db):
     new = school.report(victim=2, pesters=(3,))
     assert (new.protocol_code, old.protocol_code) == ("dalton-alkmaar", "doultremont")
     cases.escalate(school.actor, old.id, school.sid(1), reason="ernstig")
-    assert stage_of(old.id, school.sid(1)) == "afdelingscoordinator"
+    assert stage_of(old.id, school.sid(1)) == S("afdelingscoordinator")
     cases.escalate(school.actor, new.id, school.sid(3), reason="ernstig")
-    assert stage_of(new.id, school.sid(3)) == "afdelingsleider"
+    assert stage_of(new.id, school.sid(3)) == S("afdelingsleider")
     # a version no longer shipped falls back to the newest of the same protocol
     m.Case.update(protocol_version="1999.1").where(m.Case.id == old.id).execute()
-    assert stage_of(old.id, school.sid(1)) == "afdelingscoordinator"
+    assert stage_of(old.id, school.sid(1)) == S("afdelingscoordinator")
 
 
 def test_grooming_track_advice_through_the_checklist(db):
@@ -137,11 +138,11 @@ def test_grooming_track_advice_through_the_checklist(db):
     notices = {n.code for n in checklist.notices}
     assert {"police_report_now", "do_not_block"} <= notices
     assert checklist.helplines[0].code == "politie"
-    cases.record_step(school.actor, case.id, "bewijs_bewaren")
-    cases.record_step(school.actor, case.id, "afzender_blokkeren")
+    cases.record_step(school.actor, case.id, C("bewijs_bewaren"))
+    cases.record_step(school.actor, case.id, C("afzender_blokkeren"))
     checklist = cases.cyber_checklist(case.id)
     assert "done_against_advice" in {n.code for n in checklist.notices}
-    assert checklist.next_item.code == "afzender_opsporen"
+    assert checklist.next_item.code == C("afzender_opsporen")
 
 
 def test_the_demo_schools_timelines_read_back_through_the_engine(db):

@@ -12,6 +12,7 @@ from pestdesk.services import contracts, sanctions
 from pestdesk.services.base import ServiceError
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.renamed import S, T
 
 D = dt.date
 
@@ -50,7 +51,7 @@ def test_signatures_then_kept_closes_the_evaluation(db):
                                     parents_on=D(2026, 10, 2), parents="moeder")
     assert c.signed_parent_on == D(2026, 10, 2)
     steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step")]
-    assert "contract_tekenen" in steps
+    assert T("contract_tekenen") in steps
     c = contracts.record_outcome(setup.actor, c.id, c.version, outcome="kept", on=D(2026, 11, 12))
     assert c.outcome == "kept"
     action = m.Action.get(m.Action.case == setup.case_id)
@@ -77,8 +78,8 @@ def test_broken_contract_leads_to_a_one_day_suspension(db):
     assert pester_stage(setup) == "schorsing_1_dag"
     assert sanctions.open_legal_tasks(setup.case_id) == []
     done = {e.step_code for e in m.Event.select().where(
-        (m.Event.kind == "step") & (m.Event.stage_code == "schorsing_1_dag"))}
-    assert done == {"horen", "besluit"}
+        (m.Event.kind == "step") & (m.Event.stage_code == S("schorsing_1_dag")))}
+    assert done == {T("horen"), T("besluit")}
 
 
 def test_outcome_twice_is_refused(db):

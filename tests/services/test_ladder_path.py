@@ -20,6 +20,7 @@ from pestdesk.services.cases import InvolvedInput, ReportInput, TransitionError
 from pestdesk.services.sanctions import Consultation
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.renamed import S
 
 D = dt.date
 HEARD = Hearing(D(2026, 10, 12), ("leerling", "ouders"), "Beide kanten gehoord.")
@@ -47,7 +48,7 @@ def moves(case_id: int) -> list[m.Event]:
 def test_contract_on_day_one_from_the_mentor_stage_needs_the_users_reason(db):
     setup = make_case()
     preview = contracts.ladder_preview(setup.case_id, setup.pester_id)
-    assert preview.moves and preview.needs_reason and preview.target_stage == "contract"
+    assert preview.moves and preview.needs_reason and preview.target_stage == S("contract")
     before = counts()
     with pytest.raises(TransitionError) as refused:
         contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
@@ -60,7 +61,7 @@ def test_contract_on_day_one_from_the_mentor_stage_needs_the_users_reason(db):
     assert pester_stage(setup) == "contract"
     (move,) = moves(setup.case_id)
     assert move.body == "Bedreiging met een mes: direct een contract."  # the user's, not ours
-    assert move.stage_code == "contract"
+    assert move.stage_code == S("contract")
 
 
 def test_contract_on_the_contract_stage_moves_nothing_and_needs_no_reason(db):
@@ -78,7 +79,7 @@ def test_three_day_suspension_from_the_mentor_stage_needs_the_users_reason(db):
                   hearing=HEARD, consultation=CONSULT, decided_by=setup.staff_id,
                   school_days=3)
     preview = sanctions.ladder_preview(setup.case_id, setup.pester_id, "schorsing", 3)
-    assert preview.needs_reason and preview.target_stage == "schorsing_verlengd"
+    assert preview.needs_reason and preview.target_stage == S("schorsing_verlengd")
     before = counts()
     with pytest.raises(TransitionError) as refused:
         sanctions.decide_suspension(setup.actor, setup.case_id, setup.pester_id, **values)
@@ -130,8 +131,8 @@ def test_the_stored_stage_follows_the_move_in_the_same_call(db):
                                 made_on=D(2026, 10, 1))
     contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 2))
     assert pester_stage(setup) == "schorsing_1_dag"
-    assert m.Case.get_by_id(setup.case_id).stage_code == "schorsing_1_dag"
-    assert cases.assess(setup.case_id).pester(setup.pester_id).stage_code == "schorsing_1_dag"
+    assert m.Case.get_by_id(setup.case_id).stage_code == S("schorsing_1_dag")
+    assert cases.assess(setup.case_id).pester(setup.pester_id).stage_code == S("schorsing_1_dag")
 
 
 def test_accepting_the_relapse_proposal_is_not_a_deviation(db):
@@ -144,11 +145,11 @@ def test_accepting_the_relapse_proposal_is_not_a_deviation(db):
             InvolvedInput(setup.victim_id, "gepeste"),
             InvolvedInput(setup.pester_id, "pester"))))
     pester = cases.assess(second.id).pester(setup.pester_id)
-    assert pester.proposed_stage_code == "contract" and pester.required_open
-    cases.escalate(setup.actor, second.id, setup.pester_id, target_stage="contract",
+    assert pester.proposed_stage_code == S("contract") and pester.required_open
+    cases.escalate(setup.actor, second.id, setup.pester_id, target_stage=S("contract"),
                    on=D(2026, 11, 3))
     pester = cases.assess(second.id).pester(setup.pester_id)
-    assert pester.stage_code == "contract"
+    assert pester.stage_code == S("contract")
     assert [n.code for n in pester.notices if n.code == "moved_with_open_steps"] == []
     assert all("reden: -" not in n.message for n in pester.notices)
     (move,) = moves(second.id)

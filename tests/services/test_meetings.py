@@ -14,6 +14,7 @@ from pestdesk.services.base import ServiceError, write
 from pestdesk.services.meetings import External
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, make_staff, pester_stage, put_on_stage
+from tests.helpers.renamed import S, T
 
 D = dt.date
 START = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
@@ -123,8 +124,8 @@ def test_decision_creates_an_action_on_the_owners_overview(db):
     kinds = [e.kind for e in m.Event.select().where(m.Event.case == setup.case_id)]
     assert "meeting" in kinds and "action" in kinds
     done = {e.step_code for e in m.Event.select().where(
-        (m.Event.kind == "step") & (m.Event.stage_code == "izo"))}
-    assert done == {"bespreken", "afspraken_vastleggen"}
+        (m.Event.kind == "step") & (m.Event.stage_code == S("izo")))}
+    assert done == {T("bespreken"), T("afspraken_vastleggen")}
     assert pester_stage(setup) == "izo"
     meetings.complete_action(owner_actor, action.id, action.version, D(2026, 11, 24))
     assert overview.my_actions(owner_actor, D(2026, 11, 26))[0] == 0

@@ -14,6 +14,7 @@ from pestdesk.services.sanctions import Consultation
 from pestdesk.services.settings import SchoolProfile, save_school_profile
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.renamed import S, T
 
 D = dt.date
 HEARD = Hearing(D(2026, 10, 12), ("leerling", "ouders"), "Beide kanten gehoord.")
@@ -60,8 +61,8 @@ def test_three_days_raise_the_inspectorate_task_with_deadline(db):
     assert sanctions.open_legal_tasks(setup.case_id) == []
     sanctions.refuse_close_if_open(setup.case_id)
     steps = {e.step_code
-             for e in m.Event.select().where(m.Event.stage_code == "schorsing_verlengd")}
-    assert {"overleg_adjunct", "horen", "melding_inspectie"} <= steps
+             for e in m.Event.select().where(m.Event.stage_code == S("schorsing_verlengd"))}
+    assert {T("overleg_adjunct"), T("horen"), T("melding_inspectie")} <= steps
 
 
 def test_school_calendar_counts_across_the_vacation(db):

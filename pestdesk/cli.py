@@ -343,7 +343,7 @@ def cmd_purge(args) -> int:
     from .store.db import open_database
 
     _unlock(args.db)
-    db = open_database(args.db)
+    db = open_database(args.db, dry_run=args.dry_run)
     try:
         today = clock.today()
         plan = retention.due_for_deletion(today)
@@ -379,12 +379,13 @@ def _old_copies(hold, cutoff) -> bool:
 
 
 @contextlib.contextmanager
-def _opened(args):
-    """The database of ``--db`` (or the default one) open for the length of a command."""
+def _opened(args, dry_run: bool = False):
+    """The database of ``--db`` (or the default one) open for the length of a command;
+    ``dry_run`` opens it read-only (a dry run changes no byte, nor migrates)."""
     from .store.db import open_database
 
     _unlock(_db_arg(args))
-    db = open_database(_db_arg(args))
+    db = open_database(_db_arg(args), dry_run=dry_run)
     try:
         yield db
     finally:
@@ -396,7 +397,7 @@ def _run_import(args, kind: str) -> int:
     from .services.base import SYSTEM
 
     importer = people.import_students if kind == "students" else people.import_staff
-    with _opened(args):
+    with _opened(args, dry_run=args.dry_run):
         result = importer(SYSTEM, args.file, dry_run=args.dry_run)
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_UNHEALTHY
@@ -414,7 +415,7 @@ def cmd_export_student(args) -> int:
     from .services import people
     from .services.base import SYSTEM
 
-    with _opened(args):
+    with _opened(args):  # the export is written in the audit trail
         data = people.export_student(SYSTEM, args.number)
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
                         encoding="utf-8")

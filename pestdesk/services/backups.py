@@ -6,9 +6,11 @@ claimed inside a write transaction first, so when five colleagues start pestdesk
 morning only one of them makes it. Rotation keeps the newest ``keep`` files (default 14) and
 never touches a file whose name it did not write.
 
-``restore`` refuses a damaged, foreign or newer backup and leaves the database as it was;
-otherwise it first keeps a safety copy of the current file, then writes the backup over it
-with the backup API (never a file copy: a copy over a file others have open corrupts it).
+``restore`` refuses a damaged, foreign or newer backup, a read-only target and a full disk,
+and leaves the database as it was; only then does it keep a safety copy of the current file
+and write the backup over it with the backup API (never a file copy: a copy over a file others
+have open corrupts it). The newest three safety copies are kept; a failed restore removes its
+own.
 
 An encrypted database's copies are encrypted under the same key, and each has the key file
 as it was beside it (``<backup>.keys``): rotation removes both, and a restore puts the
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from ..i18n import _
 from ..store import errors, keyfile
 from ..store.db import (
     backup_to,
+    check_writable,
     file_salt,
     inspect,
     integrity_check,
@@ -42,6 +46,7 @@ from .base import SYSTEM, Actor, ServiceError, audit, write
 SETTING_KEY = "backups"  # {"folder": "...", "keep": 14}
 LAST_KEY = "last_backup_at"  # local time of the last automatic backup (ISO)
 DEFAULT_KEEP = 14
+SAFETY_KEEP = 3  # safety copies made before a restore, per database
 DEFAULT_FOLDER = "pestdesk-backups"  # next to the database unless configured
 MAX_AGE = dt.timedelta(days=1)
 STAMP = "%Y%m%d-%H%M%S"
@@ -229,16 +234,27 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     _check_backup(backup_path)
     if db_path.exists() and db_path.resolve() == backup_path.resolve():
         raise ServiceError(_("The backup and the database are the same file."))
+    if not db_path.parent.is_dir():
+        raise errors.DatabaseMissing(db_path.parent)
+    check_writable(db_path)  # read-only file or folder: refused before any copy
     safety = None
     if db_path.exists():
         _check_current(db_path, force)
+        _check_room(db_path, backup_path)
         safety = _safety_copy(db_path, now or clock.now())
-    restore_from(backup_path, db_path)
+    try:
+        restore_from(backup_path, db_path)
+    except BaseException:
+        if safety is not None:  # the restore rolled back: the database is as it was
+            _remove_copy(safety)
+        raise
     verdict = integrity_check(db_path)
     if verdict != "ok":  # pragma: no cover - the backup was checked just before
         raise errors.DamagedDatabase(db_path, verdict)
     if sidecar_path(backup_path).exists():
         keyfile.write(db_path, keyfile.read(backup_path))
+    if safety is not None:
+        rotate_safety_copies(db_path)
     return RestoreResult(db_path, safety)
 
 
@@ -261,6 +277,35 @@ def _check_same_kind(db_path: Path, backup_path: Path) -> None:
         raise ServiceError(_(
             "The backup {backup} is of another encrypted database and cannot be restored "
             "over this one; nothing was changed.").format(backup=backup_path))
+
+
+def _safety_name(db_path: Path, when: dt.datetime) -> Path:
+    return db_path.with_name(f"{db_path.stem}.before-restore-{when.strftime(STAMP)}"
+                             f"{db_path.suffix}")
+
+
+def rotate_safety_copies(db_path: Path, keep: int = SAFETY_KEEP) -> list[Path]:
+    """Keep the newest ``keep`` safety copies made before restores of ``db_path``."""
+    pattern = re.compile(re.escape(f"{db_path.stem}.before-restore-") + r"\d{8}-\d{6}"
+                         + re.escape(db_path.suffix) + "$")
+    copies = sorted((p for p in db_path.parent.iterdir() if pattern.match(p.name)),
+                    key=lambda p: p.name, reverse=True)
+    for old in copies[keep:]:
+        _remove_copy(old)
+    return copies[keep:]
+
+
+def _remove_copy(path: Path) -> None:
+    """A copy and the key file that travels with an encrypted one."""
+    path.unlink(missing_ok=True)
+    sidecar_path(path).unlink(missing_ok=True)
+
+
+def _check_room(db_path: Path, backup_path: Path) -> None:
+    """Room for the safety copy and the restored file, checked before either is written."""
+    needed = db_path.stat().st_size + backup_path.stat().st_size + 1024 * 1024
+    if shutil.disk_usage(db_path.parent).free < needed:
+        raise errors.DiskFull(db_path)
 
 
 def _check_backup(path: Path) -> None:
@@ -296,11 +341,10 @@ def users_present(db_path: Path, now: dt.datetime | None = None) -> list[str]:
 
 
 def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
-    dest = db_path.with_name(f"{db_path.stem}.before-restore-{now.strftime(STAMP)}"
-                             f"{db_path.suffix}")
+    dest = _safety_name(db_path, now)
     try:
         return backup_to(db_path, dest, verify=False)
-    except errors.DRIVER_ERRORS as exc:
+    except (errors.DamagedDatabase, errors.NotAPestdeskDatabase, *errors.DRIVER_ERRORS) as exc:
         raise ServiceError(_(
             "The current database cannot even be read to keep a safety copy. Close pestdesk "
             "everywhere, move the file {path} together with any file next to it whose name "

@@ -28,6 +28,7 @@ class HealthReport:
     version: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     audit_broken_at: int | None = None
+    older: bool = False  # an older schema: counted once pestdesk has updated it
 
     @property
     def healthy(self) -> bool:
@@ -41,7 +42,10 @@ class HealthReport:
             out.append(_("Integrity: ok"))
         else:
             out.append(_("Integrity: DAMAGED ({detail})").format(detail=self.integrity))
-        if self.audit_broken_at is None:
+        if self.older:
+            out.append(_("Older schema: pestdesk updates it (after a backup) when it opens "
+                         "the file for work; the counts and the audit trail are checked then."))
+        elif self.audit_broken_at is None:
             out.append(_("Audit trail: intact"))
         else:
             out.append(_("Audit trail: altered outside pestdesk at entry {id}").format(
@@ -64,6 +68,9 @@ def check_database(path: Path) -> HealthReport:
         rows = db.execute_sql("PRAGMA integrity_check(20)").fetchall()
         report.integrity = "; ".join(r[0] for r in rows)
         report.version = schema_version(db)
+        if report.version < LATEST:  # the models describe the latest schema only
+            report.older = True
+            return report
         for model, label in COUNTED:
             report.counts[label] = model.select().count()
         report.audit_broken_at = verify_audit_chain()

@@ -43,7 +43,11 @@ NETWORK_FS_TYPES = {
     "cifs", "smb3", "smbfs", "nfs", "nfs4", "fuse.sshfs", "9p", "afpfs", "davfs", "webdav",
     "ceph", "glusterfs", "fuse.glusterfs", "lustre", "afs", "ncpfs", "fuse.rclone", "fuse.s3fs",
 }
+#: tables every pestdesk schema has had since the first migration; a file with our
+#: application id but without them is foreign and never migrated or overwritten
+CORE_TABLES = frozenset({"setting", "staff", "student", "case", "event", "audit_log"})
 LOCAL_BUSY_MS = 5_000
+JOURNAL_SWITCH_MS = 2_000  # waiting longer does not help: the other client keeps its mode
 NETWORK_BUSY_MS = 15_000
 SHARED_KEY = "shared_database"  # Setting: set once the file was opened over a network
 
@@ -100,7 +104,7 @@ def connect(path: str | os.PathLike, *, readonly: bool = True, timeout: float = 
     encrypted one (``key`` or the held key of its database). ``EncryptedDatabase`` when no
     key is held for an encrypted file."""
     p = Path(path)
-    target = f"{p.resolve().as_uri()}?mode=ro" if readonly else str(p)
+    target = readonly_uri(p) if readonly else str(p)
     key = key or (key_for(p) if is_encrypted(p) else None)
     if key is None:
         if is_encrypted(p):
@@ -226,30 +230,88 @@ def inspect(path: str | os.PathLike, verify: bool = True,
     app_id = int.from_bytes(header[68:72], "big")
     if app_id != APPLICATION_ID:
         raise errors.NotAPestdeskDatabase(p)
+    tables: set[str] | None = None
     try:
-        con = sqlite3.connect(f"{p.resolve().as_uri()}?mode=ro", uri=True)
+        con = sqlite3.connect(readonly_uri(p), uri=True, timeout=LOCAL_BUSY_MS / 1000)
         try:
             version = con.execute("PRAGMA user_version").fetchone()[0]
-            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            tables = _tables(con)
             verdict = con.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok"
             shared = _is_marked_shared(con)
         finally:
             con.close()
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if errors.classify(exc) == "busy":
             raise errors.DatabaseBusy(p) from exc
-        # e.g. a hot journal that only a writer may roll back; the writable open decides
+        if not _needs_recovery(exc):
+            raise open_error(exc, p) from exc
+        # a hot journal that only a writer may roll back; the writable open decides
         version = int.from_bytes(header[60:64], "big")
         shared = header[18] == 1  # a rollback-journal file: stay safe
         verdict = "ok"
     except sqlite3.DatabaseError as exc:
-        raise errors.DamagedDatabase(p, str(exc)) from exc
-    else:
-        if verdict != "ok":
-            raise errors.DamagedDatabase(p, verdict)
+        raise open_error(exc, p) from exc
+    if verdict != "ok":
+        raise errors.DamagedDatabase(p, verdict)
     if version > LATEST:
         raise errors.NewerSchema(p)
+    _check_ours(p, version, tables)
     return FileInfo(p, version, is_network_path(p), shared)
+
+
+def _tables(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _check_ours(p: Path, version: int, tables: set[str] | None) -> None:
+    """Our application id is not enough: a file without pestdesk's tables (or never
+    migrated) is somebody else's, never migrated in place, restored or overwritten."""
+    if version < 1 or (tables is not None and not CORE_TABLES <= tables):
+        raise errors.ForeignDatabase(p)
+
+
+def open_error(exc: BaseException, path: Path) -> errors.StoreError:
+    """The ``StoreError`` for a driver error (peewee's, sqlite3's or SQLCipher's) met while
+    opening, reading or copying ``path``: each cause its own message."""
+    name = errors.sqlite_error_name(exc)
+    text = str(exc).lower()
+    kind = errors.classify(exc)
+    if kind == "busy":
+        return errors.DatabaseBusy(path)
+    if name.startswith("SQLITE_FULL") or (kind == "storage" and "full" in text):
+        return errors.DiskFull(path)
+    if kind == "readonly" or name.startswith("SQLITE_CANTOPEN") or "unable to open" in text:
+        if not _writable(path.parent if str(path.parent) else Path(".")):
+            return errors.ReadOnlyFolder(path)
+        if path.exists() and not _writable(path):
+            return errors.ReadOnlyDatabase(path)
+    if kind == "storage":
+        return errors.DiskFull(path)
+    if name == "SQLITE_NOTADB" or "not a database" in text:
+        return errors.NotAPestdeskDatabase(path)
+    return errors.DamagedDatabase(path, str(exc))
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def readonly_uri(path: Path) -> str:
+    """The URI to read ``path`` without writing a byte.
+
+    In a folder we may not write in, SQLite cannot make the ``-shm`` file a WAL database
+    needs even to read; when no ``-wal`` file holds changes the main file is the whole
+    database, and ``immutable=1`` reads it without that file (nobody can write there
+    either: a writer needs the same folder for its journal).
+    """
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    folder = path.parent if str(path.parent) else Path(".")
+    if _writable(folder):
+        return uri
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return uri  # changes waiting in the WAL: only a normal read sees them
+    return uri + "&immutable=1"
 
 
 def _inspect_encrypted(p: Path, header: bytes, verify: bool,
@@ -269,23 +331,22 @@ def _inspect_encrypted(p: Path, header: bytes, verify: bool,
             return (con.execute("PRAGMA application_id").fetchone()[0],
                     con.execute("PRAGMA user_version").fetchone()[0],
                     con.execute("PRAGMA quick_check(1)").fetchone()[0] if verify else "ok",
-                    _is_marked_shared(con))
+                    _is_marked_shared(con), _tables(con))
         finally:
             con.close()
 
     try:
         try:
-            app_id, version, verdict, shared = read(connect(p, key=key))
+            app_id, version, verdict, shared, tables = read(connect(p, key=key))
         except OPERATIONAL_ERRORS as exc:
             if not _needs_recovery(exc):
                 raise
             # a hot journal (its header is encrypted too, so unreadable without a writer):
             # a writable connection rolls it back, as SQLite is designed to
-            app_id, version, verdict, shared = read(connect(p, readonly=False, key=key))
+            app_id, version, verdict, shared, tables = read(connect(p, readonly=False,
+                                                                    key=key))
     except OPERATIONAL_ERRORS as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
-            raise errors.DatabaseBusy(p) from exc
-        raise errors.DamagedDatabase(p, str(exc)) from exc
+        raise open_error(exc, p) from exc
     except DATABASE_ERRORS as exc:
         # the salt matched, so this key is this database's: page 1 itself is damaged
         raise errors.DamagedDatabase(p, str(exc)) from exc
@@ -295,6 +356,7 @@ def _inspect_encrypted(p: Path, header: bytes, verify: bool,
         raise errors.DamagedDatabase(p, verdict)
     if version > LATEST:
         raise errors.NewerSchema(p)
+    _check_ours(p, version, tables)
     return FileInfo(p, version, is_network_path(p), shared, key)
 
 
@@ -349,7 +411,7 @@ def _make_database(path: Path, network: bool, readonly: bool,
                    key: DatabaseKey | None = None) -> SqliteDatabase:
     if busy_ms is None:
         busy_ms = NETWORK_BUSY_MS if network else LOCAL_BUSY_MS
-    target = f"{path.resolve().as_uri()}?mode=ro" if readonly else str(path)
+    target = readonly_uri(path) if readonly else str(path)
     options = dict(pragmas=pragmas_for(network, readonly, encrypted=key is not None),
                    timeout=busy_ms / 1000, lock_type="IMMEDIATE", uri=readonly,
                    check_same_thread=False)
@@ -358,10 +420,34 @@ def _make_database(path: Path, network: bool, readonly: bool,
     return SqliteDatabase(target, **options)
 
 
-def _check_writable(p: Path) -> None:
+def check_writable(p: Path) -> None:
+    """Refuse a read-only file, or a file in a read-only folder (SQLite writes its journal
+    next to the database), before anything is written."""
     folder = p.parent if p.parent != Path("") else Path(".")
-    if (p.exists() and not os.access(p, os.W_OK)) or not os.access(folder, os.W_OK):
+    if p.exists() and not _writable(p):
         raise errors.ReadOnlyDatabase(p)
+    if not _writable(folder):
+        raise errors.ReadOnlyFolder(p)
+
+
+def _settle_journal_mode(p: Path, network: bool, key: DatabaseKey | None) -> None:
+    """Put the file in the journal mode this client needs before peewee opens it, or say
+    why not: switching between WAL and the rollback journal needs every other client gone,
+    and the first client's mode stays (a short wait, then ``JournalModeConflict``)."""
+    wanted = "delete" if network else "wal"
+    try:
+        con = connect(p, readonly=False, timeout=JOURNAL_SWITCH_MS / 1000, key=key)
+        try:
+            current = con.execute("PRAGMA journal_mode").fetchone()[0].lower()
+            if current != wanted:
+                con.execute(f"PRAGMA journal_mode = {wanted}").fetchone()
+        finally:
+            con.close()
+    except errors.DRIVER_ERRORS as exc:
+        error = open_error(exc, p)
+        if isinstance(error, errors.DatabaseBusy):
+            raise errors.JournalModeConflict(p) from exc
+        raise error from exc
 
 
 def create_database(path: str | os.PathLike,
@@ -377,7 +463,7 @@ def create_database(path: str | os.PathLike,
         raise errors.DatabaseExists(p)
     if not p.parent.exists():
         raise errors.DatabaseMissing(p.parent)
-    _check_writable(p)
+    check_writable(p)
     # Stamp the application id in rollback-journal mode first, so the main file's header
     # names pestdesk from the start (under WAL it would wait for a checkpoint).
     con = connect(p, readonly=False, key=key) if key else sqlite3.connect(p)
@@ -402,36 +488,53 @@ def create_database(path: str | os.PathLike,
 def open_database(
     path: str | os.PathLike, *, readonly: bool = False, migrate_schema: bool = True,
     verify: bool = True, busy_ms: int | None = None, network: bool | None = None,
-    key: DatabaseKey | None = None,
+    key: DatabaseKey | None = None, dry_run: bool = False,
 ) -> SqliteDatabase:
     """Open an existing pestdesk database, migrating it (after a backup) when it is older.
 
     ``busy_ms`` overrides the busy timeout (tests use a short one); ``network=True`` forces
     the network-safe settings (rollback journal, ``synchronous=FULL``) on any path. An
     encrypted file opens with ``key`` (then held) or a key already held for its database.
+    ``dry_run`` opens read-only and refuses a schema that would need migrating: a dry run
+    changes no byte. Every way opening fails is a ``StoreError`` with its own message
+    (peewee's, sqlite3's and SQLCipher's errors alike, through ``open_error``).
     """
     from .migrations import LATEST, migrate
 
     info = inspect(path, verify=verify, key=key)
-    if not readonly:
-        _check_writable(info.path)
+    if dry_run:
+        readonly, migrate_schema = True, False
+        if info.schema_version < LATEST:
+            raise errors.OlderSchema(info.path)
     safe_mode = info.network or info.shared if network is None else network
+    if not readonly:
+        check_writable(info.path)
+        _settle_journal_mode(info.path, safe_mode, info.key)
     db = _make_database(info.path, safe_mode, readonly, busy_ms, key=info.key)
     try:
         db.connect()
-    except OPERATIONAL_ERRORS as exc:
-        if "locked" in str(exc).lower() or "busy" in str(exc).lower():
-            raise errors.DatabaseBusy(info.path) from exc
-        raise errors.DamagedDatabase(info.path, str(exc)) from exc
-    except DATABASE_ERRORS as exc:
-        raise errors.DamagedDatabase(info.path, str(exc)) from exc
+        tables = set(db.get_tables())
+    except errors.DRIVER_ERRORS as exc:
+        db.close()
+        raise open_error(exc, info.path) from exc
+    if not CORE_TABLES <= tables:  # e.g. seen only now that a hot journal was rolled back
+        db.close()
+        raise errors.ForeignDatabase(info.path)
     if info.key is not None:
         unlock_key(info.key)
     bind(db)
     if info.schema_version < LATEST and migrate_schema:
         if readonly:
+            db.close()
             raise errors.ReadOnlyDatabase(info.path)
-        migrate(db, info.path, backup=True)
+        try:
+            migrate(db, info.path, backup=True)
+        except errors.StoreError:
+            db.close()
+            raise
+        except errors.DRIVER_ERRORS as exc:
+            db.close()
+            raise open_error(exc, info.path) from exc
     if info.network and not info.shared and not readonly:
         _mark_shared(db)
     return db
@@ -486,11 +589,18 @@ def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,
         dest_path = dest_path / src_path.name
     if dest_path.exists():
         raise errors.DatabaseExists(dest_path)
+    if not dest_path.parent.is_dir():
+        raise errors.DatabaseMissing(dest_path.parent)
+    if not _writable(dest_path.parent):
+        raise errors.ReadOnlyFolder(dest_path)
     tmp = dest_path.with_name(dest_path.name + ".partial")
     try:
         ok = _backup_into(src_path, tmp)
-    except BaseException:
+    except errors.DRIVER_ERRORS as exc:
         tmp.unlink(missing_ok=True)  # never leave a half copy of personal data behind
+        raise _copy_error(exc, src_path, tmp) from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     if ok != "ok" and verify:
         tmp.unlink(missing_ok=True)
@@ -511,6 +621,14 @@ def _copy_keyfile(src_path: Path, dest_path: Path) -> None:
     except errors.StoreError:
         return  # a damaged source's copy is still worth keeping; the key file is elsewhere
     keyfile.write_to(keyfile.sidecar_path(dest_path), kf)
+
+
+def _copy_error(exc: BaseException, source: Path, dest: Path) -> errors.StoreError:
+    """A failed copy: the destination's disk or folder, else the source's state."""
+    error = open_error(exc, dest)
+    if isinstance(error, errors.DiskFull | errors.ReadOnlyFolder | errors.ReadOnlyDatabase):
+        return error
+    return open_error(exc, source)
 
 
 def _backup_into(src_path: Path, tmp: Path) -> str:
@@ -591,6 +709,8 @@ def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
                       key=key_for(backup) if is_encrypted(backup) else None)
         try:
             src.backup(dst, pages=-1)
+        except errors.DRIVER_ERRORS as exc:
+            raise _copy_error(exc, Path(backup), Path(dest)) from exc
         finally:
             dst.close()
     finally:

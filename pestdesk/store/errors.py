@@ -49,10 +49,60 @@ class DamagedDatabase(StoreError):
         ).format(path=self.path)
 
 
+class ForeignDatabase(StoreError):
+    """A file with pestdesk's application id in its header but without pestdesk's tables."""
+
+    def message(self) -> str:
+        return _(
+            "{path} carries pestdesk's mark but does not hold a pestdesk database (its tables "
+            "are missing); it is not used and not changed."
+        ).format(path=self.path)
+
+
 class ReadOnlyDatabase(StoreError):
     def message(self) -> str:
         return _(
-            "{path} is read-only (or its folder is): pestdesk cannot save changes there."
+            "{path} is read-only: pestdesk cannot save changes in it. Ask for write access to "
+            "the file."
+        ).format(path=self.path)
+
+
+class ReadOnlyFolder(StoreError):
+    def message(self) -> str:
+        return _(
+            "The folder of {path} is read-only: SQLite keeps its journal next to the database, "
+            "so pestdesk cannot use the file there. Ask for write access to the folder, or "
+            "move the file to a folder you may write in."
+        ).format(path=self.path)
+
+
+class JournalModeConflict(StoreError):
+    """Another client holds the file in the other journal mode (WAL on a local disk, the
+    rollback journal over a network): the first one's mode stays, this one is refused."""
+
+    def message(self) -> str:
+        return _(
+            "{path} is open on another computer that uses it in another way (one directly on "
+            "its own disk, the other over the network); the first one to open it decides. "
+            "Close pestdesk on the other computers, or open the file by the same network path "
+            "as they do, and try again."
+        ).format(path=self.path)
+
+
+class OlderSchema(StoreError):
+    def message(self) -> str:
+        return _(
+            "{path} has an older schema that pestdesk updates (after a backup) when it opens "
+            "the file for work; a dry run changes nothing, so run it without --dry-run, or "
+            "open the file in pestdesk, first."
+        ).format(path=self.path)
+
+
+class DiskFull(StoreError):
+    def message(self) -> str:
+        return _(
+            "The disk of {path} is full or cannot be written; nothing was changed. Make room "
+            "and try again."
         ).format(path=self.path)
 
 

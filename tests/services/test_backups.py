@@ -136,3 +136,41 @@ def test_restore_into_open_database_uses_backup_api(tmp_path):
     assert integrity_check(path) == "ok"
     assert database.obj is db
     db.close()
+
+
+def test_restore_refuses_a_foreign_file_with_our_id_as_backup(db, db_path, tmp_path):
+    from tests.helpers import db_states
+
+    db.close()
+    foreign = tmp_path / "vreemd.sqlite"
+    foreign.write_bytes(db_path.read_bytes())
+    db_states.foreign_with_our_id(foreign)
+    before = digest(db_path)
+    with pytest.raises(errors.ForeignDatabase):
+        backups.restore(db_path, foreign)
+    assert digest(db_path) == before
+    assert not list(tmp_path.glob("*before-restore*"))
+
+
+def test_restore_onto_a_read_only_file_leaves_no_safety_copy(db, db_path, tmp_path):
+    from tests.helpers import db_states
+
+    saved = backups.make_backup(db_path, backups.BackupConfig(tmp_path / "bk"))
+    db.close()
+    before = digest(db_path)
+    with db_states.immutable(db_path):
+        with pytest.raises(errors.ReadOnlyDatabase):
+            backups.restore(db_path, saved.path)
+    assert digest(db_path) == before
+    assert not list(tmp_path.glob("*before-restore*"))
+
+
+def test_safety_copies_are_rotated(db, db_path, tmp_path):
+    saved = backups.make_backup(db_path, backups.BackupConfig(tmp_path / "bk"))
+    db.close()
+    made = []
+    for minute in range(5):
+        result = backups.restore(db_path, saved.path, now=dt.datetime(2026, 11, 24, 9, minute))
+        made.append(result.safety_copy)
+    kept = sorted(tmp_path.glob("*before-restore*"))
+    assert kept == sorted(made[-backups.SAFETY_KEEP:])

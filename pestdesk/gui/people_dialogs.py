@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
-from ..services import settings
+from ..services import lengths, settings
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
@@ -178,9 +178,13 @@ class EditDialog(QDialog):
         super().accept()
 
 
-def _line(text: str = "") -> QLineEdit:
-    edit = QLineEdit(text)
+def _line(table: str, field: str) -> QLineEdit:
+    """A line edit that takes as many characters as the service stores (services.lengths)."""
+    edit = QLineEdit()
     edit.setMinimumWidth(220)
+    limit = lengths.max_length(table, field)
+    if limit:
+        edit.setMaxLength(limit)
     return edit
 
 
@@ -192,11 +196,11 @@ class StaffDialog(EditDialog):
         super().__init__(actor, _("Edit staff member") if staff_id else _("New staff member"),
                          parent)
         self.staff_id = staff_id
-        self.code, self.first_name = _line(), _line()
-        self.tussenvoegsel, self.last_name, self.email = _line(), _line(), _line()
-        self.code.setMaxLength(12)
+        self.code, self.first_name = _line("staff", "code"), _line("staff", "first_name")
+        self.tussenvoegsel = _line("staff", "tussenvoegsel")
+        self.last_name, self.email = _line("staff", "last_name"), _line("staff", "email")
         self.active = QCheckBox(_("Active (works at the school)"))
-        self.departments = _line()
+        self.departments = _line("staff", "departments")
         self.departments.setPlaceholderText(_("e.g. onderbouw, bovenbouw havo"))
         for label, widget in ((_("Staff code"), self.code), (_("First name"), self.first_name),
                               (_("Name prefix (tussenvoegsel)"), self.tussenvoegsel),
@@ -253,14 +257,14 @@ class ClassDialog(EditDialog):
                  parent: QWidget | None = None):
         super().__init__(actor, _("Edit class") if class_id else _("New class"), parent)
         self.class_id = class_id
-        self.name = _line()
+        self.name = _line("school_class", "name")
         self.leerjaar = QSpinBox()
         self.leerjaar.setRange(1, 6)
         self.department = QComboBox()
         self.department.setEditable(True)
         for text in ("", "onderbouw", "bovenbouw havo", "bovenbouw vwo", "vmbo"):
             self.department.addItem(text)
-        self.school_year = _line()
+        self.school_year = _line("school_class", "school_year")
         self.mentor_filter = QLineEdit()
         self.mentor_filter.setPlaceholderText(_("Filter staff…"))
         self.mentor_filter.setClearButtonEnabled(True)
@@ -344,7 +348,7 @@ class GuardianDialog(EditDialog):
         self.relation.addItems([""] + list(staff_service.RELATIONS))
         for combo in (self.salutation, self.relation):
             combo.setMinimumWidth(220)
-        self.edits = {name: _line() for name, _label in self.TEXT_FIELDS}
+        self.edits = {name: _line("guardian", name) for name, _label in self.TEXT_FIELDS}
         self.form.addRow(_("Relation to the student"), self.relation)
         self.form.addRow(_("Salutation"), self.salutation)
         for name, label in self.TEXT_FIELDS:

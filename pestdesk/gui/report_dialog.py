@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from ..domain.taxonomy import CASE_ROLES, CYBER_FORMS, FORMS, LOCATIONS, REPORTER_KINDS
 from ..i18n import N_, _
-from ..services import cases
+from ..services import cases, lengths
 from ..services.base import Actor
 from . import ops
 from .case_dialogs import date_edit, error_text, pydate, qdate, role_combo, text_box
@@ -171,7 +171,7 @@ class ReportForm(QWidget):
         self.date = date_edit()
         form.addRow(_("&Date"), self.date)
         self.summary = QLineEdit()
-        self.summary.setMaxLength(255)
+        self.summary.setMaxLength(lengths.max_length("case", "summary"))
         self.summary.setPlaceholderText(_("In a few words, e.g. 'Name-calling in the class app'"))
         form.addRow(_("&Summary"), self.summary)
         self.description = text_box(4 if self.signal else 5,
@@ -203,6 +203,7 @@ class ReportForm(QWidget):
         self.where = where
         form.addRow(_("Where"), where)
         self.since = QLineEdit()
+        self.since.setMaxLength(lengths.max_length("case", "since"))
         self.since.setPlaceholderText(_("e.g. since the autumn holiday"))
         form.addRow(_("Since &when"), self.since)
         self.frequency = QComboBox()

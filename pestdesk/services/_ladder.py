@@ -53,6 +53,9 @@ def add_event(actor: Actor, case_id: int, kind: str, on: dt.date, *,
               involvement_id: int | None = None, title: str = "", body: str = "",
               step_code: str = "", stage_code: str = "", data: dict | None = None) -> m.Event:
     """One timeline row with its audit line (call inside ``write()``)."""
+    from . import lengths
+
+    lengths.require("event", {"title": title, "body": body})
     event = m.Event.create(case=case_id, involvement=involvement_id, kind=kind, occurred_on=on,
                            title=title, body=body, step_code=step_code, stage_code=stage_code,
                            data=json.dumps(data, default=str, sort_keys=True) if data else "",

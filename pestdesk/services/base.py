@@ -235,7 +235,11 @@ def verify_audit_chain() -> int | None:
 
 
 def create(actor: Actor, model: type[Versioned], **values) -> Versioned:
-    """Insert a record with its audit line (call inside ``write()``)."""
+    """Insert a record with its audit line (call inside ``write()``); texts longer than their
+    field takes (``services.lengths``) are refused."""
+    from . import lengths
+
+    lengths.require_model(model, values)
     record = model.create(**values)
     audit(actor, "create", model._meta.table_name, record.id)
     return record
@@ -244,12 +248,16 @@ def create(actor: Actor, model: type[Versioned], **values) -> Versioned:
 def save_versioned(actor: Actor, record: Versioned, read_version: int, **changes) -> Versioned:
     """Update ``record`` only if it still has ``read_version``; else raise ``Conflict``.
 
-    Call inside ``write()``. Only the changed field names go into the audit detail.
+    Call inside ``write()``. Only the changed field names go into the audit detail. A text
+    longer than its field takes (``services.lengths``) is refused.
     """
+    from . import lengths
+
     model = type(record)
     changed = {k: v for k, v in changes.items() if getattr(record, k) != v}
     if not changed:
         return record
+    lengths.require_model(model, changed)
     fields = {getattr(model, k): v for k, v in changed.items()}
     fields[model.version] = read_version + 1
     fields[model.updated_at] = utcnow()

@@ -108,7 +108,7 @@ from ..store.models import (
     Student,
     User,
 )
-from . import access
+from . import access, lengths
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
 from .lists import full_name
 from .settings import school_profile
@@ -372,6 +372,7 @@ def _add_event(actor: Actor, case: Case, kind: str, on: dt.date, title: str, *,
                body: str = "", involvement: Involvement | None = None, step_code: str = "",
                stage_code: str = "", data: dict | None = None,
                confidential: bool = False) -> Event:
+    lengths.require("event", {"title": title, "body": body})
     event = Event.create(
         case=case.id, involvement=involvement.id if involvement else None, kind=kind,
         occurred_on=on, title=title, body=body, step_code=step_code, stage_code=stage_code,
@@ -410,6 +411,26 @@ def _validate_involved(involved: Iterable[InvolvedInput], problems: dict[str, st
         found = Student.select(Student.id).where(Student.id.in_(list(seen))).count()
         if found != len(seen):
             problems["involved"] = _("A student in this report does not exist (any more).")
+
+
+def report_of(case: Case) -> ReportInput:
+    """A stored case's report as the input an edit starts from."""
+    return ReportInput(
+        reported_on=case.reported_on, summary=case.summary, description=case.description,
+        reporter_kind=case.reporter_kind, reported_via=case.reported_via,
+        locations=tuple(_codes(case.location)), since=case.since,
+        frequency=case.frequency, scope=case.scope, forms=tuple(_codes(case.forms)),
+        owner_id=case.owner_id,
+        involved=tuple(
+            InvolvedInput(i.student_id, i.role)
+            for i in Involvement.select().where(Involvement.case == case.id)
+        ),
+    )
+
+
+def validate_report(data: ReportInput) -> dict[str, str]:
+    """What is wrong with a report (field -> message), as a new report or an edit checks it."""
+    return _validate_report(data, _today())
 
 
 def _validate_report(data: ReportInput, today: dt.date) -> dict[str, str]:
@@ -564,19 +585,8 @@ def update_case(actor: Actor, case_id: int, read_version: int, **changes) -> Cas
         raise ValueError(f"not editable: {sorted(unknown)}")
     with write():
         case = _open(_editable(actor, case_id))
-        current = ReportInput(
-            reported_on=case.reported_on, summary=case.summary, description=case.description,
-            reporter_kind=case.reporter_kind, reported_via=case.reported_via,
-            locations=tuple(_codes(case.location)), since=case.since,
-            frequency=case.frequency, scope=case.scope, forms=tuple(_codes(case.forms)),
-            owner_id=case.owner_id,
-            involved=tuple(
-                InvolvedInput(i.student_id, i.role)
-                for i in Involvement.select().where(Involvement.case == case.id)
-            ),
-        )
-        wanted = replace(current, **changes)
-        problems = _validate_report(wanted, _today())
+        wanted = replace(report_of(case), **changes)
+        problems = validate_report(wanted)
         if problems:
             raise ValidationError(problems)
         values = _report_fields(wanted, actor)
@@ -1319,6 +1329,8 @@ def add_attachment(actor: Actor, case_id: int, filename: str, data: bytes,
             raise ImageRefused(_("This case concerns sexting or grooming, so no image or video "
                                  "can be stored here."), "image_refused")
         digest = hashlib.sha256(data).hexdigest()
+        lengths.require("attachment", {"filename": filename,
+                                       "description": description.strip()})
         attachment = Attachment.create(
             case=case.id, filename=filename, mime_type=mime_type, data=data, sha256=digest,
             size=len(data), description=description.strip(), added_by=actor.user_id,

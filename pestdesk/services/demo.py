@@ -145,7 +145,9 @@ FORMS = [
 ]
 CYBER_FORMS = {"haatmail", "beeldpesten", "stalking", "grooming", "sexting", "hacken"}
 LOCATIONS = ["klas", "school", "buiten_school", "online"]
-REPORTERS = ["leerling", "ouder", "docent", "anoniem", "vertrouwenspersoon"]
+# taxonomy.REPORTER_KINDS codes (the protocols have the bullied student report to the mentor,
+# "meldt de leerling dit bij zijn mentor": "gepeste"); five codes, so a seed gives the same school
+REPORTERS = ["gepeste", "ouder", "docent", "anoniem", "vertrouwenspersoon"]
 # How often a demo pester ends at each stage of the d'Oultremont ladder (in preset order):
 # most cases stop with the mentor.
 STAGE_WEIGHTS = (55, 20, 9, 6, 4, 3, 1.5, 1, 0.5)

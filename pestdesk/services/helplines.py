@@ -22,7 +22,7 @@ import re
 from ..domain.protocol import UnknownProtocol, get_protocol
 from ..i18n import _
 from ..store.models import Helpline, Setting
-from . import access
+from . import access, lengths
 from .base import SYSTEM, Actor, Conflict, ServiceError, audit, save_versioned, write
 from .settings import school_profile
 
@@ -102,6 +102,7 @@ def add_helpline(actor: Actor, name: str, topic: str = "", phone: str = "", url:
     _require_editor(actor)
     values = _clean(dict(name=name, topic=topic, phone=phone, url=url, description=description))
     ensure_seeded(actor)
+    lengths.require("helpline", values)
     with write():
         line = Helpline.create(**values)
         audit(actor, "create", "helpline", line.id, "")

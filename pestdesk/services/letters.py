@@ -72,7 +72,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access, names
+from . import access, lengths, names
 from . import recipients as rcp
 from .base import Actor, Conflict, ServiceError, audit, create, write
 from .settings import SchoolProfile, get_value, school_profile, set_value
@@ -241,6 +241,7 @@ def save_template(actor: Actor, code: str, text: str, read_version: int) -> int:
         raise TemplateRefused(problems)
     key = TEMPLATE_KEY + code
     value = json.dumps({"text": text}, ensure_ascii=False)
+    lengths.require("setting", {"value": value})
     with write():
         row = Setting.get_or_none(Setting.key == key)
         if row is None and read_version == 0:

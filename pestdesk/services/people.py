@@ -60,7 +60,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access, names
+from . import access, lengths, names
 from .base import (
     SYSTEM,
     Actor,
@@ -188,6 +188,7 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
     report = progress or (lambda done, total: None)
     report(0, 0)
     plan = parse_students(read_table(path), mapping, today)
+    _length_problems(plan, _student_texts(plan))
     if not plan.ok:
         return ImportResult(plan, applied=False, dry_run=dry_run)
     if dry_run:
@@ -203,6 +204,34 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
         raise ServiceError(_("The import failed and changed nothing: {reason}").format(
             reason=str(exc))) from exc
     return ImportResult(plan, applied=True, dry_run=False)
+
+
+def _student_texts(plan: ImportPlan):
+    """(row, table, column prefix, {field: text}) for every text a student import stores."""
+    for r in plan.records:
+        yield r.row, "student", "", {"number": r.number, "first_name": r.first_name,
+                                     "initials": r.initials, "tussenvoegsel": r.tussenvoegsel,
+                                     "last_name": r.last_name}
+        yield r.row, "school_class", "", {"name": r.class_name, "department": r.department}
+        for g in r.guardians:
+            yield r.row, "guardian", f"guardian{g.slot}_", g.values
+            yield r.row, "student_guardian", f"guardian{g.slot}_", {"relation": g.relation}
+
+
+def _staff_texts(plan: StaffPlan):
+    for r in plan.records:
+        yield r.row, "staff", "", {"code": r.code, "first_name": r.first_name,
+                                   "tussenvoegsel": r.tussenvoegsel, "last_name": r.last_name,
+                                   "email": r.email, "departments": r.departments or ""}
+
+
+def _length_problems(plan: ImportPlan | StaffPlan, texts) -> None:
+    """A text longer than its field takes (``services.lengths``) is a row problem, with the
+    column it came from: the import is refused, as for any other problem."""
+    headers = plan.mapping.fields
+    for row, table, prefix, values in texts:
+        for field, message in lengths.problems(table, values).items():
+            plan.problems.append(ImportProblem(row, headers.get(prefix + field, ""), message))
 
 
 def _plan_against_database(plan: ImportPlan, full_export: bool) -> GuardianMatcher:
@@ -490,6 +519,7 @@ def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
     """
     _require(actor, IMPORT_ROLES)
     plan = parse_staff(read_table(path), mapping)
+    _length_problems(plan, _staff_texts(plan))
     if not plan.ok or dry_run:
         if plan.ok:
             build_staff_plan(plan, _existing_staff())

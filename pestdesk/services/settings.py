@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, fields
 
 from ..i18n import _
 from ..store.models import Setting
+from . import lengths
 from .base import Actor, Conflict, ServiceError, audit, write
 
 PROFILE_KEY = "school_profile"
@@ -56,6 +57,7 @@ def set_value(actor: Actor, key: str, value, read_version: int | None = None) ->
     setting after it was read.
     """
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    lengths.require("setting", {"value": text})
     with write():
         row = Setting.get_or_none(Setting.key == key)
         if read_version is not None and read_version != (row.version if row else 0):

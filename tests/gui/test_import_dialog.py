@@ -207,3 +207,25 @@ def test_staff_import_through_the_same_dialog(qtbot, db, qt_dutch, tmp_path):
     wait_page(qtbot, dialog, dialog.DONE)
     assert Staff.get(Staff.code == "VRS").roles == "mentor,afdelingscoordinator"
     assert settings.get_value("import_mapping_staff")["code"] == "Code docent"
+
+
+@pytest.mark.parametrize("name", ["xlsx-10-million-rows", "xlsx-billion-laughs",
+                                  "xlsx-external-entity", "xlsx-broken-xml", "xlsx-huge-cell",
+                                  "csv-mixed-encoding", "csv-shift-jis",
+                                  "csv-10-million-lines"])
+def test_hostile_file_is_refused_with_one_line_and_changes_nothing(qtbot, db, qt_dutch,
+                                                                   tmp_path, name):
+    from tests.helpers import hostile
+
+    maker, _fragment = hostile.FILES[name]
+    path = maker(tmp_path)
+    before = dump(db)
+    dialog = open_dialog(qtbot, "students", path)
+    dialog.next()
+    wait_page(qtbot, dialog, dialog.PREVIEW)
+    model = dialog.problem_model
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 3))
+    assert not dialog.next_button.isEnabled()
+    dialog.run_import()
+    assert dump(db) == before

@@ -111,3 +111,21 @@ def test_new_class_from_the_people_window(qtbot, db, school, qt_dutch):
     assert window.classes.model.total() == before + 1
     assert SchoolClass.get(SchoolClass.name == "4H").leerjaar == 4
     assert window.staff.model.total() == 4
+
+
+def test_line_edits_take_as_many_characters_as_the_service_stores(qtbot, db, qt_dutch):
+    from pestdesk.gui.report_dialog import ReportForm
+    from pestdesk.services import lengths
+
+    dialog = StaffDialog(ZORG)
+    qtbot.addWidget(dialog)
+    for name in ("code", "first_name", "tussenvoegsel", "last_name", "email", "departments"):
+        assert getattr(dialog, name).maxLength() == lengths.max_length("staff", name), name
+    dialog.first_name.setText("A" * 500)  # a paste is cut where the service would refuse
+    assert len(dialog.first_name.text()) == lengths.max_length("staff", "first_name")
+    classes = ClassDialog(ZORG)
+    qtbot.addWidget(classes)
+    assert classes.name.maxLength() == lengths.max_length("school_class", "name")
+    form = ReportForm()
+    qtbot.addWidget(form)
+    assert form.summary.maxLength() == lengths.max_length("case", "summary")

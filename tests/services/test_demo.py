@@ -95,3 +95,38 @@ def test_demo_has_a_user_for_every_kind_of_work(db):
     assert "vertrouwenspersoon" in roles["vertrouwen"]
     assert "directie" in roles["directie"]
     assert "beheerder" in roles["beheer"]
+
+
+def test_every_demo_record_passes_the_validation_of_an_edit(db):
+    """The demo is data a user could have entered: each case's report passes the same
+    check an edit of it goes through (cases.update_case), closed cases included."""
+    from pestdesk import clock
+    from pestdesk.services import cases
+
+    generate_demo(students=300, years=3, seed=1, today=TODAY)
+    clock.set_today(TODAY)
+    try:
+        found = {}
+        for case in m.Case.select():
+            problems = cases.validate_report(cases.report_of(case))
+            if problems:
+                found[case.number] = problems
+    finally:
+        clock.set_today(None)
+    assert m.Case.select().count() > 50
+    assert not found, list(found.items())[:5]
+
+
+def test_every_demo_text_fits_its_field(db):
+    """Every stored text of the demo is within services.lengths, as a user's save is."""
+    from pestdesk.services import lengths
+    from pestdesk.store.models import ALL_MODELS
+
+    generate_demo(students=300, years=3, seed=1, today=TODAY)
+    found = []
+    for model in ALL_MODELS:
+        table = model._meta.table_name
+        for row in model.select().dicts().iterator():
+            found += [(table, row.get("id"), field)
+                      for field in lengths.problems(table, row)]
+    assert not found, found[:5]

@@ -4,7 +4,9 @@
 
 Every file of ``tests/helpers/hostile.py`` (10 million rows, zip bombs, billion laughs, XXE,
 mixed encodings, ...) is generated in a temp folder and given to ``pestdesk import-students
---dry-run`` on an empty database, each in its own process. Reported per file: wall time, the
+--dry-run`` on an empty database, each in its own process; then each broken database state
+of ``tests/helpers/db_states.py`` (not a database, damaged, newer schema, foreign files with
+pestdesk's id) goes through ``check`` and ``import-students``. Reported per file: wall time, the
 process's peak memory (``wait4`` rusage), the exit code, the number of output lines, and
 whether the database kept its sha256. Target (issue 16): every file refused in < 5 s and
 < 300 MB, with one line, and the database unchanged. The check uses the CPU time: on a busy
@@ -88,8 +90,39 @@ def main() -> int:
               f"{len(lines):5d} {'=' if same else 'CHANGED'}  {'' if ok else '!! '}{answer}"
               [:220])
         path.unlink()
-    print(f"{bad} file(s) outside the target" if bad else "all files within the target")
+    bad += database_states(folder, db, hostile.FILES["csv-mixed-encoding"][0](folder),
+                           args.only)
+    print(f"{bad} case(s) outside the target" if bad else "all cases within the target")
     return 1 if bad else 0
+
+
+def database_states(folder: Path, healthy: Path, export: Path, only) -> int:
+    """Each broken database state (tests/helpers/db_states.py) through check and an import."""
+    import shutil
+
+    from tests.helpers import db_states
+
+    bad = 0
+    for name, (make, _fragment) in db_states.FILE_STATES.items():
+        if only and name not in only:
+            continue
+        for command in (["check", "--db"], ["import-students", str(export), "--db"]):
+            target = folder / f"{name}.sqlite"
+            shutil.copy(healthy, target)
+            make(target)
+            before = hashlib.sha256(target.read_bytes()).hexdigest()
+            took, cpu, peak, code, out = run_cli([*command, str(target)], folder / "peak")
+            lines = out.strip().splitlines()
+            same = hashlib.sha256(target.read_bytes()).hexdigest() == before
+            ok = (cpu < LIMIT_S and peak < LIMIT_MB and code != 0 and same
+                  and len(lines) == 1 and "Traceback" not in out)
+            bad += not ok
+            label = f"db {name} / {command[0]}"
+            answer = lines[-1] if lines else ""
+            print(f"{label:42} {took:7.2f} {cpu:6.2f} {peak:8d} {code:4d} {len(lines):5d} "
+                  f"{'=' if same else 'CHANGED'}  {'' if ok else '!! '}{answer}"[:220])
+            target.unlink()
+    return bad
 
 
 if __name__ == "__main__":

@@ -72,7 +72,21 @@ def sign_in(path: Path, automatic_demo: bool = True):
                          path=path if encryption.is_encrypted(path) else None)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return dialog.actor
+    return require_own_password(dialog.actor)
+
+
+def require_own_password(actor):
+    """A beheerder set this password: the user chooses their own before going on (None:
+    they did not, and are signed out again)."""
+    if actor is None or not actor.must_change_password:
+        return actor
+    from .views.users import ChangePasswordDialog
+
+    dialog = ChangePasswordDialog(actor, forced=True)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        accounts.record_sign_out(actor)
+        return None
+    return accounts.refreshed(actor)
 
 
 def _is_open(path: Path) -> bool:
@@ -130,16 +144,34 @@ def open_window(app: QApplication, path: Path, demo: bool):
     return window
 
 
+def discard_session(old) -> None:
+    """Close and delete every window of the signed-out user (the main window, case windows,
+    dialogs, their views and models) before anyone else signs in: nothing of theirs stays
+    in memory-backed widgets behind the sign-in dialog. One session per process, so every
+    top-level widget there is theirs."""
+    from PySide6.QtCore import QEvent
+
+    for widget in QApplication.topLevelWidgets():
+        if widget is not old:
+            widget.hide()
+            widget.deleteLater()
+    old.hide()
+    old.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 def _sign_out(app: QApplication, old) -> None:
-    """The user signed out: nothing of theirs stays on screen while the next one signs in."""
+    """The user signed out: nothing of theirs exists any more while the next one signs in."""
     from .main_window import MainWindow
 
-    old.hide()
-    actor = sign_in(old.path, automatic_demo=False)
+    path, demo = old.path, old.demo
+    old.discard()
+    discard_session(old)
+    actor = sign_in(path, automatic_demo=False)
     if actor is None:
         app.quit()
         return
-    window = MainWindow(old.path, actor, demo=old.demo)
+    window = MainWindow(path, actor, demo=demo)
     window.open_database_requested.connect(lambda p: _switch(app, window, p))
     window.sign_out_requested.connect(lambda: _sign_out(app, window))
     window.show()

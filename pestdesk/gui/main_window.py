@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, clock, i18n
-from ..i18n import _, format_number
-from ..services import access, settings
+from ..i18n import _, format_number, ngettext
+from ..services import access, grants, settings
 from ..services import overview as overview_service
 from ..services.base import Actor, ServiceError
 from ..store.db import backup_to, is_network_path
@@ -192,6 +192,9 @@ class MainWindow(QMainWindow):
         self._action(admin_menu, _("&School details…"), self.edit_school_profile)
         if access.can_manage_users(self.actor):
             self._action(admin_menu, _("&Users…"), self.manage_users)
+        if grants.may_see_grants(self.actor):
+            self.grants_action = self._action(admin_menu, _("R&ole requests…"),
+                                              self.manage_grants)
         admin_menu.addSeparator()
         self._action(admin_menu, _("Import &students…"), lambda: self.import_people("students"))
         self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
@@ -222,7 +225,11 @@ class MainWindow(QMainWindow):
         self.db_label.setToolTip(str(self.path))
         self.user_label = QLabel(_("Signed in as {user}").format(user=self.actor.username))
         self.statusBar().addWidget(self.db_label)
+        self.grants_label = QLabel()  # role requests waiting for this user's decision
+        self.grants_label.setObjectName("grantsWaiting")
+        self.statusBar().addPermanentWidget(self.grants_label)
         self.statusBar().addPermanentWidget(self.user_label)
+        self.update_grants_label()
         from .shared_db import SharedDatabaseStatus
 
         self.shared = SharedDatabaseStatus(self, demo=self.demo)  # presence, read-only flag
@@ -407,18 +414,43 @@ class MainWindow(QMainWindow):
             QMessageBox.information(self, _("Change password"),
                                     _("Your password has been changed."))
 
+    def update_grants_label(self) -> None:
+        waiting = grants.pending_count(self.actor) if grants.may_confirm(self.actor) else 0
+        self.grants_label.setText(ngettext(
+            "{n} role request waits for you (Administration → Role requests)",
+            "{n} role requests wait for you (Administration → Role requests)",
+            waiting).format(n=format_number(waiting)) if waiting else "")
+        self.grants_label.setVisible(bool(waiting))
+
+    def manage_grants(self) -> None:
+        from .grants_dialog import GrantsDialog
+
+        GrantsDialog(self.actor, self).exec()
+        self.update_grants_label()
+
     def manage_users(self) -> None:
         from .views.users import UsersDialog
 
         UsersDialog(self.actor, self, on_lock_minutes=self.session_lock.set_minutes).exec()
 
     def sign_out(self) -> None:
-        """Record it and hand back to the app, which asks who signs in next."""
+        """Record it and hand back to the app, which deletes this window and every other
+        one of this user (``app.discard_session``) and asks who signs in next. The hand-over
+        runs from the event loop, not from inside this window's own call stack."""
         from ..services import accounts
 
         accounts.record_sign_out(self.actor)
-        self.sign_out_requested.emit()
-        self.close()
+        self.hide()
+        QTimer.singleShot(0, self.sign_out_requested.emit)
+
+    def discard(self) -> None:
+        """Stop timers and watchers before the window is deleted (sign-out, switch)."""
+        for window in list(self.case_windows.values()):
+            window.close()
+        self.case_windows.clear()
+        self.session_lock.stop()
+        self.shared.stop()
+        QSettings().setValue("main/geometry", self.saveGeometry())
 
     def closeEvent(self, event) -> None:  # noqa: N802
         for window in list(self.case_windows.values()):

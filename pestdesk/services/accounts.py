@@ -146,8 +146,10 @@ def clear_throttle(username: str) -> None:
 
 
 def actor_for(user: User) -> Actor:
+    from . import grants
+
     staff = user.staff
-    roles = frozenset(r for r in (staff.roles.split(",") if staff else []) if r)
+    roles = grants.effective_roles(staff)  # roles waiting for a confirmation do not count
     return Actor(user_id=user.id, username=user.username,
                  staff_id=staff.id if staff else None, roles=roles,
                  must_change_password=bool(user.must_change_password))
@@ -267,6 +269,15 @@ def _attempt(username: str, user: User | None, password: str, action: str) -> Ac
         actor = actor_for(User.get_by_id(user.id))
         audit(actor, action, "user", user.id)
     return actor
+
+
+def refreshed(actor: Actor) -> Actor:
+    """The signed-in user's actor as the database says now (roles, password flag), e.g.
+    after they changed their password; a user disabled meanwhile is refused."""
+    user = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
+    if not _may_sign_in(user):
+        raise _refused()
+    return actor_for(user)
 
 
 def record_lock(actor: Actor) -> None:

@@ -60,7 +60,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access, lengths, names
+from . import access, grants, lengths, names
 from .base import (
     SYSTEM,
     Actor,
@@ -523,19 +523,44 @@ def import_staff(actor: Actor, path: str | Path, dry_run: bool = False, *,
     if not plan.ok or dry_run:
         if plan.ok:
             build_staff_plan(plan, _existing_staff())
+            _check_staff_roles(actor, plan)
         return ImportResult(plan, applied=False, dry_run=dry_run)
     with write():
         build_staff_plan(plan, _existing_staff())
+        requested = _check_staff_roles(actor, plan)
+        if not plan.ok:  # a role the importer may not give: nothing is written
+            return ImportResult(plan, applied=False, dry_run=False)
         for record in plan.new:
-            create(actor, Staff, code=record.code, first_name=record.first_name,
-                   tussenvoegsel=record.tussenvoegsel, last_name=record.last_name,
-                   email=record.email, roles=record.roles or "",
-                   departments=record.departments or "")
-        for _record, stored, changes in plan.changed:
+            staff = create(actor, Staff, code=record.code, first_name=record.first_name,
+                           tussenvoegsel=record.tussenvoegsel, last_name=record.last_name,
+                           email=record.email, roles=record.roles or "",
+                           departments=record.departments or "")
+            grants.after_role_change(actor, staff.id, requested[record.row], staff.roles)
+        for record, stored, changes in plan.changed:
             staff = Staff.get_by_id(stored.id)
             save_versioned(actor, staff, staff.version, **changes)
+            grants.after_role_change(actor, staff.id, requested[record.row], staff.roles)
         audit(actor, "import", "staff", None, json.dumps(plan.counts, sort_keys=True))
     return ImportResult(plan, applied=True, dry_run=False)
+
+
+def _check_staff_roles(actor: Actor, plan) -> dict[int, set[str]]:
+    """The same role rule as the staff dialog (``grants.check_role_change``) for every row;
+    a refusal is a problem of that row. Returns row -> the dossier roles it asks for."""
+    requested: dict[int, set[str]] = {}
+    column = plan.mapping.fields.get("roles", "")
+    rows = [(r, None, {"roles": r.roles or "", "departments": r.departments or ""})
+            for r in plan.new] + list(plan.changed)
+    for record, stored, changes in rows:
+        old_roles = stored.roles if stored else ""
+        old_departments = stored.departments if stored else ""
+        try:
+            requested[record.row] = grants.check_role_change(
+                actor, stored.id if stored else None, old_roles, old_departments,
+                changes.get("roles", old_roles), changes.get("departments", old_departments))
+        except ServiceError as exc:
+            plan.problems.append(ImportProblem(record.row, column, str(exc)))
+    return requested
 
 
 def _existing_staff() -> list[ExistingStaff]:

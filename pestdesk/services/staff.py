@@ -26,7 +26,7 @@ from ..store.models import (
     StudentGuardian,
     utcnow,
 )
-from . import access
+from . import access, grants
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
 from .lists import Column, ListQuery, full_name, sort_name_matches
 
@@ -113,37 +113,23 @@ def save_staff(actor: Actor, form: StaffForm) -> Staff:
               "departments": ", ".join(d.strip() for d in form.departments.split(",")
                                        if d.strip())}
     with write():
-        _check_role_change(actor, form.id, values)
+        current = Staff.get_or_none(Staff.id == form.id) if form.id is not None else None
+        requested = grants.check_role_change(
+            actor, form.id, current.roles if current else "",
+            current.departments if current else "", values["roles"], values["departments"])
         taken = Staff.select(Staff.id).where(fn.UPPER(Staff.code) == code)
         if form.id is not None:
             taken = taken.where(Staff.id != form.id)
         if taken.exists():
             raise ServiceError(_("The staff code {code} is already in use.").format(code=code))
         if form.id is None:
-            return create(actor, Staff, **values)
-        staff = Staff.get_or_none(Staff.id == form.id)
-        if staff is None:
-            raise ServiceError(_("This staff member no longer exists."))
-        return save_versioned(actor, staff, form.version, **values)
-
-
-# roles anyone who manages staff may give; the rest decide what someone may read
-PLAIN_ROLES = frozenset({"mentor", "vakdocent"})
-
-
-def _check_role_change(actor: Actor, staff_id: int | None, values: dict) -> None:
-    """Roles and departments open dossiers: only a beheerder changes them (no escalation)."""
-    if actor.has_role("beheerder"):
-        return
-    roles = {r for r in values["roles"].split(",") if r}
-    if staff_id is None:
-        allowed = roles <= PLAIN_ROLES and not values["departments"]
-    else:
-        current = Staff.get_or_none(Staff.id == staff_id)
-        allowed = current is not None and (current.roles, current.departments) == (
-            values["roles"], values["departments"])
-    if not allowed:
-        raise ServiceError(_("Only a beheerder can give or change roles and departments."))
+            staff = create(actor, Staff, **values)
+        else:
+            if current is None:
+                raise ServiceError(_("This staff member no longer exists."))
+            staff = save_versioned(actor, current, form.version, **values)
+        grants.after_role_change(actor, staff.id, requested, values["roles"])
+        return staff
 
 
 def active_staff() -> list[tuple[int, str, str]]:
@@ -242,6 +228,7 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
                  .where(Staff.id.in_(form.mentor_ids)).tuples()} if form.mentor_ids else set()
         if set(form.mentor_ids) - known:
             raise ServiceError(_("A chosen mentor no longer exists."))
+        _check_own_mentorship(actor, form)
         if form.id is None:
             klass = create(actor, SchoolClass, **values)
             _set_mentors(actor, klass.id, form.mentor_ids)
@@ -258,6 +245,19 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
         elif not changed_fields and klass.version != form.version:
             raise Conflict("school_class", klass.id, _stored(klass))
         return klass
+
+
+def _check_own_mentorship(actor: Actor, form: ClassForm) -> None:
+    """Making oneself mentor of a class opens its dossiers: another staff manager does that
+    (separation of duties, see ``services.grants``)."""
+    if actor.staff_id is None or actor.staff_id not in form.mentor_ids:
+        return
+    if form.id is not None and ClassMentor.select().where(
+            (ClassMentor.school_class == form.id)
+            & (ClassMentor.staff == actor.staff_id)).exists():
+        return  # already their class
+    raise ServiceError(_("You cannot make yourself the mentor of a class; another staff "
+                         "manager does that."))
 
 
 def _set_mentors(actor: Actor, class_id: int, wanted_ids: list[int]) -> bool:

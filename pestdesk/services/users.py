@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
 from ..store.models import SchoolClass, Staff, User, utcnow
-from . import access, accounts, encryption
+from . import access, accounts, encryption, grants
 from .base import Actor, ServiceError, audit, save_versioned, write
 from .lists import Column, ListQuery, full_name
 from .settings import get_value, set_value
@@ -70,6 +70,7 @@ class UserList(ListQuery):
         Column("roles", N_("Roles")),
         Column("active", N_("Active"), "bool"),
         Column("last_login_at", N_("Last sign-in"), "datetime"),
+        Column("password_reset_at", N_("Password reset by a beheerder"), "datetime"),
     )
 
     def id_field(self):
@@ -81,7 +82,7 @@ class UserList(ListQuery):
 
     def select(self):
         query = (User.select(User.id, User.username, full_name(Staff), Staff.roles, User.active,
-                             User.last_login_at)
+                             User.last_login_at, User.password_reset_at)
                  .join(Staff, JOIN.LEFT_OUTER, on=(User.staff == Staff.id)))
         if not access.can_manage_users(self.actor):
             return query.where(access.nothing())
@@ -150,14 +151,23 @@ def usernames(actor: Actor) -> list[tuple[int, str]]:
 
 def create_user(actor: Actor, staff_id: int, username: str, password: str,
                 password_again: str | None = None) -> User:
-    """An account for a staff member with an initial password the user changes later."""
+    """An account for a staff member with an initial password the user changes later.
+
+    The beheerder knows that password: the account's dossier roles wait for a confirmation
+    (``services.grants``) before they count.
+    """
     _require_admin(actor)
     if password_again is not None and password != password_again:
         raise ServiceError(_("The two passwords differ."))
     staff = Staff.get_or_none(Staff.id == staff_id)
     if staff is None or not staff.active:
         raise ServiceError(_("This staff member no longer exists."))
-    return accounts.create_user(actor, staff, username, password)
+    if staff.id == actor.staff_id:
+        raise ServiceError(_("This staff member already has an account."))
+    with write():
+        user = accounts.create_user(actor, staff, username, password)
+        grants.suspend_after_password(actor, staff.id)
+    return user
 
 
 def set_active(actor: Actor, user_id: int, active: bool, read_version: int) -> User:
@@ -195,6 +205,7 @@ def reset_password(actor: Actor, user_id: int, password: str,
         accounts.clear_throttle(user.username)
         audit(actor, "password_reset", "user", user.id)
         encryption.password_set(user.username, password)
+        grants.suspend_after_password(actor, user.staff_id)
 
 
 def set_roles(actor: Actor, staff_id: int, roles: Iterable[str], departments: Iterable[str],
@@ -217,9 +228,13 @@ def set_roles(actor: Actor, staff_id: int, roles: Iterable[str], departments: It
             if account is not None and _active_admins(excluding_user=account.id) == 0:
                 raise ServiceError(_("This is the last active beheerder; appoint another "
                                      "one first."))
-        return save_versioned(actor, staff, read_version,
-                              roles=",".join(r for r in ROLE_CODES if r in wanted),
-                              departments=",".join(depts))
+        roles_text = ",".join(r for r in ROLE_CODES if r in wanted)
+        requested = grants.check_role_change(actor, staff.id, staff.roles, staff.departments,
+                                             roles_text, ",".join(depts))
+        saved = save_versioned(actor, staff, read_version, roles=roles_text,
+                               departments=",".join(depts))
+        grants.after_role_change(actor, staff.id, requested, roles_text)
+        return saved
 
 
 # -- every user ------------------------------------------------------------------------------

@@ -168,6 +168,7 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
     from pestdesk.gui.contract_dialogs import ContractDialog
     from pestdesk.gui.conversation_dialog import ConversationDialog
     from pestdesk.gui.dialogs import SetupWizard
+    from pestdesk.gui.grants_dialog import GrantsDialog
     from pestdesk.gui.letter_dialogs import ComposeDialog
     from pestdesk.gui.people_dialogs import PeopleDialog
     from pestdesk.gui.sanction_dialogs import InspectieReportDialog, SuspensionDialog
@@ -253,6 +254,18 @@ def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path
 
     errors = on_modal(UsersDialog, users_screen)
     action(window, "Gebruikers…").trigger()
+    check(errors)
+    # the imported roles open dossiers: they count once confirmed. A new school has no
+    # directie account yet, so its care coordinator confirms them (services.grants)
+    assert accounts.sign_in("jjansen", PASSWORD).roles == set()
+
+    def confirm_roles(dialog):
+        assert dialog.table.rowCount() == 4  # mentor x2, afdelingscoordinator, directie
+        dialog.confirm_all_button.click()
+        assert {dialog.table.item(r, 5).text() for r in range(4)} == {"bevestigd (abakker)"}
+
+    errors = on_modal(GrantsDialog, confirm_roles)
+    action(window, "Rolaanvragen…").trigger()
     check(errors)
     mentor = accounts.sign_in("jjansen", PASSWORD)
     assert mentor.roles == {"mentor"}

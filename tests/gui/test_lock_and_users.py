@@ -188,6 +188,22 @@ def test_users_dialog_creates_and_manages_accounts(school, make_window, qtbot, m
             roles.departments.item(i).setCheckState(Qt.CheckState.Checked)
     roles.accept()
     assert roles.result() == QDialog.DialogCode.Accepted
+    # a role that opens dossiers waits for the directie (services.grants)
+    assert not accounts.sign_in("nieuw", PASSWORD).has_role("afdelingscoordinator")
+    from pestdesk.gui.grants_dialog import GrantsDialog
+
+    own = GrantsDialog(admin, dialog)  # the beheerder sees the request, may not decide it
+    qtbot.addWidget(own)
+    assert own.table.rowCount() == 1 and not own.confirm_button.isEnabled()
+    director = make_window(school.actors["directie"])
+    assert "1" in director.grants_label.text() and director.grants_label.isVisibleTo(director)
+    confirm = GrantsDialog(school.actors["directie"], director)
+    qtbot.addWidget(confirm)
+    assert confirm.confirm_button.isEnabled()
+    assert "Nieuwkomer" in confirm.table.item(0, 0).text()
+    confirm.table.selectRow(0)
+    confirm.confirm_button.click()
+    assert "bevestigd" in confirm.table.item(0, 5).text()
     signed = accounts.sign_in("nieuw", PASSWORD)
     assert signed.has_role("afdelingscoordinator")
     row = next(r for r in range(dialog.model.rowCount()) if dialog.model.record_id(r) == user.id)
@@ -215,3 +231,62 @@ def test_change_password_dialog(school, make_window, qtbot):
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert accounts.sign_in("mentor_a", "een nieuw wachtwoord").user_id == actor.user_id
+
+
+def _no_modal(*args, **kwargs):
+    raise AssertionError(f"unexpected message box: {args[1:]}")
+
+
+def test_sign_out_deletes_every_window_and_model_of_the_user(school, qtbot, db_path,
+                                                             monkeypatch):
+    """Afmelden: before the sign-in dialog shows, the previous user's main window, case
+    windows, dialogs, section views and their models no longer exist (not just hidden)."""
+    from PySide6.QtCore import QAbstractItemModel
+    from shiboken6 import isValid
+
+    from pestdesk.gui import app as gui_app
+    from pestdesk.gui import translation
+    from pestdesk.gui.main_window import MainWindow
+    from tests.helpers.gui import new_case
+
+    translation.install(QApplication.instance(), "nl")
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", _no_modal)
+    case_id = new_case(school.actors["zoco"], school.students["1001"], school.students["1002"])
+    old = MainWindow(db_path, school.actors["zoco"])
+    old.show()
+    qtbot.waitExposed(old)
+    old.go("cases")
+    old.show_case(case_id)
+    case_window = old.case_windows[case_id]
+    note = QDialog(old)
+    note.setWindowTitle("Leerling Kind Akkerman")
+    note.show()
+    tracked = [old, case_window, note, *old.views.values(),
+               *old.findChildren(QAbstractItemModel),
+               *case_window.findChildren(QAbstractItemModel)]
+    assert len(tracked) > 5
+    seen: dict = {}
+
+    def next_user_signs_in(path, automatic_demo=True):  # the sign-in dialog's moment
+        seen["alive"] = [w for w in tracked if isValid(w)]
+        seen["texts"] = " ".join(_texts(w) for w in QApplication.topLevelWidgets()
+                                 if isValid(w) and not w.testAttribute(
+                                     Qt.WidgetAttribute.WA_DontShowOnScreen))
+        return school.actors["mentor_b"]
+
+    monkeypatch.setattr(gui_app, "sign_in", next_user_signs_in)
+    app = QApplication.instance()
+    old.sign_out_requested.connect(lambda: gui_app._sign_out(app, old))
+    old.sign_out()
+    qtbot.waitUntil(lambda: "alive" in seen, timeout=5000)
+    assert seen["alive"] == []
+    for personal in ("Akkerman", "Aalders", "Uitschelden"):
+        assert personal not in seen["texts"]
+    new = app.property("pestdesk_window")
+    try:
+        assert new.actor == school.actors["mentor_b"] and new.isVisible()
+    finally:
+        new.discard()
+        new.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert [a for a in _actions(school.users["zoco"].id)][-1] == "logout"

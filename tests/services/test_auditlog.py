@@ -10,7 +10,8 @@ import pytest
 from pestdesk import clock
 from pestdesk.services import access, accounts, auditlog, users
 from pestdesk.services.base import SYSTEM, Actor, audit, write
-from pestdesk.store.models import AuditLog, Staff, Student
+from pestdesk.store.models import AuditLog, Staff, Student, User
+from tests.helpers.roles import confirm_all_grants
 
 PASSWORD = "lang genoeg wachtwoord"
 
@@ -22,8 +23,11 @@ def trail(db):
         dir_staff = Staff.create(code="DIR", last_name="Directeur", roles="directie")
         men_staff = Staff.create(code="MEN", last_name="Mentor", roles="mentor")
     admin = accounts.actor_for(accounts.create_user(SYSTEM, admin_staff, "beheer", PASSWORD))
-    directie = accounts.actor_for(users.create_user(admin, dir_staff.id, "directie", PASSWORD))
-    mentor = accounts.actor_for(users.create_user(admin, men_staff.id, "mentor", PASSWORD))
+    directie_user = users.create_user(admin, dir_staff.id, "directie", PASSWORD)
+    mentor_user = users.create_user(admin, men_staff.id, "mentor", PASSWORD)
+    confirm_all_grants()  # the roles count once confirmed (services.grants)
+    directie = accounts.actor_for(User.get_by_id(directie_user.id))
+    mentor = accounts.actor_for(User.get_by_id(mentor_user.id))
     accounts.sign_in("mentor", PASSWORD)
     with write():
         student = Student.create(number="1001", first_name="Zoë", last_name="Geheimnaam")

@@ -12,6 +12,7 @@ from pestdesk.i18n import _
 from pestdesk.services import accounts, users
 from pestdesk.services.base import SYSTEM, Conflict, ServiceError, write
 from pestdesk.store.models import AuditLog, SignInThrottle, Staff, User, utcnow
+from tests.helpers.roles import confirm_all_grants
 
 PASSWORD = "lang genoeg wachtwoord"
 
@@ -192,7 +193,10 @@ def test_roles_and_departments_on_the_staff_member(admin, mentor):
     detail = users.user_detail(admin, mentor.user_id)
     assert detail.roles == ["mentor", "afdelingscoordinator"]
     assert detail.departments == ["onderbouw"]
-    assert accounts.sign_in("mentor", PASSWORD).has_role("afdelingscoordinator")
+    # the dossier roles count once a directie member has confirmed them (services.grants)
+    assert not accounts.sign_in("mentor", PASSWORD).has_role("afdelingscoordinator")
+    assert confirm_all_grants() == 2  # mentor (account made by the beheerder), afdeling
+    assert accounts.sign_in("mentor", PASSWORD).roles == {"afdelingscoordinator", "mentor"}
     with pytest.raises(ServiceError):
         users.set_roles(admin, s.id, ["koning"], [], detail.staff_version)
     line = AuditLog.select().where(AuditLog.table == "staff").order_by(AuditLog.id.desc()).get()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from ...importers.staff import ROLE_CODES
-from ...services import users
+from ...services import grants, users
 from ...services.base import Actor, Conflict, ServiceError
 from ..models import ListModel
 from ..widgets import error_label
@@ -157,9 +157,14 @@ class RolesDialog(_FormDialog):
 class ChangePasswordDialog(_FormDialog):
     """The signed-in user's own password: the current one, then the new one twice."""
 
-    def __init__(self, actor: Actor, parent: QWidget | None = None):
+    def __init__(self, actor: Actor, parent: QWidget | None = None, forced: bool = False):
         super().__init__(_("Change password"), parent)
         self.actor = actor
+        if forced:
+            why = QLabel(_("Your password was set by a beheerder. Choose your own password "
+                           "now: at least 12 characters, not a commonly used one."))
+            why.setWordWrap(True)
+            self.form.addRow(why)
         self.old = _password_edit()
         self.new = _password_edit()
         self.new2 = _password_edit()
@@ -274,6 +279,12 @@ class UsersDialog(QDialog):
             return
         if RolesDialog(self.actor, detail, self).exec():
             self.model.reload()
+            waiting = grants.pending_roles(detail.staff_id) if detail.staff_id else set()
+            if waiting:
+                self.message.setText(_(
+                    "These roles open dossiers and count once a member of the directie has "
+                    "confirmed them (Administration → Role requests): {roles}.").format(
+                        roles=", ".join(_(users.ROLE_LABELS.get(r, r)) for r in sorted(waiting))))
 
     def reset_password(self) -> None:
         user_id = self.selected_id()
@@ -282,8 +293,11 @@ class UsersDialog(QDialog):
         detail = users.user_detail(self.actor, user_id)
         if ResetPasswordDialog(self.actor, user_id, detail.username, self).exec():
             QMessageBox.information(self, _("Reset password"), _(
-                "The password has been reset. Give it to the user in person and ask them to "
-                "change it (File → Change password…)."))
+                "The password has been reset. Give it to the user in person: they must "
+                "choose their own password when they next sign in. Their roles that open "
+                "dossiers wait until a member of the directie confirms them again "
+                "(Administration → Role requests)."))
+            self.model.reload()
 
     def toggle_active(self) -> None:
         user_id = self.selected_id()

@@ -413,3 +413,92 @@ def test_exact_counts_only_on_screen_for_who_may_read_the_cases(school):
     assert not outsider.exact  # the rule, not the caller, decides
     overridden = F.compute_figures(actor, ALL, exact=True, visibility=m.Case.id > 0)
     assert not overridden.exact
+
+
+VISIBLE = {  # who may see which case, written in plain SQL apart from services.access
+    "zorg": "1 = 1",
+    "directie": "1 = 1",
+    "mentor": """(c.created_by_id = :uid OR EXISTS (
+        SELECT 1 FROM involvement i JOIN student s ON s.id = i.student_id
+        JOIN class_mentor cm ON cm.school_class_id = s.school_class_id
+        WHERE i.case_id = c.id AND cm.staff_id = :sid))""",
+    "afdeling": """(c.created_by_id = :uid OR EXISTS (
+        SELECT 1 FROM involvement i JOIN student s ON s.id = i.student_id
+        JOIN school_class k ON k.id = s.school_class_id JOIN staff st ON st.id = :sid
+        WHERE i.case_id = c.id AND instr(',' || lower(st.departments) || ',',
+                                         ',' || lower(k.department) || ',') > 0))""",
+}
+
+
+def _shown(n: int, text: str) -> None:
+    """A shared cell: the exact count where shown, a mask only where the count is small
+    or hidden beside one."""
+    if text in (F.MASK, F.HIDDEN, F.NOT_SHOWN):
+        assert text != F.MASK or 0 < n < F.THRESHOLD
+    else:
+        assert text == F._show(n, 0) and not 0 < n < F.THRESHOLD
+
+
+@pytest.mark.parametrize("username", ["zorg", "directie", "mentor", "afdeling"])
+def test_every_shared_number_is_its_own_count_per_role(school, username, tmp_path):
+    """Export (XLSX), year report (PDF) and screen for each role, several periods and
+    filters: each count equals a plain-SQL count over the cases that role may see."""
+    import io
+
+    import pypdf
+
+    user = m.User.get(m.User.username == username)
+    actor = accounts_actor(user)
+    params = {"uid": user.id, "sid": user.staff_id}
+    rule = VISIBLE[username]
+    for period, filters, where in [
+        (YEAR, F.FigureFilters(), "1 = 1"),
+        (ALL, F.FigureFilters(cyber=True), "c.is_cyber = 1"),
+        (F.Period(dt.date(2025, 9, 1), dt.date(2026, 1, 31)), F.FigureFilters(form="woorden"),
+         "instr(',' || c.forms || ',', ',woorden,') > 0"),
+    ]:
+        fig = F.compute_figures(actor, period, filters, exact=True)
+        base = (f'FROM "case" c WHERE c.is_signal = 0 AND {in_period(period, "c.reported_on")}'
+                f" AND {where} AND {rule}")
+        (reports, cyber, closed, still_open), = school.execute_sql(
+            f"SELECT count(*), coalesce(sum(c.is_cyber), 0), coalesce(sum(c.status <> 'open'), 0),"
+            f" coalesce(sum(c.status = 'open'), 0) {base}", params).fetchall()
+        t = fig.tables
+        assert t["over_time"].total[0] == reports and t["over_time"].total[1] == cyber
+        assert t["stages"].total[:2] == [still_open, closed]
+        locations = dict(school.execute_sql(f"SELECT c.location, count(*) {base} GROUP BY 1",
+                                            params).fetchall())
+        for code, n in locations.items():
+            assert t["by_location"].value_of(code) == n
+            _shown(n, t["by_location"].text_of(code, 0, shared=True))
+        _shown(reports, t["over_time"].total_text(0, shared=True))
+        _shown(closed, t["outcomes"].text_of("closed", 0, shared=True))
+        # the export holds exactly the shared texts (numbers as numbers)
+        path = F.export_xlsx(actor, fig, tmp_path / f"{username}.xlsx")
+        rows = [[c.value for c in row] for row in openpyxl.load_workbook(path).active.iter_rows()]
+        for table in fig.tables.values():
+            for shown in table.shown_rows(shared=True):
+                found = [_as_text(r[:len(shown)]) for r in rows if r and r[0] == shown[0]]
+                assert shown in found, (table.key, shown, found)
+    pdf = F.year_report_pdf(actor, 2024)
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    fig = F.compute_figures(actor, F.Period.school_year(2024), granularity="month")
+    (reports,), = school.execute_sql(
+        f'SELECT count(*) FROM "case" c WHERE c.is_signal = 0 AND '
+        f'{in_period(F.Period.school_year(2024), "c.reported_on")} AND {rule}', params).fetchall()
+    assert fig["over_time"].total[0] == reports
+    assert fig["over_time"].total_text(0, shared=True) in text
+    for sentence in fig.summary(shared=True):
+        assert " ".join(sentence.split()) in " ".join(text.split())
+
+
+def _as_text(cells: list) -> list:
+    """An exported row as the screen writes it (numbers as numbers, empty as "–")."""
+    return [cells[0], *("–" if v is None else v if isinstance(v, str) else F._show(v, 0)
+                        for v in cells[1:])]
+
+
+def accounts_actor(user):
+    from pestdesk.services import accounts
+
+    return accounts.actor_for(user)

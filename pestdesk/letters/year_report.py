@@ -315,7 +315,8 @@ def _axis_max(data: list[list[float | None]]) -> float:
     if top <= 0:
         return 5
     step = 10 ** max(0, len(str(int(top))) - 1)
-    return (int(top / step) + 1) * step
+    nice = (int(top / step) + 1) * step
+    return max(5, -(-nice // 5) * 5)  # a multiple of 5: the five steps are whole numbers
 
 
 def _hatched(x: float, y: float, w: float, h: float, mark: str, flip: bool = False) -> Group:

@@ -194,3 +194,13 @@ def test_long_dutch_labels_are_not_cut_off(view, qtbot):
     assert any("Zorgoverleg" in label for label in view.figures["stages"].row_labels)
     summary = view.summary_label.text()
     assert "((" not in summary and ") (" not in summary
+
+
+def test_value_axes_count_in_whole_numbers():
+    """A mentor's few reports: the axis runs 0-5 in steps of 1, never '0 0 1 1 2 3'."""
+    from pestdesk.gui.views.figures import _nice_max
+    from pestdesk.letters.year_report import _axis_max
+
+    for top in (0, 1, 2, 3, 4, 5, 7, 12, 33, 99, 311, 1200):
+        for axis_top in (_nice_max(top), _axis_max([[top]])):
+            assert axis_top >= max(top, 5) and axis_top % 5 == 0  # six ticks, whole steps

@@ -278,10 +278,12 @@ class MaskMarks:
 
 
 def _nice_max(top: float) -> float:
+    """The axis' top: a round number, a multiple of 5 so its six ticks are whole numbers."""
     if top <= 0:
         return 5
     step = 10 ** max(0, len(str(int(top))) - 1)
-    return (int(top / step) + 1) * step
+    nice = (int(top / step) + 1) * step
+    return max(5, -(-nice // 5) * 5)
 
 
 def _short(text: str, n: int) -> str:

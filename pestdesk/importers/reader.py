@@ -58,9 +58,10 @@ class Limits:
     columns: int = 200  # columns holding a value
     cell_chars: int = 10_000
     total_chars: int = 20_000_000
-    # cells an XLSX sheet holds, empty ones included: openpyxl parses some 60,000 a second;
-    # a 4,000-student export with 45 columns has 180,000
-    cells: int = 200_000
+    # cells an XLSX sheet holds, empty ones included: openpyxl parses some 50,000 a second
+    # (bench/bench_hostile.py), so the largest sheet read is refused, if it is, within about
+    # 3 s; a 3,000-student export with 50 columns has 150,000
+    cells: int = 150_000
     zip_parts: int = 1_000
     part_bytes: int = 100 * MB  # one part of an XLSX, unpacked
     unzipped_bytes: int = 200 * MB  # all parts together, unpacked

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
-from ..services import accounts, encryption, settings
+from ..services import accounts, encryption, lengths, settings
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 
@@ -158,6 +158,11 @@ class SetupWizard(QWizard):
         self.last = QLineEdit()
         self.code = QLineEdit()
         self.username = QLineEdit()
+        for widget, table, field in ((self.first, "staff", "first_name"),
+                                     (self.last, "staff", "last_name"),
+                                     (self.code, "staff", "code"),
+                                     (self.username, "user", "username")):
+            widget.setMaxLength(lengths.max_length(table, field))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password2 = QLineEdit()

@@ -57,7 +57,7 @@ from ..domain.sanctions import (
     SanctionRefused,
 )
 from ..i18n import N_, _, format_date, ngettext
-from ..services import access, cases, sanctions, views
+from ..services import access, cases, lengths, sanctions, views
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..services.calendar import school_calendar
@@ -615,6 +615,7 @@ class InspectieReportDialog(SaveDialog):
         self.reported_by = QLineEdit(actor_name(actor))
         self.form.addRow(_("By"), self.reported_by)
         self.reference = QLineEdit()
+        self.reference.setMaxLength(lengths.max_length("sanction", "inspectie_reference"))
         self.reference.setPlaceholderText(_("reference of the Internet Schooldossier"))
         self.form.addRow(_("Reference"), self.reference)
         self.setMinimumWidth(660)

@@ -19,9 +19,9 @@ def test_a_hundred_thousand_character_first_name_is_refused(db):
     with pytest.raises(lengths.TooLong) as info:
         save_staff(SYSTEM, StaffForm(code="JNS", first_name="A" * 100_000, last_name="Jansen"))
     assert info.value.problems.keys() == {"first_name"}
-    assert str(info.value) == (
-        "De tekst \"AAAAAAAAAAAAAAAAAAAAAAAA…\" is 100.000 tekens lang; er mogen hoogstens 100 "
-        "zijn.")
+    message = str(info.value)  # quotes the text's start, its length and the limit
+    assert message.startswith("De tekst \"AAAAAAAAAAAAAAAAAAAAAAAA…\" is 100.000 tekens lang")
+    assert "hoogstens 100 " in message
     assert Staff.select().count() == 0 and AuditLog.select().count() == before
 
 

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from ... import clock
 from ...i18n import _, format_date, format_datetime
-from ...services import meetings
+from ...services import lengths, meetings
 from ...services.base import Actor, ServiceError
 from ..tasks import Task
 from .sections import MeetingsView
@@ -70,6 +70,7 @@ class PlanMeetingDialog(QDialog):
         self.duration.setValue(60)
         self.duration.setSuffix(_(" min"))
         self.place = QLineEdit()
+        self.place.setMaxLength(lengths.max_length("meeting", "place"))
         self.chair = QComboBox()
         self.chair.addItem(_("(nobody)"), None)
         self.attendees = QListWidget()

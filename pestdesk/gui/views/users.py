@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from ...importers.staff import ROLE_CODES
-from ...services import grants, users
+from ...services import grants, lengths, users
 from ...services.base import Actor, Conflict, ServiceError
 from ..models import ListModel
 from ..widgets import error_label
@@ -80,6 +80,7 @@ class NewUserDialog(_FormDialog):
         for staff_id, label in users.staff_without_account(actor):
             self.staff.addItem(label, staff_id)
         self.username = QLineEdit()
+        self.username.setMaxLength(lengths.max_length("user", "username"))
         self.password = _password_edit()
         self.password2 = _password_edit()
         self.form.addRow(_("Staff member"), self.staff)

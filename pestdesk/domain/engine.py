@@ -76,6 +76,7 @@ class CaseHistory:
     entries: list[HistoryEntry] = field(default_factory=list)
     prior_cases: dict[int, list[PriorCase]] = field(default_factory=dict)
     status: str = OPEN
+    scope: str = ""  # "across_classes": the pesters start on the protocol's declared stage
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,7 +232,9 @@ class _Replay:
 
 
 def _replay(protocol: Protocol, history: CaseHistory) -> _Replay:
-    pesters = {sid: _Pester(sid, 0, history.reported_on) for sid in dict.fromkeys(history.pesters)}
+    start = protocol.stage_index(protocol.start_stage(history.scope).code)
+    pesters = {sid: _Pester(sid, start, history.reported_on)
+               for sid in dict.fromkeys(history.pesters)}
     state = _Replay(pesters, history.status or OPEN, {}, [])
     for sid in pesters:
         relapse = _relapse(protocol, history, sid)

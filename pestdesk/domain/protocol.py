@@ -222,6 +222,8 @@ class Protocol:
     helplines: tuple[Helpline, ...]
     student_system: str = ""
     description: str = ""
+    #: where a case of bullying across classes starts ("" = the first stage)
+    across_classes_stage: str = ""
     source: str = field(default="", compare=False)
     _stage_index: Mapping[str, int] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -263,6 +265,13 @@ class Protocol:
     @property
     def first_stage(self) -> Stage:
         return self.stages[0]
+
+    def start_stage(self, scope: str) -> Stage:
+        """Where a case starts: the declared stage for bullying across classes, else the
+        first stage."""
+        if scope == "across_classes" and self.across_classes_stage:
+            return self.stage(self.across_classes_stage) or self.first_stage
+        return self.first_stage
 
     def stage_of_kind(self, kind: str) -> Stage | None:
         """The stage of this declared kind (``taxonomy.STAGE_KINDS``), if the ladder has one."""
@@ -509,7 +518,8 @@ class _Reader:
 # the sections of a protocol file
 
 _TOP_REQUIRED = ("format", "code", "version", "name", "school", "roles", "stages", "cyber")
-_TOP_OPTIONAL = ("student_system", "description", "guides", "contract", "helplines")
+_TOP_OPTIONAL = ("student_system", "description", "guides", "contract", "helplines",
+                 "across_classes_stage")
 
 
 def _parse(data: dict, r: _Reader, source: str) -> Protocol:
@@ -522,6 +532,9 @@ def _parse(data: dict, r: _Reader, source: str) -> Protocol:
     helplines = _parse_helplines(data, r)
     guides = _parse_guides(data, r)
     stages = _parse_stages(data, r, role_codes, [g.code for g in guides])
+    across = r.code(data, "across_classes_stage", (), "")
+    if across:
+        r.one_of(across, [s.code for s in stages], ("across_classes_stage",), _("stage"))
     step_codes = {step.code for stage in stages for step in stage.steps}
     cyber = _parse_cyber(data, r, role_codes, [h.code for h in helplines], step_codes)
     return Protocol(
@@ -537,6 +550,7 @@ def _parse(data: dict, r: _Reader, source: str) -> Protocol:
         guides=guides,
         contract=_parse_contract(data, r),
         helplines=helplines,
+        across_classes_stage=across,
         source=source,
     )
 

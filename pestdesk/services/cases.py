@@ -470,6 +470,42 @@ def _report_fields(data: ReportInput, actor: Actor) -> dict:
     )
 
 
+def _start_owner(protocol: Protocol, data: ReportInput, owner_id: int | None) -> int | None:
+    """Who owns a new case: for bullying across classes the protocol's declared start stage
+    decides (its role, e.g. the afdelingscoördinator of the students' department); the
+    given owner stays when they hold that role for that department, or when nobody does."""
+    stage = protocol.start_stage(data.scope)
+    if stage is protocol.first_stage:
+        return owner_id
+    student_ids = ([i.student_id for i in data.involved if i.role == "pester"]
+                   + [i.student_id for i in data.involved if i.role != "pester"])
+    departments: list[str] = []
+    for sid in student_ids:
+        student = Student.get_or_none(Student.id == sid)
+        klass = student.school_class if student and student.school_class_id else None
+        name = (klass.department or "").strip().lower() if klass else ""
+        if name and name not in departments:
+            departments.append(name)
+
+    def serves(staff: Staff, department: str) -> bool:
+        roles = {r.strip() for r in (staff.roles or "").split(",")}
+        own = {d.strip().lower() for d in (staff.departments or "").split(",") if d.strip()}
+        return stage.role in roles and (department in own or not department)
+
+    if owner_id is not None:
+        given = Staff.get_or_none(Staff.id == owner_id)
+        if given is not None and any(serves(given, d) for d in departments or [""]):
+            return owner_id
+    candidates = list(Staff.select().where((Staff.active == True)  # noqa: E712
+                                           & Staff.roles.contains(stage.role))
+                      .order_by(Staff.id))
+    for department in departments or [""]:
+        found = next((s for s in candidates if serves(s, department)), None)
+        if found is not None:
+            return found.id
+    return owner_id
+
+
 # ---------------------------------------------------------------------------------------------
 # reports and signals
 
@@ -483,10 +519,12 @@ def register_report(actor: Actor, data: ReportInput) -> Case:
         raise ValidationError(problems)
     protocol = _school_protocol()
     with write():
+        fields = _report_fields(data, actor)
+        fields["owner"] = _start_owner(protocol, data, fields["owner"])
         case = create(
             actor, Case, number=_next_number(data.reported_on.year), is_signal=False,
             protocol_code=protocol.code, protocol_version=protocol.version,
-            created_by=actor.user_id, **_report_fields(data, actor),
+            created_by=actor.user_id, **fields,
         )
         for item in data.involved:
             _insert_involvement(actor, case, item.student_id, item.role, item.notes)
@@ -745,6 +783,7 @@ def _history(case: Case) -> CaseHistory:
         case_id=case.id, reported_on=case.reported_on, pesters=pesters,
         is_cyber=bool(case.is_cyber), cyber_track=case.cyber_track or "", entries=entries,
         prior_cases=_prior_cases(pesters, case), status=case.status or engine.OPEN,
+        scope=case.scope or "",
     )
 
 

@@ -24,6 +24,7 @@ SUITES = [
     "tests/services/test_sanctions.py",
     "tests/services/test_meetings.py",
     "tests/services/test_ladder_path.py",
+    "tests/services/test_scope.py",
     "tests/services/test_case_scenarios.py",
     "tests/services/test_casework_access.py",
     "tests/gui/test_sanction_dialogs.py",

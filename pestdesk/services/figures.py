@@ -50,7 +50,6 @@ HIDDEN = "x"  # hidden so a small count cannot be worked out from the others (se
 NOT_SHOWN = "–"  # withheld: a table too small to show (its marks alone would give it away)
 SANCTION_KINDS = ("schorsing_1", "schorsing_lang", "interne_schorsing", "voornemen_verwijdering",
                   "verwijdering")
-__all__ = ["MASK", "HIDDEN", "SHOWN", "SMALL", "SECONDARY", "THRESHOLD"]
 
 
 # --------------------------------------------------------------------------- period, filters
@@ -882,9 +881,10 @@ def summary_sentences(figures: Figures, shared: bool = False) -> list[str]:
     reached = [r for r in range(len(stages.values)) if stages.row_keys[r] and stages.values[r][2]]
     if reached:
         top = reached[-1]
+        # a hidden count takes the plural: "<5 melding" would give a 1 away
+        count = THRESHOLD if stages.is_masked(top, 2, shared) else int(stages.values[top][2])
         out.append(_("The highest stage reached was “{stage}” ({n}).").format(
-            stage=stages.row_labels[top], n=ngettext("{n} case", "{n} cases",
-                                                     int(stages.values[top][2])).format(
+            stage=stages.row_labels[top], n=ngettext("{n} case", "{n} cases", count).format(
                 n=stages.text(top, 2, shared))))
     sanctions = t["sanctions"]
     out.append(_("Sanctions decided: {one} suspensions of one day, {longer} longer "

@@ -224,6 +224,7 @@ def test_small_counts_are_masked_in_a_narrow_selection(school):
     assert F.MASK in texts
     for table in fig.tables.values():
         assert_shown_safely(table)
+    assert "<5 melding " not in " ".join(fig.summary()) + " "  # no singular beside a mask
     for sentence in fig.summary()[:-1]:  # the last one is the legend
         sentence = sentence.replace(fig.compared.range_label(), "")
         for word in sentence.replace("(", " ").replace(")", " ").split():
@@ -502,3 +503,18 @@ def accounts_actor(user):
     from pestdesk.services import accounts
 
     return accounts.actor_for(user)
+
+
+def test_a_masked_count_takes_the_plural(school):
+    """'(<5 melding)' would say the hidden count is 1: a mask always reads as a plural."""
+    ones = 0
+    for (class_id,) in sql(school, "SELECT id FROM school_class ORDER BY id LIMIT 25"):
+        fig = F.compute_figures(SYSTEM, YEAR, F.FigureFilters(class_id=class_id))
+        stages = fig["stages"]
+        reached = [r for r in range(len(stages.values))
+                   if stages.row_keys[r] and stages.values[r][2]]
+        if reached and stages.values[reached[-1]][2] == 1:
+            ones += 1
+            text = " ".join(fig.summary(shared=True))
+            assert "<5 meldingen)" in text and "<5 melding)" not in text
+    assert ones, "some class should have a single case at its highest stage"

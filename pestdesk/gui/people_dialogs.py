@@ -367,7 +367,7 @@ class GuardianDialog(EditDialog):
         self.load()
 
     def read(self) -> staff_service.GuardianForm:
-        return (staff_service.guardian_form(self.student_id, self.guardian_id)
+        return (staff_service.guardian_form(self.actor, self.student_id, self.guardian_id)
                 if self.guardian_id else staff_service.GuardianForm())
 
     def fill(self, f: staff_service.GuardianForm) -> None:

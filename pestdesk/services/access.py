@@ -295,6 +295,29 @@ def can_view_student(actor: Actor, student_id: int) -> bool:
             .where((m.Student.id == student_id) & student_visibility(actor)).exists())
 
 
+def guardian_visibility(actor: Actor):
+    """A WHERE expression over ``Guardian``: the parents ``actor`` may see — those of a
+    student whose card the actor may open (``student_visibility``). A parent's name, address
+    and phone come with their child; a parent of children outside the actor's scope is not
+    found, not even by a search for their street."""
+    if sees_all_cases(actor) or actor.has_role(ADMIN_ROLE):
+        return everything()
+    sg = m.StudentGuardian.alias("acc_sg")
+    seen = m.Student.select(m.Student.id).where(student_visibility(actor))
+    return m.Guardian.id.in_(sg.select(sg.guardian).where(sg.student.in_(seen)))
+
+
+def can_view_guardian(actor: Actor, guardian_id: int) -> bool:
+    return (m.Guardian.select(m.Guardian.id)
+            .where((m.Guardian.id == guardian_id) & guardian_visibility(actor)).exists())
+
+
+def require_student(actor: Actor, student_id: int) -> None:
+    """``NotFound`` (the same answer as a missing student) unless ``actor`` may see them."""
+    if not can_view_student(actor, student_id):
+        raise NotFound(_("This student no longer exists."))
+
+
 def meeting_visibility(actor: Actor):
     """Care-team meetings are for those who work with dossiers."""
     return everything() if has_care_role(actor) else nothing()

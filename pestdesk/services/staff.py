@@ -342,7 +342,8 @@ class GuardianForm:
     LINK_FIELDS = ("relation", "has_authority", "receives_mail", "info_granted")
 
 
-def guardian_form(student_id: int, guardian_id: int) -> GuardianForm:
+def guardian_form(actor: Actor, student_id: int, guardian_id: int) -> GuardianForm:
+    access.require_student(actor, student_id)
     link = (StudentGuardian.select(StudentGuardian, Guardian).join(Guardian)
             .where((StudentGuardian.student == student_id)
                    & (StudentGuardian.guardian == guardian_id)).first())
@@ -379,8 +380,7 @@ def save_guardian(actor: Actor, student_id: int, form: GuardianForm) -> StudentG
     _mail_rule(link_values["has_authority"], link_values["receives_mail"],
                link_values["info_granted"])
     with write():
-        if Student.get_or_none(Student.id == student_id) is None:
-            raise ServiceError(_("This student no longer exists."))
+        access.require_student(actor, student_id)
         if form.id is None:
             guardian = create(actor, Guardian, **values)
             return create(actor, StudentGuardian, student=student_id, guardian=guardian.id,
@@ -417,10 +417,9 @@ def link_guardian(actor: Actor, student_id: int, guardian_id: int, relation: str
     receives_mail = has_authority if receives_mail is None else receives_mail
     _mail_rule(has_authority, receives_mail, info_granted)
     with write():
-        if Guardian.get_or_none(Guardian.id == guardian_id) is None:
+        if not access.can_view_guardian(actor, guardian_id):
             raise ServiceError(_("This guardian no longer exists."))
-        if Student.get_or_none(Student.id == student_id) is None:
-            raise ServiceError(_("This student no longer exists."))
+        access.require_student(actor, student_id)
         existing = StudentGuardian.get_or_none((StudentGuardian.student == student_id)
                                                & (StudentGuardian.guardian == guardian_id))
         if existing is not None:
@@ -465,7 +464,7 @@ def search_guardians(actor: Actor, text: str, exclude_student: int | None = None
         return []
     G = Guardian
     query = G.select(G.id, G.first_name, G.initials, G.tussenvoegsel, G.last_name, G.street,
-                     G.house_number, G.postcode, G.city)
+                     G.house_number, G.postcode, G.city).where(access.guardian_visibility(actor))
     for word in text.split():
         query = query.where(_guardian_word(word))
     if exclude_student is not None:
@@ -519,6 +518,7 @@ def unlink_guardian(actor: Actor, student_id: int, guardian_id: int, link_versio
     """Remove a guardian from one student; the guardian record stays for siblings."""
     _require(actor, GUARDIAN_ROLES)
     with write():
+        access.require_student(actor, student_id)
         link = StudentGuardian.get_or_none((StudentGuardian.student == student_id)
                                            & (StudentGuardian.guardian == guardian_id))
         if link is None:

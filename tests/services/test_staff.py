@@ -133,13 +133,13 @@ def test_guardian_created_linked_and_updated_with_version(db, student):
         last_name="Çelik", initials="A.", relation="moeder", street="Dorpsstraat",
         house_number="5", postcode="1234ab", city="Ede", email="a@example.nl",
         has_authority=True, receives_mail=True))
-    form = guardian_form(student.id, link.guardian_id)
+    form = guardian_form(SYSTEM, student.id, link.guardian_id)
     assert form.postcode == "1234AB" and form.relation == "moeder" and form.has_authority
-    stale = guardian_form(student.id, link.guardian_id)
+    stale = guardian_form(SYSTEM, student.id, link.guardian_id)
     form.phone = "0612345678"
     form.receives_mail = False
     save_guardian(SYSTEM, student.id, form)
-    fresh = guardian_form(student.id, link.guardian_id)
+    fresh = guardian_form(SYSTEM, student.id, link.guardian_id)
     assert fresh.phone == "0612345678" and not fresh.receives_mail
     assert (fresh.version, fresh.link_version) == (2, 2)
     stale.city = "Arnhem"

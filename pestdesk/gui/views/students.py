@@ -348,7 +348,7 @@ class StudentCard(QWidget):
             return False
         student = self.card.get("student", {}).get("name", "")
         try:  # the version as it is now, read before the question is asked
-            link_version = staff_service.guardian_form(self.student_id,
+            link_version = staff_service.guardian_form(self.actor, self.student_id,
                                                        guardian_id).link_version
         except (ServiceError, StoreError) as exc:
             QMessageBox.warning(self, _("Unlink guardian"), str(exc))

@@ -1,0 +1,56 @@
+"""One 'who may see this person' rule for parents (access.guardian_visibility): a guardian's
+address comes with a child the user may see, by search, form, link or unlink alike."""
+
+from __future__ import annotations
+
+import pytest
+
+from pestdesk.services import access, staff
+from pestdesk.services.base import ServiceError, write
+from pestdesk.store.models import Guardian, StudentGuardian
+from tests.helpers.school import build_school
+
+
+@pytest.fixture
+def school(db):
+    school = build_school()
+    with write():
+        for number, street in (("1001", "Akkerlaan"), ("4001", "Hendrikstraat")):
+            parent = Guardian.create(last_name=f"Ouder{number}", street=street,
+                                     house_number="1", postcode="1811 AB", city="Alkmaar")
+            StudentGuardian.create(student=school.students[number], guardian=parent)
+    return school
+
+
+def _found(actor, text: str) -> list[str]:
+    return [m.address for m in staff.search_guardians(actor, text)]
+
+
+def test_a_mentor_finds_only_the_parents_of_their_own_students(school):
+    mentor = school.actors["mentor_b"]  # mentor of 1B: neither 1001 (1A) nor 4001 (4H)
+    assert _found(mentor, "Alkmaar") == []
+    assert _found(mentor, "Hendrikstraat") == []
+    mentor_a = school.actors["mentor_a"]  # 1A, and registered a case about 4001 (4H)
+    assert _found(mentor_a, "Akkerlaan") == ["Akkerlaan 1, 1811 AB Alkmaar"]
+    coord_bb = school.actors["coord_bb"]
+    assert _found(coord_bb, "Alkmaar") == ["Hendrikstraat 1, 1811 AB Alkmaar"]
+    zoco = school.actors["zoco"]
+    assert len(_found(zoco, "Alkmaar")) == 2
+
+
+def test_no_side_door_by_id(school):
+    mentor = school.actors["mentor_b"]
+    hidden = Guardian.get(Guardian.street == "Akkerlaan")
+    own_student = school.students["2001"]  # in 1B: the mentor's own class
+    with pytest.raises(ServiceError):  # linking a hidden parent to an own student
+        staff.link_guardian(mentor, own_student.id, hidden.id, "moeder")
+    assert not StudentGuardian.select().where(StudentGuardian.student == own_student).exists()
+    with pytest.raises(access.NotFound):  # the form of a hidden student's parent
+        staff.guardian_form(mentor, school.students["1001"].id, hidden.id)
+    form = staff.GuardianForm(last_name="Nieuw")
+    with pytest.raises(access.NotFound):
+        staff.save_guardian(mentor, school.students["1001"].id, form)
+    with pytest.raises(access.NotFound):
+        staff.unlink_guardian(mentor, school.students["1001"].id, hidden.id, 1)
+    assert staff.guardian_form(school.actors["mentor_a"], school.students["1001"].id,
+                               hidden.id).street == "Akkerlaan"

@@ -390,7 +390,7 @@ class InvolvementDialog(SaveDialog):
             self.form.addRow(_("Student"), QLabel(f"<b>{involvement['name']}</b>"))
             self.role = role_combo(involvement["role"])
         else:
-            self.picker = StudentPicker(actor)
+            self.picker = StudentPicker(actor, to_report=True)
             self.picker.exclude = set(exclude or ())
             self.form.addRow(_("Student"), self.picker)
             self.role = role_combo("pester")

@@ -64,6 +64,13 @@ SCOPE_LABELS = {"": N_("(not known)"), "one_class": N_("within one class"),
                 "across_classes": N_("across classes")}
 
 
+def no_student_message(text: str) -> str:
+    if not text:
+        return _("Type a name, student number or class first, then choose a student.")
+    return _("No current student matches \"{text}\". Check the spelling, or type the "
+             "student number or the class.").format(text=text)
+
+
 class InvolvedTable(QWidget):
     """The students of the report: type to find, choose a role, add; remove with Delete."""
 
@@ -73,7 +80,7 @@ class InvolvedTable(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         add_row = QHBoxLayout()
-        self.picker = StudentPicker(actor)
+        self.picker = StudentPicker(actor, to_report=True)
         self.role = role_combo("gepeste")
         self.add_button = QPushButton(_("&Add"))
         self.add_button.clicked.connect(self.add_current)
@@ -82,6 +89,9 @@ class InvolvedTable(QWidget):
         add_row.addWidget(self.role)
         add_row.addWidget(self.add_button)
         layout.addLayout(add_row)
+        self.not_found = error_label(hidden=True)
+        self.picker.searched.connect(self._show_search_result)
+        layout.addWidget(self.not_found)
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels([_("Student"), _("Role")])
         self.table.verticalHeader().hide()
@@ -96,13 +106,20 @@ class InvolvedTable(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         layout.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignRight)
 
+    def _show_search_result(self, text: str, found: int) -> None:
+        self.not_found.setText(no_student_message(text) if text and not found else "")
+        self.not_found.setVisible(bool(text) and not found)
+
     def add_current(self) -> bool:
         if self.picker.student_id is None:
             self.picker.choose_first()
         student_id = self.picker.student_id
         if student_id is None:
+            self.not_found.setText(no_student_message(self.picker.text().strip()))
+            self.not_found.setVisible(True)
             self.picker.setFocus()
             return False
+        self.not_found.setVisible(False)
         role = self.role.currentData()
         self.rows.append((student_id, self.picker.text(), role))
         self.picker.exclude.add(student_id)

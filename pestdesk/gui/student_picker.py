@@ -36,12 +36,14 @@ class StudentPicker(QLineEdit):
     """
 
     picked = Signal(int, str)
+    searched = Signal(str, int)  # the text searched for and how many were found
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
-                 include_left: bool = False) -> None:
+                 include_left: bool = False, to_report: bool = False) -> None:
         super().__init__(parent)
         self.actor = actor
         self.include_left = include_left
+        self.to_report = to_report  # every current student may be named in a report
         self.student_id: int | None = None
         self.exclude: set[int] = set()
         self._ids: dict[str, int] = {}
@@ -69,7 +71,8 @@ class StudentPicker(QLineEdit):
         self._ids = {}
         if text:
             query = people.search_students_query(
-                text, include_left=self.include_left, actor=self.actor, exclude=self.exclude)
+                text, include_left=self.include_left, actor=self.actor, exclude=self.exclude,
+                to_report=self.to_report)
             for student in query.limit(LIMIT):
                 klass = student.school_class.name if student.school_class_id else ""
                 label = student_label(student.first_name, student.tussenvoegsel,
@@ -77,6 +80,7 @@ class StudentPicker(QLineEdit):
                 self._ids[label] = student.id
                 labels.append(label)
         self._model.setStringList(labels)
+        self.searched.emit(text, len(labels))
         completer = self.completer()
         if labels:
             completer.complete()  # nothing highlighted: Enter takes the first match

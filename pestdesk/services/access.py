@@ -290,6 +290,17 @@ def student_visibility(actor: Actor):
     return _any(parts)
 
 
+def reportable_students(actor: Actor):
+    """A WHERE expression over ``Student``: whom ``actor`` may *name* in a report or add to
+    a case — every current student for anyone who may report (a bully from another class
+    must be nameable). Naming shows name, class and number only; it opens neither the
+    student's card nor their other cases, which stay behind ``student_visibility`` and
+    ``case_visibility``."""
+    if not can_record_signal(actor):
+        return nothing()
+    return m.Student.left_on.is_null()
+
+
 def can_view_student(actor: Actor, student_id: int) -> bool:
     return (m.Student.select(m.Student.id)
             .where((m.Student.id == student_id) & student_visibility(actor)).exists())

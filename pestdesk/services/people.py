@@ -575,15 +575,18 @@ def _existing_staff() -> list[ExistingStaff]:
 
 
 def search_students_query(text: str = "", *, include_left: bool = True,
-                          actor: Actor = SYSTEM, exclude: Iterable[int] = ()):
+                          actor: Actor = SYSTEM, exclude: Iterable[int] = (),
+                          to_report: bool = False):
     """Students matching every word of ``text`` in name, number or class, by sort_name.
 
     Returns a peewee query (filtered and ordered in SQL) for a Qt model to page through;
     rows carry ``school_class`` joined, so showing the class costs no extra query. Only the
-    students ``actor`` may see (``access.student_visibility``) are found.
+    students ``actor`` may see (``access.student_visibility``) are found; ``to_report``: the
+    current students ``actor`` may name in a report (``access.reportable_students``).
     """
     query = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
-             .where(access.student_visibility(actor)))
+             .where(access.reportable_students(actor) if to_report
+                    else access.student_visibility(actor)))
     condition = student_text_condition(text or "")
     if condition is not None:
         query = query.where(condition)

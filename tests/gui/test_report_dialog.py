@@ -155,3 +155,23 @@ def test_ctrl_n_opens_the_report_dialog_and_the_saved_case_opens(qtbot, actor, d
     assert Case.get_by_id(case_id).reported_on == clock.today()
     case_window.close()
     assert case_id not in window.case_windows
+
+
+def test_the_picker_finds_any_student_to_report_and_says_when_none_matches(qtbot, db,
+                                                                           qt_dutch):
+    from pestdesk.gui.report_dialog import InvolvedTable
+    from tests.helpers.school import build_school
+
+    school = build_school()
+    table = InvolvedTable(school.actors["mentor_b"])  # mentor of 1B
+    qtbot.addWidget(table)
+    table.show()
+    qtbot.keyClicks(table.picker, "Hendriks")  # 4H: another class
+    assert [m for m in table.picker.matches() if "Hendriks" in m]
+    assert not table.not_found.isVisible()
+    assert table.add_current() and table.rows[0][0] == school.students["4001"].id
+    qtbot.keyClicks(table.picker, "Qwxyz")
+    assert table.picker.matches() == []
+    assert table.not_found.isVisible() and "Qwxyz" in table.not_found.text()
+    assert not table.add_current() and len(table.rows) == 1
+    assert "Qwxyz" in table.not_found.text()

@@ -54,3 +54,27 @@ def test_no_side_door_by_id(school):
         staff.unlink_guardian(mentor, school.students["1001"].id, hidden.id, 1)
     assert staff.guardian_form(school.actors["mentor_a"], school.students["1001"].id,
                                hidden.id).street == "Akkerlaan"
+
+
+def test_a_mentor_names_a_bully_from_another_class_but_reads_no_other_case(school):
+    """Issue 12, point 11: reporting works for any current student; reading stays
+    need-to-know (the bully's earlier case in 4H stays hidden)."""
+    from pestdesk.services import people
+    from tests.helpers.gui import new_case
+
+    mentor = school.actors["mentor_b"]  # mentor of 1B
+    bully = school.students["4001"]  # 4H, has case h the mentor may not see
+    own = school.students["2001"]
+    assert not people.search_students_query("Hendriks", actor=mentor).exists()
+    named = people.search_students_query("Hendriks", actor=mentor, to_report=True)
+    assert [s.id for s in named] == [bully.id]
+    case_id = new_case(mentor, own, bully)
+    assert access.can_view_case(mentor, case_id)
+    assert not access.can_view_case(mentor, school.cases.h.id)
+    card = people.student_card(bully.id, mentor)
+    assert [c["id"] for c in card["cases"]] == [case_id]
+    # a vakdocent may name students for a signal; a beheerder-only account may not report
+    assert people.search_students_query("Hendriks", actor=school.actors["docent"],
+                                        to_report=True).exists()
+    assert not people.search_students_query("Hendriks", actor=school.actors["admin"],
+                                            to_report=True).exists()

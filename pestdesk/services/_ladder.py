@@ -58,7 +58,8 @@ def add_event(actor: Actor, case_id: int, kind: str, on: dt.date, *,
     lengths.require("event", {"title": title, "body": body})
     event = m.Event.create(case=case_id, involvement=involvement_id, kind=kind, occurred_on=on,
                            title=title, body=body, step_code=step_code, stage_code=stage_code,
-                           data=json.dumps(data, default=str, sort_keys=True) if data else "",
+                           data=(json.dumps(data, default=str, sort_keys=True, ensure_ascii=False)
+                                 if data else ""),
                            author=actor.user_id)
     audit(actor, "create", "event", event.id, kind)
     return event

@@ -17,8 +17,9 @@ Keys are ``"student:<id>"`` and ``"guardian:<id>"``.
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from peewee import fn
@@ -122,9 +123,58 @@ def foreign_names(text: str, allowed: frozenset[str], strict: bool = False,
     return list(out.values())
 
 
+def json_strings(text: str) -> str | None:
+    """The strings a JSON text holds, one a line, escapes decoded ("Zo\\u00eb" reads "Zoë");
+    None when ``text`` is not JSON. Timeline data, a letter's merge data, a meeting's
+    outside participants and a contract's rules are kept as JSON: free text inside them is
+    looked at as the user typed it, never as its JSON spelling."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    out: list[str] = []
+
+    def walk(item) -> None:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, list):
+            for x in item:
+                walk(x)
+        elif isinstance(item, dict):
+            for x in item.values():
+                walk(x)
+
+    walk(value)
+    return "\n".join(out)
+
+
+def redact_json(index: NameIndex, text: str, replace: Callable[[Hit], str | None],
+                strict: bool = True) -> str:
+    """``index.redact`` over every string a JSON text holds (decoded first, so a name stored
+    escaped is found too), written back as JSON; a text that is not JSON is redacted as it
+    is. Unchanged when nothing was replaced."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return index.redact(text, replace, strict)
+
+    def walk(item):
+        if isinstance(item, str):
+            return index.redact(item, replace, strict)
+        if isinstance(item, list):
+            return [walk(x) for x in item]
+        if isinstance(item, dict):
+            return {k: walk(x) for k, x in item.items()}
+        return item
+
+    out = walk(value)
+    return text if out == value else json.dumps(out, ensure_ascii=False)
+
+
 def describe_all(found: Iterable[ForeignName]) -> str:
     return ", ".join(f.describe() for f in found)
 
 
 __all__ = ["Hit", "NameIndex", "Person", "ForeignName", "describe_all", "foreign_names",
-           "guardian_key", "key_id", "own_keys", "people", "school_index", "student_key"]
+           "guardian_key", "json_strings", "key_id", "own_keys", "people", "redact_json",
+           "school_index", "student_key"]

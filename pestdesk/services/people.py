@@ -768,6 +768,10 @@ class _InzageRedactor:
     def __call__(self, text: str | None) -> str:
         return self.index.redact(text or "", self.label, strict=True)
 
+    def json(self, text: str | None) -> str:
+        """The same for a JSON text (timeline data, contract rules): its strings decoded."""
+        return names.redact_json(self.index, text or "", self.label, strict=True)
+
 
 def _role_labels(involvements: list[Involvement]) -> dict[int, str]:
     counts: dict[str, int] = {}
@@ -805,7 +809,7 @@ def _case_export(own: Involvement, student_id: int, others: list[Involvement],
             for a in Agreement.select().where(Agreement.case == case.id).order_by(Agreement.id)
         ],
         "contracts": [
-            {"made_on": _iso(c.made_on), "rules": redact(c.rules),
+            {"made_on": _iso(c.made_on), "rules": redact.json(c.rules),
              "signed_student_on": _iso(c.signed_student_on),
              "signed_parent_on": _iso(c.signed_parent_on), "evaluate_on": _iso(c.evaluate_on),
              "outcome": c.outcome}
@@ -861,7 +865,7 @@ def _event_export(event: Event, other_involvement: dict[int, str],
         entry["content_withheld"] = True
         return entry
     entry["body"] = redact(event.body)
-    data = redact(event.data)
+    data = redact.json(event.data)
     try:
         entry["data"] = json.loads(data) if data else None
     except ValueError:

@@ -13,9 +13,12 @@ The period (default two years after ``Student.left_on``) is a school setting. Wh
   summaries and descriptions, timeline titles, bodies and data, agreements, contracts,
   sanctions, agenda questions, minutes and decisions, actions, meeting notes, attachment
   descriptions and archived letters' merge data, and replaces them by a neutral marker
-  ("[verwijderde leerling]"). A mention that may also be a student still involved in that
+  ("[verwijderde leerling]"); text kept as JSON is read decoded, so a name stored escaped
+  ("Zo\u00eb") is found too. A mention that may also be a student still involved in that
   case (a shared first name) is theirs and stays. An archived letter whose text named a
-  removed child loses its stored PDF (its merge data, scrubbed, stays);
+  removed child loses its stored PDF (its merge data, scrubbed, stays); a piece of evidence
+  named or described after a removed child, or whose text names them, loses its file (its
+  row, scrubbed, stays in the timeline: pictures cannot be read, their name decides);
 - the safety copies (``.before-restore-*``) and migration copies (``.schemaN-*``) beside the
   database that are older than the period, or that still hold a removed student.
 Cases without any involved student are never touched here.
@@ -32,7 +35,9 @@ rotation removes them; :func:`backup_hold` says how many and until when.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -218,6 +223,12 @@ SCRUBBED_TEXTS: tuple[tuple[type[m.BaseModel], str | None, tuple[str, ...]], ...
     (m.Letter, "case", ("recipient", "merge_data")),
     (m.Attachment, "case", ("filename", "description")),
 )
+#: the fields above that hold JSON: their strings are looked at decoded (a name may be stored
+#: escaped, "Zo\u00eb")
+JSON_TEXTS = frozenset({(m.Event, "data"), (m.Letter, "merge_data"), (m.Meeting, "externals"),
+                        (m.Contract, "rules")})
+#: evidence files larger than this are not read for names (their name and description are)
+READ_EVIDENCE_UP_TO = 20 * 1024 * 1024
 
 
 def _scrub(actor: Actor, plan: RetentionPlan) -> int:
@@ -260,17 +271,54 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
             record_id, case_id, owned_by = row[0], row[1] if case_field else None, row[2]
             if case_id in going_cases or (owner is not None and owned_by in going_owners):
                 continue  # deleted with the case or the student anyway
-            updates = {}
+            updates: dict[str, str | None] = {}
             for name, text in zip(fields, row[3:], strict=True):
-                if not text or not isinstance(text, str) or not _mentions(text, wanted):
+                if not text or not isinstance(text, str):
                     continue
-                new = index.redact(text, lambda hit, c=case_id: label(hit, c), strict=True)
+                as_json = (model, name) in JSON_TEXTS
+                plain = (names.json_strings(text) if as_json else None) or text
+                if not _mentions(plain, wanted):
+                    continue
+                replace = functools.partial(label, case_id=case_id)
+                new = (names.redact_json(index, text, replace) if as_json
+                       else index.redact(text, replace, strict=True))
                 if new != text:
                     updates[name] = new
+            if model is m.Attachment and (updates or _evidence_names(
+                    record_id, wanted, functools.partial(label, case_id=case_id), index)):
+                updates["data"] = None  # a file about the removed child goes
             if updates:
                 _store_scrubbed(actor, model, record_id, updates)
                 changed += 1
     return changed
+
+
+def _evidence_names(attachment_id: int, wanted: frozenset[str], label, index) -> bool:
+    """Whether a stored evidence file's text names a removed person (files that are not
+    text, such as pictures, cannot be read: their name and description decide)."""
+    A = m.Attachment
+    row = A.select(A.data).where((A.id == attachment_id) & A.data.is_null(False)
+                                 & (A.size <= READ_EVIDENCE_UP_TO)).tuples().first()
+    text = _readable_text(bytes(row[0])) if row else None
+    if not text or not _mentions(text, wanted):
+        return False
+    return any(label(hit) is not None for hit in index.find(text, strict=True))
+
+
+def _readable_text(data: bytes) -> str | None:
+    """The text of a file that is text (UTF-8, UTF-16 with its BOM, Windows-1252), else None."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:8192]:
+        return None
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
 
 
 def _owner(model, involvements: set[int], students: set[int]):
@@ -320,7 +368,8 @@ def _mentions(text: str, wanted: frozenset[str]) -> bool:
     return any(t[:-1] in wanted for t in tokens if len(t) > 3 and t.endswith("s"))
 
 
-def _store_scrubbed(actor: Actor, model, record_id: int, updates: dict[str, str]) -> None:
+def _store_scrubbed(actor: Actor, model, record_id: int,
+                    updates: dict[str, str | None]) -> None:
     values = {getattr(model, k): v for k, v in updates.items()}
     if issubclass(model, m.Versioned):
         values[model.version] = model.version + 1

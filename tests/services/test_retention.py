@@ -239,3 +239,38 @@ def test_an_old_copy_goes_even_when_no_student_is_due(db, db_path):
     backup_to(db_path, old_copy)
     result = retention.purge(SYSTEM, TODAY)
     assert result.removed_copies == [old_copy] and not old_copy.exists()
+
+
+def test_purge_finds_the_child_in_stored_json_and_in_evidence_files(db, db_path):
+    """The child is named where a user typed them through the services: a hearing's
+    participants and schoolwork (kept as JSON in the timeline, where "Zoë" may be stored as
+    "Zo\\u00eb"), and a piece of evidence named after them whose text names them. After the
+    purge the other hand (tests/helpers/leakcheck.py) finds them in no byte of the database
+    or of any file beside it."""
+    from pestdesk.domain.sanctions import Hearing
+    from pestdesk.services import cases, sanctions
+    from tests.helpers.casework import make_case
+    from tests.helpers.leakcheck import database_leaks, files_beside, who_of
+
+    setup = make_case()
+    with write():
+        gone = create(SYSTEM, m.Student, number="770012", first_name="Zoë",
+                      last_name="Çelik-van den Brûle", left_on=LONG_AGO)
+    name = "Zoë Çelik-van den Brûle"
+    sanctions.decide_suspension(
+        setup.actor, setup.case_id, setup.pester_id, first_day=dt.date(2026, 10, 13),
+        decided_on=dt.date(2026, 10, 12), school_days=1, reason="Bedreiging",
+        decided_by=setup.staff_id,
+        hearing=Hearing(dt.date(2026, 10, 12), (f"{name} (getuige)", "ouders"), "Gehoord."),
+        consultation=sanctions.Consultation(dt.date(2026, 10, 12), "adjunct-directeur"),
+        schoolwork=f"Samen met {name}", move_reason="Ernstige bedreiging")
+    evidence = cases.add_attachment(
+        setup.actor, setup.case_id, "chat Zoë Çelik.txt",
+        f"18:02 {name}: jij bent zo dom\n18:03 Bram: haha\n".encode(), "text/plain",
+        "Chat uit de klassengroep")
+    who = who_of(gone)
+    retention.purge(SYSTEM, dt.date(2027, 1, 10), student_ids=[gone.id])
+    kept = m.Attachment.get_by_id(evidence.id)
+    assert kept.data is None and "Zoë" not in kept.filename
+    m.database.obj.close()
+    assert database_leaks(files_beside(db_path), [who]) == []

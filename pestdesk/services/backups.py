@@ -253,6 +253,7 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
         raise errors.DamagedDatabase(db_path, verdict)
     if sidecar_path(backup_path).exists():
         keyfile.write(db_path, keyfile.read(backup_path))
+    _restart_anchor(db_path)
     if safety is not None:
         rotate_safety_copies(db_path)
     return RestoreResult(db_path, safety)
@@ -351,3 +352,18 @@ def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
             "ends in -journal or -wal (SQLite needs them together) to another folder, then "
             "restore again.").format(
                 path=db_path)) from exc
+
+
+def _restart_anchor(db_path: Path) -> None:
+    """The restored database's audit head is the anchor from now on (``store.anchor``)."""
+    from ..store import anchor
+    from ..store.db import connect
+
+    try:
+        con = connect(db_path, readonly=True)
+    except Exception:  # noqa: BLE001 - checked just before; never fail a done restore
+        return
+    try:
+        anchor.restart_from(db_path, con)
+    finally:
+        con.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from peewee import DatabaseError
 
 from ..i18n import _
-from ..store import errors
+from ..store import anchor, errors
 from ..store.models import AuditLog, Versioned, database, utcnow
 
 
@@ -176,6 +177,7 @@ def write(retries: int = 2) -> Iterator[None]:
     try:
         yield
     except BaseException as exc:
+        _local.anchor_due = False
         db.pop_transaction()
         _rollback_quietly(txn)
         mapped = _translate(exc)
@@ -186,11 +188,13 @@ def write(retries: int = 2) -> Iterator[None]:
     try:
         txn.commit(False)
     except DatabaseError as exc:
+        _local.anchor_due = False
         _rollback_quietly(txn)
         mapped = _translate(exc)
         if mapped is not None:
             raise mapped from exc
         raise
+    _write_anchor_file()
 
 
 def _chain_hash(prev: str, row: dict) -> str:
@@ -221,7 +225,43 @@ def audit(actor: Actor, action: str, table: str = "", record_id: int | None = No
                      record_id=record_id, detail=detail, prev_hash=prev)
     entry.hash = _chain_hash(prev, audit_row_payload(entry))
     entry.save(force_insert=True)
+    advance_audit_head(1, entry.hash)
     return entry
+
+
+_local = threading.local()
+
+
+def advance_audit_head(added: int, last_hash: str) -> None:
+    """The chain grew by ``added`` lines ending in ``last_hash``: move the head kept in the
+    ``audit_head`` setting (same transaction); the anchor file beside the database follows
+    when the transaction commits (``store.anchor``)."""
+    db = database.obj
+    moved = db.execute_sql(
+        "UPDATE setting SET value = json_object('count', json_extract(value, '$.count') + ?, "
+        "'hash', ?) WHERE key = ?", (added, last_hash, anchor.HEAD_KEY)).rowcount
+    if not moved:
+        db.execute_sql("INSERT INTO setting (key, value, version) VALUES (?, ?, 1)",
+                       (anchor.HEAD_KEY, json.dumps({"count": AuditLog.select().count(),
+                                                     "hash": last_hash})))
+    _local.anchor_due = True
+
+
+def _write_anchor_file() -> None:
+    """After a commit that added audit lines: the head into the file beside the database."""
+    if not getattr(_local, "anchor_due", False):
+        return
+    _local.anchor_due = False
+    db = database.obj
+    path = str(getattr(db, "database", "") or "")
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        head = anchor.setting_head(db.connection())
+    except Exception:  # noqa: BLE001 - the anchor is a second witness, never a failure
+        return
+    if head is not None:
+        anchor.write_anchor(path, head)
 
 
 def verify_audit_chain() -> int | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..i18n import N_, _, format_number
+from ..store import anchor
 from ..store import models as m
 from ..store.db import open_database, schema_version
 from ..store.migrations import LATEST
@@ -21,6 +22,19 @@ COUNTED = [
 ]
 
 
+ANCHOR_MESSAGES = {
+    "triggers": N_("Audit trail: the triggers that keep it append-only are missing or "
+                   "changed."),
+    "setting": N_("Audit trail: its lines do not match the head recorded with the last "
+                  "line (lines removed or rewritten)."),
+    "anchor": N_("Audit trail: lines recorded in the anchor file beside the database are "
+                 "missing or rewritten."),
+    "backup": N_("Audit trail: lines that the last backup holds are missing or rewritten."),
+    "no-anchor": N_("Audit trail: no anchor file beside the database (moved or new copy?); "
+                    "its end cannot be compared with it."),
+}
+
+
 @dataclass
 class HealthReport:
     path: Path
@@ -29,10 +43,12 @@ class HealthReport:
     counts: dict[str, int] = field(default_factory=dict)
     audit_broken_at: int | None = None
     older: bool = False  # an older schema: counted once pestdesk has updated it
+    anchor_problems: list[str] = field(default_factory=list)  # store.anchor.verify codes
 
     @property
     def healthy(self) -> bool:
-        return self.integrity == "ok" and self.audit_broken_at is None
+        return (self.integrity == "ok" and self.audit_broken_at is None
+                and not set(self.anchor_problems) - {"no-anchor"})
 
     def lines(self) -> list[str]:
         out = [_("Database: {path}").format(path=self.path)]
@@ -45,11 +61,13 @@ class HealthReport:
         if self.older:
             out.append(_("Older schema: pestdesk updates it (after a backup) when it opens "
                          "the file for work; the counts and the audit trail are checked then."))
-        elif self.audit_broken_at is None:
+        elif self.audit_broken_at is None and not self.anchor_problems:
             out.append(_("Audit trail: intact"))
-        else:
+        elif self.audit_broken_at is not None:
             out.append(_("Audit trail: altered outside pestdesk at entry {id}").format(
                 id=self.audit_broken_at))
+        for code in self.anchor_problems:
+            out.append(_(ANCHOR_MESSAGES[code]))
         for label, n in self.counts.items():
             out.append(f"  {_(label)}: {format_number(n)}")
         out.append(_("Healthy.") if self.healthy else _("NOT healthy."))
@@ -74,6 +92,7 @@ def check_database(path: Path) -> HealthReport:
         for model, label in COUNTED:
             report.counts[label] = model.select().count()
         report.audit_broken_at = verify_audit_chain()
+        report.anchor_problems = anchor.verify(db.connection(), path)
         return report
     finally:
         db.close()

@@ -66,6 +66,7 @@ from .base import (
     Actor,
     ServiceError,
     _chain_hash,  # the audit chain's own hash; base offers no batch writer yet
+    advance_audit_head,
     audit,
     audit_row_payload,
     create,
@@ -504,6 +505,7 @@ class _AuditBatch:
             rows.append({k: v for k, v in entry.__data__.items() if k != "id"})
         for chunk in _chunks(rows, CHUNK):
             AuditLog.insert_many(chunk).execute()
+        advance_audit_head(len(rows), prev)
         self.lines = []
 
 

@@ -648,11 +648,24 @@ def _backup_into(src_path: Path, tmp: Path) -> str:
                 src.backup(dst, pages=-1)
             dst.execute("PRAGMA journal_mode=delete")
             ok = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            _record_backup_head(src_path, dst)
         finally:
             dst.close()
     finally:
         src.close()
     return ok
+
+
+def _record_backup_head(src_path: Path, copy) -> None:
+    """The head of the audit trail this copy holds goes into the source's anchor file, so
+    ``check`` can tell when the trail lost lines the backup still has (``store.anchor``)."""
+    from . import anchor
+
+    try:
+        head = anchor.table_head(copy)
+    except Exception:  # noqa: BLE001 - a damaged or foreign copy: nothing to record
+        return
+    anchor.write_anchor(src_path, backup=head)
 
 
 def copy_holds_students(path: str | os.PathLike, numbers: list[str]) -> bool:

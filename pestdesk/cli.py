@@ -207,8 +207,8 @@ def cmd_init(args) -> int:
         print(_("Recovery key sheet: {path} (print it, then delete the file).").format(
             path=sheet))
     new.db.close()
-    print(_("Start pestdesk with this database and choose 'Use recovery key' to set up the "
-            "first user."))
+    print(_("Start pestdesk with this database and type this recovery key to set up the "
+            "school and its first user (the beheerder)."))
     return EXIT_OK
 
 

@@ -51,14 +51,20 @@ def sign_in(path: Path, automatic_demo: bool = True):
 
     An encrypted file that is not open yet is opened by the sign-in itself (the user's key
     slot), so nothing is read from it before a password was right."""
-    from .dialogs import LoginDialog, SetupWizard
+    from .dialogs import LoginDialog, RecoveryKeyDialog, SetupWizard
 
     encryption.forget()  # the previous user's keys, if any
     if encryption.is_encrypted(path) and not _is_open(path):
-        dialog = LoginDialog(path.name, path=path)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return None
-        return dialog.actor
+        if encryption.needs_set_up(path):
+            # made by 'pestdesk init': the recovery key it printed opens it for the set-up
+            setup = RecoveryKeyDialog(path, setup=True)
+            if setup.exec() != QDialog.DialogCode.Accepted:
+                return None
+        else:
+            dialog = LoginDialog(path.name, path=path)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            return dialog.actor
     if automatic_demo and is_demo_database():
         return accounts.demo_actor(DEMO_USER)
     if not accounts.has_users() or not settings.school_profile().is_set_up:

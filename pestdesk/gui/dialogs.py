@@ -231,12 +231,24 @@ class LoginDialog(QDialog):
         layout.addLayout(form)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.recovery_button = None
+        if path is not None:  # every password lost: the directeur's recovery key
+            self.recovery_button = buttons.addButton(
+                _("Use the recovery key…"), QDialogButtonBox.ButtonRole.ActionRole)
+            self.recovery_button.clicked.connect(self.use_recovery_key)
         layout.addWidget(buttons)
+
+    def use_recovery_key(self) -> None:
+        dialog = RecoveryKeyDialog(self.path, parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.actor is not None:
+            self.actor = dialog.actor
+            super().accept()
 
     def accept(self) -> None:
         # the slow-down after wrong passwords lives in the database (services.accounts),
@@ -251,6 +263,70 @@ class LoginDialog(QDialog):
             self.error.setText(str(exc))
             self.password.clear()
             self.password.setFocus()
+            return
+        super().accept()
+
+
+class RecoveryKeyDialog(QDialog):
+    """The recovery key from the printed sheet opens an encrypted database.
+
+    ``setup``: a database made with ``pestdesk init`` has no user yet; the key opens it and
+    the set-up wizard follows. Otherwise every password is lost: the key opens it and a
+    directie or beheerder account gets a new password chosen here (``encryption.recover``).
+    """
+
+    def __init__(self, path: Path, parent: QWidget | None = None, setup: bool = False):
+        super().__init__(parent)
+        self.path = path
+        self.setup = setup
+        self.actor: Actor | None = None
+        self.setWindowTitle(_("Recovery key"))
+        layout = QVBoxLayout(self)
+        intro = QLabel(_(
+            "This database is encrypted and has no users yet. Type the recovery key that "
+            "'pestdesk init' printed; then set up the school and its first user.") if setup
+            else _("Every password lost? The recovery key from the sheet in the directeur's "
+                   "safe opens the database. Then choose a new password for a directie or "
+                   "beheerder account; that user signs in with it from now on."))
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.key = QLineEdit()
+        self.key.setPlaceholderText("XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX-XXX")
+        form.addRow(_("Recovery key"), self.key)
+        self.username = QLineEdit()
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password2 = QLineEdit()
+        self.password2.setEchoMode(QLineEdit.EchoMode.Password)
+        if not setup:
+            form.addRow(_("User name"), self.username)
+            form.addRow(_("New password"), self.password)
+            form.addRow(_("New password again"), self.password2)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(560, self.sizeHint().height())
+
+    def accept(self) -> None:
+        try:
+            if self.setup:
+                encryption.unlock_with_recovery(self.path, self.key.text())
+            else:
+                self.actor = encryption.recover(self.path, self.key.text(),
+                                                self.username.text(), self.password.text(),
+                                                self.password2.text())
+        except (ServiceError, StoreError) as exc:
+            self.error.setText(str(exc))
+            self.password.clear()
+            self.password2.clear()
             return
         super().accept()
 

@@ -208,6 +208,9 @@ def set_up(profile, first_name: str, last_name: str, code: str, username: str,
                        last_name=last_name.strip(), roles="beheerder,ondersteuningscoordinator")
         actor = actor_for(create_user(SYSTEM, staff, username, password))
         settings.save_school_profile(actor, profile)
+    from . import encryption
+
+    encryption.session_became(actor.username)
     return actor
 
 

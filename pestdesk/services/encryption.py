@@ -312,6 +312,70 @@ def new_recovery_key(actor) -> str:
     return recovery
 
 
+def needs_set_up(path: str | os.PathLike) -> bool:
+    """An encrypted file without a user slot yet (made by ``pestdesk init``): only the
+    recovery key printed then opens it, for the set-up wizard to make the first user."""
+    p = Path(path)
+    return is_encrypted(p) and not has_user_slots(p)
+
+
+def session_became(username: str) -> None:
+    """The set-up made the first user: the session is theirs now, no longer the recovery
+    key's (their slot holds no seal; that is for vertrouwenspersonen)."""
+    if _session.keys is None:
+        return
+    _session.username = username.strip().lower()
+    _session.keys = Keys(_session.keys.database)
+    _session.recovery = False
+
+
+#: Who may be given a new password with the recovery key (the directeur keeps the sheet).
+RECOVERY_ROLES = ("directie", "beheerder")
+
+
+def recover(path: str | os.PathLike, recovery_key: str, username: str, password: str,
+            password_again: str):
+    """Every password lost: the recovery key opens the database and a directie or
+    beheerder account gets a new password (and slot) of its holder's choosing; returns
+    that account's ``Actor``, signed in. Audited as that account ("recovery key").
+
+    The account's slot holds the seal only when it is a vertrouwenspersoon's and the
+    recovery slot was granted the seal (then the session holds it).
+    """
+    from ..store.models import User
+    from . import accounts
+    from .base import audit, write
+
+    name = username.strip().lower()
+    if password != password_again:
+        raise ServiceError(_("The two passwords differ."))
+    accounts.check_password_rules(password, name)
+    p = Path(path)
+    settle(p)
+    unlock_with_recovery(p, recovery_key)
+    user = User.get_or_none(User.username == name)
+    actor = accounts.actor_for(user) if user is not None else None
+    if (user is None or not user.active or (user.staff is not None and not user.staff.active)
+            or not actor.has_role(*RECOVERY_ROLES)):
+        raise ServiceError(_("With the recovery key you can set a new password for an "
+                             "active directie or beheerder account only; {name} is not "
+                             "one.").format(name=name))
+    with write():
+        User.update(password_hash=accounts.hash_password(password),
+                    must_change_password=False,
+                    version=User.version + 1).where(User.id == user.id).execute()
+        accounts.clear_throttle(name)
+        password_set(name, password, seal=actor.has_role("vertrouwenspersoon"))
+        actor = accounts.actor_for(User.get_by_id(user.id))
+        audit(actor, "password_recovery", "user", user.id, "recovery key")
+        audit(actor, "login", "user", user.id, "recovery key")
+    keys = _session.keys
+    _session.username, _session.recovery = name, False
+    if keys is not None and not actor.has_role("vertrouwenspersoon"):
+        _session.keys = Keys(keys.database)
+    return actor
+
+
 def recovery_opens_sealed_notes(path: str | os.PathLike) -> bool:
     return not read_keyfile(path).needs_grant("")
 

@@ -50,3 +50,41 @@ def test_missing_key_file_is_said_before_the_sign_in(locked_school, qtbot, monke
     monkeypatch.setattr(QMessageBox, "critical", lambda *a: shown.append(a[2]))
     assert app.open_window(None, locked_school.path, demo=False) is None
     assert len(shown) == 1 and "sleutelbestand" in shown[0] and "back-up" in shown[0]
+
+
+def test_recovery_key_at_sign_in_sets_a_new_password(locked_school, qtbot):
+    from pestdesk.gui.dialogs import LoginDialog, RecoveryKeyDialog
+    from tests.helpers.gui import check, when_modal
+
+    new_password = "Nieuw-Voorjaar-Wachtwoord-3"
+    dialog = LoginDialog(locked_school.path.name, path=locked_school.path)
+    qtbot.addWidget(dialog)
+    assert dialog.recovery_button.text() == "Herstelsleutel gebruiken…"
+
+    def recover(rec):
+        qtbot.keyClicks(rec.key, locked_school.recovery_key)
+        qtbot.keyClicks(rec.username, "iemand-anders")
+        qtbot.keyClicks(rec.password, new_password)
+        qtbot.keyClicks(rec.password2, new_password)
+        rec.accept()
+        assert rec.isVisible() and "directie of een beheerder" in rec.error.text()
+        rec.username.setText(ADMIN)
+        rec.password.setText(new_password)
+        rec.password2.setText(new_password)
+        rec.accept()
+        assert not rec.isVisible(), rec.error.text()
+
+    errors = when_modal(recover, kind=RecoveryKeyDialog)
+    dialog.recovery_button.click()
+    check(errors)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert dialog.actor.username == ADMIN
+    database.close()
+    encryption.forget_all()
+    with pytest.raises(encryption.ServiceError):
+        encryption.unlock(locked_school.path, ADMIN, PASSWORD)  # the old one is gone
+    actor = encryption.sign_in(locked_school.path, ADMIN, new_password)
+    from pestdesk.store.models import AuditLog as Log
+
+    assert Log.select().where(Log.action == "password_recovery",
+                              Log.user == actor.user_id).count() == 1

@@ -116,13 +116,11 @@ def _open_or_create(path: Path):
     return open_database(path, verify=False), ""
 
 
-def show_recovery_key(recovery_key: str) -> None:
-    """The recovery key, once, right after set-up."""
-    QMessageBox.information(None, "pestdesk", _(
-        "Write down this recovery key and keep it somewhere safe, away from the computer "
-        "(the directeur's safe). It opens the database when every password is lost. Whoever "
-        "loses both the passwords and this key loses the data: nobody can recover it.\n\n"
-        "{key}").format(key=recovery_key))
+def show_recovery_key(recovery_key: str, path: Path, made_by: str = "") -> None:
+    """The recovery key, once, right after set-up (with its printable sheet)."""
+    from .encryption_dialogs import RecoveryKeyShownDialog
+
+    RecoveryKeyShownDialog(recovery_key, path.name, made_by).exec()
 
 
 def open_window(app: QApplication, path: Path, demo: bool):
@@ -141,7 +139,7 @@ def open_window(app: QApplication, path: Path, demo: bool):
         encryption.forget()
         return None
     if recovery_key:
-        show_recovery_key(recovery_key)
+        show_recovery_key(recovery_key, path, actor.username)
     window = MainWindow(path, actor, demo=demo or is_demo_database())
     window.open_database_requested.connect(lambda p: _switch(app, window, p))
     window.sign_out_requested.connect(lambda: _sign_out(app, window))

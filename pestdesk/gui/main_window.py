@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -161,6 +162,8 @@ class MainWindow(QMainWindow):
             widget.show_audit.connect(lambda: self.go("audit") if "audit" in self.SECTIONS
                                       else None)
             widget.lock_minutes_changed.connect(self.session_lock.set_minutes)
+            widget.encrypt_database.connect(self.encrypt_database)
+            widget.make_recovery_key.connect(self.make_recovery_key)
         elif key == "students":
             widget.open_case.connect(self.show_case)
         elif key == "cases":
@@ -373,6 +376,68 @@ class MainWindow(QMainWindow):
             self.views["admin"].refresh()
         QMessageBox.information(self, _("Backup"),
                                 _("Backup written and verified: {path}").format(path=dest))
+
+    def make_recovery_key(self) -> None:
+        """Beheer → New recovery key (the directie): the old sheet stops working."""
+        from ..services import encryption
+        from . import ops
+        from .encryption_dialogs import RecoveryKeyShownDialog
+
+        answer = QMessageBox.question(self, _("New recovery key"), _(
+            "Make a new recovery key? The key on the current sheet stops working at once; "
+            "destroy that sheet once the new one is in the safe."))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        op = ops.Op(self, lambda: encryption.new_recovery_key(self.actor),
+                    label=_("Making a new recovery key…")).titled(_("New recovery key"))
+        if op.run():
+            RecoveryKeyShownDialog(op.result, self.path.name, self.actor.username, self).exec()
+            if "admin" in self.views:
+                self.views["admin"].refresh()
+
+    def encrypt_database(self) -> None:
+        """Beheer → Encrypt the database (a beheerder): ``encryption.encrypt_existing`` off
+        the GUI thread, with this window's own connection closed meanwhile; afterwards the
+        window goes on with the encrypted file, opened with the beheerder's password."""
+        from ..services import accounts, encryption
+        from ..services.threads import close_thread_connection
+        from ..store.db import open_database
+        from . import ops
+        from .encryption_dialogs import EncryptDialog, RecoveryKeyShownDialog
+
+        dialog = EncryptDialog(self.actor, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        password = dialog.password.text()
+        try:  # the password, checked here with the sign-in's throttle and audit line
+            actor = accounts.unlock(self.actor, password, "password_check")
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Encrypt the database"), str(exc))
+            return
+        self._open_overview()  # its deferred first build must not query during the op
+        for window in list(self.case_windows.values()):
+            window.close()
+        self.session_lock.watcher.pause()
+        self.shared.stop()
+        close_thread_connection()  # the plain file is swapped: nothing of ours may hold it
+        path, username = self.path, self.actor.username
+        op = ops.Op(self, lambda: encryption.encrypt_file(path, actor, password),
+                    label=_("Encrypting the database…")).titled(_("Encrypt the database"))
+        try:
+            done = op.run()
+        finally:
+            try:
+                if encryption.is_encrypted(path):
+                    encryption.unlock(path, username, password)
+                else:
+                    open_database(path, verify=False)
+            except (ServiceError, StoreError) as exc:
+                QMessageBox.critical(self, "pestdesk", str(exc))
+            self.shared.resume()
+            self.session_lock.watcher.resume()
+        if done:
+            RecoveryKeyShownDialog(op.result, path.name, username, self).exec()
+        self.refresh()
 
     def start_integrity_check(self) -> None:
         """quick_check off the GUI thread (damage: point to the newest good backup), then

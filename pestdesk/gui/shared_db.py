@@ -83,6 +83,16 @@ class SharedDatabaseStatus(QObject):
             storage.listeners.remove(self._went_read_only)
         presence.leave()
 
+    def resume(self) -> None:
+        """Back after ``stop`` (the file was encrypted in place): heartbeat again."""
+        if self._went_read_only not in storage.listeners:
+            storage.listeners.append(self._went_read_only)
+        try:
+            presence.join(self.window.actor)
+        except Exception:  # noqa: BLE001 - presence is a courtesy, never fatal
+            pass
+        self.timer.start()
+
     # -- start-up checks ------------------------------------------------------------------
     def start_checks(self) -> Task:
         folder = backups.config(self.path).folder

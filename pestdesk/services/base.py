@@ -264,6 +264,23 @@ def _write_anchor_file() -> None:
         anchor.write_anchor(path, head)
 
 
+def append_audit_raw(con, actor: Actor, action: str, table: str = "",
+                     record_id: int | None = None, detail: str = "") -> str:
+    """``audit`` on a raw DB-API connection (a file that is not the bound one, such as the
+    encrypted copy ``encryption.encrypt_file`` finishes before swapping it in); returns the
+    new hash. The caller holds the write transaction."""
+    row = con.execute('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').fetchone()
+    prev = row[0] if row else ""
+    at = utcnow()
+    entry = AuditLog(at=at, user=actor.user_id, action=action, table=table,
+                     record_id=record_id, detail=detail, prev_hash=prev)
+    entry.hash = _chain_hash(prev, audit_row_payload(entry))
+    con.execute('INSERT INTO audit_log (at, user, action, "table", record_id, detail, '
+                'prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+                (str(at), actor.user_id, action, table, record_id, detail, prev, entry.hash))
+    return entry.hash
+
+
 def verify_audit_chain() -> int | None:
     """The id of the first audit line whose hash does not match, or None when intact."""
     prev = ""

@@ -298,7 +298,7 @@ def new_recovery_key(actor) -> str:
     from ..store.crypto import new_recovery_key as make
     from .base import audit, write
 
-    if not (actor.has_role("directie") or _session.recovery):
+    if not may_make_recovery_key(actor):
         raise ServiceError(_("Only the directie can make a new recovery key."))
     target = _encrypted_target()
     if target is None:
@@ -310,6 +310,30 @@ def new_recovery_key(actor) -> str:
         keyfile.write(path, kf.with_recovery_slot(recovery, key, seal_key()))
         audit(actor, "recovery_key", "", None, "with seal" if seal_key() else "database")
     return recovery
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the Beheer screen says about encryption."""
+
+    encrypted: bool
+    key_file: Path | None = None
+    slots: int = 0  # user slots
+    recovery_opens_sealed_notes: bool = False
+
+
+def status(path: str | os.PathLike | None = None) -> Status:
+    p = Path(path) if path is not None else bound_path()
+    if p is None or not is_encrypted(p):
+        return Status(False)
+    kf = read_keyfile(p)
+    return Status(True, keyfile.sidecar_path(p), len(kf.user_names()),
+                  not kf.needs_grant(""))
+
+
+def may_make_recovery_key(actor) -> bool:
+    """The directie keeps the recovery sheet (and so makes a new one)."""
+    return actor.has_role("directie") or _session.recovery
 
 
 def needs_set_up(path: str | os.PathLike) -> bool:
@@ -426,6 +450,27 @@ def _copy(path: Path) -> Path:
     return path.with_name(path.name + ENCRYPTING)
 
 
+def _finish_copy(copy: Path, keys: Keys, actor) -> None:
+    """What changes with encryption, done in the encrypted copy before it is swapped in (so
+    a kill leaves the plain file as it was), on one raw connection in one transaction: the
+    audit line saying so."""
+    from ..store.db import connect, integrity_check
+    from .base import append_audit_raw
+
+    con = connect(copy, readonly=False, key=keys.database)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        append_audit_raw(con, actor, "encrypt", detail="sqlcipher4")
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    verdict = integrity_check(copy)
+    if verdict != "ok":
+        raise errors.DamagedDatabase(copy, verdict)
+    with open(copy, "rb+") as fh:
+        os.fsync(fh.fileno())
+
+
 def settle(path: str | os.PathLike) -> None:
     """Finish or undo an ``encrypt`` that was interrupted, so the file opens either way.
 
@@ -446,25 +491,12 @@ def settle(path: str | os.PathLike) -> None:
 
 def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
                      force: bool = False) -> str:
-    """Encrypt a plain school in place; returns the new recovery key (show it once).
+    """Encrypt a plain school in place (the CLI's door); returns the new recovery key.
 
-    A beheerder's name and password are checked on the plain file first. Every active
-    account gets a slot made from its Argon2id hash (its own password opens it; the first
-    sign-in replaces it), the beheerder a normal one. The encrypted copy is made with
-    ``sqlcipher_export`` under the plain file's write lock, verified (integrity, row counts),
-    its key file written as pending, then swapped in with one atomic rename, and the key
-    file put in place. Killed at any moment, ``settle`` leaves either the plain file or the
-    encrypted one with its key file, both usable.
+    A beheerder's name and password are checked on the plain file first (sign-in with its
+    throttle and audit line), then ``encrypt_file`` does the work.
     """
-    from ..store.crypto import new_recovery_key
-    from ..store.db import (
-        export_encrypted,
-        hold_write_lock,
-        to_rollback_journal,
-    )
-    from ..store.models import User
     from . import accounts
-    from .backups import users_present
 
     p = Path(path)
     settle(p)
@@ -474,18 +506,50 @@ def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
     db = open_database(p, verify=True)
     try:
         actor = accounts.sign_in(username, password)
-        if not actor.has_role("beheerder"):
-            raise ServiceError(_("Only a beheerder can use the admin commands."))
-        accounts_hashes = list(User.select(User.username, User.password_hash)
-                               .where(User.active == True).tuples())  # noqa: E712
     finally:
         db.close()
+    return encrypt_file(p, actor, password, force=force)
+
+
+def encrypt_file(path: str | os.PathLike, actor, password: str, *,
+                 force: bool = False) -> str:
+    """Encrypt the plain school at ``path`` in place; returns the new recovery key (show it
+    once). ``actor`` is a beheerder whose ``password`` the caller has just checked.
+
+    Binds no database: it works on raw connections only, so a window that keeps the plain
+    file bound (Beheer runs this off the GUI thread) is not switched under its feet.
+
+    Every active account gets a slot made from its Argon2id hash (its own password opens
+    it; the first sign-in replaces it), the beheerder a normal one. The encrypted copy is
+    made with ``sqlcipher_export`` under the plain file's write lock, verified (integrity,
+    row counts), finished (``_finish_copy``), its key file written as pending, then swapped
+    in with one atomic rename, and the key file put in place. Killed at any moment,
+    ``settle`` leaves either the plain file or the encrypted one with its key file, both
+    usable.
+    """
+    from ..store.crypto import new_recovery_key
+    from ..store.db import connect, export_encrypted, hold_write_lock, to_rollback_journal
+    from .backups import users_present
+
+    p = Path(path)
+    settle(p)
+    if is_encrypted(p):
+        raise ServiceError(_("{path} is already encrypted.").format(path=p))
+    check_plain(p)
+    if not actor.has_role("beheerder"):
+        raise ServiceError(_("Only a beheerder can use the admin commands."))
     if not force:
         others = [n for n in users_present(p) if n != actor.username]
         if others:
             raise ServiceError(_(
                 "{names} still have the database open. Ask them to close pestdesk first "
                 "(or encrypt with --force).").format(names=", ".join(others)))
+    con = connect(p)
+    try:
+        accounts_hashes = con.execute(
+            'SELECT username, password_hash FROM "user" WHERE active = 1').fetchall()
+    finally:
+        con.close()
     keys = new_keys()
     recovery = new_recovery_key()
     kf = KeyFile.new(keys.database, keyfile.public_key(keys.seal)).with_recovery_slot(
@@ -503,6 +567,7 @@ def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
         copy = _copy(p)
         copy.unlink(missing_ok=True)
         export_encrypted(p, copy, keys.database)
+        _finish_copy(copy, keys, actor)
         keyfile.write_to(_pending(p), kf)
         os.replace(copy, p)  # the moment of the swap
         keyfile._fsync_folder(p.parent)

@@ -33,6 +33,7 @@ from ...i18n import _, format_datetime, format_number
 from ...services import (
     access,
     backups,
+    encryption,
     health,
     helplines,
     letters,
@@ -69,6 +70,8 @@ class AdminRights:
     retention: bool
     audit: bool
     lock: bool
+    encrypt: bool  # a plain school: encrypt it
+    recovery_key: bool  # an encrypted one: a new recovery key (the directie)
 
 
 def rights(actor: Actor) -> AdminRights:
@@ -84,6 +87,8 @@ def rights(actor: Actor) -> AdminRights:
         retention=actor.has_role(*RETENTION_ROLES),
         audit=access.can_read_audit(actor),
         lock=admin,
+        encrypt=admin,
+        recovery_key=encryption.may_make_recovery_key(actor),
     )
 
 
@@ -143,6 +148,8 @@ class AdminView(QWidget):
     show_audit = Signal()
     lock_minutes_changed = Signal(int)
     integrity_checked = Signal(str)
+    encrypt_database = Signal()
+    make_recovery_key = Signal()
 
     def __init__(self, path: Path, actor: Actor | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -176,6 +183,7 @@ class AdminView(QWidget):
         self._letters(left)
         self._helplines(left)
         self._database(right)
+        self._encryption(right)
         self._privacy(right)
         left.addStretch(1)
         right.addStretch(1)
@@ -285,6 +293,41 @@ class AdminView(QWidget):
             ("backup_folder", _("Backup folder…"), self.open_backup_settings, allowed),
             ("check", _("Check again"), self.check_integrity, allowed)))
 
+    def _encryption(self, column: QVBoxLayout) -> None:
+        form = self._group("encryption", _("Encryption"), _(
+            "An encrypted file reads as noise without a user's password or the recovery key "
+            "(backups too). Exports and printed letters are not encrypted: keep them safe "
+            "yourself."), column)
+        self.encryption_state, self.recovery_state = _value(), _value()
+        self.encryption_state.setWordWrap(True)
+        self.recovery_state.setWordWrap(True)
+        form.addRow(_("State"), self.encryption_state)
+        form.addRow(_("Recovery key"), self.recovery_state)
+        self._button_row(form, (
+            ("encrypt", _("Encrypt the database…"), self.encrypt_database, False),
+            ("recovery_key", _("New recovery key…"), self.make_recovery_key, False)))
+
+    def _refresh_encryption(self) -> None:
+        try:
+            state = encryption.status(self.path)
+        except (ServiceError, StoreError) as exc:
+            self.encryption_state.setText(str(exc))
+            return
+        if state.encrypted:
+            self.encryption_state.setText(_(
+                "Encrypted (SQLCipher 4); {n} users have a key slot; key file: {name}").format(
+                    n=format_number(state.slots), name=state.key_file.name))
+            self.recovery_state.setText(
+                _("Opens the database and the vertrouwenspersoon's sealed notes")
+                if state.recovery_opens_sealed_notes else
+                _("Opens the database, not the sealed notes (a vertrouwenspersoon can "
+                  "grant them to it)"))
+        else:
+            self.encryption_state.setText(_("Not encrypted: whoever copies the file reads it."))
+            self.recovery_state.setText(_("None (the file is not encrypted)"))
+        self.buttons["encrypt"].setVisible(self.rights.encrypt and not state.encrypted)
+        self.buttons["recovery_key"].setVisible(self.rights.recovery_key and state.encrypted)
+
     def _privacy(self, column: QVBoxLayout) -> None:
         r = self.rights
         form = self._group("privacy", _("Privacy"), _(
@@ -334,6 +377,7 @@ class AdminView(QWidget):
         self.helpline_count.setText(_("{n} helplines").format(
             n=format_number(helplines.list_helplines().count())))
         self._refresh_database()
+        self._refresh_encryption()
         years = retention.retention_years()
         self.retention_state.setText(_("{n} years after leaving school").format(
             n=format_number(years)))

@@ -58,7 +58,7 @@ class TimelineModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         query = self._query()
-        self._rows = list(query.limit(PAGE).dicts())
+        self._rows = cases.readable_events(query.limit(PAGE).dicts())
         self._total = len(self._rows) if len(self._rows) < PAGE else query.count()
         self.endResetModel()
 
@@ -81,7 +81,7 @@ class TimelineModel(QAbstractTableModel):
     def fetchMore(self, parent=NO_PARENT):  # noqa: N802
         if parent.isValid():
             return
-        more = list(self._query().offset(len(self._rows)).limit(PAGE).dicts())
+        more = cases.readable_events(self._query().offset(len(self._rows)).limit(PAGE).dicts())
         if not more:
             self._total = len(self._rows)
             return

@@ -108,7 +108,7 @@ from ..store.models import (
     Student,
     User,
 )
-from . import access, lengths
+from . import access, encryption, lengths
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
 from .lists import full_name
 from .settings import school_profile
@@ -373,11 +373,13 @@ def _add_event(actor: Actor, case: Case, kind: str, on: dt.date, title: str, *,
                stage_code: str = "", data: dict | None = None,
                confidential: bool = False) -> Event:
     lengths.require("event", {"title": title, "body": body})
+    stored = json.dumps(data, ensure_ascii=False) if data else ""
+    if confidential:  # on an encrypted database sealed: the database key does not open it
+        body, stored = encryption.seal_note(case.id, body, stored)
     event = Event.create(
         case=case.id, involvement=involvement.id if involvement else None, kind=kind,
         occurred_on=on, title=title, body=body, step_code=step_code, stage_code=stage_code,
-        data=json.dumps(data, ensure_ascii=False) if data else "", confidential=confidential,
-        author=actor.user_id,
+        data=stored, confidential=confidential, author=actor.user_id,
     )
     detail = f"case={case.id},kind={kind}"
     if step_code:
@@ -1425,8 +1427,8 @@ def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str =
     """
     E, Inv, S = Event, Involvement, Student
     query = (
-        E.select(E.id, E.occurred_on, E.kind, E.title, E.body, E.step_code, E.stage_code,
-                 E.involvement, E.confidential, E.author, E.data,
+        E.select(E.id, E.case, E.occurred_on, E.kind, E.title, E.body, E.step_code,
+                 E.stage_code, E.involvement, E.confidential, E.author, E.data,
                  full_name(S).alias("student_name"))
         .join(Inv, JOIN.LEFT_OUTER, on=(E.involvement == Inv.id))
         .join(S, JOIN.LEFT_OUTER, on=(Inv.student == S.id))
@@ -1444,6 +1446,13 @@ def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str =
     for token in (text or "").split():
         query = query.where(E.title.contains(token) | E.body.contains(token))
     return query
+
+
+def readable_events(rows: Iterable[dict]) -> list[dict]:
+    """Rows of ``timeline_query`` as their reader sees them: a sealed confidential note
+    opened when the signed-in vertrouwenspersoon holds the seal, else a line saying it is
+    sealed (``encryption.open_note``)."""
+    return [encryption.open_note(row) for row in rows]
 
 
 def case_numbers(actor: Actor, case_ids: Iterable[int | None]) -> dict[int, str]:

@@ -18,13 +18,14 @@ signed-in user's slot holds it.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..i18n import _
 from ..store import errors, keyfile
-from ..store.crypto import CryptoError, DatabaseKey
+from ..store.crypto import CryptoError, DatabaseKey, b64, unb64
 from ..store.db import (
     create_database,
     file_salt,
@@ -47,6 +48,7 @@ class _Session:
     username: str = ""
     keys: Keys | None = None
     recovery: bool = False  # opened with the recovery key
+    recovered: bool = False  # an account given a new password with the recovery key
 
 
 _session = _Session()
@@ -65,7 +67,7 @@ def seal_key() -> bytes | None:
 def forget() -> None:
     """Sign-out or quit: drop the session's keys (the open connection keeps its own)."""
     _session.path, _session.username, _session.keys = None, "", None
-    _session.recovery = False
+    _session.recovery = _session.recovered = False
 
 
 def forget_all() -> None:
@@ -183,7 +185,7 @@ def unlock(path: str | os.PathLike, username: str, password: str):
         keys = replace(keys, seal=granted)
     db = _open(p, keys.database)
     _session.path, _session.username, _session.keys = p, name, keys
-    _session.recovery = False
+    _session.recovery = _session.recovered = False
     return db
 
 
@@ -393,15 +395,138 @@ def recover(path: str | os.PathLike, recovery_key: str, username: str, password:
         actor = accounts.actor_for(User.get_by_id(user.id))
         audit(actor, "password_recovery", "user", user.id, "recovery key")
         audit(actor, "login", "user", user.id, "recovery key")
-    keys = _session.keys
-    _session.username, _session.recovery = name, False
-    if keys is not None and not actor.has_role("vertrouwenspersoon"):
-        _session.keys = Keys(keys.database)
+    # the session keeps the seal the recovery slot gave (if granted): for this sitting
+    # only, so the directeur can give a vertrouwenspersoon their sealed notes back
+    _session.username, _session.recovery, _session.recovered = name, False, True
     return actor
 
 
 def recovery_opens_sealed_notes(path: str | os.PathLike) -> bool:
     return not read_keyfile(path).needs_grant("")
+
+
+# -- sealed notes: the vertrouwenspersoon's confidential notes -------------------------------
+
+#: A sealed field starts with this; the rest is the sealed box in base64.
+SEALED = "pestdesk-sealed:1:"
+#: The free text of a confidential event's structured data (the rest, such as the steps a
+#: conversation fulfils, stays readable: the ladder needs it, and it is codes and ids).
+SEALED_DATA_KEYS = ("answers", "others")
+
+
+def _note_associated(case_id: int) -> bytes:
+    return f"pestdesk sealed note|case={int(case_id)}".encode()
+
+
+def seal_public_key() -> bytes | None:
+    """The seal's public key of the bound encrypted database (None: plain, or no seal)."""
+    path = bound_path()
+    if path is None or _bound_key() is None:
+        return None
+    return read_keyfile(path).seal_public or None
+
+
+def seal_note(case_id: int, body: str, data: str, public: bytes | None = None
+              ) -> tuple[str, str]:
+    """``(body, data)`` of a confidential event as stored: on an encrypted database the body
+    and the free text of ``data`` sealed to the seal's public key (a sealed box: writing
+    needs no secret, reading needs the seal's private key, which only vertrouwenspersoon
+    slots and the recovery slot hold). On a plain database unchanged."""
+    public = public if public is not None else seal_public_key()
+    if public is None or body.startswith(SEALED):
+        return body, data
+    try:
+        payload = json.loads(data) if data else {}
+    except ValueError:
+        payload = {"text": data}
+    if not isinstance(payload, dict):
+        payload = {"value": payload}
+    secret = {"body": body, **{k: payload.pop(k) for k in SEALED_DATA_KEYS if k in payload}}
+    box = keyfile.box_seal(public, json.dumps(secret, ensure_ascii=False).encode("utf-8"),
+                           _note_associated(case_id))
+    payload["sealed"] = True
+    return SEALED + b64(box), json.dumps(payload, ensure_ascii=False)
+
+
+def is_sealed(body: str | None) -> bool:
+    return bool(body) and body.startswith(SEALED)
+
+
+def open_note(row: dict) -> dict:
+    """A timeline row (a dict with ``case``, ``body``, ``data``) as its reader sees it: a
+    sealed note opened when this session holds the seal, else a line saying a sealed note
+    is there (its text is not). Other rows are returned unchanged."""
+    body = row.get("body") or ""
+    if not is_sealed(body):
+        return row
+    row = dict(row)
+    try:
+        payload = json.loads(row.get("data") or "{}")
+    except ValueError:
+        payload = {}
+    secret = None
+    seal = seal_key()
+    if seal is not None:
+        try:
+            secret = json.loads(keyfile.box_open(seal, unb64(body[len(SEALED):]),
+                                                 _note_associated(row.get("case"))))
+        except (CryptoError, ValueError):
+            secret = None
+    if secret is None:
+        row["body"] = _("Sealed note of the vertrouwenspersoon: only a vertrouwenspersoon "
+                        "who holds the seal can read it.")
+        row["sealed"] = True
+        return row
+    row["body"] = secret.pop("body", "")
+    payload.update(secret)
+    payload.pop("sealed", None)
+    row["data"] = json.dumps(payload, ensure_ascii=False)
+    return row
+
+
+def may_grant_seal(actor) -> bool:
+    """Who may give a vertrouwenspersoon the seal: one who holds it (another
+    vertrouwenspersoon, or the directeur signed in with the recovery key)."""
+    return seal_key() is not None and (actor.has_role("vertrouwenspersoon") or _session.recovery
+                                       or _session.recovered)
+
+
+def seal_holders(path: str | os.PathLike | None = None) -> list[str]:
+    """User names whose slot was granted the seal."""
+    p = Path(path) if path is not None else bound_path()
+    if p is None or not is_encrypted(p):
+        return []
+    kf = read_keyfile(p)
+    return sorted({g.to for g in kf.grants if g.to and kf.slot(keyfile.USER, g.to)})
+
+
+def grant_seal(actor, username: str) -> None:
+    """Give the vertrouwenspersoon ``username`` the seal (their sealed notes open for them
+    again, e.g. after a password reset). Only one who holds the seal can; audited."""
+    from ..store.models import User
+    from . import accounts
+    from .base import audit, write
+
+    name = username.strip().lower()
+    if not may_grant_seal(actor):
+        raise ServiceError(_("Only a vertrouwenspersoon who holds the seal, or the directeur "
+                             "with the recovery key, can give access to the sealed notes."))
+    target = _encrypted_target()
+    if target is None:
+        raise ServiceError(_("This database is not encrypted."))
+    user = User.get_or_none(User.username == name)
+    if user is None or not user.active or not accounts.actor_for(user).has_role(
+            "vertrouwenspersoon"):
+        raise ServiceError(_("Only an active vertrouwenspersoon can be given access to the "
+                             "sealed notes; {name} is not one.").format(name=name))
+    path, _key = target
+    with write():
+        kf = read_keyfile(path)
+        if kf.slot(keyfile.USER, name) is None:
+            raise ServiceError(_("{name} has no key slot yet: they sign in once first.")
+                               .format(name=name))
+        keyfile.write(path, kf.with_grant(name, seal_key(), by=actor.username))
+        audit(actor, "seal_grant", "user", user.id)
 
 
 def sign_in(path: str | os.PathLike, username: str, password: str):
@@ -453,14 +578,22 @@ def _copy(path: Path) -> Path:
 def _finish_copy(copy: Path, keys: Keys, actor) -> None:
     """What changes with encryption, done in the encrypted copy before it is swapped in (so
     a kill leaves the plain file as it was), on one raw connection in one transaction: the
-    audit line saying so."""
+    existing confidential notes sealed (``seal_note``), and the audit line saying so."""
     from ..store.db import connect, integrity_check
     from .base import append_audit_raw
 
     con = connect(copy, readonly=False, key=keys.database)
     try:
+        con.execute("PRAGMA secure_delete = 1")  # the notes' plain text is overwritten
         con.execute("BEGIN IMMEDIATE")
-        append_audit_raw(con, actor, "encrypt", detail="sqlcipher4")
+        public = keyfile.public_key(keys.seal)
+        rows = con.execute("SELECT id, case_id, body, data FROM event "
+                           "WHERE confidential = 1").fetchall()
+        for event_id, case_id, body, data in rows:
+            sealed_body, sealed_data = seal_note(case_id, body or "", data or "", public)
+            con.execute("UPDATE event SET body = ?, data = ? WHERE id = ?",
+                        (sealed_body, sealed_data, event_id))
+        append_audit_raw(con, actor, "encrypt", detail=f"sqlcipher4,sealed={len(rows)}")
         con.execute("COMMIT")
     finally:
         con.close()
@@ -547,20 +680,27 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
     con = connect(p)
     try:
         accounts_hashes = con.execute(
-            'SELECT username, password_hash FROM "user" WHERE active = 1').fetchall()
+            'SELECT u.username, u.password_hash, COALESCE(s.roles, \'\') FROM "user" u '
+            'LEFT JOIN staff s ON s.id = u.staff_id WHERE u.active = 1').fetchall()
     finally:
         con.close()
     keys = new_keys()
     recovery = new_recovery_key()
     kf = KeyFile.new(keys.database, keyfile.public_key(keys.seal)).with_recovery_slot(
         recovery, keys.database, keys.seal)
-    for name, phc in accounts_hashes:
+    confidants = []
+    for name, phc, roles in accounts_hashes:
+        if "vertrouwenspersoon" in roles.split(","):
+            confidants.append(name)
         if name != actor.username and phc:
             try:
                 kf = kf.with_account_hash_slot(name, phc, Keys(keys.database))
             except (CryptoError, ValueError, KeyError):
                 pass  # not an Argon2id hash: the beheerder resets this one's password
     kf = kf.with_user_slot(actor.username, password, Keys(keys.database), slot_params)
+    for name in confidants:  # their notes are sealed now: they get the seal to read them
+        if kf.slot(keyfile.USER, name) is not None:
+            kf = kf.with_grant(name, keys.seal, by=actor.username)
     to_rollback_journal(p)
     lock = hold_write_lock(p)
     try:

@@ -46,7 +46,7 @@ def test_init_then_recovery_key_then_set_up_wizard(tmp_path, qtbot, monkeypatch)
         qtbot.keyClicks(dialog.key, new_recovery_key())  # a well-formed key of no database
         dialog.accept()
         assert dialog.isVisible() and "herstelsleutel" in dialog.error.text()
-        assert database.obj is None or database.is_closed()
+        assert encryption.bound_path() != path  # a wrong key opened nothing
         dialog.key.setText(recovery.lower())  # letter case does not matter
         dialog.accept()
         assert not dialog.isVisible()

@@ -164,6 +164,7 @@ class MainWindow(QMainWindow):
             widget.lock_minutes_changed.connect(self.session_lock.set_minutes)
             widget.encrypt_database.connect(self.encrypt_database)
             widget.make_recovery_key.connect(self.make_recovery_key)
+            widget.grant_seal.connect(self.grant_seal)
         elif key == "students":
             widget.open_case.connect(self.show_case)
         elif key == "cases":
@@ -394,6 +395,32 @@ class MainWindow(QMainWindow):
             RecoveryKeyShownDialog(op.result, self.path.name, self.actor.username, self).exec()
             if "admin" in self.views:
                 self.views["admin"].refresh()
+
+    def grant_seal(self, name: str | None = None) -> None:
+        """Beheer → Open sealed notes for… (a vertrouwenspersoon holding the seal, or the
+        directeur after the recovery key): give a colleague the seal, e.g. after a reset."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from ..services import encryption
+
+        if name is None:
+            names = encryption.seal_candidates()
+            if not names:
+                QMessageBox.information(self, _("Sealed notes"), _(
+                    "Every vertrouwenspersoon with an account already holds the seal."))
+                return
+            name, ok = QInputDialog.getItem(self, _("Sealed notes"), _(
+                "Give this vertrouwenspersoon the seal, so they can read the sealed notes:"),
+                names, 0, False)
+            if not ok:
+                return
+        try:
+            encryption.grant_seal(self.actor, name)
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Sealed notes"), str(exc))
+            return
+        if "admin" in self.views:
+            self.views["admin"].refresh()
 
     def encrypt_database(self) -> None:
         """Beheer → Encrypt the database (a beheerder): ``encryption.encrypt_existing`` off

@@ -10,7 +10,9 @@ means someone else saved in between, which raises ``Conflict`` instead of overwr
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import hmac
 import json
 import threading
 import time
@@ -197,9 +199,34 @@ def write(retries: int = 2) -> Iterator[None]:
     _write_anchor_file()
 
 
-def _chain_hash(prev: str, row: dict) -> str:
-    payload = json.dumps(row, sort_keys=True, default=str)
-    return hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
+_BOUND = object()
+
+
+def chain_key(database_key=_BOUND) -> bytes | None:
+    """The audit chain's HMAC key: derived (HKDF) from the database key of an encrypted
+    database (the bound one by default), None for a plain one. Someone who edits an
+    encrypted file's trail and recomputes the hashes without the key fails ``check``."""
+    if database_key is _BOUND:
+        database_key = getattr(database.obj, "key", None)
+    return _derived_chain_key(database_key.key) if database_key is not None else None
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_chain_key(key: bytes) -> bytes:
+    from ..store.crypto import subkey
+
+    return subkey(key, "pestdesk audit chain")
+
+
+def _chain_hash(prev: str, row: dict, key: bytes | None | object = _BOUND) -> str:
+    """The link of one audit line: HMAC-SHA256 under ``chain_key()`` on an encrypted
+    database, SHA-256 on a plain one."""
+    if key is _BOUND:
+        key = chain_key()
+    payload = (prev + json.dumps(row, sort_keys=True, default=str)).encode("utf-8")
+    if key is not None:
+        return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    return hashlib.sha256(payload).hexdigest()
 
 
 def audit_row_payload(entry: AuditLog) -> dict:
@@ -265,27 +292,75 @@ def _write_anchor_file() -> None:
 
 
 def append_audit_raw(con, actor: Actor, action: str, table: str = "",
-                     record_id: int | None = None, detail: str = "") -> str:
+                     record_id: int | None = None, detail: str = "",
+                     key: bytes | None = None) -> str:
     """``audit`` on a raw DB-API connection (a file that is not the bound one, such as the
-    encrypted copy ``encryption.encrypt_file`` finishes before swapping it in); returns the
-    new hash. The caller holds the write transaction."""
+    encrypted copy ``encryption.encrypt_file`` finishes before swapping it in), chained with
+    ``key`` (``chain_key`` of that file's database key); returns the new hash. The caller
+    holds the write transaction."""
     row = con.execute('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1').fetchone()
     prev = row[0] if row else ""
     at = utcnow()
     entry = AuditLog(at=at, user=actor.user_id, action=action, table=table,
                      record_id=record_id, detail=detail, prev_hash=prev)
-    entry.hash = _chain_hash(prev, audit_row_payload(entry))
+    entry.hash = _chain_hash(prev, audit_row_payload(entry), key)
     con.execute('INSERT INTO audit_log (at, user, action, "table", record_id, detail, '
                 'prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
                 (str(at), actor.user_id, action, table, record_id, detail, prev, entry.hash))
     return entry.hash
 
 
-def verify_audit_chain() -> int | None:
-    """The id of the first audit line whose hash does not match, or None when intact."""
+class AuditChainBroken(ServiceError):
+    def __init__(self, entry_id: int):
+        self.entry_id = entry_id
+        super().__init__(_("The audit trail is broken at line {id}; nothing was changed. Run "
+                           "'pestdesk check' and restore the newest good backup.").format(
+                               id=entry_id))
+
+
+def rekey_audit_chain_raw(con, key: bytes | None, old_key: bytes | None = None) -> int:
+    """Recompute every link of the trail with ``key`` on a raw connection (``encrypt``: the
+    plain file's SHA-256 chain becomes the encrypted file's HMAC chain, in the copy before
+    it is swapped in; the lines themselves are unchanged). The trail is first verified
+    under ``old_key`` (``AuditChainBroken`` otherwise: a broken trail is never re-signed).
+    The append-only triggers are lifted for this one transaction and put back as they
+    were. Returns the lines rekeyed."""
+    rows = con.execute('SELECT id, at, user, action, "table", record_id, detail, prev_hash, '
+                       "hash FROM audit_log ORDER BY id").fetchall()
     prev = ""
+    for entry_id, at, user, action, table, record_id, detail, prev_hash, link in rows:
+        entry = AuditLog(at=AuditLog.at.python_value(at), user=user, action=action,
+                         table=table, record_id=record_id, detail=detail)
+        if prev_hash != prev or link != _chain_hash(prev, audit_row_payload(entry), old_key):
+            raise AuditChainBroken(entry_id)  # never launder a broken trail into a new key
+        prev = link
+    triggers = con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                           "AND tbl_name = 'audit_log'").fetchall()
+    for name, _sql in triggers:
+        con.execute(f'DROP TRIGGER "{name}"')
+    prev, count = "", 0
+    for entry_id, at, user, action, table, record_id, detail, _prev, _link in rows:
+        entry = AuditLog(at=AuditLog.at.python_value(at), user=user, action=action,
+                         table=table, record_id=record_id, detail=detail)
+        link = _chain_hash(prev, audit_row_payload(entry), key)
+        con.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
+                    (prev, link, entry_id))
+        prev, count = link, count + 1
+    for _name, sql in triggers:
+        con.execute(sql)
+    return count
+
+
+def verify_audit_chain() -> int | None:
+    """The id of the first audit line whose hash does not match, or None when intact.
+
+    On an encrypted database the links are HMACs under ``chain_key()``: a trail edited and
+    recomputed without the database key is found here."""
+    prev = ""
+    key = chain_key()
     for entry in AuditLog.select().order_by(AuditLog.id).iterator():
-        if entry.prev_hash != prev or entry.hash != _chain_hash(prev, audit_row_payload(entry)):
+        if (entry.prev_hash != prev
+                or entry.hash != _chain_hash(prev, audit_row_payload(entry), key)):
             return entry.id
         prev = entry.hash
     return None

@@ -500,6 +500,24 @@ def seal_holders(path: str | os.PathLike | None = None) -> list[str]:
     return sorted({g.to for g in kf.grants if g.to and kf.slot(keyfile.USER, g.to)})
 
 
+def seal_candidates() -> list[str]:
+    """Active vertrouwenspersonen with a key slot who do not hold the seal (yet, or no longer
+    since a password reset): whom ``grant_seal`` can be asked for."""
+    from ..store.models import User
+    from . import accounts
+
+    path = bound_path()
+    if path is None or not is_encrypted(path):
+        return []
+    kf = read_keyfile(path)
+    out = []
+    for user in User.select().where(User.active == True):  # noqa: E712
+        if (kf.slot(keyfile.USER, user.username) is not None and kf.needs_grant(user.username)
+                and accounts.actor_for(user).has_role("vertrouwenspersoon")):
+            out.append(user.username)
+    return sorted(out)
+
+
 def grant_seal(actor, username: str) -> None:
     """Give the vertrouwenspersoon ``username`` the seal (their sealed notes open for them
     again, e.g. after a password reset). Only one who holds the seal can; audited."""
@@ -578,9 +596,11 @@ def _copy(path: Path) -> Path:
 def _finish_copy(copy: Path, keys: Keys, actor) -> None:
     """What changes with encryption, done in the encrypted copy before it is swapped in (so
     a kill leaves the plain file as it was), on one raw connection in one transaction: the
-    existing confidential notes sealed (``seal_note``), and the audit line saying so."""
+    existing confidential notes sealed (``seal_note``), the audit trail's links recomputed
+    as HMACs under the new database key (after checking the plain chain), and the audit line
+    saying so."""
     from ..store.db import connect, integrity_check
-    from .base import append_audit_raw
+    from .base import append_audit_raw, chain_key, rekey_audit_chain_raw
 
     con = connect(copy, readonly=False, key=keys.database)
     try:
@@ -593,7 +613,10 @@ def _finish_copy(copy: Path, keys: Keys, actor) -> None:
             sealed_body, sealed_data = seal_note(case_id, body or "", data or "", public)
             con.execute("UPDATE event SET body = ?, data = ? WHERE id = ?",
                         (sealed_body, sealed_data, event_id))
-        append_audit_raw(con, actor, "encrypt", detail=f"sqlcipher4,sealed={len(rows)}")
+        chain = chain_key(keys.database)
+        rekey_audit_chain_raw(con, chain)  # the trail's links become HMACs under the key
+        append_audit_raw(con, actor, "encrypt", detail=f"sqlcipher4,sealed={len(rows)}",
+                         key=chain)
         con.execute("COMMIT")
     finally:
         con.close()
@@ -706,8 +729,12 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
     try:
         copy = _copy(p)
         copy.unlink(missing_ok=True)
-        export_encrypted(p, copy, keys.database)
-        _finish_copy(copy, keys, actor)
+        try:
+            export_encrypted(p, copy, keys.database)
+            _finish_copy(copy, keys, actor)
+        except BaseException:
+            copy.unlink(missing_ok=True)  # nothing of a failed run stays beside the file
+            raise
         keyfile.write_to(_pending(p), kf)
         os.replace(copy, p)  # the moment of the swap
         keyfile._fsync_folder(p.parent)

@@ -125,3 +125,40 @@ def test_directie_makes_a_new_recovery_key_and_its_sheet(school, db_path, qtbot,
     with pytest.raises(ServiceError):
         encryption.unlock_with_recovery(db_path, old)  # the old sheet no longer works
     encryption.unlock_with_recovery(db_path, new)
+
+
+def test_a_vertrouwenspersoon_with_the_seal_opens_the_notes_for_a_colleague(
+        tmp_path, qtbot, qt_dutch, monkeypatch):
+    from pestdesk.services import accounts
+    from pestdesk.services.base import write
+    from pestdesk.store.models import Staff
+    from tests.helpers.crypt import ADMIN, encrypted_school
+    from tests.helpers.crypt import PASSWORD as ADMIN_PASSWORD
+
+    fast_slots(monkeypatch)
+    school = encrypted_school(tmp_path / "school.sqlite")
+    admin = accounts.sign_in(ADMIN, ADMIN_PASSWORD)
+    for code, name, roles in (("V1", "vp1", "vertrouwenspersoon"),
+                              ("V2", "vp2", "vertrouwenspersoon"), ("DI", "dir", "directie")):
+        with write():
+            staff = Staff.create(code=code, first_name="Vera", last_name=code, roles=roles)
+        accounts.create_user(admin, staff, name, PASSWORD)
+    beheer = window_for(qtbot, school.path, admin).view("admin")
+    assert not beheer.buttons["grant_seal"].isVisibleTo(beheer)
+    assert "geen vertrouwenspersoon" in beheer.seal_state.text()
+    database.close()
+    encryption.forget_all()
+    directeur = encryption.recover(school.path, school.recovery_key, "dir", PASSWORD, PASSWORD)
+    window = window_for(qtbot, school.path, directeur)
+    assert window.view("admin").buttons["grant_seal"].isVisibleTo(window.view("admin"))
+    window.grant_seal("vp1")
+    database.close()
+    encryption.forget_all()
+    vp1 = encryption.sign_in(school.path, "vp1", PASSWORD)
+    window = window_for(qtbot, school.path, vp1)
+    view = window.view("admin")
+    assert view.buttons["grant_seal"].isVisibleTo(view)
+    assert encryption.seal_candidates() == ["vp2"]
+    window.grant_seal("vp2")
+    assert encryption.seal_holders() == ["vp1", "vp2"]
+    assert "vp1, vp2" in view.seal_state.text()

@@ -150,6 +150,7 @@ class AdminView(QWidget):
     integrity_checked = Signal(str)
     encrypt_database = Signal()
     make_recovery_key = Signal()
+    grant_seal = Signal()
 
     def __init__(self, path: Path, actor: Actor | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -303,9 +304,13 @@ class AdminView(QWidget):
         self.recovery_state.setWordWrap(True)
         form.addRow(_("State"), self.encryption_state)
         form.addRow(_("Recovery key"), self.recovery_state)
+        self.seal_state = _value()
+        self.seal_state.setWordWrap(True)
+        form.addRow(_("Sealed notes"), self.seal_state)
         self._button_row(form, (
             ("encrypt", _("Encrypt the database…"), self.encrypt_database, False),
-            ("recovery_key", _("New recovery key…"), self.make_recovery_key, False)))
+            ("recovery_key", _("New recovery key…"), self.make_recovery_key, False),
+            ("grant_seal", _("Open sealed notes for…"), self.grant_seal, False)))
 
     def _refresh_encryption(self) -> None:
         try:
@@ -322,9 +327,16 @@ class AdminView(QWidget):
                 if state.recovery_opens_sealed_notes else
                 _("Opens the database, not the sealed notes (a vertrouwenspersoon can "
                   "grant them to it)"))
+            holders = encryption.seal_holders(self.path)
+            self.seal_state.setText(
+                _("Readable for: {names}").format(names=", ".join(holders)) if holders
+                else _("No vertrouwenspersoon holds the seal yet"))
         else:
             self.encryption_state.setText(_("Not encrypted: whoever copies the file reads it."))
             self.recovery_state.setText(_("None (the file is not encrypted)"))
+            self.seal_state.setText(_("Not sealed (the file is not encrypted)"))
+        self.buttons["grant_seal"].setVisible(state.encrypted
+                                              and encryption.may_grant_seal(self.actor))
         self.buttons["encrypt"].setVisible(self.rights.encrypt and not state.encrypted)
         self.buttons["recovery_key"].setVisible(self.rights.recovery_key and state.encrypted)
 

@@ -3,8 +3,6 @@ clash is surfaced as a Conflict, and the audit chain stays intact."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from pestdesk.services.base import verify_audit_chain
 from pestdesk.store.db import integrity_check, open_database
 from pestdesk.store.models import AuditLog, Case
@@ -44,6 +42,6 @@ def test_no_lost_updates_between_two_processes(mp, shared_db):
         assert verify_audit_chain() is None
     finally:
         db.close()
-    con = sqlite3.connect(path)
+    con = workers.raw(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == ("delete" if network else "wal")
     con.close()

@@ -5,7 +5,6 @@ file-size limit gets a clean StorageFailure, turns read-only, and loses nothing.
 from __future__ import annotations
 
 import random
-import sqlite3
 import time
 
 from pestdesk.store.db import integrity_check
@@ -21,7 +20,7 @@ def acked_ids(ack_path) -> set[int]:
 
 
 def stored_ids(path) -> set[int]:
-    con = sqlite3.connect(path, timeout=10)  # a hot journal is rolled back here
+    con = workers.raw(path, timeout=10)  # a hot journal is rolled back here
     try:
         return {r[0] for r in con.execute('SELECT id FROM "case"')}
     finally:

@@ -3,7 +3,6 @@ a clear message naming who has the file open, the draft is kept, and a retry suc
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -52,7 +51,7 @@ def test_locked_database_is_explained_then_retry_succeeds(mp, shared_db):
         save_versioned(Actor(1, "anna"), record, record.version, **draft)
     presence.leave()
     db.close()
-    con = sqlite3.connect(path)
+    con = workers.raw(path)
     assert con.execute("select summary from \"case\" where id=?", (case_id,)).fetchone()[0] \
         == "bijgewerkt"
     con.close()

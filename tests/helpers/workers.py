@@ -20,7 +20,37 @@ from pestdesk.store.models import Case, Event
 BODY = "Gesprek gevoerd; afspraken gemaakt en vastgelegd. " * 20  # ~1 KB
 
 
+def leave_key(path, key) -> None:
+    """The test's stand-in for a sign-in: the key of an encrypted test database, beside it
+    for the child processes (a test file in a temp folder; pestdesk itself never does this)."""
+    from pathlib import Path
+
+    Path(f"{path}.testkey").write_text(key.key.hex() + ":" + key.salt.hex())
+
+
+def hold_key(path) -> None:
+    """Hold the key ``leave_key`` left beside ``path`` (nothing for a plain database)."""
+    from pathlib import Path
+
+    from pestdesk.store.crypto import DatabaseKey
+    from pestdesk.store.db import unlock_key
+
+    left = Path(f"{path}.testkey")
+    if left.exists():
+        key, salt = left.read_text().split(":")
+        unlock_key(DatabaseKey(bytes.fromhex(key), bytes.fromhex(salt)))
+
+
+def raw(path, timeout: float = 10):
+    """A raw writable connection, plain or keyed (what the tests used ``sqlite3`` for)."""
+    from pestdesk.store.db import connect
+
+    hold_key(path)
+    return connect(path, readonly=False, timeout=timeout)
+
+
 def open_db(path: str, network: bool, busy_ms: int | None = None):
+    hold_key(path)
     return open_database(path, verify=False, network=network, busy_ms=busy_ms)
 
 
@@ -49,8 +79,6 @@ def counter(path: str, case_id: int, saves: int, name: str, network: bool, queue
 
 def lock_holder(path: str, joined, go, locked, release, hold_seconds: float = 20.0) -> None:
     """Join as "bob", then hold an EXCLUSIVE lock until told (like a long save elsewhere)."""
-    import sqlite3
-
     from pestdesk.services import presence
 
     db = open_db(path, network=False)
@@ -58,7 +86,8 @@ def lock_holder(path: str, joined, go, locked, release, hold_seconds: float = 20
     db.close()
     joined.set()
     go.wait(hold_seconds)
-    con = sqlite3.connect(path, timeout=5, isolation_level=None)
+    con = raw(path, timeout=5)
+    con.isolation_level = None
     con.execute("BEGIN EXCLUSIVE")
     locked.set()
     release.wait(hold_seconds)

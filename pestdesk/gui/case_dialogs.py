@@ -40,10 +40,11 @@ from .. import clock
 from ..domain.protocol import Protocol
 from ..domain.taxonomy import CASE_ROLES
 from ..i18n import _, format_date, format_datetime, format_number
-from ..services import cases
+from ..services import cases, exports
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from . import ops
+from .pdf_preview import ask_export_path
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import ERROR_COLOR, error_label
 
@@ -638,14 +639,18 @@ class AttachmentViewer(QDialog):
         return label
 
     def save_copy(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(self, _("Save a copy"),
-                                                    self.attachment["filename"])
+        name = ask_export_path(self, _("Save a copy"), self.attachment["filename"])
         if not name:
             return
         try:
             Path(name).write_bytes(self.data)
         except OSError:
             QMessageBox.warning(self, _("Save a copy"), _("The copy could not be written."))
+            return
+        try:
+            exports.record_export(self.actor, "export", "attachment", self.attachment["id"])
+        except (ServiceError, StoreError) as exc:
+            QMessageBox.warning(self, _("Save a copy"), str(exc))
 
 
 def added_on_text(value: dt.datetime | None) -> str:

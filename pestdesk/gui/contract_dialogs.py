@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from .. import clock
 from ..i18n import _, format_date
-from ..services import access, cases, contracts, views
+from ..services import access, cases, contracts, exports, views
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from .case_dialogs import ERROR_STYLE, date_edit, error_text, handle_conflict, pydate, qdate
@@ -389,26 +390,43 @@ class ContractDialog(QDialog):
         except (ServiceError, StoreError, ValueError) as exc:
             self.show_error(error_text(exc))
             return
-        self.print_dialog = ContractPrintDialog(pdf, self)
+        self.print_dialog = ContractPrintDialog(pdf, self, self.actor, self.contract.id)
         self.print_dialog.exec()
 
 
 class ContractPrintDialog(QDialog):
     """The contract as it will be printed, with Print and Save as PDF."""
 
-    def __init__(self, pdf: bytes, parent: QWidget | None = None) -> None:
+    def __init__(self, pdf: bytes, parent: QWidget | None = None, actor: Actor | None = None,
+                 contract_id: int | None = None) -> None:
         super().__init__(parent)
         self.pdf = pdf
+        self.actor, self.contract_id = actor, contract_id
         self.setWindowTitle(_("Contract for signature"))
         self.preview = PdfPreview()
         self.preview.load_pdf(pdf)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         print_button = buttons.addButton(_("Print…"), QDialogButtonBox.ButtonRole.ActionRole)
-        print_button.clicked.connect(lambda: print_pdfs(self, [self.pdf], _("Contract")))
+        print_button.clicked.connect(self.print_contract)
         save_button = buttons.addButton(_("Save as PDF…"), QDialogButtonBox.ButtonRole.ActionRole)
-        save_button.clicked.connect(lambda: save_pdf(self, self.pdf, _("contract") + ".pdf"))
+        save_button.clicked.connect(self.save_contract)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.preview, 1)
         layout.addWidget(buttons)
         self.resize(700, 820)
+
+    def _record(self, action: str) -> None:
+        if self.actor is not None:
+            try:
+                exports.record_export(self.actor, action, "contract", self.contract_id)
+            except (ServiceError, StoreError) as exc:
+                QMessageBox.warning(self, _("Contract for signature"), str(exc))
+
+    def print_contract(self) -> None:
+        if print_pdfs(self, [self.pdf], _("Contract")):
+            self._record("print")
+
+    def save_contract(self) -> None:
+        if save_pdf(self, self.pdf, _("contract") + ".pdf") is not None:
+            self._record("export")

@@ -177,11 +177,24 @@ def print_pdfs(parent: QWidget | None, pdfs: list[bytes], title: str = "") -> bo
     return True
 
 
+def plaintext_caption(title: str) -> str:
+    """The title of a save dialog for an export: the file written is never encrypted."""
+    return _("{title} (the file is not encrypted: keep it safe, delete it when done)").format(
+        title=title)
+
+
+def ask_export_path(parent: QWidget | None, title: str, suggested: str,
+                    pattern: str = "") -> str:
+    """Where to save an export (CSV, XLSX, JSON, PDF): the dialog says it is plaintext."""
+    name, _filter = QFileDialog.getSaveFileName(parent, plaintext_caption(title), suggested,
+                                                pattern)
+    return name
+
+
 def save_pdf(parent: QWidget | None, data: bytes, suggested_name: str) -> Path | None:
     """Ask where to save and write ``data`` there; the path, or None when cancelled."""
-    name, _filter = QFileDialog.getSaveFileName(
-        parent, _("Save as PDF"), suggested_name, _("PDF documents (*.pdf)")
-    )
+    name = ask_export_path(parent, _("Save as PDF"), suggested_name,
+                           _("PDF documents (*.pdf)"))
     if not name:
         return None
     path = Path(name)

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from ..i18n import _
-from .base import ServiceError
+from .base import Actor, ServiceError, audit, write
 
 DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 Cell = str | int | float | dt.date | dt.datetime | bool | None
@@ -131,3 +131,12 @@ def export_students(path: Path) -> int:
              .order_by(S.sort_name).tuples())
     header = [_("Student number"), _("Name"), _("Class"), _("Left school")]
     return write_table(path, header, query.iterator())
+
+
+def record_export(actor: Actor, action: str, table: str, record_id: int | None = None,
+                  detail: str = "") -> None:
+    """An audit line for a file that leaves pestdesk (``action``: export or print): a saved
+    file is plaintext, whatever the database, so who took what out is recorded. Services
+    that write the file themselves audit it there; this is for bytes the screen saves."""
+    with write():
+        audit(actor, action, table, record_id, detail)

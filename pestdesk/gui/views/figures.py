@@ -42,7 +42,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFrame,
     QGraphicsRectItem,
     QGraphicsSimpleTextItem,
@@ -64,6 +63,7 @@ from ...i18n import _
 from ...services import figures as fig
 from ...services.base import Actor, ServiceError
 from ..flow_layout import FlowLayout
+from ..pdf_preview import ask_export_path
 from .common import compact_combo
 
 COLORS = ["#2f6db5", "#e07b39", "#5a9e6f"]
@@ -587,8 +587,7 @@ class FiguresView(QWidget):
         year = self.report_year()
         suggested = Path(self._folder()) / _("year report bullying {label}.pdf").format(
             label=fig.school_year_label(year))
-        name, _filter = QFileDialog.getSaveFileName(self, _("Year report"), str(suggested),
-                                                    _("PDF files (*.pdf)"))
+        name = ask_export_path(self, _("Year report"), str(suggested), _("PDF files (*.pdf)"))
         if name:
             self.write_year_report(Path(name), year)
 
@@ -611,7 +610,7 @@ class FiguresView(QWidget):
         period = self.figures.period
         stem = _("figures {start} {end}").format(start=period.start.isoformat(),
                                                    end=period.end.isoformat())
-        name, chosen = QFileDialog.getSaveFileName(
+        name = ask_export_path(
             self, _("Export counts"), str(Path(self._folder()) / f"{stem}.xlsx"),
             _("Excel workbook (*.xlsx);;CSV for Excel (*.csv)"))
         if name:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -41,6 +40,7 @@ from ... import clock
 from ...i18n import _, format_date, format_datetime
 from ...services import lengths, meetings
 from ...services.base import Actor, ServiceError
+from ..pdf_preview import ask_export_path
 from ..tasks import Task
 from .sections import MeetingsView
 
@@ -348,9 +348,7 @@ class MeetingDetail(QWidget):
         self.reload_agenda(self.agenda.currentRow())
 
     def _ask_path(self, title: str, name: str, pattern: str) -> str:
-        chosen, _filter = QFileDialog.getSaveFileName(self, title, str(Path.home() / name),
-                                                      pattern)
-        return chosen
+        return ask_export_path(self, title, str(Path.home() / name), pattern)
 
     def make_pack(self) -> None:
         """Build the pack off the GUI thread, with a progress dialog, then save it."""

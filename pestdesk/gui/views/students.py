@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -39,6 +38,7 @@ from ...services import staff as staff_service
 from ...services.base import Actor, ServiceError
 from ...store.errors import StoreError
 from ..labels import role_label, status_label
+from ..pdf_preview import ask_export_path
 from .common import ListPanel
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -390,8 +390,8 @@ class StudentCard(QWidget):
         if answer != QMessageBox.StandardButton.Yes:
             return
         suggested = f"inzage-{self.card['student']['number']}.json"
-        name, _filter = QFileDialog.getSaveFileName(
-            self, _("Export AVG access request"), suggested, _("JSON files (*.json)"))
+        name = ask_export_path(self, _("Export AVG access request"), suggested,
+                               _("JSON files (*.json)"))
         if not name:
             return
         try:

@@ -219,7 +219,7 @@ def _unlock(path: Path) -> None:
     """
     import getpass
 
-    from .services import accounts, encryption
+    from .services import encryption
     from .services.base import ServiceError
     from .store.db import is_encrypted
 
@@ -241,16 +241,18 @@ def _unlock(path: Path) -> None:
                 "or PESTDESK_RECOVERY_KEY.").format(path=path))
         user = user or input(_("User name: "))
         password = getpass.getpass(_("Password: "))
-    db = encryption.unlock(path, user, password)
-    try:
-        actor = accounts.sign_in(user, password)  # throttle and audit line as in the app
+    from .store.models import database
+
+    try:  # the app's sign-in: slot, throttle and audit line
+        actor = encryption.sign_in(path, user, password)
         if not actor.has_role("beheerder"):
             raise ServiceError(_("Only a beheerder can use the admin commands."))
     except BaseException:
-        db.close()
+        if database.obj is not None:
+            database.close()
         encryption.forget_all()
         raise
-    db.close()
+    database.close()
 
 
 def cmd_demo(args) -> int:

@@ -246,14 +246,21 @@ def _verify(stored_hash: str, password: str) -> bool:
         return False
 
 
-def _attempt(username: str, user: User | None, password: str, action: str) -> Actor:
+def _attempt(username: str, user: User | None, password: str, action: str,
+             verify=None) -> Actor:
     """One sign-in (or unlock, or password check) attempt, the same steps for every name:
     reserve the attempt, verify (against the dummy hash when ``user`` may not sign in),
-    then one write with the outcome and its audit line."""
+    then one write with the outcome and its audit line.
+
+    ``verify`` replaces the hash check on an encrypted database: the user's key slot
+    (Argon2id too) proves the password, so it is not derived twice."""
     name = username.strip().lower()
     _reserve_attempt(throttle_key(name))
     allowed = _may_sign_in(user)
-    ok = _verify(user.password_hash if allowed else DUMMY_HASH, password) and allowed
+    if verify is not None:
+        ok = verify() and allowed
+    else:
+        ok = _verify(user.password_hash if allowed else DUMMY_HASH, password) and allowed
     if not ok:
         with write():  # the same write for a known and an unknown name
             user_id = user.id if allowed else None
@@ -296,12 +303,29 @@ def record_sign_out(actor: Actor) -> None:
             audit(actor, "logout", "user", actor.user_id)
 
 
-def sign_in(username: str, password: str) -> Actor:
+def sign_in(username: str, password: str, *, verify=None) -> Actor:
     """Check the password; returns the Actor or raises ServiceError: the same message (and
     the same work) for an unknown name, a disabled account and a wrong password;
-    ``Throttled`` alike for known and unknown names."""
+    ``Throttled`` alike for known and unknown names. ``verify``: see ``_attempt``
+    (``encryption.sign_in`` passes the key slot's check)."""
     user = User.get_or_none(User.username == username.strip().lower())
-    return _attempt(username, user, password, "login")
+    return _attempt(username, user, password, "login", verify)
+
+
+def count_failed_attempt(username: str, detail: str = "") -> None:
+    """A wrong password found where the database could not be asked first (a key slot of a
+    file that was still closed): counted towards the throttle and audited now."""
+    name = username.strip().lower()
+    user = User.get_or_none(User.username == name)
+    allowed = _may_sign_in(user)
+    try:
+        _reserve_attempt(throttle_key(name))
+    except Throttled:
+        pass  # already waiting: the wrong try is still audited
+    with write():
+        user_id = user.id if allowed else None
+        audit(Actor(user_id, name if allowed else "?"), "login_failed", "user", user_id,
+              detail)
 
 
 def unlock(actor: Actor, password: str, action: str = "unlock") -> Actor:

@@ -47,6 +47,7 @@ class _Session:
     path: Path | None = None
     username: str = ""
     keys: Keys | None = None
+    slot_keys: Keys | None = None  # what the user's own slot holds (no granted seal)
     recovery: bool = False  # opened with the recovery key
     recovered: bool = False  # an account given a new password with the recovery key
 
@@ -67,6 +68,7 @@ def seal_key() -> bytes | None:
 def forget() -> None:
     """Sign-out or quit: drop the session's keys (the open connection keeps its own)."""
     _session.path, _session.username, _session.keys = None, "", None
+    _session.slot_keys = None
     _session.recovery = _session.recovered = False
 
 
@@ -549,16 +551,86 @@ def grant_seal(actor, username: str) -> None:
 
 def sign_in(path: str | os.PathLike, username: str, password: str):
     """The sign-in dialog's one call: unlock the slot of an encrypted file (opening it),
-    then the account check with its throttle and audit line. Returns the ``Actor``."""
+    then the account check with its throttle and audit line. Returns the ``Actor``.
+
+    One Argon2id per attempt: the slot that opens proves the password, so the account's
+    own hash is not verified again (``accounts.sign_in(verify=...)``). A wrong password on
+    the slot counts towards the throttle in the database like any other: at once when the
+    file is open already (after a sign-out), else as soon as a sign-in opens it (the
+    attempts are kept in memory until then, and audited as ``login_failed`` by key slot).
+    A slot made from a stored hash by ``encrypt`` becomes a normal one at its first use.
+    """
     from . import accounts
 
     p = Path(path)
     settle(p)
-    if is_encrypted(p):
-        unlock(p, username, password)
-    else:
+    if not is_encrypted(p):
         check_plain(p)
-    return accounts.sign_in(username, password)
+        return accounts.sign_in(username, password)
+    kf = read_keyfile(p)
+    name = username.strip().lower()
+    if _is_bound(p):  # warm: the throttle first, then the slot instead of the hash
+        opened: list[Keys] = []
+
+        def slot_opens() -> bool:
+            try:
+                opened.append(kf.unlock_password(name, password))
+            except CryptoError:
+                return False
+            return True
+
+        actor = accounts.sign_in(username, password, verify=slot_opens)
+        _start_session(p, kf, name, opened[0])
+    else:
+        try:
+            keys = kf.unlock_password(name, password)
+        except CryptoError:
+            _failed_attempts.append(name)
+            raise _refused() from None
+        _open(p, keys.database)
+        _start_session(p, kf, name, keys)
+        try:
+            for failed in _failed_attempts:
+                accounts.count_failed_attempt(failed, "key slot")
+            _failed_attempts.clear()
+            actor = accounts.sign_in(username, password, verify=lambda: True)
+        except BaseException:
+            forget()
+            raise
+    _upgrade_slot(p, name, password)
+    return actor
+
+
+#: Wrong passwords typed while the file was still closed, counted once it opens.
+_failed_attempts: list[str] = []
+
+
+def _is_bound(p: Path) -> bool:
+    bound = bound_path()
+    return (bound is not None and _bound_key() is not None and not database.is_closed()
+            and bound.resolve() == p.resolve())
+
+
+def _start_session(p: Path, kf: KeyFile, name: str, keys: Keys) -> None:
+    granted = kf.open_grant(name, keys)
+    _session.path, _session.username = p, name
+    _session.keys = replace(keys, seal=granted) if granted is not None else keys
+    _session.slot_keys = keys
+    _session.recovery = _session.recovered = False
+
+
+def _upgrade_slot(p: Path, name: str, password: str) -> None:
+    """A slot made from the account's stored hash (``encrypt``) becomes a normal one, with
+    today's Argon2id parameters; its key pair stays, so grants to it keep working."""
+    from .base import write
+
+    kf = read_keyfile(p)
+    slot = kf.slot(keyfile.USER, name)
+    if slot is None or slot.kdf.get("name") != "argon2id-phc" or _session.slot_keys is None:
+        return
+    with write():  # the key file is written under the database's write lock
+        kf = read_keyfile(p)
+        keyfile.write(p, kf.with_user_slot(name, password, _session.slot_keys, slot_params))
 
 
 def write_recovery_sheet(out: str | os.PathLike, recovery_key: str, *, database_name: str,

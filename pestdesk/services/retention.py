@@ -49,6 +49,7 @@ from ..domain.names import words
 from ..i18n import N_, _, format_date, format_number, ngettext
 from ..store import models as m
 from ..store.db import copy_holds_students
+from ..store.keyfile import sidecar_path
 from . import backups, names
 from .base import Actor, ServiceError, audit, write
 from .lists import Column, ListQuery, full_name
@@ -414,6 +415,7 @@ def _remove_copies(actor: Actor, plan: RetentionPlan, numbers: list[str]) -> lis
         old = copy.made_at.date() <= plan.cutoff
         if old or (numbers and copy_holds_students(copy.path, numbers)):
             copy.path.unlink(missing_ok=True)
+            sidecar_path(copy.path).unlink(missing_ok=True)  # its key file goes with it
             removed.append(copy.path)
     if removed:
         with write():

@@ -6,6 +6,8 @@ milliseconds, not the production half second. Nothing else differs from a real s
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,3 +52,30 @@ def occurrences(marker: str, files: list[Path]) -> dict[str, int]:
         if n:
             found[str(f)] = n
     return found
+
+
+def forge_audit_trail(path: Path, entry_id: int, detail: str) -> None:
+    """What someone with write access but without the key can do to the trail: change a
+    line and recompute every link with plain SHA-256 (as on a plain database). Needs the
+    file's key held (the test signed in) and the database bound for reading."""
+    from pestdesk.services.base import audit_row_payload
+    from pestdesk.store.db import connect
+    from pestdesk.store.models import AuditLog
+
+    con = connect(path, readonly=False)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
+        prev = ""
+        for entry in AuditLog.select().order_by(AuditLog.id):
+            if entry.id == entry_id:
+                entry.detail = detail
+                con.execute("UPDATE audit_log SET detail = ? WHERE id = ?", (detail, entry_id))
+            payload = json.dumps(audit_row_payload(entry), sort_keys=True, default=str)
+            link = hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
+            con.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
+                        (prev, link, entry.id))
+            prev = link
+        con.execute("COMMIT")
+    finally:
+        con.close()

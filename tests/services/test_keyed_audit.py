@@ -18,31 +18,15 @@ from pestdesk.services.base import (
 )
 from pestdesk.store.db import connect, create_database, is_encrypted
 from pestdesk.store.models import AuditLog, database
-from tests.helpers.crypt import ADMIN, PASSWORD, encrypted_school, fast_slots
+from tests.helpers.crypt import (
+    ADMIN,
+    PASSWORD,
+    encrypted_school,
+    fast_slots,
+    forge_audit_trail,
+)
 from tests.helpers.school import PASSWORD as SCHOOL_PASSWORD
 from tests.helpers.school import build_school
-
-
-def forge(path, entry_id: int, detail: str) -> None:
-    """What someone with write access but without the key can do: change a line and
-    recompute every following link with plain SHA-256 (as on a plain database)."""
-    con = connect(path, readonly=False)
-    try:
-        con.execute("BEGIN IMMEDIATE")
-        con.execute("DROP TRIGGER audit_log_no_update")
-        con.execute("UPDATE audit_log SET detail = ? WHERE id = ?", (detail, entry_id))
-        prev = ""
-        for entry in AuditLog.select().order_by(AuditLog.id):
-            if entry.id == entry_id:
-                entry.detail = detail
-            payload = json.dumps(audit_row_payload(entry), sort_keys=True, default=str)
-            link = hashlib.sha256((prev + payload).encode("utf-8")).hexdigest()
-            con.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?",
-                        (prev, link, entry.id))
-            prev = link
-        con.execute("COMMIT")
-    finally:
-        con.close()
 
 
 def test_encrypted_trail_is_keyed_and_a_recomputed_one_fails_the_check(tmp_path, monkeypatch):
@@ -53,7 +37,7 @@ def test_encrypted_trail_is_keyed_and_a_recomputed_one_fails_the_check(tmp_path,
     first = AuditLog.select().order_by(AuditLog.id).first()
     payload = json.dumps(audit_row_payload(first), sort_keys=True, default=str)
     assert first.hash != hashlib.sha256(payload.encode("utf-8")).hexdigest()  # an HMAC
-    forge(school.path, first.id, "niets gebeurd")
+    forge_audit_trail(school.path, first.id, "niets gebeurd")
     assert verify_audit_chain() == first.id
     database.close()
     report = health.check_database(school.path)  # the key is held by salt: check opens it
@@ -77,7 +61,7 @@ def test_encrypt_re_signs_an_intact_plain_trail(tmp_path, monkeypatch):
     encryption.sign_in(path, "admin", SCHOOL_PASSWORD)
     assert AuditLog.select().count() >= lines + 2  # the encrypt line, the sign-in
     assert AuditLog.select().where(AuditLog.action == "encrypt").count() == 1
-    forge(path, AuditLog.select().order_by(AuditLog.id).first().id, "weg")
+    forge_audit_trail(path, AuditLog.select().order_by(AuditLog.id).first().id, "weg")
     assert verify_audit_chain() is not None
 
 

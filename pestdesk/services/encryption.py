@@ -665,12 +665,14 @@ def _copy(path: Path) -> Path:
     return path.with_name(path.name + ENCRYPTING)
 
 
-def _finish_copy(copy: Path, keys: Keys, actor) -> None:
+def _finish_copy(copy: Path, keys: Keys, actor):
     """What changes with encryption, done in the encrypted copy before it is swapped in (so
     a kill leaves the plain file as it was), on one raw connection in one transaction: the
     existing confidential notes sealed (``seal_note``), the audit trail's links recomputed
-    as HMACs under the new database key (after checking the plain chain), and the audit line
-    saying so."""
+    as HMACs under the new database key (after checking the plain chain), the audit line
+    saying so, and the head setting moved with them. Returns the new head, which becomes
+    the anchor beside the database when the copy is swapped in (``store.anchor``)."""
+    from ..store import anchor
     from ..store.db import connect, integrity_check
     from .base import append_audit_raw, chain_key, rekey_audit_chain_raw
 
@@ -689,6 +691,11 @@ def _finish_copy(copy: Path, keys: Keys, actor) -> None:
         rekey_audit_chain_raw(con, chain)  # the trail's links become HMACs under the key
         append_audit_raw(con, actor, "encrypt", detail=f"sqlcipher4,sealed={len(rows)}",
                          key=chain)
+        head = anchor.table_head(con)  # the head setting follows the re-signed chain
+        con.execute('INSERT OR REPLACE INTO setting (key, value, version) VALUES (?, ?, '
+                    'COALESCE((SELECT version FROM setting WHERE key = ?), 0) + 1)',
+                    (anchor.HEAD_KEY, json.dumps({"count": head.count, "hash": head.hash}),
+                     anchor.HEAD_KEY))
         con.execute("COMMIT")
     finally:
         con.close()
@@ -697,6 +704,7 @@ def _finish_copy(copy: Path, keys: Keys, actor) -> None:
         raise errors.DamagedDatabase(copy, verdict)
     with open(copy, "rb+") as fh:
         os.fsync(fh.fileno())
+    return head
 
 
 def settle(path: str | os.PathLike) -> None:
@@ -707,14 +715,39 @@ def settle(path: str | os.PathLike) -> None:
     pending key file becomes the key file.
     """
     p = Path(path)
-    pending, copy = _pending(p), _copy(p)
-    if not (pending.exists() or copy.exists()):
+    pending, copy, head = _pending(p), _copy(p), _pending_anchor(p)
+    if not (pending.exists() or copy.exists() or head.exists()):
         return
-    if is_encrypted(p) and pending.exists():
-        os.replace(pending, keyfile.sidecar_path(p))
+    if is_encrypted(p) and (pending.exists() or head.exists()):
+        _complete(p)
     elif not is_encrypted(p):
         pending.unlink(missing_ok=True)
+        head.unlink(missing_ok=True)
     copy.unlink(missing_ok=True)
+
+
+def _pending_anchor(path: Path) -> Path:
+    from ..store.anchor import anchor_path
+
+    return anchor_path(path).with_name(anchor_path(path).name + PENDING)
+
+
+def _complete(p: Path) -> None:
+    """After the swap: the pending key file and the re-signed chain's head (the anchor of
+    the plain chain would no longer be found in it) take their places."""
+    from ..store.anchor import Head, write_anchor
+
+    if _pending(p).exists():
+        os.replace(_pending(p), keyfile.sidecar_path(p))
+    head_file = _pending_anchor(p)
+    if head_file.exists():
+        try:
+            data = json.loads(head_file.read_text(encoding="utf-8"))
+            write_anchor(p, Head(int(data["count"]), str(data["hash"])), restart=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # check reports a missing or stale anchor; the database itself is whole
+        head_file.unlink(missing_ok=True)
+    keyfile._fsync_folder(p.parent)
 
 
 def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
@@ -803,15 +836,16 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
         copy.unlink(missing_ok=True)
         try:
             export_encrypted(p, copy, keys.database)
-            _finish_copy(copy, keys, actor)
+            head = _finish_copy(copy, keys, actor)
         except BaseException:
             copy.unlink(missing_ok=True)  # nothing of a failed run stays beside the file
             raise
+        _pending_anchor(p).write_text(json.dumps({"count": head.count, "hash": head.hash}),
+                                      encoding="utf-8")
         keyfile.write_to(_pending(p), kf)
         os.replace(copy, p)  # the moment of the swap
         keyfile._fsync_folder(p.parent)
     finally:
         lock.close()
-    os.replace(_pending(p), keyfile.sidecar_path(p))
-    keyfile._fsync_folder(p.parent)
+    _complete(p)
     return recovery

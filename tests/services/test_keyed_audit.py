@@ -83,5 +83,6 @@ def test_encrypt_refuses_a_broken_plain_trail(tmp_path, monkeypatch):
     with pytest.raises(AuditChainBroken):
         encryption.encrypt_existing(path, "admin", SCHOOL_PASSWORD)
     assert not is_encrypted(path)
-    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no copy, no key file left
+    left = sorted(p.name for p in tmp_path.iterdir())  # no copy, no key file, no pending
+    assert left == [path.name, path.name + ".audit-anchor"]
     assert len(path.read_bytes()) == len(before)

@@ -256,3 +256,179 @@ def test_gui_open_disk_full(qtbot, tmp_path, healthy, shown):
         db_states.fill_disk(disk)
         assert gui_open(school) is None
     assert len(shown) == 1 and "vol" in shown[0]
+
+
+# -- an encrypted database (SQLCipher pages and a .keys file beside them) --------------------
+
+def run_as(user: str, password: str, *args):
+    env = dict(os.environ, PESTDESK_LANG="nl", QT_QPA_PLATFORM="offscreen",
+               PESTDESK_USER=user, PESTDESK_PASSWORD=password)
+    env.pop("PESTDESK_RECOVERY_KEY", None)
+    return subprocess.run([sys.executable, "-m", "pestdesk", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def _make_encrypted(path: Path) -> None:
+    from pestdesk.services import encryption
+    from pestdesk.store.db import forget_keys
+    from tests.helpers import crypt
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(encryption, "slot_params", crypt.FAST)
+        crypt.encrypted_school(path)
+    from pestdesk.store.models import database
+
+    database.close()
+    encryption.forget_all()
+    forget_keys()
+
+
+@pytest.fixture(scope="module")
+def encrypted_pair(tmp_path_factory) -> tuple[Path, Path]:
+    """Two encrypted schools (the second one's key file is a foreign key for the first)."""
+    folder = tmp_path_factory.mktemp("versleuteld")
+    first, second = folder / "a" / "school.sqlite", folder / "b" / "school.sqlite"
+    for path in (first, second):
+        path.parent.mkdir()
+        _make_encrypted(path)
+    return first, second
+
+
+def _keys(path: Path) -> Path:
+    from pestdesk.store.keyfile import sidecar_path
+
+    return sidecar_path(path)
+
+
+@pytest.fixture
+def secret(tmp_path, encrypted_pair) -> Path:
+    path = tmp_path / "school.sqlite"
+    shutil.copy(encrypted_pair[0], path)
+    shutil.copy(_keys(encrypted_pair[0]), _keys(path))
+    return path
+
+
+def encrypted_commands(db: Path, tmp: Path, export: Path) -> list[list]:
+    return [
+        ["check", "--db", db],
+        ["backup", "--db", db, tmp / "kopie.sqlite"],
+        ["purge", "--db", db, "--dry-run"],
+        ["import-students", export, "--db", db, "--dry-run"],
+        ["import-students", export, "--db", db],
+        ["export-student", "1001", "--db", db, "--out", tmp / "inzage.json"],
+    ]
+
+
+def _unchanged(paths: list[Path]) -> dict[Path, str | None]:
+    return {p: digest(p) if p.exists() else None for p in paths}
+
+
+def _break_keys(kind: str, path: Path, other: Path) -> None:
+    if kind == "missing":
+        _keys(path).unlink()
+    elif kind == "damaged":
+        _keys(path).write_bytes(b"{ dit is geen sleutelbestand")
+    elif kind == "truncated":
+        data = _keys(path).read_bytes()
+        _keys(path).write_bytes(data[: len(data) // 2])
+    elif kind == "foreign":
+        shutil.copy(_keys(other), _keys(path))
+
+
+KEY_STATES = {
+    "missing": "ontbreekt",
+    "damaged": "is beschadigd",
+    "truncated": "is beschadigd",
+    "foreign": "horen niet bij elkaar",
+}
+
+
+@pytest.mark.parametrize("kind", list(KEY_STATES))
+def test_encrypted_with_a_bad_key_file(tmp_path, secret, encrypted_pair, export, kind):
+    from tests.helpers import crypt
+
+    _break_keys(kind, secret, encrypted_pair[1])
+    before = _unchanged([secret, _keys(secret)])
+    for args in encrypted_commands(secret, tmp_path, export):
+        out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, *args))
+        assert KEY_STATES[kind] in out, (kind, args[0], out)
+    assert _unchanged([secret, _keys(secret)]) == before
+    assert not (tmp_path / "kopie.sqlite").exists() and not (tmp_path / "inzage.json").exists()
+
+
+def test_encrypted_with_a_wrong_password_or_none(tmp_path, secret, export):
+    from tests.helpers import crypt
+
+    before = _unchanged([secret, _keys(secret)])
+    for args in encrypted_commands(secret, tmp_path, export):
+        out = one_line(run_as(crypt.ADMIN, "Verkeerd-Wachtwoord-123", *args))
+        assert "wachtwoord" in out.lower(), (args[0], out)
+        out = one_line(run_as("niemand", crypt.PASSWORD, *args))
+        assert "wachtwoord" in out.lower(), (args[0], out)
+        out = one_line(run_as("", "", *args))  # no credentials, no terminal to ask them
+        assert "PESTDESK_PASSWORD" in out, (args[0], out)
+    assert _unchanged([secret, _keys(secret)]) == before
+
+
+def test_plaintext_file_with_a_key_file_beside_it(tmp_path, healthy, secret, export):
+    """An unencrypted backup put back where an encrypted database was: the key file stays."""
+    from tests.helpers import crypt
+
+    school = tmp_path / "terug" / "school.sqlite"
+    school.parent.mkdir()
+    shutil.copy(healthy, school)
+    shutil.copy(_keys(secret), _keys(school))
+    before = _unchanged([school, _keys(school)])
+    for args in encrypted_commands(school, tmp_path, export):
+        out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, *args))
+        assert "is niet versleuteld" in out, (args[0], out)
+    assert _unchanged([school, _keys(school)]) == before
+
+
+def test_encrypted_file_opened_as_plaintext(tmp_path, secret, export):
+    """An encrypted file and no key file and no credentials: it is not called damaged."""
+    _keys(secret).unlink()
+    before = digest(secret)
+    for args in encrypted_commands(secret, tmp_path, export):
+        out = one_line(run(*args))
+        assert "ontbreekt" in out, (args[0], out)
+    assert digest(secret) == before
+
+
+def test_encrypted_read_only_file_and_folder(tmp_path, secret, export):
+    """Refused with the read-only line, also for ``check``: a beheerder's sign-in to an
+    encrypted file writes its audit line (and throttle), which a read-only file cannot take."""
+    from tests.helpers import crypt
+
+    before = _unchanged([secret, _keys(secret)])
+    with db_states.immutable(secret):
+        for args in (["import-students", export, "--db", secret], ["check", "--db", secret]):
+            out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, *args))
+            assert "is alleen-lezen" in out and "map" not in out, out
+    with db_states.immutable(secret.parent):
+        out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, "import-students", export,
+                              "--db", secret))
+        assert "De map van" in out, out
+    assert _unchanged([secret, _keys(secret)]) == before
+
+
+def test_encrypted_busy(tmp_path, secret, export):
+    from pestdesk.services import encryption
+    from pestdesk.store import db as store_db
+    from tests.helpers import crypt
+
+    encryption.unlock(secret, crypt.ADMIN, crypt.PASSWORD).close()
+    con = store_db.connect(secret, readonly=False)
+    con.isolation_level = None
+    con.execute("BEGIN EXCLUSIVE")
+    try:
+        before = digest(secret)
+        out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, "import-students", export,
+                              "--db", secret))
+        assert "slaat op dit moment iets op" in out, out
+        assert digest(secret) == before
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+        encryption.forget_all()
+        store_db.forget_keys()

@@ -29,6 +29,7 @@ from ..i18n import _
 from ..services import backups, settings
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
+from .limits import exempt
 from .widgets import error_label
 
 KEEP_RANGE = (1, 365)
@@ -65,7 +66,8 @@ class BackupSettingsDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()
-        self.folder = QLineEdit(stored.get("folder") or "")
+        self.folder = exempt(QLineEdit(stored.get("folder") or ""),
+                             "a folder; the service checks that it can be written")
         self.folder.setPlaceholderText(str(self.default))
         self.folder.setClearButtonEnabled(True)
         self.folder.setMinimumWidth(360)

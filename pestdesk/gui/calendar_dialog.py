@@ -39,6 +39,7 @@ from ..services import calendar
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
 from .case_dialogs import SaveDialog, date_edit, error_text, pydate
+from .limits import limit
 
 DATA = Qt.ItemDataRole.UserRole
 
@@ -67,7 +68,7 @@ class PeriodDialog(SaveDialog):
         self.region, self.public = region, public
         current = periods[index] if index is not None else None
         today = clock.today()
-        self.label = QLineEdit(current.label if current else "")
+        self.label = limit(QLineEdit(current.label if current else ""), "free_period", "label")
         self.label.setPlaceholderText(_("e.g. autumn holiday, study day"))
         self.form.addRow(_("Name"), self.label)
         self.first = date_edit(current.first if current else today, latest_today=False)

@@ -44,6 +44,7 @@ from ..services import cases, exports
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from . import ops
+from .limits import exempt, limit
 from .pdf_preview import ask_export_path
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import ERROR_COLOR, error_label
@@ -81,8 +82,12 @@ def date_edit(value: dt.date | None = None, latest_today: bool = True) -> QDateE
     return edit
 
 
-def text_box(lines: int = 3, placeholder: str = "") -> QPlainTextEdit:
+def text_box(lines: int = 3, placeholder: str = "",
+             field: tuple[str, str] | None = None) -> QPlainTextEdit:
+    """A multi-line text input; ``field`` (table, field) gives it that field's length."""
     box = QPlainTextEdit()
+    if field is not None:
+        limit(box, *field)
     box.setTabChangesFocus(True)  # keyboard-first: Tab leaves the box
     box.setPlaceholderText(placeholder)
     box.setMinimumHeight(box.fontMetrics().lineSpacing() * lines + 14)
@@ -193,7 +198,7 @@ class CloseCaseDialog(SaveDialog):
         self.form.addRow(intro)
         self.on = date_edit()
         self.form.addRow(_("Date"), self.on)
-        self.reason = text_box(4)
+        self.reason = text_box(4, field=("case", "close_reason"))
         self.form.addRow(_("Reason"), self.reason)
         self.reason.setFocus()
 
@@ -241,7 +246,7 @@ class LadderMoveDialog(SaveDialog):
         self.form.addRow(_("Date"), self.on)
         self.reason = text_box(3, _("Required when required steps are still open, when "
                                     "skipping a stage and when going back.")
-                               if up else "")
+                               if up else "", ("event", "body"))
         self.form.addRow(_("Reason"), self.reason)
         self.target.setFocus()
 
@@ -275,7 +280,7 @@ class RecordStepDialog(SaveDialog):
             self.form.addRow(hint)
         self.on = date_edit()
         self.form.addRow(_("Done on"), self.on)
-        self.note = text_box(3, _("What was done, with whom (optional)"))
+        self.note = text_box(3, _("What was done, with whom (optional)"), ("event", "body"))
         self.form.addRow(_("Note"), self.note)
         self.on.setFocus()
 
@@ -295,7 +300,7 @@ class NoteDialog(SaveDialog):
         self.case_id = case_id
         self.on = date_edit()
         self.form.addRow(_("Date"), self.on)
-        self.text = text_box(5)
+        self.text = text_box(5, field=("event", "body"))
         self.form.addRow(_("Note"), self.text)
         from PySide6.QtWidgets import QCheckBox
 
@@ -320,7 +325,7 @@ class AgreementDialog(SaveDialog):
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None) -> None:
         super().__init__(actor, _("New agreement"), parent)
         self.case_id = case_id
-        self.description = text_box(3)
+        self.description = text_box(3, field=("agreement", "description"))
         self.form.addRow(_("Agreement"), self.description)
         self.owner = StaffCombo()
         self.owner.set_staff(actor.staff_id)
@@ -350,7 +355,7 @@ class CompleteAgreementDialog(SaveDialog):
         self.form.addRow(_("Agreement"), text)
         self.on = date_edit()
         self.form.addRow(_("Evaluated on"), self.on)
-        self.outcome = text_box(3)
+        self.outcome = text_box(3, field=("agreement", "outcome"))
         self.form.addRow(_("Outcome"), self.outcome)
         self.outcome.setFocus()
 
@@ -395,7 +400,7 @@ class InvolvementDialog(SaveDialog):
             self.picker.exclude = set(exclude or ())
             self.form.addRow(_("Student"), self.picker)
             self.role = role_combo("pester")
-            self.notes = QLineEdit()
+            self.notes = limit(QLineEdit(), "involvement", "notes")
             self.form.addRow(_("Role"), self.role)
             self.form.addRow(_("Note"), self.notes)
             self.picker.setFocus()
@@ -445,7 +450,7 @@ class EvidenceNoteDialog(SaveDialog):
         self.on = date_edit()
         self.form.addRow(_("Seen on"), self.on)
         self.description = text_box(5, _("What does it show, where and when was it seen, "
-                                         "who has it?"))
+                                         "who has it?"), ("event", "body"))
         self.form.addRow(_("Description"), self.description)
         self.description.setFocus()
 
@@ -497,14 +502,15 @@ class AttachmentDialog(SaveDialog):
         super().__init__(actor, _("Add evidence"), parent, save_text=_("Add"))
         self.case_id = case_id
         row = QHBoxLayout()
-        self.path = QLineEdit()
+        self.path = exempt(QLineEdit(), "a file to attach; its name is checked on saving")
         self.path.setPlaceholderText(_("Choose a file…"))
         browse = QPushButton(_("&Browse…"))
         browse.clicked.connect(self.browse)
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         self.form.addRow(_("File"), row)
-        self.description = text_box(3, _("What is it, where does it come from?"))
+        self.description = text_box(3, _("What is it, where does it come from?"),
+                                    ("attachment", "description"))
         self.form.addRow(_("Description"), self.description)
         self.refused = False
         browse.setFocus()

@@ -58,6 +58,7 @@ from . import case_dialogs as dialogs
 from . import ops
 from .conversation_dialog import ConversationDialog, with_whom_for_step
 from .labels import role_label, status_label
+from .limits import exempt
 from .timeline_model import TimelineModel, kind_label
 
 RED, AMBER, GREEN, GREY = "#b3261e", "#8a5a00", "#1e6b34", "#666666"
@@ -401,7 +402,7 @@ class CaseView(QWidget):
         self.kind_filter.addItem(_("Report, close and reopen"),
                                  ("report", "signal", "promote", "close", "reopen"))
         self.kind_filter.currentIndexChanged.connect(lambda _i: self.filter_timeline())
-        self.timeline_search = QLineEdit()
+        self.timeline_search = exempt(QLineEdit(), "searches the timeline")
         self.timeline_search.setPlaceholderText(_("Search the timeline…"))
         self.timeline_search.setClearButtonEnabled(True)
         self._search_timer = QTimer(self, singleShot=True, interval=150)

@@ -44,6 +44,7 @@ from ..services.base import Actor
 from . import ops
 from .case_dialogs import date_edit, pydate, text_box
 from .labels import role_label
+from .limits import limit
 from .student_picker import StaffCombo
 from .widgets import error_label
 
@@ -102,7 +103,7 @@ class GuideForm(QGroupBox):
             for n, text in enumerate(texts, start=1):
                 label = QLabel(f"{n}. {text}")
                 label.setWordWrap(True)
-                box = text_box(2)
+                box = text_box(2, field=("event", "body"))  # kept in the event's data
                 box.setMaximumHeight(box.minimumHeight() + 30)
                 box.setPlainText(kept.get(text, ""))
                 label.setBuddy(box)
@@ -145,7 +146,7 @@ class AgreementRows(QWidget):
         row = QWidget()
         line = QHBoxLayout(row)
         line.setContentsMargins(0, 0, 0, 0)
-        description = QLineEdit(text)
+        description = limit(QLineEdit(text), "agreement", "description")
         description.setPlaceholderText(_("What was agreed?"))
         owner = StaffCombo()
         owner.set_staff(self.actor.staff_id)
@@ -208,7 +209,8 @@ class ConversationDialog(QDialog):
         self._build_form(with_whom or "victim", pester_id)
         self.guide_form = GuideForm()
         self.body_layout.addWidget(self.guide_form)
-        self.summary = text_box(4, _("What was said; how did the student react?"))
+        self.summary = text_box(4, _("What was said; how did the student react?"),
+                                ("event", "body"))
         self.summary.setMaximumHeight(self.summary.minimumHeight() + 80)
         summary_box = QGroupBox(_("Report of the conversation"))
         QVBoxLayout(summary_box).addWidget(self.summary)
@@ -279,7 +281,7 @@ class ConversationDialog(QDialog):
         form.addRow(_("Staff present"), staff_box)
         if self.actor.staff_id is not None:
             self._add_staff_id(self.actor.staff_id)
-        self.others = QLineEdit()
+        self.others = limit(QLineEdit(), "event", "title")
         self.others.setPlaceholderText(_("e.g. mother, father"))
         form.addRow(_("Others present"), self.others)
         self.steps = QListWidget()

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
-from ..services import accounts, encryption, lengths, settings
+from ..services import accounts, encryption, settings
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
+from .limits import exempt, limit
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
                  ("bijzonder", N_("denominational school (bijzonder)")))
@@ -61,6 +62,9 @@ class SchoolProfileDialog(QDialog):
             self.form.protocolCombo.addItem(name, code)
         self.read_version = settings.setting_version(settings.PROFILE_KEY)
         self.original = asdict(settings.school_profile())
+        for attr in ("name", "street", "postcode", "city", "phone", "email", "website", "brin",
+                     "footer"):
+            limit(getattr(self.form, f"{attr}Edit"), "school", attr)
         self.load(settings.school_profile())
         self.form.buttonBox.accepted.connect(self.accept)
         self.form.buttonBox.rejected.connect(self.reject)
@@ -125,10 +129,10 @@ class SetupWizard(QWizard):
         self.school_page.setTitle(_("Your school"))
         self.school_page.setSubTitle(_("These details appear on letters and reports."))
         form = QFormLayout(self.school_page)
-        self.name = QLineEdit()
-        self.street = QLineEdit()
-        self.postcode = QLineEdit()
-        self.city = QLineEdit()
+        self.name = limit(QLineEdit(), "school", "name")
+        self.street = limit(QLineEdit(), "school", "street")
+        self.postcode = limit(QLineEdit(), "school", "postcode")
+        self.city = limit(QLineEdit(), "school", "city")
         form.addRow(_("School name"), self.name)
         form.addRow(_("Street and number"), self.street)
         form.addRow(_("Postcode"), self.postcode)
@@ -162,10 +166,10 @@ class SetupWizard(QWizard):
                                      (self.last, "staff", "last_name"),
                                      (self.code, "staff", "code"),
                                      (self.username, "user", "username")):
-            widget.setMaxLength(lengths.max_length(table, field))
-        self.password = QLineEdit()
+            limit(widget, table, field)
+        self.password = exempt(QLineEdit(), "a password is hashed; its rules are checked")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password2 = QLineEdit()
+        self.password2 = exempt(QLineEdit(), "the password again")
         self.password2.setEchoMode(QLineEdit.EchoMode.Password)
         uform.addRow(_("First name"), self.first)
         uform.addRow(_("Last name"), self.last)
@@ -223,8 +227,8 @@ class LoginDialog(QDialog):
             note.setWordWrap(True)
             layout.addWidget(note)
         form = QFormLayout()
-        self.username = QLineEdit()
-        self.password = QLineEdit()
+        self.username = exempt(QLineEdit(), "signs in; nothing typed here is stored")
+        self.password = exempt(QLineEdit(), "signs in; nothing typed here is stored")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow(_("User name"), self.username)
         form.addRow(_("Password"), self.password)

@@ -32,6 +32,7 @@ from ..i18n import _, ngettext
 from ..services import staff as staff_service
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
+from .limits import exempt, limit
 from .widgets import error_label
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -56,7 +57,7 @@ class GuardianLinkDialog(QDialog):
         intro.setWordWrap(True)
         intro.setStyleSheet("color: #444;")
         layout.addWidget(intro)
-        self.search = QLineEdit()
+        self.search = exempt(QLineEdit(), "searches the guardians")
         self.search.setPlaceholderText(_("Type a name, postcode, street or e-mail address…"))
         self.search.setClearButtonEnabled(True)
         layout.addWidget(self.search)
@@ -103,6 +104,7 @@ class GuardianLinkDialog(QDialog):
         form = QFormLayout()
         self.relation = QComboBox()
         self.relation.setEditable(True)
+        limit(self.relation.lineEdit(), "student_guardian", "relation")
         self.relation.addItems([""] + list(staff_service.RELATIONS))
         self.relation.setMinimumWidth(200)
         form.addRow(_("Relation to the student"), self.relation)

@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from ..i18n import _
-from ..services import access, lengths
+from ..services import access
 from ..services import helplines as service
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from .conflict import ConflictDialog, reapply
+from .limits import limit
 from .widgets import error_label
 
 COLUMNS = ("name", "topic", "phone", "url")
@@ -64,8 +65,8 @@ class HelplineEditDialog(QDialog):
         self.fields: dict[str, QLineEdit | QPlainTextEdit] = {
             "name": QLineEdit(), "topic": QLineEdit(), "phone": QLineEdit(),
             "url": QLineEdit(), "description": QPlainTextEdit()}
-        for name in ("name", "topic", "phone", "url"):  # as long as the service stores
-            self.fields[name].setMaxLength(lengths.max_length("helpline", name))
+        for name, widget in self.fields.items():  # as long as the service stores
+            limit(widget, "helpline", name)
         self.fields["topic"].setPlaceholderText(_("e.g. cyberbullying, home situation"))
         self.fields["phone"].setPlaceholderText("0800-0432")
         self.fields["url"].setPlaceholderText("www.kindertelefoon.nl")

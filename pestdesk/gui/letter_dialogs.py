@@ -43,6 +43,7 @@ from ..letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_p
 from ..letters import fields as letter_fields
 from ..services import letters, lists
 from ..services.base import Actor, Conflict, ServiceError
+from .limits import exempt, limit
 from .models import ListModel
 from .pdf_preview import PdfPreview, print_pdfs
 from .tasks import Task
@@ -87,7 +88,7 @@ class ComposeDialog(QDialog):
         form = QVBoxLayout(left)
         form.setContentsMargins(0, 0, 6, 0)
         form.addWidget(QLabel(_("<b>1. Case</b>")))
-        self.case_search = QLineEdit()
+        self.case_search = exempt(QLineEdit(), "searches the cases")
         self.case_search.setPlaceholderText(_("Search by case number, summary or student…"))
         self.case_search.setClearButtonEnabled(True)
         form.addWidget(self.case_search)
@@ -150,7 +151,7 @@ class ComposeDialog(QDialog):
                         "parents may read; name only this student and their own parents."))
         hint.setWordWrap(True)
         parent_layout.addWidget(hint)
-        self.parent_text = QPlainTextEdit()
+        self.parent_text = limit(QPlainTextEdit(), "case", "description")  # the letter's
         self.parent_text.setMaximumHeight(90)
         self.parent_text.textChanged.connect(self._parent_text_edited)
         parent_layout.addWidget(self.parent_text)
@@ -335,7 +336,7 @@ class ComposeDialog(QDialog):
             self.extra_form.removeRow(0)
         self._extra_edits = {}
         for name in sorted(set(missing) | {k for k, v in keep.items() if v}):
-            edit = QLineEdit(keep.get(name, ""))
+            edit = limit(QLineEdit(keep.get(name, "")), "event", "title")
             edit.setToolTip("{{ " + name + " }}")
             edit.textChanged.connect(lambda _t: self._rebuild.start())
             self._extra_edits[name] = edit
@@ -481,7 +482,7 @@ class TemplateEditorDialog(QDialog):
         self._dirty = False
         self.list = QListWidget()
         self.list.setMaximumWidth(260)
-        self.editor = QPlainTextEdit()
+        self.editor = limit(QPlainTextEdit(), "setting", "value")  # templates are settings
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setPointSize(max(9, font.pointSize()))
         self.editor.setFont(font)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..i18n import _
 from ..services import accounts
 from ..services.base import Actor, ServiceError
+from .limits import exempt
 
 INPUT_EVENTS = frozenset({
     QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
@@ -126,7 +127,7 @@ class LockDialog(QDialog):
         title.setStyleSheet("font-size: 14pt; font-weight: 600;")
         layout.addWidget(title)
         layout.addWidget(QLabel(_("Enter your password to continue.")))
-        self.password = QLineEdit()
+        self.password = exempt(QLineEdit(), "unlocks the session; nothing typed is stored")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setObjectName("lockPassword")
         self.password.returnPressed.connect(self.try_unlock)

@@ -33,10 +33,11 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _
 from ..importers.staff import ROLE_CODES
-from ..services import lengths, settings
+from ..services import settings
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
+from .limits import exempt, limit
 from .views.common import ListPanel
 
 # roles the protocol presets do not name
@@ -180,11 +181,8 @@ class EditDialog(QDialog):
 
 def _line(table: str, field: str) -> QLineEdit:
     """A line edit that takes as many characters as the service stores (services.lengths)."""
-    edit = QLineEdit()
+    edit = limit(QLineEdit(), table, field)
     edit.setMinimumWidth(220)
-    limit = lengths.max_length(table, field)
-    if limit:
-        edit.setMaxLength(limit)
     return edit
 
 
@@ -262,10 +260,11 @@ class ClassDialog(EditDialog):
         self.leerjaar.setRange(1, 6)
         self.department = QComboBox()
         self.department.setEditable(True)
+        limit(self.department.lineEdit(), "school_class", "department")
         for text in ("", "onderbouw", "bovenbouw havo", "bovenbouw vwo", "vmbo"):
             self.department.addItem(text)
         self.school_year = _line("school_class", "school_year")
-        self.mentor_filter = QLineEdit()
+        self.mentor_filter = exempt(QLineEdit(), "filters the staff list")
         self.mentor_filter.setPlaceholderText(_("Filter staff…"))
         self.mentor_filter.setClearButtonEnabled(True)
         self.mentors = QListWidget()
@@ -342,9 +341,11 @@ class GuardianDialog(EditDialog):
         self.guardian_id = guardian_id
         self.salutation = QComboBox()
         self.salutation.setEditable(True)
+        limit(self.salutation.lineEdit(), "guardian", "salutation")
         self.salutation.addItems(list(SALUTATIONS))
         self.relation = QComboBox()
         self.relation.setEditable(True)
+        limit(self.relation.lineEdit(), "student_guardian", "relation")
         self.relation.addItems([""] + list(staff_service.RELATIONS))
         for combo in (self.salutation, self.relation):
             combo.setMinimumWidth(220)

@@ -39,10 +39,11 @@ from PySide6.QtWidgets import (
 
 from ..domain.taxonomy import CASE_ROLES, CYBER_FORMS, FORMS, LOCATIONS, REPORTER_KINDS
 from ..i18n import N_, _
-from ..services import cases, lengths
+from ..services import cases
 from ..services.base import Actor
 from . import ops
 from .case_dialogs import date_edit, error_text, pydate, qdate, role_combo, text_box
+from .limits import limit
 from .student_picker import StaffCombo, StudentPicker
 from .widgets import error_label
 
@@ -187,12 +188,12 @@ class ReportForm(QWidget):
         self.report_form = form
         self.date = date_edit()
         form.addRow(_("&Date"), self.date)
-        self.summary = QLineEdit()
-        self.summary.setMaxLength(lengths.max_length("case", "summary"))
+        self.summary = limit(QLineEdit(), "case", "summary")
         self.summary.setPlaceholderText(_("In a few words, e.g. 'Name-calling in the class app'"))
         form.addRow(_("&Summary"), self.summary)
         self.description = text_box(4 if self.signal else 5,
-                                    _("What happened? Facts: who, what, when."))
+                                    _("What happened? Facts: who, what, when."),
+                                    ("case", "description"))
         if not self.signal:
             self.description.setMaximumHeight(self.description.minimumHeight() + 40)
         form.addRow(_("What &happened"), self.description)
@@ -205,6 +206,7 @@ class ReportForm(QWidget):
         form.addRow(_("&Reported by"), self.reporter)
         self.via = QComboBox()
         self.via.setEditable(True)
+        limit(self.via.lineEdit(), "case", "reported_via")
         self.via.addItem("")
         for label in VIA:
             self.via.addItem(_(label))
@@ -219,12 +221,12 @@ class ReportForm(QWidget):
             grid.addWidget(check, i // 2, i % 2)
         self.where = where
         form.addRow(_("Where"), where)
-        self.since = QLineEdit()
-        self.since.setMaxLength(lengths.max_length("case", "since"))
+        self.since = limit(QLineEdit(), "case", "since")
         self.since.setPlaceholderText(_("e.g. since the autumn holiday"))
         form.addRow(_("Since &when"), self.since)
         self.frequency = QComboBox()
         self.frequency.setEditable(True)
+        limit(self.frequency.lineEdit(), "case", "frequency")
         self.frequency.addItem("")
         for label in FREQUENCY:
             self.frequency.addItem(_(label))

@@ -57,7 +57,7 @@ from ..domain.sanctions import (
     SanctionRefused,
 )
 from ..i18n import N_, _, format_date, ngettext
-from ..services import access, cases, lengths, sanctions, views
+from ..services import access, cases, sanctions, views
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..services.calendar import school_calendar
@@ -70,15 +70,17 @@ from .case_dialogs import (
     pydate,
     text_box,
 )
+from .limits import limit
 from .student_picker import StaffCombo
 
 GREEN, RED, GREY = "#1e6b34", "#b3261e", "#666"
 MAX_DAYS_OFFERED = 10  # more than the law allows, so a refusal can be shown with its reason
 
 
-def short_box(lines: int = 3, placeholder: str = ""):
+def short_box(lines: int = 3, placeholder: str = "",
+              field: tuple[str, str] = ("event", "body")):
     """A text box that grows a little, not to fill the dialog."""
-    box = text_box(lines, placeholder)
+    box = text_box(lines, placeholder, field)
     box.setMaximumHeight(int(box.minimumHeight() * 1.6))
     return box
 
@@ -280,7 +282,8 @@ class SuspensionDialog(QDialog):
         form.addRow(_("Period"), self.plan_label)
         self.decided_by = StaffCombo(none_text=_("(choose)"))
         form.addRow(_("Decided by"), self.decided_by)
-        self.reason = short_box(3, _("What happened, and why this measure"))
+        self.reason = short_box(3, _("What happened, and why this measure"),
+                                ("sanction", "reason"))
         form.addRow(_("Facts and reasons"), self.reason)
         self.schoolwork = short_box(2, _("How the student keeps up with schoolwork"))
         form.addRow(_("Schoolwork"), self.schoolwork)
@@ -309,7 +312,8 @@ class SuspensionDialog(QDialog):
         form.addRow(_("Date"), self.hearing_on)
         self.heard = hearing_checks()
         form.addRow(_("Heard"), checks_row(self.heard))
-        self.hearing_summary = short_box(3, _("What the student and the parents said"))
+        self.hearing_summary = short_box(3, _("What the student and the parents said"),
+                                         ("sanction", "hearing_summary"))
         form.addRow(_("Summary"), self.hearing_summary)
         return box
 
@@ -612,10 +616,9 @@ class InspectieReportDialog(SaveDialog):
         self.form.addRow(_("Notification"), self.task)
         self.reported_on = date_edit(clock.today())
         self.form.addRow(_("Notified on"), self.reported_on)
-        self.reported_by = QLineEdit(actor_name(actor))
+        self.reported_by = limit(QLineEdit(actor_name(actor)), "event", "title")
         self.form.addRow(_("By"), self.reported_by)
-        self.reference = QLineEdit()
-        self.reference.setMaxLength(lengths.max_length("sanction", "inspectie_reference"))
+        self.reference = limit(QLineEdit(), "sanction", "inspectie_reference")
         self.reference.setPlaceholderText(_("reference of the Internet Schooldossier"))
         self.form.addRow(_("Reference"), self.reference)
         self.setMinimumWidth(660)
@@ -863,7 +866,8 @@ class ExpulsionStartDialog(SaveDialog):
         self.form.addRow(_("Date of the written intention"), self.intention_on)
         self.decided_by = StaffCombo(none_text=_("(choose)"))
         self.form.addRow(_("Decided by"), self.decided_by)
-        self.reason = text_box(4, _("What happened, and why the school intends to expel"))
+        self.reason = text_box(4, _("What happened, and why the school intends to expel"),
+                               ("sanction", "reason"))
         self.form.addRow(_("Facts and reasons"), self.reason)
         self.ladder = LadderMoveBox(cases.protocol_for(case_id))
         self.form.addRow(self.ladder)
@@ -893,7 +897,7 @@ class ExpulsionHearingDialog(SaveDialog):
         self.form.addRow(_("Date"), self.hearing_on)
         self.heard = hearing_checks()
         self.form.addRow(_("Heard"), checks_row(self.heard))
-        self.summary = text_box(4)
+        self.summary = text_box(4, field=("sanction", "hearing_summary"))
         self.form.addRow(_("Summary"), self.summary)
 
     def save(self):
@@ -950,7 +954,7 @@ class ExpulsionStepDialog(SaveDialog):
         self.sanction_id, self.step = sanction_id, step
         self.on = date_edit(clock.today())
         self.form.addRow(_("Date"), self.on)
-        self.school = QLineEdit()
+        self.school = limit(QLineEdit(), "event", "title")
         self.outcome = QComboBox()
         for code, label in OUTCOMES:
             self.outcome.addItem(_(label), code)
@@ -962,7 +966,7 @@ class ExpulsionStepDialog(SaveDialog):
             letter.setAutoDefault(False)
             letter.clicked.connect(self.compose)
             self.form.addRow(letter)
-        self.note = text_box(2)
+        self.note = text_box(2, field=("event", "body"))
         self.form.addRow(_("Note"), self.note)
 
     def compose(self) -> None:

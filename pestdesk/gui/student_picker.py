@@ -15,6 +15,7 @@ from ..i18n import _
 from ..services import people
 from ..services import staff as staff_service
 from ..services.base import Actor
+from .limits import exempt
 
 #: matches shown while typing (enough to pick from; refine by typing more)
 LIMIT = 15
@@ -49,6 +50,7 @@ class StudentPicker(QLineEdit):
         self._ids: dict[str, int] = {}
         self.setPlaceholderText(_("Type a name, student number or class…"))
         self.setClearButtonEnabled(True)
+        exempt(self, "finds a student; only the choice is saved")
         self._model = QStringListModel(self)
         completer = QCompleter(self._model, self)
         completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
@@ -149,6 +151,7 @@ class StaffCombo(QComboBox):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.lineEdit().setPlaceholderText(_("Type a name…"))
+        exempt(self.lineEdit(), "finds a staff member; only the choice is saved")
 
     def staff_id(self) -> int | None:
         index = self.findText(self.currentText(), Qt.MatchFlag.MatchExactly)

@@ -20,7 +20,7 @@ import json
 from ..domain.schooldays import REGIONS, FreePeriod, SchoolCalendar
 from ..i18n import _, format_date
 from ..store.models import Setting
-from . import access
+from . import access, lengths
 from .base import Actor, Conflict, ServiceError, audit, write
 
 CALENDAR_KEY = "school_calendar"
@@ -96,6 +96,7 @@ def save_calendar(actor: Actor, periods: list[FreePeriod], region: str = "",
             raise ServiceError(_("The free periods starting {a} and {b} overlap.").format(
                 a=format_date(before.first), b=format_date(after.first)))
     for period in ordered:
+        lengths.require("free_period", {"label": period.label})
         if (period.last - period.first).days > 120:
             raise ServiceError(_("A free period of more than 120 days ({label}) is not "
                                  "plausible; check the dates.").format(label=period.label))

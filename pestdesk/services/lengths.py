@@ -2,9 +2,9 @@
 
 Every save goes through ``services.base.create``/``save_versioned`` (and the few direct
 inserts: timeline entries, letters, evidence, settings), which call ``require``; imports
-check their records with ``import_problems`` before planning; the GUI sets the same numbers
-as ``maxLength`` on its line edits with ``max_length``. A text field not listed is a code or
-machine data (JSON, hashes) that the services fill themselves.
+check their records with ``import_problems`` before planning; the GUI gives every text
+input the same number through ``gui.limits.limit(widget, table, field)``. A text field not
+listed is a code or machine data (JSON, hashes) that the services fill themselves.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ BY_TABLE: dict[tuple[str, str], int] = {
     ("consent", "scope"): TEXT,
     ("setting", "value"): LONG,  # letter texts and the school's settings (JSON)
 }
+#: texts kept inside a setting's JSON, not in a column of their own: the school profile
+#: (settings.save_school_profile) and a free period of the calendar (calendar.save_calendar)
+IN_SETTINGS: dict[tuple[str, str], int] = {
+    ("school", "name"): LINE, ("school", "website"): 500, ("school", "brin"): CODE,
+    ("school", "footer"): 500, ("free_period", "label"): NAME,
+}
 
 
 class TooLong(ServiceError):
@@ -49,7 +55,7 @@ class TooLong(ServiceError):
 
 def max_length(table: str, field: str) -> int | None:
     """The most characters ``table.field`` takes (None: not a text a user types)."""
-    return BY_TABLE.get((table, field), BY_FIELD.get(field))
+    return BY_TABLE.get((table, field), IN_SETTINGS.get((table, field), BY_FIELD.get(field)))
 
 
 def message(limit: int, text: str) -> str:

@@ -81,4 +81,5 @@ def save_school_profile(actor: Actor, profile: SchoolProfile,
                         read_version: int | None = None) -> None:
     if not (actor.user_id is None or actor.has_role(*PROFILE_ROLES)):
         raise ServiceError(_("You do not have the rights to do this."))
+    lengths.require("school", asdict(profile))
     set_value(actor, PROFILE_KEY, asdict(profile), read_version)

@@ -83,3 +83,18 @@ def test_every_listed_field_is_a_text_column_of_some_table():
     names = {field for _table, field in texts}
     assert set(lengths.BY_FIELD) <= names
     assert set(lengths.BY_TABLE) <= texts
+    assert not {table for table, _field in lengths.IN_SETTINGS} & {t for t, _f in texts}
+
+
+def test_the_school_profile_and_a_free_period_are_checked_field_by_field(db):
+    from pestdesk.services import accounts, calendar
+
+    accounts.set_up(settings.SchoolProfile(name="Testschool"), "Bea", "Heer", "BH", "beheer",
+                    "Lange-Zomer-Vakantie-2026")
+    actor = accounts.sign_in("beheer", "Lange-Zomer-Vakantie-2026")
+    with pytest.raises(lengths.TooLong):
+        settings.save_school_profile(actor, settings.SchoolProfile(name="S" * 201))
+    assert settings.school_profile().name == "Testschool"
+    day = dt.date(2027, 10, 18)
+    with pytest.raises(lengths.TooLong):
+        calendar.add_period(actor, day, day, "herfst" * 20)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _, format_number
 from ...services.lists import ListQuery
+from ..limits import exempt
 from ..models import ListModel
 
 
@@ -45,7 +46,7 @@ class ListPanel(QWidget):
         header.setObjectName("sectionTitle")
         layout.addWidget(header)
         self.filter_bar = QHBoxLayout()
-        self.search = QLineEdit()
+        self.search = exempt(QLineEdit(), "searches the list")
         self.search.setPlaceholderText(_("Search…"))
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)

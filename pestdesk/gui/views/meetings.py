@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 
 from ... import clock
 from ...i18n import _, format_date, format_datetime
-from ...services import lengths, meetings
+from ...services import meetings
 from ...services.base import Actor, ServiceError
+from ..limits import limit
 from ..pdf_preview import ask_export_path
 from ..tasks import Task
 from .sections import MeetingsView
@@ -69,8 +70,7 @@ class PlanMeetingDialog(QDialog):
         self.duration.setSingleStep(15)
         self.duration.setValue(60)
         self.duration.setSuffix(_(" min"))
-        self.place = QLineEdit()
-        self.place.setMaxLength(lengths.max_length("meeting", "place"))
+        self.place = limit(QLineEdit(), "meeting", "place")
         self.chair = QComboBox()
         self.chair.addItem(_("(nobody)"), None)
         self.attendees = QListWidget()
@@ -85,7 +85,7 @@ class PlanMeetingDialog(QDialog):
         index = self.chair.findData(actor.staff_id)
         if index >= 0:
             self.chair.setCurrentIndex(index)
-        self.externals = QPlainTextEdit()
+        self.externals = limit(QPlainTextEdit(), "meeting", "notes")  # stored as a list
         self.externals.setPlaceholderText(_("One per line: name ; role (e.g. J. de Leeuw ; "
                                             "leerplichtambtenaar)"))
         self.externals.setMaximumHeight(80)
@@ -153,7 +153,7 @@ class AddItemsDialog(QDialog):
             entry.setCheckState(Qt.CheckState.Unchecked)
             self.cases.addItem(entry)
         layout.addWidget(self.cases, 1)
-        self.question = QPlainTextEdit()
+        self.question = limit(QPlainTextEdit(), "agenda_item", "question")
         self.question.setPlaceholderText(_("Question for the meeting (hulpvraag)"))
         self.question.setMaximumHeight(80)
         layout.addWidget(self.question)
@@ -226,15 +226,15 @@ class MeetingDetail(QWidget):
         self.question.setWordWrap(True)
         self.consent = QLabel()
         self.consent.setWordWrap(True)
-        self.minutes = QPlainTextEdit()
-        self.decision = QPlainTextEdit()
+        self.minutes = limit(QPlainTextEdit(), "agenda_item", "minutes")
+        self.decision = limit(QPlainTextEdit(), "agenda_item", "decision")
         self.decision.setMaximumHeight(90)
         self.save_button = QPushButton(_("Save minutes"))
         self.save_button.clicked.connect(self.save_minutes)
         self.actions = QListWidget()
         self.actions.setMaximumHeight(110)
         row = QHBoxLayout()
-        self.action_text = QLineEdit()
+        self.action_text = limit(QLineEdit(), "action", "description")
         self.action_text.setPlaceholderText(_("Action"))
         self.action_owner = QComboBox()
         for staff_id, label in meetings.staff_choices():

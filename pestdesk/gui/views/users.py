@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 
 from ...i18n import _
 from ...importers.staff import ROLE_CODES
-from ...services import grants, lengths, users
+from ...services import grants, users
 from ...services.base import Actor, Conflict, ServiceError
+from ..limits import exempt, limit
 from ..models import ListModel
 from ..widgets import error_label
 
 
 def _password_edit() -> QLineEdit:
-    edit = QLineEdit()
+    edit = exempt(QLineEdit(), "a password is hashed; its rules are checked on saving")
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
 
@@ -79,8 +80,7 @@ class NewUserDialog(_FormDialog):
         self.staff = QComboBox()
         for staff_id, label in users.staff_without_account(actor):
             self.staff.addItem(label, staff_id)
-        self.username = QLineEdit()
-        self.username.setMaxLength(lengths.max_length("user", "username"))
+        self.username = limit(QLineEdit(), "user", "username")
         self.password = _password_edit()
         self.password2 = _password_edit()
         self.form.addRow(_("Staff member"), self.staff)
@@ -189,7 +189,7 @@ class UsersDialog(QDialog):
         self.resize(820, 520)
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
-        self.search = QLineEdit()
+        self.search = exempt(QLineEdit(), "searches the users")
         self.search.setPlaceholderText(_("Search by user name or name…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda t: self._filter(text=t))

@@ -667,8 +667,9 @@ def to_json(data: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------- planning
 
 
-#: the merge fields whose text is typed by people (free text), per group (None: all fields):
-#: checked by the name detector before a letter goes out
+#: the merge fields the dossier fills with text people wrote (free text), per group (None:
+#: all fields): checked by the name detector before a letter goes out, together with every
+#: value typed in the compose dialog (``LetterPlan.typed``, any group, any field)
 FREE_TEXT_FIELDS: dict[str, tuple[str, ...] | None] = {
     "case": ("omschrijving",),
     "sanction": ("reden", "schoolwerk", "nieuwe_school"),
@@ -714,6 +715,9 @@ class LetterPlan:
     lang: str = "nl"
     title: str = ""
     student_name: str = ""
+    #: what the user typed in the compose dialog (``prepare``'s ``extra``): every value of it
+    #: is checked for names, whatever its group or field
+    typed: Mapping[str, Any] = field(default_factory=dict)
     _warnings: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _checked: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
@@ -742,24 +746,42 @@ class LetterPlan:
             self._checked["empty"] = self._printed()[1]
         return self._checked["empty"]
 
+    def _free_texts(self) -> dict[str, str]:
+        """Field name -> text, for every field people write: the dossier's free text
+        (``FREE_TEXT_FIELDS``) and everything typed in the compose dialog."""
+        out: dict[str, str] = {}
+
+        def add(name: str, value: Any) -> None:
+            texts = value if isinstance(value, list | tuple) else [value]
+            text = "\n".join(str(t) for t in texts if isinstance(t, str | int | float))
+            if text.strip():
+                out[name] = "\n".join(x for x in (out.get(name, ""), text) if x)
+
+        for group, wanted in FREE_TEXT_FIELDS.items():
+            values = self.merge_data.get(group)
+            if isinstance(values, Mapping):
+                for key, value in values.items():
+                    if wanted is None or key in wanted:
+                        add(f"{group}.{key}", value)
+        for group, values in self.typed.items():
+            if isinstance(values, Mapping):
+                for key, value in values.items():
+                    if f"{group}.{key}" not in out:
+                        add(f"{group}.{key}", value)
+            else:
+                add(group, values)
+        return out
+
     def foreign_names(self) -> list[tuple[str, list[names.ForeignName]]]:
         """Per free-text field (label, names): the people of the school named in it who do not
         belong in this letter: anyone but the student it is about and their own guardians."""
         allowed = names.own_keys([self.student_id])
         index = names.school_index()
         out = []
-        for group, wanted in FREE_TEXT_FIELDS.items():
-            values = self.merge_data.get(group)
-            if not isinstance(values, Mapping):
-                continue
-            for key, value in values.items():
-                if wanted is not None and key not in wanted:
-                    continue
-                texts = value if isinstance(value, list | tuple) else [value]
-                text = "\n".join(t for t in texts if isinstance(t, str))
-                found = names.foreign_names(text, allowed, index=index) if text else []
-                if found:
-                    out.append((_field_label(f"{group}.{key}"), found))
+        for name, text in self._free_texts().items():
+            found = names.foreign_names(text, allowed, index=index)
+            if found:
+                out.append((_field_label(name), found))
         return out
 
     def missing_legal_parts(self) -> list[str]:
@@ -857,6 +879,7 @@ def prepare(
         lang=lang,
         title=template.variant(lang).title,
         student_name=rcp.student_name(student),
+        typed=dict(extra or {}),
     )
 
 

@@ -124,3 +124,19 @@ def test_a_sanction_reason_naming_the_victim_blocks_the_suspension_letter(demo):
     plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
                            extra=RETURN)
     assert any(name in why for why in plan.blocking())
+
+
+def test_every_field_a_user_types_is_checked(demo, victim_case):
+    """The compose dialog lets the user type every merge field the dossier leaves empty
+    (a school board's address, the first day of a suspension, a contract's dates, ...):
+    whatever is typed, in any group of any template, is checked for names before issuing."""
+    inv, other, _mother = victim_case
+    name = _name(other)
+    for code, _title, _school in letters.template_choices():
+        used = letters.prepare(demo, inv.case_id, inv.student_id, code,
+                               letter_date=TODAY).template.used_fields("nl")
+        for field in sorted(n for n in used if "." in n and "[]" not in n):
+            group, _dot, key = field.partition(".")
+            plan = letters.prepare(demo, inv.case_id, inv.student_id, code, letter_date=TODAY,
+                                   extra={group: {key: f"samen met {name}"}})
+            assert any(name in why for why in plan.blocking()), (code, field)

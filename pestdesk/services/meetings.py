@@ -232,10 +232,13 @@ def update_meeting(actor: Actor, meeting_id: int, read_version: int, **changes) 
 
 
 def externals_of(meeting: m.Meeting) -> list[External]:
+    """The outside participants; stored text that cannot be read counts as one (the consent
+    rule fails closed)."""
+    stored = (meeting.externals or "").strip()
     try:
-        return [External(e["name"], e["role"]) for e in json.loads(meeting.externals or "[]")]
+        return [External(e["name"], e["role"]) for e in json.loads(stored or "[]")]
     except (ValueError, KeyError, TypeError):
-        return []
+        return [External(stored, "other")]
 
 
 def attendees_of(meeting: m.Meeting) -> list[int]:
@@ -452,8 +455,11 @@ class _ItemScrub:
     with them, students without consent as "Leerling A" and, through the name detector,
     nobody of the school but the consenting students and their own parents."""
 
-    def __init__(self, meeting: m.Meeting, consent: list[StudentConsent]) -> None:
-        self.active = needs_consent(meeting)
+    def __init__(self, meeting: m.Meeting, consent: list[StudentConsent],
+                 leaves_school: bool = False) -> None:
+        # ``leaves_school``: for a text that leaves pestdesk whoever takes part (a calendar
+        # file), where nobody of the school is named
+        self.active = leaves_school or needs_consent(meeting)
         letters = iter("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         self.labels = {c.student_id: _("Student {letter}").format(letter=next(letters, "?"))
                        for c in consent if not c.named}
@@ -630,8 +636,19 @@ def meeting_view(meeting_id: int, actor: Actor | None = None) -> MeetingView:
     """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from."""
     meeting = _meeting(meeting_id) if actor is None else _visible_meeting(actor, meeting_id)
     return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
-                       meeting.duration_minutes, meeting.place, _staff_name(meeting.chair),
+                       meeting.duration_minutes, _place(meeting), _staff_name(meeting.chair),
                        tuple(externals_of(meeting)))
+
+
+def _place(meeting: m.Meeting, leaves_school: bool = False) -> str:
+    """The place as shown: typed free text, so with someone from outside the school (or in a
+    file that leaves pestdesk) it names only students with consent for every item."""
+    if not meeting.place:
+        return ""
+    named = []
+    if not leaves_school and needs_consent(meeting):
+        named = [c for item in items_of(meeting.id) for c in item_consent(item.id) if c.named]
+    return _ItemScrub(meeting, named, leaves_school)(meeting.place)
 
 
 def hidden_heading() -> str:
@@ -769,7 +786,7 @@ def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
                       for e in externals_of(meeting))
     return MeetingPack(
         title=_("Preparation {kind}").format(kind=meeting.kind),
-        when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"), place=meeting.place,
+        when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"), place=_place(meeting),
         chair=_staff_name(meeting.chair), attendees=tuple(staff.values()),
         externals=externals, items=items, labels=pack_labels())
 
@@ -840,7 +857,7 @@ def export_ics(meeting_id: int, now: dt.datetime | None = None,
         "SUMMARY:" + _ics_escape(_("{kind} meeting").format(kind=meeting.kind)),
     ]
     if meeting.place:
-        lines.append("LOCATION:" + _ics_escape(meeting.place))
+        lines.append("LOCATION:" + _ics_escape(_place(meeting, leaves_school=True)))
     if meeting.chair:
         name = _staff_name(meeting.chair).replace('"', "")
         lines.append(f'ORGANIZER;CN="{name}":mailto:{meeting.chair.email or "noreply@invalid"}')

@@ -112,3 +112,41 @@ def test_minutes_with_names_without_consent_are_read_only_on_screen(db):
     assert "Sanne" not in shown.minutes and "Bram" not in shown.minutes
     assert shown.minutes_redacted
     assert m.AgendaItem.get_by_id(item.id).minutes == "Sanne is bang voor Bram."
+
+
+def test_the_place_names_no_student_without_consent(db):
+    """The place is typed free text too ("thuis bij ..."): with someone from outside the
+    school it is shown without the students who have no consent, on screen and in the pack;
+    the calendar file leaves pestdesk and never names anyone of the school."""
+    setup = make_case()
+    place = "Thuis bij Bram Bakker"
+    meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                    chair_id=setup.staff_id, place=place, externals=[SMW])
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
+    shown = (pdf_text(meetings.build_pack(meeting.id)), meetings.meeting_view(meeting.id).place,
+             meetings.export_ics(meeting.id).replace("\r\n ", ""))
+    for text in shown:
+        assert "Bram" not in text and "Bakker" not in text, text
+    assert meetings.meeting_view(meeting.id).place == "Thuis bij een andere leerling"
+    internal = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                     chair_id=setup.staff_id, place=place)
+    assert meetings.meeting_view(internal.id).place == place
+    assert "Bakker" not in meetings.export_ics(internal.id).replace("\r\n ", "")
+    # with consent the student may be named in the place as well
+    parent = _parent(setup.pester_id, first="Karin", last="Bakker")
+    meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 1),
+                            scope=["IZO"], guardian_id=parent.id)
+    assert meetings.meeting_view(meeting.id).place == place
+
+
+def test_unreadable_outside_participants_count_as_outside(db):
+    """A meeting whose stored outside participants cannot be read is treated as having them:
+    the consent rule fails closed."""
+    setup = make_case()
+    meeting = _meeting(setup, externals=())
+    with write():
+        m.Meeting.update(externals="mevr. Dekker (SMW)").where(
+            m.Meeting.id == meeting.id).execute()
+    item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
+    assert meetings.item_is_anonymised(item.id)
+    assert "Bram" not in pdf_text(meetings.build_pack(meeting.id))

@@ -860,6 +860,10 @@ def prepare(
     neutral default); it is checked with the rest of the letter by ``LetterPlan.blocking``."""
     if actor is not None:
         access.visible_case(actor, case_id)
+    if not Involvement.select().where((Involvement.case == case_id)
+                                      & (Involvement.student == student_id)).exists():
+        # a letter is about a student of its case: no other child's parents and address
+        raise access.NotFound(_("This student is not involved in this case."))
     today = letter_date or clock.today()
     template, version = template_for(template_code, lang)
     planned = rcp.recipients_for(student_id, today, lang)

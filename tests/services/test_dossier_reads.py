@@ -128,3 +128,24 @@ def test_letter_info_hidden_like_a_missing_letter(school):
     with pytest.raises(access.NotFound) as missing:
         letters.letter_info(999_999, school.actors["mentor_a"])
     assert str(hidden.value) == str(missing.value)
+
+
+def test_a_letter_is_only_about_a_student_of_its_case(school):
+    """A letter is prepared for a case and a student; a student outside the case (here in a
+    class the mentor has nothing to do with) got a preview with their parents' home
+    address. Now it answers as if the student were not there, for every role."""
+    from pestdesk.store.models import Guardian, StudentGuardian
+
+    a, bosman = school.cases.a, school.students["2001"]
+    with write():
+        parent = Guardian.create(first_name="Ouder", last_name="Bosman", street="Verborgenlaan",
+                                 house_number="7", postcode="1811 AB", city="Alkmaar")
+        StudentGuardian.create(student=bosman, guardian=parent, has_authority=True)
+    for who in ("mentor_a", "zoco"):
+        with pytest.raises(access.NotFound):
+            letters.prepare(school.actors[who], a.id, bosman.id, "informeren_ouders_gepeste")
+    with pytest.raises(access.NotFound):
+        letters.prepare(None, a.id, bosman.id, "informeren_ouders_gepeste")
+    plan = letters.prepare(school.actors["mentor_a"], a.id, school.students["1001"].id,
+                           "informeren_ouders_gepeste")
+    assert plan.student_name == "Kind Akkerman"

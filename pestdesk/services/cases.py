@@ -44,7 +44,9 @@ The ladder and the case
     ``record_contract_outcome(actor, case_id, student_id, kept, on=None, note='') -> Event``
     ``ladder_move(actor, case, student_id, kind, on, ...)``: the one path every change of a
     pester's stage takes (also from contracts, sanctions, meetings), inside ``write()``;
-    ``preview_move(case_id, student_id, target_stage) -> MovePreview`` for dialogs
+    ``ladder_move_to(actor, case, student_id, target_stage, on, ...)``: a decision naming
+    the stage (a meeting's outcome), up or back through ``ladder_move``;
+    ``preview_move(case_id, student_id, target_stage, only_up=True) -> MovePreview``
     ``close_case(actor, case_id, read_version, reason, on=None) -> Case``
     ``reopen_case(actor, case_id, read_version, reason, on=None) -> Case``
 Evidence
@@ -1194,11 +1196,13 @@ def ladder_move(actor: Actor, case: Case, student_id: int, kind: str, on: dt.dat
 
 
 def preview_move(case_id: int, student_id: int, target_stage: str | None,
-                 on: dt.date | None = None) -> MovePreview:
-    """Would escalating this pester to ``target_stage`` move them, and need a reason?
+                 on: dt.date | None = None, *, only_up: bool = True) -> MovePreview:
+    """Would moving this pester to ``target_stage`` move them, and need a reason?
 
-    For the measure dialogs (contract, suspension, expulsion) that move the pester as a side
-    effect: they show the reason field exactly when the engine asks for one."""
+    For the dialogs that move the pester as a side effect (contract, suspension, expulsion:
+    ``only_up``, a lower stage moves nobody) or by a decision naming a stage (a meeting's
+    outcome: ``only_up=False``, a lower stage is a step back): they show the reason field
+    exactly when the engine asks for one."""
     case = _case(case_id)
     protocol = _protocol(case)
     history = _history(case)
@@ -1207,20 +1211,51 @@ def preview_move(case_id: int, student_id: int, target_stage: str | None,
     except KeyError:
         return MovePreview(False)
     target = _target_of(protocol, current, engine.ESCALATE, target_stage)
-    if target is None or protocol.stage_index(target.code) <= protocol.stage_index(current):
+    if target is None:
         return MovePreview(False)
+    up = protocol.stage_index(target.code) > protocol.stage_index(current)
+    if target.code == current or (only_up and not up):
+        return MovePreview(False)
+    kind = engine.ESCALATE if up else engine.DEESCALATE
     try:
-        check_transition(protocol, history, student_id, engine.ESCALATE, target.code, "")
+        check_transition(protocol, history, student_id, kind, target.code, "")
         return MovePreview(True, target_stage=target.code)
     except TransitionRefused as first:
         try:
-            check_transition(protocol, history, student_id, engine.ESCALATE, target.code,
-                             "reason")
+            check_transition(protocol, history, student_id, kind, target.code, "reason")
         except TransitionRefused as refused:
             return MovePreview(True, refused=True, message=refused.message,
                                target_stage=target.code)
         return MovePreview(True, needs_reason=True, message=first.message,
                            target_stage=target.code)
+
+
+def ladder_move_to(actor: Actor, case: Case, student_id: int, target_stage: str,
+                   on: dt.date, *, reason: str = "", title: str = "",
+                   data: dict | None = None) -> Event | None:
+    """A decision that names the pester's stage (a meeting decides 'on to the OT', or
+    'back to the afdelingscoördinator'): up or back through ``ladder_move``, inside
+    ``write()``. The pester already standing there: no move, None."""
+    protocol = _protocol(case)
+    target = protocol.stage(target_stage)
+    if target is None:
+        raise TransitionError(TransitionRefused(
+            _("There is no stage '{stage}' in this protocol.").format(stage=target_stage)))
+    _check_date(on)
+    current = evaluate(protocol, _history(case), on).pester(student_id).stage_code \
+        if student_id in _pester_ids(case) else ""
+    if not current:
+        _pester(case, student_id)  # refuses: not a bully in this case
+    if target.code == current:
+        return None
+    up = protocol.stage_index(target.code) > protocol.stage_index(current)
+    return ladder_move(actor, case, student_id, engine.ESCALATE if up else engine.DEESCALATE,
+                       on, target_stage=target.code, reason=reason, title=title, data=data)
+
+
+def _pester_ids(case: Case) -> set[int]:
+    return {sid for (sid,) in Involvement.select(Involvement.student).where(
+        (Involvement.case == case.id) & (Involvement.role == "pester")).tuples()}
 
 
 def _move(actor: Actor, case_id: int, student_id: int, kind: str, target_stage: str | None,

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .. import clock
@@ -84,6 +84,27 @@ class Suggestion:
     reason: str  # "stage" or "overdue"
     stage_code: str
     next_due_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class LadderDecision:
+    """The meeting decided to move one pester of the item's case to ``target_stage`` (on to
+    the OT, an expulsion track, back to the afdelingscoördinator); ``reason`` is the user's
+    own, needed exactly where the protocol's engine asks for one (``ladder_preview``)."""
+
+    student_id: int
+    target_stage: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ItemPester:
+    """A pester of an agenda item's case, as the meeting screen may show them."""
+
+    student_id: int
+    name: str  # "Leerling A" without consent
+    stage_code: str
+    stage_title: str
 
 
 @dataclass(frozen=True)
@@ -492,20 +513,64 @@ class _ItemScrub:
 
 
 def record_minutes(actor: Actor, item_id: int, read_version: int, *, minutes: str,
-                   decision: str) -> m.AgendaItem:
+                   decision: str, moves: Sequence[LadderDecision] = ()) -> m.AgendaItem:
     """Minutes and decision of an item; both land in the case timeline, and the discussion
-    counts as the protocol's step for this meeting."""
+    counts as the protocol's step for this meeting.
+
+    ``moves``: where the meeting moves a pester on the ladder. Each goes through the one
+    ladder path (``cases.ladder_move``) on the meeting's day, in the same transaction: a move
+    the protocol refuses, or one without the reason it asks for, saves nothing at all."""
     item = _editable_item(actor, item_id)
     meeting = item.meeting
     on = meeting.starts_at.date()
+    if moves and item.case_id is None:
+        raise ServiceError(_("A general agenda item has no bully to move on the ladder."))
     with write():
         _require_item(actor, item)
         save_versioned(actor, item, read_version, minutes=minutes.strip(),
                        decision=decision.strip())
         if item.case_id is not None:
             _case_outcome(actor, item, meeting, on)
+            _ladder_decisions(actor, item, meeting, on, moves)
             _ladder.refresh(item.case_id)
     return item
+
+
+def _ladder_decisions(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: dt.date,
+                      moves: Sequence[LadderDecision]) -> None:
+    from .cases import ladder_move_to
+
+    case = _ladder.get_case(item.case_id)
+    protocol = _ladder.protocol_for(case)
+    for move in moves:
+        stage = protocol.stage(move.target_stage)
+        title = _("Decided in the {kind}: to '{stage}'").format(
+            kind=meeting.kind, stage=stage.title if stage else move.target_stage)
+        ladder_move_to(actor, case, move.student_id, move.target_stage, on,
+                       reason=move.reason, title=title,
+                       data={"meeting_id": meeting.id, "agenda_item_id": item.id})
+
+
+def ladder_preview(item_id: int, student_id: int, target_stage: str,
+                   actor: Actor | None = None):
+    """Would the meeting's decision move this pester to ``target_stage``, and does the
+    protocol want a reason for it (``cases.MovePreview``; a lower stage is a step back)?"""
+    from .cases import preview_move
+
+    item = _item(item_id)
+    if item.case_id is None or (actor is not None
+                                and not access.can_view_case(actor, item.case_id)):
+        raise access.NotFound(_("This agenda item no longer exists."))
+    return preview_move(item.case_id, student_id, target_stage,
+                        item.meeting.starts_at.date(), only_up=False)
+
+
+def ladder_stages(item_id: int) -> list[tuple[str, str]]:
+    """(code, title) of the ladder of the item's case, in order ([] for a general item)."""
+    item = _item(item_id)
+    if item.case_id is None:
+        return []
+    return [(s.code, s.title) for s in _ladder.protocol_for(item.case).stages]
 
 
 def _case_outcome(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: dt.date) -> None:
@@ -609,6 +674,7 @@ class ItemView:
     # names left out of the minutes shown (no consent): they are read-only here, so a save
     # cannot write the anonymised text over the real minutes
     minutes_redacted: bool = False
+    pesters: tuple[ItemPester, ...] = ()  # whom a decision can move on the ladder
 
     @property
     def anonymised(self) -> bool:
@@ -694,8 +760,26 @@ def agenda(meeting_id: int, today: dt.date | None = None,
                             scrub(item.question), minutes, decision, item.consent_basis,
                             shown, actions,
                             minutes_redacted=(minutes, decision) != (item.minutes,
-                                                                     item.decision)))
+                                                                     item.decision),
+                            pesters=_item_pesters(item, shown)))
     return out
+
+
+def _item_pesters(item: m.AgendaItem, shown: tuple[StudentConsent, ...]
+                  ) -> tuple[ItemPester, ...]:
+    """The pesters of the item's case with their stage (names as the screen may show them)."""
+    if item.case_id is None:
+        return ()
+    protocol = _ladder.protocol_for(item.case)
+    stages = {i.student_id: i.stage_code for i in m.Involvement.select(
+        m.Involvement.student, m.Involvement.stage_code).where(
+        (m.Involvement.case == item.case_id) & (m.Involvement.role == "pester"))}
+    out = []
+    for entry in shown:
+        if entry.student_id in stages:
+            stage = protocol.stage(stages[entry.student_id]) or protocol.first_stage
+            out.append(ItemPester(entry.student_id, entry.name, stage.code, stage.title))
+    return tuple(out)
 
 
 def staff_choices() -> list[tuple[int, str]]:

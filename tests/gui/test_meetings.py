@@ -11,7 +11,8 @@ from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from pestdesk.i18n import _
 from pestdesk.services import meetings
 from pestdesk.store import models as m
-from tests.helpers.casework import make_case, put_on_stage
+from tests.helpers.casework import make_case, pester_stage, put_on_stage
+from tests.helpers.renamed import S
 
 OUTSIDE = [meetings.External("J. de Leeuw", "leerplichtambtenaar")]
 
@@ -123,3 +124,43 @@ def test_pack_worker_closes_its_own_connection(qtbot, db, tmp_path, monkeypatch)
     qtbot.waitUntil(lambda: target.exists() and bool(closed), timeout=10000)  # after the job
     assert closed == [(False, True, True)]  # the worker's connection, open until closed
     assert not m.database.is_closed()  # the GUI thread keeps its own
+
+
+def test_the_decision_moves_the_bully_with_a_reason_where_the_protocol_asks(qtbot, db,
+                                                                          monkeypatch):
+    from pestdesk import clock
+
+    clock.set_today(dt.date(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                    chair_id=setup.staff_id)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Verder?")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    assert not detail.move_pester.isVisible()  # one bully: nothing to choose
+    assert detail.move_stage.currentData() == ""  # by default the bully stays
+    assert not detail.move_reason.isVisible()
+    titles = [detail.move_stage.itemText(i) for i in range(detail.move_stage.count())]
+    assert "Bespreking in het Ondersteuningsteam (OT)" in titles
+    detail.move_stage.setCurrentIndex(detail.move_stage.findData(S("ot")))
+    assert detail.move_reason.isVisible()  # 'aanmelden' is open: the engine wants a reason
+    assert "Leerling aanmelden voor het IZO" in detail.move_message.text()
+    detail.minutes.setPlainText("Besproken.")
+    detail.decision.setPlainText("Aanmelden bij het OT")
+    warnings = []
+    import pestdesk.gui.views.meetings as view_module
+
+    monkeypatch.setattr(view_module.QMessageBox, "warning",
+                        staticmethod(lambda *a: warnings.append(a[2])))
+    detail.save_button.click()  # no reason: refused, nothing saved
+    assert warnings and m.AgendaItem.get().minutes == ""
+    detail.move_reason.setText("Aanmelding liep al via de mail.")
+    detail.save_button.click()
+    assert len(warnings) == 1
+    assert m.AgendaItem.get().minutes == "Besproken."
+    assert pester_stage(setup) == "ot"
+    # after the reload the bully stands on the OT and stays there by default
+    assert detail.move_stage.currentData() == ""
+    assert "OT" in detail.move_stage.currentText()

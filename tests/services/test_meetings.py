@@ -183,3 +183,136 @@ def test_pack_of_ten_cases_reports_progress(db):
     pdf = meetings.build_pack(meeting.id, lambda done, total: progress.append((done, total)))
     assert progress[-1] == (11, 11)
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 11
+
+
+# ---------------------------------------------------------------------------------------------
+# a meeting's decision moves a pester through the one ladder path
+
+
+def _izo_item(setup):
+    meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                    chair_id=setup.staff_id)
+    return meeting, meetings.add_item(setup.actor, meeting.id, setup.case_id, "Verder?")
+
+
+def _moves(case_id: int, kind: str = "escalate") -> list[m.Event]:
+    return list(m.Event.select().where((m.Event.case == case_id) & (m.Event.kind == kind)
+                                       & (m.Event.body != "test set-up")).order_by(m.Event.id))
+
+
+def test_izo_decides_the_ot_through_the_ladder_with_the_users_reason(db):
+    from pestdesk import clock
+    from pestdesk.services.cases import TransitionError
+
+    clock.set_today(D(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    meeting, item = _izo_item(setup)
+    preview = meetings.ladder_preview(item.id, setup.pester_id, S("ot"))
+    assert preview.moves and preview.needs_reason  # 'aanmelden' is still open
+    before = (m.Event.select().count(), m.AuditLog.select().count())
+    with pytest.raises(TransitionError) as refused:
+        meetings.record_minutes(setup.actor, item.id, item.version, minutes="Besproken.",
+                                decision="Aanmelden bij het OT",
+                                moves=[meetings.LadderDecision(setup.pester_id, S("ot"))])
+    assert "Leerling aanmelden voor het IZO" in refused.value.message
+    # nothing half-done: no minutes, no steps, no move
+    assert (m.Event.select().count(), m.AuditLog.select().count()) == before
+    assert m.AgendaItem.get_by_id(item.id).minutes == ""
+    assert pester_stage(setup) == "izo"
+    meetings.record_minutes(
+        setup.actor, item.id, item.version, minutes="Besproken.",
+        decision="Aanmelden bij het OT",
+        moves=[meetings.LadderDecision(setup.pester_id, S("ot"),
+                                       "Aangemeld via de mail, niet in pestdesk.")])
+    assert pester_stage(setup) == "ot"
+    (move,) = _moves(setup.case_id)
+    assert move.occurred_on == START.date()
+    assert move.body == "Aangemeld via de mail, niet in pestdesk."  # the user's own
+    assert move.stage_code == S("ot") and "IZO" in move.title
+    assert m.AuditLog.select().where((m.AuditLog.action == "escalate")
+                                     & (m.AuditLog.record_id == setup.case_id)).exists()
+
+
+def test_a_move_the_protocol_allows_needs_no_reason_and_back_a_stage_needs_one(db):
+    from pestdesk import clock
+    from pestdesk.services import cases
+    from pestdesk.services.cases import TransitionError
+
+    clock.set_today(D(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    cases.record_step(setup.actor, setup.case_id, T("aanmelden"), on=D(2026, 11, 2),
+                      student_id=setup.pester_id)
+    meeting, item = _izo_item(setup)
+    # the discussion and its decision tick the IZO's own steps first, so 'on to the OT'
+    # follows the protocol and asks for no reason
+    assert meetings.ladder_preview(item.id, setup.pester_id, S("ot")).needs_reason
+    item = meetings.record_minutes(setup.actor, item.id, item.version, minutes="Besproken.",
+                                   decision="Naar het OT",
+                                   moves=[meetings.LadderDecision(setup.pester_id, S("ot"))])
+    assert pester_stage(setup) == "ot"
+    assert _moves(setup.case_id)[0].body == ""
+    # a second meeting sends the bully back: always with a reason
+    meeting2 = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                     chair_id=setup.staff_id)
+    item2 = meetings.add_item(setup.actor, meeting2.id, setup.case_id, "Terug?")
+    preview = meetings.ladder_preview(item2.id, setup.pester_id, S("afdelingscoordinator"))
+    assert preview.moves and preview.needs_reason and not preview.refused
+    with pytest.raises(TransitionError):
+        meetings.record_minutes(
+            setup.actor, item2.id, item2.version, minutes="x", decision="terug",
+            moves=[meetings.LadderDecision(setup.pester_id, S("afdelingscoordinator"))])
+    meetings.record_minutes(
+        setup.actor, item2.id, item2.version, minutes="x", decision="terug",
+        moves=[meetings.LadderDecision(setup.pester_id, S("afdelingscoordinator"),
+                                       "Het gaat goed; de afdelingscoördinator volgt het.")])
+    assert pester_stage(setup) == "afdelingscoordinator"
+    assert [e.stage_code for e in _moves(setup.case_id, "deescalate")] == [
+        S("afdelingscoordinator")]
+
+
+def test_an_expulsion_track_skips_stages_only_with_a_reason(db):
+    from pestdesk import clock
+    from pestdesk.services.cases import TransitionError
+
+    clock.set_today(D(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    meeting, item = _izo_item(setup)
+    stages = [code for code, _title in meetings.ladder_stages(item.id)]
+    assert S("schoolverwijdering") in stages
+    target = S("schoolverwijdering")
+    preview = meetings.ladder_preview(item.id, setup.pester_id, target)
+    assert preview.needs_reason
+    with pytest.raises(TransitionError):
+        meetings.record_minutes(setup.actor, item.id, item.version, minutes="x",
+                                decision="verwijderen",
+                                moves=[meetings.LadderDecision(setup.pester_id, target)])
+    meetings.record_minutes(setup.actor, item.id, item.version, minutes="x",
+                            decision="verwijderen",
+                            moves=[meetings.LadderDecision(setup.pester_id, target,
+                                                           "Geweld; geen perspectief.")])
+    assert pester_stage(setup) == "schoolverwijdering"
+
+
+def test_a_general_item_or_a_victim_moves_nobody(db):
+    from pestdesk import clock
+    from pestdesk.services.cases import CaseError
+
+    clock.set_today(D(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    meeting, item = _izo_item(setup)
+    general = meetings.add_item(setup.actor, meeting.id, None, "Rooster")
+    with pytest.raises(ServiceError):
+        meetings.record_minutes(setup.actor, general.id, general.version, minutes="x",
+                                decision="", moves=[meetings.LadderDecision(
+                                    setup.pester_id, S("ot"), "r")])
+    with pytest.raises(CaseError):
+        meetings.record_minutes(setup.actor, item.id, item.version, minutes="x", decision="",
+                                moves=[meetings.LadderDecision(setup.victim_id, S("ot"), "r")])
+    assert m.AgendaItem.get_by_id(item.id).minutes == ""
+    (view,) = meetings.agenda(meeting.id)[:1]
+    assert [p.student_id for p in view.pesters] == [setup.pester_id]
+    assert view.pesters[0].stage_code == S("izo")

@@ -29,6 +29,7 @@ SUITES = [
     "tests/services/test_casework_access.py",
     "tests/gui/test_sanction_dialogs.py",
     "tests/gui/test_contract_dialogs.py",
+    "tests/gui/test_meetings.py",
 ]
 
 

@@ -231,6 +231,7 @@ class MeetingDetail(QWidget):
         self.decision.setMaximumHeight(90)
         self.save_button = QPushButton(_("Save minutes"))
         self.save_button.clicked.connect(self.save_minutes)
+        ladder = self._ladder_row()
         self.actions = QListWidget()
         self.actions.setMaximumHeight(110)
         row = QHBoxLayout()
@@ -250,10 +251,84 @@ class MeetingDetail(QWidget):
         form.addRow(_("Consent"), self.consent)
         form.addRow(_("Minutes"), self.minutes)
         form.addRow(_("Decision"), self.decision)
+        form.addRow(_("Ladder"), ladder)
         form.addRow("", self.save_button)
         form.addRow(_("Actions"), self.actions)
         form.addRow("", row)
         return panel
+
+    def _ladder_row(self) -> QWidget:
+        """Where the meeting's decision moves a bully on the ladder (the engine decides
+        whether that needs a reason, through ``meetings.ladder_preview``)."""
+        box = QWidget()
+        box.setObjectName("meetingLadder")
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.move_pester = QComboBox()
+        self.move_pester.setAccessibleName(_("Bully"))
+        self.move_stage = QComboBox()
+        self.move_stage.setAccessibleName(_("Stage after the meeting"))
+        row.addWidget(self.move_pester)
+        row.addWidget(self.move_stage, 1)
+        layout.addLayout(row)
+        self.move_message = QLabel()
+        self.move_message.setWordWrap(True)
+        self.move_message.setObjectName("ladderMessage")
+        layout.addWidget(self.move_message)
+        self.move_reason = QLineEdit()
+        self.move_reason.setPlaceholderText(_("Why the protocol's order is not followed here"))
+        self.move_reason.setMaxLength(lengths.max_length("event", "body"))
+        layout.addWidget(self.move_reason)
+        self.move_preview = None
+        self.move_pester.currentIndexChanged.connect(self._fill_stages)
+        self.move_stage.currentIndexChanged.connect(self._preview_move)
+        return box
+
+    def _fill_stages(self) -> None:
+        item = self.current()
+        self.move_stage.blockSignals(True)
+        self.move_stage.clear()
+        pester = next((p for p in item.pesters if p.student_id == self.move_pester.currentData()),
+                      None) if item else None
+        if pester is not None:
+            self.move_stage.addItem(_("Stays on '{stage}'").format(stage=pester.stage_title), "")
+            for code, title in meetings.ladder_stages(item.item_id):
+                if code != pester.stage_code:
+                    self.move_stage.addItem(title, code)
+        self.move_stage.blockSignals(False)
+        self._preview_move()
+
+    def _preview_move(self) -> None:
+        item, target = self.current(), self.move_stage.currentData()
+        self.move_preview = None
+        if item is not None and target:
+            self.move_preview = meetings.ladder_preview(
+                item.item_id, self.move_pester.currentData(), target, actor=self.actor)
+        preview = self.move_preview
+        self.move_message.setText(preview.message if preview and preview.message else "")
+        self.move_message.setStyleSheet("color: #b3261e;" if preview and preview.refused
+                                        else "")
+        self.move_message.setVisible(bool(preview and preview.message))
+        self.move_reason.setVisible(bool(preview and preview.needs_reason))
+
+    def _moves(self) -> list[meetings.LadderDecision]:
+        target = self.move_stage.currentData()
+        if not target or self.move_pester.currentData() is None:
+            return []
+        reason = self.move_reason.text().strip() if self.move_reason.isVisible() else ""
+        return [meetings.LadderDecision(self.move_pester.currentData(), target, reason)]
+
+    def _show_ladder(self, item: meetings.ItemView | None) -> None:
+        self.move_pester.blockSignals(True)
+        self.move_pester.clear()
+        for pester in item.pesters if item else ():
+            self.move_pester.addItem(pester.name, pester.student_id)
+        self.move_pester.blockSignals(False)
+        self.move_pester.setVisible(self.move_pester.count() > 1)
+        self.move_stage.setEnabled(self.move_pester.count() > 0)
+        self.move_reason.clear()
+        self._fill_stages()
 
     # -- loading ---------------------------------------------------------------------------
     def load(self, meeting_id: int) -> None:
@@ -293,6 +368,7 @@ class MeetingDetail(QWidget):
         for widget in (self.minutes, self.decision, self.save_button, self.action_button):
             widget.setEnabled(item is not None)
         self.actions.clear()
+        self._show_ladder(item)
         if item is None:
             self.question.setText(_("No agenda items yet."))
             self.consent.setText("")
@@ -324,10 +400,17 @@ class MeetingDetail(QWidget):
         item = self.current()
         if item is None:
             return
+        moves = self._moves()
+        if moves and self.move_preview is not None and self.move_preview.needs_reason \
+                and not moves[0].reason:
+            QMessageBox.warning(self, _("Minutes"), _(
+                "Give a reason for the step on the ladder: {why}").format(
+                why=self.move_preview.message))
+            return
         try:
             meetings.record_minutes(self.actor, item.item_id, item.version,
                                     minutes=self.minutes.toPlainText(),
-                                    decision=self.decision.toPlainText())
+                                    decision=self.decision.toPlainText(), moves=moves)
         except ServiceError as exc:
             QMessageBox.warning(self, _("Minutes"), str(exc))
             return

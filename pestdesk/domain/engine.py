@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pestdesk.i18n import _, format_date
 
 from .protocol import CyberItem, CyberTrack, Helpline, Protocol, Stage, Step
+from .schooldays import SchoolCalendar
 from .taxonomy import POLICE_REPORT_LEVELS
 
 STEP_DONE = "step_done"
@@ -397,11 +398,18 @@ def _required_open(protocol: Protocol, pester: _Pester) -> list[Step]:
 # assessing
 
 
-def evaluate(protocol: Protocol, history: CaseHistory, today: dt.date) -> CaseAssessment:
-    """Where the case stands on ``today``: per pester, for the cyber checklist, and overall."""
+def evaluate(protocol: Protocol, history: CaseHistory, today: dt.date,
+             calendar: SchoolCalendar | None = None) -> CaseAssessment:
+    """Where the case stands on ``today``: per pester, for the cyber checklist, and overall.
+
+    A step's due date is ``due_days`` calendar days after the pester entered the stage,
+    rolled on to the next school day of ``calendar`` (the school's: its vacations and free
+    days; without one, weekends and public holidays)."""
     state = _replay(protocol, history)
+    calendar = calendar or _PLAIN_CALENDAR
     pesters = tuple(
-        _assess_pester(protocol, history, state, pester, today) for pester in state.pesters.values()
+        _assess_pester(protocol, history, state, pester, today, calendar)
+        for pester in state.pesters.values()
     )
     notices = list(state.notices)
     if not pesters:
@@ -432,13 +440,22 @@ def evaluate(protocol: Protocol, history: CaseHistory, today: dt.date) -> CaseAs
     )
 
 
+_PLAIN_CALENDAR = SchoolCalendar()
+
+
+def due_date(calendar: SchoolCalendar, start: dt.date, days: int) -> dt.date:
+    """``days`` calendar days after ``start``, on the next school day if that is none."""
+    return calendar.next_school_day(start + dt.timedelta(days=days))
+
+
 def _step_status(
-    protocol: Protocol, stage: Stage, step: Step, pester: _Pester, today: dt.date, is_open: bool
+    protocol: Protocol, stage: Stage, step: Step, pester: _Pester, today: dt.date, is_open: bool,
+    calendar: SchoolCalendar,
 ) -> StepStatus:
     role = step.role or stage.role
     due_on = None
     if step.due_days is not None:
-        due_on = pester.entered_on + dt.timedelta(days=step.due_days)
+        due_on = due_date(calendar, pester.entered_on, step.due_days)
     done_on = pester.done.get((stage.code, step.code))
     overdue = bool(
         is_open and step.required and done_on is None and due_on is not None and due_on < today
@@ -459,11 +476,13 @@ def _step_status(
 
 
 def _assess_pester(
-    protocol: Protocol, history: CaseHistory, state: _Replay, pester: _Pester, today: dt.date
+    protocol: Protocol, history: CaseHistory, state: _Replay, pester: _Pester, today: dt.date,
+    calendar: SchoolCalendar,
 ) -> PesterAssessment:
     stage = protocol.stages[pester.stage_index]
     is_open = state.status == OPEN
-    steps = [_step_status(protocol, stage, s, pester, today, is_open) for s in stage.steps]
+    steps = [_step_status(protocol, stage, s, pester, today, is_open, calendar)
+             for s in stage.steps]
     done = tuple(s for s in steps if s.done_on is not None)
     open_steps = tuple(s for s in steps if s.done_on is None)
     required_open = tuple(s for s in open_steps if s.required)

@@ -360,10 +360,17 @@ def check_expulsion_step(rules: LegalRules, state: ExpulsionState, step: str,
 
 def expulsion_deadlines(rules: LegalRules, calendar: SchoolCalendar,
                         state: ExpulsionState) -> list[Deadline]:
-    """Every step of the procedure with its due date (None: no legal term) and done date."""
+    """Every step of the procedure with its due date (None: no legal term) and done date.
+
+    A term counted in weeks that ends on a day the school is closed (a weekend, a holiday,
+    the school's vacation) ends on the next school day."""
     week = dt.timedelta(weeks=1)
     art = rules.article("verwijdering")
     start_search = state.decided_on or state.intention_on
+
+    def school_day(day: dt.date) -> dt.date:
+        return calendar.next_school_day(day)
+
     out = [
         Deadline("horen", _("Hear student, parents and teachers"), None,
                  state.hearing.on if state.hearing else None, art),
@@ -378,7 +385,7 @@ def expulsion_deadlines(rules: LegalRules, calendar: SchoolCalendar,
                  state.letter_on, art),
         Deadline("andere_school", _("Find another school (at least {n} weeks of "
                                     "demonstrable search)").format(n=rules.search_weeks),
-                 start_search + rules.search_weeks * week,
+                 school_day(start_search + rules.search_weeks * week),
                  state.admitted.on if state.admitted else None, art),
     ]
     if state.decided_on:
@@ -387,19 +394,23 @@ def expulsion_deadlines(rules: LegalRules, calendar: SchoolCalendar,
                             state.decision_reported_on, rules.article("melding_inspectie")))
     if state.letter_on:
         out.append(Deadline("bezwaar", _("End of the objection term"),
-                            state.letter_on + rules.objection_weeks * week,
+                            school_day(state.letter_on + rules.objection_weeks * week),
                             state.objection_on, rules.article("bezwaar")))
+        out.append(Deadline("geschillencommissie",
+                            _("Submit the dispute to the Geschillencommissie passend onderwijs"),
+                            school_day(state.letter_on + rules.gc_weeks * week),
+                            state.geschillencommissie_on, rules.article("geschillencommissie")))
     if state.objection_on:
         due = state.objection_on + rules.objection_decision_weeks * week
         if state.geschillencommissie_on:  # the term is suspended while the committee looks
             due += rules.gc_opinion_weeks * week
-        out.append(Deadline("beslissing_bezwaar", _("Decide on the objection"), due,
+        out.append(Deadline("beslissing_bezwaar", _("Decide on the objection"), school_day(due),
                             state.objection_decided_on, rules.article("bezwaar")))
     return out
 
 
-def expulsion_may_take_effect(rules: LegalRules, state: ExpulsionState,
-                              today: dt.date) -> tuple[bool, str]:
+def expulsion_may_take_effect(rules: LegalRules, state: ExpulsionState, today: dt.date,
+                              calendar: SchoolCalendar | None = None) -> tuple[bool, str]:
     """An expulsion takes effect only once another school admits the student, or after the
     full search term with schools demonstrably approached."""
     if state.decided_on is None:
@@ -407,6 +418,7 @@ def expulsion_may_take_effect(rules: LegalRules, state: ExpulsionState,
     if state.admitted:
         return True, _("Another school admits the student.")
     end = (state.decided_on or state.intention_on) + dt.timedelta(weeks=rules.search_weeks)
+    end = (calendar or SchoolCalendar()).next_school_day(end)
     if today >= end and state.schools:
         return True, _("The school searched for {n} weeks without success.").format(
             n=rules.search_weeks)

@@ -728,7 +728,7 @@ class ExpulsionDialog(QDialog):
         lines = [_("Intention to expel on {date}.").format(
             date=format_date(state.intention_on, "long"))]
         if state.decided_on:
-            _ok, why = rules_mod.expulsion_may_take_effect(rules, state, clock.today())
+            _ok, why = sanctions.expulsion_may_take_effect(s.id, clock.today())
             lines.append(_("Expulsion decided on {date}.").format(
                 date=format_date(state.decided_on, "long")) + " " + why)
         self.state_label.setText(" ".join(lines))
@@ -744,12 +744,6 @@ class ExpulsionDialog(QDialog):
 
     def _rows(self, s, state, rules) -> list[tuple]:
         deadlines = {d.code: d for d in sanctions.expulsion_deadlines(s.id)}
-        week = dt.timedelta(weeks=1)
-        extra_due = {
-            "bezwaar": state.letter_on + rules.objection_weeks * week if state.letter_on else None,
-            "geschillencommissie": (state.letter_on + rules.gc_weeks * week
-                                    if state.letter_on else None),
-        }
         done = {"geschillencommissie": state.geschillencommissie_on,
                 "inspectie_besluit": state.decision_reported_on,
                 "bezwaar": state.objection_on,
@@ -763,7 +757,7 @@ class ExpulsionDialog(QDialog):
             if code == "andere_school":
                 title = _("Find another school (at least {n} weeks of demonstrable "
                           "search)").format(n=rules.search_weeks)
-            due = d.due_on if d else extra_due.get(code)
+            due = d.due_on if d else None
             finished = d.done_on if d else done.get(code)
             note = ""
             if code == "andere_school" and state.schools and not finished:

@@ -95,6 +95,7 @@ from ..domain.engine import (
     evaluate,
 )
 from ..domain.protocol import Guide, Protocol, UnknownProtocol, get_protocol
+from ..domain.schooldays import SchoolCalendar
 from ..domain.taxonomy import CASE_ROLES, CYBER_FORMS, FORMS, LOCATIONS, REPORTER_KINDS
 from ..i18n import N_, _
 from ..store.models import (
@@ -112,6 +113,7 @@ from ..store.models import (
 )
 from . import access, encryption, lengths
 from .base import Actor, Conflict, ServiceError, audit, create, save_versioned, write
+from .calendar import school_calendar
 from .lists import full_name
 from .settings import school_profile
 
@@ -268,6 +270,11 @@ def _check_date(on: dt.date | None, field_name: str = "on") -> dt.date:
     if on > _today():
         raise ValidationError({field_name: _("A date in the future cannot be recorded.")})
     return on
+
+
+def _calendar() -> SchoolCalendar:
+    """The school's calendar: every due date the engine computes rolls to a school day."""
+    return school_calendar()
 
 
 def _case(case_id: int) -> Case:
@@ -821,7 +828,7 @@ def history_for(case_id: int) -> CaseHistory:
 def assess(case_id: int, today: dt.date | None = None) -> CaseAssessment:
     """Where the case stands, by the protocol version it started under."""
     case = _case(case_id)
-    return evaluate(_protocol(case), _history(case), today or _today())
+    return evaluate(_protocol(case), _history(case), today or _today(), _calendar())
 
 
 def cyber_checklist(case_id: int, today: dt.date | None = None) -> CyberAssessment | None:
@@ -850,7 +857,7 @@ def _refresh_case_state(case_id: int) -> None:
     per_pester: dict[int, str] = {}
     stage, due = "", None
     if not case.is_signal:
-        assessment = evaluate(_protocol(case), _history(case), _today())
+        assessment = evaluate(_protocol(case), _history(case), _today(), _calendar())
         stage, due = assessment.stage_code, assessment.next_due_on
         per_pester = {p.student_id: p.stage_code for p in assessment.pesters}
     if (case.stage_code, case.next_due_on) != (stage, due):
@@ -923,7 +930,7 @@ def record_step(actor: Actor, case_id: int, step_code: str, on: dt.date | None =
     with write():
         case = _not_signal(_open(_editable(actor, case_id)))
         protocol = _protocol(case)
-        assessment = evaluate(protocol, _history(case), on)
+        assessment = evaluate(protocol, _history(case), on, _calendar())
         inv = _pester(case, student_id) if student_id is not None else None
         stage_code, title = _resolve_step(protocol, assessment, step_code, student_id)
         event = _add_event(actor, case, "step", on, title, body=note.strip(), involvement=inv,
@@ -1010,7 +1017,7 @@ def log_conversation(actor: Actor, case_id: int, data: ConversationInput) -> Eve
         guide = _validate_conversation(protocol, case, data, problems)
         if problems:
             raise ValidationError(problems)
-        assessment = evaluate(protocol, _history(case), held_on)
+        assessment = evaluate(protocol, _history(case), held_on, _calendar())
         inv = _pester(case, data.pester_id) if data.pester_id is not None else None
         steps = []
         for code in dict.fromkeys(data.step_codes):

@@ -23,6 +23,7 @@ from ..i18n import _, format_date
 from ..store import models as m
 from . import _ladder, access
 from .base import Actor, ServiceError, audit, create, save_versioned, write
+from .calendar import school_calendar
 
 OUTCOMES = ("kept", "broken")
 
@@ -33,11 +34,12 @@ def contract_stage(protocol: Protocol) -> str | None:
 
 
 def default_evaluate_on(protocol: Protocol, made_on: dt.date) -> dt.date:
-    """The protocol's evaluation term (its ``contract_evaluate`` step), else six weeks."""
+    """The protocol's evaluation term (its ``contract_evaluate`` step), else six weeks, on
+    the next school day of the school's calendar."""
     stage = protocol.stage(contract_stage(protocol) or "")
     step = stage.step_of_kind("contract_evaluate") if stage else None
     days = step.due_days if step and step.due_days else 42
-    return made_on + dt.timedelta(days=days)
+    return engine.due_date(school_calendar(), made_on, days)
 
 
 def rules_of(contract: m.Contract) -> list[str]:

@@ -475,8 +475,15 @@ def expulsion_state(sanction_id: int) -> ExpulsionState:
 
 
 def expulsion_deadlines(sanction_id: int) -> list[Deadline]:
+    """The procedure's deadlines, on school days of the school's calendar."""
     return rules_mod.expulsion_deadlines(legal_rules(), school_calendar(),
                                          expulsion_state(sanction_id))
+
+
+def expulsion_may_take_effect(sanction_id: int, today: dt.date) -> tuple[bool, str]:
+    """May the decided expulsion take effect (another school, or the search term over)?"""
+    return rules_mod.expulsion_may_take_effect(legal_rules(), expulsion_state(sanction_id),
+                                               today, school_calendar())
 
 
 def record_expulsion_hearing(actor: Actor, sanction_id: int, read_version: int,

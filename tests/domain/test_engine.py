@@ -349,7 +349,8 @@ def test_due_dates_count_from_entering_the_stage(doul):
     history = case(entry("escalate", 10, PIET, reason="x"))
     piet = evaluate(doul, history, day(10)).pester(PIET)
     due = {s.code: s.due_on for s in piet.open_steps}
-    assert due["dossier_overdragen"] == day(12)
+    assert due["dossier_overdragen"] == day(14)  # day 12 is a Saturday: the Monday after
+    assert due["gesprek_pester"] == day(15)  # entered on day 10 (Thursday) + 5
     assert due["gesprek_gepeste"] is None  # optional, no due date
 
 
@@ -477,3 +478,29 @@ def test_entries_are_replayed_in_date_order(doul):
     piet = evaluate(doul, history, day(5)).pester(PIET)
     assert piet.stage_code == "afdelingscoordinator"
     assert piet.entered_on == day(5)
+
+
+# --- due dates on school days ----------------------------------------------------------------------
+
+
+def test_a_due_date_on_a_saturday_rolls_to_the_next_school_day(doul):
+    from pestdesk.domain.schooldays import FreePeriod, SchoolCalendar
+
+    monday = dt.date(2026, 11, 30)
+    history = CaseHistory(case_id=1, reported_on=monday, pesters=[PIET])
+    plain = {s.code: s.due_on for s in evaluate(doul, history, monday).pester(PIET).open_steps}
+    assert plain["gesprek_pester"] == dt.date(2026, 12, 4)  # a Friday: stays
+    assert plain["ouders_gepeste"] == dt.date(2026, 12, 7)  # 5 dec is a Saturday: Monday
+    vacation = SchoolCalendar((FreePeriod(dt.date(2026, 12, 7), dt.date(2026, 12, 11),
+                                          "studieweek"),))
+    school = evaluate(doul, history, monday, vacation)
+    dues = {s.code: s.due_on for s in school.pester(PIET).open_steps}
+    assert dues["ouders_gepeste"] == dt.date(2026, 12, 14)  # after the school's free week
+    assert dues["gesprek_gepeste"] == dt.date(2026, 12, 2)
+    assert all(vacation.is_school_day(d) for d in dues.values() if d)
+    assert school.next_due_on == dt.date(2026, 12, 2)
+    # overdue counts from the rolled date: not yet on Monday 7 December
+    late = evaluate(doul, history, dt.date(2026, 12, 7), vacation).pester(PIET).overdue
+    assert "ouders_gepeste" not in {s.code for s in late}
+    late = evaluate(doul, history, dt.date(2026, 12, 15), vacation).pester(PIET).overdue
+    assert "ouders_gepeste" in {s.code for s in late}

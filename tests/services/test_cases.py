@@ -24,6 +24,13 @@ from pestdesk.store import models as m
 from tests.helpers.cases import School
 
 TODAY = clock.today()
+
+
+def school_day(day: dt.date) -> dt.date:
+    """A due date as the engine gives it: on the next school day (no vacations entered)."""
+    from pestdesk.domain.schooldays import SchoolCalendar
+
+    return SchoolCalendar().next_school_day(day)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(40)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -45,7 +52,7 @@ def test_register_then_next_step_is_the_mentors_conversation_with_the_victim(sch
     assert re.fullmatch(rf"{TODAY.year}-\d{{4}}", case.number)
     assert (case.protocol_code, case.protocol_version) == ("doultremont", "2026.1")
     assert case.stage_code == "mentor"
-    assert case.next_due_on == TODAY + dt.timedelta(days=2)
+    assert case.next_due_on == school_day(TODAY + dt.timedelta(days=2))
     assessment = cases.assess(case.id)
     nxt = assessment.pester(school.sid(1)).next_step
     assert (nxt.step_code, nxt.role_code, nxt.role_title) == ("gesprek_gepeste", "mentor", "mentor")
@@ -157,7 +164,7 @@ def test_escalation_refused_without_reason_while_required_steps_are_open(school)
     assert event.stage_code == "afdelingscoordinator"
     fresh = m.Case.get_by_id(case.id)
     assert fresh.stage_code == "afdelingscoordinator"
-    assert fresh.next_due_on == TODAY + dt.timedelta(days=2)
+    assert fresh.next_due_on == school_day(TODAY + dt.timedelta(days=2))
     nxt = cases.assess(case.id).pester(school.sid(1)).next_step
     assert (nxt.step_code, nxt.role_code) == ("dossier_overdragen", "mentor")
 
@@ -276,7 +283,7 @@ def test_closing_needs_a_reason_and_a_closed_case_can_be_reopened(school):
         cases.escalate(school.actor, case.id, school.sid(1), reason="x")
     reopened = cases.reopen_case(school.actor, case.id, closed.version, "Het begon opnieuw")
     assert (reopened.status, reopened.closed_on) == ("open", None)
-    assert reopened.next_due_on == TODAY + dt.timedelta(days=2)
+    assert reopened.next_due_on == school_day(TODAY + dt.timedelta(days=2))
     kinds = [e.kind for e in cases.timeline_query(case.id)]
     assert kinds[:2] == ["reopen", "close"]
 

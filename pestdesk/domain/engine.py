@@ -13,7 +13,7 @@ a large case, see ``bench_evaluate``), so nothing here is cached.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pestdesk.i18n import _, format_date
 
@@ -106,6 +106,8 @@ class StepStatus:
     due_on: dt.date | None
     done_on: dt.date | None
     overdue: bool = False
+    #: the title of the step this one waits for (a decision waits for its hearing), or ""
+    waits_for: str = ""
 
 
 @dataclass(frozen=True)
@@ -483,6 +485,11 @@ def _assess_pester(
     is_open = state.status == OPEN
     steps = [_step_status(protocol, stage, s, pester, today, is_open, calendar)
              for s in stage.steps]
+    hearing = _open_hearing(stage, pester)
+    if hearing is not None:  # no decision before the hearing, in every stage
+        steps = [replace(s, waits_for=hearing.title, overdue=False)
+                 if s.done_on is None and stage.step(s.code).kind == "decision" else s
+                 for s in steps]
     done = tuple(s for s in steps if s.done_on is not None)
     open_steps = tuple(s for s in steps if s.done_on is None)
     required_open = tuple(s for s in open_steps if s.required)
@@ -534,9 +541,19 @@ def _assess_pester(
     )
 
 
+def _open_hearing(stage: Stage, pester: _Pester) -> Step | None:
+    """The stage's hearing step when this pester has not been heard yet (else None)."""
+    hearing = stage.step_of_kind("hearing")
+    if hearing is None or (stage.code, hearing.code) in pester.done:
+        return None
+    return hearing
+
+
 def _next_step(stage: Stage, open_steps: tuple[StepStatus, ...]) -> NextStep | None:
-    """The first open required step in protocol order, else the first open optional one."""
-    candidates = [s for s in open_steps if s.required] or list(open_steps)
+    """The first open required step in protocol order, else the first open optional one;
+    never a step that waits for another (a decision before its hearing)."""
+    ready = [s for s in open_steps if not s.waits_for]
+    candidates = [s for s in ready if s.required] or ready
     if not candidates:
         return None
     chosen = candidates[0]
@@ -654,6 +671,34 @@ def _track_advice(protocol: Protocol, track: CyberTrack) -> TrackAdvice:
         advice=track.advice,
         roles=tuple((code, protocol.role_title(code)) for code in track.roles),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# the gate for steps
+
+
+def check_step(protocol: Protocol, history: CaseHistory, student_id: int | None,
+               step_code: str, stage_code: str = "") -> None:
+    """Raise ``TransitionRefused`` when a step may not be recorded now: a ``decision`` step
+    while its stage's ``hearing`` step is open, in every stage (for ``student_id``, or for
+    every pester on the stage when it is None)."""
+    state = _replay(protocol, history)
+    pesters = ([state.pesters[student_id]] if student_id in state.pesters
+               else list(state.pesters.values()))
+    for pester in pesters:
+        stage = protocol.stage(stage_code) if stage_code else protocol.stages[pester.stage_index]
+        step = stage.step(step_code) if stage else None
+        if step is None or step.kind != "decision":
+            continue
+        if not stage_code and protocol.stages[pester.stage_index].code != stage.code:
+            continue
+        hearing = _open_hearing(stage, pester)
+        if hearing is not None:
+            raise TransitionRefused(
+                _("'{step}' comes after '{hearing}': no decision before the student and the "
+                  "parents have been heard. Record the hearing first.").format(
+                    step=step.title, hearing=hearing.title),
+                missing=(hearing.code,))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -83,11 +83,20 @@ class LegalRules:
     gc_weeks: int
     gc_opinion_weeks: int
     adult_age: int
+    suspension_deciding_roles: tuple[str, ...] = ()
+    expulsion_deciding_roles: tuple[str, ...] = ()
     objection_texts: dict[tuple[str, str], str] = field(default_factory=dict)
     gc_texts: dict[str, str] = field(default_factory=dict)
 
     def article(self, key: str) -> str:
         return self.articles.get(key, "")
+
+    def deciding_roles(self, kind: str) -> tuple[str, ...]:
+        """The roles (protocol role codes) that may take the decision on a measure of
+        ``kind`` by law ('' none declared: the protocol alone decides)."""
+        if kind in SUSPENSION_KINDS:
+            return self.suspension_deciding_roles
+        return self.expulsion_deciding_roles
 
     def objection_text(self, denomination: str, lang: str = "nl") -> str:
         """How to object: differs for an openbare and a bijzondere school."""
@@ -103,6 +112,14 @@ def _int(table: dict, key: str, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise LegalRulesError(f"{where}.{key}: a whole number of 0 or more is required")
     return value
+
+
+def _roles(table: dict, where: str, name: str) -> tuple[str, ...]:
+    roles = table.get("deciding_roles", [])
+    if not isinstance(roles, list) or not all(isinstance(r, str) and r for r in roles):
+        raise LegalRulesError(f"{name}: {where}.deciding_roles: a list of role codes is "
+                              "required")
+    return tuple(roles)
 
 
 def parse_legal_rules(text: str, name: str = "<text>") -> LegalRules:
@@ -146,6 +163,8 @@ def parse_legal_rules(text: str, name: str = "<text>") -> LegalRules:
             gc_weeks=_int(exp, "geschillencommissie_weeks", "expulsion"),
             gc_opinion_weeks=_int(exp, "geschillencommissie_opinion_weeks", "expulsion"),
             adult_age=_int(data["adult"], "age", "adult"),
+            suspension_deciding_roles=_roles(sus, "suspension", name),
+            expulsion_deciding_roles=_roles(exp, "expulsion", name),
             objection_texts=texts,
             gc_texts={"nl": gc.get("text", "").strip(), "en": gc.get("text_en", "").strip()},
         )

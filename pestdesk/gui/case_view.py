@@ -183,6 +183,10 @@ class PesterCard(QGroupBox):
     def _open_line(self, step: StepStatus) -> str:
         mark = _("required")
         required = f" <span style='color:{GREY}'>({mark})</span>" if step.required else ""
+        if step.waits_for:  # a decision before its hearing: not yet
+            after = _("after: {step}").format(step=step.waits_for)
+            return (f"<span style='color:{GREY}'>○ {_html(step.title)}{required} — "
+                    f"{_html(after)}</span>")
         if step.overdue:
             due = _("overdue since {date}").format(date=format_date(step.due_on))
             return (f"<span style='color:{RED}'>○ {_html(step.title)}{required} — "
@@ -197,8 +201,12 @@ class PesterCard(QGroupBox):
         other.setText(_("Record a step"))
         other.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(other)
+        self.step_menu = menu
         for step in self.pester.open_steps:
             action = menu.addAction(step.title)
+            if step.waits_for:
+                action.setEnabled(False)
+                action.setToolTip(_("after: {step}").format(step=step.waits_for))
             action.triggered.connect(
                 lambda _c=False, s=step: self.view.do_step(s.code, s.stage_code,
                                                            self.pester.student_id))

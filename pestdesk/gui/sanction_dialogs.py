@@ -280,7 +280,9 @@ class SuspensionDialog(QDialog):
         self.plan_label.setTextFormat(Qt.TextFormat.RichText)
         self.plan_label.setMinimumHeight(self.plan_label.fontMetrics().lineSpacing() * 3)
         form.addRow(_("Period"), self.plan_label)
-        self.decided_by = StaffCombo(none_text=_("(choose)"))
+        self.decided_by = StaffCombo(none_text=_("(choose)"), choices=[])
+        self.decided_by.setToolTip(_("Only those whom the protocol and the law give this "
+                                     "decision can be chosen."))
         form.addRow(_("Decided by"), self.decided_by)
         self.reason = short_box(3, _("What happened, and why this measure"),
                                 ("sanction", "reason"))
@@ -372,6 +374,8 @@ class SuspensionDialog(QDialog):
         if needed:
             self.consultation_step.setText(_("The protocol asks for this first: {step}.")
                                            .format(step=needed[1]))
+        self.decided_by.set_choices(sanctions.deciders(self.case_id, self.kind(),
+                                                       self.days.value()))
         sid = self.student.student_id()
         self.ladder.show_preview(
             sanctions.ladder_preview(self.case_id, sid, self.kind(), self.days.value())
@@ -858,7 +862,8 @@ class ExpulsionStartDialog(SaveDialog):
         self.case_id, self.student_id = case_id, student_id
         self.intention_on = date_edit(clock.today())
         self.form.addRow(_("Date of the written intention"), self.intention_on)
-        self.decided_by = StaffCombo(none_text=_("(choose)"))
+        self.decided_by = StaffCombo(none_text=_("(choose)"), choices=sanctions.deciders(
+            case_id, rules_mod.VOORNEMEN))
         self.form.addRow(_("Decided by"), self.decided_by)
         self.reason = text_box(4, _("What happened, and why the school intends to expel"),
                                ("sanction", "reason"))
@@ -914,7 +919,8 @@ class ExpulsionDecisionDialog(SaveDialog):
         self.read_version = s.version
         self.decided_on = date_edit(clock.today())
         self.form.addRow(_("Decided on"), self.decided_on)
-        self.decided_by = StaffCombo(none_text=_("(choose)"))
+        self.decided_by = StaffCombo(none_text=_("(choose)"), choices=sanctions.deciders(
+            s.case_id, rules_mod.VERWIJDERING))
         self.decided_by.set_staff(s.decided_by_id)
         self.form.addRow(_("Decided by"), self.decided_by)
 

@@ -139,19 +139,32 @@ class StaffCombo(QComboBox):
     """Pick a staff member by typing part of the name or the code; ``staff_id()``."""
 
     def __init__(self, parent: QWidget | None = None, allow_none: bool = True,
-                 none_text: str | None = None) -> None:
+                 none_text: str | None = None,
+                 choices: list[tuple[int, str, str]] | None = None) -> None:
         super().__init__(parent)
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        if allow_none:
-            self.addItem(none_text if none_text is not None else _("(nobody)"), None)
-        for staff_id, code, name in staff_service.active_staff():
-            self.addItem(f"{name} ({code})", staff_id)
+        self._none = (none_text if none_text is not None else _("(nobody)")) if allow_none \
+            else None
+        self.set_choices(staff_service.active_staff() if choices is None else choices)
         completer = self.completer()
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.lineEdit().setPlaceholderText(_("Type a name…"))
         exempt(self.lineEdit(), "finds a staff member; only the choice is saved")
+
+    def set_choices(self, choices: list[tuple[int, str, str]]) -> None:
+        """Offer only these staff members (id, code, name); keeps the choice if still there."""
+        current = self.staff_id() if self.count() else None
+        self.blockSignals(True)
+        self.clear()
+        if self._none is not None:
+            self.addItem(self._none, None)
+        for staff_id, code, name in choices:
+            self.addItem(f"{name} ({code})", staff_id)
+        self.blockSignals(False)
+        index = self.findData(current) if current is not None else -1
+        self.setCurrentIndex(max(index, 0))
 
     def staff_id(self) -> int | None:
         index = self.findText(self.currentText(), Qt.MatchFlag.MatchExactly)

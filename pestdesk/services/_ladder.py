@@ -111,6 +111,10 @@ def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_
     step = stage.step_of_kind(kind) if stage else None
     if step is None:
         return False
+    from .cases import gate_step
+
+    gate_step(get_case(case_id), inv.student_id if inv else None, step.code, stage.code,
+              protocol)
     add_event(actor, case_id, STEP_EVENT, on, involvement_id=inv.id if inv else None,
               step_code=step.code, stage_code=stage.code, title=step.title)
     return True

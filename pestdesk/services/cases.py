@@ -933,6 +933,7 @@ def record_step(actor: Actor, case_id: int, step_code: str, on: dt.date | None =
         assessment = evaluate(protocol, _history(case), on, _calendar())
         inv = _pester(case, student_id) if student_id is not None else None
         stage_code, title = _resolve_step(protocol, assessment, step_code, student_id)
+        gate_step(case, student_id, step_code, stage_code, protocol)
         event = _add_event(actor, case, "step", on, title, body=note.strip(), involvement=inv,
                            step_code=step_code, stage_code=stage_code)
         _refresh_case_state(case.id)
@@ -1022,6 +1023,7 @@ def log_conversation(actor: Actor, case_id: int, data: ConversationInput) -> Eve
         steps = []
         for code in dict.fromkeys(data.step_codes):
             stage_code, _title = _resolve_step(protocol, assessment, code, data.pester_id)
+            gate_step(case, data.pester_id, code, stage_code, protocol)
             steps.append({"step": code, "stage": stage_code})
         payload = {
             "with": data.with_whom, "students": list(data.student_ids),
@@ -1129,6 +1131,20 @@ def _gate(protocol: Protocol, history: CaseHistory, student_id: int | None, kind
           target: str | None = None, reason: str = "") -> None:
     try:
         check_transition(protocol, history, student_id, kind, target, reason)
+    except TransitionRefused as refused:
+        raise TransitionError(refused) from None
+
+
+def gate_step(case: Case, student_id: int | None, step_code: str, stage_code: str = "",
+              protocol: Protocol | None = None) -> None:
+    """Refuse recording a step the protocol's order does not allow yet (a decision while its
+    hearing is open): every path that ticks a step asks this (``record_step``, a logged
+    conversation, the measures through ``_ladder.step_done``)."""
+    if stage_code == engine.CYBER_STAGE:
+        return
+    try:
+        engine.check_step(protocol or _protocol(case), _history(case), student_id, step_code,
+                          stage_code)
     except TransitionRefused as refused:
         raise TransitionError(refused) from None
 

@@ -13,8 +13,12 @@ case) the actor may not see answers ``access.NotFound``, exactly as a missing on
 read-only role (zorgteam) gets a refusal. The protocol leaves two decisions to the school's
 management (the adjunct-directeur / directie): a suspension of more than one school day and
 the decision to expel. Those need the ``directie`` role; ``SYSTEM`` (the command line, run by
-whoever holds the database file) may record them too. The person recording such a decision
-in pestdesk is the one who takes it; ``decided_by`` names them (or the directeur) on paper.
+whoever holds the database file) may record them too.
+
+Who is recorded as deciding (``decided_by``, on paper too) is declared per decision:
+``deciding_roles`` -- the role of the protocol's ``decision`` step on the measure's stage,
+within the roles the legal rules give the decision to. Only an active staff member holding
+(a confirmed) one of them can be named; the dialog offers only them (``deciders``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from ..domain.sanctions import (
 )
 from ..i18n import _, format_date
 from ..store import models as m
-from . import _ladder, access
+from . import _ladder, access, grants
 from .base import Actor, ServiceError, audit, create, save_versioned, write
 from .calendar import school_calendar
 from .settings import school_profile
@@ -83,6 +87,64 @@ def needs_management(kind: str, school_days: int) -> bool:
     """Is this measure the management's decision (a suspension of more than one day,
     an expulsion)? For a dialog that wants to say so before the user fills it in."""
     return kind in EXPULSION_KINDS or school_days > 1
+
+
+def deciding_roles(protocol: Protocol, kind: str, school_days: int = 1) -> tuple[str, ...]:
+    """Who takes the decision on this measure (role codes): the role of the protocol's
+    ``decision`` step on the measure's stage (the step's, else the stage's role), within the
+    roles the law gives the decision to (``deciding_roles`` in the legal rules). Where the
+    protocol declares no decision step, or a role the law does not give it to, the law's."""
+    legal = legal_rules().deciding_roles(kind)
+    stage = protocol.stage(sanction_stage(protocol, kind, school_days) or "")
+    step = stage.step_of_kind("decision") if stage else None
+    declared = (step.role or stage.role) if step else ""
+    if declared and (not legal or declared in legal):
+        return (declared,)
+    return legal
+
+
+def deciders(case_id: int, kind: str, school_days: int = 1) -> list[tuple[int, str, str]]:
+    """(staff id, code, name) of the active staff who may be recorded as taking this
+    decision (for the dialog: it offers only them)."""
+    protocol = _ladder.protocol_for(_ladder.get_case(case_id))
+    roles = set(deciding_roles(protocol, kind, school_days))
+    out = []
+    query = (m.Staff.select().where(m.Staff.active == True)  # noqa: E712
+             .order_by(m.Staff.last_name, m.Staff.first_name, m.Staff.id))
+    for staff in query:
+        if roles & grants.effective_roles(staff):
+            name = " ".join(p for p in (staff.first_name, staff.tussenvoegsel,
+                                        staff.last_name) if p)
+            out.append((staff.id, staff.code, name))
+    return out
+
+
+def _decider(actor: Actor, protocol: Protocol, kind: str, school_days: int,
+             decided_by: int | None) -> int:
+    """Who is recorded as deciding: ``decided_by`` (else the actor's own staff record), who
+    must hold a deciding role (``deciding_roles``); refused with the reason in words."""
+    roles = deciding_roles(protocol, kind, school_days)
+    titles = " / ".join(protocol.role_title(r) for r in roles) or "-"
+    measure = _(rules_mod.KIND_LABELS[kind])
+    staff_id = decided_by if decided_by is not None else actor.staff_id
+    staff = m.Staff.get_or_none(m.Staff.id == staff_id) if staff_id is not None else None
+    if staff is None or not staff.active:
+        raise _with_code(ServiceError(_(
+            "Choose who took this decision ({measure}): someone with the role "
+            "{roles}.").format(measure=measure, roles=titles)), "no_decider")
+    if roles and not set(roles) & grants.effective_roles(staff):
+        name = " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name)
+                        if p)
+        raise _with_code(ServiceError(_(
+            "{name} cannot be recorded as taking this decision ({measure}): the protocol "
+            "and the law leave it to the {roles}.").format(
+            name=name, measure=measure, roles=titles)), "not_a_decider")
+    return staff.id
+
+
+def _with_code(error: ServiceError, code: str) -> ServiceError:
+    error.code = code  # type: ignore[attr-defined]
+    return error
 
 
 def _refuse_unless_deciding(actor: Actor, message: str) -> None:
@@ -187,6 +249,7 @@ def decide_suspension(actor: Actor, case_id: int, student_id: int, *, first_day:
     if first_day < decided_on:
         raise ServiceError(_("A suspension cannot start before it is decided."))
     protocol = _ladder.protocol_for(case)
+    decided_by = _decider(actor, protocol, kind, plan.school_days, decided_by)
     needed = required_consultation(protocol, plan.school_days)
     if needed and (consultation is None or not consultation.with_whom.strip()):
         raise ServiceError(_("The protocol asks for this before a longer suspension: {step}. "
@@ -411,6 +474,7 @@ def start_expulsion(actor: Actor, case_id: int, student_id: int, *, intention_on
     rules = legal_rules()
     due = rules_mod.inspectie_due_on(rules, school_calendar(), VOORNEMEN, intention_on)
     protocol = _ladder.protocol_for(case)
+    decided_by = _decider(actor, protocol, VOORNEMEN, 1, decided_by)
     stage = sanction_stage(protocol, VOORNEMEN)
     with write():
         access.require_edit(actor, case_id)
@@ -568,6 +632,9 @@ def decide_expulsion(actor: Actor, sanction_id: int, read_version: int, *,
                                      "management (directie); ask them to record it."))
     if sanction.kind != VOORNEMEN:
         raise ServiceError(_("Start with the intention to expel."))
+    protocol = _ladder.protocol_for(_ladder.get_case(sanction.case_id))
+    decided_by = _decider(actor, protocol, VERWIJDERING, 1,
+                          decided_by if decided_by is not None else sanction.decided_by_id)
     try:
         rules_mod.check_expulsion_step(legal_rules(), expulsion_state(sanction_id), "besluit",
                                        decided_on)
@@ -578,7 +645,7 @@ def decide_expulsion(actor: Actor, sanction_id: int, read_version: int, *,
         due = rules_mod.inspectie_due_on(legal_rules(), school_calendar(), VERWIJDERING,
                                          decided_on)
         save_versioned(actor, sanction, read_version, kind=VERWIJDERING, decided_on=decided_on,
-                       decided_by=decided_by or sanction.decided_by_id, inspectie_due_on=due,
+                       decided_by=decided_by, inspectie_due_on=due,
                        inspectie_reported_on=None, inspectie_reference="")
         inv = _ladder.involvement(sanction.case_id, sanction.student_id)
         _ladder.add_event(actor, sanction.case_id, "sanction", decided_on, involvement_id=inv.id,

@@ -480,7 +480,7 @@ def test_entries_are_replayed_in_date_order(doul):
     assert piet.entered_on == day(5)
 
 
-# --- due dates on school days ----------------------------------------------------------------------
+# --- due dates on school days ------------------------------------------------------------------
 
 
 def test_a_due_date_on_a_saturday_rolls_to_the_next_school_day(doul):

@@ -258,3 +258,33 @@ def test_the_letter_is_offered_on_the_right_template_and_records_the_step(db, qt
     dialog.result.compose_letter()
     steps = [e.step_code for e in m.Event.select().where(m.Event.kind == "step")]
     assert T("brief_schorsing") in steps and dialog.result.letter_button.isHidden()
+
+
+def test_who_decided_offers_only_the_deciding_role(db, qtbot):
+    from tests.helpers.casework import make_staff
+
+    setup = make_case()
+    put_on_stage(setup, "schorsing_1_dag")
+    mentor = make_staff("MEN", "Mentorsma", "mentor")
+    dialog = suspension_dialog(qtbot, setup, 1)
+    offered = [dialog.decided_by.itemData(i) for i in range(dialog.decided_by.count())]
+    assert setup.staff_id in offered and mentor.id not in offered
+    dialog.days.setValue(3)  # a longer suspension: still the directie
+    offered = [dialog.decided_by.itemData(i) for i in range(dialog.decided_by.count())]
+    assert offered == [None, setup.staff_id]
+    assert dialog.decided_by.staff_id() == setup.staff_id  # the choice survives the refill
+
+
+def test_the_case_window_lists_the_decision_after_the_hearing(db, qtbot):
+    from pestdesk.gui.case_view import CaseView, PesterCard
+
+    setup = make_case()
+    put_on_stage(setup, "schorsing_1_dag")
+    view = CaseView(setup.actor, setup.case_id)
+    qtbot.addWidget(view)
+    (card,) = view.findChildren(PesterCard)
+    assert "Leerling en ouders horen" in card.next_button.text()
+    assert "na: Leerling en ouders horen" in card.steps_label.text()
+    actions = {a.text(): a.isEnabled() for a in card.step_menu.actions()}
+    assert actions["Besluit tot schorsing door de directie"] is False
+    assert actions["Leerling en ouders horen vóór het besluit"] is True

@@ -38,7 +38,8 @@ def make_case(number: str = "2026-0001", *, reported_on: dt.date = dt.date(2026,
     with write():
         klass, _c = m.SchoolClass.get_or_create(name="2B", defaults={"leerjaar": 2})
         staff = staff or m.Staff.create(code=f"S{number[-4:]}", first_name="Zara",
-                                        last_name="Zorgman", roles="ondersteuningscoordinator")
+                                        last_name="Zorgman",
+                                        roles="ondersteuningscoordinator,directie")
         user, _u = m.User.get_or_create(username=f"u{staff.id}", defaults={"staff": staff})
         victim = m.Student.create(number=f"V{number}", first_name=victim_name[0],
                                   last_name=victim_name[1], school_class=klass,

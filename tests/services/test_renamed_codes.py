@@ -27,6 +27,8 @@ SUITES = [
     "tests/services/test_scope.py",
     "tests/services/test_case_scenarios.py",
     "tests/services/test_casework_access.py",
+    "tests/services/test_deciding.py",
+    "tests/services/test_school_day_deadlines.py",
     "tests/gui/test_sanction_dialogs.py",
     "tests/gui/test_contract_dialogs.py",
     "tests/gui/test_meetings.py",

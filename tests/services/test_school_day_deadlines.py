@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from pestdesk import clock
-from pestdesk.domain.schooldays import FreePeriod
 from pestdesk.domain.sanctions import Hearing
+from pestdesk.domain.schooldays import FreePeriod
 from pestdesk.services import calendar, cases, contracts, sanctions
 from pestdesk.services.base import SYSTEM
 from pestdesk.store import models as m

@@ -78,6 +78,9 @@ class CaseHistory:
     prior_cases: dict[int, list[PriorCase]] = field(default_factory=dict)
     status: str = OPEN
     scope: str = ""  # "across_classes": the pesters start on the protocol's declared stage
+    #: where a report to the police stands (``taxonomy.POLICE_REPORT_STATES``): while it is
+    #: "planned" or "made", evidence comes first and blocking the sender waits
+    police_report: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,6 +184,11 @@ class CyberAssessment:
     helplines: tuple[Helpline, ...]  # the track's first, then the others
     next_item: ChecklistItem | None
     notices: tuple[Notice, ...]
+    police_report: str = ""  # the recorded state (taxonomy.POLICE_REPORT_STATES)
+    #: blocking the sender: "yes" (do it, after keeping the evidence), "wait" (a police
+    #: report is planned, made or advised), "no" (the track says not to) -- the checklist
+    #: and the advice letter to the parents say the same
+    block: str = "yes"
 
 
 @dataclass(frozen=True)
@@ -601,25 +609,51 @@ def _assess_cyber(protocol: Protocol, history: CaseHistory, state: _Replay) -> C
                 ),
             )
         )
-    items = tuple(_checklist_item(item, track, state, notices) for item in protocol.cyber.items)
+    reported = history.police_report in ("planned", "made")
+    wait = reported or bool(track and track.police_report in ("direct", "adviseren")
+                            and history.police_report != "not_wanted")
+    items = tuple(_checklist_item(item, track, state, notices, wait, history.police_report)
+                  for item in protocol.cyber.items)
     if track:
-        notices.extend(_track_notices(track))
+        notices.extend(_track_notices(track, history.police_report))
+    if reported:
+        notices.append(Notice(
+            "police_report_evidence",
+            _("A police report is planned or made: keep all evidence first, and wait with "
+              "blocking the sender.")))
     first = [h for code in (track.helplines if track else ()) if (h := protocol.helpline(code))]
     rest = [h for h in protocol.helplines if h not in first]
+    open_items = [i for i in items if i.status == "open"]
+    evidence = protocol.cyber.item_of_kind("evidence")
+    if reported and evidence is not None:  # evidence comes first once the police are involved
+        open_items.sort(key=lambda i: i.code != evidence.code)
+    blocker = protocol.cyber.item_of_kind("block_sender") or next(
+        (i for i in protocol.cyber.items if i.waits_for_police), None)
+    block = "yes"
+    if (track and not track.block_sender) or (blocker and track and blocker.code in track.skip):
+        block = "no"
+    elif wait:
+        block = "wait"
     return CyberAssessment(
         items=items,
         track=_track_advice(protocol, track) if track else None,
         helplines=tuple(first + rest),
-        next_item=next((i for i in items if i.status == "open"), None),
+        next_item=open_items[0] if open_items else None,
         notices=tuple(notices),
+        police_report=history.police_report,
+        block=block,
     )
 
 
 def _checklist_item(
-    item: CyberItem, track: CyberTrack | None, state: _Replay, notices: list[Notice]
+    item: CyberItem, track: CyberTrack | None, state: _Replay, notices: list[Notice],
+    wait: bool = False, police_report: str = "",
 ) -> ChecklistItem:
     done_on = state.cyber_done.get(item.code)
     status, note = ("done" if done_on else "open"), ""
+    advice = item.advice
+    if track and not track.keep_images and item.advice_no_images:
+        advice = item.advice_no_images  # no screenshots of images in sexting or grooming
     if track and item.code in track.skip:
         note = _("Do not do this in a case of {track}.").format(track=track.title)
         if done_on:
@@ -633,16 +667,19 @@ def _checklist_item(
             )
         else:
             status = "skipped"
-    elif track and item.pause_if_police_report and track.police_report in ("direct", "adviseren"):
-        note = _("Wait with this until the police report has been made.")
+    elif item.waits_for_police and wait:
+        note = (_("Wait with this: the police report has been made.") if police_report == "made"
+                else _("Wait with this until the police report has been made."))
         if not done_on:
             status = "paused"
-    return ChecklistItem(item.code, item.title, item.advice, item.letter, status, done_on, note)
+    return ChecklistItem(item.code, item.title, advice, item.letter, status, done_on, note)
 
 
-def _track_notices(track: CyberTrack) -> list[Notice]:
+def _track_notices(track: CyberTrack, police_report: str = "") -> list[Notice]:
     notices = []
-    if track.police_report == "direct":
+    if police_report in ("planned", "made", "not_wanted"):
+        pass  # the report's state is recorded: no advice to make one
+    elif track.police_report == "direct":
         notices.append(
             Notice(
                 "police_report_now",

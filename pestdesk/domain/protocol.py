@@ -25,6 +25,7 @@ from pestdesk.paths import PROTOCOLS_DIR
 
 from .taxonomy import (
     CONVERSATION_PARTNERS,
+    CYBER_ITEM_KINDS,
     CYBER_TRACKS,
     LETTERS,
     POLICE_REPORT_LEVELS,
@@ -141,6 +142,14 @@ class CyberItem:
     letter: str = ""
     pause_if_police_report: bool = False
     title_en: str = ""
+    kind: str = ""  # CYBER_ITEM_KINDS: "evidence", "block_sender" or ""
+    #: the advice where the track forbids keeping images (sexting, grooming): no screenshots
+    advice_no_images: str = ""
+
+    @property
+    def waits_for_police(self) -> bool:
+        """Wait with this item while a police report is planned or made (blocking)."""
+        return self.pause_if_police_report or self.kind == "block_sender"
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,9 @@ class CyberTrack:
     advice: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
     helplines: tuple[str, ...] = ()
+    #: ``False`` where images may not be kept, not even as evidence (sexting, grooming):
+    #: the checklist gives the items' ``advice_no_images`` instead
+    keep_images: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,6 +179,9 @@ class CyberProtocol:
 
     def item(self, code: str) -> CyberItem | None:
         return next((i for i in self.items if i.code == code), None)
+
+    def item_of_kind(self, kind: str) -> CyberItem | None:
+        return next((i for i in self.items if i.kind == kind), None)
 
     def track(self, code: str) -> CyberTrack | None:
         return next((t for t in self.tracks if t.code == code), None)
@@ -693,16 +708,21 @@ def _parse_cyber(
     body = r.mapping(data, "cyber", ())
     path: PathT = ("cyber",)
     r.table(body, path, ("title", "items"), ("intro", "tracks"))
-    items, seen = [], set()
+    items, seen, item_kinds = [], set(), set()
     for i, item in enumerate(r.array(body, "items", path)):
         ipath = path + ("items", i)
         r.table(
             item,
             ipath,
             ("code", "title"),
-            ("advice", "letter", "pause_if_police_report", "title_en"),
+            ("advice", "letter", "pause_if_police_report", "title_en", "kind",
+             "advice_no_images"),
         )
         code = r.code(item, "code", ipath)
+        kind = r.code(item, "kind", ipath, "")
+        if kind:
+            r.one_of(kind, CYBER_ITEM_KINDS, ipath + ("kind",), _("checklist item kind"))
+            r.unique(item_kinds, kind, ipath + ("kind",))
         r.unique(seen, code, ipath + ("code",))
         if code in step_codes:
             r.fail(
@@ -720,6 +740,8 @@ def _parse_cyber(
                 letter=letter,
                 pause_if_police_report=r.boolean(item, "pause_if_police_report", ipath, False),
                 title_en=r.text(item, "title_en", ipath, ""),
+                kind=kind,
+                advice_no_images=r.text(item, "advice_no_images", ipath, ""),
             )
         )
     tracks = [
@@ -742,6 +764,7 @@ _TRACK_OPTIONAL = (
     "advice",
     "roles",
     "helplines",
+    "keep_images",
 )
 
 
@@ -777,6 +800,7 @@ def _parse_track(
         advice=r.texts(body, "advice", path),
         roles=track_roles,
         helplines=track_lines,
+        keep_images=r.boolean(body, "keep_images", path, True),
     )
 
 

@@ -122,6 +122,19 @@ STEP_KINDS: tuple[str, ...] = (
     "record_outcome", "consent",
 )
 
+#: What a cyber checklist item is, when code acts on it (``kind`` in ``[[cyber.items]]``; at
+#: most one item per kind): keeping the evidence comes first once a police report is planned
+#: or made, and blocking the sender waits for it. Documented in resources/protocols/README.md.
+CYBER_ITEM_KINDS: tuple[str, ...] = ("evidence", "block_sender")
+
+#: Where a report to the police stands in a case (recorded by ``cases.set_police_report``).
+POLICE_REPORT_STATES: dict[str, str] = {
+    "": N_("not decided"),
+    "planned": N_("planned"),
+    "made": N_("made"),
+    "not_wanted": N_("not wanted"),
+}
+
 #: With whom a conversation step is held (``with`` of a step of kind ``conversation`` and of
 #: a conversation guide); the codes of ``services.cases.CONVERSATION_WITH``.
 CONVERSATION_PARTNERS: tuple[str, ...] = ("victim", "bully", "both", "class", "parents")

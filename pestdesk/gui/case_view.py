@@ -702,6 +702,7 @@ class CaseView(QWidget):
                        f"{_html(self.protocol.cyber.intro)}")
         intro.setWordWrap(True)
         self.cyber_layout.addWidget(intro)
+        self.cyber_layout.addLayout(self._police_row(cyber.police_report))
         for item in cyber.items:
             self.cyber_layout.addWidget(self._checklist_row(item))
         for notice in cyber.notices:
@@ -718,6 +719,35 @@ class CaseView(QWidget):
             box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.cyber_layout.addWidget(box)
         self.cyber_layout.addStretch(1)
+
+    def _police_row(self, state: str) -> QHBoxLayout:
+        """Where a report to the police stands; the checklist and the advice letter follow
+        it (``cases.set_police_report``: a timeline entry with its audit line)."""
+        from ..domain.taxonomy import POLICE_REPORT_STATES
+
+        row = QHBoxLayout()
+        label = QLabel(_("Police report:"))
+        self.police_report = QComboBox()
+        self.police_report.setObjectName("policeReport")
+        for code, text in POLICE_REPORT_STATES.items():
+            self.police_report.addItem(_(text), code)
+        self.police_report.setCurrentIndex(max(self.police_report.findData(state), 0))
+        self.police_report.setEnabled(self.editable and not self.closed)
+        self.police_report.setToolTip(_("While a police report is planned or made, keeping "
+                                        "the evidence comes first and blocking waits."))
+        label.setBuddy(self.police_report)
+        self.police_report.currentIndexChanged.connect(self._police_changed)
+        row.addWidget(label)
+        row.addWidget(self.police_report)
+        row.addStretch(1)
+        return row
+
+    def _police_changed(self) -> None:
+        state = self.police_report.currentData()
+        if not ops.run(self, partial(cases.set_police_report, self.actor, self.case_id, state),
+                       changes=ops.Changes.case(self.case_id, ops.LADDER, ops.TIMELINE),
+                       title=_("Police report")):
+            self.reload(frozenset({ops.LADDER}))  # refused: show the stored state again
 
     def _checklist_row(self, item) -> QWidget:
         row = QFrame()

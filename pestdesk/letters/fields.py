@@ -101,6 +101,10 @@ MERGE_FIELDS: dict[str, str] = {
     # cyberbullying
     "cyber.soort": N_("Kind of cyber case: stalking, discriminatie, grooming or another"),
     "cyber.omschrijving": N_("Short description of the online incident"),
+    "cyber.aangifte": N_("Police report: geen (none recorded), gepland, gedaan or "
+                         "niet_gewenst"),
+    "cyber.blokkeren": N_("Blocking the sender: ja, wachten (a police report is planned, made "
+                          "or advised) or nee (the track says not to)"),
     # who signs
     "signatory.naam": N_("Name of the person who signs the letter"),
     "signatory.functie": N_("Role of the person who signs the letter"),
@@ -280,7 +284,8 @@ def sample_merge_data() -> dict[str, Any]:
                 "omschrijving": "hulp na een misdrijf, ook online",
             },
         ],
-        "cyber": {"soort": "stalking", "omschrijving": "ongewenste berichten via Instagram"},
+        "cyber": {"soort": "stalking", "omschrijving": "ongewenste berichten via Instagram",
+                  "aangifte": "gepland", "blokkeren": "wachten"},
         "signatory": {"naam": "drs. M.J. de Vries", "functie": "ondersteuningscoördinator"},
     }
 

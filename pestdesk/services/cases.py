@@ -33,6 +33,8 @@ Doing the steps
     (a cyber checklist item is recorded the same way, with the item's code)
     ``log_conversation(actor, case_id, ConversationInput) -> Event``
     ``add_note(actor, case_id, text, on=None, confidential=False) -> Event``
+    ``set_police_report(actor, case_id, state, on=None, note='') -> Event`` (planned, made,
+    not_wanted; the cyber checklist and the advice letter follow it)
     ``update_case(actor, case_id, read_version, **changes) -> Case``
     ``add_agreement(actor, case_id, AgreementInput, event_id=None) -> Agreement``
     ``complete_agreement(actor, agreement_id, read_version, done_on=None, outcome='')``
@@ -67,7 +69,8 @@ GUI reaches a case through ``open_case`` (the need-to-know gate) or a visible li
 
 Dates default to today and may not lie in the future. Event kinds written here:
 ``report, signal, promote, conversation, step, escalate, deescalate, close, reopen,
-contract_broken, contract_kept, note, attachment, evidence`` (labels in ``EVENT_KINDS``).
+contract_broken, contract_kept, note, attachment, evidence, police_report`` (labels in
+``EVENT_KINDS``).
 A pester-scoped step or move has ``Event.involvement`` = the pester's ``Involvement``;
 ``None`` means the whole case.
 """
@@ -96,7 +99,14 @@ from ..domain.engine import (
 )
 from ..domain.protocol import Guide, Protocol, UnknownProtocol, get_protocol
 from ..domain.schooldays import SchoolCalendar
-from ..domain.taxonomy import CASE_ROLES, CYBER_FORMS, FORMS, LOCATIONS, REPORTER_KINDS
+from ..domain.taxonomy import (
+    CASE_ROLES,
+    CYBER_FORMS,
+    FORMS,
+    LOCATIONS,
+    POLICE_REPORT_STATES,
+    REPORTER_KINDS,
+)
 from ..i18n import N_, _
 from ..store.models import (
     Agreement,
@@ -158,6 +168,7 @@ EVENT_KINDS: dict[str, str] = {
     "note": N_("Note"),
     "attachment": N_("Evidence file"),
     "evidence": N_("Evidence description"),
+    "police_report": N_("Police report"),
 }
 
 #: Cyber tracks in order of priority when a report names several forms.
@@ -167,7 +178,8 @@ NO_IMAGE_FORMS = frozenset({"sexting", "grooming"})
 MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
 _STEP_KINDS = ("step", "conversation")
 _MOVE_KINDS = engine.TRANSITION_KINDS
-_HISTORY_EVENT_KINDS = _STEP_KINDS + _MOVE_KINDS
+_POLICE_EVENT = "police_report"
+_HISTORY_EVENT_KINDS = _STEP_KINDS + _MOVE_KINDS + (_POLICE_EVENT,)
 _EDITABLE = (
     "reported_on", "reporter_kind", "reported_via", "summary", "description", "locations",
     "since", "frequency", "scope", "forms", "owner_id",
@@ -783,8 +795,12 @@ def _history(case: Case) -> CaseHistory:
         .tuples()
     )
     entries: list[HistoryEntry] = []
+    police = ""
     for kind, on, inv_id, step, stage, body, data in rows:
         student = student_of.get(inv_id) if inv_id else None
+        if kind == _POLICE_EVENT:  # the latest recorded state counts
+            police = _police_state(data)
+            continue
         if kind in _STEP_KINDS:
             for step_code, stage_code in _steps_of(step, stage, data):
                 entries.append(HistoryEntry(engine.STEP_DONE, on, student, step_code, stage_code))
@@ -794,8 +810,16 @@ def _history(case: Case) -> CaseHistory:
         case_id=case.id, reported_on=case.reported_on, pesters=pesters,
         is_cyber=bool(case.is_cyber), cyber_track=case.cyber_track or "", entries=entries,
         prior_cases=_prior_cases(pesters, case), status=case.status or engine.OPEN,
-        scope=case.scope or "",
+        scope=case.scope or "", police_report=police,
     )
+
+
+def _police_state(data: str) -> str:
+    try:
+        state = (json.loads(data) if data else {}).get("state", "")
+    except (ValueError, AttributeError):
+        return ""
+    return state if state in POLICE_REPORT_STATES else ""
 
 
 def _steps_of(step: str, stage: str, data: str) -> list[tuple[str, str]]:
@@ -938,6 +962,32 @@ def record_step(actor: Actor, case_id: int, step_code: str, on: dt.date | None =
                            step_code=step_code, stage_code=stage_code)
         _refresh_case_state(case.id)
     return event
+
+
+def set_police_report(actor: Actor, case_id: int, state: str, on: dt.date | None = None,
+                      note: str = "") -> Event:
+    """Record where a report to the police stands: planned, made, not wanted ("" = not
+    decided). The cyber checklist and the advice letter read the latest state (while a
+    report is planned or made, evidence comes first and blocking waits); every change is a
+    timeline entry with its audit line."""
+    if state not in POLICE_REPORT_STATES:
+        raise ValidationError({"state": _("Unknown state of the police report.")})
+    on = _check_date(on)
+    with write():
+        case = _not_signal(_open(_editable(actor, case_id)))
+        if _history(case).police_report == state:
+            raise CaseError(_("The police report already has this state."), "unchanged")
+        event = _add_event(
+            actor, case, _POLICE_EVENT, on,
+            _("Police report: {state}").format(state=_(POLICE_REPORT_STATES[state])),
+            body=note.strip(), data={"state": state})
+        _refresh_case_state(case.id)
+    return event
+
+
+def police_report_state(case_id: int) -> str:
+    """The recorded state of the police report ("" when none was recorded)."""
+    return history_for(case_id).police_report
 
 
 def add_note(actor: Actor, case_id: int, text: str, on: dt.date | None = None,

@@ -644,13 +644,31 @@ def merge_data_for(
         "signatory": signatory(actor, protocol, lang),
     }
     if case.is_cyber:
-        data["cyber"] = {"soort": case.cyber_track, "omschrijving": ""}
+        data["cyber"] = _cyber(case)
     for key, value in (extra or {}).items():
         if isinstance(value, Mapping) and isinstance(data.get(key), dict):
             data[key].update(value)
         else:
             data[key] = value
     return data
+
+
+_POLICE_WORDS = {"": "geen", "planned": "gepland", "made": "gedaan",
+                 "not_wanted": "niet_gewenst"}
+_BLOCK_WORDS = {"yes": "ja", "wait": "wachten", "no": "nee"}
+
+
+def _cyber(case: Case) -> dict[str, str]:
+    """The cyber fields: the track, and what the checklist says of the police report and
+    of blocking the sender (one rule: the engine's, so letter and checklist agree)."""
+    from .cases import cyber_checklist
+
+    checklist = cyber_checklist(case.id)
+    police = checklist.police_report if checklist else ""
+    block = checklist.block if checklist else "yes"
+    return {"soort": case.cyber_track, "omschrijving": "",
+            "aangifte": _POLICE_WORDS.get(police, "geen"),
+            "blokkeren": _BLOCK_WORDS.get(block, "ja")}
 
 
 def to_json(data: Mapping[str, Any]) -> str:

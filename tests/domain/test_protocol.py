@@ -302,3 +302,17 @@ def test_a_decision_before_the_hearing_is_refused():
     error = refused(source)
     assert_points_at(error, line_of(source, 'kind = "decision"'), "stages[4].steps[1].kind")
     assert "'besluit'" in error.message  # names the hearing it must follow
+
+
+def test_checklist_item_kinds_are_declared_and_checked():
+    for code in ("doultremont", "dalton-alkmaar"):
+        cyber = get_protocol(code).cyber
+        assert cyber.item_of_kind("evidence") and cyber.item_of_kind("block_sender")
+        assert cyber.item_of_kind("block_sender").waits_for_police
+        assert {t.code for t in cyber.tracks if not t.keep_images} == {"sexting", "grooming"}
+        assert "schermafdruk" not in cyber.item_of_kind("evidence").advice_no_images
+    source = replace_nth(DOUL_SOURCE, 'kind = "evidence"', 'kind = "bewijs"')
+    error = refused(source)
+    assert_points_at(error, line_of(source, 'kind = "bewijs"'), "cyber.items[1].kind")
+    source = replace_nth(DOUL_SOURCE, 'kind = "block_sender"', 'kind = "evidence"')
+    assert refused(source).field == "cyber.items[2].kind"  # one item per kind

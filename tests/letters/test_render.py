@@ -268,3 +268,29 @@ def test_window_settings_default_matches_a_dutch_window_envelope():
     assert (w.left_mm, w.top_mm, w.width_mm, w.height_mm) == (20, 45, 90, 35)
     x0, y0, x1, y1 = w.rect_pt
     assert round(x1 - x0) == round(90 * mm)
+
+
+def test_cyber_advice_follows_the_police_report_and_the_blocking(merge_data, recipient,
+                                                                 letterhead):
+    merge_data["cyber"].update(soort="stalking", aangifte="gepland", blokkeren="wachten")
+    text = " ".join(pdf_text(render("advies_cyber", merge_data, recipient, letterhead)).split())
+    assert "Nog niet blokkeren" in text and "Er wordt aangifte gedaan" in text
+    assert "Blokkeer de afzender en meld" not in text
+    assert "Wij adviseren u aangifte te doen" not in text  # it is planned already
+    merge_data["cyber"].update(aangifte="niet_gewenst", blokkeren="ja")
+    text = " ".join(pdf_text(render("advies_cyber", merge_data, recipient, letterhead)).split())
+    assert "Blokkeer de afzender en meld" in text and "Nog niet blokkeren" not in text
+    merge_data["cyber"].update(soort="", aangifte="gedaan", blokkeren="wachten")
+    text = " ".join(pdf_text(render("advies_cyber", merge_data, recipient, letterhead)).split())
+    assert "Er is aangifte gedaan" in text and "Blokkeer de afzender en meld" not in text
+
+
+@pytest.mark.parametrize("kind", ["sexting", "grooming"])
+def test_no_screenshot_advice_for_sexting_and_grooming(merge_data, recipient, letterhead,
+                                                       kind):
+    merge_data["cyber"].update(soort=kind, aangifte="geen",
+                               blokkeren="nee" if kind == "grooming" else "ja")
+    text = " ".join(pdf_text(render("advies_cyber", merge_data, recipient, letterhead))
+                    .split()).lower()
+    assert "schermafbeelding" not in text and "schermafdruk" not in text
+    assert "ook niet als bewijs" in text

@@ -32,6 +32,8 @@ SUITES = [
     "tests/gui/test_sanction_dialogs.py",
     "tests/gui/test_contract_dialogs.py",
     "tests/gui/test_meetings.py",
+    "tests/services/test_police_report.py",
+    "tests/gui/test_police_report_gui.py",
 ]
 
 
@@ -48,6 +50,10 @@ def test_the_renamed_copy_keeps_no_original_code(name):
         i.code for i in renamed.cyber.items} | {g.code for g in renamed.guides}
     assert not old_codes & new_codes
     assert [s.kind for s in renamed.stages] == [s.kind for s in original.stages]
+    assert [[t.kind for t in s.steps] for s in renamed.stages] == [
+        [t.kind for t in s.steps] for s in original.stages]
+    assert [i.kind for i in renamed.cyber.items] == [i.kind for i in original.cyber.items]
+    assert {"evidence", "block_sender"} <= {i.kind for i in renamed.cyber.items}
     assert [s.title for s in renamed.stages] == [s.title for s in original.stages]
 
 

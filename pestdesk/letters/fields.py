@@ -77,6 +77,8 @@ MERGE_FIELDS: dict[str, str] = {
     "sanction.laatste_dag": N_("Last day of the suspension"),
     "sanction.dagen": N_("Number of school days of the suspension"),
     "sanction.reden": N_("Facts and reasons for the measure"),
+    "sanction.inspectie_gemeld": N_("Notified to the inspectorate: ja once the notification "
+                                    "is recorded, else nee (the letter then says it will be)"),
     "sanction.schoolwerk": N_("Arrangements for schoolwork during the measure"),
     "sanction.bezwaar": N_("How to object to the decision (text supplied by the school)"),
     "sanction.ingangsdatum": N_("Date the expulsion takes effect"),
@@ -241,6 +243,7 @@ def sample_merge_data() -> dict[str, Any]:
             "eerste_dag": d(2026, 11, 25),
             "laatste_dag": d(2026, 11, 26),
             "dagen": 2,
+            "inspectie_gemeld": "ja",
             "vorige_laatste_dag": d(2026, 11, 24),
             "ingangsdatum": d(2027, 1, 11),
             "nieuwe_school": "Het Noordercollege in Heerhugowaard",

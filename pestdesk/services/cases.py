@@ -360,14 +360,16 @@ def protocol_for(case_id: int) -> Protocol:
 
 
 def _next_number(year: int, prefix: str = "") -> str:
-    """Next "YYYY-NNNN" of the year; call inside the write transaction (it serialises)."""
+    """Next "YYYY-NNNNN" of the year (five digits, as the demo's "2026-00721"); call inside
+    the write transaction (it serialises). The highest number counts by value, so numbering
+    goes on after older four-digit numbers ("2026-0721" -> "2026-00722")."""
     head = f"{prefix}{year}-"
     last = (
         Case.select(fn.MAX(fn.substr(Case.number, len(head) + 1).cast("INTEGER")))
         .where(Case.number.startswith(head))
         .scalar()
     )
-    return f"{head}{(last or 0) + 1:04d}"
+    return f"{head}{(last or 0) + 1:05d}"
 
 
 def _save(actor: Actor, record, read_version: int, **values):

@@ -523,6 +523,8 @@ def _sanction(case_id: int, student_id: int, template_code: str, profile, lang) 
         "dagen": s.school_days or None,
         "reden": s.reason,
         "bezwaar": bezwaar,
+        # the letter says the inspectorate was told only once that is recorded
+        "inspectie_gemeld": "ja" if s.inspectie_reported_on else "nee",
     }
     if template_code == "verwijdering":
         data["ingangsdatum"] = s.first_day

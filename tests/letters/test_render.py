@@ -294,3 +294,15 @@ def test_no_screenshot_advice_for_sexting_and_grooming(merge_data, recipient, le
                     .split()).lower()
     assert "schermafbeelding" not in text and "schermafdruk" not in text
     assert "ook niet als bewijs" in text
+
+
+@pytest.mark.parametrize("template", ["schorsing", "schorsing_verlengd"])
+def test_the_suspension_letter_says_the_inspectorate_was_told_only_once_it_was(
+        merge_data, recipient, letterhead, template):
+    merge_data["sanction"].update(dagen=3, inspectie_gemeld="nee")
+    text = " ".join(pdf_text(render(template, merge_data, recipient, letterhead)).split())
+    assert "op de hoogte gesteld" not in text
+    assert "melden wij de" in text and "Inspectie van het Onderwijs" in text
+    merge_data["sanction"].update(inspectie_gemeld="ja")
+    text = " ".join(pdf_text(render(template, merge_data, recipient, letterhead)).split())
+    assert "op de hoogte gesteld" in text

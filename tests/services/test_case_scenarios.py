@@ -166,4 +166,4 @@ def test_the_demo_schools_timelines_read_back_through_the_engine(db):
             cases.InvolvedInput(victim.student_id, "gepeste"),)))
     year_numbers = [c.number for c in demo_cases if c.number.startswith(f"{TODAY.year}-")]
     highest = max(int(n.split("-")[1]) for n in year_numbers) if year_numbers else 0
-    assert new.number == f"{TODAY.year}-{highest + 1:04d}"
+    assert new.number == f"{TODAY.year}-{highest + 1:05d}"

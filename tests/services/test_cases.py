@@ -13,7 +13,7 @@ import pytest
 
 from pestdesk import clock
 from pestdesk.services import cases
-from pestdesk.services.base import Conflict
+from pestdesk.services.base import Conflict, write
 from pestdesk.services.cases import (
     AgreementInput,
     ConversationInput,
@@ -49,7 +49,7 @@ def done_codes(assessment, student_id):
 
 def test_register_then_next_step_is_the_mentors_conversation_with_the_victim(school):
     case = school.report()
-    assert re.fullmatch(rf"{TODAY.year}-\d{{4}}", case.number)
+    assert re.fullmatch(rf"{TODAY.year}-\d{{5}}", case.number)
     assert (case.protocol_code, case.protocol_version) == ("doultremont", "2026.1")
     assert case.stage_code == "mentor"
     assert case.next_due_on == school_day(TODAY + dt.timedelta(days=2))
@@ -118,11 +118,11 @@ def test_case_numbers_are_sequential_per_year_and_unique(school):
     last_year = dt.date(TODAY.year - 1, 3, 1)
     numbers = [school.report(on=last_year).number, school.report(on=TODAY).number,
                school.report(on=last_year).number, school.report(on=TODAY).number]
-    assert numbers == [f"{TODAY.year - 1}-0001", f"{TODAY.year}-0001",
-                       f"{TODAY.year - 1}-0002", f"{TODAY.year}-0002"]
+    assert numbers == [f"{TODAY.year - 1}-00001", f"{TODAY.year}-00001",
+                       f"{TODAY.year - 1}-00002", f"{TODAY.year}-00002"]
     signal = cases.record_signal(school.actor, TODAY, "Noor zit steeds alleen")
-    assert signal.number == f"S{TODAY.year}-0001"
-    assert school.report().number == f"{TODAY.year}-0003"
+    assert signal.number == f"S{TODAY.year}-00001"
+    assert school.report().number == f"{TODAY.year}-00003"
 
 
 def test_case_numbers_stay_unique_under_concurrent_registration(school):
@@ -143,7 +143,7 @@ def test_case_numbers_stay_unique_under_concurrent_registration(school):
         t.join()
     assert not errors
     numbers = [c.number for c in m.Case.select().order_by(m.Case.number)]
-    assert numbers == [f"{TODAY.year}-{n:04d}" for n in range(1, 16)]
+    assert numbers == [f"{TODAY.year}-{n:05d}" for n in range(1, 16)]
 
 
 # --- the ladder -------------------------------------------------------------------------------
@@ -474,7 +474,7 @@ def test_a_signal_becomes_a_case(school):
     case = cases.promote_signal(school.actor, signal.id, signal.version, ReportInput(
         reported_on=TODAY, summary="Buitensluiten", forms=("uitsluiting",),
         involved=(InvolvedInput(school.sid(1), "pester"),)))
-    assert not case.is_signal and case.number == f"{TODAY.year}-0001"
+    assert not case.is_signal and case.number == f"{TODAY.year}-00001"
     assert case.stage_code == "mentor" and case.forms == "uitsluiting"
     roles = {i.student_id: i.role for i in m.Involvement.select()}
     assert roles == {school.sid(0): "gepeste", school.sid(1): "pester"}
@@ -599,3 +599,12 @@ def test_opening_a_large_case_stays_fast(school):
     # the time of this is measured in bench/bench_case_view.py; here: it works on 200 entries
     assessment = cases.assess(case.id)
     assert assessment.pesters
+
+
+def test_new_numbers_have_five_digits_and_continue_after_four_digit_ones(db):
+    school = School()
+    with write():
+        m.Case.create(number=f"{TODAY.year}-0721", reported_on=TODAY, summary="oud",
+                      protocol_code="doultremont")
+    assert school.report().number == f"{TODAY.year}-00722"
+    assert school.report().number == f"{TODAY.year}-00723"

@@ -147,3 +147,17 @@ def test_overlapping_free_periods_refused(db):
         calendar.save_calendar(setup.actor, [FreePeriod(D(2026, 10, 17), D(2026, 10, 25)),
                                              FreePeriod(D(2026, 10, 20), D(2026, 10, 30))])
     assert not calendar.is_configured()
+
+
+def test_the_letter_knows_whether_the_inspectorate_was_told(db):
+    from pestdesk.services import letters
+
+    setup = make_case()
+    put_on_stage(setup, "schorsing_1_dag")
+    s = _suspend(setup, school_days=3)
+    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd")
+    assert data["sanction"]["inspectie_gemeld"] == "nee"
+    sanctions.record_inspectie_report(setup.actor, s.id, s.version, reported_on=D(2026, 10, 13),
+                                      reported_by="A. de Vries", reference="ISD-1")
+    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd")
+    assert data["sanction"]["inspectie_gemeld"] == "ja"

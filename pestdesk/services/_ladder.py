@@ -104,7 +104,7 @@ def outcome(actor: Actor, case: m.Case, inv: m.Involvement, kind: str, on: dt.da
 
 
 def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_id: int,
-              stage_code: str | None, kind: str, on: dt.date) -> bool:
+              stage_code: str | None, kind: str, on: dt.date, title: str = "") -> bool:
     """Record the step of declared ``kind`` of a stage as done, if the stage has one (inside
     ``write()``). Code knows steps by their kind, never by the school's step codes."""
     stage = protocol.stage(stage_code or "")
@@ -116,7 +116,7 @@ def step_done(actor: Actor, protocol: Protocol, inv: m.Involvement | None, case_
     gate_step(get_case(case_id), inv.student_id if inv else None, step.code, stage.code,
               protocol)
     add_event(actor, case_id, STEP_EVENT, on, involvement_id=inv.id if inv else None,
-              step_code=step.code, stage_code=stage.code, title=step.title)
+              step_code=step.code, stage_code=stage.code, title=title or step.title)
     return True
 
 

@@ -397,8 +397,41 @@ def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: l
         given_by = "leerling"
     with write():
         _require_student(actor, student_id)
-        return create(actor, m.Consent, student=student_id, given_by=given_by,
-                      given_on=given_on, scope=",".join(kinds))
+        consent = create(actor, m.Consent, student=student_id, given_by=given_by,
+                         given_on=given_on, scope=",".join(kinds))
+        _consent_steps(actor, student_id, kinds, given_on, adult)
+    return consent
+
+
+def _consent_steps(actor: Actor, student_id: int, kinds: list[str], on: dt.date,
+                   by_student: bool) -> None:
+    """The consent ticks the protocol's consent step (kind ``consent``) of the meeting's
+    stage, for each open case in which the student stands on that stage as a bully; its
+    timeline title says who consented (the student from 16, else a parent)."""
+    invs = (m.Involvement.select().join(m.Case)
+            .where((m.Involvement.student == student_id) & (m.Involvement.role == "pester")
+                   & (m.Case.status == "open") & (m.Case.is_signal == False)))  # noqa: E712
+    for inv in invs:
+        if not access.can_edit_case(actor, inv.case_id):
+            continue
+        protocol = _ladder.protocol_for(inv.case)
+        for kind in kinds:
+            stage = protocol.stage_of_kind(taxonomy.MEETING_STAGE_KINDS.get(kind, ""))
+            step = stage.step_of_kind("consent") if stage else None
+            if step is None or inv.stage_code != stage.code:
+                continue
+            if m.Event.select().where((m.Event.case == inv.case_id)
+                                      & (m.Event.involvement == inv.id)
+                                      & (m.Event.stage_code == stage.code)
+                                      & (m.Event.step_code == step.code)).exists():
+                continue
+            title = (_("Consent of the student (16 or older) for the {kind} with external "
+                       "partners") if by_student else
+                     _("Consent of a parent with parental authority for the {kind} with "
+                       "external partners")).format(kind=kind)
+            _ladder.step_done(actor, protocol, inv, inv.case_id, stage.code, "consent", on,
+                              title=title)
+            _ladder.refresh(inv.case_id)
 
 
 def withdraw_consent(actor: Actor, consent_id: int, read_version: int,

@@ -432,21 +432,25 @@ def test_dalton_ladder_and_role_names(dalton):
     assert piet.is_last_stage
 
 
-def test_dalton_mentor_stage_does_not_require_parent_letters(dalton):
-    history = case(
-        *[
-            done(c)
-            for c in (
-                "gesprek_gepeste",
-                "gesprek_pester",
-                "gezamenlijk_gesprek",
-                "vervolgtraject_bespreken",
-                "klassengesprek",
-                "vastleggen",
-            )
-        ]
-    )
+def test_dalton_mentor_stage_involves_the_parents(dalton):
+    # "Ouders worden bij bovenstaande betrokken": the parents' steps are required
+    steps = ["gesprek_gepeste", "gesprek_pester", "gezamenlijk_gesprek",
+             "vervolgtraject_bespreken", "klassengesprek", "vastleggen"]
+    history = case(*[done(c) for c in steps])
+    with pytest.raises(TransitionRefused) as refused:
+        check_transition(dalton, history, PIET, "escalate")
+    assert set(refused.value.missing) == {"ouders_gepeste", "ouders_pester"}
+    history = case(*[done(c) for c in steps + ["ouders_gepeste", "ouders_pester"]])
     check_transition(dalton, history, PIET, "escalate")
+
+
+def test_dalton_voluntary_help_is_no_required_stage(dalton):
+    # "biedt indien gewenst individuele begeleiding": nothing on it is required
+    stage = dalton.stages[-1]
+    assert not stage.required_steps and "indien gewenst" in stage.title
+    history = case(entry("escalate", 1, PIET, stage=stage.code, reason="x"))
+    piet = evaluate(dalton, history, day(60)).pester(PIET)
+    assert not piet.required_open and not piet.overdue
 
 
 def test_dalton_cyber_has_six_numbered_steps(dalton):

@@ -84,7 +84,7 @@ def test_dalton_uses_the_afdelingsleider_and_has_a_short_ladder(db):
     school = School("dalton-alkmaar")
     start = TODAY - 20 * DAY
     case = school.report(on=start, pesters=(1,))
-    assert (case.protocol_code, case.protocol_version) == ("dalton-alkmaar", "2023.2")
+    assert (case.protocol_code, case.protocol_version) == ("dalton-alkmaar", "2023.3")
     bully = school.sid(1)
     nxt = cases.assess(case.id).pester(bully).next_step
     assert (nxt.step_code, nxt.role_title) == (T("gesprek_gepeste"), "mentor")
@@ -97,7 +97,12 @@ def test_dalton_uses_the_afdelingsleider_and_has_a_short_ladder(db):
         step_codes=(T("gezamenlijk_gesprek"), T("vervolgtraject_bespreken"))))
     cases.record_step(school.actor, case.id, T("klassengesprek"), on=start + 3 * DAY)
     cases.record_step(school.actor, case.id, T("vastleggen"), on=start + 3 * DAY)
-    # optional steps (parents) do not hold up the ladder in this protocol
+    # "Ouders worden bij bovenstaande betrokken": the parents' steps hold up the ladder
+    with pytest.raises(cases.TransitionError):
+        cases.escalate(school.actor, case.id, bully, on=start + 5 * DAY)
+    cases.record_step(school.actor, case.id, T("ouders_gepeste"), on=start + 4 * DAY)
+    cases.record_step(school.actor, case.id, T("ouders_pester"), on=start + 4 * DAY,
+                      student_id=bully)
     cases.escalate(school.actor, case.id, bully, on=start + 5 * DAY)
     pester = cases.assess(case.id).pester(bully)
     assert (pester.stage_code, pester.role_title) == (S("afdelingsleider"), "afdelingsleider")

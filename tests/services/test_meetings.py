@@ -316,3 +316,37 @@ def test_a_general_item_or_a_victim_moves_nobody(db):
     (view,) = meetings.agenda(meeting.id)[:1]
     assert [p.student_id for p in view.pesters] == [setup.pester_id]
     assert view.pesters[0].stage_code == S("izo")
+
+
+def test_consent_ticks_the_consent_step_and_says_who_gave_it(db):
+    from pestdesk import clock
+
+    clock.set_today(D(2026, 11, 20))
+    older = make_case("2026-0001", pester_birth=D(2010, 1, 1))  # 16 on the day of consent
+    put_on_stage(older, "ot")
+    meetings.record_consent(older.actor, older.pester_id, given_on=D(2026, 11, 2),
+                            scope=["OT"])
+    (step,) = m.Event.select().where((m.Event.case == older.case_id)
+                                     & (m.Event.step_code == T("toestemming_ouders")))
+    assert "van de leerling" in step.title and "van een ouder" not in step.title
+    from pestdesk.services import cases
+
+    done = {s.code for s in cases.assess(older.case_id).pester(older.pester_id).done_steps}
+    assert T("toestemming_ouders") in done
+    younger = make_case("2026-0002", pester_birth=D(2012, 5, 1))
+    put_on_stage(younger, "ot")
+    with write():
+        guardian = m.Guardian.create(first_name="Anna", last_name="Bakker")
+        m.StudentGuardian.create(student=younger.pester_id, guardian=guardian,
+                                 has_authority=True)
+    meetings.record_consent(younger.actor, younger.pester_id, given_on=D(2026, 11, 2),
+                            scope=["OT"], guardian_id=guardian.id)
+    (step,) = m.Event.select().where((m.Event.case == younger.case_id)
+                                     & (m.Event.step_code == T("toestemming_ouders")))
+    assert "van een ouder met gezag" in step.title and "Anna" not in step.title
+    # a student on another stage: nothing ticked
+    elsewhere = make_case("2026-0003", pester_birth=D(2010, 1, 1))
+    meetings.record_consent(elsewhere.actor, elsewhere.pester_id, given_on=D(2026, 11, 2),
+                            scope=["OT"])
+    assert not m.Event.select().where((m.Event.case == elsewhere.case_id)
+                                      & (m.Event.kind == "step")).exists()

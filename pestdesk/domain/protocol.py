@@ -103,6 +103,9 @@ class Step:
     guide: str = ""
     description: str = ""
     title_en: str = ""
+    #: every letter the step produces (``letter`` is the first): e.g. one version for the
+    #: victim's parents and one for the bully's parents
+    letters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -651,6 +654,7 @@ _STEP_OPTIONAL = (
     "with",
     "required",
     "letter",
+    "letters",
     "due_days",
     "role",
     "scope",
@@ -665,6 +669,13 @@ def _parse_step(body: Any, r: _Reader, path: PathT, roles: list[str], guides: li
     letter = r.code(body, "letter", path, "")
     if letter:
         r.one_of(letter, LETTERS, path + ("letter",), _("letter template"))
+    letters = r.texts(body, "letters", path)
+    for i, code in enumerate(letters):
+        r.one_of(code, LETTERS, path + ("letters", i), _("letter template"))
+    if letter and letters:
+        r.fail(path + ("letters",), _("give either 'letter' or 'letters', not both"))
+    letter = letter or (letters[0] if letters else "")
+    letters = letters or ((letter,) if letter else ())
     role = r.code(body, "role", path, "")
     if role:
         r.one_of(role, roles, path + ("role",), _("role"))
@@ -693,6 +704,7 @@ def _parse_step(body: Any, r: _Reader, path: PathT, roles: list[str], guides: li
         partner=partner,
         required=r.boolean(body, "required", path, True),
         letter=letter,
+        letters=tuple(letters),
         due_days=r.days(body, "due_days", path),
         role=role,
         scope=scope,

@@ -77,6 +77,8 @@ LETTERS: dict[str, str] = {
     "informeren_ouders_gepeste": N_("informing the victim's parents"),
     "informeren_ouders_pester": N_("informing the bully's parents"),
     "vervolgtraject": N_("what follows if the bullying continues"),
+    "recidive_ouders_gepeste": N_("the bullying happened again: the victim's parents"),
+    "recidive_ouders_pester": N_("the bullying happened again: the bully's parents"),
     "contract": N_("anti-bullying contract"),
     "schorsing": N_("suspension of one day"),
     "schorsing_verlengd": N_("longer suspension"),

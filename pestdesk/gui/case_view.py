@@ -53,6 +53,7 @@ from ..domain.protocol import Protocol
 from ..i18n import _, format_date
 from ..services import access, cases
 from ..services import helplines as helpline_service
+from ..services import letters as letter_service
 from ..services.base import Actor, ServiceError
 from . import case_dialogs as dialogs
 from . import ops
@@ -890,17 +891,22 @@ class CaseView(QWidget):
             from .letter_dialogs import ComposeDialog
         except ImportError:
             return False
-        dialog = ComposeDialog(self.actor, self, case_id=self.case_id)
-        combo = getattr(dialog, "step_combo", None)
-        if combo is not None:
-            # the items hold Python tuples, which findData compares by identity, not value
-            index = next((i for i in range(combo.count())
-                          if combo.itemData(i) == (stage_code, step_code)), -1)
-            if index >= 0:
-                combo.setCurrentIndex(index)
         issued: list = []
-        dialog.issued.connect(issued.extend)
-        self._after(dialog)
+        # a step may produce several letters (the victim's parents' and the bully's parents'
+        # version): one compose dialog for each, then the step is done once
+        for template in (letter_service.letters_for_step(self.case_id, step_code, stage_code)
+                         or [""]):
+            dialog = ComposeDialog(self.actor, self, case_id=self.case_id)
+            combo = getattr(dialog, "step_combo", None)
+            if combo is not None:
+                # the items hold Python tuples, which findData compares by identity
+                index = next((i for i in range(combo.count())
+                              if (combo.itemData(i) or ())[:2] == (stage_code, step_code)
+                              and (not template or combo.itemData(i)[2] == template)), -1)
+                if index >= 0:
+                    combo.setCurrentIndex(index)
+            dialog.issued.connect(issued.extend)
+            self._after(dialog)
         if issued:
             ops.run(self, partial(cases.record_step, self.actor, self.case_id, step_code,
                                   student_id=student_id, note=_("Letter sent")),

@@ -217,9 +217,11 @@ class ComposeDialog(QDialog):
                 number=case.number, summary=case.summary))
             for stage in case.protocol.stages:
                 for step in stage.steps:
-                    if step.letter:
-                        self.step_combo.addItem(f"{stage.title} — {step.title}",
-                                                (stage.code, step.code))
+                    for code in step.letters:  # a step may produce several versions
+                        label = f"{stage.title} — {step.title}"
+                        if len(step.letters) > 1:
+                            label += f" ({letters.template_title(code)})"
+                        self.step_combo.addItem(label, (stage.code, step.code, code))
             for inv in case.students:
                 item = QListWidgetItem(
                     f"{inv.name} — {_(ROLE_LABELS.get(inv.role, inv.role))}")
@@ -235,7 +237,8 @@ class ComposeDialog(QDialog):
         data = self.step_combo.currentData()
         if not data or self.case_id is None:
             return
-        code = letters.letter_for_step(self.case_id, data[1], data[0])
+        code = data[2] if len(data) > 2 else letters.letter_for_step(self.case_id, data[1],
+                                                                      data[0])
         index = self.template_combo.findData(code)
         if index >= 0:
             self.template_combo.setCurrentIndex(index)

@@ -311,8 +311,10 @@ def case_protocol(case: Case) -> Protocol:
             return get_protocol("doultremont")
 
 
-def letter_for_step(case_id: int, step_code: str, stage_code: str | None = None) -> str | None:
-    """The letter template the case's protocol attaches to ``step_code`` (None: no letter).
+def letters_for_step(case_id: int, step_code: str, stage_code: str | None = None) -> list[str]:
+    """Every letter template the case's protocol attaches to ``step_code`` ([]: no letter):
+    a step may produce several, e.g. one version for the victim's parents and one for the
+    bully's ("Alle betrokken ouders informeren").
 
     Step codes may repeat across stages (the suspension letter's step in the one-day and in
     the longer suspension), so the step is looked up in ``stage_code``, else in the case's
@@ -323,13 +325,20 @@ def letter_for_step(case_id: int, step_code: str, stage_code: str | None = None)
         stage = protocol.stage(code) if code else None
         step = stage.step(step_code) if stage else None
         if step is not None:
-            return step.letter or None
+            return list(step.letters)
     for stage in protocol.stages:
         step = stage.step(step_code)
         if step is not None:
-            return step.letter or None
+            return list(step.letters)
     item = protocol.cyber.item(step_code)
-    return (item.letter or None) if item else None
+    return [item.letter] if item and item.letter else []
+
+
+def letter_for_step(case_id: int, step_code: str, stage_code: str | None = None) -> str | None:
+    """The (first) letter template of ``step_code`` (None: no letter); see
+    ``letters_for_step``."""
+    found = letters_for_step(case_id, step_code, stage_code)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -917,12 +926,14 @@ def prepare_step(
     lang: str = "nl",
     extra: Mapping[str, Any] | None = None,
 ) -> list[LetterPlan]:
-    """One plan per student the step's letter is about (e.g. every pester's parents)."""
-    code = letter_for_step(case_id, step_code, stage_code)
-    if code is None:
+    """One plan per letter of the step and per student it is about (e.g. the recidive letter
+    to the victim's parents and its version to every pester's parents)."""
+    codes = letters_for_step(case_id, step_code, stage_code)
+    if not codes:
         raise ServiceError(_("This protocol step has no letter."))
     return [
         prepare(actor, case_id, sid, code, letter_date=letter_date, lang=lang, extra=extra)
+        for code in codes
         for sid in students_for_letter(case_id, code)
     ]
 

@@ -197,3 +197,24 @@ def test_compose_offers_a_parent_text_and_blocks_other_childrens_names(qtbot, de
         assert foreign_leaks(text, [inv.student_id]) == []
     dialog.use_neutral_text()
     assert dialog.parent_text.toPlainText() == neutral
+
+
+def test_the_recidive_step_offers_a_version_for_each_parent(qtbot, db):
+    from tests.helpers.casework import make_case, put_on_stage
+
+    setup = make_case()
+    put_on_stage(setup, "afdelingscoordinator")
+    dialog = ComposeDialog(setup.actor, case_id=setup.case_id)
+    qtbot.addWidget(dialog)
+    entries = [(dialog.step_combo.itemText(i), dialog.step_combo.itemData(i))
+               for i in range(dialog.step_combo.count())]
+    recidive = [(text, data) for text, data in entries
+                if data and data[2].startswith("recidive_")]
+    assert [data[2] for _t, data in recidive] == ["recidive_ouders_gepeste",
+                                                  "recidive_ouders_pester"]
+    assert all("Alle betrokken ouders informeren" in text for text, _d in recidive)
+    for (_text, data), student in zip(recidive, (setup.victim_id, setup.pester_id),
+                                      strict=True):
+        dialog.step_combo.setCurrentIndex(dialog.step_combo.findText(_text))
+        assert dialog.template_code() == data[2]
+        assert dialog.chosen_students() == [student]

@@ -26,6 +26,8 @@ EXPECTED_CODES = {
     "verwijdering",
     "verwijzing",
     "advies_cyber",
+    "recidive_ouders_gepeste",
+    "recidive_ouders_pester",
 }
 
 GOOD = """code = "proef"

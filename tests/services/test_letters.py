@@ -276,3 +276,37 @@ def test_adult_student_gets_the_letter_himself(demo):
     text = pdf_text(plan.render(plan.recipients[0]))
     assert f"Beste {student.first_name}," in text
     assert "ouders/verzorgers" not in text.split("Kenmerk")[0]
+
+
+def test_the_recidive_step_writes_to_all_parents_involved_each_their_own_version(db):
+    """'Alle betrokken ouders informeren': the victim's and the bully's parents each get a
+    letter that names the relapse and asks them to talk with their child."""
+    from pestdesk.domain.protocol import get_protocol
+    from tests.helpers.casework import make_case, put_on_stage
+    from tests.helpers.renamed import S
+
+    setup = make_case()
+    put_on_stage(setup, "afdelingscoordinator")
+    stage = get_protocol("doultremont").stage(S("afdelingscoordinator"))
+    step = next(s for s in stage.steps if len(s.letters) > 1)
+    assert "Alle betrokken ouders informeren" in step.title
+    plans = letters.prepare_step(setup.actor, setup.case_id, step.code, stage.code)
+    by_template = {p.template.code: p for p in plans}
+    assert set(by_template) == {"recidive_ouders_gepeste", "recidive_ouders_pester"}
+    assert by_template["recidive_ouders_gepeste"].student_id == setup.victim_id
+    assert by_template["recidive_ouders_pester"].student_id == setup.pester_id
+    from pestdesk.letters import render_letter
+    from pestdesk.letters.address import Recipient
+
+    texts = {}
+    for code, plan in by_template.items():
+        recipient = Recipient(("Fam. Test",), street="Dorpsstraat", house_number="1",
+                              postcode="1234 AB", city="Alkmaar")
+        pdf = render_letter(plan.template, plan.merge_data, recipient, plan.letterhead,
+                            lang="nl", letter_date=plan.letter_date, window=plan.window)
+        texts[code] = " ".join(pdf_text(pdf).split())
+    for text in texts.values():
+        assert "herhaald" in text and "te praten" in text
+    assert "Sanne" in texts["recidive_ouders_gepeste"]
+    assert "Bram" in texts["recidive_ouders_pester"]
+    assert "anti-pestcontract" in texts["recidive_ouders_pester"]

@@ -1317,20 +1317,13 @@ def ladder_move_to(actor: Actor, case: Case, student_id: int, target_stage: str,
         raise TransitionError(TransitionRefused(
             _("There is no stage '{stage}' in this protocol.").format(stage=target_stage)))
     _check_date(on)
-    current = evaluate(protocol, _history(case), on).pester(student_id).stage_code \
-        if student_id in _pester_ids(case) else ""
-    if not current:
-        _pester(case, student_id)  # refuses: not a bully in this case
+    _pester(case, student_id)  # refuses: not a bully in this case
+    current = evaluate(protocol, _history(case), on).pester(student_id).stage_code
     if target.code == current:
         return None
     up = protocol.stage_index(target.code) > protocol.stage_index(current)
     return ladder_move(actor, case, student_id, engine.ESCALATE if up else engine.DEESCALATE,
                        on, target_stage=target.code, reason=reason, title=title, data=data)
-
-
-def _pester_ids(case: Case) -> set[int]:
-    return {sid for (sid,) in Involvement.select(Involvement.student).where(
-        (Involvement.case == case.id) & (Involvement.role == "pester")).tuples()}
 
 
 def _move(actor: Actor, case_id: int, student_id: int, kind: str, target_stage: str | None,

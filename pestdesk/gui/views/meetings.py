@@ -278,7 +278,7 @@ class MeetingDetail(QWidget):
         layout.addWidget(self.move_message)
         self.move_reason = QLineEdit()
         self.move_reason.setPlaceholderText(_("Why the protocol's order is not followed here"))
-        self.move_reason.setMaxLength(lengths.max_length("event", "body"))
+        limit(self.move_reason, "event", "body")
         layout.addWidget(self.move_reason)
         self.move_preview = None
         self.move_pester.currentIndexChanged.connect(self._fill_stages)

@@ -218,3 +218,6 @@ def test_the_recidive_step_offers_a_version_for_each_parent(qtbot, db):
         dialog.step_combo.setCurrentIndex(dialog.step_combo.findText(_text))
         assert dialog.template_code() == data[2]
         assert dialog.chosen_students() == [student]
+    dialog._rebuild.stop()  # no rebuild after the test's database is gone
+    dialog.rebuild_plans()
+    assert set(dialog.plans) == {setup.pester_id}

@@ -1271,16 +1271,22 @@ def ladder_move(actor: Actor, case: Case, student_id: int, kind: str, on: dt.dat
 
 
 def preview_move(case_id: int, student_id: int, target_stage: str | None,
-                 on: dt.date | None = None, *, only_up: bool = True) -> MovePreview:
+                 on: dt.date | None = None, *, only_up: bool = True,
+                 steps_first: tuple[tuple[str, str], ...] = ()) -> MovePreview:
     """Would moving this pester to ``target_stage`` move them, and need a reason?
 
     For the dialogs that move the pester as a side effect (contract, suspension, expulsion:
     ``only_up``, a lower stage moves nobody) or by a decision naming a stage (a meeting's
     outcome: ``only_up=False``, a lower stage is a step back): they show the reason field
-    exactly when the engine asks for one."""
+    exactly when the engine asks for one. ``steps_first``: steps the same save ticks before
+    the move (the meeting's discussion and decision), counted as done."""
     case = _case(case_id)
     protocol = _protocol(case)
     history = _history(case)
+    if steps_first:  # (stage, step) the same save ticks before it moves (a meeting's steps)
+        history = replace(history, entries=history.entries + [
+            HistoryEntry(engine.STEP_DONE, on or _today(), None, step, stage)
+            for stage, step in steps_first])
     try:
         current = evaluate(protocol, history, on or _today()).pester(student_id).stage_code
     except KeyError:

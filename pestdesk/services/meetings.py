@@ -585,17 +585,25 @@ def _ladder_decisions(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: 
 
 
 def ladder_preview(item_id: int, student_id: int, target_stage: str,
-                   actor: Actor | None = None):
+                   actor: Actor | None = None, *, with_decision: bool = True):
     """Would the meeting's decision move this pester to ``target_stage``, and does the
-    protocol want a reason for it (``cases.MovePreview``; a lower stage is a step back)?"""
+    protocol want a reason for it (``cases.MovePreview``; a lower stage is a step back)?
+
+    Saving the minutes ticks the meeting's own steps first (the discussion, and with a
+    decision its recording), so the preview counts them as done, as the save will."""
     from .cases import preview_move
 
     item = _item(item_id)
     if item.case_id is None or (actor is not None
                                 and not access.can_view_case(actor, item.case_id)):
         raise access.NotFound(_("This agenda item no longer exists."))
+    stage = _ladder.protocol_for(item.case).stage_of_kind(
+        taxonomy.MEETING_STAGE_KINDS.get(item.meeting.kind, ""))
+    kinds = ["discuss"] + (["record_outcome"] if with_decision else [])
+    first = tuple((stage.code, step.code) for kind in kinds
+                  if stage is not None and (step := stage.step_of_kind(kind)) is not None)
     return preview_move(item.case_id, student_id, target_stage,
-                        item.meeting.starts_at.date(), only_up=False)
+                        item.meeting.starts_at.date(), only_up=False, steps_first=first)
 
 
 def ladder_stages(item_id: int) -> list[tuple[str, str]]:

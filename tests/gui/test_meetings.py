@@ -164,3 +164,28 @@ def test_the_decision_moves_the_bully_with_a_reason_where_the_protocol_asks(qtbo
     # after the reload the bully stands on the OT and stays there by default
     assert detail.move_stage.currentData() == ""
     assert "OT" in detail.move_stage.currentText()
+
+
+def test_no_reason_is_asked_where_the_meetings_own_steps_complete_the_stage(qtbot, db):
+    from pestdesk import clock
+    from pestdesk.services import cases
+    from tests.helpers.renamed import T
+
+    clock.set_today(dt.date(2026, 11, 20))
+    setup = make_case()
+    put_on_stage(setup, "izo")
+    cases.record_step(setup.actor, setup.case_id, T("aanmelden"), on=dt.date(2026, 11, 2),
+                      student_id=setup.pester_id)
+    meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
+                                    chair_id=setup.staff_id)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Verder?")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    detail.move_stage.setCurrentIndex(detail.move_stage.findData(S("ot")))
+    assert detail.move_reason.isVisible()  # without a decision 'Afspraken vastleggen' is open
+    detail.minutes.setPlainText("Besproken.")
+    detail.decision.setPlainText("Aanmelden bij het OT")
+    assert not detail.move_reason.isVisible()  # the decision ticks it: the protocol's order
+    detail.save_button.click()
+    assert pester_stage(setup) == "ot"

@@ -283,6 +283,7 @@ class MeetingDetail(QWidget):
         self.move_preview = None
         self.move_pester.currentIndexChanged.connect(self._fill_stages)
         self.move_stage.currentIndexChanged.connect(self._preview_move)
+        self.decision.textChanged.connect(self._decision_edited)
         return box
 
     def _fill_stages(self) -> None:
@@ -304,13 +305,18 @@ class MeetingDetail(QWidget):
         self.move_preview = None
         if item is not None and target:
             self.move_preview = meetings.ladder_preview(
-                item.item_id, self.move_pester.currentData(), target, actor=self.actor)
+                item.item_id, self.move_pester.currentData(), target, actor=self.actor,
+                with_decision=bool(self.decision.toPlainText().strip()))
         preview = self.move_preview
         self.move_message.setText(preview.message if preview and preview.message else "")
         self.move_message.setStyleSheet("color: #b3261e;" if preview and preview.refused
                                         else "")
         self.move_message.setVisible(bool(preview and preview.message))
         self.move_reason.setVisible(bool(preview and preview.needs_reason))
+
+    def _decision_edited(self) -> None:
+        if self.move_stage.currentData():  # whether a decision is recorded changes the preview
+            self._preview_move()
 
     def _moves(self) -> list[meetings.LadderDecision]:
         target = self.move_stage.currentData()

@@ -278,6 +278,10 @@ def _attempt(username: str, user: User | None, password: str, action: str,
             User.update(changes).where(User.id == user.id).execute()
         actor = actor_for(User.get_by_id(user.id))
         audit(actor, action, "user", user.id)
+        if action == "login":
+            from . import grants
+
+            grants.note_sign_in(actor)
     return actor
 
 

@@ -21,11 +21,12 @@ Roles (``Staff.roles``) and what giving them takes:
   role holder: a beheerder sets them directly (not for themselves).
 
 Who confirms: a user whose (confirmed) roles include directie, who neither asked for the
-grant nor receives it. Bootstrap: while the school has no active account with a confirmed
-directie role (a new school: only the set-up user, beheerder and ondersteuningscoordinator,
-exists), a user with a confirmed ondersteuningscoordinator role confirms instead (never
-their own roles); that user already reads every dossier, so it opens nothing they do not
-see, and the first directie confirmed ends the bootstrap.
+grant nor receives it. Bootstrap: while the school has never had a confirmed directie (a
+new school: only the set-up user, beheerder and ondersteuningscoordinator, exists), a user
+with a confirmed ondersteuningscoordinator role confirms instead (never their own roles);
+that user already reads every dossier, so it opens nothing they do not see. The first
+directie confirmed (or signing in) ends the bootstrap for good: taking the role away or
+disabling the account later does not bring it back (``bootstrapping``).
 
 Passwords: when a beheerder sets the password of an account (a new account, a reset), the
 dossier roles of that account are suspended as "password" grants until confirmed again
@@ -46,7 +47,7 @@ from dataclasses import dataclass
 from peewee import JOIN, fn
 
 from ..i18n import _
-from ..store.models import RoleGrant, Staff, User, utcnow
+from ..store.models import RoleGrant, Setting, Staff, User, utcnow
 from . import access
 from .base import Actor, ServiceError, audit, write
 
@@ -60,6 +61,8 @@ BOOTSTRAP_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator"})
 MANAGER_ROLES = frozenset({"mentor", "vakdocent"})
 PENDING = "pending"
 SUSPENDING_KINDS = ("role", "password")  # a pending grant of these kinds does not count
+#: setting: the school has had a confirmed directie; the bootstrap is over for good
+ESTABLISHED_KEY = "role_grants_established"
 
 
 def _roles(text: str | Iterable[str]) -> set[str]:
@@ -173,8 +176,31 @@ def _confirmed_holders(roles: Iterable[str]):
 
 
 def bootstrapping() -> bool:
-    """No active account has a confirmed directie role yet (a new school)."""
+    """A new school: no directie member has ever been confirmed or signed in.
+
+    One way only: once the school has had a confirmed directie (a confirmed grant, or a
+    directie member who signed in: ``note_sign_in``), taking the role away or disabling the
+    account does not reopen the bootstrap. Else the set-up user (beheerder and care
+    coordinator) could strip the directie, reset the vertrouwenspersoon's password, confirm
+    it themselves and read the confidential notes."""
+    if Setting.select().where(Setting.key == ESTABLISHED_KEY).exists():
+        return False
+    if RoleGrant.select().where((RoleGrant.value == CONFIRMER_ROLE)
+                                & (RoleGrant.status == "confirmed")).exists():
+        return False
     return not _confirmed_holders([CONFIRMER_ROLE]).exists()
+
+
+def _establish() -> None:
+    """Remember for good that the school has a confirmed directie (inside ``write()``)."""
+    Setting.insert(key=ESTABLISHED_KEY, value="true").on_conflict_ignore().execute()
+
+
+def note_sign_in(actor: Actor) -> None:
+    """A signed-in directie member (confirmed) ends the bootstrap for good (inside the
+    sign-in's ``write()``)."""
+    if actor.has_role(CONFIRMER_ROLE):
+        _establish()
 
 
 def _decidable(actor: Actor, bootstrap: bool):
@@ -232,6 +258,8 @@ def _decide(actor: Actor, ids: list[int], confirm: bool) -> int:
             RoleGrant.id == grant.id).execute()
         audit(actor, "grant_confirm" if confirm else "grant_refuse", "role_grant", grant.id,
               grant.value)
+        if confirm and grant.value == CONFIRMER_ROLE:
+            _establish()
         if not confirm:
             staff = Staff.get_by_id(grant.staff_id)
             roles = ",".join(r for r in staff.roles.split(",") if r and r != grant.value)

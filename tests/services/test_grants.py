@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from pestdesk.services import access, accounts, grants, users
-from pestdesk.services.base import SYSTEM, ServiceError
+from pestdesk.services.base import SYSTEM, ServiceError, write
 from pestdesk.services.people import import_staff
 from pestdesk.services.staff import ClassForm, StaffForm, class_form, save_class, save_staff
 from pestdesk.store.models import AuditLog, Event, RoleGrant, Staff, User
@@ -222,3 +222,50 @@ def test_a_new_school_bootstraps_through_its_care_coordinator(db):
         grants.decide(setup, [second.id], True)
     grants.decide(_sign_in("dir"), [second.id], True)
     assert grants.pending_roles(mentor.id) == set()
+
+
+def test_the_bootstrap_never_comes_back(db):
+    """Once a directie member is confirmed, the set-up user (beheerder and care coordinator)
+    cannot reopen the bootstrap by taking the directie's role away or disabling the account,
+    and so cannot confirm the roles of an account whose password they set."""
+    from pestdesk.services import settings
+
+    setup = accounts.set_up(settings.SchoolProfile(name="Nieuw"), "Anna", "Bakker", "BKR",
+                            "anna", PASSWORD)
+    director = save_staff(setup, StaffForm(code="DIR", last_name="Directeur",
+                                           roles=["directie"]))
+    account = users.create_user(setup, director.id, "dir", PASSWORD)
+    grants.decide(setup, [g.id for g in RoleGrant.select()], True)
+    assert not grants.bootstrapping()
+    director = Staff.get_by_id(director.id)
+    users.set_roles(setup, director.id, [], [], director.version)
+    users.set_active(setup, account.id, False, User.get_by_id(account.id).version)
+    assert not grants.bootstrapping() and not grants.may_confirm(setup)
+    vp = save_staff(setup, StaffForm(code="VP", last_name="Vertrouwen",
+                                     roles=["vertrouwenspersoon"]))
+    users.create_user(setup, vp.id, "vp", PASSWORD)
+    with pytest.raises(ServiceError):
+        grants.decide(setup, [g.id for g in RoleGrant.select().where(
+            RoleGrant.status == "pending")], True)
+
+
+def test_a_school_whose_directie_has_signed_in_is_past_its_bootstrap(school):
+    """A school whose directie role was there before role grants existed (no grant rows):
+    once a directie member has signed in, taking the role away does not hand the care
+    coordinator who is also beheerder the power to confirm a reset password of the
+    vertrouwenspersoon (and read the confidential notes)."""
+    with write():
+        both = Staff.create(code="BZ", last_name="Beheer-Zorg",
+                            roles="beheerder,ondersteuningscoordinator")
+        User.create(staff=both, username="bz", password_hash=accounts.hash_password(PASSWORD))
+    _sign_in("directie")
+    setup = _sign_in("bz")
+    director = _staff(school, "directie")
+    users.set_roles(setup, director.id, [], [], director.version)
+    assert not grants.bootstrapping()
+    users.reset_password(setup, school.users["vp"].id, "ik ben nu de vp!")
+    grant = RoleGrant.get(RoleGrant.kind == "password")
+    with pytest.raises(ServiceError):
+        grants.decide(setup, [grant.id], True)
+    impostor = _sign_in("vp", "ik ben nu de vp!")
+    assert not _secret_visible(impostor, school)

@@ -212,26 +212,30 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _unlock(path: Path) -> None:
-    """Open an encrypted ``path`` for an admin command (held until the process ends).
+def _unlock(path: Path, any_user: bool = False):
+    """Open an encrypted ``path`` for an admin command (held until the process ends) and
+    return who acts: the signed-in person, whose rights the services then apply, or
+    ``SYSTEM`` for a plain file (whoever can read it reads everything) and for the recovery
+    key (which opens everything).
 
-    A user name and password must be a beheerder's; the recovery key needs no account.
+    A user name and password must be a beheerder's (``any_user``: anyone's, for a command
+    whose service decides, such as the AVG export); the recovery key needs no account.
     """
     import getpass
 
     from .services import encryption
-    from .services.base import ServiceError
+    from .services.base import SYSTEM, ServiceError
     from .store.db import is_encrypted
 
     encryption.settle(path)
     if not is_encrypted(path):
         encryption.check_plain(path)
-        return
+        return SYSTEM
     encryption.read_keyfile(path)  # missing, damaged, foreign: before any prompt
     recovery = os.environ.get("PESTDESK_RECOVERY_KEY", "")
     if recovery:
         encryption.unlock_with_recovery(path, recovery).close()
-        return
+        return SYSTEM
     user = os.environ.get("PESTDESK_USER", "")
     password = os.environ.get("PESTDESK_PASSWORD", "")
     if not (user and password):
@@ -245,7 +249,7 @@ def _unlock(path: Path) -> None:
 
     try:  # the app's sign-in: slot, throttle and audit line
         actor = encryption.sign_in(path, user, password)
-        if not actor.has_role("beheerder"):
+        if not (any_user or actor.has_role("beheerder")):
             raise ServiceError(_("Only a beheerder can use the admin commands."))
     except BaseException:
         if database.obj is not None:
@@ -253,6 +257,7 @@ def _unlock(path: Path) -> None:
         encryption.forget_all()
         raise
     database.close()
+    return actor
 
 
 def cmd_demo(args) -> int:
@@ -341,10 +346,9 @@ def cmd_encrypt(args) -> int:
 def cmd_purge(args) -> int:
 
     from .services import retention
-    from .services.base import SYSTEM
     from .store.db import open_database
 
-    _unlock(args.db)
+    actor = _unlock(args.db)
     db = open_database(args.db, dry_run=args.dry_run)
     try:
         today = clock.today()
@@ -361,7 +365,7 @@ def cmd_purge(args) -> int:
             print(line)
         if args.dry_run or (plan.empty and not _old_copies(hold, plan.cutoff)):
             return EXIT_OK
-        result = retention.purge(SYSTEM, today, plan.student_ids)
+        result = retention.purge(actor, today, plan.student_ids)
     finally:
         db.close()
     for key, n in result.deleted.items():
@@ -381,26 +385,26 @@ def _old_copies(hold, cutoff) -> bool:
 
 
 @contextlib.contextmanager
-def _opened(args, dry_run: bool = False):
-    """The database of ``--db`` (or the default one) open for the length of a command;
-    ``dry_run`` opens it read-only (a dry run changes no byte, nor migrates)."""
+def _opened(args, dry_run: bool = False, any_user: bool = False):
+    """The database of ``--db`` (or the default one) open for the length of a command, and
+    who acts (``_unlock``); ``dry_run`` opens it read-only (a dry run changes no byte, nor
+    migrates)."""
     from .store.db import open_database
 
-    _unlock(_db_arg(args))
+    actor = _unlock(_db_arg(args), any_user)
     db = open_database(_db_arg(args), dry_run=dry_run)
     try:
-        yield db
+        yield actor
     finally:
         db.close()
 
 
 def _run_import(args, kind: str) -> int:
     from .services import people
-    from .services.base import SYSTEM
 
     importer = people.import_students if kind == "students" else people.import_staff
-    with _opened(args, dry_run=args.dry_run):
-        result = importer(SYSTEM, args.file, dry_run=args.dry_run)
+    with _opened(args, dry_run=args.dry_run) as actor:
+        result = importer(actor, args.file, dry_run=args.dry_run)
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_UNHEALTHY
 
@@ -415,10 +419,11 @@ def cmd_import_staff(args) -> int:
 
 def cmd_export_student(args) -> int:
     from .services import people
-    from .services.base import SYSTEM
 
-    with _opened(args):  # the export is written in the audit trail
-        data = people.export_student(SYSTEM, args.number)
+    # who signed in exports within their rights (the service: who sees every case); the
+    # export is written in the audit trail under their name
+    with _opened(args, any_user=True) as actor:
+        data = people.export_student(actor, args.number)
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
                         encoding="utf-8")
     print(_("Written: {path}").format(path=args.out))

@@ -167,3 +167,39 @@ def test_import_refuses_a_broken_file_and_changes_nothing(tmp_path):
     assert result.returncode != 0
     assert "rij" in (result.stdout + result.stderr).lower()
     assert digest(target) == before
+
+
+def test_admin_commands_act_as_who_signed_in(tmp_path, monkeypatch):
+    """On an encrypted school the command line signs a person in; what it then does is theirs
+    and within their rights: a beheerder who reads no dossiers gets no AVG export of a
+    student's dossier on the command line either (the care coordinator does), and the audit
+    trail names the person, not 'system'."""
+    from pestdesk.services import accounts, users
+    from pestdesk.services.base import write
+    from pestdesk.store import models as m
+    from tests.helpers import crypt
+
+    crypt.fast_slots(monkeypatch)
+    path = tmp_path / "school.sqlite"
+    school = crypt.encrypted_school(path)  # its set-up user: beheerder and care coordinator
+    setup = accounts.sign_in(school.username, school.password)
+    with write():
+        staff = m.Staff.create(code="IT", last_name="Systeembeheer", roles="beheerder")
+        m.Student.create(number="310001", first_name="Sanne", last_name="Visser")
+    users.create_user(setup, staff.id, "it", "Alleen-Beheer-Geen-Dossiers")
+    m.database.obj.close()
+    out = tmp_path / "inzage.json"
+    refused = run("export-student", "--db", path, "--out", out, "310001",
+                  PESTDESK_USER="it", PESTDESK_PASSWORD="Alleen-Beheer-Geen-Dossiers")
+    assert refused.returncode != 0 and "rechten" in refused.stderr, refused.stderr
+    assert not out.exists() and "Traceback" not in refused.stderr
+    done = run("export-student", "--db", path, "--out", out, "310001",
+               PESTDESK_USER=school.username, PESTDESK_PASSWORD=school.password)
+    assert done.returncode == 0, done.stderr
+    assert "Visser" in out.read_text(encoding="utf-8")
+    from pestdesk.services import encryption
+
+    encryption.unlock(path, school.username, school.password)
+    exports = [a.user for a in m.AuditLog.select().where(m.AuditLog.action == "export")]
+    assert exports == [setup.user_id]  # not None: the person, not 'system'
+    m.database.obj.close()

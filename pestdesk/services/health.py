@@ -30,6 +30,8 @@ ANCHOR_MESSAGES = {
     "anchor": N_("Audit trail: lines recorded in the anchor file beside the database are "
                  "missing or rewritten."),
     "backup": N_("Audit trail: lines that the last backup holds are missing or rewritten."),
+    "empty": N_("Audit trail: it is empty while the database holds people and cases (its "
+                "lines were deleted)."),
     "no-anchor": N_("Audit trail: no anchor file beside the database (moved or new copy?); "
                     "its end cannot be compared with it."),
 }

@@ -19,6 +19,10 @@ from pathlib import Path
 
 HEAD_KEY = "audit_head"
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete")
+TRIGGER_MIGRATION = "0002_audit_append_only.sql"
+#: tables whose rows are only written with an audit line: rows there and no audit line at
+#: all means the trail was emptied
+RECORD_TABLES = ("staff", "user", "student", "case")
 
 
 @dataclass(frozen=True)
@@ -93,23 +97,41 @@ def hash_at(con, count: int) -> str | None:
     return row[0] if row else None
 
 
+def _normal(sql: str) -> str:
+    return " ".join((sql or "").split()).rstrip(";").strip()
+
+
 def missing_triggers(con) -> list[str]:
-    """The append-only triggers that are gone (or no longer refuse)."""
+    """The append-only triggers that are gone or changed: each must be exactly the statement
+    migration 0002 made (whitespace aside). A trigger of that name with a WHEN that never
+    holds, on another event, or with its RAISE in a comment refuses nothing."""
+    from .migrations import created_triggers
+
+    expected = created_triggers(TRIGGER_MIGRATION)
     found = dict(con.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
     ).fetchall())
     return [name for name in TRIGGERS
-            if name not in found or "RAISE(ABORT" not in (found[name] or "").upper()]
+            if _normal(found.get(name) or "") != _normal(expected.get(name, "-"))]
+
+
+def holds_records(con) -> bool:
+    """Whether the database holds people or cases (each written with an audit line)."""
+    return any(con.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
+               for table in RECORD_TABLES)
 
 
 def verify(con, db_path: str | os.PathLike) -> list[str]:
     """What is wrong with the trail's anchoring, as codes: ``triggers``, ``setting``,
     ``anchor`` (the file's head is not in the chain), ``backup`` (the last backup's head is
-    not in the chain), ``no-anchor`` (no file beside the database: a warning)."""
+    not in the chain), ``empty`` (no audit line in a database that holds records),
+    ``no-anchor`` (no file beside the database: a warning)."""
     problems = []
     if missing_triggers(con):
         problems.append("triggers")
     actual = table_head(con)
+    if actual.count == 0 and holds_records(con):
+        problems.append("empty")
     if setting_head(con) != actual:
         problems.append("setting")
     data = read_anchor(db_path)

@@ -167,3 +167,46 @@ def test_a_missing_anchor_file_is_said_and_a_restore_restarts_it(trail, tmp_path
     assert _problems(trail) == []
     restore(trail, copy)  # back to fewer lines: the restored head is the anchor now
     assert _problems(trail) == []
+
+
+@pytest.mark.parametrize("neutered", [
+    # a condition that never holds
+    ('CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON "audit_log" WHEN 0 '
+     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
+    # another event than the one it must stop
+    ('CREATE TRIGGER audit_log_no_update BEFORE INSERT ON "audit_log" WHEN 0 '
+     "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"),
+    # the refusal only in a comment
+    ('CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON "audit_log" '
+     "BEGIN SELECT 1; /* RAISE(ABORT, 'audit_log is append-only') */ END"),
+], ids=["when-0", "other-event", "in-a-comment"])
+def test_a_trigger_that_no_longer_refuses_is_noticed(trail, neutered):
+    """A trigger with the right name and a RAISE(ABORT somewhere in its text is not enough:
+    it must be the trigger the migration made, or an UPDATE goes through unseen."""
+    _tamper(trail, restore_triggers=False)
+    con = connect(trail, readonly=False)
+    try:
+        con.execute(neutered)
+        con.execute(TRIGGERS["audit_log_no_delete"])
+        con.commit()
+    finally:
+        con.close()
+    assert _problems(trail) == ["triggers"]
+
+
+def test_an_emptied_trail_without_its_anchor_is_noticed(trail):
+    """Every line deleted, the head fixed up and the anchor file removed: a database that
+    holds records but no audit line at all was emptied (every record is written with one)."""
+    from pestdesk.services.base import create, write
+    from pestdesk.store.db import open_database
+    from pestdesk.store.models import Staff
+
+    db = open_database(trail, verify=False)
+    with write():
+        create(SYSTEM, Staff, code="ZC", last_name="Zorg")
+    db.close()
+    _tamper(trail, "DELETE FROM audit_log")
+    _fix_setting(trail)
+    anchor.anchor_path(trail).unlink()
+    assert "empty" in _problems(trail)
+    assert not check_database(trail).healthy

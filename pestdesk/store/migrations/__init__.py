@@ -47,6 +47,17 @@ def _statements(text: str) -> list[str]:
     return out
 
 
+def created_triggers(name: str) -> dict[str, str]:
+    """The triggers a migration file creates: name -> its CREATE TRIGGER statement."""
+    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+    out = {}
+    for statement in _statements(text):
+        words = statement.split()
+        if [w.upper() for w in words[:2]] == ["CREATE", "TRIGGER"]:
+            out[words[2].strip('"')] = statement
+    return out
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _sql_file("0001_initial.sql"),
     _sql_file("0002_audit_append_only.sql"),

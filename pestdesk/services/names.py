@@ -28,6 +28,27 @@ from ..domain.names import Hit, NameIndex, Person
 from ..i18n import _
 from ..store import models as m
 
+#: every column people write free text into (the rest are codes, ids, a person's own row,
+#: staff and school settings: tests/services/test_retention.py lists them with reasons). The
+#: AVG export redacts these, a retention purge scrubs them.
+FREE_TEXT: dict[type[m.BaseModel], tuple[str, ...]] = {
+    m.Case: ("reported_via", "summary", "description", "since", "frequency", "close_reason"),
+    m.Involvement: ("notes",),
+    m.Event: ("title", "body", "data"),
+    m.Agreement: ("description", "outcome"),
+    m.Contract: ("rules",),
+    m.Sanction: ("reason", "hearing_who", "hearing_summary", "inspectie_reference"),
+    m.AgendaItem: ("question", "minutes", "decision"),
+    m.Action: ("description",),
+    m.Meeting: ("notes", "place", "externals"),
+    m.Letter: ("recipient", "merge_data"),
+    m.Attachment: ("filename", "description"),
+}
+#: the columns above that hold JSON: their strings are read decoded (``json_strings``)
+JSON_TEXT: frozenset[tuple[type[m.BaseModel], str]] = frozenset({
+    (m.Event, "data"), (m.Letter, "merge_data"), (m.Meeting, "externals"),
+    (m.Contract, "rules")})
+
 _lock = threading.Lock()
 _cache: dict[tuple[int, str], tuple[tuple, NameIndex]] = {}
 
@@ -175,6 +196,7 @@ def describe_all(found: Iterable[ForeignName]) -> str:
     return ", ".join(f.describe() for f in found)
 
 
-__all__ = ["Hit", "NameIndex", "Person", "ForeignName", "describe_all", "foreign_names",
+__all__ = ["FREE_TEXT", "JSON_TEXT", "Hit", "NameIndex", "Person", "ForeignName",
+           "describe_all", "foreign_names",
            "guardian_key", "json_strings", "key_id", "own_keys", "people", "redact_json",
            "school_index", "student_key"]

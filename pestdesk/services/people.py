@@ -791,7 +791,7 @@ def _case_export(own: Involvement, student_id: int, others: list[Involvement],
     return {
         "number": case.number, "is_signal": case.is_signal, "status": case.status,
         "reported_on": _iso(case.reported_on), "reporter_kind": case.reporter_kind,
-        "reported_via": case.reported_via, "summary": redact(case.summary),
+        "reported_via": redact(case.reported_via), "summary": redact(case.summary),
         "description": redact(case.description), "location": case.location,
         "since": redact(case.since), "frequency": redact(case.frequency), "scope": case.scope,
         "forms": case.forms, "is_cyber": case.is_cyber, "cyber_track": case.cyber_track,
@@ -884,5 +884,5 @@ def _sanction_export(s: Sanction, redact: _InzageRedactor) -> dict:
         "hearing_summary": redact(s.hearing_summary),
         "inspectie_due_on": _iso(s.inspectie_due_on),
         "inspectie_reported_on": _iso(s.inspectie_reported_on),
-        "inspectie_reference": s.inspectie_reference,
+        "inspectie_reference": redact(s.inspectie_reference),
     }

@@ -210,24 +210,16 @@ def purge(actor: Actor, today: dt.date, student_ids: list[int] | None = None,
 
 # --- scrubbing the texts that stay -------------------------------------------------------------
 
-#: (model, the field naming its case or None, the free-text fields)
-SCRUBBED_TEXTS: tuple[tuple[type[m.BaseModel], str | None, tuple[str, ...]], ...] = (
-    (m.Case, "id", ("summary", "description", "since", "frequency", "close_reason")),
-    (m.Involvement, "case", ("notes",)),
-    (m.Event, "case", ("title", "body", "data")),
-    (m.Agreement, "case", ("description", "outcome")),
-    (m.Contract, "case", ("rules",)),
-    (m.Sanction, "case", ("reason", "hearing_who", "hearing_summary")),
-    (m.AgendaItem, "case", ("question", "minutes", "decision")),
-    (m.Action, "case", ("description",)),
-    (m.Meeting, None, ("notes", "place", "externals")),
-    (m.Letter, "case", ("recipient", "merge_data")),
-    (m.Attachment, "case", ("filename", "description")),
-)
+#: the column naming a row's case (None: the row belongs to no case)
+_CASE_COLUMN: dict[type[m.BaseModel], str | None] = {m.Case: "id", m.Meeting: None}
+#: (model, the field naming its case or None, the free-text fields): every column people
+#: write free text into (``services.names.FREE_TEXT``)
+SCRUBBED_TEXTS: tuple[tuple[type[m.BaseModel], str | None, tuple[str, ...]], ...] = tuple(
+    (model, _CASE_COLUMN.get(model, "case"), fields)
+    for model, fields in names.FREE_TEXT.items())
 #: the fields above that hold JSON: their strings are looked at decoded (a name may be stored
 #: escaped, "Zo\u00eb")
-JSON_TEXTS = frozenset({(m.Event, "data"), (m.Letter, "merge_data"), (m.Meeting, "externals"),
-                        (m.Contract, "rules")})
+JSON_TEXTS = names.JSON_TEXT
 #: evidence files larger than this are not read for names (their name and description are)
 READ_EVIDENCE_UP_TO = 20 * 1024 * 1024
 

@@ -111,3 +111,23 @@ def test_names_inside_stored_json_are_redacted_too(db):
     assert [str(leak) for leak in leaks(text, [pester.id])] == []
     assert "Brûle" not in text and "Brule" not in text
     assert "een andere leerling (getuige)" in text
+
+
+def test_every_free_text_column_is_redacted(db):
+    """Another student and her mother written into every column people type free text into:
+    the AVG export of the bully and of the victim names neither, and keeps the subject."""
+    from tests.helpers.every_text import fill_case, write_everywhere
+
+    setup = make_case()
+    fill_case(setup)
+    with write():
+        other = m.Student.create(number="77002", first_name="Zoë",
+                                 last_name="Çelik-van den Brûle")
+        mother = m.Guardian.create(first_name="Fatma", last_name="Çelik")
+        m.StudentGuardian.create(student=other, guardian=mother, has_authority=True)
+    write_everywhere("Sanne en Bram met Zoë Çelik-van den Brûle (77002); moeder Fatma Çelik.")
+    for subject, first in ((setup.pester_id, "Bram"), (setup.victim_id, "Sanne")):
+        number = m.Student.get_by_id(subject).number
+        text = json_text(people.export_student(SYSTEM, number))
+        assert [str(leak) for leak in leaks(text, [subject])] == [], number
+        assert "77002" not in text and f"{first} en" in text or f"en {first}" in text

@@ -274,3 +274,74 @@ def test_purge_finds_the_child_in_stored_json_and_in_evidence_files(db, db_path)
     assert kept.data is None and "Zoë" not in kept.filename
     m.database.obj.close()
     assert database_leaks(files_beside(db_path), [who]) == []
+
+
+# --- every column people write free text into (services.names.FREE_TEXT) -----------------
+
+#: text columns that are not free text about a case, and why the export and the purge may
+#: leave them alone; a new text column goes here or into names.FREE_TEXT
+NOT_FREE_TEXT = {
+    "setting": ("key", "value"),  # the school's settings and letter templates
+    "staff": ("code", "first_name", "tussenvoegsel", "last_name", "email", "roles",
+              "departments"),  # staff, not students
+    "user": ("username", "password_hash"),
+    "sign_in_throttle": ("key",),
+    "role_grant": ("kind", "value", "status"),
+    "presence": ("client_id", "username", "host"),
+    "school_class": ("name", "department", "school_year"),
+    # a person's own row: gone with them, left out of another student's export
+    "student": ("number", "first_name", "initials", "tussenvoegsel", "last_name", "gender",
+                "sort_name"),
+    "guardian": ("first_name", "initials", "tussenvoegsel", "last_name", "salutation", "street",
+                 "house_number", "postcode", "city", "country", "email", "phone"),
+    "student_guardian": ("relation",),
+    # codes, ids and hashes the services fill in
+    "case": ("number", "status", "reporter_kind", "location", "scope", "forms", "cyber_track",
+             "protocol_code", "protocol_version", "stage_code"),
+    "involvement": ("role", "stage_code"),
+    "event": ("kind", "step_code", "stage_code"),
+    "contract": ("outcome",),
+    "sanction": ("kind",),
+    "meeting": ("kind", "attendees"),
+    "agenda_item": ("consent_basis",),
+    "consent": ("given_by", "scope"),  # the consenting parent of the student the row is of
+    "letter": ("template_code", "template_version", "sha256"),
+    "attachment": ("mime_type", "sha256"),
+    "helpline": ("name", "phone", "url", "topic", "description"),  # the school's list
+    "audit_log": ("action", "table", "detail", "prev_hash", "hash"),  # codes and ids only
+}
+
+
+def test_every_text_column_is_declared_free_text_or_not():
+    from peewee import CharField, TextField
+
+    from pestdesk.services import names
+
+    free = {model._meta.table_name: set(fields) for model, fields in names.FREE_TEXT.items()}
+    for model in m.ALL_MODELS:
+        table = model._meta.table_name
+        for name, column in model._meta.fields.items():
+            if isinstance(column, CharField | TextField):
+                declared = (name in free.get(table, ()), name in NOT_FREE_TEXT.get(table, ()))
+                assert declared in ((True, False), (False, True)), (table, name)
+
+
+def test_purge_scrubs_every_free_text_column(db, db_path):
+    """The removed child written into every column people type free text into, of rows
+    that stay (the victim and the bully are still at school): after the purge the other
+    hand finds them in no byte of the database or any file beside it."""
+    from tests.helpers.casework import make_case
+    from tests.helpers.every_text import fill_case, write_everywhere
+    from tests.helpers.leakcheck import database_leaks, files_beside, who_of
+
+    setup = make_case()
+    fill_case(setup)
+    with write():
+        gone = create(SYSTEM, m.Student, number="770013", first_name="Zoë",
+                      last_name="Çelik-van den Brûle", left_on=LONG_AGO)
+    write_everywhere("Samen met Zoë Çelik-van den Brûle (770013); Zoë's schuld.")
+    who = who_of(gone)
+    retention.purge(SYSTEM, dt.date(2027, 1, 10), student_ids=[gone.id])
+    assert m.Case.get_by_id(setup.case_id).summary.startswith("Samen met [verwijderde")
+    m.database.obj.close()
+    assert database_leaks(files_beside(db_path), [who]) == []

@@ -427,6 +427,7 @@ def cmd_export_student(args) -> int:
     args.out.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str),
                         encoding="utf-8")
     print(_("Written: {path}").format(path=args.out))
+    print(_("This file is not encrypted: hand it over safely and delete it when done."))
     return EXIT_OK
 
 

@@ -149,6 +149,7 @@ def test_import_then_export_student_from_the_command_line(tmp_path):
     out = tmp_path / "inzage.json"
     result = run("export-student", "004512", "--db", target, "--out", out)
     assert result.returncode == 0, result.stderr
+    assert "niet versleuteld" in result.stdout  # an export is plaintext, and says so
     data = json.loads(out.read_text("utf-8"))
     text = json.dumps(data, ensure_ascii=False)
     assert "Zoë" in text and "004512" in text

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QWizard
 
 from pestdesk.services import encryption
@@ -73,6 +74,12 @@ def test_init_then_recovery_key_then_set_up_wizard(tmp_path, qtbot, monkeypatch)
     assert window.actor.username == "anna" and window.actor.has_role("beheerder")
     assert keyfile.read(path).user_names() == ["anna"]
     assert encryption.seal_key() is None  # the beheerder holds no seal
+    # the start-up check, then the daily backup, run on the pool: let them finish here, so
+    # no worker of this test touches the database the next test binds
+    qtbot.waitUntil(lambda: len(window.shared.tasks) >= 2, timeout=30_000)
+    QThreadPool.globalInstance().waitForDone(30_000)
+    window.shared.stop()
+    window.session_lock.stop()
     window.close()
     database.close()
     encryption.forget_all()

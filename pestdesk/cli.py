@@ -358,7 +358,7 @@ def cmd_purge(args) -> int:
         print(_("Past the period: {students} students, {cases} cases, {guardians} guardians.")
               .format(students=len(plan.student_ids), cases=len(plan.case_ids),
                       guardians=len(plan.guardian_ids)))
-        for line in retention.waiting_lines(plan, limit=50, with_names=False):
+        for line in retention.waiting_lines(plan, actor, limit=50, with_names=False):
             print(line)
         hold = retention.backup_hold(today)
         for line in retention.hold_lines(hold):

@@ -204,3 +204,44 @@ def test_admin_commands_act_as_who_signed_in(tmp_path, monkeypatch):
     exports = [a.user for a in m.AuditLog.select().where(m.AuditLog.action == "export")]
     assert exports == [setup.user_id]  # not None: the person, not 'system'
     m.database.obj.close()
+
+
+def test_purge_keeps_a_student_of_an_open_case_and_says_why(tmp_path):
+    """``pestdesk purge`` on a real file: the dry run lists who waits (numbers, no names)
+    and changes nothing; the purge deletes the student past the period and keeps the one
+    still involved in an open case, with that case whole."""
+    import datetime as dt
+
+    from pestdesk.services.base import SYSTEM, create, write
+    from pestdesk.store import models as m
+    from pestdesk.store.db import create_database, open_database
+
+    path = tmp_path / "school.sqlite"
+    database = create_database(path)
+    with write():
+        waits = create(SYSTEM, m.Student, number="810001", first_name="Wachter",
+                       last_name="Open", left_on=dt.date(2020, 7, 1))
+        goes = create(SYSTEM, m.Student, number="810002", first_name="Vertrokken",
+                      last_name="Dicht", left_on=dt.date(2020, 7, 1))
+        running = create(SYSTEM, m.Case, number="2020-0031", reported_on=dt.date(2020, 3, 1))
+        create(SYSTEM, m.Involvement, case=running, student=waits, role="gepeste")
+        done = create(SYSTEM, m.Case, number="2020-0032", reported_on=dt.date(2020, 3, 1),
+                      status="closed")
+        create(SYSTEM, m.Involvement, case=done, student=goes, role="pester")
+    database.close()
+    before = digest(path)
+    dry = run("purge", "--db", path, "--dry-run", PESTDESK_TODAY="2026-09-01")
+    assert dry.returncode == 0, dry.stderr
+    assert "leerling 810001: open melding 2020-0031" in dry.stdout
+    assert "wacht" in dry.stdout and "Wachter" not in dry.stdout
+    assert digest(path) == before
+    done_run = run("purge", "--db", path, PESTDESK_TODAY="2026-09-01")
+    assert done_run.returncode == 0, done_run.stderr
+    assert "810001" in done_run.stdout and "Traceback" not in done_run.stderr
+    database = open_database(path)
+    try:
+        assert [s.number for s in m.Student.select()] == ["810001"]
+        assert [c.number for c in m.Case.select()] == ["2020-0031"]
+        assert m.Involvement.select().where(m.Involvement.case == running.id).count() == 1
+    finally:
+        database.close()

@@ -50,7 +50,7 @@ from ..i18n import N_, _, format_date, format_number, ngettext
 from ..store import models as m
 from ..store.db import copy_holds_students
 from ..store.keyfile import sidecar_path
-from . import backups, names
+from . import access, backups, names
 from .base import Actor, ServiceError, audit, write
 from .lists import Column, ListQuery, full_name
 
@@ -74,6 +74,7 @@ class WaitingStudent:
     number: str
     left_on: dt.date
     open_cases: tuple[str, ...]  # case numbers
+    case_ids: tuple[int, ...] = ()  # the same cases' ids (for who may see them)
 
 
 @dataclass
@@ -163,16 +164,17 @@ def due_for_deletion(today: dt.date, years: int | None = None,
 def _waiting(cutoff: dt.date, only: list[int] | None) -> list[WaitingStudent]:
     S, Inv, C = m.Student, m.Involvement, m.Case
     rows = (S.select(S.id, S.first_name, S.tussenvoegsel, S.last_name, S.number, S.left_on,
-                     C.number)
+                     C.number, C.id)
             .join(Inv, on=(Inv.student == S.id)).join(C, on=(Inv.case == C.id))
             .where(_due(cutoff, only) & (C.status == "open"))
             .order_by(S.sort_name, S.id, C.number).tuples())
     found: dict[int, WaitingStudent] = {}
-    for sid, first, tv, last, number, left_on, case_number in rows:
+    for sid, first, tv, last, number, left_on, case_number, case_id in rows:
         name = " ".join(p for p in (first, tv, last) if p)
         before = found.get(sid)
         cases = (before.open_cases if before else ()) + (case_number,)
-        found[sid] = WaitingStudent(sid, name, number, left_on, cases)
+        ids = (before.case_ids if before else ()) + (case_id,)
+        found[sid] = WaitingStudent(sid, name, number, left_on, cases, ids)
     return list(found.values())
 
 
@@ -439,28 +441,53 @@ def backup_hold(today: dt.date) -> BackupHold | None:
                       until, tuple(backups.beside_copies(path)))
 
 
-def waiting_lines(plan: RetentionPlan, limit: int = 12, with_names: bool = True) -> list[str]:
-    """Who waits and why, for the retention screen and ``purge --dry-run`` (which prints
-    student numbers only: no names in a terminal's output)."""
+def waiting_lines(plan: RetentionPlan, actor: Actor, limit: int = 12,
+                  with_names: bool = True) -> list[str]:
+    """Who waits and why, for the retention screen and ``purge --dry-run``.
+
+    What a line shows of a student and their open cases follows the one visibility rule
+    (``services.access``): the name only to whom may open the student's card, a case number
+    only to whom may see the case (the others read "an open case"). ``with_names=False``
+    prints student numbers only, whoever asks (no names in a terminal's output)."""
     if not plan.waiting:
         return []
+    shown = plan.waiting[:limit]
+    seen_students = _visible_ids(m.Student, access.student_visibility(actor),
+                                 [w.student_id for w in shown]) if with_names else set()
+    seen_cases = _visible_ids(m.Case, access.case_visibility(actor),
+                              [c for w in shown for c in w.case_ids])
     n = len(plan.waiting)
     lines = [ngettext(
         "{n} student is past the period but waits: still involved in an open case.",
         "{n} students are past the period but wait: still involved in an open case.",
         n).format(n=format_number(n))]
-    for w in plan.waiting[:limit]:
-        if with_names:
-            line = ngettext("{name} ({number}): open case {cases}",
-                            "{name} ({number}): open cases {cases}", len(w.open_cases))
-        else:
-            line = ngettext("student {number}: open case {cases}",
-                            "student {number}: open cases {cases}", len(w.open_cases))
-        lines.append("  " + line.format(name=w.name, number=w.number,
-                                        cases=", ".join(w.open_cases)))
+    for w in shown:
+        visible = [number for number, case_id in zip(w.open_cases, w.case_ids, strict=False)
+                   if case_id in seen_cases]
+        hidden = len(w.open_cases) - len(visible)
+        parts = []
+        if visible:
+            parts.append(ngettext("open case {cases}", "open cases {cases}",
+                                  len(visible)).format(cases=", ".join(visible)))
+        if hidden and visible:
+            parts.append(ngettext("{n} other open case", "{n} other open cases",
+                                  hidden).format(n=format_number(hidden)))
+        elif hidden:
+            parts.append(ngettext("an open case", "{n} open cases", hidden).format(
+                n=format_number(hidden)))
+        who = (_("{name} ({number})") if w.student_id in seen_students
+               else _("student {number}")).format(name=w.name, number=w.number)
+        lines.append("  " + _("{student}: {cases}").format(student=who,
+                                                            cases=", ".join(parts)))
     if n > limit:
         lines.append("  " + _("… and {n} more").format(n=format_number(n - limit)))
     return lines
+
+
+def _visible_ids(model, rule, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return {i for (i,) in model.select(model.id).where(model.id.in_(ids) & rule).tuples()}
 
 
 def hold_lines(hold: BackupHold | None) -> list[str]:

@@ -154,6 +154,11 @@ def test_retention_screen_says_who_waits_and_what_the_backups_hold(db, db_path, 
     assert view.model.total() == 0 and not view.delete_button.isEnabled()
     text = view.waiting.text()
     assert "Wachter Open (700001)" in text and "2020-0007" in text and "open" in text
+    admin = Actor(user_id=5, username="it", roles=frozenset({"beheerder"}))
+    admin_view = RetentionView(admin, today=dt.date(2026, 9, 1))
+    qtbot.addWidget(admin_view)
+    text = admin_view.waiting.text()  # a beheerder keeps the register, reads no dossiers
+    assert "Wachter Open (700001): een open melding" in text and "2020-0007" not in text
     held = view.backups.text()
     assert "1 back-up" in held and "15 sep 2026" in held  # 14 kept, one a day
     assert "kopie" in held and "1 aug 2026" in held

@@ -209,6 +209,42 @@ def test_a_student_in_an_open_case_waits(db):
     assert retention.due_for_deletion(TODAY).student_ids == [waits.id]
 
 
+def test_a_confirmed_list_naming_a_waiting_student_still_keeps_them(db):
+    """The screen's confirmed list goes through the same plan: a student in an open case
+    waits even when the caller names them."""
+    with write():
+        waits = student("900006", LONG_AGO, name="Wachter")
+        case("2023-013", waits, status="open")
+    retention.purge(SYSTEM, TODAY, student_ids=[waits.id])
+    assert m.Student.get_or_none(m.Student.id == waits.id) is not None
+    assert m.Involvement.select().where(m.Involvement.student == waits.id).count() == 1
+
+
+def test_who_waits_is_said_within_what_the_reader_may_see(db):
+    """The waiting lines show a name only to who may open the student's card and a case
+    number only to who may see the case (``services.access``), never more."""
+    with write():
+        waits = student("900007", LONG_AGO, name="Wachter")
+        case("2023-014", waits, status="open")
+        case("2023-015", waits, status="open")
+        klass = create(SYSTEM, m.SchoolClass, name="2B", leerjaar=2)
+        teacher = create(SYSTEM, m.Staff, code="MEN", last_name="Mentor", roles="mentor")
+        create(SYSTEM, m.ClassMentor, staff=teacher, school_class=klass)
+    plan = retention.due_for_deletion(TODAY)
+    coordinator = Actor(user_id=1, username="zorg", roles=frozenset({"ondersteuningscoordinator"}))
+    seen = "\n".join(retention.waiting_lines(plan, coordinator))
+    assert "Wachter Jansen (900007)" in seen and "2023-014, 2023-015" in seen
+    admin = Actor(user_id=2, username="it", roles=frozenset({"beheerder"}))
+    seen = "\n".join(retention.waiting_lines(plan, admin))
+    assert "Wachter Jansen (900007)" in seen  # the student register is the beheerder's
+    assert "2023-014" not in seen and "2 open meldingen" in seen  # the cases are not
+    mentor = Actor(user_id=3, username="men", staff_id=teacher.id, roles=frozenset({"mentor"}))
+    seen = "\n".join(retention.waiting_lines(plan, mentor))
+    assert "Wachter" not in seen and "2023-01" not in seen and "leerling 900007" in seen
+    terminal = "\n".join(retention.waiting_lines(plan, SYSTEM, with_names=False))
+    assert "Wachter" not in terminal and "2023-014, 2023-015" in terminal
+
+
 def test_purge_removes_old_and_holding_copies_beside_the_database(school, db_path):
     from pestdesk.services import backups
     from pestdesk.store.db import backup_to

@@ -103,7 +103,7 @@ class RetentionView(QWidget):
                 students=format_number(len(self.plan.student_ids)),
                 cases=format_number(len(self.plan.case_ids)),
                 guardians=format_number(len(self.plan.guardian_ids))))
-        self.waiting.setText("\n".join(retention.waiting_lines(self.plan)))
+        self.waiting.setText("\n".join(retention.waiting_lines(self.plan, self.actor)))
         self.waiting.setVisible(bool(self.plan.waiting))
         self.backups.setText("\n".join(retention.hold_lines(retention.backup_hold(self.today))))
         self.delete_button.setEnabled(not self.plan.empty and self._task is None)

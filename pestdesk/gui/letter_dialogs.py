@@ -523,7 +523,7 @@ class TemplateEditorDialog(QDialog):
         self.save_button.clicked.connect(self.save)
         self.restore_button.clicked.connect(self.restore)
         self.buttons.rejected.connect(self.reject)
-        if not letters.can_edit_templates(actor):
+        if not letters.can_edit_template_source(actor):  # the raw file is the beheerder's
             self.save_button.setEnabled(False)
             self.restore_button.setEnabled(False)
             self.editor.setReadOnly(True)
@@ -574,7 +574,7 @@ class TemplateEditorDialog(QDialog):
         self.editor.blockSignals(False)
         self._dirty = False
         self.restore_button.setEnabled(self.source.is_school
-                                       and letters.can_edit_templates(self.actor))
+                                       and letters.can_edit_template_source(self.actor))
         self.refresh_preview()
 
     def _changed(self) -> None:

@@ -214,18 +214,16 @@ def contract_merge_data(contract_id: int) -> dict:
 
 
 def render_contract_pdf(contract_id: int, letterhead=None, lang: str = "nl") -> bytes:
-    """The contract for signature as PDF, through ``pestdesk.letters`` (template ``contract``).
+    """The contract for signature as PDF, from the school's version of the template
+    ``contract`` (the shipped one when the school has none), through the letters service's
+    rule: ``ServiceError`` naming every merge field it would print without a value.
 
-    ``letterhead``: a ``pestdesk.letters.Letterhead``; default: the school's name from the
-    profile. Addressed to nobody (handed over in the meeting)."""
-    from .. import letters
-    from .settings import school_profile
+    ``letterhead``: a ``pestdesk.letters.Letterhead``; default: the school's letterhead.
+    Addressed to nobody (handed over in the meeting)."""
+    from . import letters
 
-    if letterhead is None:
-        profile = school_profile()
-        letterhead = letters.Letterhead(school_name=profile.name or "School",
-                                        place=profile.city)
-    template = letters.load_template("contract", lang)
+    template, _version = letters.template_for("contract", lang)
     contract = _contract(contract_id)
-    return letters.render_letter(template, contract_merge_data(contract_id), None, letterhead,
-                                 lang=lang, letter_date=contract.made_on)
+    return letters.render_complete(template, contract_merge_data(contract_id), None,
+                                   letterhead or letters.letterhead(), lang=lang,
+                                   letter_date=contract.made_on)

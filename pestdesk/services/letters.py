@@ -28,13 +28,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .. import clock
 from ..domain.protocol import Protocol, UnknownProtocol, get_protocol
-from ..i18n import _
+from ..i18n import N_, _
 from ..letters import (
     MERGE_FIELDS,
     AddressDoesNotFit,
@@ -103,13 +104,30 @@ def letterhead(profile: SchoolProfile | None = None) -> Letterhead:
 LETTER_ADMIN_ROLES = ("ondersteuningscoordinator", "zorgcoordinator", "directie", "beheerder")
 
 
+#: who may edit a template's raw file (TOML with its placeholders and conditions); the
+#: others among LETTER_ADMIN_ROLES edit its texts in the form (``save_template_texts``)
+TEMPLATE_SOURCE_ROLES = ("beheerder",)
+
+
 def can_edit_templates(actor: Actor) -> bool:
+    """May change the school's letter texts (the form) and envelope settings."""
     return access.is_system(actor) or actor.has_role(*LETTER_ADMIN_ROLES)
+
+
+def can_edit_template_source(actor: Actor) -> bool:
+    """May read and change a template's raw file (the beheerder)."""
+    return access.is_system(actor) or actor.has_role(*TEMPLATE_SOURCE_ROLES)
 
 
 def require_letter_admin(actor: Actor) -> None:
     if not can_edit_templates(actor):
         raise ServiceError(_("You do not have the rights to do this."))
+
+
+def require_template_source(actor: Actor) -> None:
+    if not can_edit_template_source(actor):
+        raise ServiceError(_("Only an administrator may edit a template's source file; "
+                             "edit the letter's texts in the form instead."))
 
 
 def window_settings() -> WindowSettings:
@@ -234,11 +252,17 @@ def save_template(actor: Actor, code: str, text: str, read_version: int) -> int:
     """Store the school's version of template ``code``; returns the new revision.
 
     Refused (:class:`TemplateRefused`, with line and column) when the text has a mistake;
-    :class:`Conflict` when someone else saved this template after ``read_version``."""
-    require_letter_admin(actor)
+    :class:`Conflict` when someone else saved this template after ``read_version``. The raw
+    file is the beheerder's (``can_edit_template_source``); the others save the texts
+    through :func:`save_template_texts`."""
+    require_template_source(actor)
     problems = check_template(code, text)
     if problems:
         raise TemplateRefused(problems)
+    return _store_template(actor, code, text, read_version)
+
+
+def _store_template(actor: Actor, code: str, text: str, read_version: int) -> int:
     key = TEMPLATE_KEY + code
     value = json.dumps({"text": text}, ensure_ascii=False)
     lengths.require("setting", {"value": value})
@@ -260,6 +284,143 @@ def save_template(actor: Actor, code: str, text: str, read_version: int) -> int:
             new_version = read_version + 1
         audit(actor, "update", "setting", None, f"{key},revision={new_version}")
     return new_version
+
+
+# -- the texts of a template, as the form edits them ---------------------------------------
+
+#: the parts the form shows, in the letter's order (the body is split into its paragraphs)
+TEXT_PARTS = ("title", "subject", "salutation", "body", "closing")
+PART_LABELS = {"title": N_("Title (in lists)"), "subject": N_("Subject"),
+               "salutation": N_("Salutation"), "body": N_("Paragraph"),
+               "closing": N_("Closing")}
+BLOCK_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True)
+class TemplateTexts:
+    """The texts of one language of a template: what a coordinator edits in the form. The
+    body comes as its paragraphs (``blocks``, split at blank lines; joined again they give
+    the body exactly)."""
+
+    code: str
+    lang: str
+    title: str
+    subject: str
+    salutation: str
+    blocks: tuple[str, ...]
+    closing: str
+    read_version: int = 0
+    is_school: bool = False
+
+    def body(self) -> str:
+        """The paragraphs joined again (an emptied box is a paragraph taken out)."""
+        return BLOCK_SEPARATOR.join(b.strip("\n") for b in self.blocks if b.strip()) + "\n"
+
+
+def template_texts(code: str, lang: str = "nl") -> TemplateTexts:
+    """The texts the form shows: the school's version when there is one, else the shipped
+    one."""
+    source = template_source(code)
+    template = Template.from_text(source.text)
+    variant = template.variant(lang)
+    return TemplateTexts(code, lang, variant.title, variant.subject, variant.salutation or "",
+                         _blocks(variant.body), variant.closing or "",
+                         source.read_version, source.is_school)
+
+
+_OPENS = re.compile(r"{%-?\s*(if|for)\b")
+_CLOSES = re.compile(r"{%-?\s*end(if|for)\b")
+
+
+def _blocks(body: str) -> tuple[str, ...]:
+    """The body's paragraphs, split at blank lines but never inside an ``{% if %}`` or
+    ``{% for %}`` (a condition stays in one box with what it governs)."""
+    out: list[str] = []
+    depth = 0
+    for chunk in body.split(BLOCK_SEPARATOR):
+        if depth > 0 and out:
+            out[-1] += BLOCK_SEPARATOR + chunk
+        else:
+            out.append(chunk)
+        depth += len(_OPENS.findall(chunk)) - len(_CLOSES.findall(chunk))
+    return tuple(b.strip("\n") for b in out)
+
+
+def insertable_fields() -> list[tuple[str, str]]:
+    """(field, translated description) of every merge field a text may print, for the form's
+    buttons (list fields are for the raw file: they need a loop)."""
+    return [(name, _(label)) for name, label in MERGE_FIELDS.items() if "[]" not in name]
+
+
+def check_template_texts(texts: TemplateTexts) -> list[str]:
+    """Every mistake in the form's texts, in the user's language and named by the box it
+    is in (an unknown merge field, a placeholder or condition that is not closed, an empty
+    title, subject or letter); [] when they may be saved."""
+    from ..letters import engine
+
+    out: list[str] = []
+    for part in ("title", "subject"):
+        if not getattr(texts, part).strip():
+            out.append(_("{part}: may not be empty.").format(part=_(PART_LABELS[part])))
+    if not texts.body().strip():
+        out.append(_("The letter needs at least one paragraph."))
+    for part in ("title", "subject", "salutation", "closing"):
+        for problem in engine.parse(getattr(texts, part)).problems:
+            out.append(_("{part}: {problem}").format(part=_(PART_LABELS[part]),
+                                                     problem=problem.message))
+    body = BLOCK_SEPARATOR.join(texts.blocks)
+    starts, at = [], 0
+    for block in texts.blocks:
+        starts.append(at)
+        at += len(block) + len(BLOCK_SEPARATOR)
+    for problem in engine.parse(body).problems:
+        number = max(i for i, start in enumerate(starts) if start <= problem.offset) + 1
+        out.append(_("{part} {number}: {problem}").format(
+            part=_(PART_LABELS["body"]), number=number, problem=problem.message))
+    return out
+
+
+def _texts_as_template(texts: TemplateTexts) -> str:
+    """The template's file with ``texts`` in place of its ``lang`` variant (the other
+    languages and the signature lines stay as they are)."""
+    import dataclasses
+
+    template = Template.from_text(template_source(texts.code).text)
+    before = template.variant(texts.lang)
+    variant = dataclasses.replace(
+        before, title=texts.title.strip(), subject=texts.subject.strip(),
+        salutation=texts.salutation.strip() or None, body=texts.body(),
+        closing=texts.closing.strip() if texts.closing.strip() or before.closing is not None
+        else None)
+    return dataclasses.replace(template, variants={**template.variants, texts.lang: variant},
+                               _parsed={}).to_text()
+
+
+def save_template_texts(actor: Actor, texts: TemplateTexts) -> int:
+    """Store the form's texts as the school's version of the template; the new revision.
+
+    Refused whole (``ServiceError`` naming every mistake and the box it is in; nothing is
+    stored) when a text has a mistake; :class:`Conflict` when someone else saved the
+    template after ``texts.read_version``."""
+    require_letter_admin(actor)
+    problems = check_template_texts(texts)
+    if problems:
+        raise ServiceError(_("The texts were not saved:\n{problems}").format(
+            problems="\n".join(problems)))
+    text = _texts_as_template(texts)
+    refused = check_template(texts.code, text)
+    if refused:  # pragma: no cover - the checks above find every mistake first
+        raise TemplateRefused(refused)
+    return _store_template(actor, texts.code, text, texts.read_version)
+
+
+def preview_template_texts(texts: TemplateTexts, today: dt.date | None = None) -> bytes:
+    """The form's texts rendered with sample data (the live preview); ``ServiceError`` with
+    the mistakes while there are any."""
+    problems = check_template_texts(texts)
+    if problems:
+        raise ServiceError("\n".join(problems))
+    return preview_template(_texts_as_template(texts), texts.lang, today)
 
 
 def restore_shipped(actor: Actor, code: str) -> None:
@@ -727,6 +888,30 @@ def _field_label(name: str) -> str:
     return f"{_(description)} ({name})" if description else name
 
 
+def empty_fields_refusal(empty: Iterable[str]) -> str:
+    """The one message that names every merge field a letter would print without a value."""
+    return _("Merge fields without a value: {fields}. Fill them in, or remove the sentence "
+             "from the school's template.").format(
+        fields="; ".join(_field_label(n) for n in empty))
+
+
+def render_complete(template: Template, merge_data: Mapping[str, Any], recipient,
+                    head: Letterhead, *, lang: str, letter_date: dt.date,
+                    window: WindowSettings | None = None) -> bytes:
+    """A letter that is handed out without being archived (the contract for signature):
+    the same rule as :func:`issue`, no merge field printed without a value, checked on the
+    text as it will be printed; ``ServiceError`` naming every such field."""
+    _text, empty = printed_text(template, merge_data, recipient, head, lang=lang,
+                                letter_date=letter_date)
+    if empty:
+        raise ServiceError(empty_fields_refusal(empty))
+    try:
+        return render_letter(template, merge_data, recipient, head, lang=lang,
+                             letter_date=letter_date, window=window or window_settings())
+    except AddressDoesNotFit as exc:
+        raise ServiceError(str(exc)) from None
+
+
 @dataclass
 class LetterPlan:
     """One letter about one student, ready to preview and issue to its addressees."""
@@ -848,9 +1033,7 @@ class LetterPlan:
         out = []
         empty = self.empty_fields()
         if empty:
-            out.append(_("Merge fields without a value: {fields}. Fill them in, or remove the "
-                         "sentence from the school's template.").format(
-                fields="; ".join(_field_label(n) for n in empty)))
+            out.append(empty_fields_refusal(empty))
         for label, found in self.foreign_names():
             out.append(_("{field} names someone who does not belong in this letter: {names}. "
                          "Only the student it is about and their own parents may be named.")

@@ -59,6 +59,7 @@ def _dialogs(actor, admin, tmp_path):
         people_dialogs,
         report_dialog,
         sanction_dialogs,
+        template_form,
     )
     from pestdesk.gui.views import meetings, users
 
@@ -89,6 +90,7 @@ def _dialogs(actor, admin, tmp_path):
                                                                           student_id),
         "compose letter": lambda: letter_dialogs.ComposeDialog(actor, case_id=case_id),
         "letter templates": lambda: letter_dialogs.TemplateEditorDialog(admin),
+        "letter texts": lambda: template_form.TemplateFormDialog(admin),
         "letter window": lambda: letter_dialogs.WindowSettingsDialog(admin),
         "plan meeting": lambda: meetings.PlanMeetingDialog(actor),
         "new user": lambda: users.NewUserDialog(admin),

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pypdf
 import pytest
+from PySide6.QtGui import QTextCursor
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
@@ -103,8 +104,12 @@ def test_compose_issues_the_letters_off_the_gui_thread(qtbot, demo, answers):
     assert "dinsdag 1 december 2026" in "".join(p.extract_text() for p in text.pages)
 
 
+def admin():
+    return actor_for(User.get(User.username == "beheer"))
+
+
 def test_template_editor_refuses_a_broken_template(qtbot, demo, answers):
-    editor = TemplateEditorDialog(demo)
+    editor = TemplateEditorDialog(admin())
     qtbot.addWidget(editor)
     row = next(i for i in range(editor.list.count())
                if editor.list.item(i).data(256) == "verwijzing")
@@ -124,7 +129,7 @@ def test_template_editor_refuses_a_broken_template(qtbot, demo, answers):
 
 
 def test_template_editor_saves_and_restores(qtbot, demo, answers):
-    editor = TemplateEditorDialog(demo)
+    editor = TemplateEditorDialog(admin())
     qtbot.addWidget(editor)
     code = editor.current_code()
     editor.editor.setPlainText(editor.editor.toPlainText() + "\n# aangepast\n")
@@ -133,6 +138,60 @@ def test_template_editor_saves_and_restores(qtbot, demo, answers):
     assert editor.restore_button.isEnabled()
     editor.restore()
     assert not letters.template_source(code).is_school
+
+
+def _form_at(qtbot, actor, code):
+    from pestdesk.gui.template_form import TemplateFormDialog
+
+    form = TemplateFormDialog(actor)
+    qtbot.addWidget(form)
+    row = next(i for i in range(form.list.count()) if form.list.item(i).data(256) == code)
+    form.list.setCurrentRow(row)
+    assert form.current_code() == code
+    return form
+
+
+def test_the_coordinator_edits_a_letter_in_a_form(qtbot, demo, answers):
+    """Texts in boxes, fields as buttons that insert at the cursor, a live preview; the raw
+    file is not offered to the coordinator."""
+    form = _form_at(qtbot, demo, "uitnodiging_gesprek")
+    assert not form.source_button.isVisible() and form.save_button.isEnabled()
+    assert form.subject_edit.text().startswith("Uitnodiging voor een gesprek")
+    assert len(form.block_edits) >= 3 and form.preview.page_count() == 1
+    assert "Roepnaam" in {b.text() for b in form.field_buttons.values()} or any(
+        "roepnaam" in b.toolTip() for b in form.field_buttons.values())
+    form.add_block_button.click()
+    box = form.block_edits[-1]
+    box.setPlainText("Wij bellen u over ")
+    box.moveCursor(QTextCursor.MoveOperation.End)
+    form._last_box = box  # as the focus change records it when the user clicks in the box
+    form.field_buttons["student.roepnaam"].click()
+    assert box.toPlainText() == "Wij bellen u over {{ student.roepnaam }}"
+    form.refresh_preview()
+    assert "Geen fouten" in form.status.text()
+    assert form.save()
+    saved = letters.template_texts("uitnodiging_gesprek")
+    assert saved.is_school and saved.blocks[-1] == "Wij bellen u over {{ student.roepnaam }}"
+
+
+def test_the_form_refuses_a_mistake_with_its_box_and_saves_nothing(qtbot, demo, answers):
+    form = _form_at(qtbot, demo, "verwijzing")
+    form.block_edits[0].setPlainText(form.block_edits[0].toPlainText()
+                                     + " Tot {{ meeting.datumm }}.")
+    form.refresh_preview()
+    assert "Alinea 1" in form.status.text() and "meeting.datum" in form.status.text()
+    assert not form.save()
+    assert answers and "Alinea 1" in answers[-1]
+    assert Setting.get_or_none(Setting.key == "letter_template:verwijzing") is None
+
+
+def test_only_the_beheerder_opens_the_raw_file(qtbot, demo):
+    form = _form_at(qtbot, admin(), "verwijzing")
+    form.show()
+    assert form.source_button.isVisible()
+    editor = TemplateEditorDialog(demo)  # the coordinator reaching the raw editor anyway
+    qtbot.addWidget(editor)
+    assert editor.editor.isReadOnly() and not editor.save_button.isEnabled()
 
 
 def test_window_settings_dialog_previews_and_saves(qtbot, demo):

@@ -118,3 +118,30 @@ def test_contract_letter_lists_the_stored_rules_one_by_one(db):
     assert rules[0] == "Ik accepteer anderen zoals ze zijn."
     assert rules[-1] == "Ik laat Sanne met rust."
     assert not any(rule.startswith("[") for rule in rules)
+
+
+def test_contract_uses_the_school_version_and_never_prints_an_empty_field(db):
+    """The contract for signature is a letter too: printed from the school's version of the
+    template, and refused (naming the field) when it would print a field without a value."""
+    import io
+
+    from pestdesk.services import letters
+    from pestdesk.services.base import SYSTEM
+
+    setup = make_case()
+    c = contracts.make_contract(setup.actor, setup.case_id, setup.pester_id,
+                                made_on=D(2026, 10, 1), move_reason="Teruggevallen")
+    source = letters.template_source("contract")
+    own = source.text.replace("De mentor houdt in de tussentijd",
+                              "Uw contactpersoon is {{ mentor.naam }}. De mentor houdt", 1)
+    assert own != source.text
+    letters.save_template(SYSTEM, "contract", own, source.read_version)
+    with pytest.raises(ServiceError, match="mentor.naam"):
+        contracts.render_contract_pdf(c.id)
+    worded = letters.template_source("contract")
+    letters.save_template(SYSTEM, "contract", worded.text.replace(
+        "Uw contactpersoon is {{ mentor.naam }}. ", "Onze eigen zin staat hier. "),
+        worded.read_version)
+    pdf = contracts.render_contract_pdf(c.id)
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Onze eigen zin staat hier." in text and "Ik accepteer anderen" in text

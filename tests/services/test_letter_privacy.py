@@ -101,7 +101,8 @@ def test_legal_parts_are_checked_on_the_printed_text(demo):
     s = Sanction.select().where(Sanction.kind == "schorsing").order_by(Sanction.id).first()
     source = letters.template_source("schorsing")
     text = source.text.replace("{{ sanction.bezwaar }}", "Neem gerust contact op.", 1)
-    letters.save_template(demo, "schorsing", text, source.read_version)
+    admin = actor_for(User.get(User.username == "beheer"))
+    letters.save_template(admin, "schorsing", text, source.read_version)
     plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
                            extra=RETURN)
     assert plan.empty_fields() == []  # the template is valid and fills every field it prints
@@ -140,3 +141,22 @@ def test_every_field_a_user_types_is_checked(demo, victim_case):
             plan = letters.prepare(demo, inv.case_id, inv.student_id, code, letter_date=TODAY,
                                    extra={group: {key: f"samen met {name}"}})
             assert any(name in why for why in plan.blocking()), (code, field)
+
+
+def test_a_filled_in_field_is_printed_and_no_sentence_is_left_hanging(demo):
+    """Read the issued PDF back: the return meeting's date is in it, and the sentence that
+    was refused while it was empty ("... op .") is nowhere."""
+    import re
+
+    from babel.dates import format_date as babel_date
+
+    s = Sanction.select().where(Sanction.kind == "schorsing").order_by(Sanction.id).first()
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY)
+    refusal = " ".join(plan.blocking())
+    assert "meeting.datum" in refusal and "Datum van het gesprek" in refusal
+    plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
+                           extra=RETURN)
+    issued = letters.issue(demo, [(plan, plan.usable[0])])
+    text = " ".join(pdf_text(issued[0].pdf).split())
+    assert babel_date(RETURN["meeting"]["datum"], "d MMMM y", locale="nl_NL") in text
+    assert not re.search(r"\s[.,;:]", text), re.search(r".{30}\s[.,;:]", text)

@@ -44,6 +44,11 @@ def demo(db):
     return actor_for(User.get(User.username == "zorg"))
 
 
+def admin():
+    """The demo's beheerder: the raw template file is theirs."""
+    return actor_for(User.get(User.username == "beheer"))
+
+
 def a_pester_with_sanction() -> Sanction:
     return Sanction.select().where(Sanction.kind == "schorsing").order_by(Sanction.id).first()
 
@@ -142,7 +147,7 @@ def test_archived_letter_reprints_byte_identical_after_template_edit(demo):
     shipped = plan.template_version  # the shipped template's version
     edited = source.text.replace("te schorsen", "voor korte tijd te schorsen", 1)
     assert edited != source.text
-    letters.save_template(demo, "schorsing", edited, source.read_version)
+    letters.save_template(admin(), "schorsing", edited, source.read_version)
     new_plan = letters.prepare(demo, s.case_id, s.student_id, "schorsing", letter_date=TODAY,
                            extra=RETURN)
     assert new_plan.template_version == f"{shipped}+school.1"
@@ -186,7 +191,7 @@ def test_template_with_unknown_field_is_refused_on_save_with_line_and_column(dem
     lines.insert(body + 1, "Beste {{ student.voornaam }},")
     broken = "\n".join(lines) + "\n"
     with pytest.raises(letters.TemplateRefused) as refused:
-        letters.save_template(demo, "uitnodiging_gesprek", broken, source.read_version)
+        letters.save_template(admin(), "uitnodiging_gesprek", broken, source.read_version)
     problem = refused.value.problems[0]
     assert (problem.line, problem.column) == (body + 2, 10)
     assert "student.voornaam" in problem.message
@@ -197,15 +202,15 @@ def test_changing_the_code_is_refused(demo):
     source = letters.template_source("verwijzing")
     text = source.text.replace('code = "verwijzing"', 'code = "iets_anders"')
     with pytest.raises(letters.TemplateRefused):
-        letters.save_template(demo, "verwijzing", text, 0)
+        letters.save_template(admin(), "verwijzing", text, 0)
 
 
 def test_versioned_save_conflict_and_restore(demo):
     source = letters.template_source("verwijzing")
-    assert letters.save_template(demo, "verwijzing", source.text + "\n", 0) == 1
+    assert letters.save_template(admin(), "verwijzing", source.text + "\n", 0) == 1
     with pytest.raises(Conflict):
-        letters.save_template(demo, "verwijzing", source.text, 0)  # stale: read before save
-    assert letters.save_template(demo, "verwijzing", source.text, 1) == 2
+        letters.save_template(admin(), "verwijzing", source.text, 0)  # stale: read before save
+    assert letters.save_template(admin(), "verwijzing", source.text, 1) == 2
     assert letters.template_source("verwijzing").is_school
     assert letters.template_for("verwijzing")[1] == "1+school.2"
     letters.restore_shipped(demo, "verwijzing")
@@ -310,3 +315,41 @@ def test_the_recidive_step_writes_to_all_parents_involved_each_their_own_version
     assert "Sanne" in texts["recidive_ouders_gepeste"]
     assert "Bram" in texts["recidive_ouders_pester"]
     assert "anti-pestcontract" in texts["recidive_ouders_pester"]
+
+
+def test_the_coordinator_edits_the_texts_and_only_the_beheerder_the_raw_file(demo):
+    """The form's texts are the coordinator's, the raw file the beheerder's; a text with a
+    mistake is refused whole, named by its box, and nothing changes."""
+    import dataclasses
+
+    from pestdesk.services.base import Actor
+
+    source = letters.template_source("uitnodiging_gesprek")
+    with pytest.raises(ServiceError, match="beheerder|administrator"):
+        letters.save_template(demo, "uitnodiging_gesprek", source.text + "\n", 0)
+    assert not letters.template_source("uitnodiging_gesprek").is_school
+    texts = letters.template_texts("uitnodiging_gesprek")
+    assert texts.blocks[0].startswith("Graag nodigen wij u uit")
+    assert all(b.count("{% if") == b.count("{% endif") for b in texts.blocks)
+    broken = dataclasses.replace(texts, blocks=texts.blocks + (
+        "Wij verwachten u op {{ meeting.datumm }}.", "{% if meeting.doel %}Open"))
+    problems = letters.check_template_texts(broken)
+    assert any(f"Alinea {len(texts.blocks) + 1}" in p and "meeting.datum" in p
+               for p in problems), problems
+    assert any(f"Alinea {len(texts.blocks) + 2}" in p for p in problems)
+    with pytest.raises(ServiceError, match="niet opgeslagen"):
+        letters.save_template_texts(demo, broken)
+    with pytest.raises(ServiceError, match="Onderwerp"):
+        letters.save_template_texts(demo, dataclasses.replace(texts, subject=" "))
+    assert not letters.template_source("uitnodiging_gesprek").is_school
+    assert letters.save_template_texts(demo, dataclasses.replace(
+        texts, blocks=texts.blocks + ("Wij bellen u nog over {{ student.roepnaam }}.",))) == 1
+    again = letters.template_texts("uitnodiging_gesprek")
+    assert again.is_school and again.blocks[-1] == "Wij bellen u nog over {{ student.roepnaam }}."
+    assert again.blocks[:-1] == texts.blocks
+    assert letters.template_for("uitnodiging_gesprek", "en")[0].variant("en").title  # kept
+    with pytest.raises(Conflict):
+        letters.save_template_texts(demo, texts)  # read before the save above
+    outsider = Actor(user_id=None, username="docent", roles=frozenset({"vakdocent"}))
+    with pytest.raises(ServiceError):
+        letters.save_template_texts(outsider, again)

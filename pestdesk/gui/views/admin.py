@@ -462,9 +462,9 @@ class AdminView(QWidget):
         return dialog
 
     def open_templates(self) -> QDialog:
-        from ..letter_dialogs import TemplateEditorDialog
+        from ..template_form import TemplateFormDialog
 
-        return self._open(TemplateEditorDialog(self.actor, self))
+        return self._open(TemplateFormDialog(self.actor, self))
 
     def open_window_settings(self) -> QDialog:
         from ..letter_dialogs import WindowSettingsDialog

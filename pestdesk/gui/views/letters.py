@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from ...i18n import _, format_datetime
 from ...services import letters, lists
 from ...services.base import Actor, ServiceError
-from ..letter_dialogs import ComposeDialog, TemplateEditorDialog, WindowSettingsDialog
+from ..letter_dialogs import ComposeDialog, WindowSettingsDialog
 from ..pdf_preview import PdfPreview, print_pdfs, save_pdf
 from .common import ListPanel
 
@@ -185,7 +185,9 @@ class LettersView(QWidget):
             self.select_letter(ids[0])
 
     def edit_templates(self) -> None:
-        TemplateEditorDialog(self.actor, self).exec()
+        from ..template_form import TemplateFormDialog
+
+        TemplateFormDialog(self.actor, self).exec()
         self.refresh()
 
     def edit_window(self) -> None:

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 
 from ..i18n import _
 from ..services import letters
-from ..services.base import Actor, Conflict, ServiceError
+from ..services.base import Actor, ServiceError
+from . import ops
 from .flow_layout import FlowLayout
 from .limits import limit
 from .pdf_preview import PdfPreview
@@ -297,14 +298,11 @@ class TemplateFormDialog(QDialog):
         texts = self.current_texts()
         if texts is None:
             return False
-        try:
-            letters.save_template_texts(self.actor, texts)
-        except Conflict as exc:
-            QMessageBox.warning(self, _("Letter templates"), str(exc))
-            return False
-        except ServiceError as exc:
+        saved = ops.run(self, lambda: letters.save_template_texts(self.actor, texts),
+                        changes=ops.Changes.of(ops.LETTERS, ops.SETTINGS),
+                        title=_("Letter templates"))
+        if not saved:
             self.refresh_preview()
-            QMessageBox.warning(self, _("Letter templates"), str(exc))
             return False
         self._fill_list(select=texts.code)
         self.load(texts.code)
@@ -321,12 +319,11 @@ class TemplateFormDialog(QDialog):
             _("Delete the school's version of this letter and use the shipped text again?"))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            letters.restore_shipped(self.actor, self.texts.code)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Letter templates"), str(exc))
-            return
         code = self.texts.code
+        if not ops.run(self, lambda: letters.restore_shipped(self.actor, code),
+                       changes=ops.Changes.of(ops.LETTERS, ops.SETTINGS),
+                       title=_("Letter templates")):
+            return
         self._fill_list(select=code)
         self.load(code)
 

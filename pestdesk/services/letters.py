@@ -288,8 +288,7 @@ def _store_template(actor: Actor, code: str, text: str, read_version: int) -> in
 
 # -- the texts of a template, as the form edits them ---------------------------------------
 
-#: the parts the form shows, in the letter's order (the body is split into its paragraphs)
-TEXT_PARTS = ("title", "subject", "salutation", "body", "closing")
+#: the parts the form shows (the body is split into its paragraphs)
 PART_LABELS = {"title": N_("Title (in lists)"), "subject": N_("Subject"),
                "salutation": N_("Salutation"), "body": N_("Paragraph"),
                "closing": N_("Closing")}
@@ -299,8 +298,8 @@ BLOCK_SEPARATOR = "\n\n"
 @dataclass(frozen=True)
 class TemplateTexts:
     """The texts of one language of a template: what a coordinator edits in the form. The
-    body comes as its paragraphs (``blocks``, split at blank lines; joined again they give
-    the body exactly)."""
+    body comes as its paragraphs (``blocks``, split at blank lines, never inside a
+    condition or loop; joined again they give the body)."""
 
     code: str
     lang: str

@@ -403,6 +403,54 @@ def record_consent(actor: Actor, student_id: int, *, given_on: dt.date, scope: l
     return consent
 
 
+def may_record_consent(actor: Actor) -> bool:
+    """Holds a role that records consent (the care roles that change dossiers); which
+    students is ``access.student_visibility``'s answer."""
+    return access.is_system(actor) or actor.has_role(*EDITING_ROLES)
+
+
+def consent_refused_text() -> str:
+    return _("Consent is recorded by the care roles that change dossiers.")
+
+
+@dataclass(frozen=True)
+class ConsentGivers:
+    """Who may give consent for a student on a day, for the "record consent" dialog."""
+
+    student_id: int
+    name: str
+    by_student: bool  # 16 or older: the student consents
+    #: under 16: the parents with parental authority (id, name, relation: "moeder", ...)
+    guardians: tuple[tuple[int, str, str], ...]
+    problem: str  # why consent cannot be recorded ("": it can)
+
+
+def consent_givers(actor: Actor, student_id: int, on: dt.date) -> ConsentGivers:
+    """Who may consent for ``student_id`` on ``on`` (the same rule as ``record_consent``);
+    ``NotFound`` when the student is hidden from ``actor``, a refusal without the rights."""
+    _require_student(actor, student_id)
+    student = m.Student.get_by_id(student_id)
+    name = " ".join(p for p in (student.first_name, student.tussenvoegsel, student.last_name)
+                    if p)
+    if student.birth_date is None:
+        return ConsentGivers(student_id, name, False, (), _(
+            "The student's date of birth is unknown; it decides who gives consent."))
+    if age_on(student.birth_date, on) >= CONSENT_AGE:
+        return ConsentGivers(student_id, name, True, (), "")
+    links = (m.StudentGuardian.select(m.StudentGuardian, m.Guardian).join(m.Guardian)
+             .where((m.StudentGuardian.student == student_id)
+                    & m.StudentGuardian.has_authority).order_by(m.StudentGuardian.id))
+    guardians = tuple(
+        (link.guardian_id, " ".join(p for p in (link.guardian.first_name,
+                                                link.guardian.tussenvoegsel,
+                                                link.guardian.last_name) if p),
+         link.relation or "")
+        for link in links)
+    problem = "" if guardians else _("Under 16 consent comes from a parent with parental "
+                                     "authority.")
+    return ConsentGivers(student_id, name, False, guardians, problem)
+
+
 def _consent_steps(actor: Actor, student_id: int, kinds: list[str], on: dt.date,
                    by_student: bool) -> None:
     """The consent ticks the protocol's consent step (kind ``consent``) of the meeting's

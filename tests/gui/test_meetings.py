@@ -189,3 +189,45 @@ def test_no_reason_is_asked_where_the_meetings_own_steps_complete_the_stage(qtbo
     assert not detail.move_reason.isVisible()  # the decision ticks it: the protocol's order
     detail.save_button.click()
     assert pester_stage(setup) == "ot"
+
+
+def test_record_consent_beside_an_anonymised_student(qtbot, db, monkeypatch):
+    """'geen toestemming: geanonimiseerd' has a 'Toestemming vastleggen' button beside it;
+    the consent is recorded through the meetings service and the student is named at once.
+    A role that does not record consent sees the button greyed out with the reason."""
+    from pestdesk import clock
+    from pestdesk.gui.consent_dialog import ConsentDialog
+    from pestdesk.services.base import Actor, write
+
+    clock.set_today(dt.date(2026, 11, 16))
+    setup = make_case(pester_birth=dt.date(2009, 5, 1))  # 17: consents herself
+    put_on_stage(setup, "ot")
+    with write():
+        m.Student.update(birth_date=None).where(m.Student.id == setup.victim_id).execute()
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
+                                    chair_id=setup.staff_id, externals=OUTSIDE)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder met Bram?")
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    assert "geanonimiseerd" in detail.consent.text()
+    buttons = {b.property("student_id"): b for b in detail.consent_buttons}
+    assert set(buttons) == {setup.pester_id, setup.victim_id}
+    assert all(b.text().startswith("Toestemming vastleggen: Leerling ") for b in buttons.values())
+    assert "Bram" not in " ".join(b.text() for b in buttons.values())  # no names here either
+
+    def consent_given(dialog):
+        assert dialog.givers.by_student and dialog.scope() == ["OT"]
+        dialog.save()
+        return dialog.result()
+
+    monkeypatch.setattr(ConsentDialog, "exec", consent_given)
+    buttons[setup.pester_id].click()
+    assert meetings.has_consent(setup.pester_id, "OT", START.date())
+    assert [b.property("student_id") for b in detail.consent_buttons] == [setup.victim_id]
+    reader = Actor(user_id=setup.actor.user_id, username="lezer", staff_id=setup.staff_id,
+                   roles=frozenset({"zorgteam"}))
+    other = _section(qtbot, type(setup)(**{**setup.__dict__, "actor": reader}))
+    other.open_meeting(meeting.id)
+    waiting = other.detail.consent_buttons
+    assert waiting and not waiting[0].isEnabled() and "zorgrollen" in waiting[0].toolTip()

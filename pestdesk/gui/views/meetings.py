@@ -226,6 +226,13 @@ class MeetingDetail(QWidget):
         self.question.setWordWrap(True)
         self.consent = QLabel()
         self.consent.setWordWrap(True)
+        consent_box = QWidget()
+        consent_col = QVBoxLayout(consent_box)
+        consent_col.setContentsMargins(0, 0, 0, 0)
+        consent_col.addWidget(self.consent)
+        self.consent_row = QHBoxLayout()  # "Record consent: <student>…" per anonymised student
+        consent_col.addLayout(self.consent_row)
+        self.consent_buttons: list[QPushButton] = []
         self.minutes = limit(QPlainTextEdit(), "agenda_item", "minutes")
         self.decision = limit(QPlainTextEdit(), "agenda_item", "decision")
         self.decision.setMaximumHeight(90)
@@ -248,7 +255,7 @@ class MeetingDetail(QWidget):
         for widget in (self.action_text, self.action_owner, self.action_due, self.action_button):
             row.addWidget(widget)
         form.addRow(_("Question"), self.question)
-        form.addRow(_("Consent"), self.consent)
+        form.addRow(_("Consent"), consent_box)
         form.addRow(_("Minutes"), self.minutes)
         form.addRow(_("Decision"), self.decision)
         form.addRow(_("Ladder"), ladder)
@@ -369,6 +376,32 @@ class MeetingDetail(QWidget):
         row = self.agenda.currentRow()
         return self.items[row] if 0 <= row < len(self.items) else None
 
+    def _consent_buttons(self, waiting: list) -> None:
+        """A "Record consent" button beside each student the meeting anonymises; greyed out,
+        with the reason, for a role that does not record consent."""
+        for button in self.consent_buttons:
+            self.consent_row.removeWidget(button)
+            button.deleteLater()
+        self.consent_buttons = []
+        may = meetings.may_record_consent(self.actor)
+        for student in waiting:
+            button = QPushButton(_("Record consent: {name}…").format(name=student.name))
+            button.setEnabled(may)
+            button.setToolTip("" if may else meetings.consent_refused_text())
+            button.setProperty("student_id", student.student_id)
+            button.clicked.connect(lambda _c=False, sid=student.student_id, n=student.name:
+                                   self.record_consent(sid, n))
+            self.consent_row.addWidget(button)
+            self.consent_buttons.append(button)
+
+    def record_consent(self, student_id: int, shown_as: str) -> None:
+        from ..consent_dialog import ConsentDialog
+
+        meeting = meetings.meeting_view(self.meeting_id, actor=self.actor)
+        dialog = ConsentDialog(self.actor, student_id, meeting.kind, self, shown_as=shown_as)
+        if dialog.exec():
+            self.reload_agenda(self.agenda.currentRow())
+
     def show_item(self, row: int) -> None:
         item = self.items[row] if 0 <= row < len(self.items) else None
         for widget in (self.minutes, self.decision, self.save_button, self.action_button):
@@ -378,12 +411,14 @@ class MeetingDetail(QWidget):
         if item is None:
             self.question.setText(_("No agenda items yet."))
             self.consent.setText("")
+            self._consent_buttons([])
             self.minutes.clear()
             self.decision.clear()
             return
         self.question.setText(item.question)
         self.consent.setText("\n".join(f"{c.name} ({c.role}): {c.why}" for c in item.consent)
                              or "-")
+        self._consent_buttons([c for c in item.consent if not c.named])
         self.minutes.setPlainText(item.minutes)
         self.decision.setPlainText(item.decision)
         locked = item.minutes_redacted  # shown without the names of students without consent

@@ -53,9 +53,10 @@ class _Block(QPlainTextEdit):
         self._fit()
 
     def _fit(self) -> None:
-        lines = max(2, min(12, int(self.document().size().height()) + 1))
-        height = self.fontMetrics().lineSpacing() * lines + 12
-        self.setFixedHeight(height)
+        text = self.toPlainText()
+        lines = sum(1 + len(line) // 80 for line in text.split("\n"))
+        lines = max(2, min(12, lines + 1))
+        self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 12)
 
 
 class TemplateFormDialog(QDialog):
@@ -91,8 +92,9 @@ class TemplateFormDialog(QDialog):
         self.fields_layout = FlowLayout(fields_box, spacing=4, line_spacing=4)
         self.field_buttons: dict[str, QPushButton] = {}
         for name, label in letters.insertable_fields():
-            button = QPushButton(label)
-            button.setToolTip("{{ " + name + " }}")
+            short = label.split(" (")[0].split(", ")[0]
+            button = QPushButton(short)
+            button.setToolTip(f"{label}\n{{{{ {name} }}}}")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the text box keeps focus
             button.clicked.connect(lambda _c=False, n=name: self.insert_field(n))
             self.fields_layout.addWidget(button)
@@ -100,6 +102,7 @@ class TemplateFormDialog(QDialog):
         fields_scroll = QScrollArea()
         fields_scroll.setWidgetResizable(True)
         fields_scroll.setWidget(fields_box)
+        fields_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         fields_scroll.setMaximumHeight(170)
 
         self.status = QLabel()

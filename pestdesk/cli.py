@@ -107,9 +107,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would be deleted"))
+    _school_option(p)
 
     _add_people_commands(sub)
+    _add_board_commands(sub)
     return parser
+
+
+def _school_option(p) -> None:
+    p.add_argument("--school", metavar=_("NAME"),
+                   help=_("the school, in a database of several schools (a board)"))
+
+
+def _add_board_commands(sub) -> None:
+    p = sub.add_parser("add-school", help=_("add a school to a database of several schools"))
+    p.add_argument("name", metavar=_("NAME"), help=_("the name of the new school"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+
+    p = sub.add_parser("migrate", help=_(
+        "copy one school's own database into a database of several schools (the source "
+        "stays untouched)"))
+    p.add_argument("--from", dest="source", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the school's own database file"))
+    p.add_argument("--to", dest="target", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database of several schools"))
+    p.add_argument("--school", metavar=_("NAME"), required=True,
+                   help=_("the name of the school in the database of several schools"))
 
 
 def _add_people_commands(sub) -> None:
@@ -119,12 +143,14 @@ def _add_people_commands(sub) -> None:
     p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would change"))
+    _school_option(p)
 
     p = sub.add_parser("import-staff", help=_("import or update staff from a CSV export"))
     p.add_argument("file", metavar=_("FILE"), type=Path, help=_("CSV or XLSX export"))
     p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would change"))
+    _school_option(p)
 
     p = sub.add_parser("export-student",
                        help=_("export everything stored about one student (AVG access request)"))
@@ -132,6 +158,7 @@ def _add_people_commands(sub) -> None:
     p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
     p.add_argument("--out", metavar=_("FILE"), type=Path, required=True,
                    help=_("the JSON file to write"))
+    _school_option(p)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> int:
@@ -177,6 +204,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         "import-students": cmd_import_students,
         "import-staff": cmd_import_staff,
         "export-student": cmd_export_student,
+        "add-school": cmd_add_school,
+        "migrate": cmd_migrate,
     }
     return handlers[command](args)
 
@@ -351,6 +380,7 @@ def cmd_purge(args) -> int:
     actor = _unlock(args.db)
     db = open_database(args.db, dry_run=args.dry_run)
     try:
+        _enter_school(args, actor)
         today = clock.today()
         plan = retention.due_for_deletion(today)
         print(_("Retention period: {years} years; students who left on or before {date}.")
@@ -394,9 +424,65 @@ def _opened(args, dry_run: bool = False, any_user: bool = False):
     actor = _unlock(_db_arg(args), any_user)
     db = open_database(_db_arg(args), dry_run=dry_run)
     try:
+        _enter_school(args, actor)
         yield actor
     finally:
         db.close()
+
+
+def _enter_school(args, actor) -> None:
+    """Scope the command to ``--school`` (every query then sees that school only, through
+    ``services.access``). A database of several schools needs the name whenever the command
+    would otherwise reach more than one school."""
+    from .services import access, schools
+    from .services.base import ServiceError
+    from .store import scope
+
+    name = getattr(args, "school", None)
+    if name:
+        school = schools.school_id(name)
+        if school is None:
+            raise ServiceError(_("There is no school named {name} in this database.").format(
+                name=name))
+        try:
+            access.enter(actor, school)
+        except access.NotFound:
+            raise ServiceError(_("There is no school named {name} in this database.").format(
+                name=name)) from None
+        return
+    current = scope.current()
+    reach = len(schools.all_schools()) if current is None else len(current.schools)
+    if reach > 1:
+        raise ServiceError(_("This database holds several schools: name one with --school."))
+
+
+def cmd_add_school(args) -> int:
+    from .services import schools
+    from .store.db import open_database
+
+    actor = _unlock(args.db)
+    db = open_database(args.db)
+    try:
+        schools.add_school(actor, args.name)
+    finally:
+        db.close()
+    print(_("School added: {name}").format(name=args.name))
+    return EXIT_OK
+
+
+def cmd_migrate(args) -> int:
+    from .services import schools
+    from .store.db import open_database
+
+    actor = _unlock(args.target)
+    db = open_database(args.target)
+    try:
+        report = schools.move_in(actor, args.source, args.school)
+    finally:
+        db.close()
+    for line in report.lines():
+        print(line)
+    return EXIT_OK
 
 
 def _run_import(args, kind: str) -> int:

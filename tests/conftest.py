@@ -48,6 +48,16 @@ def _clock():
 
 
 @pytest.fixture(autouse=True)
+def _no_school_scope_left():
+    """A test that signed someone in (and so set the school scope) cannot leak it."""
+    from pestdesk.store import scope
+
+    scope.clear()
+    yield
+    scope.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_keys_left():
     """Keys an encrypted test database left in the process do not open the next test's."""
     yield

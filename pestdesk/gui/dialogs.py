@@ -64,7 +64,7 @@ class SchoolProfileDialog(QDialog):
         self.original = asdict(settings.school_profile())
         for attr in ("name", "street", "postcode", "city", "phone", "email", "website", "brin",
                      "footer"):
-            limit(getattr(self.form, f"{attr}Edit"), "school", attr)
+            limit(getattr(self.form, f"{attr}Edit"), "school_profile", attr)
         self.load(settings.school_profile())
         self.form.buttonBox.accepted.connect(self.accept)
         self.form.buttonBox.rejected.connect(self.reject)
@@ -129,10 +129,10 @@ class SetupWizard(QWizard):
         self.school_page.setTitle(_("Your school"))
         self.school_page.setSubTitle(_("These details appear on letters and reports."))
         form = QFormLayout(self.school_page)
-        self.name = limit(QLineEdit(), "school", "name")
-        self.street = limit(QLineEdit(), "school", "street")
-        self.postcode = limit(QLineEdit(), "school", "postcode")
-        self.city = limit(QLineEdit(), "school", "city")
+        self.name = limit(QLineEdit(), "school_profile", "name")
+        self.street = limit(QLineEdit(), "school_profile", "street")
+        self.postcode = limit(QLineEdit(), "school_profile", "postcode")
+        self.city = limit(QLineEdit(), "school_profile", "city")
         form.addRow(_("School name"), self.name)
         form.addRow(_("Street and number"), self.street)
         form.addRow(_("Postcode"), self.postcode)

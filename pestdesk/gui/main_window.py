@@ -7,7 +7,7 @@ import importlib
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         self.demo = demo
         # the audit trail is a section only for those who may read it (beheerder, directie)
         self.SECTIONS = self.SECTIONS + (("audit",) if access.can_read_audit(actor) else ())
+        if access.is_board(actor):  # the bestuur: its schools' masked figures, nothing else
+            self.SECTIONS = ("figures",)
         self.setWindowTitle(self._title())
         self.setStyleSheet(STYLE)
         self.nav = QListWidget()
@@ -181,6 +183,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("Sign &out"), self.sign_out)
         file_menu.addSeparator()
         self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        self._build_school_menu()
+        if access.is_board(self.actor):
+            return
         case_menu = self.menuBar().addMenu(_("&Report"))
         self._action(case_menu, _("&New report…"), lambda: self.new_report(),
                      QKeySequence.StandardKey.New)
@@ -213,6 +218,38 @@ class MainWindow(QMainWindow):
             action.setChecked(code == i18n.language())
         help_menu = self.menuBar().addMenu(_("&Help"))
         self._action(help_menu, _("&About pestdesk"), self.about)
+
+    def _build_school_menu(self) -> None:
+        """Someone who works for several schools (two locations, the bestuur) chooses which
+        one to see, or all of them; for one school there is nothing to choose."""
+        self.school_actions: dict[int | None, QAction] = {}
+        schools = access.my_schools(self.actor)
+        if len(schools) < 2:
+            return
+        menu = self.menuBar().addMenu(_("S&chool"))
+        group = QActionGroup(self)
+        for school_id, name in [(None, _("All my schools")), *schools]:
+            action = self._action(menu, name,
+                                  lambda _c=False, s=school_id: self.switch_school(s))
+            action.setCheckable(True)
+            group.addAction(action)
+            self.school_actions[school_id] = action
+        self.school_actions[None].setChecked(True)
+
+    def switch_school(self, school_id: int | None) -> None:
+        """See one school (or all of the user's schools): open case windows close, every
+        section reloads through the new scope."""
+        try:
+            access.enter(self.actor, school_id)
+        except ServiceError as exc:
+            QMessageBox.warning(self, "pestdesk", str(exc))
+            return
+        for window in list(self.case_windows.values()):
+            window.close()
+        self.case_windows.clear()
+        if school_id in self.school_actions:
+            self.school_actions[school_id].setChecked(True)
+        self.refresh()
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -309,12 +346,14 @@ class MainWindow(QMainWindow):
 
     def _open_overview(self) -> None:
         self._overview_scheduled = True
-        if "overview" in self.views:
+        if self.SECTIONS[self.nav.currentRow()] in self.views:
             return
         self._show_section(self.nav.currentRow())
         self.update_nav_counts()
 
     def update_nav_counts(self) -> None:
+        if "cases" not in self.SECTIONS:  # the bestuur: figures only, no work to count
+            return
         open_cases = overview_service.open_case_count(self.actor)
         item = self.nav.item(self.SECTIONS.index("cases"))
         item.setText(f"{self._nav_label('cases')}  ({format_number(open_cases)})")

@@ -29,6 +29,7 @@ from peewee import SQL, fn
 
 from ..i18n import _
 from ..store import models as m
+from ..store import scope as school_scope
 from .base import Actor, ServiceError, audit, write
 
 ALL_CASES_ROLES = frozenset({"ondersteuningscoordinator", "zorgcoordinator", "zorgteam",
@@ -44,6 +45,8 @@ REGISTRAR_ROLES = DEPARTMENT_ROLES | {MENTOR_ROLE, CONFIDANT_ROLE}
 CARE_ROLES = ALL_CASES_ROLES | DEPARTMENT_ROLES | {MENTOR_ROLE, CONFIDANT_ROLE}
 # zorgteam members (often from outside the school) read but do not change dossiers
 READ_ONLY_ROLES = frozenset({"zorgteam"})
+# the school board (bestuur): masked, anonymous figures of its schools, never a dossier
+BOARD_ROLE = "bestuur"
 
 
 class NotFound(ServiceError):
@@ -108,6 +111,64 @@ def actor_departments(actor: Actor) -> list[str]:
     text = (m.Staff.select(m.Staff.departments).where(m.Staff.id == actor.staff_id)
             .scalar() or "")
     return sorted({d.strip().lower() for d in text.split(",") if d.strip()})
+
+
+# -- schools ---------------------------------------------------------------------------------
+#
+# A board database holds several schools. Which ones a person works for is decided here; the
+# store puts the answer into every query (``store.scope``), so each rule below (and every
+# other query of every door) only ever meets rows of those schools.
+
+
+def schools_of(actor: Actor) -> frozenset[int]:
+    """The schools ``actor`` works for: the one that added their staff record and those
+    linked to it (``StaffSchool``: a teacher at two locations, a bestuur member of a board).
+    The system (the command line on the file) works for every school; an account without a
+    staff record only in a single-school file."""
+    with school_scope.unscoped():
+        every = frozenset(row[0] for row in m.School.select(m.School.id).tuples())
+        if is_system(actor):
+            return every
+        if actor.staff_id is None:
+            return every if len(every) == 1 else frozenset()
+        home = m.Staff.select(m.Staff.school).where(m.Staff.id == actor.staff_id).scalar()
+        linked = {row[0] for row in m.StaffSchool.select(m.StaffSchool.school)
+                  .where(m.StaffSchool.staff == actor.staff_id).tuples()}
+    return frozenset(linked | ({home} if home is not None else set()))
+
+
+def enter(actor: Actor, school: int | None = None) -> school_scope.Scope | None:
+    """Start ``actor``'s session: from now on every query of this process sees the schools
+    they work for; ``school`` narrows it to that one (the switch of someone at two schools).
+    A school they do not work for is refused like a missing one. The system keeps the whole
+    file unless a ``school`` is named."""
+    mine = schools_of(actor)
+    if school is not None and school not in mine:
+        raise NotFound(_("This school does not exist (any more)."))
+    if is_system(actor) and school is None:
+        school_scope.clear()
+        return None
+    if not mine:  # a staff record without a school: nothing
+        raise NotFound(_("This school does not exist (any more)."))
+    if school is not None:
+        chosen = school_scope.Scope(frozenset({school}), school)
+    else:
+        chosen = school_scope.Scope(mine, min(mine))
+    school_scope.set_scope(chosen)
+    return chosen
+
+
+def my_schools(actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the schools ``actor`` works for, by name: the choices of the switch."""
+    ids = schools_of(actor)
+    with school_scope.unscoped():
+        return [(row[0], row[1]) for row in m.School.select(m.School.id, m.School.name)
+                .where(m.School.id.in_(sorted(ids))).order_by(m.School.name).tuples()]
+
+
+def is_board(actor: Actor) -> bool:
+    """A bestuur member without a care role: figures only, masked, never a dossier."""
+    return actor.has_role(BOARD_ROLE) and not has_care_role(actor)
 
 
 # -- cases -----------------------------------------------------------------------------------
@@ -188,6 +249,16 @@ def case_row_visible(actor: Actor, case_ref):
         parts.append(fn.EXISTS(ev.select(ev.id).where(
             (ev.case == case_ref) & (ev.author == actor.user_id))))
     return _any(parts)
+
+
+def figures_visibility(actor: Actor):
+    """A WHERE expression over ``Case``: the cases ``actor``'s anonymous figures count. A
+    dossier role counts what it may read; the bestuur counts every case of the schools it
+    works for (the scope), always masked (``figures.may_see_exact`` is for dossier roles)
+    and without ever opening one (``case_visibility`` gives it nothing)."""
+    if is_board(actor):
+        return everything()
+    return case_visibility(actor)
 
 
 def visible_case_ids(actor: Actor):

@@ -220,10 +220,15 @@ def demo_actor(username: str) -> Actor:
 
     if not get_value("demo", False):
         raise ServiceError(_("Unknown user name or wrong password."))
+    from ..store import scope
+    from . import access
+
+    scope.clear()
     user = User.get(User.username == username)
     with write():
         actor = actor_for(user)
         audit(actor, "login", "user", user.id, "demo")
+    access.enter(actor)
     return actor
 
 
@@ -312,8 +317,15 @@ def sign_in(username: str, password: str, *, verify=None) -> Actor:
     the same work) for an unknown name, a disabled account and a wrong password;
     ``Throttled`` alike for known and unknown names. ``verify``: see ``_attempt``
     (``encryption.sign_in`` passes the key slot's check)."""
+    from ..store import scope
+
+    scope.clear()  # a new session: the name is looked up in every school of the file
     user = User.get_or_none(User.username == username.strip().lower())
-    return _attempt(username, user, password, "login", verify)
+    actor = _attempt(username, user, password, "login", verify)
+    from . import access
+
+    access.enter(actor)
+    return actor
 
 
 def count_failed_attempt(username: str, detail: str = "") -> None:

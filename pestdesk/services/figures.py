@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel.numbers import format_decimal
-from peewee import JOIN, SQL, PostgresqlDatabase, fn
+from peewee import JOIN, SQL, PostgresqlDatabase, Select, fn
 from peewee import Case as SqlCase
 
 from .. import clock
@@ -377,12 +377,13 @@ class Figures:
 
 
 def _default_visibility(actor: Actor | None):
-    """The need-to-know rule for ``actor`` (a mentor counts only their classes)."""
+    """The need-to-know rule for ``actor`` (a mentor counts only their classes; the
+    bestuur every case of its schools, masked: ``access.figures_visibility``)."""
     if actor is None:
         return None
-    from .access import case_visibility
+    from .access import figures_visibility
 
-    return case_visibility(actor)
+    return figures_visibility(actor)
 
 
 def may_see_exact(actor: Actor | None) -> bool:
@@ -704,8 +705,9 @@ def _durations(q: _Query, ledger: Ledger) -> FigureTable:
         sub = inner.alias("durations")
         middle = (sub.c.rn == (sub.c.n + 1) / 2) | (sub.c.rn == (sub.c.n + 2) / 2)
         median = fn.AVG(SqlCase(None, [(middle, sub.c.d)], None))
-        return (C.select(sub.c.b, fn.COUNT(SQL("*")), median, fn.AVG(sub.c.d))
-                .from_(sub).group_by(sub.c.b).tuples())
+        # a plain SELECT over the subquery: the case table's school scope is inside it
+        return (Select([sub], [sub.c.b, fn.COUNT(SQL("*")), median, fn.AVG(sub.c.d)])
+                .bind(m.database).group_by(sub.c.b).tuples())
 
     rows = {b: (int(n), med, avg) for b, n, med, avg in stats(True)}
     keys, labels, values = [], [], []

@@ -40,8 +40,9 @@ BY_TABLE: dict[tuple[str, str], int] = {
 #: texts kept inside a setting's JSON, not in a column of their own: the school profile
 #: (settings.save_school_profile) and a free period of the calendar (calendar.save_calendar)
 IN_SETTINGS: dict[tuple[str, str], int] = {
-    ("school", "name"): LINE, ("school", "website"): 500, ("school", "brin"): CODE,
-    ("school", "footer"): 500, ("free_period", "label"): NAME,
+    ("school_profile", "name"): LINE, ("school_profile", "website"): 500,
+    ("school_profile", "brin"): CODE,
+    ("school_profile", "footer"): 500, ("free_period", "label"): NAME,
 }
 
 

@@ -9,7 +9,8 @@ import json
 from dataclasses import asdict, dataclass, fields
 
 from ..i18n import _
-from ..store.models import Setting
+from ..store import scope
+from ..store.models import School, Setting
 from . import lengths
 from .base import Actor, Conflict, ServiceError, audit, write
 
@@ -81,5 +82,15 @@ def save_school_profile(actor: Actor, profile: SchoolProfile,
                         read_version: int | None = None) -> None:
     if not (actor.user_id is None or actor.has_role(*PROFILE_ROLES)):
         raise ServiceError(_("You do not have the rights to do this."))
-    lengths.require("school", asdict(profile))
-    set_value(actor, PROFILE_KEY, asdict(profile), read_version)
+    lengths.require("school_profile", asdict(profile))
+    name = profile.name.strip()
+    with write():
+        set_value(actor, PROFILE_KEY, asdict(profile), read_version)
+        if name:  # the profile names the school (the board's list of schools, --school)
+            school = scope.active_school()
+            with scope.unscoped():
+                if School.select().where((School.name == name) & (School.id != school)).exists():
+                    raise ServiceError(_("There is already a school named {name}.").format(
+                        name=name))
+                School.update(name=name, version=School.version + 1).where(
+                    (School.id == school) & (School.name != name)).execute()

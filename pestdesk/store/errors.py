@@ -37,6 +37,13 @@ class DatabaseExists(StoreError):
         return _("{path} already exists; pestdesk will not overwrite it.").format(path=self.path)
 
 
+class EncryptedSource(StoreError):
+    def message(self) -> str:
+        return _("{path} is encrypted: moving an encrypted school in is not possible yet; "
+                 "move a plain copy (made by the school's beheerder) instead.").format(
+                     path=self.path)
+
+
 class NotAPestdeskDatabase(StoreError):
     def message(self) -> str:
         return _("{path} is not a pestdesk database.").format(path=self.path)

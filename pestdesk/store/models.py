@@ -10,20 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
 from peewee import (
     BlobField,
     BooleanField,
     CharField,
+    CompositeKey,
     DatabaseProxy,
     DateField,
     DateTimeField,
     ForeignKeyField,
     IntegerField,
     Model,
+    ModelAlias,
     TextField,
 )
 
 from .. import clock
+from . import scope as _scope
 
 database = DatabaseProxy()
 
@@ -34,9 +38,138 @@ def utcnow() -> dt.datetime:
 
 
 class BaseModel(Model):
+    """Every query built through a model passes the school scope (``store.scope``).
+
+    A model says how its rows belong to a school in ``_scope_where`` (None: board-wide, such
+    as the audit trail); ``select``/``update``/``delete`` and aliases add that condition, and
+    ``insert``/``insert_many`` fill ``school`` when the caller did not (``_school_default``).
+    """
+
     class Meta:
         database = database
         legacy_table_names = False
+
+    # the foreign key whose row a new row takes its school from (else the active school)
+    _school_parent: str | None = None
+
+    @classmethod
+    def _scope_where(cls, source, scope: _scope.Scope):
+        """The condition over ``source`` (the model or an alias of it) for ``scope``."""
+        return None
+
+    @classmethod
+    def _unscoped_where(cls, source):
+        """The condition without a scope (the whole file): none, except for settings."""
+        return None
+
+    @classmethod
+    def _scoped(cls, query, source):
+        scope = _scope.current()
+        if scope is None:
+            where = cls._unscoped_where(source)
+            return query if where is None else query.where(where)
+        where = cls._scope_where(source, scope)
+        return query if where is None else query.where(where)
+
+    @classmethod
+    def select(cls, *fields):
+        return cls._scoped(super().select(*fields), cls)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return cls._scoped(super().update(__data, **update), cls)
+
+    @peewee.classmethod_only
+    def delete(cls):
+        return cls._scoped(super().delete(), cls)
+
+    @classmethod
+    def alias(cls, alias=None):
+        return ScopedAlias(cls, alias)
+
+    @classmethod
+    def _school_default(cls, rows: list[dict]) -> None:
+        """Fill ``school`` in rows (dicts keyed by field) that do not name it."""
+        if "school" not in cls._meta.fields:
+            return
+        school = cls._meta.fields["school"]
+        missing = [row for row in rows if school not in row and "school" not in row]
+        if not missing:
+            return
+        parents: dict = {}
+        if cls._school_parent is not None:
+            fk = cls._meta.fields[cls._school_parent]
+            ids = set()
+            for row in missing:
+                value = row.get(fk, row.get(fk.name))
+                value = getattr(value, "id", value)
+                if value is not None:
+                    ids.add(value)
+            model = fk.rel_model
+            ids = sorted(ids)
+            for start in range(0, len(ids), 500):
+                parents.update(model.select(model.id, model.school)
+                               .where(model.id.in_(ids[start:start + 500])).tuples())
+        for row in missing:
+            value = None
+            if cls._school_parent is not None:
+                fk = cls._meta.fields[cls._school_parent]
+                value = row.get(fk, row.get(fk.name))
+                value = getattr(value, "id", value)
+            row[school] = parents.get(value) or cls._own_school(row)
+
+    @classmethod
+    def _own_school(cls, row: dict) -> int:
+        return _scope.active_school()
+
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        data = cls._normalize_data(__data, insert)
+        if isinstance(data, dict):
+            cls._school_default([data])
+        return peewee.ModelInsert(cls, data)
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        if "school" not in cls._meta.fields:
+            return super().insert_many(rows, fields)
+        rows = list(rows)
+        if fields is not None:
+            names = [f if isinstance(f, str) else f.name for f in fields]
+            if "school" in names:
+                return super().insert_many(rows, fields)
+            dicts = [dict(zip(names, row, strict=True)) for row in rows]
+        else:
+            dicts = [dict(row) if isinstance(row, dict) else row for row in rows]
+            if any(not isinstance(row, dict) for row in dicts):
+                return super().insert_many(rows, fields)
+        cls._school_default(dicts)
+        out = []
+        for row in dicts:  # names and fields mixed: key everything by field name
+            out.append({(k.name if isinstance(k, peewee.Field) else k): v
+                        for k, v in row.items()})
+        return super().insert_many(out)
+
+
+class ScopedAlias(ModelAlias):
+    """An alias (``Model.alias("x")``) whose SELECT passes the scope like the model's."""
+
+    def select(self, *selection):
+        return self.model._scoped(super().select(*selection), self)
+
+
+def _in(column, schools: frozenset[int]):
+    if len(schools) == 1:
+        return column == next(iter(schools))
+    return column.in_(sorted(schools))
+
+
+class SchoolOwned:
+    """Mixin for the scope rule of a model with a ``school`` column."""
+
+    @classmethod
+    def _scope_where(cls, source, scope):
+        return _in(source.school, scope.schools)
 
 
 class Versioned(BaseModel):
@@ -47,16 +180,66 @@ class Versioned(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
-class Setting(BaseModel):
-    """School profile and app settings as key -> JSON text."""
+class School(Versioned):
+    """One school (or location) of a board; a single-school file has exactly one."""
 
-    key = CharField(primary_key=True)
+    name = CharField(unique=True)
+
+    @classmethod
+    def _scope_where(cls, source, scope):
+        return _in(source.id, scope.schools)
+
+
+def school_field():
+    """The ``school`` column of a school-owned table (no index of its own: the lists
+    keep their own indexes; the per-school unique keys lead with it)."""
+    return ForeignKeyField(School, backref="+", index=False, on_delete="RESTRICT")
+
+
+#: the settings that belong to one school (its profile and letterhead, protocol preset,
+#: calendar, letter templates, ...); every other key is board-wide (school ``scope.BOARD``)
+SCHOOL_SETTINGS = ("school_profile", "school_calendar", "helplines_seeded",
+                   "letter_template:", "letter_window", "retention_years", "demo")
+
+
+def is_school_setting(key: str) -> bool:
+    return any(key == k or (k.endswith(":") and key.startswith(k)) for k in SCHOOL_SETTINGS)
+
+
+class Setting(BaseModel):
+    """School profile and app settings as key -> JSON text, per school or board-wide."""
+
+    school = IntegerField(column_name="school_id")  # a School, or scope.BOARD: board-wide
+    key = CharField()
     value = TextField()
     version = IntegerField(default=1)
 
+    class Meta:
+        primary_key = CompositeKey("school", "key")
+
+    @classmethod
+    def _scope_where(cls, source, scope):
+        return source.school.in_([_scope.BOARD, scope.active])
+
+    @classmethod
+    def _unscoped_where(cls, source):
+        # the whole file reads the settings of its first school (a single-school file's)
+        return source.school.in_([_scope.BOARD, _scope.FIRST_SCHOOL])
+
+    @classmethod
+    def _school_default(cls, rows):
+        school = cls._meta.fields["school"]
+        key_field = cls._meta.fields["key"]
+        for row in rows:
+            if school in row or "school" in row:
+                continue
+            key = row.get(key_field, row.get("key", ""))
+            row[school] = _scope.active_school() if is_school_setting(str(key)) else _scope.BOARD
+
 
 class Staff(Versioned):
-    code = CharField(unique=True)  # afkorting, e.g. "JNS"
+    school = school_field()  # the school that added them; more schools in StaffSchool
+    code = CharField()  # afkorting, e.g. "JNS"; unique per school
     first_name = CharField(default="")
     tussenvoegsel = CharField(default="")
     last_name = CharField()
@@ -67,6 +250,26 @@ class Staff(Versioned):
     active = BooleanField(default=True)
     # afdeling(en) of an afdelingscoordinator/-leider: names as in SchoolClass.department
     departments = CharField(default="")
+
+    class Meta:
+        indexes = ((("school", "code"), True),)
+
+    @classmethod
+    def _scope_where(cls, source, scope):
+        link = StaffSchool.alias("scope_staff_school")
+        return (_in(source.school, scope.schools)
+                | source.id.in_(link.select(link.staff)))
+
+
+class StaffSchool(SchoolOwned, BaseModel):
+    """A school a staff member works for besides the one that added them (a teacher at two
+    locations works in both)."""
+
+    staff = ForeignKeyField(Staff, backref="schools", on_delete="CASCADE")
+    school = school_field()
+
+    class Meta:
+        indexes = ((("staff", "school"), True),)
 
 
 class User(Versioned):
@@ -79,6 +282,11 @@ class User(Versioned):
     last_failed_at = DateTimeField(null=True)  # unused since schema 4 (SignInThrottle)
     must_change_password = BooleanField(default=False)  # set by a reset: change at sign-in
     password_reset_at = DateTimeField(null=True)  # the last reset by a beheerder (shown)
+
+    @classmethod
+    def _scope_where(cls, source, scope):
+        staff = Staff.alias("scope_user_staff")
+        return source.staff.is_null() | source.staff.in_(staff.select(staff.id))
 
 
 class SignInThrottle(BaseModel):
@@ -111,15 +319,26 @@ class RoleGrant(BaseModel):
     decided_by = IntegerField(null=True)
     decided_at = DateTimeField(null=True)
 
+    @classmethod
+    def _scope_where(cls, source, scope):
+        staff = Staff.alias("scope_grant_staff")
+        return source.staff.in_(staff.select(staff.id))
 
-class SchoolClass(Versioned):
-    name = CharField(unique=True)  # "2B"
+
+class SchoolClass(SchoolOwned, Versioned):
+    school = school_field()
+    name = CharField()  # "2B", unique per school
     leerjaar = IntegerField()
     department = CharField(default="")  # afdeling: onderbouw, bovenbouw havo, ...
     school_year = CharField(default="")
 
+    class Meta:
+        indexes = ((("school", "name"), True),)
 
-class ClassMentor(BaseModel):
+
+class ClassMentor(SchoolOwned, BaseModel):
+    school = school_field()
+    _school_parent = "school_class"
     school_class = ForeignKeyField(SchoolClass, backref="mentors", on_delete="CASCADE")
     staff = ForeignKeyField(Staff, backref="mentor_of", on_delete="CASCADE")
 
@@ -127,8 +346,9 @@ class ClassMentor(BaseModel):
         indexes = ((("school_class", "staff"), True),)
 
 
-class Student(Versioned):
-    number = CharField(unique=True)  # stamnummer; text: "004512" stays "004512"
+class Student(SchoolOwned, Versioned):
+    school = school_field()
+    number = CharField()  # stamnummer; text: "004512" stays "004512"; unique per school
     first_name = CharField()  # roepnaam
     initials = CharField(default="")
     tussenvoegsel = CharField(default="")
@@ -139,8 +359,12 @@ class Student(Versioned):
     left_on = DateField(null=True)  # left school: the retention period starts
     sort_name = CharField(index=True, default="")  # "achternaam, roepnaam tussenvoegsel" lowercase
 
+    class Meta:
+        indexes = ((("school", "number"), True),)
 
-class Guardian(Versioned):
+
+class Guardian(SchoolOwned, Versioned):
+    school = school_field()
     first_name = CharField(default="")
     initials = CharField(default="")
     tussenvoegsel = CharField(default="")
@@ -155,7 +379,9 @@ class Guardian(Versioned):
     phone = CharField(default="")
 
 
-class StudentGuardian(Versioned):
+class StudentGuardian(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "student"
     student = ForeignKeyField(Student, backref="guardian_links", on_delete="CASCADE")
     guardian = ForeignKeyField(Guardian, backref="student_links", on_delete="CASCADE")
     relation = CharField(default="")  # moeder, vader, verzorger, voogd
@@ -167,8 +393,9 @@ class StudentGuardian(Versioned):
         indexes = ((("student", "guardian"), True),)
 
 
-class Case(Versioned):
-    number = CharField(unique=True)  # "2026-0042"
+class Case(SchoolOwned, Versioned):
+    school = school_field()
+    number = CharField()  # "2026-0042", unique per school
     is_signal = BooleanField(default=False)  # a teacher's signaal, not (yet) a case
     status = CharField(default="open", index=True)  # open, closed
     reported_on = DateField(index=True)
@@ -193,8 +420,13 @@ class Case(Versioned):
     stage_code = CharField(default="", index=True)
     next_due_on = DateField(null=True, index=True)
 
+    class Meta:
+        indexes = ((("school", "number"), True),)
 
-class Involvement(Versioned):
+
+class Involvement(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "case"
     case = ForeignKeyField(Case, backref="involvements", on_delete="CASCADE")
     student = ForeignKeyField(Student, backref="involvements", on_delete="CASCADE")
     role = CharField(index=True)  # gepeste, pester, meeloper, middengroep, getuige
@@ -206,8 +438,11 @@ class Involvement(Versioned):
         indexes = ((("case", "student"), True),)
 
 
-class Event(Versioned):
+class Event(SchoolOwned, Versioned):
     """A timeline entry of a case: conversation, step, letter, sanction, note, ..."""
+
+    school = school_field()
+    _school_parent = "case"
 
     case = ForeignKeyField(Case, backref="events", on_delete="CASCADE")
     involvement = ForeignKeyField(Involvement, null=True, backref="events", on_delete="SET NULL")
@@ -222,7 +457,9 @@ class Event(Versioned):
     author = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
 
-class Agreement(Versioned):
+class Agreement(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "case"
     case = ForeignKeyField(Case, backref="agreements", on_delete="CASCADE")
     event = ForeignKeyField(Event, null=True, on_delete="SET NULL")
     description = TextField()
@@ -232,7 +469,9 @@ class Agreement(Versioned):
     outcome = TextField(default="")
 
 
-class Contract(Versioned):
+class Contract(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "case"
     case = ForeignKeyField(Case, backref="contracts", on_delete="CASCADE")
     student = ForeignKeyField(Student, on_delete="CASCADE")
     made_on = DateField()
@@ -243,7 +482,9 @@ class Contract(Versioned):
     outcome = CharField(default="")  # "", kept, broken
 
 
-class Sanction(Versioned):
+class Sanction(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "case"
     case = ForeignKeyField(Case, backref="sanctions", on_delete="CASCADE")
     student = ForeignKeyField(Student, on_delete="CASCADE")
     kind = CharField()  # schorsing, interne_schorsing, voornemen_verwijdering, verwijdering
@@ -261,7 +502,8 @@ class Sanction(Versioned):
     inspectie_reference = CharField(default="")
 
 
-class Meeting(Versioned):
+class Meeting(SchoolOwned, Versioned):
+    school = school_field()
     kind = CharField(index=True)  # IZO, OT, ACT
     starts_at = DateTimeField(index=True)
     duration_minutes = IntegerField(default=60)
@@ -272,7 +514,9 @@ class Meeting(Versioned):
     notes = TextField(default="")
 
 
-class AgendaItem(Versioned):
+class AgendaItem(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "meeting"
     meeting = ForeignKeyField(Meeting, backref="items", on_delete="CASCADE")
     case = ForeignKeyField(Case, null=True, backref="agenda_items", on_delete="CASCADE")
     position = IntegerField(default=0)
@@ -282,7 +526,9 @@ class AgendaItem(Versioned):
     consent_basis = CharField(default="")  # consent, samenwerkingsverband, none
 
 
-class Consent(Versioned):
+class Consent(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "student"
     student = ForeignKeyField(Student, backref="consents", on_delete="CASCADE")
     given_by = CharField()  # guardian name or "leerling"
     given_on = DateField()
@@ -290,7 +536,9 @@ class Consent(Versioned):
     withdrawn_on = DateField(null=True)
 
 
-class Action(Versioned):
+class Action(SchoolOwned, Versioned):
+    school = school_field()
+    _school_parent = "case"
     case = ForeignKeyField(Case, null=True, backref="actions", on_delete="CASCADE")
     agenda_item = ForeignKeyField(AgendaItem, null=True, backref="actions", on_delete="SET NULL")
     description = TextField()
@@ -299,8 +547,11 @@ class Action(Versioned):
     done_on = DateField(null=True)
 
 
-class Letter(BaseModel):
+class Letter(SchoolOwned, BaseModel):
     """An issued letter, archived exactly as sent (never edited, so no version)."""
+
+    school = school_field()
+    _school_parent = "case"
 
     case = ForeignKeyField(Case, null=True, backref="letters", on_delete="CASCADE")
     student = ForeignKeyField(Student, null=True, on_delete="CASCADE")
@@ -314,8 +565,11 @@ class Letter(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
 
-class Attachment(BaseModel):
+class Attachment(SchoolOwned, BaseModel):
     """Evidence stored inside the database; never altered (hence no version)."""
+
+    school = school_field()
+    _school_parent = "case"
 
     case = ForeignKeyField(Case, backref="attachments", on_delete="CASCADE")
     filename = CharField()
@@ -328,7 +582,8 @@ class Attachment(BaseModel):
     added_at = DateTimeField(default=utcnow)
 
 
-class Helpline(Versioned):
+class Helpline(SchoolOwned, Versioned):
+    school = school_field()
     name = CharField()
     phone = CharField(default="")
     url = CharField(default="")
@@ -364,8 +619,10 @@ class AuditLog(BaseModel):
 
 
 ALL_MODELS: list[type[BaseModel]] = [
+    School,
     Setting,
     Staff,
+    StaffSchool,
     User,
     SignInThrottle,
     RoleGrant,

@@ -17,8 +17,11 @@ from pestdesk.store import models as m
 class School:
     """A small school built through the services: one class, staff, users, students."""
 
-    def __init__(self, protocol_code: str = "doultremont", students: int = 10) -> None:
-        save_school_profile(SYSTEM, SchoolProfile(name="Testschool", protocol_code=protocol_code))
+    def __init__(self, protocol_code: str = "doultremont", students: int = 10,
+                 name: str = "Testschool", prefix: str = "", first_number: int = 1000) -> None:
+        """``name``, ``prefix`` (before every user name) and ``first_number`` let a test
+        build a second school in a board database (user names are unique board-wide)."""
+        save_school_profile(SYSTEM, SchoolProfile(name=name, protocol_code=protocol_code))
         names = ["Sem Bakker", "Noor de Vries", "Daan Jansen", "Fleur Visser", "Ayoub Amrani",
                  "Lotte Smit", "Emre Kaya", "Tess Mulder", "Bram de Groot", "Isa Bos",
                  "Milan Peters", "Roos Dekker"]
@@ -39,15 +42,17 @@ class School:
                              last_name="Docent", roles="vakdocent")
             m.ClassMentor.create(school_class=klass.id, staff=self.mentor.id)
             m.ClassMentor.create(school_class=other_class.id, staff=stranger.id)
-            user = create(SYSTEM, m.User, username="mentor", staff=self.mentor.id)
-            user2 = create(SYSTEM, m.User, username="afdeling", staff=self.coordinator.id)
-            users = [create(SYSTEM, m.User, username=s.code.lower(), staff=s.id)
+            user = create(SYSTEM, m.User, username=prefix + "mentor", staff=self.mentor.id)
+            user2 = create(SYSTEM, m.User, username=prefix + "afdeling",
+                           staff=self.coordinator.id)
+            users = [create(SYSTEM, m.User, username=prefix + s.code.lower(), staff=s.id)
                      for s in (stranger, confidant, teacher)]
             self.students = []
             for n, name in enumerate(names[:students]):
                 first, last = name.split(" ", 1)
                 self.students.append(create(
-                    SYSTEM, m.Student, number=f"{1000 + n}", first_name=first, last_name=last,
+                    SYSTEM, m.Student, number=f"{first_number + n}", first_name=first,
+                    last_name=last,
                     school_class=klass.id, sort_name=f"{last}, {first}".lower()))
         self.names = names[:students]
         self.actor = Actor(user.id, "mentor", self.mentor.id, frozenset({"mentor"}))

@@ -317,6 +317,7 @@ def test_purge_finds_the_child_in_stored_json_and_in_evidence_files(db, db_path)
 #: text columns that are not free text about a case, and why the export and the purge may
 #: leave them alone; a new text column goes here or into names.FREE_TEXT
 NOT_FREE_TEXT = {
+    "school": ("name",),  # the school's own name (a board's list of schools)
     "setting": ("key", "value"),  # the school's settings and letter templates
     "staff": ("code", "first_name", "tussenvoegsel", "last_name", "email", "roles",
               "departments"),  # staff, not students

@@ -63,6 +63,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _sql_file("0002_audit_append_only.sql"),
     _sql_file("0003_access_and_sign_in.sql"),
     _sql_file("0004_separation_of_duties.sql"),
+    _sql_file("0005_schools.sql"),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -226,12 +226,10 @@ class MeetingDetail(QWidget):
         self.question.setWordWrap(True)
         self.consent = QLabel()
         self.consent.setWordWrap(True)
-        consent_box = QWidget()
-        consent_col = QVBoxLayout(consent_box)
-        consent_col.setContentsMargins(0, 0, 0, 0)
-        consent_col.addWidget(self.consent)
-        self.consent_row = QHBoxLayout()  # "Record consent: <student>…" per anonymised student
-        consent_col.addLayout(self.consent_row)
+        consent_box = QWidget()  # "Record consent: <student>…" per anonymised student
+        self.consent_row = QHBoxLayout(consent_box)
+        self.consent_row.setContentsMargins(0, 0, 0, 0)
+        self.consent_row.addStretch(1)
         self.consent_buttons: list[QPushButton] = []
         self.minutes = limit(QPlainTextEdit(), "agenda_item", "minutes")
         self.decision = limit(QPlainTextEdit(), "agenda_item", "decision")
@@ -255,7 +253,8 @@ class MeetingDetail(QWidget):
         for widget in (self.action_text, self.action_owner, self.action_due, self.action_button):
             row.addWidget(widget)
         form.addRow(_("Question"), self.question)
-        form.addRow(_("Consent"), consent_box)
+        form.addRow(_("Consent"), self.consent)
+        form.addRow("", consent_box)
         form.addRow(_("Minutes"), self.minutes)
         form.addRow(_("Decision"), self.decision)
         form.addRow(_("Ladder"), ladder)
@@ -391,7 +390,7 @@ class MeetingDetail(QWidget):
             button.setProperty("student_id", student.student_id)
             button.clicked.connect(lambda _c=False, sid=student.student_id, n=student.name:
                                    self.record_consent(sid, n))
-            self.consent_row.addWidget(button)
+            self.consent_row.insertWidget(len(self.consent_buttons), button)
             self.consent_buttons.append(button)
 
     def record_consent(self, student_id: int, shown_as: str) -> None:

@@ -16,7 +16,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-DEMO_DB = Path(tempfile.gettempdir()) / "pestdesk-bench-2000x10.sqlite"
+
+def _schema() -> int:
+    from pestdesk.store.migrations import LATEST
+
+    return LATEST
+
+
+# named after the schema: a newer checkout builds its own instead of migrating the file an
+# older checkout (another branch, another helper) still benches on
+DEMO_DB = Path(tempfile.gettempdir()) / f"pestdesk-bench-2000x10-schema{_schema()}.sqlite"
 
 
 def ensure_demo(path: Path) -> None:

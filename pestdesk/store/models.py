@@ -421,7 +421,9 @@ class Case(SchoolOwned, Versioned):
     next_due_on = DateField(null=True, index=True)
 
     class Meta:
-        indexes = ((("school", "number"), True),)
+        # the figures search a school's cases by the day reported or closed (migration 6)
+        indexes = ((("school", "number"), True), (("school", "reported_on"), False),
+                   (("school", "closed_on"), False))
 
 
 class Involvement(SchoolOwned, Versioned):

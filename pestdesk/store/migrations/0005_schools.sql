@@ -5,10 +5,11 @@
 -- Settings are per school (profile and letterhead, protocol preset, calendar, letter
 -- templates, ...) or board-wide (school_id 0: the audit head, the sign-in salt, ...).
 -- SQLite cannot add a column with a REFERENCES clause and a default, so school_id is a plain
--- column here; schools are never deleted.
+-- column here; schools are never deleted. The first school takes its profile's name right
+-- after this file (migrations/__init__.py).
 CREATE TABLE "school" ("id" INTEGER NOT NULL PRIMARY KEY, "version" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, "name" VARCHAR(255) NOT NULL);
 CREATE UNIQUE INDEX "school_name" ON "school" ("name");
-INSERT INTO "school" ("id", "version", "created_at", "updated_at", "name") VALUES (1, 1, datetime('now'), datetime('now'), COALESCE(NULLIF(trim(json_extract((SELECT "value" FROM "setting" WHERE "key" = 'school_profile'), '$.name')), ''), 'School'));
+INSERT INTO "school" ("version", "created_at", "updated_at", "name") VALUES (1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 'School');
 CREATE TABLE "staff_school" ("id" INTEGER NOT NULL PRIMARY KEY, "staff_id" INTEGER NOT NULL, "school_id" INTEGER NOT NULL, FOREIGN KEY ("staff_id") REFERENCES "staff" ("id") ON DELETE CASCADE, FOREIGN KEY ("school_id") REFERENCES "school" ("id") ON DELETE RESTRICT);
 CREATE UNIQUE INDEX "staff_school_staff_id_school_id" ON "staff_school" ("staff_id", "school_id");
 CREATE INDEX "staff_school_school_id" ON "staff_school" ("school_id");

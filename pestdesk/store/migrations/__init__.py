@@ -9,6 +9,7 @@ a released migration, add a new one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,12 +59,29 @@ def created_triggers(name: str) -> dict[str, str]:
     return out
 
 
+def _schools(db: Database) -> None:
+    """Migration 5 (several schools in one database), then the first school named after its
+    profile in Python rather than with a dialect's JSON function."""
+    _sql_file("0005_schools.sql")(db)
+    row = db.execute_sql("SELECT value FROM setting WHERE key = 'school_profile'").fetchone()
+    try:
+        name = str(json.loads(row[0]).get("name") or "").strip() if row else ""
+    except (ValueError, AttributeError):
+        name = ""
+    if name:
+        db.execute_sql(f"UPDATE school SET name = {db.param} WHERE id = 1", (name[:255],))
+
+
+_schools.__name__ = "0005_schools.sql"
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _sql_file("0001_initial.sql"),
     _sql_file("0002_audit_append_only.sql"),
     _sql_file("0003_access_and_sign_in.sql"),
     _sql_file("0004_separation_of_duties.sql"),
-    _sql_file("0005_schools.sql"),
+    _schools,
+    _sql_file("0006_school_indexes.sql"),
 ]
 LATEST = len(MIGRATIONS)
 

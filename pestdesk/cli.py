@@ -125,6 +125,16 @@ def _add_board_commands(sub) -> None:
     p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
                    help=_("the database file"))
 
+    p = sub.add_parser("link-staff", help=_(
+        "let a staff member work for another school too (two locations, the bestuur)"))
+    p.add_argument("code", metavar=_("CODE"), help=_("the staff member's code"))
+    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+                   help=_("the database file"))
+    p.add_argument("--school", metavar=_("NAME"), required=True,
+                   help=_("the school that added the staff member"))
+    p.add_argument("--to", metavar=_("NAME"), required=True,
+                   help=_("the school they work for too"))
+
     p = sub.add_parser("migrate", help=_(
         "copy one school's own database into a database of several schools (the source "
         "stays untouched)"))
@@ -206,6 +216,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "export-student": cmd_export_student,
         "add-school": cmd_add_school,
         "migrate": cmd_migrate,
+        "link-staff": cmd_link_staff,
     }
     return handlers[command](args)
 
@@ -467,6 +478,21 @@ def cmd_add_school(args) -> int:
     finally:
         db.close()
     print(_("School added: {name}").format(name=args.name))
+    return EXIT_OK
+
+
+def cmd_link_staff(args) -> int:
+    from .services import schools
+    from .store.db import open_database
+
+    actor = _unlock(args.db)
+    db = open_database(args.db)
+    try:
+        schools.link_staff_by_name(actor, args.code, args.school, args.to)
+    finally:
+        db.close()
+    print(_("{code} of {school} now also works for {other}.").format(
+        code=args.code, school=args.school, other=args.to))
     return EXIT_OK
 
 

@@ -27,7 +27,7 @@ from .reader import Table
 from .values import clean
 
 ROLE_CODES = ("mentor", "afdelingscoordinator", "ondersteuningscoordinator",
-              "vertrouwenspersoon", "directie", "vakdocent", "beheerder", "zorgteam")
+              "vertrouwenspersoon", "directie", "vakdocent", "beheerder", "zorgteam", "bestuur")
 
 ROLE_NAMES: dict[str, str] = {
     "mentor": "mentor", "klassenmentor": "mentor", "coach": "mentor",
@@ -42,6 +42,7 @@ ROLE_NAMES: dict[str, str] = {
     "vakdocent": "vakdocent", "docent": "vakdocent", "leraar": "vakdocent",
     "beheerder": "beheerder", "applicatiebeheerder": "beheerder", "administratie": "beheerder",
     "zorgteam": "zorgteam", "zorg": "zorgteam", "antipestcoordinator": "zorgteam",
+    "bestuur": "bestuur", "bestuurder": "bestuur", "collegevanbestuur": "bestuur",
 }
 
 STAFF_SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -63,6 +63,24 @@ def all_schools() -> list[tuple[int, str]]:
         return list(m.School.select(m.School.id, m.School.name).order_by(m.School.id).tuples())
 
 
+def link_staff_by_name(actor: Actor, code: str, home: str, other: str) -> None:
+    """``link_staff`` for the command line: the staff member by code and school names."""
+    _require_board_admin(actor)
+    home_id, other_id = school_id(home), school_id(other)
+    for name, found in ((home, home_id), (other, other_id)):
+        if found is None:
+            raise ServiceError(_("There is no school named {name} in this database.").format(
+                name=name))
+    with scope.unscoped():
+        staff = (m.Staff.select(m.Staff.id).where((m.Staff.school == home_id)
+                                                  & (m.Staff.code == code.strip().upper()))
+                 .scalar())
+    if staff is None:
+        raise access.NotFound(_("There is no staff member {code} at {school}.").format(
+            code=code, school=home))
+    link_staff(actor, staff, other_id)
+
+
 def school_names() -> dict[int, str]:
     """Every school of the scope by id (the board's figures label their columns with it)."""
     return dict(m.School.select(m.School.id, m.School.name).tuples())

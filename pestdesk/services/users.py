@@ -31,6 +31,7 @@ ROLE_LABELS: dict[str, str] = {
     "vertrouwenspersoon": N_("confidential counsellor (vertrouwenspersoon)"),
     "directie": N_("school management (directie)"),
     "beheerder": N_("administrator (beheerder)"),
+    "bestuur": N_("school board (bestuur): masked figures of its schools"),
 }
 LOCK_KEY = "lock_minutes"
 DEFAULT_LOCK_MINUTES = 10

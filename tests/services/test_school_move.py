@@ -129,3 +129,29 @@ def test_someone_who_signed_in_may_not_move_a_school_in(demo_file, db):
     school = School()
     with pytest.raises(ServiceError):
         schools.move_in(school.actor, demo_file, "Demo College")
+
+
+def test_pestdesk_migrate_on_the_command_line(demo_file, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "bestuur.sqlite"
+    create_database(target).close()
+    before = _digest(demo_file)
+    env = dict(os.environ, PESTDESK_LANG="nl", QT_QPA_PLATFORM="offscreen")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "pestdesk", *map(str, args)],
+                              capture_output=True, text=True, env=env, timeout=300,
+                              stdin=subprocess.DEVNULL)
+
+    done = run("migrate", "--from", demo_file, "--to", target, "--school", "Demo College")
+    assert done.returncode == 0, done.stderr
+    assert "Demo College: overgezet en gecontroleerd" in done.stdout
+    again = run("migrate", "--from", demo_file, "--to", target, "--school", "Ander College")
+    assert again.returncode != 0 and "bestaan al" in again.stderr
+    assert "Traceback" not in again.stderr
+    assert _digest(demo_file) == before
+    check = run("check", "--db", target)
+    assert check.returncode == 0, check.stdout + check.stderr

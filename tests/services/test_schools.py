@@ -246,8 +246,22 @@ def test_the_bestuur_sees_masked_figures_of_both_schools_and_no_dossier(board, t
         assert not access.can_view_student(bestuur, side.student_ids[0])
     with pytest.raises(ServiceError):
         people.export_student(bestuur, board.a.school.students[0].number)
+    with pytest.raises(ServiceError):
+        people.import_students(bestuur, write_magister(tmp_path / "m.csv"), today=clock.today())
+    with pytest.raises(ServiceError):
+        retention.purge(bestuur, clock.today())
+    with scope.unscoped():
+        assert m.Student.select().where(m.Student.id.in_(
+            [board.a.left.id, board.b.left.id])).count() == 2
+    pdf = figures.year_report_pdf(bestuur, figures.school_year_of(clock.today()))
+    assert pdf.startswith(b"%PDF")
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     rows = figures.export_rows(result)
-    text = repr(rows)
+    text += repr(rows)
     for side in (board.a, board.b):
         for student in side.school.students:
             assert student.last_name not in text
@@ -284,3 +298,35 @@ def test_the_command_line_names_the_school_and_sees_only_that_one(board, db, db_
     purge = _run("purge", "--dry-run", "--db", db_path, "--school", "Het Eerste Lyceum")
     assert purge.returncode == 0, purge.stderr
     assert "1 leerlingen" in purge.stdout or "1 leerling" in purge.stdout, purge.stdout
+
+
+def test_a_board_set_up_on_the_command_line(db, db_path, tmp_path):
+    from tests.helpers.cases import School
+
+    School(name="Het Eerste Lyceum")
+    db.close()
+    assert _run("add-school", "Het Tweede College", "--db", db_path).returncode == 0
+    staff = tmp_path / "personeel.csv"
+    staff.write_text("Afkorting;Roepnaam;Achternaam;Functie\nBST;Bea;Bestuur;bestuurder\n",
+                     encoding="utf-8")
+    imported = _run("import-staff", staff, "--db", db_path, "--school", "Het Tweede College")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    linked = _run("link-staff", "BST", "--db", db_path, "--school", "Het Tweede College",
+                  "--to", "Het Eerste Lyceum")
+    assert linked.returncode == 0, linked.stderr
+    wrong = _run("link-staff", "XYZ", "--db", db_path, "--school", "Het Tweede College",
+                 "--to", "Het Eerste Lyceum")
+    assert wrong.returncode != 0 and "XYZ" in wrong.stderr
+    from pestdesk.store.db import open_database
+
+    reopened = open_database(db_path)
+    try:
+        bea = m.Staff.get(m.Staff.code == "BST")
+        assert bea.roles == "bestuur"
+        from pestdesk.services.base import Actor
+
+        actor = Actor(1, "bea", bea.id, frozenset({"bestuur"}))
+        assert {name for _id, name in access.my_schools(actor)} == {
+            "Het Eerste Lyceum", "Het Tweede College"}
+    finally:
+        reopened.close()

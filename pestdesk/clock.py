@@ -57,6 +57,24 @@ def utcnow() -> dt.datetime:
     return now().astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def to_utc(moment: dt.datetime) -> dt.datetime:
+    """Naive UTC for storage; a naive ``moment`` is the PC's local wall time."""
+    aware = moment if moment.tzinfo else moment.astimezone()
+    return aware.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def to_local(stored: dt.datetime) -> dt.datetime:
+    """A stored moment (naive UTC) as the school's local wall time, naive."""
+    aware = stored if stored.tzinfo else stored.replace(tzinfo=dt.UTC)
+    return aware.astimezone().replace(tzinfo=None)
+
+
+def local_date(stored: dt.datetime) -> dt.date:
+    """The school's calendar day of a stored (naive UTC) moment: a meeting at 00:30 local
+    time is on that local day, not on the UTC day before."""
+    return to_local(stored).date()
+
+
 def reset() -> None:
     """Back to the clock the process started with: the day ``PESTDESK_TODAY`` names, or the
     real clock when it is not set. The tests call this after every test."""

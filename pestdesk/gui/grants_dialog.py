@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _, format_datetime
 from ..services import grants, users
-from ..services.auditlog import utc_to_local
 from ..services.base import Actor, ServiceError
 from .widgets import error_label
 
@@ -93,7 +92,7 @@ class GrantsDialog(QDialog):
                 status = f"{status} ({g.decided_by})"
             values = (f"{g.staff_code} — {g.staff_name}", role, _(KIND_LABELS.get(g.kind, g.kind)),
                       g.requested_by or _("command line"),
-                      format_datetime(utc_to_local(g.requested_at)),
+                      format_datetime(g.requested_at),
                       status)
             for column, text in enumerate(values):
                 item = QTableWidgetItem(text)

@@ -12,6 +12,7 @@ import datetime as dt
 
 from peewee import JOIN
 
+from .. import clock
 from ..i18n import N_
 from ..store.models import AuditLog, User
 from . import access
@@ -36,6 +37,8 @@ ACTION_LABELS: dict[str, str] = {
     "password_check_failed": N_("wrong current password"),
     "password_change": N_("changed own password"),
     "password_reset": N_("password reset"),
+    "password_set": N_("password set by a beheerder"),
+    "login_refused": N_("sign-in refused"),
     "setting": N_("setting changed"),
     "demo": N_("demo school created"),
 }
@@ -49,7 +52,7 @@ def local_day_start_utc(day: dt.date) -> dt.datetime:
 
 def utc_to_local(value: dt.datetime) -> dt.datetime:
     """A stored (naive UTC) time as naive local time, for display."""
-    return value.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+    return clock.to_local(value)
 
 
 class AuditList(ListQuery):

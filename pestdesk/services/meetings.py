@@ -194,8 +194,12 @@ def _visible_cases(actor: Actor, case_ids: set[int]) -> set[int]:
 
 def to_utc(moment: dt.datetime) -> dt.datetime:
     """Naive UTC for storage; a naive input is taken as the PC's local time."""
-    aware = moment if moment.tzinfo else moment.astimezone()
-    return aware.astimezone(dt.UTC).replace(tzinfo=None)
+    return clock.to_utc(moment)
+
+
+def meeting_day(meeting: m.Meeting) -> dt.date:
+    """The school's local calendar day of a meeting (``starts_at`` is stored in UTC)."""
+    return clock.local_date(meeting.starts_at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -529,7 +533,7 @@ def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsen
         return []
     if actor is not None and not access.can_view_case(actor, item.case_id):
         raise access.NotFound(_("This agenda item no longer exists."))
-    on = meeting.starts_at.date()
+    on = meeting_day(meeting)
     out = []
     query = (m.Involvement.select(m.Involvement, m.Student).join(m.Student)
              .where(m.Involvement.case == item.case_id).order_by(m.Involvement.id))
@@ -603,7 +607,7 @@ def record_minutes(actor: Actor, item_id: int, read_version: int, *, minutes: st
     the protocol refuses, or one without the reason it asks for, saves nothing at all."""
     item = _editable_item(actor, item_id)
     meeting = item.meeting
-    on = meeting.starts_at.date()
+    on = meeting_day(meeting)
     if moves and item.case_id is None:
         raise ServiceError(_("A general agenda item has no bully to move on the ladder."))
     with write():
@@ -651,7 +655,7 @@ def ladder_preview(item_id: int, student_id: int, target_stage: str,
     first = tuple((stage.code, step.code) for kind in kinds
                   if stage is not None and (step := stage.step_of_kind(kind)) is not None)
     return preview_move(item.case_id, student_id, target_stage,
-                        item.meeting.starts_at.date(), only_up=False, steps_first=first)
+                        meeting_day(item.meeting), only_up=False, steps_first=first)
 
 
 def ladder_stages(item_id: int) -> list[tuple[str, str]]:
@@ -696,7 +700,7 @@ def add_action(actor: Actor, item_id: int, *, description: str, owner_id: int,
                         description=description.strip(), owner=owner_id, due_on=due_on)
         if item.case_id is not None:
             owner = m.Staff.get_by_id(owner_id)
-            _ladder.add_event(actor, item.case_id, "action", meeting.starts_at.date(),
+            _ladder.add_event(actor, item.case_id, "action", meeting_day(meeting),
                               title=_("Action from the {kind}: {text} ({who}, by {date})").format(
                                   kind=meeting.kind, text=action.description, who=owner.code,
                                   date=format_date(due_on)),

@@ -495,7 +495,7 @@ def _intention_on(sanction: m.Sanction) -> dt.date:
     for event in _procedure_events(sanction):
         if _ladder.event_data(event).get("step") == "voornemen":
             return event.occurred_on
-    return sanction.created_at.date()
+    return clock.local_date(sanction.created_at)
 
 
 PROCEDURE_EVENT_KINDS = ("sanction", "expulsion_step", "inspectie_melding")

@@ -150,3 +150,36 @@ def test_unreadable_outside_participants_count_as_outside(db):
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
     assert meetings.item_is_anonymised(item.id)
     assert "Bram" not in pdf_text(meetings.build_pack(meeting.id))
+
+
+def test_consent_counts_on_the_schools_local_day_around_midnight(db, monkeypatch):
+    """A meeting at 00:30 local time on 18 November is stored as 23:30 UTC on the 17th;
+    consent given on the 18th (a local date) is valid for it, consent withdrawn on the 18th
+    is not, and the action it records is dated the 18th."""
+    import time
+
+    monkeypatch.setenv("TZ", "Europe/Amsterdam")
+    time.tzset()
+    try:
+        setup = make_case()
+        parent = _parent(setup.pester_id)
+        meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 18),
+                                scope=["IZO"], guardian_id=parent.id)
+        late = meetings.plan_meeting(setup.actor, kind="IZO",
+                                     starts_at=dt.datetime(2026, 11, 18, 0, 30),
+                                     chair_id=setup.staff_id, externals=[SMW])
+        assert m.Meeting.get_by_id(late.id).starts_at.date() == D(2026, 11, 17)  # UTC
+        assert meetings.meeting_day(late) == D(2026, 11, 18)
+        item = meetings.add_item(setup.actor, late.id, setup.case_id, "Vervolg")
+        state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+        assert state[setup.pester_id] is True
+        # a meeting at 23:30 local on the 17th (22:30 UTC) comes before the consent
+        early = meetings.plan_meeting(setup.actor, kind="IZO",
+                                      starts_at=dt.datetime(2026, 11, 17, 23, 30),
+                                      chair_id=setup.staff_id, externals=[SMW])
+        item = meetings.add_item(setup.actor, early.id, setup.case_id, "Vervolg")
+        state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+        assert state[setup.pester_id] is False
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -24,7 +24,7 @@ DEFAULT_DAYS = 30
 
 def _when(value: object) -> str:
     if isinstance(value, dt.datetime):
-        return format_datetime(auditlog.utc_to_local(value), "short")
+        return format_datetime(value, "short")  # stored UTC, shown local
     return str(value or "")
 
 

@@ -495,7 +495,8 @@ class MeetingDetail(QWidget):
     def _pack_done(self, pdf: object) -> None:
         self.progress.reset()
         self.pack_button.setEnabled(True)
-        name = f"voorbereiding-{self.view.kind.lower()}-{self.view.starts_at:%Y%m%d}.pdf"
+        day = clock.local_date(self.view.starts_at)
+        name = f"voorbereiding-{self.view.kind.lower()}-{day:%Y%m%d}.pdf"
         path = self.choose_path(_("Save the preparation pack"), name, _("PDF files (*.pdf)"))
         if not path:
             return
@@ -517,7 +518,7 @@ class MeetingDetail(QWidget):
         QMessageBox.warning(self, _("Preparation (PDF)"), message)
 
     def export_ics(self) -> None:
-        name = f"{self.view.kind.lower()}-{self.view.starts_at:%Y%m%d}.ics"
+        name = f"{self.view.kind.lower()}-{clock.local_date(self.view.starts_at):%Y%m%d}.ics"
         path = self.choose_path(_("Export to a calendar"), name,
                                 _("iCalendar files (*.ics)"))
         if not path:

@@ -289,6 +289,9 @@ def _unlock(path: Path, any_user: bool = False):
 
     try:  # the app's sign-in: slot, throttle and audit line
         actor = encryption.sign_in(path, user, password)
+        from .services import accounts
+
+        accounts.require_own_password(actor)  # a password the beheerder set: not here
         if not (any_user or actor.has_role("beheerder")):
             raise ServiceError(_("Only a beheerder can use the admin commands."))
     except BaseException:

@@ -190,16 +190,25 @@ def test_admin_commands_act_as_who_signed_in(tmp_path, monkeypatch):
     users.create_user(setup, staff.id, "it", "Alleen-Beheer-Geen-Dossiers")
     m.database.obj.close()
     out = tmp_path / "inzage.json"
+    # a password the beheerder set works nowhere until its owner chose their own
+    first = run("export-student", "--db", path, "--out", out, "310001",
+                PESTDESK_USER="it", PESTDESK_PASSWORD="Alleen-Beheer-Geen-Dossiers")
+    assert first.returncode != 0 and "eigen wachtwoord" in first.stderr, first.stderr
+    from pestdesk.services import encryption
+
+    it = encryption.sign_in(path, "it", "Alleen-Beheer-Geen-Dossiers")
+    assert it.must_change_password
+    users.change_own_password(it, "Alleen-Beheer-Geen-Dossiers", "Eigen-Beheer-Geen-Dossiers",
+                              "Eigen-Beheer-Geen-Dossiers")
+    m.database.obj.close()
     refused = run("export-student", "--db", path, "--out", out, "310001",
-                  PESTDESK_USER="it", PESTDESK_PASSWORD="Alleen-Beheer-Geen-Dossiers")
+                  PESTDESK_USER="it", PESTDESK_PASSWORD="Eigen-Beheer-Geen-Dossiers")
     assert refused.returncode != 0 and "rechten" in refused.stderr, refused.stderr
     assert not out.exists() and "Traceback" not in refused.stderr
     done = run("export-student", "--db", path, "--out", out, "310001",
                PESTDESK_USER=school.username, PESTDESK_PASSWORD=school.password)
     assert done.returncode == 0, done.stderr
     assert "Visser" in out.read_text(encoding="utf-8")
-    from pestdesk.services import encryption
-
     encryption.unlock(path, school.username, school.password)
     exports = [a.user for a in m.AuditLog.select().where(m.AuditLog.action == "export")]
     assert exports == [setup.user_id]  # not None: the person, not 'system'

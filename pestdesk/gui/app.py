@@ -64,7 +64,7 @@ def sign_in(path: Path, automatic_demo: bool = True):
             dialog = LoginDialog(path.name, path=path)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
-            return dialog.actor
+            return require_own_password(dialog.actor)
     if automatic_demo and is_demo_database():
         return accounts.demo_actor(DEMO_USER)
     if not accounts.has_users() or not settings.school_profile().is_set_up:

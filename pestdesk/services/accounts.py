@@ -186,8 +186,13 @@ def create_user(actor: Actor, staff: Staff | None, username: str, password: str)
         from . import encryption  # the key slot, under the same write lock
 
         encryption.password_set(username, password)
-        return create(actor, User, staff=staff, username=username,
-                      password_hash=hash_password(password))
+        # a password someone else chose (the beheerder's) is changed at the first sign-in;
+        # only the very first user, who chose their own, keeps it
+        user = create(actor, User, staff=staff, username=username,
+                      password_hash=hash_password(password), must_change_password=not first)
+        if not first:
+            audit(actor, "password_set", "user", user.id, "must_change_password")
+        return user
 
 
 def set_up(profile, first_name: str, last_name: str, code: str, username: str,
@@ -288,6 +293,18 @@ def _attempt(username: str, user: User | None, password: str, action: str,
 
             grants.note_sign_in(actor)
     return actor
+
+
+def require_own_password(actor: Actor) -> None:
+    """Refuse to work for an account whose password a beheerder set (a new account or a
+    reset) until its owner chose their own in the app: the command line has no dialog for
+    it, and the beheerder knows that password. The refusal is audited."""
+    if not actor.must_change_password:
+        return
+    with write():
+        audit(actor, "login_refused", "user", actor.user_id, "must_change_password")
+    raise ServiceError(_("A beheerder set this password. Sign in to the app first and choose "
+                         "your own password; then try again."))
 
 
 def refreshed(actor: Actor) -> Actor:

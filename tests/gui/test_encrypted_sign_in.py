@@ -88,3 +88,46 @@ def test_recovery_key_at_sign_in_sets_a_new_password(locked_school, qtbot):
 
     assert Log.select().where(Log.action == "password_recovery",
                               Log.user == actor.user_id).count() == 1
+
+
+def test_a_password_set_by_the_beheerder_is_changed_first_on_an_encrypted_file(
+        locked_school, qtbot, monkeypatch):
+    """The sign-in that opens an encrypted file asks a new account (or a reset one) for its
+    own password before anything else, like the sign-in to an open file does."""
+    from pestdesk.gui import app, dialogs
+    from pestdesk.gui.views import users as user_views
+    from pestdesk.services import users
+    from pestdesk.store.models import Staff
+
+    admin = encryption.sign_in(locked_school.path, ADMIN, PASSWORD)
+    from pestdesk.services.base import write
+
+    with write():
+        staff = Staff.create(code="NIE", last_name="Nieuw", roles="mentor")
+    users.create_user(admin, staff.id, "nieuw", "Door-De-Beheerder-Gekozen")
+    database.close()
+    database.initialize(None)  # as at the start of the app: no file open yet
+    encryption.forget_all()
+
+    class Login:  # the real dialog's outcome: the new user signed in with that password
+        def __init__(self, *args, **kwargs):
+            self.actor = None
+
+        def exec(self):
+            self.actor = encryption.sign_in(locked_school.path, "nieuw",
+                                            "Door-De-Beheerder-Gekozen")
+            return QDialog.DialogCode.Accepted
+
+    asked = []
+
+    class Change:
+        def __init__(self, actor, forced=False):
+            asked.append((actor.username, forced))
+
+        def exec(self):
+            return QDialog.DialogCode.Rejected  # the user does not choose one
+
+    monkeypatch.setattr(dialogs, "LoginDialog", Login)
+    monkeypatch.setattr(user_views, "ChangePasswordDialog", Change)
+    assert app.sign_in(locked_school.path) is None
+    assert asked == [("nieuw", True)]

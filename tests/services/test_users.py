@@ -252,3 +252,24 @@ def test_lock_minutes_setting(admin, mentor):
     with pytest.raises(ServiceError):
         users.set_lock_minutes(mentor, 30)
     assert users.lock_minutes() == 5
+
+
+def test_an_account_made_by_a_beheerder_changes_its_password_first(admin):
+    """The beheerder chose that password: the new user must choose their own at the first
+    sign-in (as after a reset), and the beheerder's setting it is in the trail."""
+    made = users.create_user(admin, staff("NIE", "mentor").id, "nieuw", PASSWORD)
+    first = accounts.sign_in("nieuw", PASSWORD)
+    assert first.must_change_password
+    line = AuditLog.get((AuditLog.action == "password_set") & (AuditLog.record_id == made.id))
+    assert line.user == admin.user_id
+    # the command line has no dialog for it: it refuses, and says so in the trail
+    with pytest.raises(ServiceError, match="eigen wachtwoord|your own password"):
+        accounts.require_own_password(first)
+    assert AuditLog.select().where((AuditLog.action == "login_refused")
+                                   & (AuditLog.record_id == made.id)).exists()
+    users.change_own_password(first, PASSWORD, "eigen wachtwoord!", "eigen wachtwoord!")
+    again = accounts.sign_in("nieuw", "eigen wachtwoord!")
+    assert not again.must_change_password
+    accounts.require_own_password(again)  # no refusal now
+    # the very first user chose their own password
+    assert not admin.must_change_password

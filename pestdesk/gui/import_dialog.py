@@ -49,6 +49,7 @@ from .tasks import Task
 
 NOT_USED = N_("(not in the file)")
 PREVIEW_ROWS = 5
+MAX_NOTICES = 30  # mentor changes listed in the preview; the rest counted
 _ROOT = QModelIndex()
 
 GUARDIAN_LABELS = {
@@ -274,6 +275,12 @@ class ImportDialog(QDialog):
         grid.setColumnMinimumWidth(2, 40)
         grid.setColumnStretch(5, 1)
         layout.addWidget(self.counts_box)
+        self.notices = QLabel()  # whose mentorship the import changes, by name
+        self.notices.setObjectName("import_notices")
+        self.notices.setWordWrap(True)
+        self.notices.setTextFormat(Qt.TextFormat.PlainText)
+        self.notices.hide()
+        layout.addWidget(self.notices)
         self.problems_label = QLabel()
         layout.addWidget(self.problems_label)
         self.problem_model = ProblemModel(self)
@@ -452,6 +459,11 @@ class ImportDialog(QDialog):
         for key, label in self.count_labels.items():
             label.setText(format_number(counts.get(key, 0)))
         self.counts_box.setVisible(result.ok)
+        shown = list(result.notices[:MAX_NOTICES])
+        if len(result.notices) > MAX_NOTICES:
+            shown.append(_("… and {n} more").format(n=len(result.notices) - MAX_NOTICES))
+        self.notices.setText("\n".join(shown))
+        self.notices.setVisible(bool(shown))
         if result.ok:
             self.verdict.setText(_("The file is in order. Nothing has changed yet: check the "
                                    "numbers below and press Import."))
@@ -469,6 +481,7 @@ class ImportDialog(QDialog):
 
     def _show_refusal(self, problems: list[ImportProblem]) -> None:
         self.counts_box.hide()
+        self.notices.hide()
         self._refusal_text()
         self._set_problems(problems, [])
         self._go(self.PREVIEW)

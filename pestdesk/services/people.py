@@ -73,7 +73,7 @@ from .base import (
     save_versioned,
     write,
 )
-from .lists import student_text_condition
+from .lists import full_name, student_text_condition
 
 Progress = Callable[[int, int], None]
 IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
@@ -98,6 +98,8 @@ class ImportResult:
     plan: ImportPlan | StaffPlan
     applied: bool
     dry_run: bool
+    #: what the import changes that a count does not say: whose mentorship (names)
+    notices: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -132,6 +134,7 @@ class ImportResult:
             counts = self.counts
             lines += [f"  {_(label)}: {format_number(counts[key])}"
                       for key, label in COUNT_LABELS.items() if key in counts]
+            lines += [f"  {notice}" for notice in self.notices]
         for kind, items in ((_("problem"), self.problems), (_("warning"), self.warnings)):
             lines += [f"  {kind}: {_describe(item)}" for item in items]
         return "\n".join(lines)
@@ -194,17 +197,53 @@ def import_students(actor: Actor, path: str | Path, *, mapping: Mapping[str, str
         return ImportResult(plan, applied=False, dry_run=dry_run)
     if dry_run:
         _plan_against_database(plan, full_export)
-        return ImportResult(plan, applied=False, dry_run=True)
+        notices = _check_mentors(actor, plan)
+        return ImportResult(plan, applied=False, dry_run=True, notices=notices)
     try:
         with write():
             matcher = _plan_against_database(plan, full_export)
+            notices = _check_mentors(actor, plan)
             if not plan.ok:
-                return ImportResult(plan, applied=False, dry_run=False)
+                return ImportResult(plan, applied=False, dry_run=False, notices=notices)
             _apply(actor, plan, matcher, today, report)
     except IntegrityError as exc:
         raise ServiceError(_("The import failed and changed nothing: {reason}").format(
             reason=str(exc))) from exc
-    return ImportResult(plan, applied=True, dry_run=False)
+    return ImportResult(plan, applied=True, dry_run=False, notices=notices)
+
+
+def _check_mentors(actor: Actor, plan: ImportPlan) -> tuple[str, ...]:
+    """The class dialog's mentor rule (``staff.check_mentor_change``) for every class whose
+    mentors the file changes -- a refusal is a problem of the class's first row, so nothing
+    is written -- and one line per such class naming the mentors before and after."""
+    from .staff import check_mentor_change
+
+    if not plan.ok:
+        return ()
+    changed = [(key, c) for key, c in sorted(plan.classes.items()) if c.mentors_changed]
+    if not changed:
+        return ()
+    column = plan.mapping.fields.get("mentor", "") or plan.mapping.fields.get("mentor2", "")
+    first_row = {}
+    for record in plan.records:
+        first_row.setdefault(record.class_name.upper(), record.row)
+    ids = {i for _k, c in changed for i in (*(c.mentor_ids or ()),
+                                           *(c.existing.mentor_ids if c.existing else ()))}
+    who = {row[0]: f"{row[2]} ({row[1]})" for row in
+           Staff.select(Staff.id, Staff.code, full_name(Staff))
+           .where(Staff.id.in_(sorted(ids))).tuples()}
+    notices = []
+    for key, c in changed:
+        old = c.existing.mentor_ids if c.existing else frozenset()
+        try:
+            check_mentor_change(actor, old, c.mentor_ids or ())
+        except ServiceError as exc:
+            plan.problems.append(ImportProblem(first_row.get(key, 0), column, str(exc)))
+        before = ", ".join(sorted(who.get(i, "?") for i in old)) or _("none")
+        after = ", ".join(who.get(i, "?") for i in c.mentor_ids or ()) or _("none")
+        notices.append(_("Class {name}: mentors {before} become {after}").format(
+            name=c.name, before=before, after=after))
+    return tuple(notices)
 
 
 def _student_texts(plan: ImportPlan):

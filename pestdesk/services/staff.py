@@ -228,7 +228,10 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
                  .where(Staff.id.in_(form.mentor_ids)).tuples()} if form.mentor_ids else set()
         if set(form.mentor_ids) - known:
             raise ServiceError(_("A chosen mentor no longer exists."))
-        _check_own_mentorship(actor, form)
+        stored = ({row[0] for row in ClassMentor.select(ClassMentor.staff)
+                   .where(ClassMentor.school_class == form.id).tuples()}
+                  if form.id is not None else set())
+        check_mentor_change(actor, stored, form.mentor_ids)
         if form.id is None:
             klass = create(actor, SchoolClass, **values)
             _set_mentors(actor, klass.id, form.mentor_ids)
@@ -247,17 +250,24 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
         return klass
 
 
-def _check_own_mentorship(actor: Actor, form: ClassForm) -> None:
-    """Making oneself mentor of a class opens its dossiers: another staff manager does that
-    (separation of duties, see ``services.grants``)."""
-    if actor.staff_id is None or actor.staff_id not in form.mentor_ids:
+def may_assign_mentors(actor: Actor) -> bool:
+    """Who may say who mentors a class (the class dialog and the student import alike)."""
+    return actor.has_role(*STAFF_ROLES)
+
+
+def check_mentor_change(actor: Actor, old_ids: Iterable[int], new_ids: Iterable[int]) -> None:
+    """The one rule for changing a class's mentors, whatever the path (class dialog, student
+    import): a mentor sees the dossiers of the class's students, so only a staff manager
+    changes mentors, and nobody makes themselves the mentor of a class -- another staff
+    manager does that (separation of duties, see ``services.grants``)."""
+    old, new = set(old_ids), set(new_ids)
+    if old == new:
         return
-    if form.id is not None and ClassMentor.select().where(
-            (ClassMentor.school_class == form.id)
-            & (ClassMentor.staff == actor.staff_id)).exists():
-        return  # already their class
-    raise ServiceError(_("You cannot make yourself the mentor of a class; another staff "
-                         "manager does that."))
+    if not may_assign_mentors(actor):
+        raise ServiceError(_("You do not have the rights to do this."))
+    if actor.staff_id is not None and actor.staff_id in new - old:
+        raise ServiceError(_("You cannot make yourself the mentor of a class; another staff "
+                             "manager does that."))
 
 
 def _set_mentors(actor: Actor, class_id: int, wanted_ids: list[int]) -> bool:

@@ -10,7 +10,7 @@ from pestdesk.services import access, accounts, grants, users
 from pestdesk.services.base import SYSTEM, ServiceError, write
 from pestdesk.services.people import import_staff
 from pestdesk.services.staff import ClassForm, StaffForm, class_form, save_class, save_staff
-from pestdesk.store.models import AuditLog, Event, RoleGrant, Staff, User
+from pestdesk.store.models import AuditLog, Event, RoleGrant, Staff, Student, User
 from tests.helpers.school import PASSWORD, build_school
 
 
@@ -281,3 +281,42 @@ def test_a_school_whose_directie_has_signed_in_is_past_its_bootstrap(school):
         grants.decide(setup, [grant.id], True)
     impostor = _sign_in("vp", "ik ben nu de vp!")
     assert not _secret_visible(impostor, school)
+
+
+def test_the_student_import_cannot_make_the_importer_mentor(school, tmp_path):
+    """The class dialog's mentor rule holds for the import's mentor column: nobody makes
+    themselves mentor of a class (and so sees its students) by importing a file; another
+    staff manager may, and the dry run names whose mentorship changes."""
+    from pestdesk.services.people import import_students
+    from pestdesk.store.models import ClassMentor
+    from tests.helpers.exports import write_magister
+
+    zoco, admin = school.actors["zoco"], school.actors["admin"]
+    zoco_code = school.staff["zoco"].code
+    row = ("2001", "Kind", "", "Bosman", "1-1-2012", "M", "1B", "1 havo", zoco_code)
+    path = write_magister(tmp_path / "1b.csv", [row])
+    klass = school.classes["1B"].id
+
+    def mentors():
+        return {link.staff_id for link in ClassMentor.select()
+                .where(ClassMentor.school_class == klass)}
+
+    before = mentors()
+    student = Student.get(Student.number == "2001")
+    assert not access.can_view_student(zoco, student.id) or access.sees_all_cases(zoco)
+    for dry_run in (True, False):
+        result = import_students(zoco, path, dry_run=dry_run, full_export=False)
+        assert not result.applied and [p.row for p in result.problems] == [2], result.problems
+        assert "uzelf" in result.problems[0].message
+    assert mentors() == before
+    # the same file by the beheerder (not the new mentor): allowed, and said by name
+    preview = import_students(admin, path, dry_run=True, full_export=False)
+    assert preview.ok and mentors() == before
+    assert preview.notices == ("Klas 1B: mentoren Mede Werker3 (S3) worden Mede Werker6 (S6)",)
+    assert "Mede Werker6 (S6)" in preview.summary()
+    done = import_students(admin, path, full_export=False)
+    assert done.applied and mentors() == {school.staff["zoco"].id}
+    # nor does the beheerder make themselves mentor
+    mine = write_magister(tmp_path / "mine.csv", [(*row[:8], school.staff["admin"].code)])
+    assert not import_students(admin, mine, full_export=False).applied
+    assert mentors() == {school.staff["zoco"].id}

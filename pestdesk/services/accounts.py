@@ -10,7 +10,9 @@ Sign-in follows OWASP's Authentication Cheat Sheet:
   transaction; after ``FREE_ATTEMPTS`` failures the next try must wait ``wait_seconds()``
   (doubling, at most ``MAX_WAIT``), so sixteen parallel guesses do not all get checked;
 - passwords of at least ``MIN_PASSWORD`` (12) characters that are not among the 10,000 most
-  common ones (``resources/passwords``, source in its README); no composition rules.
+  common ones (``resources/passwords``, source in its README), nor what a guesser tries
+  first (the person's names, user name or school, keyboard rows, sequences, repetitions:
+  ``check_password_rules``); no composition rules.
 
 Passwords are never stored or logged; only the Argon2id hash is. A hash made with weaker
 parameters than today's is replaced at the next successful sign-in. A password set by a
@@ -73,9 +75,79 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
-def check_password_rules(password: str, username: str = "") -> None:
-    """Length and a list of common passwords (NIST/OWASP: no composition rules); raises
-    ServiceError with the reason."""
+# Keyboard rows and columns (QWERTY and AZERTY) and the alphabet and digits: neighbours in
+# one of these, in either direction, make a pattern ("qwerty", "1qaz", "abcd", "4321").
+_SEQUENCES = ("abcdefghijklmnopqrstuvwxyz", "0123456789", "1234567890", "qwertyuiop",
+              "asdfghjkl", "zxcvbnm", "azertyuiop", "qsdfghjklm", "wxcvbn",
+              "1qaz", "2wsx", "3edc", "4rfv", "5tgb", "6yhn", "7ujm", "8ik", "9ol", "0p",
+              "1aqw", "2zsx", "3edc", "4rfv", "5tgb", "6yhn", "7uj", "8ik", "9ol", "0pm")
+_NEIGHBOURS = frozenset((a, b) for seq in _SEQUENCES for a, b in zip(seq, seq[1:], strict=False))
+MIN_DISTINCT = 6  # different characters
+MIN_OUTSIDE_PATTERNS = 8  # characters that are not part of a row, sequence or repetition
+MIN_NAME_PART = 4  # a name (or part of one) this long is looked for in the password
+
+
+def _pattern_free(text: str) -> int:
+    """How many characters of ``text`` are outside runs of three or more that repeat one
+    character or follow a keyboard row or column, the alphabet or the digits (either way)."""
+    covered = [False] * len(text)
+    start = 0
+    for i in range(1, len(text) + 1):
+        linked = i < len(text) and (
+            text[i] == text[i - 1] or (text[i - 1], text[i]) in _NEIGHBOURS
+            or (text[i], text[i - 1]) in _NEIGHBOURS)
+        if not linked:
+            if i - start >= 3:
+                covered[start:i] = [True] * (i - start)
+            start = i
+    # a chunk said again and again ("abc1abc1abc1") adds nothing after its first time
+    for size in range(1, len(text) // 2 + 1):
+        if len(text) % size == 0 and text == text[:size] * (len(text) // size):
+            covered[size:] = [True] * (len(text) - size)
+            break
+    return covered.count(False)
+
+
+def _folded(text: str) -> str:
+    """Lower case letters and digits only, accents dropped: 'Çelik-2026' -> 'celik2026'."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+def _personal_parts(username: str, names: tuple[str, ...]) -> list[str]:
+    """The user name, every part of the person's names and of the school's name, folded."""
+    parts = []
+    for name in (*names, _school_name()):
+        for word in (name or "").replace("-", " ").replace(".", " ").split():
+            parts.append(_folded(word))
+        parts.append(_folded(name or ""))
+    parts = [p for p in parts if len(p) >= MIN_NAME_PART]
+    login = _folded(username)
+    if len(login) >= 3:
+        parts.append(login)
+    return sorted(set(parts), key=len, reverse=True)
+
+
+def _school_name() -> str:
+    """The school's name when a database is open (never opens one: a closed encrypted file
+    has no key yet; the set-up wizard names the school itself)."""
+    from ..store.models import database
+
+    if database.obj is None or database.is_closed():
+        return ""
+    from .settings import school_profile
+
+    return school_profile().name
+
+
+def check_password_rules(password: str, username: str = "",
+                         names: tuple[str, ...] | list[str] = ()) -> None:
+    """Length, the 10,000 common passwords, and what a guesser tries first: the user's own
+    name, user name or school (``names``: the person's names; the school's comes from the
+    settings), too few different characters, keyboard rows, sequences and repetitions.
+    Raises ServiceError with the reason (NIST/OWASP: no composition rules)."""
     if len(password) < MIN_PASSWORD:
         raise ServiceError(
             _("The password must be at least {n} characters long.").format(n=MIN_PASSWORD)
@@ -88,6 +160,25 @@ def check_password_rules(password: str, username: str = "") -> None:
     if password.strip().lower() in common_passwords():
         raise ServiceError(_("This password is one of the most commonly used passwords; "
                              "choose another one."))
+    folded = _folded(password)
+    if any(part in folded for part in _personal_parts(username, tuple(names))):
+        raise ServiceError(_("The password may not contain your name, your user name or the "
+                             "name of the school."))
+    lowered = password.casefold()
+    if len(set(lowered)) < MIN_DISTINCT:
+        raise ServiceError(_("The password has too few different characters; use at least "
+                             "{n}.").format(n=MIN_DISTINCT))
+    if _pattern_free(lowered) < MIN_OUTSIDE_PATTERNS:
+        raise ServiceError(_("The password consists mostly of a keyboard row, a sequence "
+                             "(abcd, 1234) or repetitions; choose words that are harder to "
+                             "guess."))
+
+
+def staff_names(staff: Staff | None) -> tuple[str, ...]:
+    """The names a password of ``staff`` may not contain."""
+    if staff is None:
+        return ()
+    return tuple(p for p in (staff.first_name, staff.last_name) if p)
 
 
 def wait_seconds(failed_attempts: int) -> int:
@@ -168,7 +259,7 @@ def create_user(actor: Actor, staff: Staff | None, username: str, password: str)
     username = username.strip().lower()
     if not username:
         raise ServiceError(_("A user name is required."))
-    check_password_rules(password, username)
+    check_password_rules(password, username, staff_names(staff))
     with write():
         first = not has_users()
         if not first and not actor.has_role("beheerder"):
@@ -205,7 +296,8 @@ def set_up(profile, first_name: str, last_name: str, code: str, username: str,
     """
     from . import settings
 
-    check_password_rules(password, username)
+    check_password_rules(password, username,
+                         (first_name, last_name, getattr(profile, "name", "")))
     with write():
         if has_users():
             raise ServiceError(_("You do not have the rights to do this."))

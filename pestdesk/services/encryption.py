@@ -382,6 +382,8 @@ def recover(path: str | os.PathLike, recovery_key: str, username: str, password:
     settle(p)
     unlock_with_recovery(p, recovery_key)
     user = User.get_or_none(User.username == name)
+    if user is not None:  # now readable: the person's and the school's names too
+        accounts.check_password_rules(password, name, accounts.staff_names(user.staff))
     actor = accounts.actor_for(user) if user is not None else None
     if (user is None or not user.active or (user.staff is not None and not user.staff.active)
             or not actor.has_role(*RECOVERY_ROLES)):

@@ -197,7 +197,8 @@ def reset_password(actor: Actor, user_id: int, password: str,
     if password_again is not None and password != password_again:
         raise ServiceError(_("The two passwords differ."))
     user = _user(user_id)
-    accounts.check_password_rules(password, user.username)
+    accounts.check_password_rules(password, user.username,
+                                  accounts.staff_names(user.staff))
     new_hash = accounts.hash_password(password)  # outside the transaction: ~30 ms of work
     with write():
         User.update(password_hash=new_hash, must_change_password=True,
@@ -248,7 +249,7 @@ def change_own_password(actor: Actor, old: str, new: str, new_again: str) -> Non
     if new != new_again:
         raise ServiceError(_("The two passwords differ."))
     user = _user(actor.user_id)
-    accounts.check_password_rules(new, user.username)
+    accounts.check_password_rules(new, user.username, accounts.staff_names(user.staff))
     if new == old:
         raise ServiceError(_("The new password must differ from the old one."))
     try:  # the same check and slow-down as signing in

@@ -36,7 +36,7 @@ from tests.helpers.gui import check, when_modal
 
 TODAY = clock.today()
 SHOTS = os.environ.get("PESTDESK_JOURNEY_SHOTS", "/tmp")
-PASSWORD = "het-baken-2026"
+PASSWORD = "zomer-fiets-2026"  # not the school's name: that is refused
 
 STAFF_CSV = (
     "Afkorting;Voornaam;Tussenvoegsel;Achternaam;E-mail;Functie\r\n"

@@ -273,3 +273,42 @@ def test_an_account_made_by_a_beheerder_changes_its_password_first(admin):
     accounts.require_own_password(again)  # no refusal now
     # the very first user chose their own password
     assert not admin.must_change_password
+
+
+def test_passwords_a_guesser_tries_first_are_refused(admin):
+    """Beyond the common list: the person's own names, user name and school, too few
+    different characters, keyboard rows and columns, sequences, repetitions -- each with a
+    clear Dutch reason; a passphrase passes."""
+    from pestdesk.services import settings
+
+    with write():
+        settings.set_value(SYSTEM, settings.PROFILE_KEY, {"name": "Het Baken College"})
+    person = staff("JAN", "mentor")
+    with write():
+        Staff.update(first_name="Piet", last_name="Jansen").where(Staff.id == person.id).execute()
+    refused = {
+        "Jansen-zomer-2026": "naam",          # the last name
+        "zomer-pjansen-x!": "naam",           # the user name
+        "ik-werk-op-het-BAKEN!": "naam",      # a word of the school's name
+        "Çelik.Piet.2026": "naam",            # the first name, whatever around it
+        "aaaaaaaaaaaab": "verschillende",     # too few different characters
+        "abc1abc1abc1abc1": "verschillende",
+        "qwertyuiop12": "toetsenbord",        # a keyboard row
+        "1qaz2wsx3edc4rfv": "toetsenbord",    # keyboard columns
+        "azertyuiop123": "toetsenbord",       # the Belgian/French row
+        "Welkom123456": "toetsenbord",        # a word and a sequence
+        "abcdefghijkl": "toetsenbord",        # the alphabet
+    }
+    for password, reason in refused.items():
+        with pytest.raises(ServiceError, match=reason):
+            users.create_user(admin, person.id, "pjansen", password)
+    assert not User.select().where(User.username == "pjansen").exists()
+    made = users.create_user(admin, person.id, "pjansen", "fiets-boom-7kaas")
+    # a reset and the user's own change go through the same rules
+    with pytest.raises(ServiceError, match="naam"):
+        users.reset_password(admin, made.id, "Piet-op-de-fiets")
+    users.reset_password(admin, made.id, "appel peer banaan")
+    own = accounts.sign_in("pjansen", "appel peer banaan")
+    with pytest.raises(ServiceError, match="toetsenbord"):
+        users.change_own_password(own, "appel peer banaan", "0987654321poiuy",
+                                  "0987654321poiuy")

@@ -81,6 +81,12 @@ CHUNK = 200
 IN_CHUNK = 500  # ids per IN (...) list: well under SQLite's variable limit
 
 
+#: evidence files are listed in an AVG export, never included: a document, a PDF or a
+#: picture may name other people, and only text can be redacted
+EVIDENCE_NOT_INCLUDED = N_(
+    "Not included in this export: an evidence file may name other people. The school can "
+    "let you see it with the other people's names made unreadable.")
+
 COUNT_LABELS = {
     "rows": N_("Rows in the file"), "new": N_("New"), "changed": N_("Changed"),
     "unchanged": N_("Unchanged"), "left": N_("Left school (not in the file)"),
@@ -884,7 +890,7 @@ def _case_export(own: Involvement, student_id: int, others: list[Involvement],
         "attachments": [
             {"filename": redact(a.filename), "description": redact(a.description),
              "mime_type": a.mime_type, "size": a.size, "sha256": a.sha256,
-             "added_at": _iso(a.added_at)}
+             "added_at": _iso(a.added_at), "content": _(EVIDENCE_NOT_INCLUDED)}
             for a in Attachment.select(Attachment.id, Attachment.filename,
                                        Attachment.description, Attachment.mime_type,
                                        Attachment.size, Attachment.sha256, Attachment.added_at)

@@ -17,8 +17,10 @@ The period (default two years after ``Student.left_on``) is a school setting. Wh
   ("Zo\u00eb") is found too. A mention that may also be a student still involved in that
   case (a shared first name) is theirs and stays. An archived letter whose text named a
   removed child loses its stored PDF (its merge data, scrubbed, stays); a piece of evidence
-  named or described after a removed child, or whose text names them, loses its file (its
-  row, scrubbed, stays in the timeline: pictures cannot be read, their name decides);
+  named or described after a removed child, or whose text names them (plain text and the
+  text parts of packed documents: ``services.evidence``), loses its file (its row, scrubbed,
+  stays in the timeline); in a case the removed student was involved in, so does every file
+  that cannot be read (a PDF, a picture, a packed file with a binary part);
 - the safety copies (``.before-restore-*``) and migration copies (``.schemaN-*``) beside the
   database that are older than the period, or that still hold a removed student.
 Cases without any involved student are never touched here.
@@ -35,7 +37,6 @@ rotation removes them; :func:`backup_hold` says how many and until when.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import functools
 import json
@@ -50,7 +51,7 @@ from ..i18n import N_, _, format_date, format_number, ngettext
 from ..store import models as m
 from ..store.db import copy_holds_students
 from ..store.keyfile import sidecar_path
-from . import access, backups, names
+from . import access, backups, evidence, names
 from .base import Actor, ServiceError, audit, write
 from .lists import Column, ListQuery, full_name
 
@@ -242,6 +243,9 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
     going_students = set(plan.student_ids)
     going_involvements = {i for (i,) in m.Involvement.select(m.Involvement.id).where(
         m.Involvement.student.in_(plan.student_ids)).tuples().iterator()}
+    # the cases that stay but lose a removed student: their unreadable evidence goes too
+    removed_from = {c for (c,) in m.Involvement.select(m.Involvement.case).where(
+        m.Involvement.student.in_(plan.student_ids)).tuples().iterator()}
     context: dict[int | None, frozenset[str]] = {None: frozenset()}
     marker_student, marker_parent = _("[removed student]"), _("[removed parent]")
 
@@ -280,7 +284,8 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
                 if new != text:
                     updates[name] = new
             if model is m.Attachment and (updates or _evidence_names(
-                    record_id, wanted, functools.partial(label, case_id=case_id), index)):
+                    record_id, wanted, functools.partial(label, case_id=case_id), index,
+                    case_id in removed_from)):
                 updates["data"] = None  # a file about the removed child goes
             if updates:
                 _store_scrubbed(actor, model, record_id, updates)
@@ -288,32 +293,24 @@ def _scrub(actor: Actor, plan: RetentionPlan) -> int:
     return changed
 
 
-def _evidence_names(attachment_id: int, wanted: frozenset[str], label, index) -> bool:
-    """Whether a stored evidence file's text names a removed person (files that are not
-    text, such as pictures, cannot be read: their name and description decide)."""
+def _evidence_names(attachment_id: int, wanted: frozenset[str], label, index,
+                    of_removed: bool) -> bool:
+    """Whether a stored evidence file may name a removed person: its text does (plain text,
+    and the text parts of packed documents such as .docx, .xlsx and .odt), or -- in a case
+    a removed student was involved in (``of_removed``) -- it cannot be read at all (a PDF,
+    a picture, a packed file with a binary part, a file too large to read)."""
     A = m.Attachment
-    row = A.select(A.data).where((A.id == attachment_id) & A.data.is_null(False)
-                                 & (A.size <= READ_EVIDENCE_UP_TO)).tuples().first()
-    text = _readable_text(bytes(row[0])) if row else None
-    if not text or not _mentions(text, wanted):
+    row = A.select(A.data, A.size).where((A.id == attachment_id)
+                                         & A.data.is_null(False)).tuples().first()
+    if row is None:
+        return False
+    data = bytes(row[0])
+    text = evidence.evidence_text(data) if len(data) <= READ_EVIDENCE_UP_TO else None
+    if text is None:
+        return of_removed
+    if not _mentions(text, wanted):
         return False
     return any(label(hit) is not None for hit in index.find(text, strict=True))
-
-
-def _readable_text(data: bytes) -> str | None:
-    """The text of a file that is text (UTF-8, UTF-16 with its BOM, Windows-1252), else None."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data[:8192]:
-        return None
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None
 
 
 def _owner(model, involvements: set[int], students: set[int]):

@@ -131,3 +131,25 @@ def test_every_free_text_column_is_redacted(db):
         text = json_text(people.export_student(SYSTEM, number))
         assert [str(leak) for leak in leaks(text, [subject])] == [], number
         assert "77002" not in text and f"{first} en" in text or f"en {first}" in text
+
+
+def test_evidence_files_are_listed_without_their_content(db):
+    """A packed document (its text compressed, so no redaction can read it as stored) or a
+    picture is listed with a notice; its content never reaches the export."""
+    import base64
+
+    from pestdesk.services import cases
+
+    setup = make_case()
+    with write():
+        m.Student.create(number="77002", first_name="Zoë", last_name="Çelik")
+    secret = "Zoë Çelik zei het".encode()
+    cases.add_attachment(setup.actor, setup.case_id, "verslag.txt", secret, "text/plain",
+                         "Verslag van Zoë Çelik")
+    pester = m.Student.get_by_id(setup.pester_id)
+    export = people.export_student(SYSTEM, pester.number)
+    text = json_text(export)
+    listed = [a for case in export["cases"] for a in case["attachments"]]
+    assert len(listed) == 1
+    assert listed[0]["content"].startswith("Niet opgenomen in deze export")
+    assert "Çelik" not in text and base64.b64encode(secret).decode() not in text

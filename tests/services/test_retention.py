@@ -382,3 +382,68 @@ def test_purge_scrubs_every_free_text_column(db, db_path):
     assert m.Case.get_by_id(setup.case_id).summary.startswith("Samen met [verwijderde")
     m.database.obj.close()
     assert database_leaks(files_beside(db_path), [who]) == []
+
+
+def _packed(parts: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_purge_reads_packed_documents_and_drops_unreadable_files_of_the_childs_cases(db):
+    """A .docx names the child only inside its compressed XML (split over two runs), so no
+    byte of the file shows the name: the purge reads the text parts and removes the file.
+    In a case the child was involved in, a file that cannot be read (a PDF, a picture, a
+    packed file with a binary part) goes too; elsewhere such a file and a .docx about
+    somebody else stay."""
+    import zlib
+
+    from pestdesk.services import evidence
+    from tests.helpers.casework import make_case
+
+    setup = make_case()
+    with write():
+        gone = create(SYSTEM, m.Student, number="770013", first_name="Zoë",
+                      last_name="Çelik", left_on=LONG_AGO)
+        create(SYSTEM, m.Involvement, case=setup.case_id, student=gone, role="gepeste")
+        m.Case.update(status="closed").where(m.Case.id == setup.case_id).execute()
+        other = create(SYSTEM, m.Case, number="2026-901", reported_on=dt.date(2026, 1, 5))
+        create(SYSTEM, m.Involvement, case=other, student=setup.victim_id, role="gepeste")
+
+    def docx(text: str) -> bytes:
+        first, _sep, rest = text.partition(" ")
+        body = (f'<w:document><w:body><w:p><w:r><w:t>{first}</w:t></w:r><w:r>'
+                f'<w:t xml:space="preserve"> {rest}</w:t></w:r></w:p></w:body></w:document>')
+        return _packed({"[Content_Types].xml": b"<Types/>",
+                        "word/document.xml": body.encode(),
+                        "word/media/image1.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 20})
+
+    def attach(case_id, filename, data):
+        with write():
+            return m.Attachment.create(case=case_id, filename=filename, data=data,
+                                       sha256="0", size=len(data), description="Bewijs")
+
+    naming = docx("Zoë Çelik zei dat ik dom ben")
+    assert b"Zo" not in naming and "Zoë Çelik zei" in evidence.evidence_text(naming)
+    docx_naming = attach(other.id, "verslag.docx", naming)
+    docx_other = attach(other.id, "verslag2.docx", docx("Bram Bakker zei iets"))
+    picture_elsewhere = attach(other.id, "foto.png", b"\x89PNG\r\n\x1a\n" + b"\x01" * 40)
+    pdf = b"%PDF-1.4\n1 0 obj<</Filter/FlateDecode>>stream\n" + zlib.compress(
+        "BT (Zoë Çelik) Tj ET".encode()) + b"\nendstream\n%%EOF"
+    pdf_of_child = attach(setup.case_id, "melding.pdf", pdf)
+    nested = attach(setup.case_id, "map.zip", _packed({"a.zip": _packed({"x.txt": b"hoi"})}))
+    assert evidence.evidence_text(nested.data) is None  # a zip in the zip: unreadable
+    result = retention.purge(SYSTEM, dt.date(2027, 1, 10), student_ids=[gone.id], vacuum=False)
+    assert result.deleted["students"] == 1
+
+    def kept(a):
+        return m.Attachment.get_by_id(a.id).data is not None
+
+    assert not kept(docx_naming) and kept(docx_other) and kept(picture_elsewhere)
+    assert not kept(pdf_of_child) and not kept(nested)
+    assert m.Case.get_or_none(m.Case.id == setup.case_id) is not None  # the case stays

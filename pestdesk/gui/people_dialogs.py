@@ -414,12 +414,12 @@ class PeopleDialog(QDialog):
         self.tabs = QTabWidget()
         titles = role_titles()
         roles = lambda text: ", ".join(titles.get(c, c) for c in str(text).split(",") if c)  # noqa: E731
-        self.staff = ListPanel(_("Staff"), staff_service.StaffList(order_key="name"),
+        self.staff = ListPanel(_("Staff"), staff_service.StaffList(order_key="name", actor=actor),
                                _("{n} staff members"), formatters={"roles": roles})
         self.staff.size_columns([90, 220, 220, 260])
         self.staff.finish_filters()
-        self.classes = ListPanel(_("Classes"), staff_service.ClassList(order_key="name"),
-                                 _("{n} classes"))
+        classes = staff_service.ClassList(order_key="name", actor=actor)
+        self.classes = ListPanel(_("Classes"), classes, _("{n} classes"))
         self.classes.size_columns([90, 110, 160, 200])
         self.classes.finish_filters()
         self.tabs.addTab(self._with_buttons(self.staff, _("New staff member…"), self.new_staff,

@@ -75,7 +75,7 @@ from ..store.models import (
 )
 from . import access, lengths, names
 from . import recipients as rcp
-from .base import Actor, Conflict, ServiceError, audit, create, write
+from .base import SYSTEM, Actor, Conflict, ServiceError, audit, create, write
 from .settings import SchoolProfile, get_value, school_profile, set_value
 
 TEMPLATE_KEY = "letter_template:"
@@ -1077,7 +1077,7 @@ def prepare(
         raise access.NotFound(_("This student is not involved in this case."))
     today = letter_date or clock.today()
     template, version = template_for(template_code, lang)
-    planned = rcp.recipients_for(student_id, today, lang)
+    planned = rcp.recipients_for(actor or SYSTEM, student_id, today, lang)
     student = Student.get_by_id(student_id)
     return LetterPlan(
         case_id=case_id,

@@ -268,6 +268,14 @@ class MeetingList(ListQuery):
             query = query.where(M.kind == self.filters["kind"])
         return query
 
+    def page(self, offset: int, limit: int) -> list[tuple]:
+        """The place is free text: shown as the reader may read it (consent of outside
+        participants, nobody the reader may not see: ``meetings.place_for``)."""
+        from .meetings import place_for
+
+        return [(*row[:3], place_for(self.actor, row[0]) if row[3] else "", *row[4:])
+                for row in super().page(offset, limit)]
+
 
 class LetterList(ListQuery):
     columns = (

@@ -593,6 +593,20 @@ class _ItemScrub:
         return self._index.redact(text, self._label, strict=True)
 
 
+class _Both:
+    """An item's scrub followed by the reader's: for a general point, which no case's
+    visibility covers."""
+
+    def __init__(self, scrub: _ItemScrub, reader) -> None:
+        self.scrub, self.reader, self.labels = scrub, reader, scrub.labels
+
+    def name(self, entry: StudentConsent) -> str:
+        return self.scrub.name(entry)
+
+    def __call__(self, text: str | None) -> str:
+        return self.reader(self.scrub(text))
+
+
 # ---------------------------------------------------------------------------------------------
 # minutes, decisions, actions
 
@@ -795,19 +809,33 @@ def meeting_view(meeting_id: int, actor: Actor | None = None) -> MeetingView:
     """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from."""
     meeting = _meeting(meeting_id) if actor is None else _visible_meeting(actor, meeting_id)
     return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
-                       meeting.duration_minutes, _place(meeting), _staff_name(meeting.chair),
+                       meeting.duration_minutes, _place(meeting, actor=actor),
+                       _staff_name(meeting.chair),
                        tuple(externals_of(meeting)))
 
 
-def _place(meeting: m.Meeting, leaves_school: bool = False) -> str:
+def _place(meeting: m.Meeting, leaves_school: bool = False, actor: Actor | None = None
+           ) -> str:
     """The place as shown: typed free text, so with someone from outside the school (or in a
-    file that leaves pestdesk) it names only students with consent for every item."""
+    file that leaves pestdesk) it names only students with consent for every item, and to an
+    ``actor`` nobody they may not see (``names.for_reader``)."""
     if not meeting.place:
         return ""
     named = []
     if not leaves_school and needs_consent(meeting):
         named = [c for item in items_of(meeting.id) for c in item_consent(item.id) if c.named]
-    return _ItemScrub(meeting, named, leaves_school)(meeting.place)
+    return _reader(actor)(_ItemScrub(meeting, named, leaves_school)(meeting.place))
+
+
+def place_for(actor: Actor, meeting_id: int) -> str:
+    """The place of one meeting as ``actor`` may read it (for lists)."""
+    meeting = m.Meeting.get_or_none(m.Meeting.id == meeting_id)
+    return _place(meeting, actor=actor) if meeting is not None else ""
+
+
+def _reader(actor: Actor | None):
+    """Free text that belongs to no case (a place, a general point) as ``actor`` may read it."""
+    return names.for_reader(actor) if actor is not None else (lambda text: text or "")
 
 
 def hidden_heading() -> str:
@@ -832,6 +860,7 @@ def agenda(meeting_id: int, today: dt.date | None = None,
     today = today or clock.today()
     out = []
     items, visible = _readable_items(meeting_id, actor)
+    reader = _reader(actor)
     for item in items:
         if item.case_id is not None and item.case_id not in visible:
             out.append(ItemView(item.id, item.version, item.position, None, hidden_heading(),
@@ -839,6 +868,8 @@ def agenda(meeting_id: int, today: dt.date | None = None,
             continue
         consent = item_consent(item.id)
         scrub = _ItemScrub(item.meeting, consent)
+        if item.case_id is None:  # a general point: nobody the reader may not see
+            scrub = _Both(scrub, reader)
         heading = (f"{item.case.number} · {scrub(item.case.summary)}" if item.case_id
                    else _("General"))
         actions = tuple(
@@ -901,10 +932,11 @@ def _staff_name(staff: m.Staff | None) -> str:
     return " ".join(p for p in (staff.first_name, staff.tussenvoegsel, staff.last_name) if p)
 
 
-def _pack_item(item: m.AgendaItem, consent: list[StudentConsent]) -> PackItem:
+def _pack_item(item: m.AgendaItem, consent: list[StudentConsent], reader=None) -> PackItem:
     scrub = _ItemScrub(item.meeting, consent)
     if item.case_id is None:
-        return PackItem(item.position, _("General"), scrub(item.question))
+        return PackItem(item.position, _("General"),
+                        (reader or _reader(None))(scrub(item.question)))
     case = item.case
     invs = {i.student_id: i for i in m.Involvement.select().where(m.Involvement.case == case.id)}
     students = []
@@ -952,18 +984,20 @@ def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
     ``actor``, an item whose case they may not see shows nothing of the case."""
     meeting = _meeting(meeting_id)
     items_read, visible = _readable_items(meeting_id, actor)
+    reader = _reader(actor)
     staff = {s.id: _staff_name(s) for s in
              m.Staff.select().where(m.Staff.id.in_(attendees_of(meeting)))}
     items = tuple(
         PackItem(item.position, hidden_heading(), "", anonymised=True)
         if item.case_id is not None and item.case_id not in visible
-        else _pack_item(item, item_consent(item.id))
+        else _pack_item(item, item_consent(item.id), reader)
         for item in items_read)
     externals = tuple(f"{e.name} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
                       for e in externals_of(meeting))
     return MeetingPack(
         title=_("Preparation {kind}").format(kind=meeting.kind),
-        when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"), place=_place(meeting),
+        when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"),
+        place=_place(meeting, actor=actor),
         chair=_staff_name(meeting.chair), attendees=tuple(staff.values()),
         externals=externals, items=items, labels=pack_labels())
 

@@ -117,6 +117,42 @@ def own_keys(student_ids: Iterable[int]) -> frozenset[str]:
     return frozenset([student_key(i) for i in ids] + [guardian_key(g) for (g,) in guardians])
 
 
+def for_reader(actor) -> Callable[[str | None], str]:
+    """What ``actor`` may read of a free text that belongs to no case they may see (a
+    meeting's place, a general agenda point): every student whose card they may not open
+    (``access.student_visibility``) and every parent they may not see
+    (``access.guardian_visibility``) becomes "another student" / "a parent of another
+    student". The one person-visibility rule, applied to text; identity for whoever sees
+    every student."""
+    from . import access
+
+    S, G = m.Student, m.Guardian
+    if access.sees_every_student(actor):
+        return lambda text: text or ""
+    allowed = frozenset(
+        [student_key(i) for (i,) in S.select(S.id).where(access.student_visibility(actor))
+         .tuples().iterator()]
+        + [guardian_key(i) for (i,) in G.select(G.id).where(access.guardian_visibility(actor))
+           .tuples().iterator()])
+    index = None
+
+    def label(hit: Hit) -> str | None:
+        if hit.keys & allowed:
+            return None
+        if any(key_id(k)[0] == "student" for k in hit.keys):
+            return _("another student")
+        return _("a parent of another student")
+
+    def read(text: str | None) -> str:
+        nonlocal index
+        if not text:
+            return ""
+        index = index or school_index()
+        return index.redact(text, label, strict=True)
+
+    return read
+
+
 @dataclass(frozen=True)
 class ForeignName:
     """A name in a text that does not belong there: what was written, and who it may be."""

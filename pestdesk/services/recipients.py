@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from ..i18n import _
 from ..letters import Recipient, normalise_postcode, validate_address
 from ..store.models import Guardian, Student, StudentGuardian
+from . import access
+from .base import Actor
 
 ADULT_AGE = 18
 
@@ -152,20 +154,26 @@ def _problems(recipient: Recipient, who: str) -> tuple[str, ...]:
     )
 
 
-def _links(student_id: int) -> list[tuple[StudentGuardian, Guardian]]:
+def _links(actor: Actor, student_id: int) -> list[tuple[StudentGuardian, Guardian]]:
     query = (
         StudentGuardian.select(StudentGuardian, Guardian)
         .join(Guardian)
-        .where(StudentGuardian.student == student_id)
+        .where((StudentGuardian.student == student_id) & access.guardian_visibility(actor))
         .order_by(StudentGuardian.id)
     )
     return [(link, link.guardian) for link in query]
 
 
-def recipients_for(student_id: int, today: dt.date, lang: str = "nl") -> list[PlannedRecipient]:
-    """The letters to send about ``student_id`` (see the module docstring for the rules)."""
+def recipients_for(actor: Actor, student_id: int, today: dt.date, lang: str = "nl"
+                   ) -> list[PlannedRecipient]:
+    """The letters to send about ``student_id`` (see the module docstring for the rules).
+
+    Addressees are people: only a student ``actor`` may see (``access.NotFound`` otherwise,
+    the same answer as a missing student) and the parents that come with them
+    (``access.guardian_visibility``), like every other path to a parent's address."""
+    access.require_student(actor, student_id)
     student = Student.get_by_id(student_id)
-    links = _links(student_id)
+    links = _links(actor, student_id)
     age = age_on(student.birth_date, today)
     if age is not None and age >= ADULT_AGE:
         return [_adult_student(student, links, lang)]

@@ -170,6 +170,8 @@ class StaffList(ListQuery):
     def select(self):
         query = Staff.select(Staff.id, Staff.code, full_name(Staff), Staff.email, Staff.roles,
                              Staff.active)
+        if not self.actor.has_role(*STAFF_ROLES):  # the staff managers' list: nobody else's
+            return query.where(access.nothing())
         text = (self.filters.get("text") or "").strip()
         if text:
             query = query.where(Staff.code.startswith(text.upper())
@@ -312,6 +314,8 @@ class ClassList(ListQuery):
         students = Student.select(fn.COUNT(Student.id)).where(
             (Student.school_class == K.id) & Student.left_on.is_null())
         query = K.select(K.id, K.name, K.leerjaar, K.department, mentors, students)
+        if not self.actor.has_role(*STAFF_ROLES):  # the staff managers' list
+            return query.where(access.nothing())
         text = (self.filters.get("text") or "").strip()
         if text:
             query = query.where(K.name.startswith(text.upper()))

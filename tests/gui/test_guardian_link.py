@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from pestdesk.gui.guardian_link_dialog import GuardianLinkDialog
 from pestdesk.gui.views.students import StudentCard
 from pestdesk.services import accounts, staff
-from pestdesk.services.base import Actor
+from pestdesk.services.base import SYSTEM, Actor
 from pestdesk.services.demo import generate_demo
 from pestdesk.services.recipients import recipients_for
 from pestdesk.store.models import (
@@ -61,7 +61,8 @@ def card(qtbot, actor):
 
 
 def planned_guardians(student: Student) -> set[int]:
-    return {gid for letter in recipients_for(student.id, TODAY) for gid in letter.guardian_ids}
+    return {gid for letter in recipients_for(SYSTEM, student.id, TODAY)
+            for gid in letter.guardian_ids}
 
 
 def card_names(card: StudentCard) -> list[str]:
@@ -169,7 +170,7 @@ def test_mail_without_authority_needs_information_granted(qtbot, actor, card, fa
     link = StudentGuardian.get((StudentGuardian.student == sibling.id)
                                & (StudentGuardian.guardian == parent.id))
     assert (link.has_authority, link.receives_mail, link.info_granted) == (False, True, True)
-    kinds = {letter.kind for letter in recipients_for(sibling.id, TODAY)
+    kinds = {letter.kind for letter in recipients_for(SYSTEM, sibling.id, TODAY)
              if parent.id in letter.guardian_ids}
     assert kinds == {"info"}
 

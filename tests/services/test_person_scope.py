@@ -3,8 +3,11 @@ address comes with a child the user may see, by search, form, link or unlink ali
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from pestdesk import clock
 from pestdesk.services import access, staff
 from pestdesk.services.base import ServiceError, write
 from pestdesk.store.models import Guardian, StudentGuardian
@@ -78,3 +81,45 @@ def test_a_mentor_names_a_bully_from_another_class_but_reads_no_other_case(schoo
                                         to_report=True).exists()
     assert not people.search_students_query("Hendriks", actor=school.actors["admin"],
                                             to_report=True).exists()
+
+
+def test_letter_addressees_follow_the_same_rule(school):
+    """A letter's addressees are a student and their parents: the recipient planner asks the
+    one rule, so a mentor gets no address of a child they may not see."""
+    from pestdesk.services import recipients
+
+    hidden = school.students["1001"]  # 1A: not mentor_b's
+    with pytest.raises(access.NotFound):
+        recipients.recipients_for(school.actors["mentor_b"], hidden.id, clock.today())
+    planned = recipients.recipients_for(school.actors["mentor_a"], hidden.id, clock.today())
+    assert [p.recipient.street for p in planned] == ["Akkerlaan"]
+
+
+def test_meeting_texts_outside_a_case_name_nobody_the_reader_may_not_see(school):
+    """A meeting's place and a general agenda point are free text no case covers: every care
+    role sees the meeting, so the names in them follow the person rule (list, screen, pack)."""
+    from pestdesk.services import lists, meetings
+
+    zoco, mentor_b = school.actors["zoco"], school.actors["mentor_b"]
+    meeting = meetings.plan_meeting(zoco, kind="IZO", starts_at=dt.datetime(2026, 11, 18, 14),
+                                    place="Thuis bij Kind Akkerman", chair_id=zoco.staff_id)
+    meetings.add_item(zoco, meeting.id, None, "Hoe gaat het nu met Kind Akkerman en Kind Bosman?")
+    assert "Akkerman" in meetings.meeting_view(meeting.id, zoco).place
+    for text in (meetings.meeting_view(meeting.id, mentor_b).place,
+                 meetings.agenda(meeting.id, actor=mentor_b)[0].question,
+                 meetings.pack_data(meeting.id, mentor_b).place,
+                 meetings.pack_data(meeting.id, mentor_b).items[0].question):
+        assert "Akkerman" not in text and "andere leerling" in text, text
+    # mentor_b's own student (1B) stays named
+    assert "Bosman" in meetings.agenda(meeting.id, actor=mentor_b)[0].question
+    rows = {r[0]: r for r in lists.MeetingList(actor=mentor_b).page(0, 50)}
+    assert "Akkerman" not in rows[meeting.id][3]
+    rows = {r[0]: r for r in lists.MeetingList(actor=zoco).page(0, 50)}
+    assert "Akkerman" in rows[meeting.id][3]
+
+
+def test_the_staff_managers_lists_are_theirs(school):
+    assert staff.StaffList(actor=school.actors["mentor_b"]).count() == 0
+    assert staff.ClassList(actor=school.actors["coord"]).count() == 0
+    assert staff.StaffList(actor=school.actors["admin"]).count() == len(school.staff)
+    assert staff.ClassList(actor=school.actors["zoco"]).count() == 3

@@ -91,17 +91,21 @@ class Argon2Clock:
 
 
 def queries():
+    from pestdesk.services.base import SYSTEM
     from pestdesk.services.lists import CaseList, StudentList
 
     return [
-        ("students, no filter", StudentList()),
-        ("students, typed 'de v'", StudentList(filters={"text": "de v"})),
-        ("students, typed 'jansen sem'", StudentList(filters={"text": "jansen sem"})),
-        ("cases, open", CaseList(filters={"status": "open"})),
-        ("cases, all, newest first", CaseList(order_key="reported_on", descending=True)),
-        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"})),
-        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"})),
-        ("cases, cyber + overdue", CaseList(filters={"cyber": True, "overdue": True})),
+        ("students, no filter", StudentList(actor=SYSTEM)),
+        ("students, typed 'de v'", StudentList(filters={"text": "de v"}, actor=SYSTEM)),
+        ("students, typed 'jansen sem'",
+         StudentList(filters={"text": "jansen sem"}, actor=SYSTEM)),
+        ("cases, open", CaseList(filters={"status": "open"}, actor=SYSTEM)),
+        ("cases, all, newest first",
+         CaseList(order_key="reported_on", descending=True, actor=SYSTEM)),
+        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"}, actor=SYSTEM)),
+        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"}, actor=SYSTEM)),
+        ("cases, cyber + overdue",
+         CaseList(filters={"cyber": True, "overdue": True}, actor=SYSTEM)),
     ]
 
 

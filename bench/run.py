@@ -62,17 +62,21 @@ def main() -> None:
     print(f"open database (as the GUI does)  : {gui_ms:7.1f} ms")
     print(f"open database + quick_check (CLI): {cli_ms:7.1f} ms")
     open_database(args.db)
+    from pestdesk.services.base import SYSTEM
     from pestdesk.services.lists import CaseList, StudentList
 
     for label, query in [
-        ("students, no filter", StudentList()),
-        ("students, typed 'de v'", StudentList(filters={"text": "de v"})),
-        ("students, typed 'jansen sem'", StudentList(filters={"text": "jansen sem"})),
-        ("cases, open", CaseList(filters={"status": "open"})),
-        ("cases, all, newest first", CaseList(order_key="reported_on", descending=True)),
-        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"})),
-        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"})),
-        ("cases, cyber + overdue", CaseList(filters={"cyber": True, "overdue": True})),
+        ("students, no filter", StudentList(actor=SYSTEM)),
+        ("students, typed 'de v'", StudentList(filters={"text": "de v"}, actor=SYSTEM)),
+        ("students, typed 'jansen sem'",
+         StudentList(filters={"text": "jansen sem"}, actor=SYSTEM)),
+        ("cases, open", CaseList(filters={"status": "open"}, actor=SYSTEM)),
+        ("cases, all, newest first",
+         CaseList(order_key="reported_on", descending=True, actor=SYSTEM)),
+        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"}, actor=SYSTEM)),
+        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"}, actor=SYSTEM)),
+        ("cases, cyber + overdue",
+         CaseList(filters={"cyber": True, "overdue": True}, actor=SYSTEM)),
     ]:
         ms = median_ms(lambda q=query: (q.count(), q.page(0, 200)), args.runs)
         print(f"query {label:<28}: {ms:7.1f} ms (count + first 200 rows)")
@@ -82,7 +86,7 @@ def main() -> None:
     from pestdesk.gui.models import ListModel
 
     QApplication.instance() or QApplication([])
-    model = ListModel(StudentList())
+    model = ListModel(StudentList(actor=SYSTEM))
     texts = iter(["j", "ja", "jan", "jans", "janse", "jansen"] * 100)
     ms = median_ms(lambda: model.set_filters(text=next(texts)), args.runs * 4)
     print(f"student list model update as you type: {ms:7.1f} ms (target < 30 ms)")

@@ -38,7 +38,7 @@ Doing the steps
     ``update_case(actor, case_id, read_version, **changes) -> Case``
     ``add_agreement(actor, case_id, AgreementInput, event_id=None) -> Agreement``
     ``complete_agreement(actor, agreement_id, read_version, done_on=None, outcome='')``
-    ``due_agreements(today=None, owner_id=None, *, actor=None)`` -> query;
+    ``due_agreements(today=None, owner_id=None, *, actor)`` -> query;
     ``case_agreements(case_id)``
 The ladder and the case
     ``escalate(actor, case_id, student_id, target_stage=None, reason='', on=None,
@@ -57,7 +57,7 @@ Evidence
     ``attachment_bytes(actor, attachment_id) -> bytes`` (sha256 verified, audited view)
     ``sniff_media(data) -> str`` (image/video kind by magic bytes, "" when none)
 Reading
-    ``timeline_query(case_id, kinds=None, text='', *, actor=None)`` -> query, newest
+    ``timeline_query(case_id, kinds=None, text='', *, actor)`` -> query, newest
     first, rows with ``student_name``; ``case_detail(case_id) -> dict``;
     ``open_case(actor, case_id) -> dict`` (records a ``view`` audit line)
 
@@ -1134,9 +1134,9 @@ def complete_agreement(actor: Actor, agreement_id: int, read_version: int,
 
 
 def due_agreements(today: dt.date | None = None, owner_id: int | None = None, *,
-                   actor: Actor | None = None):
-    """Open agreements of open cases whose evaluation date has come (a query, oldest first);
-    with ``actor``, only those of cases the actor may see."""
+                   actor: Actor):
+    """Open agreements of open cases whose evaluation date has come (a query, oldest first),
+    only those of cases ``actor`` may see."""
     today = today or _today()
     query = (
         Agreement.select(Agreement, Case.number)
@@ -1147,15 +1147,13 @@ def due_agreements(today: dt.date | None = None, owner_id: int | None = None, *,
     )
     if owner_id is not None:
         query = query.where(Agreement.owner == owner_id)
-    if actor is not None:
-        query = query.where(Case.id.in_(access.visible_case_ids(actor)))
-    return query
+    return query.where(Case.id.in_(access.visible_case_ids(actor)))
 
 
-def case_agreements(case_id: int, *, actor: Actor | None = None):
+def case_agreements(case_id: int, *, actor: Actor):
     """The case's agreements, open ones first, by evaluation date; each row carries
-    ``owner_name`` (the owner's display name, "" without one). With ``actor``, nothing of a
-    case the actor may not see."""
+    ``owner_name`` (the owner's display name, "" without one); nothing of a case ``actor``
+    may not see."""
     owner_name = fn.COALESCE(full_name(Staff), "").alias("owner_name")
     query = (
         Agreement.select(Agreement, owner_name)
@@ -1163,9 +1161,7 @@ def case_agreements(case_id: int, *, actor: Actor | None = None):
         .where(Agreement.case == case_id)
         .order_by(Agreement.done_on.is_null(False), Agreement.evaluate_on, Agreement.id)
     )
-    if actor is not None:
-        query = query.where(Agreement.case.in_(access.visible_case_ids(actor)))
-    return query
+    return query.where(Agreement.case.in_(access.visible_case_ids(actor)))
 
 
 def agreement_of(actor: Actor, agreement_id: int) -> Agreement | None:
@@ -1527,12 +1523,12 @@ def attachment_bytes(actor: Actor, attachment_id: int) -> bytes:
 
 
 def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str = "", *,
-                   actor: Actor | None = None):
+                   actor: Actor):
     """The case's timeline, newest first, as a query (page it; never load it all).
 
-    Rows have the Event's fields plus ``student_name`` (the pester a step is about). With
-    ``actor`` the need-to-know rules apply (nothing of a hidden case; a confidential note
-    only for the vertrouwenspersoon who wrote it); without, confidential notes are left out.
+    Rows have the Event's fields plus ``student_name`` (the pester a step is about). The
+    need-to-know rules of ``actor`` apply (nothing of a hidden case; a confidential note
+    only for the vertrouwenspersoon who wrote it; ``SYSTEM`` gets no confidential note).
     """
     E, Inv, S = Event, Involvement, Student
     query = (
@@ -1547,11 +1543,8 @@ def timeline_query(case_id: int, kinds: Iterable[str] | None = None, text: str =
     kinds = list(kinds or ())
     if kinds:
         query = query.where(E.kind.in_(kinds))
-    if actor is None:
-        query = query.where(E.confidential == False)  # noqa: E712
-    else:
-        query = query.where(E.case.in_(access.visible_case_ids(actor))
-                            & access.event_visibility(actor))
+    query = query.where(E.case.in_(access.visible_case_ids(actor))
+                        & access.event_visibility(actor))
     for token in (text or "").split():
         query = query.where(E.title.contains(token) | E.body.contains(token))
     return query
@@ -1573,13 +1566,13 @@ def case_numbers(actor: Actor, case_ids: Iterable[int | None]) -> dict[int, str]
                 .where(Case.id.in_(ids) & access.case_visibility(actor)).tuples())
 
 
-def case_detail(case_id: int, *, actor: Actor | None = None) -> dict:
+def case_detail(case_id: int, *, actor: Actor) -> dict:
     """The case's fields, its students (names, classes, roles, stages) and evidence metadata
     (with ``added_by_name``, the user name of who added it).
 
-    With ``actor``, ``access.NotFound`` when the case is hidden from them (as when missing).
+    ``access.NotFound`` when the case is hidden from ``actor`` (as when missing).
     """
-    case = access.visible_case(actor, case_id) if actor is not None else _case(case_id)
+    case = access.visible_case(actor, case_id)
     owner = Staff.get_or_none(Staff.id == case.owner_id) if case.owner_id else None
     Prior = Case.alias()
     students = (
@@ -1637,4 +1630,4 @@ def open_case(actor: Actor, case_id: int) -> dict:
     ``access.NotFound`` when the case is missing or hidden from ``actor`` (same answer).
     """
     access.open_case(actor, case_id)  # checks need-to-know and records the view
-    return case_detail(case_id)
+    return case_detail(case_id, actor=actor)

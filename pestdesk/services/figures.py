@@ -376,23 +376,21 @@ class Figures:
         return summary_sentences(self, shared)
 
 
-def _default_visibility(actor: Actor | None):
+def _default_visibility(actor: Actor):
     """The need-to-know rule for ``actor`` (a mentor counts only their classes; the
     bestuur every case of its schools, masked: ``access.figures_visibility``)."""
-    if actor is None:
-        return None
     from .access import figures_visibility
 
     return figures_visibility(actor)
 
 
-def may_see_exact(actor: Actor | None) -> bool:
+def may_see_exact(actor: Actor) -> bool:
     """Whether ``actor`` may see the exact counts on screen: the figures count only the cases
     an actor may read (``access.case_visibility``), so anyone who works with dossiers reads
     every case behind their own figures. Shared figures are masked all the same."""
     from .access import has_care_role
 
-    return actor is not None and has_care_role(actor)
+    return has_care_role(actor)
 
 
 class _Query:
@@ -791,7 +789,7 @@ def choose_granularity(period: Period) -> str:
     return "month" if period.days <= 731 else "school_year"
 
 
-def compute_figures(actor: Actor | None, period: Period, filters: FigureFilters | None = None,
+def compute_figures(actor: Actor, period: Period, filters: FigureFilters | None = None,
                     granularity: str = "", visibility=None, exact: bool = False) -> Figures:
     """Every figure for ``period`` (up to today) and ``filters``, limited to what ``actor``
     may see, masked together as one screen or page.

@@ -75,7 +75,7 @@ from ..store.models import (
 )
 from . import access, lengths, names
 from . import recipients as rcp
-from .base import SYSTEM, Actor, Conflict, ServiceError, audit, create, write
+from .base import Actor, Conflict, ServiceError, audit, create, write
 from .settings import SchoolProfile, get_value, school_profile, set_value
 
 TEMPLATE_KEY = "letter_template:"
@@ -776,7 +776,7 @@ def merge_data_for(
     template_code: str,
     extra: Mapping[str, Any] | None = None,
     *,
-    actor: Actor | None = None,
+    actor: Actor,
     lang: str = "nl",
     parent_text: str | None = None,
 ) -> dict[str, Any]:
@@ -1055,7 +1055,7 @@ class LetterPlan:
 
 
 def prepare(
-    actor: Actor | None,
+    actor: Actor,
     case_id: int,
     student_id: int,
     template_code: str,
@@ -1069,15 +1069,14 @@ def prepare(
 
     ``parent_text`` is what the letter tells the parents about what happened (None: the
     neutral default); it is checked with the rest of the letter by ``LetterPlan.blocking``."""
-    if actor is not None:
-        access.visible_case(actor, case_id)
+    access.visible_case(actor, case_id)
     if not Involvement.select().where((Involvement.case == case_id)
                                       & (Involvement.student == student_id)).exists():
         # a letter is about a student of its case: no other child's parents and address
         raise access.NotFound(_("This student is not involved in this case."))
     today = letter_date or clock.today()
     template, version = template_for(template_code, lang)
-    planned = rcp.recipients_for(actor or SYSTEM, student_id, today, lang)
+    planned = rcp.recipients_for(actor, student_id, today, lang)
     student = Student.get_by_id(student_id)
     return LetterPlan(
         case_id=case_id,
@@ -1099,7 +1098,7 @@ def prepare(
 
 
 def prepare_step(
-    actor: Actor | None,
+    actor: Actor,
     case_id: int,
     step_code: str,
     stage_code: str | None = None,
@@ -1236,12 +1235,10 @@ class ArchivedLetter:
     has_pdf: bool
 
 
-def letter_info(letter_id: int, actor: Actor | None = None) -> ArchivedLetter:
-    """What the archive shows of one letter; with ``actor``, ``access.NotFound`` (same
-    message as a missing letter) when its case is hidden from them."""
-    query = Letter.select().where(Letter.id == letter_id)
-    if actor is not None:
-        query = query.where(access.letter_visibility(actor))
+def letter_info(letter_id: int, actor: Actor) -> ArchivedLetter:
+    """What the archive shows of one letter; ``access.NotFound`` (same message as a missing
+    letter) when its case is hidden from ``actor``."""
+    query = Letter.select().where((Letter.id == letter_id) & access.letter_visibility(actor))
     row = query.first()
     if row is None:
         raise access.NotFound(_("This letter no longer exists."))

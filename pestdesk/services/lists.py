@@ -20,7 +20,7 @@ from ..i18n import N_
 from ..importers.values import fold
 from ..store import models as m
 from . import access
-from .base import SYSTEM, Actor
+from .base import Actor
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,9 @@ class ListQuery:
     filters: dict[str, Any] = field(default_factory=dict)
     order_key: str = ""
     descending: bool = False
-    # who is looking: every select() applies services.access for it. SYSTEM (full access) is
-    # for the command line and admin tools only; the GUI always passes the signed-in actor.
-    actor: Actor = SYSTEM
+    # who is looking, always named (keyword): every select() applies services.access for
+    # it. SYSTEM (full access) only for explicitly system jobs such as the command line.
+    actor: Actor = field(kw_only=True)
 
     columns: ClassVar[tuple[Column, ...]] = ()
 

@@ -49,7 +49,7 @@ from ..i18n import N_, _, format_date, format_datetime
 from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
 from ..store import models as m
 from . import _ladder, access, names
-from .base import SYSTEM, Actor, ServiceError, audit, create, save_versioned, write
+from .base import Actor, ServiceError, audit, create, save_versioned, write
 
 KINDS = ("IZO", "OT", "ACT")
 EXTERNAL_ROLES = {
@@ -288,7 +288,7 @@ def meeting_stage_codes(kind: str) -> list[str]:
 
 
 def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
-                  limit: int = 40, *, actor: Actor | None = None) -> list[Suggestion]:
+                  limit: int = 40, *, actor: Actor) -> list[Suggestion]:
     """Open cases whose stage calls for this meeting, then cases with overdue steps; with an
     ``actor``, only the cases they may see."""
     C = m.Case
@@ -297,7 +297,7 @@ def suggest_cases(kind: str, today: dt.date, meeting_id: int | None = None,
         m.Involvement.stage_code.in_(stages))
     base = C.select(C.id, C.number, C.summary, C.stage_code, C.next_due_on).where(
         (C.status == "open") & (C.is_signal == False)  # noqa: E712
-        & access.case_visibility(actor or SYSTEM))
+        & access.case_visibility(actor))
     if meeting_id:
         taken = m.AgendaItem.select(m.AgendaItem.case).where(
             (m.AgendaItem.meeting == meeting_id) & m.AgendaItem.case.is_null(False))
@@ -523,16 +523,21 @@ def has_consent(student_id: int, kind: str, on: dt.date) -> bool:
     return False
 
 
-def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsent]:
+def item_consent(item_id: int, actor: Actor) -> list[StudentConsent]:
     """Per student of the item's case: may they be named in this meeting, and why.
 
-    With an ``actor`` who may not see the item's case: ``NotFound``."""
+    ``NotFound`` for an ``actor`` who may not see the item's case."""
     item = _item(item_id)
+    if item.case_id is not None and not access.can_view_case(actor, item.case_id):
+        raise access.NotFound(_("This agenda item no longer exists."))
+    return _item_consent(item)
+
+
+def _item_consent(item: m.AgendaItem) -> list[StudentConsent]:
+    """``item_consent`` for an item whose reader was checked (or for the meeting itself)."""
     meeting = item.meeting
     if item.case_id is None:
         return []
-    if actor is not None and not access.can_view_case(actor, item.case_id):
-        raise access.NotFound(_("This agenda item no longer exists."))
     on = meeting_day(meeting)
     out = []
     query = (m.Involvement.select(m.Involvement, m.Student).join(m.Student)
@@ -552,8 +557,8 @@ def item_consent(item_id: int, actor: Actor | None = None) -> list[StudentConsen
     return out
 
 
-def item_is_anonymised(item_id: int) -> bool:
-    return any(not s.named for s in item_consent(item_id))
+def item_is_anonymised(item_id: int, actor: Actor) -> bool:
+    return any(not s.named for s in item_consent(item_id, actor))
 
 
 class _ItemScrub:
@@ -651,7 +656,7 @@ def _ladder_decisions(actor: Actor, item: m.AgendaItem, meeting: m.Meeting, on: 
 
 
 def ladder_preview(item_id: int, student_id: int, target_stage: str,
-                   actor: Actor | None = None, *, with_decision: bool = True):
+                   actor: Actor, *, with_decision: bool = True):
     """Would the meeting's decision move this pester to ``target_stage``, and does the
     protocol want a reason for it (``cases.MovePreview``; a lower stage is a step back)?
 
@@ -805,9 +810,9 @@ class MeetingView:
         return bool(self.externals)
 
 
-def meeting_view(meeting_id: int, actor: Actor | None = None) -> MeetingView:
+def meeting_view(meeting_id: int, actor: Actor) -> MeetingView:
     """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from."""
-    meeting = _meeting(meeting_id) if actor is None else _visible_meeting(actor, meeting_id)
+    meeting = _visible_meeting(actor, meeting_id)
     return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
                        meeting.duration_minutes, _place(meeting, actor=actor),
                        _staff_name(meeting.chair),
@@ -823,7 +828,7 @@ def _place(meeting: m.Meeting, leaves_school: bool = False, actor: Actor | None 
         return ""
     named = []
     if not leaves_school and needs_consent(meeting):
-        named = [c for item in items_of(meeting.id) for c in item_consent(item.id) if c.named]
+        named = [c for item in items_of(meeting.id) for c in _item_consent(item) if c.named]
     return _reader(actor)(_ItemScrub(meeting, named, leaves_school)(meeting.place))
 
 
@@ -843,18 +848,16 @@ def hidden_heading() -> str:
     return _("A case you have no access to")
 
 
-def _readable_items(meeting_id: int, actor: Actor | None) -> tuple[list[m.AgendaItem],
-                                                                      set[int]]:
-    """The meeting's items and the case ids among them ``actor`` may see (all without one)."""
-    if actor is not None:
-        _visible_meeting(actor, meeting_id)
+def _readable_items(meeting_id: int, actor: Actor) -> tuple[list[m.AgendaItem], set[int]]:
+    """The meeting's items and the case ids among them ``actor`` may see."""
+    _visible_meeting(actor, meeting_id)
     items = items_of(meeting_id)
     case_ids = {i.case_id for i in items if i.case_id is not None}
-    return items, case_ids if actor is None else _visible_cases(actor, case_ids)
+    return items, _visible_cases(actor, case_ids)
 
 
-def agenda(meeting_id: int, today: dt.date | None = None,
-           actor: Actor | None = None) -> list[ItemView]:
+def agenda(meeting_id: int, today: dt.date | None = None, *,
+           actor: Actor) -> list[ItemView]:
     """The agenda with consent state and actions per item; with an ``actor``, an item whose
     case they may not see keeps its place but shows nothing of the case."""
     today = today or clock.today()
@@ -866,7 +869,7 @@ def agenda(meeting_id: int, today: dt.date | None = None,
             out.append(ItemView(item.id, item.version, item.position, None, hidden_heading(),
                                 "", "", "", "", (), (), hidden=True))
             continue
-        consent = item_consent(item.id)
+        consent = _item_consent(item)
         scrub = _ItemScrub(item.meeting, consent)
         if item.case_id is None:  # a general point: nobody the reader may not see
             scrub = _Both(scrub, reader)
@@ -979,7 +982,7 @@ def pack_labels() -> PackLabels:
         what=_("What happened"), footer=_("Confidential - care team"), page=_("page {n}"))
 
 
-def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
+def pack_data(meeting_id: int, actor: Actor) -> MeetingPack:
     """The pack's content, anonymised per student where consent is missing; with an
     ``actor``, an item whose case they may not see shows nothing of the case."""
     meeting = _meeting(meeting_id)
@@ -990,7 +993,7 @@ def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
     items = tuple(
         PackItem(item.position, hidden_heading(), "", anonymised=True)
         if item.case_id is not None and item.case_id not in visible
-        else _pack_item(item, item_consent(item.id), reader)
+        else _pack_item(item, _item_consent(item), reader)
         for item in items_read)
     externals = tuple(f"{e.name} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
                       for e in externals_of(meeting))
@@ -1002,8 +1005,8 @@ def pack_data(meeting_id: int, actor: Actor | None = None) -> MeetingPack:
         externals=externals, items=items, labels=pack_labels())
 
 
-def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None,
-               actor: Actor | None = None) -> bytes:
+def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None, *,
+               actor: Actor) -> bytes:
     """The preparation pack PDF (run off the GUI thread; ``progress(done, total)``); with an
     ``actor``, as ``pack_data`` builds it for them."""
     return render_pack(pack_data(meeting_id, actor), progress)
@@ -1044,7 +1047,7 @@ def _ics_time(moment: dt.datetime) -> str:
 
 
 def export_ics(meeting_id: int, now: dt.datetime | None = None,
-               actor: Actor | None = None) -> str:
+               *, actor: Actor) -> str:
     """The meeting as an iCalendar file (RFC 5545, CRLF line ends, UTC times).
 
     It leaves pestdesk (mail, phone calendars), so it carries no student names: only the

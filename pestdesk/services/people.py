@@ -62,7 +62,6 @@ from ..store.models import (
 )
 from . import access, grants, lengths, names
 from .base import (
-    SYSTEM,
     Actor,
     ServiceError,
     _chain_hash,  # the audit chain's own hash; base offers no batch writer yet
@@ -622,7 +621,7 @@ def _existing_staff() -> list[ExistingStaff]:
 
 
 def search_students_query(text: str = "", *, include_left: bool = True,
-                          actor: Actor = SYSTEM, exclude: Iterable[int] = (),
+                          actor: Actor, exclude: Iterable[int] = (),
                           to_report: bool = False):
     """Students matching every word of ``text`` in name, number or class, by sort_name.
 
@@ -679,7 +678,7 @@ def _student_details(student: Student) -> dict:
     }
 
 
-def student_card(student_id: int, actor: Actor = SYSTEM) -> dict:
+def student_card(student_id: int, actor: Actor) -> dict:
     """Details, guardians and cases (newest first, with the student's role) for one student.
 
     A student ``actor`` may not see is "no longer exists"; only cases ``actor`` may see are

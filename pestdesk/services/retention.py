@@ -44,7 +44,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, fn
 
 from ..domain.names import words
 from ..i18n import N_, _, format_date, format_number, ngettext
@@ -189,7 +189,7 @@ def purge(actor: Actor, today: dt.date, student_ids: list[int] | None = None,
     corrected (or whose case was reopened) in the meantime is not deleted. Only a beheerder
     or the care coordinator may.
     """
-    if not actor.has_role("beheerder", "ondersteuningscoordinator"):
+    if not may_purge(actor):
         raise ServiceError(_("Only an administrator may delete data past the retention "
                              "period."))
     db = m.database.obj
@@ -551,6 +551,14 @@ def _compact(db) -> bool:
     return True
 
 
+PURGE_ROLES = ("beheerder", "ondersteuningscoordinator")
+
+
+def may_purge(actor: Actor) -> bool:
+    """Who deletes data past the period, and so sees who is due."""
+    return actor.has_role(*PURGE_ROLES)
+
+
 class RetentionList(ListQuery):
     """Students past the retention period (filter ``cutoff``), for the confirmation screen."""
 
@@ -571,12 +579,15 @@ class RetentionList(ListQuery):
     def select(self):
         S, Inv = m.Student, m.Involvement
         cutoff = self.filters.get("cutoff", dt.date.min)
-        return (S.select(S.id, full_name(S), S.number, S.left_on, fn.COUNT(Inv.id))
-                .join(Inv, JOIN.LEFT_OUTER, on=(Inv.student == S.id))
-                .where(_due(cutoff) & S.id.not_in(_in_open_case()))
-                .group_by(S.id))
+        query = (S.select(S.id, full_name(S), S.number, S.left_on, fn.COUNT(Inv.id))
+                 .join(Inv, JOIN.LEFT_OUTER, on=(Inv.student == S.id))
+                 .where(_due(cutoff) & S.id.not_in(_in_open_case()))
+                 .group_by(S.id))
+        return query if may_purge(self.actor) else query.where(SQL("1 = 0"))
 
     def count(self) -> int:
+        if not may_purge(self.actor):
+            return 0
         cutoff = self.filters.get("cutoff", dt.date.min)
         return m.Student.select().where(_due(cutoff)
                                         & m.Student.id.not_in(_in_open_case())).count()

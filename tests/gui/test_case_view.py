@@ -12,6 +12,7 @@ from pestdesk.gui.case_view import CaseView
 from pestdesk.gui.timeline_model import PAGE
 from pestdesk.gui.views.sections import CasesView
 from pestdesk.services import cases
+from pestdesk.services.base import SYSTEM
 from pestdesk.store.models import Case, Involvement, SchoolClass
 from tests.helpers.gui import (
     PNG,
@@ -106,7 +107,7 @@ def test_evidence_is_stored_with_fingerprint_and_shown(qtbot, actor, tmp_path):
     text.write_text("chatlog", encoding="utf-8")
     assert view.evidence_tab().add_paths([picture, text]) == 2
     assert view.evidence_table.rowCount() == 2
-    detail = cases.case_detail(case_id)
+    detail = cases.case_detail(case_id, actor=SYSTEM)
     image = next(a for a in detail["attachments"] if a["filename"] == "bericht.png")
     viewer = dialogs.AttachmentViewer(actor, image, "zorg")
     qtbot.addWidget(viewer)

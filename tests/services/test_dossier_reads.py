@@ -14,7 +14,7 @@ import pytest
 
 from pestdesk import clock
 from pestdesk.services import access, cases, letters, people, staff, threads, views
-from pestdesk.services.base import write
+from pestdesk.services.base import SYSTEM, write
 from pestdesk.store.models import Agreement, Attachment, Contract, Letter, Sanction, database
 from tests.helpers.school import build_school
 
@@ -145,7 +145,7 @@ def test_a_letter_is_only_about_a_student_of_its_case(school):
         with pytest.raises(access.NotFound):
             letters.prepare(school.actors[who], a.id, bosman.id, "informeren_ouders_gepeste")
     with pytest.raises(access.NotFound):
-        letters.prepare(None, a.id, bosman.id, "informeren_ouders_gepeste")
+        letters.prepare(SYSTEM, a.id, bosman.id, "informeren_ouders_gepeste")
     plan = letters.prepare(school.actors["mentor_a"], a.id, school.students["1001"].id,
                            "informeren_ouders_gepeste")
     assert plan.student_name == "Kind Akkerman"

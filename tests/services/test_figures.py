@@ -211,7 +211,7 @@ def test_mentor_counts_only_cases_of_their_classes(school):
             WHERE i.case_id = c.id AND cm.staff_id = ?))""", mentor.id, mentor.staff_id)
     everyone = F.compute_figures(SYSTEM, ALL)
     assert 0 < fig["over_time"].total[0] == n < everyone["over_time"].total[0]
-    narrowed = F.compute_figures(None, ALL, visibility=m.Case.id < 0)
+    narrowed = F.compute_figures(SYSTEM, ALL, visibility=m.Case.id < 0)
     assert narrowed["over_time"].total[0] == 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pestdesk.services import meetings
-from pestdesk.services.base import write
+from pestdesk.services.base import SYSTEM, write
 from pestdesk.services.meetings import External
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case
@@ -34,22 +34,22 @@ def test_an_izo_with_an_outside_participant_needs_consent(db):
     setup = make_case()
     with_smw = _meeting(setup)
     item = meetings.add_item(setup.actor, with_smw.id, setup.case_id, "Hoe verder met Bram?")
-    assert {c.named for c in meetings.item_consent(item.id)} == {False}
-    text = pdf_text(meetings.build_pack(with_smw.id))
+    assert {c.named for c in meetings.item_consent(item.id, actor=SYSTEM)} == {False}
+    text = pdf_text(meetings.build_pack(with_smw.id, actor=SYSTEM))
     for name in ("Sanne", "Visser", "Bram", "Bakker"):
         assert name not in text
-    shown = meetings.agenda(with_smw.id)[0]
+    shown = meetings.agenda(with_smw.id, actor=SYSTEM)[0]
     assert shown.anonymised and "Bram" not in shown.question
     assert all("Leerling" in c.name for c in shown.consent)
     # the same kind of meeting within the school names everyone
     internal = _meeting(setup, externals=())
     item = meetings.add_item(setup.actor, internal.id, setup.case_id, "Hoe verder met Bram?")
-    assert {c.named for c in meetings.item_consent(item.id)} == {True}
-    assert "Bram Bakker" in pdf_text(meetings.build_pack(internal.id))
+    assert {c.named for c in meetings.item_consent(item.id, actor=SYSTEM)} == {True}
+    assert "Bram Bakker" in pdf_text(meetings.build_pack(internal.id, actor=SYSTEM))
     # an OT without anyone from outside is internal too
     ot = _meeting(setup, kind="OT", externals=())
     item = meetings.add_item(setup.actor, ot.id, setup.case_id, "Vraag")
-    assert not meetings.item_is_anonymised(item.id)
+    assert not meetings.item_is_anonymised(item.id, actor=SYSTEM)
 
 
 def test_consent_for_an_izo_names_the_student_there(db):
@@ -59,9 +59,9 @@ def test_consent_for_an_izo_names_the_student_there(db):
                             scope=["IZO"], guardian_id=parent.id)
     meeting = _meeting(setup)
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vervolg voor Bram")
-    state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+    state = {c.student_id: c.named for c in meetings.item_consent(item.id, actor=SYSTEM)}
     assert state == {setup.victim_id: False, setup.pester_id: True}
-    text = pdf_text(meetings.build_pack(meeting.id))
+    text = pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM))
     assert "Bram Bakker" in text and "Sanne" not in text
 
 
@@ -93,12 +93,12 @@ def test_the_pack_runs_the_detector_over_every_text(db):
     meetings.add_item(setup.actor, meeting.id, setup.case_id,
                       f"Moeten we Ayoub el Amrani erbij halen? {mother.first_name} "
                       f"{mother.last_name} belde.")
-    text = pdf_text(meetings.build_pack(meeting.id))
+    text = pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM))
     assert "Bram Bakker" in text and "Sanne Visser" in text  # consent for both
     assert "Ayoub" not in text and "Hülya" not in text and "Kaya" not in text
     assert "een andere leerling" in text and "een ouder van een andere leerling" in text
     assert foreign_leaks(text, [setup.victim_id, setup.pester_id]) == []
-    screen = meetings.agenda(meeting.id)[0]
+    screen = meetings.agenda(meeting.id, actor=SYSTEM)[0]
     assert "Ayoub" not in screen.heading and "Kaya" not in screen.question
 
 
@@ -108,7 +108,7 @@ def test_minutes_with_names_without_consent_are_read_only_on_screen(db):
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
     meetings.record_minutes(setup.actor, item.id, item.version,
                             minutes="Sanne is bang voor Bram.", decision="")
-    shown = meetings.agenda(meeting.id)[0]
+    shown = meetings.agenda(meeting.id, actor=SYSTEM)[0]
     assert "Sanne" not in shown.minutes and "Bram" not in shown.minutes
     assert shown.minutes_redacted
     assert m.AgendaItem.get_by_id(item.id).minutes == "Sanne is bang voor Bram."
@@ -123,20 +123,21 @@ def test_the_place_names_no_student_without_consent(db):
     meeting = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
                                     chair_id=setup.staff_id, place=place, externals=[SMW])
     meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
-    shown = (pdf_text(meetings.build_pack(meeting.id)), meetings.meeting_view(meeting.id).place,
-             meetings.export_ics(meeting.id).replace("\r\n ", ""))
+    shown = (pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM)),
+             meetings.meeting_view(meeting.id, actor=SYSTEM).place,
+             meetings.export_ics(meeting.id, actor=SYSTEM).replace("\r\n ", ""))
     for text in shown:
         assert "Bram" not in text and "Bakker" not in text, text
-    assert meetings.meeting_view(meeting.id).place == "Thuis bij een andere leerling"
+    assert meetings.meeting_view(meeting.id, actor=SYSTEM).place == "Thuis bij een andere leerling"
     internal = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
                                      chair_id=setup.staff_id, place=place)
-    assert meetings.meeting_view(internal.id).place == place
-    assert "Bakker" not in meetings.export_ics(internal.id).replace("\r\n ", "")
+    assert meetings.meeting_view(internal.id, actor=SYSTEM).place == place
+    assert "Bakker" not in meetings.export_ics(internal.id, actor=SYSTEM).replace("\r\n ", "")
     # with consent the student may be named in the place as well
     parent = _parent(setup.pester_id, first="Karin", last="Bakker")
     meetings.record_consent(setup.actor, setup.pester_id, given_on=D(2026, 11, 1),
                             scope=["IZO"], guardian_id=parent.id)
-    assert meetings.meeting_view(meeting.id).place == place
+    assert meetings.meeting_view(meeting.id, actor=SYSTEM).place == place
 
 
 def test_unreadable_outside_participants_count_as_outside(db):
@@ -148,8 +149,8 @@ def test_unreadable_outside_participants_count_as_outside(db):
         m.Meeting.update(externals="mevr. Dekker (SMW)").where(
             m.Meeting.id == meeting.id).execute()
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
-    assert meetings.item_is_anonymised(item.id)
-    assert "Bram" not in pdf_text(meetings.build_pack(meeting.id))
+    assert meetings.item_is_anonymised(item.id, actor=SYSTEM)
+    assert "Bram" not in pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM))
 
 
 def test_consent_counts_on_the_schools_local_day_around_midnight(db, monkeypatch):
@@ -171,14 +172,14 @@ def test_consent_counts_on_the_schools_local_day_around_midnight(db, monkeypatch
         assert m.Meeting.get_by_id(late.id).starts_at.date() == D(2026, 11, 17)  # UTC
         assert meetings.meeting_day(late) == D(2026, 11, 18)
         item = meetings.add_item(setup.actor, late.id, setup.case_id, "Vervolg")
-        state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+        state = {c.student_id: c.named for c in meetings.item_consent(item.id, actor=SYSTEM)}
         assert state[setup.pester_id] is True
         # a meeting at 23:30 local on the 17th (22:30 UTC) comes before the consent
         early = meetings.plan_meeting(setup.actor, kind="IZO",
                                       starts_at=dt.datetime(2026, 11, 17, 23, 30),
                                       chair_id=setup.staff_id, externals=[SMW])
         item = meetings.add_item(setup.actor, early.id, setup.case_id, "Vervolg")
-        state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+        state = {c.student_id: c.named for c in meetings.item_consent(item.id, actor=SYSTEM)}
         assert state[setup.pester_id] is False
     finally:
         monkeypatch.delenv("TZ")

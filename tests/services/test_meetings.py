@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from pestdesk.i18n import _
 from pestdesk.services import meetings, overview
-from pestdesk.services.base import ServiceError, write
+from pestdesk.services.base import SYSTEM, ServiceError, write
 from pestdesk.services.meetings import External
 from pestdesk.store import models as m
 from tests.helpers.casework import make_case, make_staff, pester_stage, put_on_stage
@@ -37,7 +37,7 @@ def test_suggestions_by_stage_and_overdue(db):
     put_on_stage(on_stage, "ot")
     make_case("2026-0002")  # mentor stage; its steps are due in September
     quiet = make_case("2026-0003", reported_on=D(2026, 11, 16))
-    found = meetings.suggest_cases("OT", today=D(2026, 11, 18))
+    found = meetings.suggest_cases("OT", today=D(2026, 11, 18), actor=SYSTEM)
     reasons = {s.case_id: s.reason for s in found}
     assert reasons[on_stage.case_id] == "stage"
     assert quiet.case_id not in reasons
@@ -52,8 +52,8 @@ def test_ot_item_without_consent_gives_an_anonymised_pack(db):
     meeting = _ot(setup)
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id,
                              "Hoe helpen we Sanne en Bram Bakker verder?")
-    assert meetings.item_is_anonymised(item.id)
-    pdf = meetings.build_pack(meeting.id)
+    assert meetings.item_is_anonymised(item.id, actor=SYSTEM)
+    pdf = meetings.build_pack(meeting.id, actor=SYSTEM)
     text = _pdf_text(pdf)
     for name in ("Sanne", "Visser", "Bram", "Bakker"):
         assert name not in text
@@ -78,12 +78,12 @@ def test_consent_under_16_from_parent_names_the_student(db):
                                       scope=["OT"], guardian_id=guardian.id)
     meeting = _ot(setup)
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vervolg?")
-    state = {c.student_id: c.named for c in meetings.item_consent(item.id)}
+    state = {c.student_id: c.named for c in meetings.item_consent(item.id, actor=SYSTEM)}
     assert state == {setup.victim_id: False, setup.pester_id: True}
-    text = _pdf_text(meetings.build_pack(meeting.id))
+    text = _pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM))
     assert "Bram Bakker" in text and "Sanne" not in text
     meetings.withdraw_consent(setup.actor, consent.id, consent.version, D(2026, 11, 10))
-    assert meetings.item_is_anonymised(item.id)
+    assert meetings.item_is_anonymised(item.id, actor=SYSTEM)
     assert not meetings.has_consent(setup.pester_id, "OT", D(2026, 11, 18))
 
 
@@ -92,8 +92,8 @@ def test_samenwerkingsverband_basis_is_recorded_exception(db):
     meeting = _ot(setup, kind="ACT")
     item = meetings.add_item(setup.actor, meeting.id, setup.case_id, "Aanvraag OPDC",
                              consent_basis="samenwerkingsverband")
-    assert not meetings.item_is_anonymised(item.id)
-    text = _pdf_text(meetings.build_pack(meeting.id))
+    assert not meetings.item_is_anonymised(item.id, actor=SYSTEM)
+    text = _pdf_text(meetings.build_pack(meeting.id, actor=SYSTEM))
     assert "Bram Bakker" in text and "samenwerkingsverband" in text
 
 
@@ -148,7 +148,7 @@ def test_ics_is_valid_rfc5545(db):
                                     place="Kamer 1.14, gebouw Noord; " + "é" * 60,
                                     chair_id=setup.staff_id, duration_minutes=90)
     meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
-    text = meetings.export_ics(meeting.id, now=dt.datetime(2026, 11, 1, 8, 0))
+    text = meetings.export_ics(meeting.id, now=dt.datetime(2026, 11, 1, 8, 0), actor=SYSTEM)
     assert text.endswith("\r\n")
     raw_lines = text.split("\r\n")[:-1]
     assert all("\n" not in line and "\r" not in line for line in raw_lines)
@@ -180,7 +180,8 @@ def test_pack_of_ten_cases_reports_progress(db):
     for s in setups:
         meetings.add_item(s.actor, meeting.id, s.case_id, "Hoe verder?")
     progress = []
-    pdf = meetings.build_pack(meeting.id, lambda done, total: progress.append((done, total)))
+    pdf = meetings.build_pack(meeting.id, lambda done, total: progress.append((done, total)),
+                              actor=SYSTEM)
     assert progress[-1] == (11, 11)
     assert len(PdfReader(io.BytesIO(pdf)).pages) >= 11
 
@@ -208,7 +209,7 @@ def test_izo_decides_the_ot_through_the_ladder_with_the_users_reason(db):
     setup = make_case()
     put_on_stage(setup, "izo")
     meeting, item = _izo_item(setup)
-    preview = meetings.ladder_preview(item.id, setup.pester_id, S("ot"))
+    preview = meetings.ladder_preview(item.id, setup.pester_id, S("ot"), setup.actor)
     assert preview.moves and preview.needs_reason  # 'aanmelden' is still open
     before = (m.Event.select().count(), m.AuditLog.select().count())
     with pytest.raises(TransitionError) as refused:
@@ -247,8 +248,8 @@ def test_a_move_the_protocol_allows_needs_no_reason_and_back_a_stage_needs_one(d
     meeting, item = _izo_item(setup)
     # the discussion and its decision tick the IZO's own steps first, so 'on to the OT'
     # follows the protocol and asks for no reason -- the preview counts them as the save will
-    assert not meetings.ladder_preview(item.id, setup.pester_id, S("ot")).needs_reason
-    assert meetings.ladder_preview(item.id, setup.pester_id, S("ot"),
+    assert not meetings.ladder_preview(item.id, setup.pester_id, S("ot"), setup.actor).needs_reason
+    assert meetings.ladder_preview(item.id, setup.pester_id, S("ot"), setup.actor,
                                    with_decision=False).needs_reason  # no decision recorded
     item = meetings.record_minutes(setup.actor, item.id, item.version, minutes="Besproken.",
                                    decision="Naar het OT",
@@ -259,7 +260,8 @@ def test_a_move_the_protocol_allows_needs_no_reason_and_back_a_stage_needs_one(d
     meeting2 = meetings.plan_meeting(setup.actor, kind="IZO", starts_at=START,
                                      chair_id=setup.staff_id)
     item2 = meetings.add_item(setup.actor, meeting2.id, setup.case_id, "Terug?")
-    preview = meetings.ladder_preview(item2.id, setup.pester_id, S("afdelingscoordinator"))
+    preview = meetings.ladder_preview(item2.id, setup.pester_id, S("afdelingscoordinator"),
+                                      setup.actor)
     assert preview.moves and preview.needs_reason and not preview.refused
     with pytest.raises(TransitionError):
         meetings.record_minutes(
@@ -285,7 +287,7 @@ def test_an_expulsion_track_skips_stages_only_with_a_reason(db):
     stages = [code for code, _title in meetings.ladder_stages(item.id)]
     assert S("schoolverwijdering") in stages
     target = S("schoolverwijdering")
-    preview = meetings.ladder_preview(item.id, setup.pester_id, target)
+    preview = meetings.ladder_preview(item.id, setup.pester_id, target, setup.actor)
     assert preview.needs_reason
     with pytest.raises(TransitionError):
         meetings.record_minutes(setup.actor, item.id, item.version, minutes="x",
@@ -315,7 +317,7 @@ def test_a_general_item_or_a_victim_moves_nobody(db):
         meetings.record_minutes(setup.actor, item.id, item.version, minutes="x", decision="",
                                 moves=[meetings.LadderDecision(setup.victim_id, S("ot"), "r")])
     assert m.AgendaItem.get_by_id(item.id).minutes == ""
-    (view,) = meetings.agenda(meeting.id)[:1]
+    (view,) = meetings.agenda(meeting.id, actor=SYSTEM)[:1]
     assert [p.student_id for p in view.pesters] == [setup.pester_id]
     assert view.pesters[0].stage_code == S("izo")
 

@@ -9,7 +9,7 @@ import pytest
 from pestdesk.domain.sanctions import Hearing
 from pestdesk.domain.schooldays import FreePeriod
 from pestdesk.services import calendar, cases, sanctions
-from pestdesk.services.base import ServiceError
+from pestdesk.services.base import SYSTEM, ServiceError
 from pestdesk.services.sanctions import Consultation
 from pestdesk.services.settings import SchoolProfile, save_school_profile
 from pestdesk.store import models as m
@@ -155,9 +155,11 @@ def test_the_letter_knows_whether_the_inspectorate_was_told(db):
     setup = make_case()
     put_on_stage(setup, "schorsing_1_dag")
     s = _suspend(setup, school_days=3)
-    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd")
+    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd",
+                                  actor=SYSTEM)
     assert data["sanction"]["inspectie_gemeld"] == "nee"
     sanctions.record_inspectie_report(setup.actor, s.id, s.version, reported_on=D(2026, 10, 13),
                                       reported_by="A. de Vries", reference="ISD-1")
-    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd")
+    data = letters.merge_data_for(setup.case_id, setup.pester_id, "schorsing_verlengd",
+                                  actor=SYSTEM)
     assert data["sanction"]["inspectie_gemeld"] == "ja"

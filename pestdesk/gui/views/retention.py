@@ -66,7 +66,7 @@ class RetentionView(QWidget):
         self.waiting.setWordWrap(True)
         self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.waiting)
-        self.model = ListModel(retention.RetentionList(), self, {
+        self.model = ListModel(retention.RetentionList(actor=actor), self, {
             "left_on": lambda v: format_date(v) if v else ""})
         self.table = QTableView()
         self.table.setModel(self.model)

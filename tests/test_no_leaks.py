@@ -61,8 +61,8 @@ SESSION = textwrap.dedent('''
             {}[marker]  # the key itself is data: the report must not show it
     except KeyError:
         crash.excepthook(*sys.exc_info())
-    exports.export_students(root / "out" / "leerlingen.csv")
-    exports.export_students(root / "out" / "leerlingen.xlsx")
+    exports.export_students(SYSTEM, root / "out" / "leerlingen.csv")
+    exports.export_students(SYSTEM, root / "out" / "leerlingen.xlsx")
     backups.make_backup(root / "data" / "school.pestdesk",
                         backups.BackupConfig(root / "data" / "backups"))
     presence.heartbeat()

@@ -118,19 +118,25 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Cell]
         suffix=suffix or "?"))
 
 
-def export_students(path: Path) -> int:
-    """The student list (number, name, class, left school) for the beheerder."""
+def export_students(actor: Actor, path: Path) -> int:
+    """The student list (number, name, class, left school): the students ``actor`` may see
+    (``access.student_visibility``; the beheerder keeps the register and sees all). The file
+    is plaintext: the export is audited."""
     from peewee import JOIN
 
     from ..store import models as m
+    from . import access
     from .lists import full_name
 
     S, K = m.Student, m.SchoolClass
     query = (S.select(S.number, full_name(S), K.name, S.left_on)
              .join(K, on=(S.school_class == K.id), join_type=JOIN.LEFT_OUTER)
+             .where(access.student_visibility(actor))
              .order_by(S.sort_name).tuples())
     header = [_("Student number"), _("Name"), _("Class"), _("Left school")]
-    return write_table(path, header, query.iterator())
+    count = write_table(path, header, query.iterator())
+    record_export(actor, "export", "student", None, f"list={Path(path).suffix.lower()}")
+    return count
 
 
 def record_export(actor: Actor, action: str, table: str, record_id: int | None = None,

@@ -811,12 +811,15 @@ class MeetingView:
 
 
 def meeting_view(meeting_id: int, actor: Actor) -> MeetingView:
-    """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from."""
+    """The meeting's header; ``NotFound`` for an ``actor`` meetings are hidden from. The
+    outside participants' names are typed text too (a parent may take part): read as the
+    place is (only planners, who see every student, edit them)."""
     meeting = _visible_meeting(actor, meeting_id)
+    reader = _reader(actor)
     return MeetingView(meeting.id, meeting.version, meeting.kind, meeting.starts_at,
                        meeting.duration_minutes, _place(meeting, actor=actor),
                        _staff_name(meeting.chair),
-                       tuple(externals_of(meeting)))
+                       tuple(External(reader(e.name), e.role) for e in externals_of(meeting)))
 
 
 def _place(meeting: m.Meeting, leaves_school: bool = False, actor: Actor | None = None
@@ -995,7 +998,7 @@ def pack_data(meeting_id: int, actor: Actor) -> MeetingPack:
         if item.case_id is not None and item.case_id not in visible
         else _pack_item(item, _item_consent(item), reader)
         for item in items_read)
-    externals = tuple(f"{e.name} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
+    externals = tuple(f"{reader(e.name)} ({_(EXTERNAL_ROLES.get(e.role, e.role))})"
                       for e in externals_of(meeting))
     return MeetingPack(
         title=_("Preparation {kind}").format(kind=meeting.kind),

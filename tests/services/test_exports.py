@@ -63,7 +63,24 @@ def test_student_export_neutralises_names(db, tmp_path):
         create(SYSTEM, Student, number="7", first_name="=cmd|'/c calc'!A1", last_name="X",
                sort_name="x")
     path = tmp_path / "leerlingen.xlsx"
-    assert exports.export_students(path) == 1
+    assert exports.export_students(SYSTEM, path) == 1
     ws = load_workbook(path).active
     assert ws.cell(row=2, column=2).value.startswith("'=cmd")
     assert ws.cell(row=2, column=2).data_type == "s"
+
+
+def test_the_student_list_export_follows_the_person_rule(db, tmp_path):
+    """The list of students leaves pestdesk as a file: only the students the exporter may
+    see, and the export is in the audit trail."""
+    from pestdesk.store.models import AuditLog
+    from tests.helpers.school import build_school
+
+    school = build_school()
+    path = tmp_path / "leerlingen.csv"
+    assert exports.export_students(school.actors["mentor_b"], path) == 1  # 2001, in 1B
+    assert "Bosman" in path.read_text(encoding="utf-8-sig")
+    assert "Akkerman" not in path.read_text(encoding="utf-8-sig")
+    assert exports.export_students(school.actors["docent"], path) == 0
+    assert exports.export_students(school.actors["admin"], path) == 4
+    assert AuditLog.select().where((AuditLog.action == "export")
+                                   & (AuditLog.table == "student")).count() == 3

@@ -112,6 +112,14 @@ def test_meeting_texts_outside_a_case_name_nobody_the_reader_may_not_see(school)
         assert "Akkerman" not in text and "andere leerling" in text, text
     # mentor_b's own student (1B) stays named
     assert "Bosman" in meetings.agenda(meeting.id, actor=mentor_b)[0].question
+    # a parent taking part is typed text as well: named to who sees their child only
+    with_parent = meetings.plan_meeting(
+        zoco, kind="OT", starts_at=dt.datetime(2026, 11, 19, 14), chair_id=zoco.staff_id,
+        externals=[meetings.External("Ouder1001 (moeder)", "other")])
+    assert "Ouder1001" in meetings.meeting_view(with_parent.id, zoco).externals[0].name
+    assert "Ouder1001" not in meetings.meeting_view(with_parent.id, mentor_b).externals[0].name
+    assert not any("Ouder1001" in e
+                   for e in meetings.pack_data(with_parent.id, mentor_b).externals)
     rows = {r[0]: r for r in lists.MeetingList(actor=mentor_b).page(0, 50)}
     assert "Akkerman" not in rows[meeting.id][3]
     rows = {r[0]: r for r in lists.MeetingList(actor=zoco).page(0, 50)}

@@ -460,4 +460,12 @@ def unlock(actor: Actor, password: str, action: str = "unlock") -> Actor:
     ``action`` names the audit line (``password_check`` when changing one's password).
     """
     user = User.get_or_none(User.id == actor.user_id) if actor.user_id is not None else None
-    return _attempt(actor.username, user, password, action)
+    unlocked = _attempt(actor.username, user, password, action)
+    if action == "unlock" and unlocked.must_change_password:
+        # a password someone else set (a reset by the beheerder) does not reopen the locked
+        # session of its user, with their keys and sealed notes in memory: sign in again
+        with write():
+            audit(unlocked, "login_refused", "user", unlocked.user_id, "unlock_after_reset")
+        raise ServiceError(_("A beheerder set a new password for this account. Sign out and "
+                             "sign in again to choose your own."))
+    return unlocked

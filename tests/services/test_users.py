@@ -30,7 +30,12 @@ def admin(db):
 
 @pytest.fixture
 def mentor(admin):
+    """A mentor's account as the app leaves it after the first sign-in: the password the
+    beheerder chose was changed (here to another and back, so PASSWORD still opens it)."""
     user = users.create_user(admin, staff("MEN", "mentor").id, "mentor", PASSWORD)
+    first = accounts.actor_for(User.get_by_id(user.id))
+    users.change_own_password(first, PASSWORD, PASSWORD + "!", PASSWORD + "!")
+    users.change_own_password(first, PASSWORD + "!", PASSWORD, PASSWORD)
     return accounts.actor_for(User.get_by_id(user.id))
 
 
@@ -312,3 +317,21 @@ def test_passwords_a_guesser_tries_first_are_refused(admin):
     with pytest.raises(ServiceError, match="toetsenbord"):
         users.change_own_password(own, "appel peer banaan", "0987654321poiuy",
                                   "0987654321poiuy")
+
+
+def test_a_reset_password_does_not_unlock_the_users_locked_session(admin, mentor):
+    """Attack: the beheerder resets a colleague's password and types it at that colleague's
+    locked screen. The session (their rights, their keys) stays locked; the user signs out
+    and in again and chooses their own password."""
+    users.reset_password(admin, mentor.user_id, "tijdelijk wachtwoord")
+    with pytest.raises(ServiceError, match="opnieuw aan|sign in again"):
+        accounts.unlock(mentor, "tijdelijk wachtwoord")
+    with pytest.raises(ServiceError):
+        accounts.unlock(mentor, PASSWORD)  # the old password is gone too
+    assert AuditLog.select().where((AuditLog.action == "login_refused")
+                                   & (AuditLog.detail == "unlock_after_reset")).exists()
+    # the forced change itself checks the reset password the same way, and works
+    again = accounts.sign_in("mentor", "tijdelijk wachtwoord")
+    users.change_own_password(again, "tijdelijk wachtwoord", "eigen wachtwoord!",
+                              "eigen wachtwoord!")
+    assert accounts.unlock(mentor, "eigen wachtwoord!").user_id == mentor.user_id

@@ -221,17 +221,25 @@ def _check_mentors(actor: Actor, plan: ImportPlan) -> tuple[str, ...]:
     """The class dialog's mentor rule (``staff.check_mentor_change``) for every class whose
     mentors the file changes -- a refusal is a problem of the class's first row, so nothing
     is written -- and one line per such class naming the mentors before and after."""
-    from .staff import check_mentor_change
+    from .staff import check_department_change, check_mentor_change
 
     if not plan.ok:
         return ()
+    first_row = {}
+    for record in plan.records:
+        first_row.setdefault(record.class_name.upper(), record.row)
+    for key, c in sorted(plan.classes.items()):  # the class dialog's department rule too
+        if c.department is not None and (c.existing is None or c.department_changed):
+            try:
+                check_department_change(actor, c.existing.department if c.existing else "",
+                                        c.department)
+            except ServiceError as exc:
+                plan.problems.append(ImportProblem(
+                    first_row.get(key, 0), plan.mapping.fields.get("department", ""), str(exc)))
     changed = [(key, c) for key, c in sorted(plan.classes.items()) if c.mentors_changed]
     if not changed:
         return ()
     column = plan.mapping.fields.get("mentor", "") or plan.mapping.fields.get("mentor2", "")
-    first_row = {}
-    for record in plan.records:
-        first_row.setdefault(record.class_name.upper(), record.row)
     ids = {i for _k, c in changed for i in (*(c.mentor_ids or ()),
                                            *(c.existing.mentor_ids if c.existing else ()))}
     who = {row[0]: f"{row[2]} ({row[1]})" for row in

@@ -234,6 +234,12 @@ def save_class(actor: Actor, form: ClassForm) -> SchoolClass:
                    .where(ClassMentor.school_class == form.id).tuples()}
                   if form.id is not None else set())
         check_mentor_change(actor, stored, form.mentor_ids)
+        if form.id is not None:
+            klass = SchoolClass.get_or_none(SchoolClass.id == form.id)
+            check_department_change(actor, klass.department if klass else "",
+                                    values["department"])
+        else:
+            check_department_change(actor, "", values["department"])
         if form.id is None:
             klass = create(actor, SchoolClass, **values)
             _set_mentors(actor, klass.id, form.mentor_ids)
@@ -270,6 +276,17 @@ def check_mentor_change(actor: Actor, old_ids: Iterable[int], new_ids: Iterable[
     if actor.staff_id is not None and actor.staff_id in new - old:
         raise ServiceError(_("You cannot make yourself the mentor of a class; another staff "
                              "manager does that."))
+
+
+def check_department_change(actor: Actor, old: str, new: str) -> None:
+    """A class's department decides which afdelingscoördinator sees its students: nobody
+    moves a class into a department of their own (another staff manager does that), on
+    every path (class dialog, student import)."""
+    if old.strip().casefold() == new.strip().casefold() or not new.strip():
+        return
+    if new.strip().casefold() in {d.casefold() for d in access.actor_departments(actor)}:
+        raise ServiceError(_("You cannot move a class into your own department; another "
+                             "staff manager does that."))
 
 
 def _set_mentors(actor: Actor, class_id: int, wanted_ids: list[int]) -> bool:

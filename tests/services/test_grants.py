@@ -320,3 +320,35 @@ def test_the_student_import_cannot_make_the_importer_mentor(school, tmp_path):
     mine = write_magister(tmp_path / "mine.csv", [(*row[:8], school.staff["admin"].code)])
     assert not import_students(admin, mine, full_export=False).applied
     assert mentors() == {school.staff["zoco"].id}
+
+
+def test_nobody_moves_a_class_into_their_own_department(school, tmp_path):
+    """A staff manager who is also an afdelingscoördinator (of the upper school) moves 1A
+    there -- by the class dialog or by the student import's department column -- and would
+    read its students' dossiers: refused on both paths, nothing written."""
+    from pestdesk.services.base import Actor
+    from pestdesk.services.people import import_students
+    from pestdesk.store.models import SchoolClass
+    from tests.helpers.exports import magister_with_departments, to_csv
+
+    with write():
+        Staff.update(roles="beheerder,afdelingscoordinator", departments="bovenbouw").where(
+            Staff.id == school.staff["admin"].id).execute()
+    both = Actor(school.users["admin"].id, "admin", school.staff["admin"].id,
+                 frozenset({"beheerder", "afdelingscoordinator"}))
+    one_a = school.classes["1A"]
+    form = class_form(one_a.id)
+    form.department = "Bovenbouw"
+    with pytest.raises(ServiceError, match="afdeling|department"):
+        save_class(both, form)
+    row = ("1001", "Kind", "", "Akkerman", "1-1-2012", "M", "1A", "1 havo", "")
+    path = tmp_path / "1a.csv"
+    path.write_text(to_csv(magister_with_departments([row], {"1A": "bovenbouw"}), ";"),
+                    encoding="utf-8")
+    result = import_students(both, path, full_export=False)
+    assert not result.applied and [p.row for p in result.problems] == [2], result.problems
+    assert SchoolClass.get_by_id(one_a.id).department == "onderbouw"
+    # another department is an ordinary change
+    form.department = "Middenbouw"
+    save_class(both, form)
+    assert SchoolClass.get_by_id(one_a.id).department == "Middenbouw"

@@ -638,9 +638,15 @@ def search_students_query(text: str = "", *, include_left: bool = True,
     students ``actor`` may see (``access.student_visibility``) are found; ``to_report``: the
     current students ``actor`` may name in a report (``access.reportable_students``).
     """
-    query = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
-             .where(access.reportable_students(actor) if to_report
-                    else access.student_visibility(actor)))
+    if to_report:  # naming shows name, class and number only: nothing else is read
+        S = Student
+        query = (S.select(S.id, S.number, S.first_name, S.tussenvoegsel, S.last_name,
+                          S.sort_name, S.left_on, S.school_class, SchoolClass.id,
+                          SchoolClass.name)
+                 .join(SchoolClass, JOIN.LEFT_OUTER).where(access.reportable_students(actor)))
+    else:
+        query = (Student.select(Student, SchoolClass).join(SchoolClass, JOIN.LEFT_OUTER)
+                 .where(access.student_visibility(actor)))
     condition = student_text_condition(text or "")
     if condition is not None:
         query = query.where(condition)

@@ -71,6 +71,14 @@ def test_a_mentor_names_a_bully_from_another_class_but_reads_no_other_case(schoo
     assert not people.search_students_query("Hendriks", actor=mentor).exists()
     named = people.search_students_query("Hendriks", actor=mentor, to_report=True)
     assert [s.id for s in named] == [bully.id]
+    # naming reads name, class and number: not the birth date or anything else of the card
+    with write():
+        type(bully).update(birth_date=dt.date(2011, 5, 4), gender="M").where(
+            type(bully).id == bully.id).execute()
+    found = named.clone().get()
+    assert (found.number, found.last_name, found.school_class.name) == ("4001", "Hendriks",
+                                                                         "4H")
+    assert found.birth_date is None and found.gender != "M"
     case_id = new_case(mentor, own, bully)
     assert access.can_view_case(mentor, case_id)
     assert not access.can_view_case(mentor, school.cases.h.id)

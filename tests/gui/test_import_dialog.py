@@ -229,3 +229,20 @@ def test_hostile_file_is_refused_with_one_line_and_changes_nothing(qtbot, db, qt
     assert not dialog.next_button.isEnabled()
     dialog.run_import()
     assert dump(db) == before
+
+
+def test_the_preview_names_whose_mentorship_changes(qtbot, db, staff, qt_dutch, tmp_path):
+    """A mentor opens a class's dossiers: the dry run shows, by name, which classes get
+    other mentors before anything is imported."""
+    from pestdesk.services.people import import_students
+
+    assert import_students(SYSTEM, write_magister(tmp_path / "eerst.csv"), today=TODAY).applied
+    second = [list(s) for s in STUDENTS]
+    for row in second:
+        if row[6] == "1A":
+            row[8] = "PTR"
+    dialog = open_dialog(qtbot, "students", write_magister(tmp_path / "tweede.csv", second))
+    dialog.next()
+    wait_page(qtbot, dialog, dialog.PREVIEW)
+    assert dialog.notices.isVisible()
+    assert dialog.notices.text() == "Klas 1A: mentoren Jan Jansen (JNS) worden Piet Peters (PTR)"

@@ -1574,17 +1574,13 @@ def case_detail(case_id: int, *, actor: Actor) -> dict:
     """
     case = access.visible_case(actor, case_id)
     owner = Staff.get_or_none(Staff.id == case.owner_id) if case.owner_id else None
-    Prior = Case.alias()
     students = (
         Involvement.select(Involvement.id, Involvement.student, full_name(Student).alias("name"),
                            Student.number, SchoolClass.name.alias("class_name"),
                            Involvement.role, Involvement.stage_code, Involvement.relapse_of,
-                           Prior.number.alias("relapse_number"), Involvement.notes,
-                           Involvement.version)
+                           Involvement.notes, Involvement.version)
         .join(Student, on=(Involvement.student == Student.id))
         .join(SchoolClass, JOIN.LEFT_OUTER, on=(Student.school_class == SchoolClass.id))
-        .switch(Involvement)
-        .join(Prior, JOIN.LEFT_OUTER, on=(Involvement.relapse_of == Prior.id))
         .where(Involvement.case == case.id)
         .order_by(Involvement.id)
         .dicts()
@@ -1599,6 +1595,9 @@ def case_detail(case_id: int, *, actor: Actor) -> dict:
         .order_by(Attachment.id)
         .dicts()
     )
+    students = list(students)
+    # an earlier case of a pester is named only when the reader may open it
+    earlier = case_numbers(actor, [r["relapse_of"] for r in students])
     return {
         "id": case.id, "number": case.number, "version": case.version,
         "is_signal": case.is_signal, "status": case.status, "reported_on": case.reported_on,
@@ -1616,7 +1615,7 @@ def case_detail(case_id: int, *, actor: Actor) -> dict:
             {"id": r["id"], "student_id": r["student"], "name": r["name"],
              "number": r["number"], "class_name": r["class_name"] or "", "role": r["role"],
              "stage_code": r["stage_code"], "relapse_of": r["relapse_of"],
-             "relapse_number": r["relapse_number"] or "", "notes": r["notes"],
+             "relapse_number": earlier.get(r["relapse_of"], ""), "notes": r["notes"],
              "version": r["version"]}
             for r in students
         ],

@@ -139,3 +139,26 @@ def test_the_staff_managers_lists_are_theirs(school):
     assert staff.ClassList(actor=school.actors["coord"]).count() == 0
     assert staff.StaffList(actor=school.actors["admin"]).count() == len(school.staff)
     assert staff.ClassList(actor=school.actors["zoco"]).count() == 3
+
+
+def test_a_bullys_earlier_case_is_named_only_to_who_may_open_it(school):
+    """A mentor opens their own case about a bully from another class whose earlier case
+    they may not see: the case detail says a relapse, not the other case's number."""
+    from pestdesk.services import cases
+    from pestdesk.store.models import Case, Involvement
+    from tests.helpers.gui import new_case
+
+    mentor = school.actors["mentor_b"]  # 1B
+    bully = school.students["4001"]
+    earlier = school.cases.h  # 4H: hidden from mentor_b
+    with write():
+        Case.update(status="closed").where(Case.id == earlier.id).execute()
+        Involvement.update(role="pester").where((Involvement.case == earlier.id)
+                                                & (Involvement.student == bully.id)).execute()
+    case_id = new_case(mentor, school.students["2001"], bully)
+    row = next(i for i in cases.case_detail(case_id, actor=mentor)["involvements"]
+               if i["student_id"] == bully.id)
+    assert row["relapse_of"] == earlier.id and row["relapse_number"] == ""
+    row = next(i for i in cases.case_detail(case_id, actor=school.actors["zoco"])["involvements"]
+               if i["student_id"] == bully.id)
+    assert row["relapse_number"] == earlier.number

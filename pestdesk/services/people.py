@@ -221,13 +221,27 @@ def _check_mentors(actor: Actor, plan: ImportPlan) -> tuple[str, ...]:
     """The class dialog's mentor rule (``staff.check_mentor_change``) for every class whose
     mentors the file changes -- a refusal is a problem of the class's first row, so nothing
     is written -- and one line per such class naming the mentors before and after."""
-    from .staff import check_department_change, check_mentor_change
+    from .staff import check_department_change, check_mentor_change, check_student_move
 
     if not plan.ok:
         return ()
     first_row = {}
     for record in plan.records:
         first_row.setdefault(record.class_name.upper(), record.row)
+    for change in plan.changed + plan.returning:  # a student moved into the importer's class
+        key = change.record.class_name.upper()
+        if key == (change.existing.class_name or "").upper() or key not in plan.classes:
+            continue
+        target = plan.classes[key]
+        mentors = (target.mentor_ids if target.mentor_ids is not None
+                   else target.existing.mentor_ids if target.existing else ())
+        department = (target.department if target.department is not None
+                      else target.existing.department if target.existing else "")
+        try:
+            check_student_move(actor, mentors, department or "")
+        except ServiceError as exc:
+            plan.problems.append(ImportProblem(change.record.row,
+                                               plan.mapping.fields.get("class", ""), str(exc)))
     for key, c in sorted(plan.classes.items()):  # the class dialog's department rule too
         if c.department is not None and (c.existing is None or c.department_changed):
             try:

@@ -289,6 +289,20 @@ def check_department_change(actor: Actor, old: str, new: str) -> None:
                              "staff manager does that."))
 
 
+def check_student_move(actor: Actor, mentor_ids: Iterable[int], department: str) -> None:
+    """Moving a student into a class opens their dossiers to its mentors and its department's
+    coördinator: nobody moves a student into a class they mentor or a department of their
+    own (another staff manager does that). Whoever sees every case anyway is not asked."""
+    if access.sees_all_cases(actor):
+        return
+    own_class = actor.staff_id is not None and actor.staff_id in set(mentor_ids)
+    own_department = department.strip().casefold() in {
+        d.casefold() for d in access.actor_departments(actor)} if department.strip() else False
+    if own_class or own_department:
+        raise ServiceError(_("You cannot move a student into a class of your own; another "
+                             "staff manager does that."))
+
+
 def _set_mentors(actor: Actor, class_id: int, wanted_ids: list[int]) -> bool:
     wanted = list(dict.fromkeys(wanted_ids))
     changed = False

@@ -352,3 +352,29 @@ def test_nobody_moves_a_class_into_their_own_department(school, tmp_path):
     form.department = "Middenbouw"
     save_class(both, form)
     assert SchoolClass.get_by_id(one_a.id).department == "Middenbouw"
+
+
+def test_the_import_does_not_move_a_student_into_the_importers_class(school, tmp_path):
+    """A beheerder who is also a mentor (of 1A) moves a child of 4H into 1A with the student
+    import: they would read that child's dossiers. Refused (a problem of that row, nothing
+    written); a staff manager who does not mentor 1A may."""
+    from pestdesk.services.base import Actor
+    from pestdesk.services.people import import_students
+    from tests.helpers.exports import write_magister
+
+    with write():
+        Staff.update(roles="beheerder,mentor").where(
+            Staff.id == school.staff["mentor_a"].id).execute()
+    both = Actor(school.users["mentor_a"].id, "mentor_a", school.staff["mentor_a"].id,
+                 frozenset({"beheerder", "mentor"}))
+    child = school.students["4001"]  # 4H, in case h that mentor_a may not see
+    assert not access.can_view_case(both, school.cases.h.id)
+    row = ("4001", "Kind", "", "Hendriks", "1-1-2010", "M", "1A", "1 havo", "")
+    path = write_magister(tmp_path / "verhuis.csv", [row])
+    for dry_run in (True, False):
+        result = import_students(both, path, dry_run=dry_run, full_export=False)
+        assert not result.applied and [p.row for p in result.problems] == [2], result.problems
+    assert Student.get_by_id(child.id).school_class_id == school.classes["4H"].id
+    assert not access.can_view_case(both, school.cases.h.id)
+    assert import_students(school.actors["admin"], path, full_export=False).applied
+    assert Student.get_by_id(child.id).school_class_id == school.classes["1A"].id

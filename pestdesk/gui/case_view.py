@@ -508,7 +508,7 @@ class CaseView(QWidget):
     def fill(self, first: bool = False, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         d = self.detail
         self.assessment: CaseAssessment | None = (
-            None if d["is_signal"] else cases.assess(self.case_id, self.today))
+            None if d["is_signal"] else cases.assess(self.case_id, self.today, actor=self.actor))
         self.closed = d["status"] == "closed"
         if ops.CASE in parts:
             self._fill_header()

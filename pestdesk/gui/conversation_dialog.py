@@ -194,7 +194,7 @@ class ConversationDialog(QDialog):
         self.event_id: int | None = None
         self.detail = detail or cases.case_detail(case_id, actor=actor)
         self.protocol = protocol or cases.protocol_for(case_id)
-        self.assessment = assessment or cases.assess(case_id)
+        self.assessment = assessment or cases.assess(case_id, actor=actor)
         self.setWindowTitle(_("Log a conversation — {number}").format(
             number=self.detail["number"]))
         self._preset_steps = tuple(step_codes)

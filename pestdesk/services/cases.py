@@ -24,8 +24,9 @@ Students in a case
     ``change_role(actor, involvement_id, read_version, role) -> Involvement``
     ``remove_involvement(actor, involvement_id, read_version) -> None``
 Where the case stands
-    ``history_for(case_id) -> CaseHistory``; ``assess(case_id, today=None) -> CaseAssessment``
-    ``cyber_checklist(case_id, today=None) -> CyberAssessment | None``
+    ``history_for(case_id, *, actor) -> CaseHistory``;
+    ``assess(case_id, today=None, *, actor) -> CaseAssessment``
+    ``cyber_checklist(case_id, today=None, *, actor) -> CyberAssessment | None``
     ``protocol_for(case_id) -> Protocol`` (the version the case started under)
     ``guide_for_step(case_id, step_code) -> Guide | None``
 Doing the steps
@@ -846,20 +847,31 @@ def _prior_cases(pesters: list[int], case: Case) -> dict[int, list[PriorCase]]:
     return prior
 
 
-def history_for(case_id: int) -> CaseHistory:
-    """The case's timeline as the engine's history (with earlier cases of its pesters)."""
-    return _history(_case(case_id))
+def history_for(case_id: int, *, actor: Actor) -> CaseHistory:
+    """The case's timeline as the engine's history (with earlier cases of its pesters);
+    ``access.NotFound`` when the case is hidden from ``actor``."""
+    return _history(access.visible_case(actor, case_id))
 
 
-def assess(case_id: int, today: dt.date | None = None) -> CaseAssessment:
-    """Where the case stands, by the protocol version it started under."""
-    case = _case(case_id)
+def assess(case_id: int, today: dt.date | None = None, *, actor: Actor) -> CaseAssessment:
+    """Where the case stands, by the protocol version it started under; ``access.NotFound``
+    when the case is hidden from ``actor``."""
+    return _assess(access.visible_case(actor, case_id), today)
+
+
+def _assess(case: Case, today: dt.date | None = None) -> CaseAssessment:
     return evaluate(_protocol(case), _history(case), today or _today(), _calendar())
 
 
-def cyber_checklist(case_id: int, today: dt.date | None = None) -> CyberAssessment | None:
+def cyber_checklist(case_id: int, today: dt.date | None = None, *,
+                    actor: Actor) -> CyberAssessment | None:
     """The cyberbullying checklist with the track's advice; None for a case that is not cyber."""
-    return assess(case_id, today).cyber
+    return assess(case_id, today, actor=actor).cyber
+
+
+def case_cyber_checklist(case: Case) -> CyberAssessment | None:
+    """``cyber_checklist`` for a case its caller already checked (a letter being prepared)."""
+    return _assess(case).cyber
 
 
 def guide_for_step(case_id: int, step_code: str) -> Guide | None:
@@ -987,9 +999,9 @@ def set_police_report(actor: Actor, case_id: int, state: str, on: dt.date | None
     return event
 
 
-def police_report_state(case_id: int) -> str:
+def police_report_state(case_id: int, *, actor: Actor) -> str:
     """The recorded state of the police report ("" when none was recorded)."""
-    return history_for(case_id).police_report
+    return history_for(case_id, actor=actor).police_report
 
 
 def add_note(actor: Actor, case_id: int, text: str, on: dt.date | None = None,

@@ -832,9 +832,9 @@ _BLOCK_WORDS = {"yes": "ja", "wait": "wachten", "no": "nee"}
 def _cyber(case: Case) -> dict[str, str]:
     """The cyber fields: the track, and what the checklist says of the police report and
     of blocking the sender (one rule: the engine's, so letter and checklist agree)."""
-    from .cases import cyber_checklist
+    from .cases import case_cyber_checklist
 
-    checklist = cyber_checklist(case.id)
+    checklist = case_cyber_checklist(case)
     police = checklist.police_report if checklist else ""
     block = checklist.block if checklist else "yes"
     return {"soort": case.cyber_track, "omschrijving": "",

@@ -22,7 +22,7 @@ DAY = dt.timedelta(days=1)
 
 
 def stage_of(case_id: int, student_id: int) -> str:
-    return cases.assess(case_id).pester(student_id).stage_code
+    return cases.assess(case_id, actor=SYSTEM).pester(student_id).stage_code
 
 
 def test_doultremont_from_report_to_suspension(db):
@@ -48,17 +48,17 @@ def test_doultremont_from_report_to_suspension(db):
         cases.record_step(school.actor, case.id, code, on=start + 3 * DAY)
     cases.record_step(school.actor, case.id, T("ouders_pester"), on=start + 3 * DAY,
                       student_id=bully)
-    assessment = cases.assess(case.id)
+    assessment = cases.assess(case.id, actor=SYSTEM)
     assert assessment.pester(bully).required_open == ()
     assert assessment.next_due_on is None
     # the bullying goes on: up to the head of department, without a reason needed
     cases.escalate(school.actor, case.id, bully, on=start + 10 * DAY)
-    pester = cases.assess(case.id).pester(bully)
+    pester = cases.assess(case.id, actor=SYSTEM).pester(bully)
     assert (pester.stage_code, pester.role_title) == (S("afdelingscoordinator"),
                                                       "afdelingscoördinator")
     assert pester.next_step.step_code == T("dossier_overdragen")
     # steps left undone become overdue
-    late = cases.assess(case.id, start + 30 * DAY)
+    late = cases.assess(case.id, start + 30 * DAY, actor=SYSTEM)
     assert late.overdue_count > 0
     assert {"overdue"} <= {n.code for n in late.pester(bully).notices}
     # relapse into bullying: contract, then the contract is broken
@@ -72,7 +72,7 @@ def test_doultremont_from_report_to_suspension(db):
                       student_id=bully)
     cases.record_contract_outcome(school.other, case.id, bully, kept=False,
                                   on=start + 35 * DAY, note="Opnieuw bedreigd")
-    pester = cases.assess(case.id).pester(bully)
+    pester = cases.assess(case.id, actor=SYSTEM).pester(bully)
     assert pester.stage_code == S("schorsing_1_dag")
     assert pester.next_step.step_code == T("horen")  # the hearing comes before the decision
     assert m.Involvement.get(m.Involvement.student == bully).stage_code == S("schorsing_1_dag")
@@ -87,7 +87,7 @@ def test_dalton_uses_the_afdelingsleider_and_has_a_short_ladder(db):
     case = school.report(on=start, pesters=(1,))
     assert (case.protocol_code, case.protocol_version) == ("dalton-alkmaar", "2023.3")
     bully = school.sid(1)
-    nxt = cases.assess(case.id).pester(bully).next_step
+    nxt = cases.assess(case.id, actor=SYSTEM).pester(bully).next_step
     assert (nxt.step_code, nxt.role_title) == (T("gesprek_gepeste"), "mentor")
     cases.record_step(school.actor, case.id, T("gesprek_gepeste"), on=start)
     cases.log_conversation(school.actor, case.id, ConversationInput(
@@ -105,7 +105,7 @@ def test_dalton_uses_the_afdelingsleider_and_has_a_short_ladder(db):
     cases.record_step(school.actor, case.id, T("ouders_pester"), on=start + 4 * DAY,
                       student_id=bully)
     cases.escalate(school.actor, case.id, bully, on=start + 5 * DAY)
-    pester = cases.assess(case.id).pester(bully)
+    pester = cases.assess(case.id, actor=SYSTEM).pester(bully)
     assert (pester.stage_code, pester.role_title) == (S("afdelingsleider"), "afdelingsleider")
     assert pester.next_step.step_code == T("dossier_overdragen")
     cases.escalate(school.other, case.id, bully, reason="Herhaling buiten de klas",
@@ -139,14 +139,14 @@ def test_an_existing_case_keeps_its_protocol_when_the_school_changes_it(db):
 def test_grooming_track_advice_through_the_checklist(db):
     school = School("doultremont")
     case = school.report(forms=("grooming",), pesters=())
-    checklist = cases.cyber_checklist(case.id)
+    checklist = cases.cyber_checklist(case.id, actor=SYSTEM)
     assert checklist.track.police_report == "direct"
     notices = {n.code for n in checklist.notices}
     assert {"police_report_now", "do_not_block"} <= notices
     assert checklist.helplines[0].code == "politie"
     cases.record_step(school.actor, case.id, C("bewijs_bewaren"))
     cases.record_step(school.actor, case.id, C("afzender_blokkeren"))
-    checklist = cases.cyber_checklist(case.id)
+    checklist = cases.cyber_checklist(case.id, actor=SYSTEM)
     assert "done_against_advice" in {n.code for n in checklist.notices}
     assert checklist.next_item.code == C("afzender_opsporen")
 
@@ -158,7 +158,7 @@ def test_the_demo_schools_timelines_read_back_through_the_engine(db):
     demo_cases = list(m.Case.select().order_by(m.Case.id))
     assert demo_cases
     for case in demo_cases:
-        assessment = cases.assess(case.id, TODAY)
+        assessment = cases.assess(case.id, TODAY, actor=SYSTEM)
         assert assessment.stage_code == case.stage_code, case.number
         assert assessment.status == case.status
     # the services continue a demo case: a new case number follows the demo's numbering

@@ -15,7 +15,7 @@ import pytest
 from pestdesk import clock
 from pestdesk.domain.sanctions import Hearing
 from pestdesk.services import cases, contracts, sanctions
-from pestdesk.services.base import ServiceError
+from pestdesk.services.base import SYSTEM, ServiceError
 from pestdesk.services.cases import InvolvedInput, ReportInput, TransitionError
 from pestdesk.services.sanctions import Consultation
 from pestdesk.store import models as m
@@ -132,7 +132,8 @@ def test_the_stored_stage_follows_the_move_in_the_same_call(db):
     contracts.record_outcome(setup.actor, c.id, c.version, outcome="broken", on=D(2026, 11, 2))
     assert pester_stage(setup) == "schorsing_1_dag"
     assert m.Case.get_by_id(setup.case_id).stage_code == S("schorsing_1_dag")
-    assert cases.assess(setup.case_id).pester(setup.pester_id).stage_code == S("schorsing_1_dag")
+    assessed = cases.assess(setup.case_id, actor=SYSTEM)
+    assert assessed.pester(setup.pester_id).stage_code == S("schorsing_1_dag")
 
 
 def test_accepting_the_relapse_proposal_is_not_a_deviation(db):
@@ -144,11 +145,11 @@ def test_accepting_the_relapse_proposal_is_not_a_deviation(db):
         reported_on=D(2026, 11, 2), summary="Weer uitschelden", involved=(
             InvolvedInput(setup.victim_id, "gepeste"),
             InvolvedInput(setup.pester_id, "pester"))))
-    pester = cases.assess(second.id).pester(setup.pester_id)
+    pester = cases.assess(second.id, actor=SYSTEM).pester(setup.pester_id)
     assert pester.proposed_stage_code == S("contract") and pester.required_open
     cases.escalate(setup.actor, second.id, setup.pester_id, target_stage=S("contract"),
                    on=D(2026, 11, 3))
-    pester = cases.assess(second.id).pester(setup.pester_id)
+    pester = cases.assess(second.id, actor=SYSTEM).pester(setup.pester_id)
     assert pester.stage_code == S("contract")
     assert [n.code for n in pester.notices if n.code == "moved_with_open_steps"] == []
     assert all("reden: -" not in n.message for n in pester.notices)
@@ -160,6 +161,6 @@ def test_moving_on_with_open_steps_and_a_reason_is_still_noted(db):
     setup = make_case()
     cases.escalate(setup.actor, setup.case_id, setup.pester_id, reason="Ernstig voorval",
                    on=D(2026, 9, 8))
-    notices = cases.assess(setup.case_id).pester(setup.pester_id).notices
+    notices = cases.assess(setup.case_id, actor=SYSTEM).pester(setup.pester_id).notices
     noted = [n.message for n in notices if n.code == "moved_with_open_steps"]
     assert len(noted) == 1 and "Ernstig voorval" in noted[0]

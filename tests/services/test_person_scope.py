@@ -162,3 +162,18 @@ def test_a_bullys_earlier_case_is_named_only_to_who_may_open_it(school):
     row = next(i for i in cases.case_detail(case_id, actor=school.actors["zoco"])["involvements"]
                if i["student_id"] == bully.id)
     assert row["relapse_number"] == earlier.number
+
+
+def test_where_a_hidden_case_stands_is_not_told(school):
+    """The assessment (stages, steps, a pester's earlier cases), the engine's history, the
+    cyber checklist and the police report state read a dossier: NotFound for a hidden case,
+    like the case itself."""
+    from pestdesk.services import cases
+
+    mentor, hidden = school.actors["mentor_b"], school.cases.h.id
+    for read in (lambda: cases.assess(hidden, actor=mentor),
+                 lambda: cases.history_for(hidden, actor=mentor),
+                 lambda: cases.cyber_checklist(hidden, actor=mentor),
+                 lambda: cases.police_report_state(hidden, actor=mentor)):
+        with pytest.raises(access.NotFound):
+            read()

@@ -81,11 +81,6 @@ def link_staff_by_name(actor: Actor, code: str, home: str, other: str) -> None:
     link_staff(actor, staff, other_id)
 
 
-def school_names() -> dict[int, str]:
-    """Every school of the scope by id (the board's figures label their columns with it)."""
-    return dict(m.School.select(m.School.id, m.School.name).tuples())
-
-
 # -- moving a school's own file in -------------------------------------------------------------
 
 #: the tables a school's file brings, in an order where every referenced row comes first;

@@ -123,7 +123,8 @@ def test_lists_search_and_case_doors_show_nothing_of_b(board, role):
         ids = {row[0] for row in query.page(0, 1000)}
         assert not ids & theirs, query
     # the same student number exists in both schools: the search finds A's only
-    found = {s.id for s in people.search_students_query(b.school.students[0].number, actor=SYSTEM)}
+    found = {s.id for s in people.search_students_query(b.school.students[0].number,
+                                                        actor=actor)}
     assert not found & set(b.student_ids)
     with pytest.raises(access.NotFound):
         access.visible_case(actor, b.case.id)

@@ -252,7 +252,7 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _unlock(path: Path, any_user: bool = False):
+def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
     """Open an encrypted ``path`` for an admin command (held until the process ends) and
     return who acts: the signed-in person, whose rights the services then apply, or
     ``SYSTEM`` for a plain file (whoever can read it reads everything) and for the recovery
@@ -260,21 +260,30 @@ def _unlock(path: Path, any_user: bool = False):
 
     A user name and password must be a beheerder's (``any_user``: anyone's, for a command
     whose service decides, such as the AVG export); the recovery key needs no account.
+    ``reads_only``: a command that only reads (``check``, ``backup``) also works on a file
+    that cannot be written; its sign-in cannot be recorded there, and it says so.
     """
     import getpass
 
     from .services import encryption
     from .services.base import SYSTEM, ServiceError
-    from .store.db import is_encrypted
+    from .store import errors
+    from .store.db import check_writable, is_encrypted
 
     encryption.settle(path)
     if not is_encrypted(path):
         encryption.check_plain(path)
         return SYSTEM
     encryption.read_keyfile(path)  # missing, damaged, foreign: before any prompt
+    writable = True
+    if reads_only:
+        try:
+            check_writable(path)
+        except (errors.ReadOnlyDatabase, errors.ReadOnlyFolder):
+            writable = False
     recovery = os.environ.get("PESTDESK_RECOVERY_KEY", "")
     if recovery:
-        encryption.unlock_with_recovery(path, recovery).close()
+        encryption.unlock_with_recovery(path, recovery, readonly=not writable).close()
         return SYSTEM
     user = os.environ.get("PESTDESK_USER", "")
     password = os.environ.get("PESTDESK_PASSWORD", "")
@@ -288,7 +297,13 @@ def _unlock(path: Path, any_user: bool = False):
     from .store.models import database
 
     try:  # the app's sign-in: slot, throttle and audit line
-        actor = encryption.sign_in(path, user, password)
+        if writable:
+            actor = encryption.sign_in(path, user, password)
+        else:
+            actor = encryption.sign_in_read_only(path, user, password)
+            print("pestdesk: " + _("{path} cannot be written, so this sign-in could not be "
+                                   "recorded in the audit trail; the command only reads.")
+                  .format(path=path), file=sys.stderr)
         from .services import accounts
 
         accounts.require_own_password(actor)  # a password the beheerder set: not here
@@ -325,7 +340,7 @@ def cmd_demo(args) -> int:
 def cmd_check(args) -> int:
     from .services.health import check_database
 
-    _unlock(args.db)
+    _unlock(args.db, reads_only=True)
     report = check_database(args.db)
     for line in report.lines():
         print(line)
@@ -335,7 +350,7 @@ def cmd_check(args) -> int:
 def cmd_backup(args) -> int:
     from .store.db import backup_to, inspect
 
-    _unlock(args.db)
+    _unlock(args.db, reads_only=True)
     inspect(args.db)
     dest = backup_to(args.db, args.dest)
     print(_("Backup written and verified: {path}").format(path=dest))

@@ -395,21 +395,37 @@ def test_encrypted_file_opened_as_plaintext(tmp_path, secret, export):
     assert digest(secret) == before
 
 
-def test_encrypted_read_only_file_and_folder(tmp_path, secret, export):
-    """Refused with the read-only line, also for ``check``: a beheerder's sign-in to an
-    encrypted file writes its audit line (and throttle), which a read-only file cannot take."""
+def test_encrypted_read_only_file_and_folder(tmp_path_factory, secret, export):
+    """A command that writes is refused with the read-only line. ``check`` and ``backup``
+    only read: they work, and say that the sign-in could not be recorded (a beheerder's
+    sign-in writes an audit line, which a read-only file cannot take). A wrong password
+    and a user who is no beheerder are still refused; nothing changes."""
     from tests.helpers import crypt
 
     before = _unchanged([secret, _keys(secret)])
+    not_recorded = "kon deze aanmelding niet worden vastgelegd"
     with db_states.immutable(secret):
-        for args in (["import-students", export, "--db", secret], ["check", "--db", secret]):
-            out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, *args))
-            assert "is alleen-lezen" in out and "map" not in out, out
+        out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, "import-students", export,
+                              "--db", secret))
+        assert "is alleen-lezen" in out and "map" not in out, out
+        check = run_as(crypt.ADMIN, crypt.PASSWORD, "check", "--db", secret)
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "Integriteit: ok" in check.stdout and "In orde." in check.stdout
+        assert not_recorded in check.stderr and "Traceback" not in check.stderr
+        out = one_line(run_as(crypt.ADMIN, "fout-wachtwoord", "check", "--db", secret))
+        assert "Onbekende gebruikersnaam of verkeerd wachtwoord" in out, out
     with db_states.immutable(secret.parent):
         out = one_line(run_as(crypt.ADMIN, crypt.PASSWORD, "import-students", export,
                               "--db", secret))
         assert "De map van" in out, out
+        check = run_as(crypt.ADMIN, crypt.PASSWORD, "check", "--db", secret)
+        assert check.returncode == 0 and not_recorded in check.stderr, check.stderr
+        copy = tmp_path_factory.mktemp("elders") / "kopie.sqlite"
+        backup = run_as(crypt.ADMIN, crypt.PASSWORD, "backup", "--db", secret, copy)
+        assert backup.returncode == 0 and not_recorded in backup.stderr, backup.stderr
     assert _unchanged([secret, _keys(secret)]) == before
+    check = run_as(crypt.ADMIN, crypt.PASSWORD, "check", "--db", copy)
+    assert check.returncode == 0 and "In orde." in check.stdout, check.stdout + check.stderr
 
 
 def test_encrypted_busy(tmp_path, secret, export):

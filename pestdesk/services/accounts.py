@@ -437,6 +437,24 @@ def sign_in(username: str, password: str, *, verify=None) -> Actor:
     return actor
 
 
+def read_only_account(username: str) -> Actor:
+    """The account of a user whose password a key slot has just proved, for a command that
+    only reads a file that cannot be written (``encryption.sign_in_read_only``): it must be
+    one that may sign in. Nothing can be recorded there, so there is no throttle and no
+    audit line (the caller says so); the same answer as ``sign_in`` when it may not. The
+    session's school scope is entered as at sign-in."""
+    from ..store import scope
+    from . import access
+
+    scope.clear()  # a new session: the name is looked up in every school of the file
+    user = User.get_or_none(User.username == username.strip().lower())
+    if not _may_sign_in(user):
+        raise _refused()
+    actor = actor_for(user)
+    access.enter(actor)
+    return actor
+
+
 def count_failed_attempt(username: str, detail: str = "") -> None:
     """A wrong password found where the database could not be asked first (a key slot of a
     file that was still closed): counted towards the throttle and audited now."""

@@ -191,8 +191,10 @@ def unlock(path: str | os.PathLike, username: str, password: str):
     return db
 
 
-def unlock_with_recovery(path: str | os.PathLike, recovery_key: str):
-    """Open the encrypted ``path`` with the recovery key; the session holds the seal too."""
+def unlock_with_recovery(path: str | os.PathLike, recovery_key: str, *,
+                         readonly: bool = False):
+    """Open the encrypted ``path`` with the recovery key; the session holds the seal too.
+    ``readonly``: for a command that only reads a file that cannot be written."""
     p = Path(path)
     kf = read_keyfile(p)
     try:
@@ -201,19 +203,20 @@ def unlock_with_recovery(path: str | os.PathLike, recovery_key: str):
         raise ServiceError(_("This recovery key does not open this database. Check the "
                              "groups on the sheet; each group has five characters.")) from None
     keys = replace(keys, seal=kf.open_grant("", keys))
-    db = _open(p, keys.database)
+    db = _open(p, keys.database, readonly)
     _session.path, _session.username, _session.keys = p, "", keys
     _session.recovery = True
     return db
 
 
-def _open(p: Path, key: DatabaseKey):
+def _open(p: Path, key: DatabaseKey, readonly: bool = False):
     """Open ``p`` with ``key`` unless the bound database already is that file."""
     bound = bound_path()
     if (bound is not None and _bound_key() == key and not database.is_closed()
             and bound.resolve() == p.resolve()):
         return database.obj
-    return open_database(p, key=key, verify=False)
+    return open_database(p, key=key, verify=False, readonly=readonly,
+                         migrate_schema=not readonly)
 
 
 def open_any(path: str | os.PathLike, username: str = "", password: str = "",
@@ -600,6 +603,30 @@ def sign_in(path: str | os.PathLike, username: str, password: str):
             forget()
             raise
     _upgrade_slot(p, name, password)
+    return actor
+
+
+def sign_in_read_only(path: str | os.PathLike, username: str, password: str):
+    """A sign-in to an encrypted file that cannot be written (a read-only file or folder),
+    for a command that only reads (``pestdesk check``, ``backup``): the slot proves the
+    password and opens the file read-only, the account is checked as at sign-in. Nothing
+    is recorded (no audit line, no throttle, no slot upgrade): the caller says so. The key
+    stays held for the command; the database is closed again. Returns the ``Actor``."""
+    from . import accounts
+
+    p = Path(path)
+    kf = read_keyfile(p)
+    name = username.strip().lower()
+    try:
+        keys = kf.unlock_password(name, password)
+    except CryptoError:
+        raise _refused() from None
+    db = _open(p, keys.database, readonly=True)
+    try:
+        actor = accounts.read_only_account(name)
+    finally:
+        db.close()
+    _start_session(p, kf, name, keys)
     return actor
 
 

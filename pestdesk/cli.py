@@ -252,7 +252,8 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
-def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
+def _unlock(path: Path, any_user: bool = False, reads_only: bool = False,
+            record: bool = True):
     """Open an encrypted ``path`` for an admin command (held until the process ends) and
     return who acts: the signed-in person, whose rights the services then apply, or
     ``SYSTEM`` for a plain file (whoever can read it reads everything) and for the recovery
@@ -262,6 +263,8 @@ def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
     whose service decides, such as the AVG export); the recovery key needs no account.
     ``reads_only``: a command that only reads (``check``, ``backup``) also works on a file
     that cannot be written; its sign-in cannot be recorded there, and it says so.
+    ``record=False``: never write into ``path`` (a backup restored to a new place is only
+    read; the restore line in the restored file names who did it).
     """
     import getpass
 
@@ -275,8 +278,8 @@ def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
         encryption.check_plain(path)
         return SYSTEM
     encryption.read_keyfile(path)  # missing, damaged, foreign: before any prompt
-    writable = True
-    if reads_only:
+    writable = record
+    if reads_only and record:
         try:
             check_writable(path)
         except (errors.ReadOnlyDatabase, errors.ReadOnlyFolder):
@@ -301,9 +304,6 @@ def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
             actor = encryption.sign_in(path, user, password)
         else:
             actor = encryption.sign_in_read_only(path, user, password)
-            print("pestdesk: " + _("{path} cannot be written, so this sign-in could not be "
-                                   "recorded in the audit trail; the command only reads.")
-                  .format(path=path), file=sys.stderr)
         from .services import accounts
 
         accounts.require_own_password(actor)  # a password the beheerder set: not here
@@ -315,6 +315,10 @@ def _unlock(path: Path, any_user: bool = False, reads_only: bool = False):
         encryption.forget_all()
         raise
     database.close()
+    if record and not writable:
+        print("pestdesk: " + _("{path} cannot be written, so this sign-in could not be "
+                               "recorded in the audit trail; the command only reads.")
+              .format(path=path), file=sys.stderr)
     return actor
 
 
@@ -359,9 +363,14 @@ def cmd_backup(args) -> int:
 
 def cmd_restore(args) -> int:
     from .services.backups import restore
+    from .store.db import is_encrypted
 
-    _unlock(args.db)
-    result = restore(args.db, args.backup, force=args.force)
+    if not Path(args.db).exists() and is_encrypted(args.backup):
+        # a new place (another computer): the backup's own key file opens it, read-only
+        actor = _unlock(args.backup, reads_only=True, record=False)
+    else:
+        actor = _unlock(args.db)
+    result = restore(args.db, args.backup, force=args.force, actor=actor)
     if result.safety_copy is not None:
         print(_("Safety copy of the previous database: {path}").format(path=result.safety_copy))
     print(_("Restored {backup} into {path}.").format(backup=args.backup, path=result.database))

@@ -254,3 +254,44 @@ def test_purge_keeps_a_student_of_an_open_case_and_says_why(tmp_path):
         assert m.Involvement.select().where(m.Involvement.case == running.id).count() == 1
     finally:
         database.close()
+
+
+def test_an_encrypted_backup_restored_on_another_computer(tmp_path, monkeypatch):
+    """Only the backup and its key file reach the new computer: the recovery key (or a
+    beheerder's password) opens the backup read-only, the restore writes a new database
+    with the key file beside it, the backup stays as it was, and `check` is healthy."""
+    import shutil
+
+    from pestdesk.services import encryption
+    from pestdesk.store.keyfile import sidecar_path
+    from pestdesk.store.models import database
+    from tests.helpers import crypt
+
+    school_dir, other = tmp_path / "school", tmp_path / "andere-pc"
+    school_dir.mkdir()
+    other.mkdir()
+    crypt.fast_slots(monkeypatch)
+    school = crypt.encrypted_school(school_dir / "school.sqlite")
+    database.close()
+    encryption.forget_all()
+    admin = {"PESTDESK_USER": crypt.ADMIN, "PESTDESK_PASSWORD": crypt.PASSWORD}
+    made = run("backup", "--db", school.path, school_dir / "kopie.sqlite", **admin)
+    assert made.returncode == 0, made.stderr
+    for name in ("kopie.sqlite", "kopie.sqlite.keys"):
+        shutil.copy(school_dir / name, other / name)
+    backup = other / "kopie.sqlite"
+    before = digest(backup), digest(sidecar_path(backup))
+    for target, secret in ((other / "hersteld.sqlite",
+                            {"PESTDESK_RECOVERY_KEY": school.recovery_key}),
+                           (other / "met-wachtwoord.sqlite", admin)):
+        restored = run("restore", "--db", target, backup, **secret)
+        assert restored.returncode == 0, restored.stdout + restored.stderr
+        assert not target.read_bytes().startswith(b"SQLite format 3")
+        assert sidecar_path(target).exists()
+        check = run("check", "--db", target, **admin)
+        assert check.returncode == 0 and "In orde." in check.stdout, check.stdout
+    assert (digest(backup), digest(sidecar_path(backup))) == before
+    wrong = run("restore", "--db", other / "fout.sqlite", backup, PESTDESK_USER=crypt.ADMIN,
+                PESTDESK_PASSWORD="fout-fout-fout")
+    assert wrong.returncode == 2 and "verkeerd wachtwoord" in wrong.stderr
+    assert not (other / "fout.sqlite").exists()

@@ -41,6 +41,8 @@ ACTION_LABELS: dict[str, str] = {
     "login_refused": N_("sign-in refused"),
     "setting": N_("setting changed"),
     "demo": N_("demo school created"),
+    "restore": N_("restored from a backup"),
+    "encrypt": N_("database encrypted"),
 }
 
 

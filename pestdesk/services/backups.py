@@ -223,11 +223,14 @@ def _release(previous: str | None) -> None:
 
 
 def restore(db_path: Path, backup_path: Path, *, force: bool = False,
-            now: dt.datetime | None = None) -> RestoreResult:
+            now: dt.datetime | None = None, actor: Actor = SYSTEM) -> RestoreResult:
     """Put ``backup_path`` back as ``db_path``, keeping a safety copy of the current file.
 
     Refuses (and changes nothing) when the backup is not a healthy pestdesk database of a
     schema this version knows, or, unless ``force``, while others have the database open.
+    The restored trail gets a ``restore`` line by ``actor``: ``check`` then knows that
+    newer backups are ahead of it because of a restore, not because the file was put back
+    to an older copy outside pestdesk (``store.anchor.behind``).
     """
     db_path, backup_path = Path(db_path), Path(backup_path)
     _check_same_kind(db_path, backup_path)
@@ -253,6 +256,7 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
         raise errors.DamagedDatabase(db_path, verdict)
     if sidecar_path(backup_path).exists():
         keyfile.write(db_path, keyfile.read(backup_path))
+    _record_restore(db_path, actor)
     _restart_anchor(db_path)
     if safety is not None:
         rotate_safety_copies(db_path)
@@ -352,6 +356,31 @@ def _safety_copy(db_path: Path, now: dt.datetime) -> Path:
             "ends in -journal or -wal (SQLite needs them together) to another folder, then "
             "restore again.").format(
                 path=db_path)) from exc
+
+
+def _record_restore(db_path: Path, actor: Actor) -> None:
+    """The ``restore`` audit line in the restored file (keyed like every line of an
+    encrypted trail), with the head setting; best effort: the restore itself is done, and
+    without the line ``check`` reports the newer backups as ahead of the trail."""
+    from ..store import anchor
+    from ..store.db import connect, key_for
+    from .base import append_audit_raw, chain_key
+
+    key = key_for(db_path) if is_encrypted(db_path) else None
+    try:
+        con = connect(db_path, readonly=False)
+    except Exception:  # noqa: BLE001 - never fail a done restore
+        return
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        append_audit_raw(con, actor, anchor.RESTORE_ACTION,
+                         key=chain_key(key) if key is not None else None)
+        anchor.store_setting_head(con)
+        con.execute("COMMIT")
+    except Exception:  # noqa: BLE001 - as above
+        con.rollback()
+    finally:
+        con.close()
 
 
 def _restart_anchor(db_path: Path) -> None:

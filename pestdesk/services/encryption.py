@@ -720,11 +720,7 @@ def _finish_copy(copy: Path, keys: Keys, actor):
         rekey_audit_chain_raw(con, chain)  # the trail's links become HMACs under the key
         append_audit_raw(con, actor, "encrypt", detail=f"sqlcipher4,sealed={len(rows)}",
                          key=chain)
-        head = anchor.table_head(con)  # the head setting follows the re-signed chain
-        con.execute('INSERT OR REPLACE INTO setting (key, value, version) VALUES (?, ?, '
-                    'COALESCE((SELECT version FROM setting WHERE key = ?), 0) + 1)',
-                    (anchor.HEAD_KEY, json.dumps({"count": head.count, "hash": head.hash}),
-                     anchor.HEAD_KEY))
+        head = anchor.store_setting_head(con)  # the head setting follows the chain
         con.execute("COMMIT")
     finally:
         con.close()
@@ -763,19 +759,14 @@ def _pending_anchor(path: Path) -> Path:
 
 def _complete(p: Path) -> None:
     """After the swap: the pending key file and the re-signed chain's head (the anchor of
-    the plain chain would no longer be found in it) take their places."""
-    from ..store.anchor import Head, write_anchor
+    the plain chain would no longer be found in it; signed with the new key when it was
+    written) take their places."""
+    from ..store.anchor import anchor_path
 
     if _pending(p).exists():
         os.replace(_pending(p), keyfile.sidecar_path(p))
-    head_file = _pending_anchor(p)
-    if head_file.exists():
-        try:
-            data = json.loads(head_file.read_text(encoding="utf-8"))
-            write_anchor(p, Head(int(data["count"]), str(data["hash"])), restart=True)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # check reports a missing or stale anchor; the database itself is whole
-        head_file.unlink(missing_ok=True)
+    if _pending_anchor(p).exists():
+        os.replace(_pending_anchor(p), anchor_path(p))
     keyfile._fsync_folder(p.parent)
 
 
@@ -817,6 +808,7 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
     ``settle`` leaves either the plain file or the encrypted one with its key file, both
     usable.
     """
+    from ..store.anchor import anchor_text
     from ..store.crypto import new_recovery_key
     from ..store.db import connect, export_encrypted, hold_write_lock, to_rollback_journal
     from .backups import users_present
@@ -869,8 +861,7 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
         except BaseException:
             copy.unlink(missing_ok=True)  # nothing of a failed run stays beside the file
             raise
-        _pending_anchor(p).write_text(json.dumps({"count": head.count, "hash": head.hash}),
-                                      encoding="utf-8")
+        _pending_anchor(p).write_text(anchor_text(head, keys.database), encoding="utf-8")
         keyfile.write_to(_pending(p), kf)
         os.replace(copy, p)  # the moment of the swap
         keyfile._fsync_folder(p.parent)

@@ -34,6 +34,8 @@ ANCHOR_MESSAGES = {
                 "lines were deleted)."),
     "no-anchor": N_("Audit trail: no anchor file beside the database (moved or new copy?); "
                     "its end cannot be compared with it."),
+    "forged": N_("Audit trail: the anchor file beside the database was written or changed "
+                 "without the database key (or belongs to another database)."),
 }
 
 
@@ -46,10 +48,13 @@ class HealthReport:
     audit_broken_at: int | None = None
     older: bool = False  # an older schema: counted once pestdesk has updated it
     anchor_problems: list[str] = field(default_factory=list)  # store.anchor.verify codes
+    newest_backup: Path | None = None  # the newest backup the trail was compared with
+    behind_backup: bool = False  # that backup holds lines the trail lacks (store.anchor)
 
     @property
     def healthy(self) -> bool:
         return (self.integrity == "ok" and self.audit_broken_at is None
+                and not self.behind_backup
                 and not set(self.anchor_problems) - {"no-anchor"})
 
     def lines(self) -> list[str]:
@@ -63,13 +68,23 @@ class HealthReport:
         if self.older:
             out.append(_("Older schema: pestdesk updates it (after a backup) when it opens "
                          "the file for work; the counts and the audit trail are checked then."))
-        elif self.audit_broken_at is None and not self.anchor_problems:
+        elif (self.audit_broken_at is None and not self.anchor_problems
+              and not self.behind_backup):
             out.append(_("Audit trail: intact"))
         elif self.audit_broken_at is not None:
             out.append(_("Audit trail: altered outside pestdesk at entry {id}").format(
                 id=self.audit_broken_at))
         for code in self.anchor_problems:
             out.append(_(ANCHOR_MESSAGES[code]))
+        if self.behind_backup:
+            out.append(_("Audit trail: the newest backup ({name}) holds lines that this "
+                         "database does not have, and no restore was recorded after it: the "
+                         "file was put back to an older copy outside pestdesk, or lines were "
+                         "removed. Restore the newest good backup.").format(
+                             name=self.newest_backup.name))
+        elif self.newest_backup is not None:
+            out.append(_("Audit trail: every line of the newest backup ({name}) is here.")
+                       .format(name=self.newest_backup.name))
         for label, n in self.counts.items():
             out.append(f"  {_(label)}: {format_number(n)}")
         out.append(_("Healthy.") if self.healthy else _("NOT healthy."))
@@ -95,6 +110,36 @@ def check_database(path: Path) -> HealthReport:
             report.counts[label] = model.select().count()
         report.audit_broken_at = verify_audit_chain()
         report.anchor_problems = anchor.verify(db.connection(), path)
+        _compare_newest_backup(report, db.connection(), Path(path))
         return report
     finally:
         db.close()
+
+
+def _compare_newest_backup(report: HealthReport, con, path: Path) -> None:
+    """The trail against the newest backup of this database in the backup folder (an
+    encrypted one: a copy with its salt, readable with its key only): the witness that
+    stays when the file is put back to an older copy and the anchor file removed."""
+    from ..store import errors
+    from ..store.db import DATABASE_ERRORS, connect, file_salt, is_encrypted
+    from . import backups
+
+    encrypted = is_encrypted(path)
+    try:
+        folder = backups.config(path).folder
+    except Exception:  # noqa: BLE001 - no readable setting: nothing to compare with
+        return
+    for backup in backups.list_backups(folder, path.stem):
+        try:
+            if is_encrypted(backup.path) != encrypted or (
+                    encrypted and file_salt(backup.path) != file_salt(path)):
+                continue  # made before the school was encrypted, or another database's
+            copy = connect(backup.path)
+            try:
+                report.behind_backup = anchor.behind(con, copy)
+            finally:
+                copy.close()
+        except (OSError, errors.StoreError, *DATABASE_ERRORS):
+            continue  # damaged or unreadable: the next one
+        report.newest_backup = backup.path
+        return

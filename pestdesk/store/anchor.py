@@ -6,8 +6,17 @@ audit line also moves the head kept in the ``audit_head`` setting (same transact
 committed, in a small JSON file beside the database (``<name>.audit-anchor``); a backup
 writes the head its copy holds into that file too. ``pestdesk check`` compares all of them
 with the table (``verify``). The file holds counts and hashes only, no personal data.
-(The encryption issue keys the chain; until then whoever can rewrite the table and both
-anchors and every backup record can hide a change.)
+
+On an encrypted database the chain's links are HMACs under the database key, and so is the
+anchor file: it carries a ``mac`` over its content and the database's salt, under a key
+derived from the database key (``anchor_key``). An anchor written, edited or copied from
+another database without that key is reported (``forged``), never built upon; one of an
+older state of this database is still caught by the head it names. And ``behind``
+compares the trail with a backup of the same database: a backup whose last line is not in
+the trail, with no restore recorded after it, means the file was put back to an older copy
+(or lines were removed), even when the anchor file went too. Whoever holds neither the key
+nor the backups cannot make that pass; whoever holds the key and can rewrite the table, the
+anchor and every backup can, which is why the backups live elsewhere.
 """
 
 from __future__ import annotations
@@ -45,16 +54,69 @@ def read_anchor(db_path: str | os.PathLike) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def anchor_key(db_path: str | os.PathLike) -> bytes | None:
+    """The anchor's MAC key for an encrypted ``db_path`` whose key this process holds
+    (derived with HKDF from the database key, bound to its salt); None otherwise."""
+    from .db import key_for
+
+    key = key_for(db_path)
+    return _derived(key) if key is not None else None
+
+
+def _derived(database_key) -> bytes:
+    from .crypto import subkey
+
+    return subkey(database_key.key, "pestdesk audit anchor", database_key.salt)
+
+
+def anchor_text(head: Head, database_key) -> str:
+    """The content of a signed anchor naming ``head``, for a database whose key is
+    ``database_key`` (``encrypt`` writes it beside the copy before swapping it in)."""
+    data = {"count": head.count, "hash": head.hash}
+    data["mac"] = _mac(_derived(database_key), data)
+    return json.dumps(data, sort_keys=True)
+
+
+def _mac(key: bytes, data: dict) -> str:
+    from .crypto import mac
+
+    body = {k: v for k, v in data.items() if k != "mac"}
+    return mac(key, json.dumps(body, sort_keys=True).encode("utf-8"))
+
+
+def signed(data: dict, key: bytes) -> bool:
+    """Whether the anchor content ``data`` carries a valid MAC under ``key``."""
+    import hmac
+
+    tag = data.get("mac")
+    return isinstance(tag, str) and hmac.compare_digest(tag, _mac(key, data))
+
+
 def write_anchor(db_path: str | os.PathLike, head: Head | None = None,
                  backup: Head | None = None, *, restart: bool = False) -> None:
     """Move the file's head forward (never back: another process may have written a later
     one) and/or record the head a backup saw; atomically (temp file, then rename).
-    ``restart``: a restore put an older database back; its head becomes the anchor."""
+    ``restart``: a restore put an older database back; its head becomes the anchor.
+
+    For an encrypted file the content is MACed (``anchor_key``); an existing anchor that
+    does not verify is not built upon, and without the key nothing is written."""
+    from .db import is_encrypted
+
+    key = None
+    if is_encrypted(db_path):
+        key = anchor_key(db_path)
+        if key is None:
+            return
     data = {} if restart else (read_anchor(db_path) or {})
+    if key is not None and data and not signed(data, key):
+        data = {}  # forged or from before the MAC: the head written now replaces it
+    data.pop("mac", None)
     if head is not None and head.count >= int(data.get("count", -1)):
         data.update(count=head.count, hash=head.hash)
     if backup is not None:
         data["backup"] = {"count": backup.count, "hash": backup.hash}
+    if key is not None:
+        data["mac"] = _mac(key, data)
     target = anchor_path(db_path)
     tmp = target.with_name(target.name + ".tmp")
     try:
@@ -78,6 +140,16 @@ def table_head(con) -> Head:
     count = con.execute('SELECT count(*) FROM "audit_log"').fetchone()[0]
     row = con.execute('SELECT "hash" FROM "audit_log" ORDER BY "id" DESC LIMIT 1').fetchone()
     return Head(count, row[0] if row else "")
+
+
+def store_setting_head(con) -> Head:
+    """Put the table's head into the ``audit_head`` setting (raw connection, inside the
+    caller's transaction: after lines were appended or re-signed there); returns it."""
+    head = table_head(con)
+    con.execute('INSERT OR REPLACE INTO setting (key, value, version) VALUES (?, ?, '
+                'COALESCE((SELECT version FROM setting WHERE key = ?), 0) + 1)',
+                (HEAD_KEY, json.dumps({"count": head.count, "hash": head.hash}), HEAD_KEY))
+    return head
 
 
 def setting_head(con) -> Head | None:
@@ -121,11 +193,31 @@ def holds_records(con) -> bool:
                for table in RECORD_TABLES)
 
 
+RESTORE_ACTION = "restore"  # the audit line a restore appends to the restored database
+
+
+def behind(con, copy) -> bool:
+    """Whether the backup ``copy`` (a DB-API connection to a copy of the same database)
+    holds audit lines this trail lacks: its last line is not in the chain here, and no
+    restore was recorded here after it. Then the database was put back to an older copy
+    outside pestdesk (a restore appends its own line), or lines were removed."""
+    head = table_head(copy)
+    if head.count == 0 or hash_at(con, head.count) == head.hash:
+        return False
+    last = copy.execute('SELECT "at" FROM "audit_log" ORDER BY "id" DESC LIMIT 1').fetchone()
+    restored = con.execute('SELECT 1 FROM "audit_log" WHERE "action" = ? AND "at" >= ? '
+                           'LIMIT 1', (RESTORE_ACTION, last[0])).fetchone()
+    return restored is None
+
+
 def verify(con, db_path: str | os.PathLike) -> list[str]:
     """What is wrong with the trail's anchoring, as codes: ``triggers``, ``setting``,
     ``anchor`` (the file's head is not in the chain), ``backup`` (the last backup's head is
     not in the chain), ``empty`` (no audit line in a database that holds records),
-    ``no-anchor`` (no file beside the database: a warning)."""
+    ``forged`` (an encrypted database's anchor file without a valid MAC under its key:
+    written or changed without the key, or another database's), ``no-anchor`` (no file
+    beside the database: a warning; ``behind`` with the newest backup still tells a
+    database put back to an older copy)."""
     problems = []
     if missing_triggers(con):
         problems.append("triggers")
@@ -139,6 +231,13 @@ def verify(con, db_path: str | os.PathLike) -> list[str]:
         if actual.count:
             problems.append("no-anchor")
         return problems
+    from .db import is_encrypted
+
+    if is_encrypted(db_path):
+        key = anchor_key(db_path)
+        if key is None or not signed(data, key):
+            problems.append("forged")
+            return problems  # its heads say nothing: ``behind`` with a backup still does
     if "count" in data and hash_at(con, int(data["count"])) != data.get("hash"):
         problems.append("anchor")
     backup = data.get("backup")

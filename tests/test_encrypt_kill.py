@@ -70,4 +70,21 @@ def test_encrypt_killed_at_random_moments_leaves_a_usable_database(tmp_path):
         assert _usable(path), f"round {round_}"
         seen.add(is_encrypted(path))
     assert _usable(probe) and is_encrypted(probe)
-    assert not list(tmp_path.glob("*.encrypting")) and not list(tmp_path.glob("*.pending"))
+    assert not list(tmp_path.glob("*.encrypting*")) and not list(tmp_path.glob("*.pending"))
+
+
+def test_settle_removes_the_unfinished_copy_with_its_journal(tmp_path):
+    """A kill during the copy leaves it with a hot journal: both go, or SQLite would play
+    that journal back into the next run's copy of the same name."""
+    path = tmp_path / "school.pestdesk"
+    _plain_school(path)
+    before = path.read_bytes()
+    for suffix in (".encrypting", ".encrypting-journal"):
+        (tmp_path / (path.name + suffix)).write_bytes(b"\0" * 4096)
+    encryption.settle(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name,
+                                                         path.name + ".audit-anchor"]
+    assert path.read_bytes() == before
+    (tmp_path / (path.name + ".encrypting-journal")).write_bytes(b"\0" * 4096)  # alone
+    encryption.settle(path)
+    assert not (tmp_path / (path.name + ".encrypting-journal")).exists()

@@ -741,14 +741,25 @@ def settle(path: str | os.PathLike) -> None:
     """
     p = Path(path)
     pending, copy, head = _pending(p), _copy(p), _pending_anchor(p)
-    if not (pending.exists() or copy.exists() or head.exists()):
+    if not (pending.exists() or head.exists() or any(f.exists() for f in _copy_files(copy))):
         return
     if is_encrypted(p) and (pending.exists() or head.exists()):
         _complete(p)
     elif not is_encrypted(p):
         pending.unlink(missing_ok=True)
         head.unlink(missing_ok=True)
-    copy.unlink(missing_ok=True)
+    _remove_copy(copy)
+
+
+def _copy_files(copy: Path) -> list[Path]:
+    return [copy.with_name(copy.name + suffix) for suffix in ("", "-journal", "-wal", "-shm")]
+
+
+def _remove_copy(copy: Path) -> None:
+    """The encrypted copy of an unfinished run and SQLite's files beside it: a hot journal
+    left by a kill would otherwise be played back into the next run's copy of that name."""
+    for leftover in _copy_files(copy):
+        leftover.unlink(missing_ok=True)
 
 
 def _pending_anchor(path: Path) -> Path:
@@ -854,12 +865,12 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
     lock = hold_write_lock(p)
     try:
         copy = _copy(p)
-        copy.unlink(missing_ok=True)
+        _remove_copy(copy)
         try:
             export_encrypted(p, copy, keys.database)
             head = _finish_copy(copy, keys, actor)
         except BaseException:
-            copy.unlink(missing_ok=True)  # nothing of a failed run stays beside the file
+            _remove_copy(copy)  # nothing of a failed run stays beside the file
             raise
         _pending_anchor(p).write_text(anchor_text(head, keys.database), encoding="utf-8")
         keyfile.write_to(_pending(p), kf)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..i18n import N_, _, format_number
+from ..i18n import N_, _, format_number, ngettext
 from ..store import anchor
 from ..store import models as m
 from ..store.db import open_database, schema_version
@@ -50,6 +50,7 @@ class HealthReport:
     anchor_problems: list[str] = field(default_factory=list)  # store.anchor.verify codes
     newest_backup: Path | None = None  # the newest backup the trail was compared with
     behind_backup: bool = False  # that backup holds lines the trail lacks (store.anchor)
+    plain_copies: list[Path] = field(default_factory=list)  # of an encrypted database
 
     @property
     def healthy(self) -> bool:
@@ -85,6 +86,16 @@ class HealthReport:
         elif self.newest_backup is not None:
             out.append(_("Audit trail: every line of the newest backup ({name}) is here.")
                        .format(name=self.newest_backup.name))
+        if self.plain_copies:
+            out.append(ngettext(
+                "Privacy: {n} unencrypted copy of this database, made before it was "
+                "encrypted, is still there and readable by whoever copies it: {names}. "
+                "Delete it.",
+                "Privacy: {n} unencrypted copies of this database, made before it was "
+                "encrypted, are still there and readable by whoever copies them: {names}. "
+                "Delete them.", len(self.plain_copies)).format(
+                    n=len(self.plain_copies),
+                    names=", ".join(str(p) for p in self.plain_copies)))
         for label, n in self.counts.items():
             out.append(f"  {_(label)}: {format_number(n)}")
         out.append(_("Healthy.") if self.healthy else _("NOT healthy."))
@@ -111,6 +122,7 @@ def check_database(path: Path) -> HealthReport:
         report.audit_broken_at = verify_audit_chain()
         report.anchor_problems = anchor.verify(db.connection(), path)
         _compare_newest_backup(report, db.connection(), Path(path))
+        report.plain_copies = _plain_copies(Path(path))
         return report
     finally:
         db.close()
@@ -143,3 +155,19 @@ def _compare_newest_backup(report: HealthReport, con, path: Path) -> None:
             continue  # damaged or unreadable: the next one
         report.newest_backup = backup.path
         return
+
+
+def _plain_copies(path: Path) -> list[Path]:
+    """Of an encrypted database: its backups and the copies beside it (restore, migration)
+    that are still plain, made before it was encrypted (a warning: they are readable)."""
+    from ..store.db import is_encrypted
+    from . import backups
+
+    if not is_encrypted(path):
+        return []
+    try:
+        found = backups.list_backups(backups.config(path).folder, path.stem)
+    except Exception:  # noqa: BLE001 - no readable setting: the copies beside it only
+        found = []
+    found += backups.beside_copies(path)
+    return sorted(b.path for b in found if b.path.is_file() and not is_encrypted(b.path))

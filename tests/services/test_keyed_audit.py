@@ -86,3 +86,29 @@ def test_encrypt_refuses_a_broken_plain_trail(tmp_path, monkeypatch):
     left = sorted(p.name for p in tmp_path.iterdir())  # no copy, no key file, no pending
     assert left == [path.name, path.name + ".audit-anchor"]
     assert len(path.read_bytes()) == len(before)
+
+
+def test_check_names_the_plain_copies_left_from_before_encryption(tmp_path, monkeypatch):
+    """Backups and migration/restore copies made before `encrypt` stay readable: check says
+    which ones, by name, so they can be deleted; the encrypted ones are not named."""
+    import datetime as dt
+
+    from pestdesk.services import backups
+
+    fast_slots(monkeypatch)
+    path = tmp_path / "plain.sqlite"
+    create_database(path)
+    build_school()
+    old = backups.make_backup(path, backups.config(path), dt.datetime(2026, 12, 1, 8, 0))
+    database.close()
+    encryption.encrypt_existing(path, "admin", SCHOOL_PASSWORD)
+    encryption.sign_in(path, "admin", SCHOOL_PASSWORD)
+    new = backups.make_backup(path, backups.config(path), dt.datetime(2026, 12, 2, 8, 0))
+    database.close()
+    report = health.check_database(path)
+    assert report.plain_copies == [old.path] and report.healthy
+    assert report.newest_backup == new.path and not report.behind_backup
+    line = next(line for line in report.lines() if line.startswith("Privacy"))
+    assert "1 onversleutelde kopie" in line and old.path.name in line and "Verwijder" in line
+    old.path.unlink()
+    assert health.check_database(path).plain_copies == []

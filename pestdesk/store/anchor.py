@@ -13,10 +13,11 @@ derived from the database key (``anchor_key``). An anchor written, edited or cop
 another database without that key is reported (``forged``), never built upon; one of an
 older state of this database is still caught by the head it names. And ``behind``
 compares the trail with a backup of the same database: a backup whose last line is not in
-the trail, with no restore recorded after it, means the file was put back to an older copy
-(or lines were removed), even when the anchor file went too. Whoever holds neither the key
-nor the backups cannot make that pass; whoever holds the key and can rewrite the table, the
-anchor and every backup can, which is why the backups live elsewhere.
+the trail, where the two do not part at a restore recorded here, means the file was put
+back to an older copy (or lines were removed), even when the anchor file went too.
+Whoever holds neither the key nor the backups cannot make that pass; whoever holds the key
+and can rewrite the table, the anchor and every backup can, which is why the backups live
+elsewhere.
 """
 
 from __future__ import annotations
@@ -198,16 +199,26 @@ RESTORE_ACTION = "restore"  # the audit line a restore appends to the restored d
 
 def behind(con, copy) -> bool:
     """Whether the backup ``copy`` (a DB-API connection to a copy of the same database)
-    holds audit lines this trail lacks: its last line is not in the chain here, and no
-    restore was recorded here after it. Then the database was put back to an older copy
-    outside pestdesk (a restore appends its own line), or lines were removed."""
+    holds audit lines this trail lacks: its last line is not in the chain here, and the
+    two do not part at a restore recorded here. Then the database was put back to an older
+    copy outside pestdesk (a restore appends its own line), or lines were removed.
+
+    A restore excuses the difference only where the trails part: its line follows a line
+    the backup has, and is itself not in the backup (a restore the backup also holds is
+    older than it and excuses nothing). By place in the chain, not by time: the clocks of
+    a school's PCs differ."""
     head = table_head(copy)
     if head.count == 0 or hash_at(con, head.count) == head.hash:
         return False
-    last = copy.execute('SELECT "at" FROM "audit_log" ORDER BY "id" DESC LIMIT 1').fetchone()
-    restored = con.execute('SELECT 1 FROM "audit_log" WHERE "action" = ? AND "at" >= ? '
-                           'LIMIT 1', (RESTORE_ACTION, last[0])).fetchone()
-    return restored is None
+
+    def in_copy(link: str) -> bool:
+        return copy.execute('SELECT 1 FROM "audit_log" WHERE "hash" = ? LIMIT 1',
+                            (link,)).fetchone() is not None
+
+    restores = con.execute('SELECT "prev_hash", "hash" FROM "audit_log" WHERE "action" = ?',
+                           (RESTORE_ACTION,)).fetchall()
+    return not any((prev == "" or in_copy(prev)) and not in_copy(link)
+                   for prev, link in restores)
 
 
 def verify(con, db_path: str | os.PathLike) -> list[str]:

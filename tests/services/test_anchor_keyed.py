@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import shutil
 
+from pestdesk import clock
 from pestdesk.services import backups, encryption, settings
 from pestdesk.services.base import SYSTEM
 from pestdesk.services.health import check_database
@@ -128,3 +129,45 @@ def test_a_restore_by_pestdesk_is_not_taken_for_a_file_put_back(tmp_path, monkey
     restore_line = AuditLog.select().where(AuditLog.action == anchor.RESTORE_ACTION).get()
     assert restore_line.user is None  # the restore here ran as SYSTEM
     _closed()
+
+
+def test_a_copy_with_an_earlier_restore_in_it_is_still_caught(tmp_path, monkeypatch):
+    """The old copy put back holds a genuine restore line of its own: that restore is also
+    in the newest backup, so it does not excuse the lines missing after it."""
+    path = _school(tmp_path, monkeypatch)
+    _work(2)
+    first = _backup(path, DAY)
+    _work(1)
+    _closed()
+    backups.restore(path, first, force=True)  # a genuine restore: a keyed line
+    encryption.sign_in(path, ADMIN, PASSWORD)
+    _work(1)
+    _closed()
+    older = tmp_path / "oud.sqlite"
+    shutil.copy(path, older)
+    encryption.sign_in(path, ADMIN, PASSWORD)
+    _work(3)
+    _backup(path, DAY + dt.timedelta(days=1))
+    _closed()
+    assert check_database(path).healthy
+    shutil.copy(older, path)
+    anchor.anchor_path(path).unlink()
+    report = check_database(path)
+    assert report.behind_backup and not report.healthy
+
+
+def test_a_restore_on_a_pc_whose_clock_is_behind_is_not_taken_for_a_file_put_back(
+        tmp_path, monkeypatch):
+    """Clocks on a school's PCs differ: the restore is recognised by its place in the
+    chain (right where the trail and the newer backup part), not by its time."""
+    path = _school(tmp_path, monkeypatch)
+    clock.set_today(DAY.date(), dt.time(10, 0))
+    _work(2)
+    first = _backup(path, DAY)
+    _work(3)
+    _backup(path, DAY + dt.timedelta(hours=1))
+    _closed()
+    clock.set_today(DAY.date(), dt.time(9, 0))  # the restoring PC is an hour behind
+    backups.restore(path, first, force=True)
+    report = check_database(path)
+    assert report.healthy and not report.behind_backup, report.lines()

@@ -75,7 +75,8 @@ def test_encrypt_killed_at_random_moments_leaves_a_usable_database(tmp_path):
 
 def test_settle_removes_the_unfinished_copy_with_its_journal(tmp_path):
     """A kill during the copy leaves it with a hot journal: both go, or SQLite would play
-    that journal back into the next run's copy of the same name."""
+    that journal back into the next run's copy of the same name. A kill while the pending
+    key file is written leaves its temp file: it goes too."""
     path = tmp_path / "school.pestdesk"
     _plain_school(path)
     before = path.read_bytes()
@@ -88,3 +89,8 @@ def test_settle_removes_the_unfinished_copy_with_its_journal(tmp_path):
     (tmp_path / (path.name + ".encrypting-journal")).write_bytes(b"\0" * 4096)  # alone
     encryption.settle(path)
     assert not (tmp_path / (path.name + ".encrypting-journal")).exists()
+    # killed while the pending key file was being written: its temp file goes too
+    (tmp_path / (path.name + ".keys.pending.x1y2z3.tmp")).write_text("{")
+    encryption.settle(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name,
+                                                         path.name + ".audit-anchor"]

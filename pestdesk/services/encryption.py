@@ -18,6 +18,7 @@ signed-in user's slot holds it.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from dataclasses import dataclass, replace
@@ -741,13 +742,19 @@ def settle(path: str | os.PathLike) -> None:
     """
     p = Path(path)
     pending, copy, head = _pending(p), _copy(p), _pending_anchor(p)
-    if not (pending.exists() or head.exists() or any(f.exists() for f in _copy_files(copy))):
+    # a kill while the pending key file was written leaves keyfile.write_to's temp file
+    # (only encrypt writes the pending key file, so nobody else is writing it now)
+    half_written = list(p.parent.glob(glob.escape(pending.name) + ".*.tmp"))
+    if not (pending.exists() or head.exists() or half_written
+            or any(f.exists() for f in _copy_files(copy))):
         return
     if is_encrypted(p) and (pending.exists() or head.exists()):
         _complete(p)
     elif not is_encrypted(p):
         pending.unlink(missing_ok=True)
         head.unlink(missing_ok=True)
+    for leftover in half_written:
+        leftover.unlink(missing_ok=True)
     _remove_copy(copy)
 
 

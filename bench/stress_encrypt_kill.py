@@ -2,14 +2,24 @@
 usable database each time"); the test suite keeps its 20 kills on a small school.
 
     .venv/bin/python bench/stress_encrypt_kill.py [--kills 50] [--db PATH] [--seed 50]
+                                                  [--late 0.5]
 
 Each round copies the plain 10-year bench demo (``bench/run.py`` builds it once), starts a
 real ``pestdesk encrypt`` process on the copy and SIGKILLs it at a random moment of a whole
-run (timed once beforehand, process start to exit). Then, after ``encryption.settle`` as
-every open does, the file must be usable: plain, or encrypted and opened with the
-beheerder's password; every student there; ``pestdesk check`` healthy (integrity, audit
-chain and its anchor); no plain copy or pending key file left beside it. Prints one line
-per round and a summary; exits 1 when any round failed. Nothing here is a test.
+run (timed once beforehand, process start to exit). Uniform moments mostly land in the long
+copy before the swap, so a ``--late`` share of the rounds waits instead until the run has
+written its pending anchor (the copy is finished and verified; the pending key file, the
+swap and the key file's move follow) and kills 0-60 ms later. Then, after
+``encryption.settle`` as every open does, the file must be usable: plain, or encrypted and
+opened with the beheerder's password; every student there; ``pestdesk check`` healthy
+(integrity, audit chain and its anchor); no plain copy or pending key file left beside it.
+Prints one line per round and a summary; exits 1 when any round failed. Not a test.
+
+Measured 2026-12-03 on a fresh 86 MB demo (5,600 students), shared 2-core machine: a whole
+run 16.7 s; all 50 kills at uniform moments (as ``--late 0``): 50 usable, 49 plain and 1
+encrypted, 0 not usable, 13 min. The first runs found the copy's hot journal, and the
+``--late`` rounds the pending key file's temp file, left beside the database; ``settle``
+now removes both.
 """
 
 from __future__ import annotations
@@ -83,6 +93,8 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--db", type=Path, default=DEMO_DB)
     parser.add_argument("--seed", type=int, default=50)
+    parser.add_argument("--late", type=float, default=0.5, help="share of rounds killed "
+                        "0-60 ms after the copy is done, around the swap")
     args = parser.parse_args()
     ensure_demo(args.db)
 
@@ -124,15 +136,23 @@ def main() -> int:
             round_dir.mkdir()
             path = round_dir / "school.sqlite"
             plain_copy(source, path)
-            delay = rng.random() * duration
+            late = rng.random() < args.late
+            delay = rng.random() * (0.06 if late else duration)
             proc = start(path, password)
+            t = time.monotonic()
+            if late:  # the moment the copy is done: the pending files, then the swap
+                marker = path.with_name(path.name + ".audit-anchor.pending")
+                while not marker.exists() and proc.poll() is None:
+                    time.sleep(0.002)
             time.sleep(delay)
+            delay = time.monotonic() - t
             proc.send_signal(signal.SIGKILL)
             proc.wait(60)
             kind, problem = verdict(path, password, students)
             counts[kind] = counts.get(kind, 0) + 1
             failed += bool(problem)
-            print(f"round {round_ + 1:2}: killed after {delay:5.2f} s -> {kind:9} "
+            print(f"round {round_ + 1:2}: killed after {delay:5.2f} s{' (late)' if late else ''}"
+                  f" -> {kind:9} "
                   f"{'NOT USABLE: ' + problem if problem else 'usable'}", flush=True)
         print(f"{args.kills} SIGKILLs during pestdesk encrypt: {args.kills - failed} usable "
               f"({counts.get('plain', 0)} plain, {counts.get('encrypted', 0)} encrypted), "

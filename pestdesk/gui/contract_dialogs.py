@@ -275,7 +275,7 @@ class ContractDialog(QDialog):
                                               self.student.student_id())
         sid = self.student.student_id()
         self.make_button.setEnabled(self.editable and sid is not None)
-        self.ladder.show_preview(contracts.ladder_preview(self.case_id, sid)
+        self.ladder.show_preview(contracts.ladder_preview(self.case_id, sid, actor=self.actor)
                                  if sid is not None and self.editable else None)
         if self.contract is None:
             self.pages.setCurrentIndex(0)

@@ -378,7 +378,8 @@ class SuspensionDialog(QDialog):
                                                        self.days.value()))
         sid = self.student.student_id()
         self.ladder.show_preview(
-            sanctions.ladder_preview(self.case_id, sid, self.kind(), self.days.value())
+            sanctions.ladder_preview(self.case_id, sid, self.kind(), self.days.value(),
+                                     actor=self.actor)
             if sid is not None else None)
 
     def _plan_html(self, plan) -> str:
@@ -871,7 +872,7 @@ class ExpulsionStartDialog(SaveDialog):
         self.ladder = LadderMoveBox(cases.protocol_for(case_id))
         self.form.addRow(self.ladder)
         self.ladder.show_preview(sanctions.ladder_preview(case_id, student_id,
-                                                          rules_mod.VOORNEMEN))
+                                                          rules_mod.VOORNEMEN, actor=actor))
 
     def save(self):
         return sanctions.start_expulsion(self.actor, self.case_id, self.student_id,

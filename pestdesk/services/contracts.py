@@ -50,12 +50,13 @@ def rules_of(contract: m.Contract) -> list[str]:
     return [str(r) for r in rules]
 
 
-def ladder_preview(case_id: int, student_id: int, on: dt.date | None = None):
+def ladder_preview(case_id: int, student_id: int, on: dt.date | None = None, *,
+                   actor: Actor):
     """Would making a contract move this pester on the ladder, and does the protocol want a
-    reason for it (``cases.MovePreview``)?"""
+    reason for it (``cases.MovePreview``)? ``access.NotFound`` for a hidden case."""
     from .cases import preview_move
 
-    protocol = _ladder.protocol_for(_ladder.get_case(case_id))
+    protocol = _ladder.protocol_for(access.visible_case(actor, case_id))
     return preview_move(case_id, student_id, contract_stage(protocol), on)
 
 

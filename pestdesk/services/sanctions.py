@@ -196,12 +196,12 @@ def required_consultation(protocol: Protocol, school_days: int) -> tuple[str, st
 
 
 def ladder_preview(case_id: int, student_id: int, kind: str, school_days: int = 1,
-                   on: dt.date | None = None):
+                   on: dt.date | None = None, *, actor: Actor):
     """Would this measure move the pester on the ladder, and does the protocol want a reason
-    for it (``cases.MovePreview``)?"""
+    for it (``cases.MovePreview``)? ``access.NotFound`` for a hidden case."""
     from .cases import preview_move
 
-    protocol = _ladder.protocol_for(_ladder.get_case(case_id))
+    protocol = _ladder.protocol_for(access.visible_case(actor, case_id))
     return preview_move(case_id, student_id, sanction_stage(protocol, kind, school_days), on)
 
 

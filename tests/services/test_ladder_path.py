@@ -47,7 +47,7 @@ def moves(case_id: int) -> list[m.Event]:
 
 def test_contract_on_day_one_from_the_mentor_stage_needs_the_users_reason(db):
     setup = make_case()
-    preview = contracts.ladder_preview(setup.case_id, setup.pester_id)
+    preview = contracts.ladder_preview(setup.case_id, setup.pester_id, actor=setup.actor)
     assert preview.moves and preview.needs_reason and preview.target_stage == S("contract")
     before = counts()
     with pytest.raises(TransitionError) as refused:
@@ -67,7 +67,7 @@ def test_contract_on_day_one_from_the_mentor_stage_needs_the_users_reason(db):
 def test_contract_on_the_contract_stage_moves_nothing_and_needs_no_reason(db):
     setup = make_case()
     put_on_stage(setup, "contract")
-    preview = contracts.ladder_preview(setup.case_id, setup.pester_id)
+    preview = contracts.ladder_preview(setup.case_id, setup.pester_id, actor=setup.actor)
     assert not preview.moves and not preview.needs_reason
     contracts.make_contract(setup.actor, setup.case_id, setup.pester_id, made_on=D(2026, 10, 1))
     assert [e.body for e in moves(setup.case_id)] == ["test set-up"]
@@ -78,7 +78,8 @@ def test_three_day_suspension_from_the_mentor_stage_needs_the_users_reason(db):
     values = dict(first_day=D(2026, 10, 13), decided_on=D(2026, 10, 12), reason="Bedreiging",
                   hearing=HEARD, consultation=CONSULT, decided_by=setup.staff_id,
                   school_days=3)
-    preview = sanctions.ladder_preview(setup.case_id, setup.pester_id, "schorsing", 3)
+    preview = sanctions.ladder_preview(setup.case_id, setup.pester_id, "schorsing", 3,
+                                       actor=setup.actor)
     assert preview.needs_reason and preview.target_stage == S("schorsing_verlengd")
     before = counts()
     with pytest.raises(TransitionError) as refused:

@@ -177,3 +177,16 @@ def test_where_a_hidden_case_stands_is_not_told(school):
                  lambda: cases.police_report_state(hidden, actor=mentor)):
         with pytest.raises(access.NotFound):
             read()
+
+
+def test_a_measures_ladder_preview_is_a_read_of_the_case(school):
+    """The contract and suspension dialogs' preview of the ladder answers NotFound for a
+    hidden case, like every other read of it."""
+    from pestdesk.services import contracts, sanctions
+
+    mentor, hidden = school.actors["mentor_b"], school.cases.h.id
+    bully = school.students["4001"].id
+    with pytest.raises(access.NotFound):
+        contracts.ladder_preview(hidden, bully, actor=mentor)
+    with pytest.raises(access.NotFound):
+        sanctions.ladder_preview(hidden, bully, "schorsing", 1, actor=mentor)

@@ -352,12 +352,17 @@ def cmd_check(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from .store.db import backup_to, inspect
+    from .services import backups
+    from .services.base import SYSTEM
+    from .store.db import open_database
 
     _unlock(args.db, reads_only=True)
-    inspect(args.db)
-    dest = backup_to(args.db, args.dest)
-    print(_("Backup written and verified: {path}").format(path=dest))
+    db = open_database(args.db, migrate_schema=False)  # checks the file before the copy
+    try:
+        made = backups.manual_backup(SYSTEM, args.db, args.dest)
+    finally:
+        db.close()
+    print(_("Backup written and verified: {path}").format(path=made.path))
     return EXIT_OK
 
 

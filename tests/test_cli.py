@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -96,6 +97,10 @@ def test_demo_check_and_backup(tmp_path):
     result = run("backup", "--db", target, backup)
     assert result.returncode == 0, result.stderr
     assert run("check", "--db", backup).returncode == 0
+    con = sqlite3.connect(target)  # the backup service wrote who made it
+    assert con.execute("select count(*) from audit_log where action = 'backup' "
+                       "and detail = 'manual'").fetchone() == (1,)
+    con.close()
 
 
 def test_check_detects_audit_edit_behind_the_apps_back(tmp_path):

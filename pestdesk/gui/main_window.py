@@ -21,13 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, clock, i18n
+from .. import __version__, i18n
 from ..i18n import _, format_number, ngettext
 from ..services import access, grants, settings
 from ..services import overview as overview_service
 from ..services.base import Actor, ServiceError
-from ..store.db import backup_to, is_network_path
-from ..store.errors import StoreError
+from ..store.db import is_network_path
 from .dialogs import SchoolProfileDialog
 from .lock import SessionLock
 
@@ -176,7 +175,10 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(_("&File"))
         self._action(file_menu, _("&Open database…"), self.choose_database,
                      QKeySequence.StandardKey.Open)
-        self._action(file_menu, _("Make a &backup…"), self.make_backup)
+        backup = self._action(file_menu, _("Make a &backup…"), self.make_backup)
+        self._allowed(backup, self._may_backup(), _(
+            "Only the administrator (beheerder) makes backups; pestdesk also makes one every "
+            "day by itself."))
         file_menu.addSeparator()
         self._action(file_menu, _("Change &password…"), self.change_password)
         self._action(file_menu, _("&Lock"), self.lock, QKeySequence("Ctrl+L"))
@@ -250,6 +252,22 @@ class MainWindow(QMainWindow):
         if school_id in self.school_actions:
             self.school_actions[school_id].setChecked(True)
         self.refresh()
+
+    def _may_backup(self) -> bool:
+        from ..services import backups
+
+        return backups.can_make_backups(self.actor)
+
+    @staticmethod
+    def _allowed(action: QAction, allowed: bool, reason: str) -> None:
+        """An action this user may not take: greyed out, the reason as its tooltip."""
+        action.setEnabled(allowed)
+        if not allowed:
+            action.setToolTip(reason)
+            action.setStatusTip(reason)
+            for widget in action.associatedObjects():
+                if hasattr(widget, "setToolTipsVisible"):
+                    widget.setToolTipsVisible(True)
 
     def _action(self, menu, text, slot, shortcut=None) -> QAction:
         action = QAction(text, self)
@@ -397,25 +415,31 @@ class MainWindow(QMainWindow):
             self.open_database_requested.emit(Path(name))
 
     def make_backup(self) -> None:
-        from ..services import backups
+        """A checked backup into the backup folder (Beheer shows and sets it) through the
+        backups service: audit line, rotation, check; off the GUI thread."""
+        from functools import partial
 
-        # suggest the backup folder and the name the daily backups use, so Beheer lists it
-        folder = backups.config(self.path).folder
-        suggested = folder / backups.backup_name(self.path, clock.now())
-        name, _filter = QFileDialog.getSaveFileName(
-            self, _("Make a backup"), str(suggested), _("pestdesk databases (*.sqlite)"))
-        if not name:
+        from ..services import backups
+        from . import ops
+
+        if not backups.can_make_backups(self.actor):
+            QMessageBox.information(self, _("Backup"), _(
+                "Only the administrator (beheerder) makes backups; pestdesk also makes one "
+                "every day by itself."))
             return
-        try:
-            Path(name).parent.mkdir(parents=True, exist_ok=True)
-            dest = backup_to(self.path, name)
-        except (StoreError, OSError) as exc:
-            QMessageBox.warning(self, _("Backup"), str(exc))
-            return
-        if "admin" in self.views:
-            self.views["admin"].refresh()
-        QMessageBox.information(self, _("Backup"),
-                                _("Backup written and verified: {path}").format(path=dest))
+        op = ops.Op(self, partial(backups.manual_backup, self.actor, self.path),
+                    changes=ops.Changes.of(ops.BACKUPS), label=_("Making a backup…"))
+        if op.titled(_("Backup")).failure(self._backup_refused).run():
+            QMessageBox.information(self, _("Backup"), _(
+                "Backup written and verified: {path}").format(path=op.result.path))
+
+    def _backup_refused(self, exc: BaseException) -> bool:
+        if isinstance(exc, OSError):  # the backup folder cannot be made or written
+            QMessageBox.warning(self, _("Backup"), _(
+                "The backup could not be written in {folder}. Choose another backup folder "
+                "in Beheer.").format(folder=getattr(exc, "filename", "") or "—"))
+            return True
+        return False
 
     def make_recovery_key(self) -> None:
         """Beheer → New recovery key (the directie): the old sheet stops working."""

@@ -81,7 +81,7 @@ def config(db_path: Path) -> BackupConfig:
 
 def save_config(actor: Actor, folder: Path | None, keep: int = DEFAULT_KEEP) -> None:
     """Store the backup folder (None: the default) and count; only for the beheerder."""
-    if not actor.has_role("beheerder"):
+    if not can_make_backups(actor):
         raise ServiceError(_("You do not have the rights to do this."))
     if keep < 1:
         raise ServiceError(_("Keep at least one backup."))
@@ -156,6 +156,44 @@ def make_backup(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None
         raise
     rotate(cfg.folder, Path(db_path).stem, cfg.keep)
     return BackupFile(dest, now.replace(microsecond=0))
+
+
+def manual_backup(actor: Actor, db_path: Path, dest: Path | None = None) -> BackupFile:
+    """A backup made on request (Beheer or ``pestdesk backup``): the same checked copy as
+    the daily one, with an audit line naming who made it.
+
+    ``dest`` None: into the configured folder; a folder: into it; both with the daily
+    backups' name and rotation (so Beheer's 'Last backup' lists it). Any other path: that
+    exact file, which rotation never touches. Needs the database bound (for the audit
+    line and the configuration); only for whoever may manage the backups."""
+    if not can_make_backups(actor):
+        raise ServiceError(_("You do not have the rights to do this."))
+    now = clock.now()
+    cfg = config(db_path)
+    if dest is None or Path(dest).is_dir():
+        folder = Path(dest) if dest else cfg.folder
+        while (folder / backup_name(db_path, now)).exists():  # two in the same second
+            now += dt.timedelta(seconds=1)
+        made = make_backup(db_path, BackupConfig(folder, cfg.keep), now)
+    else:
+        target = Path(dest)
+        if not target.parent.is_dir():
+            raise errors.DatabaseMissing(target.parent)
+        path = backup_to(db_path, target)
+        try:
+            inspect(path, verify=False)
+        except errors.StoreError:
+            path.unlink(missing_ok=True)
+            raise
+        made = BackupFile(path, now.replace(microsecond=0))
+    with write():
+        audit(actor, "backup", "", None, "manual")
+    return made
+
+
+def can_make_backups(actor: Actor) -> bool:
+    """The beheerder (and the system, for the command line) makes and configures backups."""
+    return actor.has_role("beheerder")
 
 
 def rotate(folder: Path, stem: str, keep: int) -> list[Path]:

@@ -4,6 +4,7 @@ on a small real school (the need-to-know fixture of tests/services/test_access.p
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QAction
 
 from pestdesk.gui.backup_settings import BackupSettingsDialog
 from pestdesk.gui.conflict import ConflictChoice
@@ -258,3 +259,37 @@ def test_only_a_beheerder_changes_the_backup_folder(school, db_path, tmp_path):
     assert backups.config(db_path).folder == db_path.parent / backups.DEFAULT_FOLDER
     backups.save_config(school.actors["admin"], tmp_path / "x")
     assert backups.config(db_path).folder == tmp_path / "x"
+
+
+def test_a_backup_from_the_menu_goes_through_the_service_and_shows(school, db_path, qtbot,
+                                                                   qt_dutch, monkeypatch,
+                                                                   tmp_path):
+    from PySide6.QtWidgets import QMessageBox
+
+    from pestdesk.gui.main_window import MainWindow
+
+    backups.save_config(school.actors["admin"], tmp_path / "bk", keep=5)
+    told: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda _parent, _title, text: told.append(text))
+    window = MainWindow(db_path, school.actors["admin"])
+    qtbot.addWidget(window)
+    window.show()
+    window.go("admin")
+    view = window.view("admin")
+    assert view.last_backup.text() == _("None yet")
+    window.make_backup()
+    newest = backups.list_backups(tmp_path / "bk", db_path.stem)[0]
+    assert told and str(newest.path) in told[0]
+    assert view.last_backup.toolTip() == str(newest.path)  # refreshed: no "None yet"
+    assert AuditLog.select().where(AuditLog.action == "backup").count() == 1
+
+
+def test_the_backup_action_is_greyed_out_with_the_reason_for_a_mentor(school, db_path, qtbot,
+                                                                      qt_dutch):
+    from pestdesk.gui.main_window import MainWindow
+
+    window = MainWindow(db_path, school.actors["mentor_a"])
+    qtbot.addWidget(window)
+    action = next(a for a in window.findChildren(QAction) if "back-up" in a.text().lower())
+    assert not action.isEnabled() and "beheerder" in action.toolTip()

@@ -174,3 +174,23 @@ def test_safety_copies_are_rotated(db, db_path, tmp_path):
         made.append(result.safety_copy)
     kept = sorted(tmp_path.glob("*before-restore*"))
     assert kept == sorted(made[-backups.SAFETY_KEEP:])
+
+
+def test_manual_backup_is_checked_rotated_and_audited(db, db_path, tmp_path):
+    from pestdesk.services.base import Actor
+
+    backups.save_config(SYSTEM, tmp_path / "bk", keep=2)
+    beheerder = Actor(1, "beheer", roles=frozenset({"beheerder"}))
+    made = [backups.manual_backup(beheerder, db_path) for _ in range(3)]
+    assert all(m.path.parent == tmp_path / "bk" for m in made)
+    kept = backups.list_backups(tmp_path / "bk", db_path.stem)
+    assert len(kept) <= 2 and kept[0].path == made[-1].path  # rotated like the daily ones
+    lines = AuditLog.select().where(AuditLog.action == "backup", AuditLog.detail == "manual")
+    assert [line.user for line in lines] == [1, 1, 1]
+    exact = backups.manual_backup(beheerder, db_path, tmp_path / "kopie.sqlite")
+    assert exact.path == tmp_path / "kopie.sqlite" and integrity_check(exact.path) == "ok"
+
+    mentor = Actor(2, "mentor", roles=frozenset({"mentor"}))
+    with pytest.raises(ServiceError):
+        backups.manual_backup(mentor, db_path)
+    assert AuditLog.select().where(AuditLog.action == "backup").count() == 4

@@ -48,6 +48,7 @@ from ...services.people import IMPORT_ROLES
 from ...services.staff import STAFF_ROLES
 from ...store.db import is_network_path, quick_check
 from ...store.errors import StoreError
+from .. import ops
 from ..tasks import Task
 
 #: who may set the retention period and delete past it (``services.retention.purge``)
@@ -83,7 +84,7 @@ def rights(actor: Actor) -> AdminRights:
         users=admin,
         letters=letters.can_edit_templates(actor),
         helplines=actor.has_role(*helplines.EDIT_ROLES),
-        backups=admin,
+        backups=backups.can_make_backups(actor),
         retention=actor.has_role(*RETENTION_ROLES),
         audit=access.can_read_audit(actor),
         lock=admin,
@@ -161,6 +162,7 @@ class AdminView(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self._check_task: Task | None = None
         self.verdict: str | None = None
+        ops.bus.changed.connect(self._on_changes)
         outer = QVBoxLayout(self)
         title = QLabel(_("Administration"))
         title.setObjectName("sectionTitle")
@@ -369,6 +371,11 @@ class AdminView(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
         self.refresh()  # a backup or a colleague may have changed things meanwhile
+
+    def _on_changes(self, changes: ops.Changes) -> None:
+        """A backup, a setting or a user was saved: show it (when this page is shown)."""
+        if self.isVisible() and changes.touches(ops.BACKUPS, ops.SETTINGS, ops.USERS):
+            self.refresh()
 
     def refresh(self) -> None:
         from ..dialogs import available_protocols

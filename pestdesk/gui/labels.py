@@ -6,7 +6,8 @@ from functools import lru_cache
 
 from ..i18n import N_, _
 
-STATUS = {"open": N_("open"), "closed": N_("closed")}
+STATUS = {"open": N_("open"), "closed": N_("closed"),
+          "planned": N_("planned"), "held": N_("held")}  # a case's; a meeting's
 ROLES = {"gepeste": N_("victim (gepeste)"), "pester": N_("bully (pester)"),
          "meeloper": N_("follower (meeloper)"), "middengroep": N_("bystander (middengroep)"),
          "getuige": N_("witness")}

@@ -33,6 +33,7 @@ from reportlab.platypus import (
 )
 
 from .layout import FONT, FONT_BOLD, register_fonts
+from .layout import _LetterCanvas as PageTotalCanvas  # keeps pages for "page n of total"
 
 ACCENT = colors.HexColor("#1f4e79")
 
@@ -64,6 +65,7 @@ class PackLabels:
     place: str = "Place: {place}"
     chair: str = "Chair: {name}"
     attending: str = "Attending: {names}"
+    invited: str = "Invited: {names}"
     externals: str = "External participants: {names}"
     agenda: str = "Agenda"
     case: str = "Case"
@@ -82,7 +84,7 @@ class PackLabels:
     date: str = "Date"
     what: str = "What happened"
     footer: str = "Confidential - care team"
-    page: str = "page {n}"
+    page: str = "page {page} of {pages}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class MeetingPack:
     externals: tuple[str, ...] = ()
     items: tuple[PackItem, ...] = ()
     labels: PackLabels = field(default_factory=PackLabels)
+    held: bool = False  # the meeting took place: its staff 'attended', else they are invited
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -140,8 +143,8 @@ def _agenda(pack: MeetingPack, st: dict) -> list:
     if pack.chair:
         story.append(_p(L.chair.format(name=pack.chair), st["body"]))
     if pack.attendees:
-        story.append(_p(L.attending.format(names=", ".join(pack.attendees)),
-                        st["body"]))
+        line = L.attending if pack.held else L.invited
+        story.append(_p(line.format(names=", ".join(pack.attendees)), st["body"]))
     if pack.externals:
         story.append(_p(L.externals.format(
             names=", ".join(pack.externals)), st["body"]))
@@ -201,9 +204,8 @@ def render_pack(pack: MeetingPack,
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(colors.HexColor("#666666"))
         canvas.drawString(20 * mm, 10 * mm, footer)
-        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm,
-                               pack.labels.page.format(n=canvas.getPageNumber()))
         canvas.restoreState()
+        canvas.page_label_template = pack.labels.page  # "page n of total", at the end
 
     doc = BaseDocTemplate(buffer, pagesize=A4, title=pack.title, author="pestdesk",
                           invariant=1, leftMargin=20 * mm, rightMargin=20 * mm,
@@ -216,7 +218,7 @@ def render_pack(pack: MeetingPack,
         story += _item_page(item, st, pack.labels)
         if progress:
             progress(done, total + 1)
-    doc.build(story)
+    doc.build(story, canvasmaker=PageTotalCanvas)
     if progress:
         progress(total + 1, total + 1)
     return buffer.getvalue()

@@ -241,6 +241,7 @@ class MeetingList(ListQuery):
         Column("place", N_("Place")),
         Column("chair", N_("Chair")),
         Column("items", N_("Agenda items"), "number"),
+        Column("status", N_("Status")),  # "planned" or "held" (from its start time)
     )
 
     def id_field(self):
@@ -257,13 +258,14 @@ class MeetingList(ListQuery):
             & (A.case.is_null() | A.case.in_(access.visible_case_ids(self.actor)))
         )
         chair = full_name(St)
+        status = SqlCase(None, [(M.starts_at <= clock.utcnow(), "held")], "planned")
         query = (
-            M.select(M.id, M.starts_at, M.kind, M.place, chair, items)
+            M.select(M.id, M.starts_at, M.kind, M.place, chair, items, status)
             .join(St, JOIN.LEFT_OUTER, on=(M.chair == St.id))
             .where(access.meeting_visibility(self.actor))
         )
         if self.filters.get("upcoming"):
-            query = query.where(M.starts_at >= clock.now() - dt.timedelta(hours=2))
+            query = query.where(M.starts_at >= clock.utcnow() - dt.timedelta(hours=2))
         if self.filters.get("kind"):
             query = query.where(M.kind == self.filters["kind"])
         return query

@@ -45,7 +45,7 @@ from .. import clock
 from ..domain import taxonomy
 from ..domain.protocol import builtin_protocols
 from ..domain.sanctions import age_on
-from ..i18n import N_, _, format_date, format_datetime
+from ..i18n import N_, _, format_date, format_datetime, ngettext
 from ..letters.pack import MeetingPack, PackItem, PackLabels, PackStudent, render_pack
 from ..store import models as m
 from . import _ladder, access, names
@@ -974,6 +974,7 @@ def pack_labels() -> PackLabels:
     """The pack's fixed texts in the user's language."""
     return PackLabels(
         place=_("Place: {place}"), chair=_("Chair: {name}"), attending=_("Attending: {names}"),
+        invited=_("Invited: {names}"),
         externals=_("External participants: {names}"), agenda=_("Agenda"), case=_("Case"),
         question=_("Question"), no_items=_("No agenda items yet."),
         anonymised=_("Anonymised: there is no recorded consent to discuss these students by "
@@ -982,7 +983,8 @@ def pack_labels() -> PackLabels:
         question_heading=_("Question for the meeting"), students=_("Students involved"),
         student=_("Student"), role=_("Role"), klass=_("Class"), forms=_("Forms of bullying"),
         steps=_("Steps taken"), timeline=_("Timeline"), date=_("Date"),
-        what=_("What happened"), footer=_("Confidential - care team"), page=_("page {n}"))
+        what=_("What happened"), footer=_("Confidential - care team"),
+        page=_("page {page} of {pages}"))
 
 
 def pack_data(meeting_id: int, actor: Actor) -> MeetingPack:
@@ -1005,7 +1007,8 @@ def pack_data(meeting_id: int, actor: Actor) -> MeetingPack:
         when=format_datetime(meeting.starts_at, "EEEE d MMMM y, HH:mm"),
         place=_place(meeting, actor=actor),
         chair=_staff_name(meeting.chair), attendees=tuple(staff.values()),
-        externals=externals, items=items, labels=pack_labels())
+        externals=externals, items=items, labels=pack_labels(),
+        held=meeting.starts_at <= clock.utcnow())
 
 
 def build_pack(meeting_id: int, progress: Callable[[int, int], None] | None = None, *,
@@ -1024,61 +1027,57 @@ def log_pack_printed(actor: Actor, meeting_id: int) -> None:
 # iCalendar
 
 
-def _ics_escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
-
-
-def _fold(line: str) -> list[str]:
-    """RFC 5545 3.1: lines of at most 75 octets, continued with a leading space; a UTF-8
-    character is never split."""
-    out, current, size = [], "", 0
-    limit = 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size, limit = " ", 1, 75
-        current += char
-        size += width
-    out.append(current)
-    return out
-
-
-def _ics_time(moment: dt.datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
+SCHOOL_TIME_ZONE = "Europe/Amsterdam"  # meetings are planned in the school's local time
 
 
 def export_ics(meeting_id: int, now: dt.datetime | None = None,
                *, actor: Actor) -> str:
-    """The meeting as an iCalendar file (RFC 5545, CRLF line ends, UTC times).
+    """The meeting as an iCalendar invitation (RFC 5545, written by ``icalendar``).
 
-    It leaves pestdesk (mail, phone calendars), so it carries no student names: only the
-    kind, place, chair and the case numbers on the agenda -- with an ``actor``, only the
-    numbers of the cases they may see."""
+    The start (stored in UTC) is written in the school's time with ``TZID=Europe/Amsterdam``
+    and that zone's VTIMEZONE (its summer and winter time around the meeting), so Outlook
+    and Google show 13:30 for a meeting planned at 13:30, in winter and in summer. It
+    leaves pestdesk (mail, phone calendars), so it carries no student names: only the kind,
+    place, chair and the numbers of the cases on the agenda that ``actor`` may see."""
+    from zoneinfo import ZoneInfo
+
+    import icalendar
+
     meeting = _meeting(meeting_id)
     stamp = now or clock.utcnow()
-    start = meeting.starts_at
+    zone = ZoneInfo(SCHOOL_TIME_ZONE)
+    start = meeting.starts_at.replace(tzinfo=dt.UTC).astimezone(zone)  # stored in UTC
     end = start + dt.timedelta(minutes=meeting.duration_minutes)
     items, visible = _readable_items(meeting_id, actor)
     numbers = [item.case.number for item in items if item.case_id in visible]
-    description = _("Agenda: {n} items").format(n=len(items))
+    description = ngettext("Agenda: {n} item", "Agenda: {n} items", len(items)).format(
+        n=len(items))
     if numbers:
         description += "\n" + _("Cases: {numbers}").format(numbers=", ".join(numbers))
     created = meeting.created_at.strftime("%Y%m%d%H%M%S") if meeting.created_at else "0"
-    lines = [
-        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//pestdesk//pestdesk//NL",
-        "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "BEGIN:VEVENT",
-        f"UID:pestdesk-meeting-{meeting.id}-{created}@pestdesk",
-        f"DTSTAMP:{_ics_time(stamp)}", f"DTSTART:{_ics_time(start)}", f"DTEND:{_ics_time(end)}",
-        "SUMMARY:" + _ics_escape(_("{kind} meeting").format(kind=meeting.kind)),
-    ]
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//pestdesk//pestdesk//NL")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"pestdesk-meeting-{meeting.id}-{created}@pestdesk")
+    event.add("dtstamp", stamp.replace(tzinfo=dt.UTC))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", _("{kind} meeting").format(kind=meeting.kind))
     if meeting.place:
-        lines.append("LOCATION:" + _ics_escape(_place(meeting, leaves_school=True)))
+        event.add("location", _place(meeting, leaves_school=True))
     if meeting.chair:
-        name = _staff_name(meeting.chair).replace('"', "")
-        lines.append(f'ORGANIZER;CN="{name}":mailto:{meeting.chair.email or "noreply@invalid"}')
-    lines += ["DESCRIPTION:" + _ics_escape(description), f"SEQUENCE:{meeting.version - 1}",
-              "END:VEVENT", "END:VCALENDAR"]
-    folded = [part for line in lines for part in _fold(line)]
-    return "\r\n".join(folded) + "\r\n"
+        organizer = icalendar.vCalAddress(
+            f"mailto:{meeting.chair.email or 'noreply@invalid'}")
+        organizer.params["cn"] = _staff_name(meeting.chair)
+        event.add("organizer", organizer)
+    event.add("description", description)
+    event.add("sequence", meeting.version - 1)
+    calendar.add_component(event)
+    year = dt.date(start.year, 1, 1)
+    calendar.add_component(icalendar.Timezone.from_tzid(
+        SCHOOL_TIME_ZONE, first_date=year.replace(year=year.year - 1),
+        last_date=year.replace(year=year.year + 2)))
+    return calendar.to_ical().decode("utf-8")

@@ -231,3 +231,58 @@ def test_record_consent_beside_an_anonymised_student(qtbot, db, monkeypatch):
     other.open_meeting(meeting.id)
     waiting = other.detail.consent_buttons
     assert waiting and not waiting[0].isEnabled() and "zorgrollen" in waiting[0].toolTip()
+
+
+def test_externals_take_dutch_role_names_and_free_roles(qtbot, db):
+    from pestdesk.gui.views.meetings import PlanMeetingDialog, parse_external
+
+    assert parse_external("J. de Leeuw ; Leerplichtambtenaar") == meetings.External(
+        "J. de Leeuw", "leerplichtambtenaar")
+    assert parse_external("A. Smit ; jeugdarts").role == "jeugdarts"
+    assert parse_external("B. Bos ; wijkagent") == meetings.External("B. Bos (wijkagent)",
+                                                                      "other")
+    assert parse_external("C. Kok").role == "other"
+    setup = make_case()
+    dialog = PlanMeetingDialog(setup.actor)
+    qtbot.addWidget(dialog)
+    assert "leerplichtambtenaar" in dialog.externals_hint.text()  # the roles, in Dutch
+    assert "other" not in dialog.externals_hint.text()
+
+
+def test_added_items_show_at_once_and_the_list_says_planned_or_held(qtbot, db):
+    from pestdesk import clock
+    from pestdesk.gui.views import meetings as view
+
+    setup = make_case()
+    put_on_stage(setup, "ot")
+    clock.set_today(dt.date(2026, 11, 1))
+    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
+                                    chair_id=setup.staff_id)
+    section = _section(qtbot, setup)
+    section.open_meeting(meeting.id)
+    detail = section.detail
+    assert detail.question.text() == _("No agenda items yet.")
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Hoe verder?")
+    detail.reload_agenda(detail.agenda.currentRow())  # as after 'Add cases…'
+    assert detail.question.text() == "Hoe verder?"
+    assert detail.ics_button.text() != ".ics" and "(.ics)" in detail.ics_button.text()
+    section.show_list()
+    model = section.list.model
+    status = [model.columnCount() - 1]
+    assert model.data(model.index(0, status[0])) == "gepland"
+    clock.set_today(dt.date(2026, 11, 19))
+    section.show_list()
+    assert model.data(model.index(0, status[0])) == "gehouden"
+    del view
+
+
+def test_a_mentor_sees_up_front_that_planning_is_not_theirs(qtbot, db):
+    from pestdesk.services.base import Actor
+
+    setup = make_case()
+    mentor = Actor(setup.actor.user_id, "mentor", setup.staff_id, frozenset({"mentor"}))
+    section = _section(qtbot, type(setup)(setup.case_id, setup.victim_id, setup.pester_id,
+                                          setup.staff_id, mentor))
+    assert not section.plan_button.isEnabled()
+    assert "coördinator" in section.plan_button.toolTip() or "zorg" in \
+        section.plan_button.toolTip()

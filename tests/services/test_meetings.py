@@ -142,33 +142,44 @@ def test_item_needs_a_question_and_no_duplicates(db):
     assert m.AgendaItem.select().count() == 1
 
 
-def test_ics_is_valid_rfc5545(db):
-    setup = make_case()
-    meeting = meetings.plan_meeting(setup.actor, kind="OT", starts_at=START,
+def _parsed_event(text: str):
+    import icalendar
+
+    calendar = icalendar.Calendar.from_ical(text)
+    event, = calendar.walk("VEVENT")
+    return calendar, event
+
+
+@pytest.mark.parametrize("starts_at, utc_hour", [
+    (dt.datetime(2026, 11, 18, 13, 30), 12),  # winter time: UTC+1
+    (dt.datetime(2027, 6, 9, 13, 30), 11),  # summer time: UTC+2
+])
+def test_ics_is_at_the_schools_local_time_in_any_season(db, starts_at, utc_hour):
+    from zoneinfo import ZoneInfo
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    setup = make_case()  # planned at 13:30 on a school PC (whatever this machine's zone is)
+    meeting = meetings.plan_meeting(setup.actor, kind="OT",
+                                    starts_at=starts_at.replace(tzinfo=amsterdam),
                                     place="Kamer 1.14, gebouw Noord; " + "é" * 60,
                                     chair_id=setup.staff_id, duration_minutes=90)
     meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
     text = meetings.export_ics(meeting.id, now=dt.datetime(2026, 11, 1, 8, 0), actor=SYSTEM)
     assert text.endswith("\r\n")
-    raw_lines = text.split("\r\n")[:-1]
-    assert all("\n" not in line and "\r" not in line for line in raw_lines)
-    assert all(len(line.encode("utf-8")) <= 75 for line in raw_lines)
-    # unfold, then read property by property
-    unfolded: list[str] = []
-    for line in raw_lines:
-        if line.startswith(" "):
-            unfolded[-1] += line[1:]
-        else:
-            unfolded.append(line)
-    props = dict(line.split(":", 1) for line in unfolded)
-    assert unfolded[0] == "BEGIN:VCALENDAR" and unfolded[-1] == "END:VCALENDAR"
-    assert props["VERSION"] == "2.0" and props["PRODID"]
-    assert props["DTSTART"] == "20261118T143000Z"
-    assert props["DTEND"] == "20261118T160000Z"
-    assert props["DTSTAMP"] == "20261101T080000Z"
-    assert props["UID"].startswith(f"pestdesk-meeting-{meeting.id}-")
-    assert props["LOCATION"] == "Kamer 1.14\\, gebouw Noord\\; " + "é" * 60
-    assert "2026-0001" in props["DESCRIPTION"] and "Bram" not in text
+    assert all(len(line.encode("utf-8")) <= 75 for line in text.split("\r\n"))
+    calendar, event = _parsed_event(text)
+    start = event.decoded("dtstart")
+    assert event["dtstart"].params["TZID"] == "Europe/Amsterdam"
+    assert start == starts_at.replace(tzinfo=amsterdam)  # 13:30 in the school's calendar
+    assert start.astimezone(dt.UTC).hour == utc_hour and start.minute == 30
+    assert event.decoded("dtend") - start == dt.timedelta(minutes=90)
+    assert event.decoded("dtstamp") == dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+    zones = calendar.walk("VTIMEZONE")
+    assert [str(z["tzid"]) for z in zones] == ["Europe/Amsterdam"]
+    assert zones[0].to_tz().utcoffset(starts_at) == start.utcoffset()
+    assert str(event["uid"]).startswith(f"pestdesk-meeting-{meeting.id}-")
+    assert str(event["location"]) == "Kamer 1.14, gebouw Noord; " + "é" * 60
+    assert "2026-0001" in str(event["description"]) and "Bram" not in text
 
 
 def test_pack_of_ten_cases_reports_progress(db):
@@ -355,3 +366,24 @@ def test_consent_ticks_the_consent_step_and_says_who_gave_it(db):
                             scope=["OT"])
     assert not m.Event.select().where((m.Event.case == elsewhere.case_id)
                                       & (m.Event.kind == "step")).exists()
+
+
+def _pages(pdf: bytes) -> list[str]:
+    return [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def test_pack_says_invited_before_and_attending_after_with_page_totals(db):
+    from pestdesk import clock
+
+    setup = make_case()
+    meeting = _ot(setup)
+    meetings.add_item(setup.actor, meeting.id, setup.case_id, "Vraag")
+    clock.set_today(D(2026, 11, 1))  # before the meeting
+    pages = _pages(meetings.build_pack(meeting.id, actor=SYSTEM))
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"pagina {number} van {len(pages)}" in page
+    assert "Uitgenodigd: Zara Zorgman" in pages[0] and "Aanwezig" not in pages[0]
+    clock.set_today(D(2026, 11, 19))  # the day after: it was held
+    first = _pages(meetings.build_pack(meeting.id, actor=SYSTEM))[0]
+    assert "Aanwezig: Zara Zorgman" in first and "Uitgenodigd" not in first

@@ -10,6 +10,7 @@ GUI thread with a progress dialog) and an .ics export. Everything goes through
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QThreadPool, QTime, Signal
@@ -40,14 +41,41 @@ from ... import clock
 from ...i18n import _, format_date, format_datetime
 from ...services import meetings
 from ...services.base import Actor, ServiceError
+from .. import ops
 from ..limits import limit
 from ..pdf_preview import ask_export_path
 from ..tasks import Task
+from ..widgets import error_label
 from .sections import MeetingsView
 
 
 def _to_date(value: QDate) -> dt.date:
     return dt.date(value.year(), value.month(), value.day())
+
+
+def plan_refused_text() -> str:
+    return _("Meetings are planned by the care coordinator, the care team and the "
+             "directie.")
+
+
+def external_role_names() -> list[str]:
+    """The known roles of external participants, in the user's language."""
+    return [_(label) for code, label in meetings.EXTERNAL_ROLES.items() if code != "other"]
+
+
+def parse_external(line: str) -> meetings.External:
+    """'name ; role': the role by its code or its name in either language (any case); any
+    other role is kept with the name and stored as 'other' ('A. Bos (wijkagent)')."""
+    name, _sep, typed = line.partition(";")
+    name, typed = name.strip(), typed.strip()
+    wanted = typed.lower().replace("_", " ")
+    for code, label in meetings.EXTERNAL_ROLES.items():
+        names = {code.replace("_", " "), label.lower(), _(label).lower()}
+        if wanted and wanted in names:
+            return meetings.External(name, code)
+    if typed:
+        name = f"{name} ({typed})" if name else typed
+    return meetings.External(name, "other")
 
 
 class PlanMeetingDialog(QDialog):
@@ -86,11 +114,15 @@ class PlanMeetingDialog(QDialog):
         if index >= 0:
             self.chair.setCurrentIndex(index)
         self.externals = limit(QPlainTextEdit(), "meeting", "notes")  # stored as a list
+        self.externals.setTabChangesFocus(True)
         self.externals.setPlaceholderText(_("One per line: name ; role (e.g. J. de Leeuw ; "
                                             "leerplichtambtenaar)"))
         self.externals.setMaximumHeight(80)
-        roles = ", ".join(meetings.EXTERNAL_ROLES)
-        self.externals.setToolTip(_("Roles: {roles}").format(roles=roles))
+        self.externals_hint = QLabel(_("Roles: {roles}. Another role may be typed too.")
+                                     .format(roles=", ".join(external_role_names())))
+        self.externals_hint.setWordWrap(True)
+        self.externals_hint.setStyleSheet("color: #555;")
+        self.error = error_label(hidden=True)
         form.addRow(_("Meeting"), self.kind)
         form.addRow(_("Date and time"), self.when)
         form.addRow(_("Duration"), self.duration)
@@ -98,6 +130,8 @@ class PlanMeetingDialog(QDialog):
         form.addRow(_("Chair"), self.chair)
         form.addRow(_("Staff attending"), self.attendees)
         form.addRow(_("External participants"), self.externals)
+        form.addRow("", self.externals_hint)
+        form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -105,31 +139,26 @@ class PlanMeetingDialog(QDialog):
         form.addRow(buttons)
 
     def _externals(self) -> list[meetings.External]:
-        out = []
-        for line in self.externals.toPlainText().splitlines():
-            if not line.strip():
-                continue
-            name, _sep, role = line.partition(";")
-            role = role.strip().lower().replace(" ", "_") or "other"
-            out.append(meetings.External(name.strip(), role))
-        return out
+        return [parse_external(line) for line in self.externals.toPlainText().splitlines()
+                if line.strip()]
 
     def save(self) -> None:
         moment = self.when.dateTime().toPython()
         attendees = [self.attendees.item(i).data(Qt.ItemDataRole.UserRole)
                      for i in range(self.attendees.count())
                      if self.attendees.item(i).checkState() == Qt.CheckState.Checked]
-        try:
-            meeting = meetings.plan_meeting(
-                self.actor, kind=self.kind.currentData(), starts_at=moment,
-                duration_minutes=self.duration.value(), place=self.place.text(),
-                chair_id=self.chair.currentData(), attendee_ids=attendees,
-                externals=self._externals())
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Plan a meeting"), str(exc))
-            return
-        self.meeting_id = meeting.id
-        self.accept()
+        call = partial(meetings.plan_meeting, self.actor, kind=self.kind.currentData(),
+                       starts_at=moment, duration_minutes=self.duration.value(),
+                       place=self.place.text(), chair_id=self.chair.currentData(),
+                       attendee_ids=attendees, externals=self._externals())
+        op = ops.Op(self, lambda: call().id, changes=ops.Changes.of(ops.MEETINGS))
+        if op.errors_to(self.show_error).run():
+            self.meeting_id = op.result
+            self.accept()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
 
 
 class AddItemsDialog(QDialog):
@@ -167,14 +196,15 @@ class AddItemsDialog(QDialog):
         chosen = [self.cases.item(i).data(Qt.ItemDataRole.UserRole)
                   for i in range(self.cases.count())
                   if self.cases.item(i).checkState() == Qt.CheckState.Checked]
-        try:
+        question = self.question.toPlainText()
+
+        def add_all() -> None:
             for case_id in chosen:
-                meetings.add_item(self.actor, self.meeting_id, case_id,
-                                  self.question.toPlainText())
-        except ServiceError as exc:
-            QMessageBox.warning(self, self.windowTitle(), str(exc))
-            return
-        self.accept()
+                meetings.add_item(self.actor, self.meeting_id, case_id, question)
+
+        if ops.run(self, add_all, changes=ops.Changes.of(ops.MEETINGS),
+                   title=self.windowTitle()):
+            self.accept()
 
 
 class MeetingDetail(QWidget):
@@ -199,8 +229,9 @@ class MeetingDetail(QWidget):
         self.add_button.clicked.connect(self.add_cases)
         self.pack_button = QPushButton(_("Preparation (PDF)"))
         self.pack_button.clicked.connect(self.make_pack)
-        self.ics_button = QPushButton(_(".ics"))
-        self.ics_button.setToolTip(_("Export to a calendar (iCalendar)"))
+        self.ics_button = QPushButton(_("Calendar invitation (.ics)…"))
+        self.ics_button.setToolTip(_("Save the meeting as a calendar invitation to mail or "
+                                     "open in Outlook or Google Calendar"))
         self.ics_button.clicked.connect(self.export_ics)
         for widget in (back, self.title):
             top.addWidget(widget)
@@ -356,6 +387,9 @@ class MeetingDetail(QWidget):
                                 for e in view.externals)))
         self.info.setText(" · ".join(parts))
         self.reload_agenda()
+        may_plan = meetings.may_plan(self.actor)
+        self.add_button.setEnabled(may_plan)
+        self.add_button.setToolTip("" if may_plan else plan_refused_text())
 
     def reload_agenda(self, keep_row: int = 0) -> None:
         self.items = meetings.agenda(self.meeting_id, actor=self.actor)
@@ -366,7 +400,8 @@ class MeetingDetail(QWidget):
             self.agenda.addItem(f"{item.position}. {item.heading}{mark}")
         self.agenda.blockSignals(False)
         if self.items:
-            self.agenda.setCurrentRow(min(keep_row, len(self.items) - 1))
+            # keep_row is -1 when the agenda was empty: show the first new item
+            self.agenda.setCurrentRow(min(max(keep_row, 0), len(self.items) - 1))
             self.show_item(self.agenda.currentRow())
         else:
             self.show_item(-1)
@@ -447,25 +482,25 @@ class MeetingDetail(QWidget):
                 "Give a reason for the step on the ladder: {why}").format(
                 why=self.move_preview.message))
             return
-        try:
-            meetings.record_minutes(self.actor, item.item_id, item.version,
-                                    minutes=self.minutes.toPlainText(),
-                                    decision=self.decision.toPlainText(), moves=moves)
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Minutes"), str(exc))
-            return
-        self.reload_agenda(self.agenda.currentRow())
+        row = self.agenda.currentRow()
+        ops.Op(self, partial(meetings.record_minutes, self.actor, item.item_id, item.version,
+                             minutes=self.minutes.toPlainText(),
+                             decision=self.decision.toPlainText(), moves=moves),
+               changes=ops.Changes(frozenset({ops.MEETINGS, ops.TIMELINE, ops.LADDER}),
+                                   item.case_id)) \
+            .titled(_("Minutes")).on_conflict(lambda _e, _c: self.reload_agenda(row)).run()
+        self.reload_agenda(row)
 
     def add_action(self) -> None:
         item = self.current()
         if item is None:
             return
-        try:
-            meetings.add_action(self.actor, item.item_id, description=self.action_text.text(),
-                                owner_id=self.action_owner.currentData(),
-                                due_on=_to_date(self.action_due.date()))
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Actions"), str(exc))
+        if not ops.run(self, partial(meetings.add_action, self.actor, item.item_id,
+                                     description=self.action_text.text(),
+                                     owner_id=self.action_owner.currentData(),
+                                     due_on=_to_date(self.action_due.date())),
+                       changes=ops.Changes(frozenset({ops.MEETINGS, ops.TIMELINE}),
+                                           item.case_id), title=_("Actions")):
             return
         self.action_text.clear()
         self.reload_agenda(self.agenda.currentRow())
@@ -546,6 +581,9 @@ class MeetingsSection(QWidget):
         self.list = MeetingsView(actor)
         self.plan_button = QPushButton(_("Plan a meeting…"))
         self.plan_button.clicked.connect(self.plan)
+        if not meetings.may_plan(actor):  # said up front, not after filling in the form
+            self.plan_button.setEnabled(False)
+            self.plan_button.setToolTip(plan_refused_text())
         self.list.add_filter(self.plan_button)
         self.list.opened.connect(self.open_meeting)
         self.detail = MeetingDetail(actor)

@@ -77,7 +77,8 @@ class MeetingsView(ListPanel):
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(_("Care-team meetings"),
                          lists.MeetingList(order_key="starts_at", descending=True, actor=actor),
-                         _("{n} meetings"), parent=parent)
+                         _("{n} meetings"), formatters={"status": status_label},
+                         parent=parent)
         self.search.hide()
         self.upcoming = QCheckBox(_("Upcoming only"))
         self.upcoming.toggled.connect(lambda on: self.set_filters(upcoming=on))
@@ -90,4 +91,4 @@ class MeetingsView(ListPanel):
             lambda _i: self.set_filters(kind=self.kind.currentData()))
         self.add_filter(self.kind)
         self.finish_filters()
-        self.size_columns([150, 80, 200, 200, 100])
+        self.size_columns([150, 80, 200, 200, 100, 90])

@@ -397,6 +397,7 @@ class InvolvementDialog(SaveDialog):
             self.role = role_combo(involvement["role"])
         else:
             self.picker = StudentPicker(actor, to_report=True)
+            self.picker.confirmed.connect(self.accept)  # Enter on the chosen student adds
             self.picker.exclude = set(exclude or ())
             self.form.addRow(_("Student"), self.picker)
             self.role = role_combo("pester")

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
             widget.grant_seal.connect(self.grant_seal)
         elif key == "students":
             widget.open_case.connect(self.show_case)
+            widget.new_report.connect(lambda sid, label: self.new_report(student=(sid, label)))
         elif key == "cases":
             widget.opened.connect(self.show_case)
 
@@ -338,11 +339,16 @@ class MainWindow(QMainWindow):
         window.raise_()
         window.activateWindow()
 
-    def new_report(self, signal: bool = False) -> None:
-        """Melding → Nieuwe melding (Ctrl+N) or Nieuw signaal; a saved case opens."""
+    def new_report(self, signal: bool = False, student: tuple[int, str] | None = None) -> None:
+        """Melding → Nieuwe melding (Ctrl+N) or Nieuw signaal; a saved case opens. The
+        student whose card is open (or ``student``) is already in the list as gepeste."""
         from .report_dialog import ReportDialog
 
+        if student is None and self.current_key() == "students" and "students" in self.views:
+            student = self.views["students"].selected_student()
         dialog = ReportDialog(self.actor, self, signal=signal)
+        if student is not None:
+            dialog.students.preset(*student)
         self.report_dialog = dialog
         if dialog.exec() and dialog.case_id is not None:
             self.refresh()

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from functools import partial
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -86,6 +86,8 @@ class InvolvedTable(QWidget):
         self.add_button = QPushButton(_("&Add"))
         self.add_button.clicked.connect(self.add_current)
         self.picker.picked.connect(lambda _id, _label: self.role.setFocus())
+        self.picker.confirmed.connect(self.add_current)
+        self.role.installEventFilter(self)  # Enter on the role adds the student
         add_row.addWidget(self.picker, 1)
         add_row.addWidget(self.role)
         add_row.addWidget(self.add_button)
@@ -110,6 +112,21 @@ class InvolvedTable(QWidget):
     def _show_search_result(self, text: str, found: int) -> None:
         self.not_found.setText(no_student_message(text) if text and not found else "")
         self.not_found.setVisible(bool(text) and not found)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if (watched is self.role and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and self.picker.student_id is not None):
+            self.add_current()
+            return True
+        return super().eventFilter(watched, event)
+
+    def preset(self, student_id: int, label: str, role: str = "gepeste") -> None:
+        """Start with this student in the list (a report from a student's card)."""
+        self.picker.student_id = student_id
+        self.picker.setText(label)
+        self.role.setCurrentIndex(max(0, self.role.findData(role)))
+        self.add_current()
 
     def add_current(self) -> bool:
         if self.picker.student_id is None:

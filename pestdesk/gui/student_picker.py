@@ -38,6 +38,7 @@ class StudentPicker(QLineEdit):
 
     picked = Signal(int, str)
     searched = Signal(str, int)  # the text searched for and how many were found
+    confirmed = Signal()  # Enter again on a chosen student (a form adds it; never 'Save')
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  include_left: bool = False, to_report: bool = False) -> None:
@@ -101,6 +102,14 @@ class StudentPicker(QLineEdit):
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
+                self.student_id is not None or not self.text().strip()):
+            # a student is chosen (or nothing typed): Enter is for this field, it must not
+            # reach the dialog's default button and save a half-filled form
+            event.accept()
+            if self.student_id is not None:
+                self.confirmed.emit()
+            return
         # QLineEdit leaves Enter to a visible completer popup; take the highlighted match
         # (or the first) ourselves so Enter works whichever widget has the key
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.student_id is None:
@@ -110,9 +119,8 @@ class StudentPicker(QLineEdit):
                 self._choose_label(index.data())
             else:
                 self.choose_first()
-            if self.student_id is not None:
-                event.accept()
-                return
+            event.accept()  # found or not: Enter stays in this field
+            return
         super().keyPressEvent(event)
 
     # -- choosing ----------------------------------------------------------------------

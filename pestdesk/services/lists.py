@@ -93,6 +93,23 @@ def student_text_condition(text: str):
     return condition
 
 
+def student_text_rank(text: str):
+    """How well a student matches typed words, as SQL (higher first): each word that is a
+    whole word of the name counts, the last one also as the start of a word. 'Luuk de V'
+    ranks Luuk de Vries (luuk, de, v…) before Luuk van der Veen (luuk, v…; 'de' only inside
+    'der'); ``student_text_condition`` decides who matches at all."""
+    words = [fold(w) for w in text.split()]
+    if not words:
+        return Value(0)
+    padded = Value(" ").concat(fn.REPLACE(m.Student.sort_name, ",", "")).concat(" ")
+    rank = None
+    for i, word in enumerate(words):
+        pattern = f"% {word}%" if i == len(words) - 1 else f"% {word} %"
+        part = SqlCase(None, [(padded ** pattern, 1)], 0)
+        rank = part if rank is None else rank + part
+    return rank
+
+
 class StudentList(ListQuery):
     columns = (
         Column("name", N_("Name")),

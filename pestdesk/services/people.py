@@ -72,7 +72,7 @@ from .base import (
     save_versioned,
     write,
 )
-from .lists import full_name, student_text_condition
+from .lists import full_name, student_text_condition, student_text_rank
 
 Progress = Callable[[int, int], None]
 IMPORT_ROLES = ("beheerder", "ondersteuningscoordinator")
@@ -669,7 +669,8 @@ def search_students_query(text: str = "", *, include_left: bool = True,
     exclude = list(exclude)
     if exclude:  # those already chosen
         query = query.where(Student.id.not_in(exclude))
-    return query.order_by(Student.sort_name, Student.number)
+    return query.order_by(student_text_rank(text or "").desc(), Student.sort_name,
+                          Student.number)
 
 
 def _guardian_dict(link: StudentGuardian) -> dict:

@@ -175,3 +175,61 @@ def test_the_picker_finds_any_student_to_report_and_says_when_none_matches(qtbot
     assert table.not_found.isVisible() and "Qwxyz" in table.not_found.text()
     assert not table.add_current() and len(table.rows) == 1
     assert "Qwxyz" in table.not_found.text()
+
+
+def test_enter_again_in_the_student_field_adds_the_student_and_never_saves(dialog, qtbot):
+    victim, = fresh_students(1)
+    before = Case.select().count()
+    qtbot.keyClicks(dialog.description, "Buitengesloten")
+    pick(qtbot, dialog.students.picker, victim)  # Enter picks ...
+    dialog.students.picker.setFocus()
+    qtbot.keyClick(dialog.students.picker, Qt.Key.Key_Return)  # ... Enter again adds
+    assert dialog.students.table.rowCount() == 1 and dialog.isVisible()
+    qtbot.keyClick(dialog.students.picker, Qt.Key.Key_Return)  # empty field: still nothing
+    assert dialog.isVisible() and dialog.case_id is None
+    assert Case.select().count() == before
+
+
+def test_enter_on_the_role_adds_the_picked_student(dialog, qtbot):
+    victim, = fresh_students(1)
+    pick(qtbot, dialog.students.picker, victim)
+    qtbot.keyClick(dialog.students.role, Qt.Key.Key_Return)
+    assert dialog.students.table.rowCount() == 1 and dialog.case_id is None
+
+
+def _window(qtbot, actor, db_path):
+    from pestdesk.gui.main_window import MainWindow
+
+    window = MainWindow(db_path, actor, demo=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def test_new_report_from_a_student_card_and_ctrl_n_prefill_the_student(qtbot, actor, db_path):
+    victim, = fresh_students(1)
+    window = _window(qtbot, actor, db_path)
+    window.go("students")
+    students = window.view("students")
+    students.card.show_student(victim.id)
+    seen: list[list[str]] = []
+
+    def look(dialog):
+        seen.append([dialog.students.table.item(r, 0).text()
+                     for r in range(dialog.students.table.rowCount())])
+        seen[-1].append(dialog.students.involved()[0].role)
+        dialog.reject()
+
+    errors = when_modal(look, kind=ReportDialog)
+    assert students.card.new_report_button.isEnabled()
+    qtbot.mouseClick(students.card.new_report_button, Qt.MouseButton.LeftButton)
+    check(errors)
+    errors = when_modal(look, kind=ReportDialog)
+    action = next(a for a in window.findChildren(QAction)
+                  if a.shortcut() == QKeySequence("Ctrl+N"))
+    action.trigger()  # Ctrl+N with this student's card open
+    check(errors)
+    assert len(seen) == 2
+    for rows in seen:
+        assert victim.number in rows[0] and rows[-1] == "gepeste"

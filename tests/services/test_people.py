@@ -685,3 +685,17 @@ def test_staff_departments_change_only_when_the_file_names_them(staff_with_depar
         ["Afkorting", "Achternaam", "Functie"], ["VRS", "Vries", "Afdelingsleider"]], "utf-8"))
     assert result.applied
     assert Staff.get(Staff.code == "VRS").departments == "Onderbouw,Bovenbouw havo"
+
+
+def test_search_ranks_the_typed_name_before_other_matches(db):
+    from pestdesk.services.base import SYSTEM, create, write
+    from pestdesk.store.models import Student
+
+    with write():
+        for number, tv, last in (("1", "van der", "Veen"), ("2", "de", "Vries"),
+                                 ("3", "", "Devries")):
+            create(SYSTEM, Student, number=number, first_name="Luuk", tussenvoegsel=tv,
+                   last_name=last, sort_name=sort_name_for("Luuk", tv, last))
+    found = [s.last_name for s in search_students_query("Luuk de V", actor=SYSTEM)]
+    assert found[0] == "Vries"  # alphabetically 'veen' and 'devries' would come first
+    assert set(found) == {"Vries", "Veen", "Devries"}  # they match too, after

@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from ... import clock
-from ...i18n import _, format_date
+from ...i18n import _, format_date, ngettext
 from ...letters.address import Recipient, address_lines
-from ...services import lists, people
+from ...services import access, lists, people
 from ...services import staff as staff_service
 from ...services.base import Actor, ServiceError
 from ...store.errors import StoreError
 from ..labels import role_label, status_label
 from ..pdf_preview import ask_export_path
+from ..student_picker import student_label
 from .common import ListPanel
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -90,6 +91,7 @@ class StudentCard(QWidget):
 
     open_case = Signal(int)
     changed = Signal()
+    new_report = Signal(int, str)  # (student id, label): a report about this student
 
     def __init__(self, actor: Actor, parent: QWidget | None = None,
                  today: dt.date | None = None):
@@ -177,6 +179,19 @@ class StudentCard(QWidget):
         self.cases.doubleClicked.connect(self._open_case)
         self.cases.setToolTip(_("Double-click to open the case."))
         column.addWidget(self.cases)
+        row = QHBoxLayout()
+        self.new_report_button = QPushButton(_("New report…"))
+        self.new_report_button.clicked.connect(self._new_report)
+        if not access.has_care_role(self.actor):  # said up front, not after the form
+            self.new_report_button.setEnabled(False)
+            self.new_report_button.setToolTip(_(
+                "Reports are registered by mentors and the care team; you can record a "
+                "signal instead."))
+        else:
+            self.new_report_button.setToolTip(_("Register a report about this student"))
+        row.addWidget(self.new_report_button)
+        row.addStretch(1)
+        column.addLayout(row)
         layout.addWidget(cases, 1)
 
         row = QHBoxLayout()
@@ -213,6 +228,16 @@ class StudentCard(QWidget):
     def reload(self) -> None:
         self.show_student(self.student_id)
 
+    def label(self) -> str:
+        """The student as the pickers show them: 'Bram Bakker (2B, 123456)'."""
+        s = self.card.get("student") or {}
+        return student_label(s.get("name", ""), "", "", s.get("number", ""),
+                             s.get("class") or "")
+
+    def _new_report(self) -> None:
+        if self.student_id is not None:
+            self.new_report.emit(self.student_id, self.label())
+
     def _fill_details(self, s: dict) -> None:
         self.name.setText(s["name"])
         self.number.setText(s["number"])
@@ -224,8 +249,8 @@ class StudentCard(QWidget):
         birth = _date(s.get("birth_date"))
         if birth:
             age = age_on(birth, self.today or clock.today())
-            self.birth.setText(_("{date} ({age} years)").format(date=format_date(birth, "long"),
-                                                                 age=age))
+            self.birth.setText(ngettext("{date} ({age} year)", "{date} ({age} years)", age)
+                               .format(date=format_date(birth, "long"), age=age))
         else:
             self.birth.setText("—")
         left = _date(s.get("left_on"))
@@ -407,6 +432,7 @@ class StudentsView(ListPanel):
     """The student list with the card of the selected student beside it."""
 
     open_case = Signal(int)
+    new_report = Signal(int, str)
 
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(_("Students"), lists.StudentList(order_key="name", actor=actor),
@@ -420,6 +446,7 @@ class StudentsView(ListPanel):
         self.size_columns([170, 112, 45, 90, 70])
         self.card = StudentCard(actor)
         self.card.open_case.connect(self.open_case)
+        self.card.new_report.connect(self.new_report)
         self.card.changed.connect(self.model.reload)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.layout().replaceWidget(self.table, self.splitter)
@@ -431,6 +458,12 @@ class StudentsView(ListPanel):
         self.splitter.setChildrenCollapsible(False)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.opened.connect(self.card.show_student)
+
+    def selected_student(self) -> tuple[int, str] | None:
+        """The student whose card is shown (for Ctrl+N), or None."""
+        if self.card.student_id is None or not self.card.card:
+            return None
+        return self.card.student_id, self.card.label()
 
     def _current_changed(self, current, _previous) -> None:
         self.card.show_student(self.model.record_id(current.row()) if current.isValid()

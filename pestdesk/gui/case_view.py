@@ -50,7 +50,7 @@ from PySide6.QtWidgets import (
 from .. import clock
 from ..domain.engine import CaseAssessment, NextStep, PesterAssessment, StepStatus
 from ..domain.protocol import Protocol
-from ..i18n import _, format_date
+from ..i18n import _, format_date, format_number, ngettext
 from ..services import access, cases
 from ..services import helplines as helpline_service
 from ..services import letters as letter_service
@@ -292,9 +292,14 @@ class CaseView(QWidget):
         self.conversation_button.clicked.connect(lambda: self.log_conversation())
         self.note_button = QPushButton(_("&Note…"))
         self.note_button.clicked.connect(self.add_note)
+        self.letter_button = QPushButton(_("&Letter…"))
+        self.letter_button.setToolTip(_("Write a letter in this case (to parents, the "
+                                        "student or others)"))
+        self.letter_button.clicked.connect(self.write_letter)
         self.close_button = QPushButton()
         self.close_button.clicked.connect(self.close_or_reopen)
-        for button in (self.conversation_button, self.note_button, self.close_button):
+        for button in (self.conversation_button, self.note_button, self.letter_button,
+                       self.close_button):
             first.addWidget(button)
         buttons.addLayout(first)
         second = QHBoxLayout()
@@ -523,6 +528,7 @@ class CaseView(QWidget):
             self.evidence_tab().fill(d["attachments"])
         if ops.AGREEMENTS in parts:
             self._fill_agreements()
+        self.timeline_model.names = {i["student_id"]: i["name"] for i in d["involvements"]}
         if not first and ops.TIMELINE in parts:
             self.timeline_model.reload()
         self._timeline_count()
@@ -532,11 +538,40 @@ class CaseView(QWidget):
                        self.evaluate_button):
             widget.setEnabled(can_work)
         self.conversation_button.setEnabled(can_work and not d["is_signal"])
+        self.letter_button.setEnabled(can_work and not d["is_signal"])
+        self._explain_disabled(can_work, d["is_signal"])
         self.close_button.setEnabled(self.editable)
         self.evidence_tab().set_enabled(self.editable)
         self.promote_button.setVisible(d["is_signal"] and can_work)
         self.measures_button.setEnabled(can_work and not d["is_signal"])
         self.details_button.setText(_("Ed&it details…") if can_work else _("Show details…"))
+
+    def _explain_disabled(self, can_work: bool, is_signal: bool) -> None:
+        """A greyed-out action says why (rights up front, not after a form)."""
+        if not self.editable:
+            why = _("You may read this case but not change it.")
+        elif self.closed:
+            why = _("The case is closed: reopen it first.")
+        elif is_signal:
+            why = _("A signal has no conversations, letters or measures yet: make it a "
+                    "case first.")
+        else:
+            why = ""
+        tips = {self.conversation_button: _("Log a conversation (Ctrl+G)"),
+                self.note_button: "", self.letter_button: _(
+                    "Write a letter in this case (to parents, the student or others)"),
+                self.measures_button: "", self.agreement_button: "",
+                self.add_student_button: ""}
+        for widget, tip in tips.items():
+            widget.setToolTip(tip if widget.isEnabled() else why)
+
+    def write_letter(self) -> None:
+        """Brief…: the letters dialog for this case, without a protocol step."""
+        try:
+            from .letter_dialogs import ComposeDialog
+        except ImportError:  # pragma: no cover - the letters need reportlab and QtPdf
+            return
+        self._after(ComposeDialog(self.actor, self, case_id=self.case_id))
 
     def evidence_tab(self) -> EvidenceTab:
         return self.tabs.widget(2)
@@ -803,7 +838,9 @@ class CaseView(QWidget):
                              else _("Agreements"))
 
     def _timeline_count(self) -> None:
-        self.timeline_count.setText(_("{n} entries").format(n=self.timeline_model.total()))
+        total = self.timeline_model.total()
+        self.timeline_count.setText(ngettext("{n} entry", "{n} entries", total).format(
+            n=format_number(total)))
 
     # -- timeline ----------------------------------------------------------------------
     def filter_timeline(self) -> None:
@@ -1106,8 +1143,17 @@ class CaseWindow(QWidget):
         layout.addWidget(self.view)
         self.setWindowTitle(f"{self.view.number.text()} — pestdesk")
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close)
+        QShortcut(QKeySequence.StandardKey.Close, self, activated=self.close)  # Ctrl+W
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.view.reload)
         self.resize(1280, 800)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Esc or Ctrl+W that no child used (a shortcut can be taken by a focused list or
+        # popup): the window still closes
+        if event.key() == Qt.Key.Key_Escape or event.matches(QKeySequence.StandardKey.Close):
+            self.close()
+            return
+        super().keyPressEvent(event)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.closed.emit(self.case_id)

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import N_, _, format_number
+from ..i18n import N_, _, format_number, ngettext
 from ..importers import columns
 from ..importers import staff as staff_columns
 from ..importers.problems import ImportProblem
@@ -489,8 +489,11 @@ class ImportDialog(QDialog):
     def _set_problems(self, problems: list[ImportProblem], warnings: list[ImportProblem]) -> None:
         self.problem_model.set_problems(problems, warnings)
         self.problems.setVisible(bool(problems or warnings))
-        self.problems_label.setText(_("{problems} problems, {warnings} warnings").format(
-            problems=format_number(len(problems)), warnings=format_number(len(warnings))))
+        self.problems_label.setText(", ".join((
+            ngettext("{n} problem", "{n} problems", len(problems)).format(
+                n=format_number(len(problems))),
+            ngettext("{n} warning", "{n} warnings", len(warnings)).format(
+                n=format_number(len(warnings))))))
 
     # -- step 4: the import ------------------------------------------------------------------
     def run_import(self) -> None:

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import clock
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_print
 from ..letters import fields as letter_fields
 from ..services import letters, lists
@@ -393,7 +393,8 @@ class ComposeDialog(QDialog):
         self.issue_button.setToolTip(tip)
         self.archive_button.setToolTip(tip)
         self.issue_button.setText(
-            _("Issue and print {n} letters…").format(n=n) if n != 1 else _("Issue and print…"))
+            ngettext("Issue and print {n} letter…", "Issue and print {n} letters…", n).format(
+                n=n) if n != 1 else _("Issue and print…"))
 
     def show_preview(self) -> None:
         item = self.recipient_list.currentItem()

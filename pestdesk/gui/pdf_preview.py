@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import _
+from ..i18n import _, ngettext
 
 #: Rendering resolution for printing: sharp text without giant images.
 PRINT_DPI = 300
@@ -96,7 +96,7 @@ class PdfPreview(QWidget):
             return False
         self.stack.setCurrentWidget(self.view)
         n = self.document.pageCount()
-        self.pages_label.setText(_("{n} pages").format(n=n) if n != 1 else _("1 page"))
+        self.pages_label.setText(ngettext("{n} page", "{n} pages", n).format(n=n))
         return True
 
     def show_message(self, text: str) -> None:

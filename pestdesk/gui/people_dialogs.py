@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..i18n import N_, _
+from ..i18n import N_, _, ngettext
 from ..importers.staff import ROLE_CODES
 from ..services import settings
 from ..services import staff as staff_service
@@ -415,11 +415,13 @@ class PeopleDialog(QDialog):
         titles = role_titles()
         roles = lambda text: ", ".join(titles.get(c, c) for c in str(text).split(",") if c)  # noqa: E731
         self.staff = ListPanel(_("Staff"), staff_service.StaffList(order_key="name", actor=actor),
-                               _("{n} staff members"), formatters={"roles": roles})
+                               lambda n: ngettext("{n} staff member", "{n} staff members",
+                                                  n), formatters={"roles": roles})
         self.staff.size_columns([90, 220, 220, 260])
         self.staff.finish_filters()
         classes = staff_service.ClassList(order_key="name", actor=actor)
-        self.classes = ListPanel(_("Classes"), classes, _("{n} classes"))
+        self.classes = ListPanel(_("Classes"), classes,
+                                 lambda n: ngettext("{n} class", "{n} classes", n))
         self.classes.size_columns([90, 110, 160, 200])
         self.classes.finish_filters()
         self.tabs.addTab(self._with_buttons(self.staff, _("New staff member…"), self.new_staff,

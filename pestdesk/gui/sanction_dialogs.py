@@ -383,8 +383,8 @@ class SuspensionDialog(QDialog):
             if sid is not None else None)
 
     def _plan_html(self, plan) -> str:
-        days = (_("1 school day") if plan.school_days == 1
-                else _("{n} school days").format(n=plan.school_days))
+        days = ngettext("{n} school day", "{n} school days", plan.school_days).format(
+            n=plan.school_days)
         if plan.first_day == plan.last_day:
             lines = [_("<b>{first}</b> ({days})").format(
                 first=format_date(plan.first_day, "full"), days=days)]
@@ -766,7 +766,8 @@ class ExpulsionDialog(QDialog):
             finished = d.done_on if d else done.get(code)
             note = ""
             if code == "andere_school" and state.schools and not finished:
-                note = _("{n} schools approached").format(n=len(state.schools))
+                note = ngettext("{n} school approached", "{n} schools approached",
+                                len(state.schools)).format(n=len(state.schools))
             out.append((code, title, due, finished, note))
         return out
 

@@ -8,6 +8,7 @@ signed-in actor (a vertrouwenspersoon's confidential notes only for their author
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
@@ -24,7 +25,11 @@ KIND_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = (N_("Date"), N_("Kind"), N_("What"), N_("Student"), N_("Details"))
 #: extra kinds written by other services (letters, contracts, sanctions, meetings)
 OTHER_KINDS = {"letter": N_("Letter"), "contract": N_("Contract"), "sanction": N_("Sanction"),
-               "meeting": N_("Meeting"), "action": N_("Action")}
+               "meeting": N_("Meeting"), "action": N_("Action"),
+               "action_done": N_("Action done"), "contract_signed": N_("Contract signed"),
+               "hearing": N_("Hearing"), "consultation": N_("Consultation"),
+               "expulsion_step": N_("Expulsion step"),
+               "inspectie_melding": N_("Inspectorate notification")}
 KIND_COLORS = {"escalate": "#b3261e", "deescalate": "#8a5a00", "close": "#555555",
                "reopen": "#1f5fa8", "conversation": "#12355b", "report": "#12355b",
                "contract_broken": "#b3261e"}
@@ -43,6 +48,9 @@ class TimelineModel(QAbstractTableModel):
         self.actor, self.case_id = actor, case_id
         self.kinds: tuple[str, ...] = ()
         self.text = ""
+        #: {student id: name} of the case's students, for entries about several students
+        #: (a conversation keeps their ids in its data); set by the case screen
+        self.names: dict[int, str] = {}
         self._rows: list[dict] = []
         self._total = 0
         self.reload()
@@ -113,8 +121,18 @@ class TimelineModel(QAbstractTableModel):
             return row["kind"]
         return None
 
-    @staticmethod
-    def _display(row: dict, column: int) -> str:
+    def students_of(self, row: dict) -> str:
+        """The student an entry is about, or the students a conversation was with."""
+        if row.get("student_name"):
+            return row["student_name"]
+        try:
+            data = json.loads(row.get("data") or "{}")
+        except ValueError:
+            return ""
+        ids = data.get("students") if isinstance(data, dict) else None
+        return ", ".join(self.names[i] for i in ids or () if i in self.names)
+
+    def _display(self, row: dict, column: int) -> str:
         if column == 0:
             return format_date(row["occurred_on"], "medium")
         if column == 1:
@@ -123,6 +141,6 @@ class TimelineModel(QAbstractTableModel):
         if column == 2:
             return row["title"] or ""
         if column == 3:
-            return row.get("student_name") or ""
+            return self.students_of(row)
         body = " ".join((row["body"] or "").split())
         return body if len(body) <= 160 else body[:159] + "…"

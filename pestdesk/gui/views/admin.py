@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from ... import clock
-from ...i18n import _, format_datetime, format_number
+from ...i18n import _, format_datetime, format_number, ngettext
 from ...services import (
     access,
     backups,
@@ -388,22 +388,26 @@ class AdminView(QWidget):
         self.protocol.setText(names.get(p.protocol_code, p.protocol_code))
         periods = len(school_calendar.school_calendar().periods)
         self.calendar_state.setText(
-            _("{n} holidays and free days entered").format(n=format_number(periods)) if periods
+            ngettext("{n} holiday or free day entered", "{n} holidays and free days entered",
+                     periods).format(n=format_number(periods)) if periods
             else _("No holidays entered yet"))
         window = letters.window_settings()
         self.window_state.setText(_("{left} mm from the left, {top} mm from the top").format(
             left=format_number(window.left_mm), top=format_number(window.top_mm)))
-        self.helpline_count.setText(_("{n} helplines").format(
-            n=format_number(helplines.list_helplines().count())))
+        lines = helplines.list_helplines().count()
+        self.helpline_count.setText(ngettext("{n} helpline", "{n} helplines", lines).format(
+            n=format_number(lines)))
         self._refresh_database()
         self._refresh_encryption()
         years = retention.retention_years()
-        self.retention_state.setText(_("{n} years after leaving school").format(
+        self.retention_state.setText(ngettext(
+            "{n} year after leaving school", "{n} years after leaving school", years).format(
             n=format_number(years)))
         minutes = users_service.lock_minutes()
         self.lock_minutes.setValue(minutes)
         if not self.rights.lock:
-            self.lock_state.setText(_("{n} minutes without use").format(
+            self.lock_state.setText(ngettext(
+                "{n} minute without use", "{n} minutes without use", minutes).format(
                 n=format_number(minutes)))
 
     def _refresh_database(self) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QComboBox, QDateEdit, QLabel, QWidget
 
 from ... import clock
-from ...i18n import _, format_datetime
+from ...i18n import _, format_datetime, ngettext
 from ...services import auditlog, users
 from ...services.base import Actor
 from .common import ListPanel
@@ -42,7 +42,7 @@ class AuditView(ListPanel):
         today = clock.today()
         query = auditlog.AuditList(actor=actor, order_key="at", descending=True, filters={
             "date_from": today - dt.timedelta(days=DEFAULT_DAYS), "date_to": today})
-        super().__init__(_("Audit trail"), query, _("{n} entries"),
+        super().__init__(_("Audit trail"), query, lambda n: ngettext("{n} entry", "{n} entries", n),
                          formatters={"at": _when, "action": _action}, parent=parent)
         self.actor = actor
         self.search.setPlaceholderText(_("Search in action, table or detail…"))

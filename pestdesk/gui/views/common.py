@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,8 +39,9 @@ class ListPanel(QWidget):
 
     opened = Signal(int)
 
-    def __init__(self, title: str, query: ListQuery, count_text: str,
+    def __init__(self, title: str, query: ListQuery, count_text: str | Callable[[int], str],
                  formatters=None, parent: QWidget | None = None):
+        """``count_text``: '{n} ...', or a function of the count giving it (ngettext)."""
         super().__init__(parent)
         self.count_text = count_text
         layout = QVBoxLayout(self)
@@ -95,7 +98,9 @@ class ListPanel(QWidget):
         self.update_count()
 
     def update_count(self) -> None:
-        self.count_label.setText(self.count_text.format(n=format_number(self.model.total())))
+        total = self.model.total()
+        text = self.count_text(total) if callable(self.count_text) else self.count_text
+        self.count_label.setText(text.format(n=format_number(total)))
 
     def size_columns(self, widths: list[int]) -> None:
         for i, w in enumerate(widths):

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...i18n import _, format_datetime
+from ...i18n import _, format_datetime, ngettext
 from ...services import letters, lists
 from ...services.base import Actor, ServiceError
 from ..letter_dialogs import ComposeDialog, WindowSettingsDialog
@@ -33,7 +33,8 @@ class LettersView(QWidget):
         self._titles = {code: title for code, title, _s in letters.template_choices()}
         query = lists.LetterList(order_key="created_at", descending=True, actor=actor,
                                  filters={"template_codes": self._title_words()})
-        self.panel = ListPanel(_("Letters"), query, _("{n} letters"),
+        self.panel = ListPanel(_("Letters"), query,
+                               lambda n: ngettext("{n} letter", "{n} letters", n),
                                formatters={"template": self.template_title})
         self.panel.search.setPlaceholderText(_("Search by case number or letter…"))
         self.new_button = QPushButton(_("New letter…"))

@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QWidget
 
 from ...domain.protocol import UnknownProtocol, get_protocol
 from ...domain.taxonomy import FORMS
-from ...i18n import _
+from ...i18n import _, ngettext
 from ...services import lists, settings, staff
 from ...services.base import Actor
 from ..labels import stage_label, status_label
@@ -21,7 +21,8 @@ class CasesView(ListPanel):
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         query = lists.CaseList(order_key="reported_on", descending=True,
                                filters={"status": "open"}, actor=actor)
-        super().__init__(_("Reports and cases"), query, _("{n} cases"),
+        super().__init__(_("Reports and cases"), query,
+                         lambda n: ngettext("{n} case", "{n} cases", n),
                          formatters={"stage": stage_label, "status": status_label},
                          parent=parent)
         self.actor = actor
@@ -77,7 +78,8 @@ class MeetingsView(ListPanel):
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(_("Care-team meetings"),
                          lists.MeetingList(order_key="starts_at", descending=True, actor=actor),
-                         _("{n} meetings"), formatters={"status": status_label},
+                         lambda n: ngettext("{n} meeting", "{n} meetings", n),
+                         formatters={"status": status_label},
                          parent=parent)
         self.search.hide()
         self.upcoming = QCheckBox(_("Upcoming only"))

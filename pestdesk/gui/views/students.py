@@ -436,7 +436,7 @@ class StudentsView(ListPanel):
 
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(_("Students"), lists.StudentList(order_key="name", actor=actor),
-                         _("{n} students"), parent=parent)
+                         lambda n: ngettext("{n} student", "{n} students", n), parent=parent)
         self.actor = actor
         self.include_left = QCheckBox(_("Include students who left"))
         self.include_left.toggled.connect(lambda on: self.set_filters(include_left=on))

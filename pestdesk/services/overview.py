@@ -139,6 +139,43 @@ def _case_line(r) -> OverviewLine:
     return OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}")
 
 
+def _students(case_id: int) -> dict[int, tuple[str, str]]:
+    """{student id: (name, role)} of the case's students."""
+    Inv, S = m.Involvement, m.Student
+    return {sid: (name, role) for sid, name, role in
+            Inv.select(Inv.student, full_name(S), Inv.role).join(S)
+            .where(Inv.case == case_id).order_by(Inv.id).tuples()}
+
+
+def due_step_text(case_id: int, number: str, summary: str, today: dt.date) -> str:
+    """'2026-0012 · Gesprek met de pester — Bram Bakker': the step that is due first and the
+    student it is about (the bully for a bully's step, else the victim). The protocol's
+    engine says which step; the case summary only when it names none."""
+    from . import cases
+
+    try:
+        assessment = cases.assess(case_id, today)
+    except (ServiceError, LookupError):
+        return f"{number} · {summary}"
+    due = [(step.due_on, step.title, pester.student_id if step.scope == "pester" else None)
+           for pester in assessment.pesters for step in pester.open_steps
+           if step.due_on is not None]
+    if not due:
+        return f"{number} · {summary}"
+    _when, title, student_id = min(due, key=lambda d: (d[0], d[2] is None))
+    students = _students(case_id)
+    if student_id is None:
+        student_id = next((sid for sid, (_n, role) in students.items() if role == "gepeste"),
+                          None)
+    name = students.get(student_id, ("", ""))[0]
+    return f"{number} · {title}" + (f" — {name}" if name else "")
+
+
+def _due_lines(query, today: dt.date) -> list[OverviewLine]:
+    return [OverviewLine("case", r[0], r[3], due_step_text(r[0], r[1], r[2], today))
+            for r in query.limit(LIMIT).tuples()]
+
+
 def _my_actions(actor: Actor, condition) -> tuple[int, list[OverviewLine]]:
     """Action rows (from a case or a meeting's agenda) owned by ``actor`` and open."""
     if actor.staff_id is None:
@@ -179,7 +216,7 @@ def overdue_cases(actor: Actor, today: dt.date) -> tuple[int, list[OverviewLine]
     C = m.Case
     query = (C.select(C.id, C.number, C.summary, C.next_due_on)
              .where(_my_open_cases(actor) & (C.next_due_on < today)).order_by(C.next_due_on))
-    cases = (query.count(), _lines(query, _case_line))
+    cases = (query.count(), _due_lines(query, today))
     return _merge(cases, _my_actions(actor, m.Action.due_on < today))
 
 
@@ -191,22 +228,24 @@ def due_soon(actor: Actor, today: dt.date, days: int = SOON_DAYS
     query = (C.select(C.id, C.number, C.summary, C.next_due_on)
              .where(_my_open_cases(actor) & C.next_due_on.between(today, end))
              .order_by(C.next_due_on))
-    cases = (query.count(), _lines(query, _case_line))
+    cases = (query.count(), _due_lines(query, today))
     return _merge(cases, _my_actions(actor, m.Action.due_on.between(today, end)))
 
 
 def followups_due(actor: Actor, today: dt.date, days: int = SOON_DAYS
                   ) -> tuple[int, list[OverviewLine]]:
     """Agreements to evaluate (the follow-up conversation) up to ``days`` ahead, or late."""
-    A, C = m.Agreement, m.Case
-    query = (A.select(C.id, C.number, A.description, A.evaluate_on).join(C)
+    A, C, St = m.Agreement, m.Case, m.Staff
+    query = (A.select(C.id, C.number, A.description, A.evaluate_on, full_name(St))
+             .join(C).join_from(A, St, JOIN.LEFT_OUTER, on=(A.owner == St.id))
              .where(_my_open_cases(actor) & A.done_on.is_null()
                     & (A.evaluate_on <= today + dt.timedelta(days=days)))
              .order_by(A.evaluate_on))
 
     def line(r) -> OverviewLine:
-        text = r[2] if len(r[2]) <= 70 else r[2][:69] + "…"
-        return OverviewLine("case", r[0], r[3], f"{r[1]} · {text}")
+        # the whole agreement (the list wraps it): agreements of one case often start alike
+        who = _(" (follow-up: {name})").format(name=r[4]) if r[4] else ""
+        return OverviewLine("case", r[0], r[3], f"{r[1]} · {r[2]}{who}")
 
     return query.count(), _lines(query, line)
 

@@ -180,3 +180,17 @@ def test_suspensions_school_wide_for_the_directie_own_for_a_mentor(school, mento
     sid, uid = mentor.staff_id, mentor.user_id
     own = ids(school, running + f" AND {MENTOR_CASES}", end, TODAY.isoformat(), sid, uid, sid)
     assert ov.suspensions_current(mentor, TODAY)[0] == len(own) < len(school_wide)
+
+
+def test_due_lines_name_the_due_step_and_its_student_not_the_summary(zorg):
+    count, lines = ov.overdue_cases(zorg, TODAY)
+    case_lines = [line for line in lines if line.kind == "case"]
+    assert count and case_lines
+    for line in case_lines:
+        case = m.Case.get_by_id(line.record_id)
+        assert line.text.startswith(case.number + " · ")
+        assert case.summary not in line.text  # the step, not 'Genegeerd bij groepswerk'
+        names = [f"{s.first_name} {s.tussenvoegsel + ' ' if s.tussenvoegsel else ''}"
+                 f"{s.last_name}" for s in m.Student.select().join(m.Involvement)
+                 .where(m.Involvement.case == case.id)]
+        assert any(line.text.endswith(" — " + name) for name in names), line.text

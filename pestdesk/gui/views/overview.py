@@ -24,6 +24,7 @@ from ... import clock
 from ...i18n import _, format_date, format_datetime, format_number
 from ...services import overview
 from ...services.base import Actor
+from .. import ops
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -75,10 +76,11 @@ class _Card(QFrame):
         self.list.setObjectName(f"overview_{key}")
         self.list.setMinimumHeight(185)  # the eight lines and "… and n more"
         self.list.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        # a long line ends in "…" (full text in its tooltip) instead of a scroll bar that
-        # would hide the last line of the card
+        # a long line wraps (never a horizontal scroll bar that would hide the last line,
+        # and no "…" that cuts lines that start alike at the same place)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setWordWrap(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         layout.addWidget(self.list, 1)
         self.count = 0
 
@@ -138,24 +140,39 @@ class OverviewView(QWidget):
         return {key: (card, card.list) for key, card in self.cards.items()}
 
     def refresh(self) -> None:
+        """Read every list off the GUI thread (the due steps ask the protocol's engine per
+        line: a few hundred milliseconds on a big school), then show them."""
         today = self._today()
         actor = self.actor
-        self.title.setText(_("Overview for {date}").format(date=format_date(today, "full")))
-        reminder = overview.safety_monitor_reminder(actor, today)
-        self.banner.setText(reminder)
-        self.banner.setVisible(bool(reminder))
         since = self.since or (today - dt.timedelta(days=7))
-        self._fill("overdue", *overview.overdue_cases(actor, today), late_before=today)
-        self._fill("soon", *overview.due_soon(actor, today))
-        self._fill("followups", *overview.followups_due(actor, today), late_before=today)
-        self._fill("contracts", *overview.contract_evaluations(actor, today), late_before=today)
-        self._fill("suspensions", *overview.suspensions_current(actor, today))
-        if "inspectie" in self.cards:  # only for who oversees the school: their task
-            self._fill("inspectie", *overview.inspectie_open(actor), late_before=today)
-        self._fill("new", *overview.new_reports(actor, since))
-        self._fill("relapses", *overview.relapses_open(actor))
         now = clock.utcnow() + (today - clock.today())
-        self._fill("meetings", *overview.upcoming_meetings(actor, now))
+
+        def read() -> dict:
+            return {
+                "reminder": overview.safety_monitor_reminder(actor, today),
+                "overdue": overview.overdue_cases(actor, today),
+                "soon": overview.due_soon(actor, today),
+                "followups": overview.followups_due(actor, today),
+                "contracts": overview.contract_evaluations(actor, today),
+                "suspensions": overview.suspensions_current(actor, today),
+                # only for who oversees the school: their task
+                "inspectie": overview.inspectie_open(actor) if "inspectie" in self.cards
+                else (0, []),
+                "new": overview.new_reports(actor, since),
+                "relapses": overview.relapses_open(actor),
+                "meetings": overview.upcoming_meetings(actor, now),
+            }
+
+        op = ops.Op(self, read, label=_("Loading the overview…")).titled(_("Overview"))
+        if not op.run():
+            return
+        data = op.result
+        self.title.setText(_("Overview for {date}").format(date=format_date(today, "full")))
+        self.banner.setText(data["reminder"])
+        self.banner.setVisible(bool(data["reminder"]))
+        late = {"overdue", "followups", "contracts", "inspectie"}
+        for key in self.cards:
+            self._fill(key, *data[key], late_before=today if key in late else None)
 
     def counts(self) -> dict[str, int]:
         return {key: card.count for key, card in self.cards.items()}

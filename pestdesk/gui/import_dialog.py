@@ -287,8 +287,11 @@ class ImportDialog(QDialog):
         self.problems = QTableView()
         self.problems.setModel(self.problem_model)
         self.problems.verticalHeader().hide()
+        # an explanation wraps onto more lines instead of being cut off in its cell
+        self.problems.verticalHeader().setDefaultSectionSize(
+            self.problems.fontMetrics().lineSpacing() * 3 + 8)
         self.problems.setAlternatingRowColors(True)
-        self.problems.setWordWrap(False)
+        self.problems.setWordWrap(True)
         self.problems.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.problems.horizontalHeader()
         header.setStretchLastSection(True)
@@ -488,6 +491,11 @@ class ImportDialog(QDialog):
 
     def _set_problems(self, problems: list[ImportProblem], warnings: list[ImportProblem]) -> None:
         self.problem_model.set_problems(problems, warnings)
+        # rows as high as their text; past a few hundred rows measuring them all would
+        # stall the window, and three lines (the default height) then have to do
+        self.problems.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents if len(problems) + len(warnings) <= 300
+            else QHeaderView.ResizeMode.Interactive)
         self.problems.setVisible(bool(problems or warnings))
         self.problems_label.setText(", ".join((
             ngettext("{n} problem", "{n} problems", len(problems)).format(

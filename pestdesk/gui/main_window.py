@@ -601,6 +601,7 @@ class MainWindow(QMainWindow):
         from ..services import accounts
 
         accounts.record_sign_out(self.actor)
+        self.shared.stop()  # gone from 'Also open by' before the next user signs in
         self.hide()
         QTimer.singleShot(0, self.sign_out_requested.emit)
 

@@ -51,8 +51,9 @@ class SharedDatabaseStatus(QObject):
         window.statusBar().addWidget(self.others_label)
         window.statusBar().addPermanentWidget(self.readonly_label)
         storage.listeners.append(self._went_read_only)
+        self.client_id: str | None = None
         try:
-            presence.join(window.actor)
+            self.client_id = presence.join(window.actor)
         except Exception:  # noqa: BLE001 - presence is a courtesy, never fatal
             pass
         self.timer = QTimer(self)
@@ -81,7 +82,9 @@ class SharedDatabaseStatus(QObject):
         self.timer.stop()
         if self._went_read_only in storage.listeners:
             storage.listeners.remove(self._went_read_only)
-        presence.leave()
+        if self.client_id is not None:  # this window's own row, not a later window's
+            presence.leave(self.client_id)
+            self.client_id = None
 
     def resume(self) -> None:
         """Back after ``stop`` (the file was encrypted in place): heartbeat again."""

@@ -2,8 +2,19 @@
 
 - ``GettextTranslator`` answers Qt's ``translate()`` calls (``.ui`` forms loaded with
   QUiLoader, ``QCoreApplication.translate``) from the same babel catalog the Python code uses.
-- Qt's own dialogs and buttons come from the ``qtbase_<lang>`` catalog that PySide6 ships.
+- Qt's own dialogs and buttons come from the ``qtbase_<lang>`` catalog that PySide6 ships,
+  asked by the same translator; a few texts Qt 6 renamed (its file dialog's "&Look in:")
+  are missing there and are kept in our catalog (``QT_TEXTS``).
 - ``QLocale`` is set so Qt widgets (calendars, spin boxes) follow the language too.
+
+One translator answers everything and always returns a string: the source text itself
+when nobody translates it.
+
+PySide6 (6.12) hands a Python ``translate()`` override ``None`` for Qt's null
+disambiguation without taking a reference to it, and drops one afterwards: on Python 3.11
+(where ``None`` is not immortal) every lookup costs ``None`` a reference until the process
+dies with "Fatal Python error: none_dealloc". ``install()`` measures whether this PySide
+does that and, if so, the translator gives the reference back.
 """
 
 from __future__ import annotations
@@ -11,20 +22,64 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from .. import i18n
+from ..i18n import N_
+
+#: Qt's own texts that its ``qtbase`` catalog lacks in Qt 6 (the file dialog's labels got
+#: accelerators); extracted into our catalog by these markers
+QT_TEXTS = (N_("&Look in:"), N_("Files of &type:"))
 
 
 class GettextTranslator(QTranslator):
+    """Our catalog first, then Qt's own (``qt``), else the text as it is."""
+
+    def __init__(self, parent=None, qt: QTranslator | None = None) -> None:
+        super().__init__(parent)
+        self.qt = qt
+
+    give_back_none = False  # set by install() when this PySide drops a None it never took
+
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
-        # None (a null QString) tells Qt "no translation here"; an empty string would be
-        # taken as the translation and blank every untranslated Qt string, e.g. the paper
-        # size names that QPageSize looks up, leaving a 0 x 0 page to print on.
+        if disambiguation is None and self.give_back_none:
+            _incref(None)
+        # Never an empty string for an untranslated text: it would blank every Qt string
+        # nobody translates, e.g. the paper size names that QPageSize looks up, leaving a
+        # 0 x 0 page to print on. Never None either (see the module docstring).
         if not source_text:
-            return None
+            return ""
         translated = i18n.catalog().gettext(source_text)
-        return translated if translated != source_text else None
+        if translated != source_text:
+            return translated
+        if self.qt is not None:
+            theirs = self.qt.translate(context, source_text, disambiguation, n)
+            if theirs:
+                return theirs
+        return source_text
 
     def isEmpty(self) -> bool:  # noqa: N802 - Qt name
         return False
+
+
+def _incref(obj: object) -> None:
+    import ctypes
+
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+
+
+def _drops_none_references(app: QCoreApplication, probe: GettextTranslator) -> bool:
+    """True when a lookup through a Python translator costs ``None`` a reference."""
+    import sys
+
+    if sys.version_info >= (3, 12):  # None is immortal there
+        return False
+    before = sys.getrefcount(None)
+    for _i in range(50):
+        app.translate("pestdesk", "refcount probe")
+    return sys.getrefcount(None) <= before - 50
+
+
+def _incref_batch(count: int) -> None:
+    for _i in range(count):
+        _incref(None)
 
 
 _installed: list[QTranslator] = []
@@ -36,13 +91,15 @@ def install(app: QCoreApplication, lang: str | None = None) -> str:
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
-    qt = QTranslator(app)
+    qt: QTranslator | None = QTranslator(app)
     path = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if qt.load(f"qtbase_{lang}", path):
-        app.installTranslator(qt)
-        _installed.append(qt)
-    ours = GettextTranslator(app)
+    if not qt.load(f"qtbase_{lang}", path):
+        qt = None  # English: Qt's own texts are already right
+    ours = GettextTranslator(app, qt)
     app.installTranslator(ours)
+    if _drops_none_references(app, ours):
+        _incref_batch(50)  # what the probe cost
+        GettextTranslator.give_back_none = True
     _installed.append(ours)
     QLocale.setDefault(QLocale(i18n.locale_name()))
     return lang

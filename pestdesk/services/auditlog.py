@@ -9,11 +9,12 @@ personal data. Times are stored in UTC; the date filters here take local calenda
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from peewee import JOIN
 
 from .. import clock
-from ..i18n import N_
+from ..i18n import N_, _
 from ..store.models import AuditLog, User
 from . import access
 from .base import Actor
@@ -43,7 +44,86 @@ ACTION_LABELS: dict[str, str] = {
     "demo": N_("demo school created"),
     "restore": N_("restored from a backup"),
     "encrypt": N_("database encrypted"),
+    "backup": N_("backup made"),
+    "decide": N_("decided"),
+    "refuse": N_("refused"),
+    "escalate": N_("escalated"),
+    "deescalate": N_("back a stage"),
+    "retention_purge": N_("deleted after the retention period"),
+    "seed": N_("filled from the protocol"),
+    "recovery_key": N_("recovery key made"),
+    "integrity_fail": N_("fingerprint did not match"),
 }
+
+#: what the stored table names are called in the trail's Table column
+TABLE_LABELS: dict[str, str] = {
+    "case": N_("Report"), "involvement": N_("Student in a report"),
+    "event": N_("Timeline entry"), "agreement": N_("Agreement"), "action": N_("Action"),
+    "student": N_("Student"), "guardian": N_("Guardian"),
+    "student_guardian": N_("Student and guardian link"), "staff": N_("Staff member"),
+    "school_class": N_("Class"), "class_mentor": N_("Mentor of a class"),
+    "user": N_("User"), "role_grant": N_("Role"), "setting": N_("Setting"),
+    "meeting": N_("Meeting"), "agenda_item": N_("Agenda item"), "consent": N_("Consent"),
+    "letter": N_("Letter"), "contract": N_("Contract"), "sanction": N_("Measure"),
+    "attachment": N_("Evidence file"), "helpline": N_("Helpline"), "figures": N_("Figures"),
+}
+
+#: the words in a detail (field names, keys of counts and key=value pairs)
+DETAIL_WORDS: dict[str, str] = {
+    "summary": N_("summary"), "description": N_("description"), "status": N_("status"),
+    "owner": N_("owner"), "owner_id": N_("owner"), "reported_on": N_("report date"),
+    "reporter_kind": N_("reported by"), "reported_via": N_("reported via"),
+    "locations": N_("places"), "location": N_("places"), "forms": N_("forms of bullying"),
+    "since": N_("since"), "frequency": N_("how often"), "scope": N_("scope"),
+    "role": N_("role"), "roles": N_("roles"), "notes": N_("note"), "done_on": N_("done on"),
+    "outcome": N_("outcome"), "evaluate_on": N_("evaluate on"), "close_reason": N_("reason"),
+    "closed_on": N_("closed on"), "minutes": N_("minutes of the meeting"),
+    "decision": N_("decision"),
+    "case": N_("report"), "from": N_("from stage"), "to": N_("to stage"), "reason": N_("reason"),
+    "template": N_("letter"), "rows": N_("rows"), "new": N_("new"), "changed": N_("changed"),
+    "unchanged": N_("unchanged"), "left": N_("left school"), "returning": N_("returned"),
+    "problems": N_("problems"), "warnings": N_("warnings"), "classes_new": N_("new classes"),
+    "guardians_new": N_("new guardians"), "guardians_changed": N_("changed guardians"),
+    "guardian_links_new": N_("new guardian links"),
+    "guardian_links_changed": N_("changed guardian links"), "image": N_("image"),
+    "students": N_("students"), "cases": N_("reports"), "guardians": N_("guardians"),
+    "manual": N_("by hand"), "auto": N_("automatic (daily)"), "pack": N_("preparation pack"),
+    "avg_inzage": N_("AVG access request"), "demo": N_("demo"), "revision": N_("revision"),
+    "count": N_("count"), "protocol": N_("protocol"), "first_name": N_("first name"),
+    "last_name": N_("last name"), "email": N_("e-mail"), "phone": N_("telephone"),
+}
+
+
+def table_label(table: str) -> str:
+    return _(TABLE_LABELS[table]) if table in TABLE_LABELS else table.replace("_", " ")
+
+
+def _word(text: str) -> str:
+    text = text.strip()
+    return _(DETAIL_WORDS[text]) if text in DETAIL_WORDS else text.replace("_", " ")
+
+
+def detail_text(detail: str) -> str:
+    """A stored detail as a person reads it: counts of an import ('nieuw: 3, gewijzigd: 1'),
+    key=value pairs ('melding: 12, rol: pester') or the changed fields of an update
+    ('samenvatting, omschrijving'); anything else as it is."""
+    text = (detail or "").strip()
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return text
+        if isinstance(data, dict):
+            return ", ".join(f"{_word(str(k))}: {v}" for k, v in data.items() if v not in
+                             (0, "", None))
+        return text
+    parts = [p for p in text.split(",") if p.strip()]
+    if parts and all("=" in p for p in parts):
+        pairs = (p.split("=", 1) for p in parts)
+        return ", ".join(f"{_word(k)}: {_word(v)}" for k, v in pairs)
+    if parts and all(p.strip().replace("_", "").isalnum() for p in parts):
+        return ", ".join(_word(p) for p in parts)
+    return text
 
 
 def local_day_start_utc(day: dt.date) -> dt.datetime:

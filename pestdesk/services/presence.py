@@ -81,13 +81,17 @@ def heartbeat(now: dt.datetime | None = None) -> list[Client]:
         return []
 
 
-def leave() -> None:
-    """Remove this client's row (best effort: a stale row expires by itself)."""
-    cid = client_id()
-    _state["client_id"] = None
-    _state["others"] = []
+def leave(cid: str | None = None) -> None:
+    """Remove this client's row, or the row ``cid`` that a window joined with (best effort:
+    a stale row expires by itself). After a sign-out the next user's window has joined
+    already; the old window leaves with its own id and does not take the new one's row."""
+    current = client_id()
+    cid = cid or current
     if cid is None:
         return
+    if cid == current:
+        _state["client_id"] = None
+        _state["others"] = []
     try:
         with write():
             Presence.delete().where(Presence.client_id == cid).execute()

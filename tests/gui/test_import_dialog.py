@@ -4,6 +4,7 @@ the remembered mapping, and a broken file that is refused without changing anyth
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from pestdesk.gui.import_dialog import ImportDialog
 from pestdesk.services import settings
@@ -191,6 +192,11 @@ def test_unreadable_file_is_refused(qtbot, db, qt_dutch, tmp_path):
     assert dialog.problem_model.rowCount() == 1
     assert not dialog.next_button.isEnabled()
     assert not dialog.columns_button.isVisibleTo(dialog)
+    table = dialog.problems  # the refusal's explanation is readable in full, not cut off
+    text = dialog.problem_model.data(dialog.problem_model.index(0, 3))
+    lines = table.fontMetrics().boundingRect(
+        0, 0, table.columnWidth(3) - 8, 10_000, int(Qt.TextFlag.TextWordWrap), text).height()
+    assert table.wordWrap() and table.rowHeight(0) >= lines
 
 
 def test_staff_import_through_the_same_dialog(qtbot, db, qt_dutch, tmp_path):

@@ -95,3 +95,13 @@ def test_local_day_start_is_utc_midnight_shift():
     start = auditlog.local_day_start_utc(dt.date(2026, 3, 1))
     local = auditlog.utc_to_local(start)
     assert local == dt.datetime(2026, 3, 1, 0, 0)
+
+
+def test_the_trail_reads_in_dutch_not_as_codes_and_json():
+    assert auditlog.table_label("case") == "Melding"
+    assert auditlog.table_label("agenda_item") == "Agendapunt"
+    assert auditlog.detail_text('{"changed": 1, "new": 3, "problems": 0}') \
+        == "gewijzigd: 1, nieuw: 3"
+    assert auditlog.detail_text("case=12,role=pester") == "melding: 12, rol: pester"
+    assert auditlog.detail_text("description,summary") == "omschrijving, samenvatting"
+    assert auditlog.detail_text("een vrije tekst; met tekens") == "een vrije tekst; met tekens"

@@ -42,8 +42,11 @@ class AuditView(ListPanel):
         today = clock.today()
         query = auditlog.AuditList(actor=actor, order_key="at", descending=True, filters={
             "date_from": today - dt.timedelta(days=DEFAULT_DAYS), "date_to": today})
-        super().__init__(_("Audit trail"), query, lambda n: ngettext("{n} entry", "{n} entries", n),
-                         formatters={"at": _when, "action": _action}, parent=parent)
+        super().__init__(_("Audit trail"), query,
+                         lambda n: ngettext("{n} entry", "{n} entries", n),
+                         formatters={"at": _when, "action": _action,
+                                     "table": auditlog.table_label,
+                                     "detail": auditlog.detail_text}, parent=parent)
         self.actor = actor
         self.search.setPlaceholderText(_("Search in action, table or detail…"))
         self.user = QComboBox()
@@ -61,7 +64,7 @@ class AuditView(ListPanel):
         self.table_filter = QComboBox()
         self.table_filter.addItem(_("All tables"), "")
         for name in auditlog.tables(actor):
-            self.table_filter.addItem(name, name)
+            self.table_filter.addItem(auditlog.table_label(name), name)
         self.table_filter.currentIndexChanged.connect(
             lambda _i: self.set_filters(table=self.table_filter.currentData()))
         self.date_from = self._date_edit(today - dt.timedelta(days=DEFAULT_DAYS))

@@ -202,6 +202,8 @@ class UsersDialog(QDialog):
                                {"roles": self._roles_text})
         self.table = QTableView()
         self.table.setModel(self.model)
+        # Qt's header starts at 'descending': without this, enabling sorting re-sorted Z-A
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

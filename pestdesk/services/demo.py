@@ -10,6 +10,8 @@ cases and 150,000 timeline entries) takes well under a minute.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import json
 import random
 from collections.abc import Iterable
@@ -22,6 +24,31 @@ from .base import SYSTEM, audit, write
 from .people import sort_name_for
 from .settings import PROFILE_KEY
 
+AGREEMENTS = (
+    "{p} laat {v} met rust in de pauze; de mentor vraagt {v} elke week hoe het gaat.",
+    "{v} meldt elk voorval meteen bij de mentor; vervolggesprek over twee weken.",
+    "Klassengesprek over de omgangsregels; de mentor evalueert met de klas.",
+    "{p} verwijdert de berichten over {v} en plaatst niets meer in de groepsapp.",
+    "{v} en {p} zitten niet meer naast elkaar; evaluatie na drie weken.",
+    "De ouders van {p} worden elke vrijdag kort op de hoogte gebracht.",
+    "{p} biedt {v} excuses aan in bijzijn van de mentor.",
+)
+MINUTES = (
+    "Besproken wat de school al deed; de ouders zijn betrokken en werken mee.",
+    "Het pesten is minder geworden maar niet gestopt; leerling voelt zich nog onveilig.",
+    "Leerplicht en jeugdarts lichten toe wat zij kunnen bieden.",
+)
+DECISIONS = (
+    "Aanmelden bij schoolmaatschappelijk werk.",
+    "Gesprek met ouders en leerling over een sociale vaardigheidstraining.",
+    "Over zes weken terug op de agenda.",
+)
+ACTIONS = (
+    "Ouders bellen over het besluit van het overleg",
+    "Aanmelding schoolmaatschappelijk werk versturen",
+    "Terugkoppeling aan de mentor",
+    "Verslag delen met de afdelingsleider",
+)
 FIRST_NAMES = (
     "Daan Sem Levi Lucas Finn Milan Bram Thijs Jesse Noah Luuk Sven Ruben Daniël Raphaël Joël "
     "Mohammed Ayoub Youssef Mehmet Emre Ömer Tim Niels Stijn Gijs Teun Koen Jurre Mats Siem "
@@ -183,6 +210,9 @@ class _Demo:
         self.stages = self.protocol.stages
         self.rng = random.Random(seed)
         self.agreement_rng = random.Random(seed * 7919 + 1)
+        # what was added later draws from its own stream: the main one stays as it was, so
+        # the same seed keeps giving the same cases, students and steps
+        self.extra_rng = random.Random(seed * 104_729 + 3)
         self.n_students = students
         self.years = years
         self.today = today
@@ -441,6 +471,12 @@ class _Demo:
             pesters = self.rng.sample(classmates, min(n_pesters, len(classmates)))
             others = [s for s in classmates if s not in pesters]
             extra = self.rng.sample(others, min(self.rng.randint(0, 3), len(others)))
+            if not all(self._at_school(s, reported) for s in (victim, *pesters, *extra)):
+                # a first-year has no case from before the year they came: the same kind
+                # of case, in a class that was at school then
+                victim, pesters, extra = self._regroup(pool, reported, len(pesters),
+                                                       len(extra))
+                klass = self.student_class[victim]
             stage_idx = self.pick_stage()
             status = (
                 "open"
@@ -505,8 +541,10 @@ class _Demo:
                     "Pesten is gestopt; afspraken nagekomen." if closed_on else "",
                     self.stages[stage_idx].code,
                     next_due,
-                    self.now,
-                    self.now,
+                    # registered on the day it was reported, changed when last worked on
+                    self._moment(reported),
+                    self._moment(closed_on or min(self.today,
+                                                  reported + dt.timedelta(days=10))),
                 )
             )
             self.case_ids_by_stage.setdefault(stage_idx, []).append(cid)
@@ -524,6 +562,7 @@ class _Demo:
                 inv_rows.append(
                     (inv_id, cid, s, self.rng.choice(("meeloper", "middengroep")), "", None)
                 )
+            self._people = (victim, pesters, owner)  # for the agreement's words
             self.case_events(
                 cid, reported, stage_idx, status, closed_on, pester_invs, ev_rows, agr_rows
             )
@@ -653,6 +692,36 @@ class _Demo:
         self.counts["cases"] = total
         self.counts["events"] = len(ev_rows)
 
+    def _entered(self, student_id: int) -> dt.date:
+        """When a student came to the school: the start of the year of their first class."""
+        leerjaar = self.class_rows[self.student_class[student_id] - 1][2]
+        start = self.school_year_start
+        return start.replace(year=start.year - (leerjaar - 1))
+
+    def _at_school(self, student_id: int, day: dt.date) -> bool:
+        if not hasattr(self, "_left_ids"):
+            self._left_ids = {s for s, _left in self.left_students}
+        return student_id in self._left_ids or self._entered(student_id) <= day
+
+    def _regroup(self, pool: list[int], day: dt.date, n_pesters: int, n_extra: int
+                 ) -> tuple[int, list[int], list[int]]:
+        """Victim, bullies and others from one class that was at school on ``day``."""
+        rng = self.extra_rng
+        eligible = [s for s in pool if self._at_school(s, day)]
+        victim = rng.choice(eligible)
+        klass = self.student_class[victim]
+        mates = [s for s in eligible if self.student_class[s] == klass and s != victim] \
+            or [s for s in eligible if s != victim]
+        pesters = rng.sample(mates, min(n_pesters, len(mates)))
+        rest = [s for s in mates if s not in pesters]
+        return victim, pesters, rng.sample(rest, min(n_extra, len(rest)))
+
+    def _moment(self, day: dt.date) -> dt.datetime:
+        """A believable moment on a school day (stored as UTC, like every time)."""
+        local = dt.datetime.combine(day, dt.time(self.extra_rng.randint(8, 15),
+                                                 self.extra_rng.randint(0, 59)))
+        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
     def _evaluate_on(self, reported: dt.date, status: str) -> dt.date:
         """An agreement's evaluation: two weeks after the report; in an open case the
         mentor has kept it current, so it falls around today rather than months ago."""
@@ -715,11 +784,14 @@ class _Demo:
             ev.append(
                 (cid, None, "note", day, "Vertrouwelijke notitie", "Fictief.", "", "", 1, True)
             )
+        victim, pesters, owner = self._people
+        names = {"v": self.student_names[victim][0],
+                 "p": self.student_names[pesters[0]][0] if pesters else "de klas"}
         agr.append(
             (
                 cid,
-                "Pester stopt met pesten; mentor evalueert over twee weken.",
-                None,
+                self.extra_rng.choice(AGREEMENTS).format(**names),
+                owner,
                 self._evaluate_on(reported, status),
                 reported + dt.timedelta(days=15) if status == "closed" else None,
             )
@@ -743,6 +815,8 @@ class _Demo:
     # -- meetings and letters ----------------------------------------------------------
     def meetings(self) -> None:
         rows, items, mid = [], [], 0
+        actions: list[tuple] = []
+        consents: list[tuple] = []
         start = self.today - dt.timedelta(days=365 * self.years)
         day = start
         while day < self.today + dt.timedelta(days=42):
@@ -760,8 +834,8 @@ class _Demo:
                             self.zorg_id,
                             json.dumps(
                                 [
-                                    {"name": "Leerplichtambtenaar", "role": "leerplicht"},
-                                    {"name": "Jeugdarts GGD", "role": "jeugdarts"},
+                                    {"name": "J. de Leeuw", "role": "leerplichtambtenaar"},
+                                    {"name": "A. Smit (GGD)", "role": "jeugdarts"},
                                 ]
                             )
                             if kind == "OT"
@@ -771,36 +845,139 @@ class _Demo:
                     stage_idx = 5 if kind == "IZO" else 6
                     pool = self.case_ids_by_stage.get(stage_idx, [])
                     for pos, cid in enumerate(self.rng.sample(pool, min(2, len(pool)))):
+                        held = day < self.today
                         items.append(
                             (
+                                len(items) + 1,
                                 mid,
                                 cid,
                                 pos,
                                 "Welke ondersteuning is nodig?",
                                 "consent" if kind == "OT" else "",
+                                self.extra_rng.choice(MINUTES) if held else "",
+                                self.extra_rng.choice(DECISIONS) if held else "",
                             )
                         )
+                        if held:
+                            actions.append(self._action(len(items), cid, day))
+                        if kind == "OT":
+                            consents.extend(self._consents(cid, day))
             day += dt.timedelta(days=7)
         M = m.Meeting
         _insert(
             M, [M.id, M.kind, M.starts_at, M.duration_minutes, M.place, M.chair, M.externals], rows
         )
         A = m.AgendaItem
-        _insert(A, [A.meeting, A.case, A.position, A.question, A.consent_basis], items)
+        _insert(A, [A.id, A.meeting, A.case, A.position, A.question, A.consent_basis,
+                    A.minutes, A.decision], items)
+        Act = m.Action
+        _insert(Act, [Act.case, Act.agenda_item, Act.description, Act.owner, Act.due_on,
+                      Act.done_on], actions)
+        C = m.Consent
+        _insert(C, [C.student, C.given_by, C.given_on, C.scope], list(dict.fromkeys(consents)))
+
+    def _action(self, item_id: int, case_id: int, day: dt.date) -> tuple:
+        """What a held meeting decided someone should do; done when its date is long past."""
+        due = day + dt.timedelta(days=self.extra_rng.choice((7, 14, 21)))
+        owner = self.extra_rng.choice((self.zorg_id, *self.coordinator_ids))
+        done = due if due < self.today - dt.timedelta(days=7) else None
+        return (case_id, item_id, self.extra_rng.choice(ACTIONS), owner, due, done)
+
+    def _consents(self, case_id: int, day: dt.date) -> list[tuple]:
+        """Consent to discuss the case's students by name in the OT, given a week before:
+        by the student from 16, else by a parent with authority (as the service asks)."""
+        out = []
+        Inv, S, SG, G = m.Involvement, m.Student, m.StudentGuardian, m.Guardian
+        for sid, birth in (Inv.select(Inv.student, S.birth_date).join(S)
+                           .where((Inv.case == case_id)
+                                  & (Inv.role.in_(("gepeste", "pester"))))
+                           .tuples()):
+            given_on = day - dt.timedelta(days=7)
+            age = given_on.year - birth.year - ((given_on.month, given_on.day)
+                                                 < (birth.month, birth.day))
+            if age >= 16:
+                out.append((sid, "leerling", given_on, "OT"))
+                continue
+            parent = (G.select(G.first_name, G.tussenvoegsel, G.last_name).join(SG)
+                      .where((SG.student == sid) & (SG.has_authority == True))  # noqa: E712
+                      .tuples().first())
+            if parent:
+                out.append((sid, " ".join(p for p in parent if p), given_on, "OT"))
+        return out
 
     def letters(self) -> None:
-        rows = []
-        for stage_idx, cids in self.case_ids_by_stage.items():
-            if stage_idx == 0:
+        """The letters to the bullies' parents of the latest cases past the mentor's stage,
+        rendered and archived as the letters screen does, so each opens as it was sent.
+        (Rendering costs ~0.1 s a letter: a demo keeps a couple of dozen.)"""
+        from . import letters as letter_service
+
+        cases = sorted((cid for stage_idx, cids in self.case_ids_by_stage.items()
+                        if stage_idx for cid in cids), reverse=True)
+        wanted = max(2, min(24, self.n_students // 25))
+        rows, events = [], []
+        Inv, C = m.Involvement, m.Case
+        for cid in cases:
+            if len(rows) >= wanted:
+                break
+            case = C.get_by_id(cid)
+            pester = (Inv.select().where((Inv.case == cid) & (Inv.role == "pester"))
+                      .order_by(Inv.id).first())
+            if pester is None:
                 continue
-            for cid in cids:
-                rows.append((cid, "informeren_ouders_pester", "1", "ouders", 1, self.now))
+            sent = min(self.today, case.reported_on + dt.timedelta(days=3))
+            plan = letter_service.prepare(SYSTEM, cid, pester.student_id,
+                                          "informeren_ouders_pester", letter_date=sent)
+            recipient = next((r for r in plan.recipients if not r.problems), None)
+            if recipient is None:
+                continue
+            pdf = plan.render(recipient)
+            data = {**plan.merge_data, "recipient": {"naam": recipient.recipient.name,
+                                                     "adres": list(recipient.recipient
+                                                                   .name_lines)},
+                    "datum": sent, "lang": plan.lang}
+            rows.append((cid, pester.student_id, plan.template.code, plan.template_version,
+                         recipient.recipient.name, letter_service.to_json(data), pdf,
+                         hashlib.sha256(pdf).hexdigest(), 1, self._moment(sent)))
+            events.append((cid, pester.id, "letter", sent, plan.title,
+                           f"Brief aan {recipient.recipient.name}", "", "", 1, False))
         L = m.Letter
-        _insert(
-            L,
-            [L.case, L.template_code, L.template_version, L.recipient, L.created_by, L.created_at],
-            rows,
-        )
+        _insert(L, [L.case, L.student, L.template_code, L.template_version, L.recipient,
+                    L.merge_data, L.pdf, L.sha256, L.created_by, L.created_at], rows)
+        E = m.Event
+        _insert(E, [E.case, E.involvement, E.kind, E.occurred_on, E.title, E.body, E.step_code,
+                    E.stage_code, E.author, E.confidential], events)
+
+    def evidence(self) -> None:
+        """Evidence in the cyberbullying cases: a (fictitious) screenshot report as PDF."""
+        from reportlab.lib.pagesizes import A4
+        from reportlab.pdfgen.canvas import Canvas
+
+        C = m.Case
+        cyber = list(C.select(C.id, C.reported_on, C.summary).where(C.is_cyber == True)  # noqa: E712
+                     .order_by(C.id.desc()).limit(max(2, min(12, self.n_students // 50)))
+                     .tuples())
+        rows = []
+        for cid, reported, summary in cyber:
+            buffer = io.BytesIO()
+            canvas = Canvas(buffer, pagesize=A4, invariant=1)
+            canvas.setTitle("Schermafdrukken (fictief)")
+            canvas.setFont("Helvetica-Bold", 14)
+            canvas.drawString(60, 780, "Schermafdrukken groepsapp (fictief demobestand)")
+            canvas.setFont("Helvetica", 11)
+            for i, line in enumerate((f"Melding: {summary}", f"Gezien op: {reported:%d-%m-%Y}",
+                                      "Berichten: zes berichten met scheldwoorden,",
+                                      "gestuurd tussen 21.10 en 21.40 uur.")):
+                canvas.drawString(60, 750 - 18 * i, line)
+            canvas.showPage()
+            canvas.save()
+            data = buffer.getvalue()
+            rows.append((cid, f"schermafdrukken-{reported:%Y%m%d}.pdf", "application/pdf",
+                         "Schermafdrukken van de berichten, door de mentor bewaard.", data,
+                         hashlib.sha256(data).hexdigest(), len(data), 1,
+                         self._moment(min(self.today, reported + dt.timedelta(days=1)))))
+        A = m.Attachment
+        _insert(A, [A.case, A.filename, A.mime_type, A.description, A.data, A.sha256, A.size,
+                    A.added_by, A.added_at], rows)
 
     def settings_and_users(self) -> None:
         profile = {
@@ -845,6 +1022,7 @@ def generate_demo(
         demo.cases()
         demo.meetings()
         demo.letters()
+        demo.evidence()
         audit(SYSTEM, "demo", "", None, f"students={students},years={years},seed={seed}")
     database.obj.execute_sql("ANALYZE")
     return demo.counts

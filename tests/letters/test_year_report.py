@@ -51,7 +51,7 @@ def test_year_report_holds_the_figures_numbers(school):
 
 def test_small_counts_never_reach_the_pdf(school):
     (class_id,), = school.execute_sql(
-        "SELECT id FROM school_class WHERE name = '1B'").fetchall()
+        "SELECT id FROM school_class WHERE name = '2B'").fetchall()  # at school in 2024-25
     filters = F.FigureFilters(class_id=class_id)
     figures = F.compute_figures(SYSTEM, F.Period.school_year(2024), filters, "month")
     small = [(t.key, t.row_labels[r]) for t in figures.tables.values()
@@ -82,11 +82,11 @@ def test_pdf_pages_have_header_and_page_numbers(school):
 
 def test_the_renderer_gets_plain_masked_data(school):
     (class_id,), = school.execute_sql(
-        "SELECT id FROM school_class WHERE name = '1B'").fetchall()
+        "SELECT id FROM school_class WHERE name = '2B'").fetchall()  # at school in 2024-25
     figures = F.compute_figures(SYSTEM, F.Period.school_year(2024),
                                 F.FigureFilters(class_id=class_id), "month")
     report = F.year_report_data(figures, "Testschool")
-    assert report.scope == ["klas 1B"] and report.period_label == "2024-2025"
+    assert report.scope == ["klas 2B"] and report.period_label == "2024-2025"
     assert [t.title for t in report.tables] == [t.title for t in figures.tables.values()]
     masked = 0
     for table, source in zip(report.tables, figures.tables.values(), strict=True):
@@ -124,7 +124,7 @@ def test_hidden_counts_are_marked_in_the_charts(school, tmp_path):
     """The hatched stubs carry the mark: the chart's text holds one "<5"/"x" per hidden
     charted cell beside the table's own marks."""
     (class_id,), = school.execute_sql(
-        "SELECT id FROM school_class WHERE name = '1B'").fetchall()
+        "SELECT id FROM school_class WHERE name = '2B'").fetchall()  # at school in 2024-25
     figures = F.compute_figures(SYSTEM, F.Period.school_year(2024),
                                 F.FigureFilters(class_id=class_id), "month")
     report = F.year_report_data(figures, "Testschool")

@@ -130,3 +130,36 @@ def test_every_demo_text_fits_its_field(db):
             found += [(table, row.get("id"), field)
                       for field in lengths.problems(table, row)]
     assert not found, found[:5]
+
+
+def test_demo_shows_every_feature_with_believable_dates(db):
+    import hashlib
+    import io
+
+    from pypdf import PdfReader
+
+    generate_demo(students=200, years=2, seed=3, today=TODAY)
+    letters = list(m.Letter.select())
+    assert letters and all(letter.pdf for letter in letters)  # each opens as it was sent
+    for letter in letters[:3]:
+        assert hashlib.sha256(letter.pdf).hexdigest() == letter.sha256
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(letter.pdf)).pages)
+        assert letter.recipient.split()[-1] in text
+    evidence = list(m.Attachment.select())
+    assert evidence and all(a.case.is_cyber and a.data.startswith(b"%PDF") for a in evidence)
+    assert m.Action.select().where(m.Action.agenda_item.is_null(False)).count() > 0
+    assert m.AgendaItem.select().where(m.AgendaItem.decision != "").count() > 0
+    assert m.Consent.select().count() > 0
+    created = {c.created_at.date() for c in m.Case.select()}
+    assert len(created) > 50 and max(created) <= TODAY  # not all 'today'
+    assert all(c.created_at.date() in (c.reported_on, c.reported_on - dt.timedelta(days=1))
+               for c in m.Case.select().limit(50))  # UTC can be the evening before
+    start = dt.date(2026, 8, 20)  # the demo's school year
+    for leerjaar in (1, 2):
+        entered = start.replace(year=start.year - (leerjaar - 1))
+        early = (m.Involvement.select().join(m.Case).switch(m.Involvement).join(m.Student)
+                 .join(m.SchoolClass).where((m.SchoolClass.leerjaar == leerjaar)
+                                            & (m.Case.reported_on < entered)))
+        assert early.count() == 0, f"leerjaar {leerjaar} has cases from before they came"
+    descriptions = {a.description for a in m.Agreement.select()}
+    assert len(descriptions) > 20  # not one text for every agreement

@@ -183,7 +183,10 @@ class ComposeDialog(QDialog):
         splitter = QSplitter()
         splitter.addWidget(left)
         splitter.addWidget(self.preview)
-        splitter.setSizes([520, 520])
+        # the letter is what is checked here: the preview gets the larger share, and grows
+        splitter.setSizes([470, 760])
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
 
         self.buttons = QDialogButtonBox()
         self.issue_button = self.buttons.addButton(
@@ -197,7 +200,7 @@ class ComposeDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.buttons)
-        self.resize(1150, 780)
+        self.resize(1240, 740)  # fits a 1366x768 school laptop
         self._update_buttons()
         if case_id is not None:
             self.set_case(case_id)
@@ -231,7 +234,22 @@ class ComposeDialog(QDialog):
                 self.student_list.addItem(item)
         self.step_combo.blockSignals(False)
         self.student_list.blockSignals(False)
+        self._mark_unfit_templates()
         self._check_students_for_template()
+
+    def _mark_unfit_templates(self) -> None:
+        """Letters that do not fit this case are greyed out, the reason as their tooltip."""
+        model = self.template_combo.model()
+        for i in range(self.template_combo.count()):
+            code = self.template_combo.itemData(i)
+            why = letters.unfit_reason(code, self.case_id) if self.case_id else ""
+            item = model.item(i)
+            item.setEnabled(not why)
+            item.setToolTip(why)
+        if not model.item(self.template_combo.currentIndex()).isEnabled():
+            first = next((i for i in range(self.template_combo.count())
+                          if model.item(i).isEnabled()), 0)
+            self.template_combo.setCurrentIndex(first)
 
     def _step_chosen(self, _index: int) -> None:
         data = self.step_combo.currentData()

@@ -4,7 +4,8 @@
   shown by ``QPdfView``) with page count and zoom buttons.
 - :func:`print_pdfs`: Qt's print dialog, then every page of every PDF rendered through
   ``QPdfDocument.render`` onto the printer's painter. Full-page mode keeps the address exactly
-  where the envelope window expects it.
+  where the envelope window expects it. "Print to file (PDF)" writes the letters' own PDFs
+  (text and vectors, as archived; several joined with pypdf), not pictures of their pages.
 - :func:`save_pdf`: a save dialog that writes the bytes as they are.
 
 QtPdf comes in the ``PySide6-Pdf`` wheel (Qt 6.12 moved it out of ``PySide6-Addons``).
@@ -161,6 +162,28 @@ def paint_pdfs(printer: QPrinter, pdfs: Iterable[bytes]) -> int:
     return pages
 
 
+def prints_to_pdf_file(printer: QPrinter) -> bool:
+    return (printer.outputFormat() == QPrinter.OutputFormat.PdfFormat
+            and bool(printer.outputFileName()))
+
+
+def write_pdf_file(printer: QPrinter, pdfs: list[bytes]) -> int:
+    """The PDFs themselves into the printer's output file; returns the number of pages."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in pdfs:
+        writer.append(PdfReader(io.BytesIO(data)))
+    if len(pdfs) == 1:
+        Path(printer.outputFileName()).write_bytes(pdfs[0])  # byte for byte as archived
+    else:
+        with open(printer.outputFileName(), "wb") as out:
+            writer.write(out)
+    return len(writer.pages)
+
+
 def print_pdfs(parent: QWidget | None, pdfs: list[bytes], title: str = "") -> bool:
     """Ask for a printer (Qt's print dialog) and print; True when something was printed."""
     if not pdfs:
@@ -171,6 +194,14 @@ def print_pdfs(parent: QWidget | None, pdfs: list[bytes], title: str = "") -> bo
     dialog.setWindowTitle(_("Print letters"))
     if dialog.exec() != QPrintDialog.DialogCode.Accepted:
         return False
+    if prints_to_pdf_file(printer):
+        try:
+            return write_pdf_file(printer, pdfs) > 0
+        except OSError as exc:
+            QMessageBox.warning(parent, _("Print letters"), _(
+                "The file could not be written: {reason}").format(
+                    reason=exc.strerror or exc))
+            return False
     if paint_pdfs(printer, pdfs) == 0:
         QMessageBox.warning(parent, _("Print letters"), _("The printer could not be started."))
         return False

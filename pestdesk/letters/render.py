@@ -85,9 +85,10 @@ class LetterJob:
 # --------------------------------------------------------------------------- styles
 
 
-def _styles(accent: colors.Color) -> dict[str, ParagraphStyle]:
+def _styles(accent: colors.Color, compact: bool = False) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle(
-        "body", fontName=FONT, fontSize=10, leading=14.6, textColor=INK, spaceAfter=7.5
+        "body", fontName=FONT, fontSize=10, leading=13.4 if compact else 14.6, textColor=INK,
+        spaceAfter=5.5 if compact else 7.5,
     )
     return {
         "body": base,
@@ -251,7 +252,8 @@ def _reference_block(subject: str, reference: str, place_date: str, lang: str, s
     ]
 
 
-def _closing_block(closing: str, data: Mapping[str, Any], lang: str, styles) -> list:
+def _closing_block(closing: str, data: Mapping[str, Any], lang: str, styles,
+                   compact: bool = False) -> list:
     name, role, school = (
         F.format_value(F.lookup(data, key), lang)
         for key in ("signatory.naam", "signatory.functie", "school.naam")
@@ -259,7 +261,7 @@ def _closing_block(closing: str, data: Mapping[str, Any], lang: str, styles) -> 
     parts: list = [
         Spacer(1, 2 * mm),
         Paragraph(_inline(closing), styles["value"]),
-        Spacer(1, 17 * mm),
+        Spacer(1, (12 if compact else 17) * mm),  # room to sign
     ]
     if name:
         parts.append(Paragraph(_inline(name), styles["name"]))
@@ -291,7 +293,8 @@ def _signers(template: Template, data: Mapping[str, Any], lang: str) -> list[tup
     return out
 
 
-def _signature_block(signers: list[tuple[str, str]], lang: str, styles, accent) -> list:
+def _signature_block(signers: list[tuple[str, str]], lang: str, styles, accent,
+                     compact: bool = False) -> list:
     if not signers:
         return []
     w = words(lang)
@@ -312,7 +315,8 @@ def _signature_block(signers: list[tuple[str, str]], lang: str, styles, accent) 
         )
     )
     heading = Paragraph(w["signing"], styles["heading"])
-    return [Spacer(1, 6 * mm), KeepTogether([heading, Spacer(1, 2 * mm), grid])]
+    return [Spacer(1, (3 if compact else 6) * mm),
+            KeepTogether([heading, Spacer(1, 2 * mm), grid])]
 
 
 def _signature_cell(role: str, name: str, w: dict[str, str], styles) -> Table:
@@ -389,14 +393,31 @@ def render_letter(
     window: WindowSettings = DEFAULT_WINDOW,
 ) -> bytes:
     """One letter as PDF bytes; deterministic. ``recipient=None`` leaves the window empty
-    (a letter handed over in person)."""
+    (a letter handed over in person).
+
+    A letter that runs just onto a second page (the last paragraph with the closing and
+    the signatures) is set a little tighter -- smaller line and paragraph spacing, less
+    room above the name -- and kept on one page when that is enough."""
+    args = (template, merge_data, recipient, letterhead, lang, letter_date, window)
+    pdf, pages = _render_letter(*args, compact=False)
+    if pages == 2:
+        tight, tight_pages = _render_letter(*args, compact=True)
+        if tight_pages == 1:
+            return tight
+    return pdf
+
+
+def _render_letter(template: Template, merge_data: Mapping[str, Any],
+                   recipient: Recipient | None, letterhead: Letterhead, lang: str,
+                   letter_date: _dt.date, window: WindowSettings, *, compact: bool
+                   ) -> tuple[bytes, int]:
     register_fonts()
     variant = template.variant(lang)
     data = merge_context(merge_data, recipient, letterhead, letter_date)
     lines = address_lines(recipient) if recipient is not None else []
     placed = place_address(lines, window, letterhead.return_address if lines else "")
     accent = colors.HexColor(letterhead.accent_color)
-    styles = _styles(accent)
+    styles = _styles(accent, compact)
     w = words(lang)
     subject = _merge(template, lang, "subject", data).strip()
     reference = F.format_value(F.lookup(data, "case.nummer"), lang)
@@ -413,10 +434,11 @@ def render_letter(
         # The last paragraph goes with the closing: never a greeting alone on a page.
         tail = body[-1:] if body and isinstance(body[-1], Paragraph) else []
         story += body[: len(body) - len(tail)]
-        story.append(KeepTogether(tail + _closing_block(closing, data, lang, styles)))
+        story.append(KeepTogether(tail + _closing_block(closing, data, lang, styles,
+                                                        compact)))
     else:
         story += body
-    story += _signature_block(_signers(template, data, lang), lang, styles, accent)
+    story += _signature_block(_signers(template, data, lang), lang, styles, accent, compact)
     buffer = io.BytesIO()
     header_right = " · ".join(
         p
@@ -436,7 +458,7 @@ def render_letter(
         title=_merge(template, lang, "title", data).strip(),
     )
     doc.build_pdf(story)
-    return buffer.getvalue()
+    return buffer.getvalue(), doc.page
 
 
 def render_job(job: LetterJob) -> bytes:

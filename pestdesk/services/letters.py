@@ -531,6 +531,20 @@ def compose_case(actor: Actor, case_id: int) -> ComposeCase:
     return ComposeCase(case.number, case.summary, case_protocol(case), students)
 
 
+def unfit_reason(template_code: str, case_id: int) -> str:
+    """Why a letter does not fit this case ("" when it does): a letter with cyberbullying
+    fields (the cyber advice) is for a case with cyberbullying; elsewhere it would only
+    ask for a 'kind of cyber case' that does not exist. Checked by ``prepare`` and shown
+    by the letters dialog before anyone fills anything in."""
+    template, _version = template_for(template_code)
+    groups = {name.split(".")[0] for lang in template.languages
+              for name in template.used_fields(lang)}
+    case = Case.get_or_none(Case.id == case_id)
+    if "cyber" in groups and case is not None and not case.is_cyber:
+        return _("This letter is about cyberbullying, and this case has none.")
+    return ""
+
+
 def students_for_letter(case_id: int, template_code: str) -> list[int]:
     """The involved students a letter is about: the victim(s) for letters to the victim's
     parents, the pester(s) for the rest."""
@@ -1074,6 +1088,9 @@ def prepare(
                                       & (Involvement.student == student_id)).exists():
         # a letter is about a student of its case: no other child's parents and address
         raise access.NotFound(_("This student is not involved in this case."))
+    unfit = unfit_reason(template_code, case_id)
+    if unfit:
+        raise ServiceError(unfit)
     today = letter_date or clock.today()
     template, version = template_for(template_code, lang)
     planned = rcp.recipients_for(actor, student_id, today, lang)

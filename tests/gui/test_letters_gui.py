@@ -280,3 +280,40 @@ def test_the_recidive_step_offers_a_version_for_each_parent(qtbot, db):
     dialog._rebuild.stop()  # no rebuild after the test's database is gone
     dialog.rebuild_plans()
     assert set(dialog.plans) == {setup.pester_id}
+
+
+def test_printing_to_a_pdf_file_writes_the_letters_themselves(qtbot, tmp_path, demo, issued):
+    from pestdesk.gui.pdf_preview import prints_to_pdf_file, write_pdf_file
+
+    printer = make_printer()
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    out = tmp_path / "brief.pdf"
+    printer.setOutputFileName(str(out))
+    assert prints_to_pdf_file(printer)
+    assert write_pdf_file(printer, [issued.pdf]) == 2
+    assert out.read_bytes() == issued.pdf  # the archived letter, not a 300-dpi picture
+    both = tmp_path / "twee.pdf"
+    printer.setOutputFileName(str(both))
+    assert write_pdf_file(printer, [issued.pdf, issued.pdf]) == 4
+    reader = pypdf.PdfReader(both)
+    assert len(reader.pages) == 4 and reader.pages[0].extract_text().strip()  # text, not images
+    assert both.stat().st_size < 3 * len(issued.pdf)
+
+
+def test_the_cyber_advice_is_only_offered_in_a_cyber_case(qtbot, demo):
+    from pestdesk.services.base import ServiceError
+    from pestdesk.store.models import Case, Involvement
+
+    plain = Case.select().where(Case.is_cyber == False).order_by(Case.id).first()  # noqa: E712
+    cyber = Case.select().where(Case.is_cyber == True).order_by(Case.id).first()  # noqa: E712
+    dialog = ComposeDialog(demo, case_id=plain.id)
+    qtbot.addWidget(dialog)
+    index = dialog.template_combo.findData("advies_cyber")
+    item = dialog.template_combo.model().item(index)
+    assert not item.isEnabled() and "cyberpesten" in item.toolTip()
+    assert dialog.template_code() != "advies_cyber"
+    victim = Involvement.get((Involvement.case == plain.id) & (Involvement.role == "gepeste"))
+    with pytest.raises(ServiceError):  # the same rule for every path to a letter
+        letters.prepare(demo, plain.id, victim.student_id, "advies_cyber")
+    dialog.set_case(cyber.id)
+    assert dialog.template_combo.model().item(index).isEnabled()

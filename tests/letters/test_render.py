@@ -306,3 +306,26 @@ def test_the_suspension_letter_says_the_inspectorate_was_told_only_once_it_was(
     merge_data["sanction"].update(inspectie_gemeld="ja")
     text = " ".join(pdf_text(render(template, merge_data, recipient, letterhead)).split())
     assert "op de hoogte gesteld" in text
+
+
+def test_a_letter_just_too_long_is_set_tighter_instead_of_a_page_for_the_closing(
+        merge_data, recipient, letterhead):
+    from pestdesk.letters import render as R
+
+    template = load_template("informeren_ouders_gepeste")
+    sentence = "Wij hebben met uw kind gesproken over wat er in de klas gebeurde. "
+    fitted = None
+    for n in range(1, 60):
+        merge_data["case"]["omschrijving"] = sentence * n
+        args = (template, merge_data, recipient, letterhead, "nl", LETTER_DATE,
+                WindowSettings())
+        _pdf, loose = R._render_letter(*args, compact=False)
+        if loose == 2:
+            fitted = render("informeren_ouders_gepeste", merge_data, recipient, letterhead)
+            break
+    assert fitted is not None, "no length found that runs just onto a second page"
+    pages = pdf_pages_text(fitted)
+    assert len(pages) == 1 and "Met vriendelijke groet" in pages[0]  # one page, closing on it
+    merge_data["case"]["omschrijving"] = sentence * 120  # really long: two pages stay
+    assert len(pdf_pages_text(render("informeren_ouders_gepeste", merge_data, recipient,
+                                     letterhead))) >= 2

@@ -74,7 +74,8 @@ class LettersView(QWidget):
         splitter = QSplitter()
         splitter.addWidget(self.panel)
         splitter.addWidget(right)
-        splitter.setSizes([620, 520])
+        splitter.setSizes([520, 680])  # a readable letter beside the archive list
+        splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)

@@ -201,18 +201,30 @@ class MainWindow(QMainWindow):
         self._action(go_menu, _("&Search"), self.focus_search, QKeySequence.StandardKey.Find)
         self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         admin_menu = self.menuBar().addMenu(_("&Administration"))
-        self._action(admin_menu, _("&School details…"), self.edit_school_profile)
-        if access.can_manage_users(self.actor):
-            self._action(admin_menu, _("&Users…"), self.manage_users)
-        if grants.may_see_grants(self.actor):
-            self.grants_action = self._action(admin_menu, _("R&ole requests…"),
-                                              self.manage_grants)
-        admin_menu.addSeparator()
-        self._action(admin_menu, _("Import &students…"), lambda: self.import_people("students"))
-        self._action(admin_menu, _("Import s&taff…"), lambda: self.import_people("staff"))
-        self._action(admin_menu, _("Staff and &classes…"), self.manage_people)
-        self._action(admin_menu, _("&Retention period…"), self.manage_retention)
-        self._action(admin_menu, _("School &calendar…"), self.edit_school_calendar)
+        from .views.admin import rights
+
+        may = rights(self.actor)  # the Beheer page's rights: one rule for page and menu
+        not_yours = _("Not part of your role; the administrator (beheerder) or the care "
+                      "coordinator does this.")
+        for text, slot, allowed in (
+                (_("&School details…"), self.edit_school_profile, may.school),
+                (None, None, True),
+                (_("Import &students…"), lambda: self.import_people("students"),
+                 may.import_people),
+                (_("Import s&taff…"), lambda: self.import_people("staff"), may.import_people),
+                (_("Staff and &classes…"), self.manage_people, may.staff),
+                (_("&Retention period…"), self.manage_retention, may.retention),
+                (_("School &calendar…"), self.edit_school_calendar, may.school)):
+            if text is None:
+                # the accounts and the role requests: not even shown to whom they are not for
+                if may.users:
+                    self._action(admin_menu, _("&Users…"), self.manage_users)
+                if grants.may_see_grants(self.actor):
+                    self.grants_action = self._action(admin_menu, _("R&ole requests…"),
+                                                      self.manage_grants)
+                admin_menu.addSeparator()
+                continue
+            self._allowed(self._action(admin_menu, text, slot), allowed, not_yours)
         language_menu = self.menuBar().addMenu(_("&Language"))
         for code, name in (("nl", "Nederlands"), ("en", "English")):
             action = self._action(language_menu, name,

@@ -316,3 +316,15 @@ def test_the_user_list_is_sorted_a_to_z(school, make_window):
     names = [dialog.model.data(dialog.model.index(r, 0))
              for r in range(dialog.model.rowCount())]
     assert len(names) > 2 and names == sorted(names)
+
+
+def test_a_mentor_sees_admin_actions_greyed_out_with_the_reason(school, make_window):
+    window = make_window(school.actors["mentor_b"])
+    actions = {a.text(): a for m in window.menuBar().actions() if m.menu()
+               for a in m.menu().actions()}
+    for text in (_("Import &students…"), _("&Retention period…"), _("School &calendar…")):
+        assert not actions[text].isEnabled() and actions[text].toolTip()
+    admin = make_window(school.actors["admin"])
+    enabled = {a.text(): a.isEnabled() for m in admin.menuBar().actions() if m.menu()
+               for a in m.menu().actions()}
+    assert enabled[_("&Users…")] and enabled[_("Import &students…")]

@@ -8,13 +8,9 @@
 - ``QLocale`` is set so Qt widgets (calendars, spin boxes) follow the language too.
 
 One translator answers everything and always returns a string: the source text itself
-when nobody translates it.
-
-PySide6 (6.12) hands a Python ``translate()`` override ``None`` for Qt's null
-disambiguation without taking a reference to it, and drops one afterwards: on Python 3.11
-(where ``None`` is not immortal) every lookup costs ``None`` a reference until the process
-dies with "Fatal Python error: none_dealloc". ``install()`` measures whether this PySide
-does that and, if so, the translator gives the reference back.
+when nobody translates it. (PySide6 6.12 hands a Python ``translate()`` ``None`` for Qt's
+null disambiguation without taking a reference to it; ``pestdesk.gui`` keeps ``None``
+alive against that, see its docstring.)
 """
 
 from __future__ import annotations
@@ -36,11 +32,7 @@ class GettextTranslator(QTranslator):
         super().__init__(parent)
         self.qt = qt
 
-    give_back_none = False  # set by install() when this PySide drops a None it never took
-
     def translate(self, context, source_text, disambiguation=None, n=-1):  # noqa: D401
-        if disambiguation is None and self.give_back_none:
-            _incref(None)
         # Never an empty string for an untranslated text: it would blank every Qt string
         # nobody translates, e.g. the paper size names that QPageSize looks up, leaving a
         # 0 x 0 page to print on. Never None either (see the module docstring).
@@ -59,29 +51,6 @@ class GettextTranslator(QTranslator):
         return False
 
 
-def _incref(obj: object) -> None:
-    import ctypes
-
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
-
-
-def _drops_none_references(app: QCoreApplication, probe: GettextTranslator) -> bool:
-    """True when a lookup through a Python translator costs ``None`` a reference."""
-    import sys
-
-    if sys.version_info >= (3, 12):  # None is immortal there
-        return False
-    before = sys.getrefcount(None)
-    for _i in range(50):
-        app.translate("pestdesk", "refcount probe")
-    return sys.getrefcount(None) <= before - 50
-
-
-def _incref_batch(count: int) -> None:
-    for _i in range(count):
-        _incref(None)
-
-
 _installed: list[QTranslator] = []
 
 
@@ -97,9 +66,6 @@ def install(app: QCoreApplication, lang: str | None = None) -> str:
         qt = None  # English: Qt's own texts are already right
     ours = GettextTranslator(app, qt)
     app.installTranslator(ours)
-    if _drops_none_references(app, ours):
-        _incref_batch(50)  # what the probe cost
-        GettextTranslator.give_back_none = True
     _installed.append(ours)
     QLocale.setDefault(QLocale(i18n.locale_name()))
     return lang

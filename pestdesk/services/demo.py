@@ -654,6 +654,14 @@ class _Demo:
         )
         A = m.Agreement
         _insert(A, [A.case, A.description, A.owner, A.evaluate_on, A.done_on], agr_rows)
+        # a conversation about the whole case was held with its victim (the screen's
+        # Leerling column reads the students from the entry's data)
+        victims = {case: student for _i, case, student, role, _s, _r in inv_rows
+                   if role == "gepeste"}
+        for case_id, student_id in victims.items():
+            E.update(data=json.dumps({"with": "victim", "students": [student_id]})).where(
+                (E.case == case_id) & (E.kind == "conversation")
+                & E.involvement.is_null()).execute()
         K = m.Contract
         _insert(
             K,
@@ -851,7 +859,7 @@ class _Demo:
                                 len(items) + 1,
                                 mid,
                                 cid,
-                                pos,
+                                pos + 1,  # agenda items are numbered from 1
                                 "Welke ondersteuning is nodig?",
                                 "consent" if kind == "OT" else "",
                                 self.extra_rng.choice(MINUTES) if held else "",

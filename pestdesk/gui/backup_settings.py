@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ..i18n import _
 from ..services import backups, settings
 from ..services.base import Actor, ServiceError
-from ..store.errors import StoreError
+from . import ops
 from .limits import exempt
 from .widgets import error_label
 
@@ -106,11 +106,15 @@ class BackupSettingsDialog(QDialog):
 
     def accept(self) -> None:
         folder = self.chosen_folder()
-        try:
-            check_folder(folder or self.default)
-            backups.save_config(self.actor, folder, self.keep.value())
-        except (ServiceError, StoreError) as exc:
-            self.error.setText(str(exc))
-            self.error.show()
-            return
-        super().accept()
+        def show(message: str) -> None:
+            self.error.setText(message)
+            self.error.setVisible(bool(message))
+
+        keep = self.keep.value()
+
+        def save() -> None:
+            check_folder(folder or self.default)  # a network folder may answer slowly
+            backups.save_config(self.actor, folder, keep)
+
+        if ops.run(self, save, changes=ops.Changes.of(ops.BACKUPS, ops.SETTINGS), show=show):
+            super().accept()

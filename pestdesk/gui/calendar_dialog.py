@@ -10,6 +10,7 @@ right-hand side previews the public holidays of a school year (computed, never t
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -37,8 +38,8 @@ from ..domain.schooldays import REGIONS, FreePeriod, public_holidays
 from ..i18n import _, format_date
 from ..services import calendar
 from ..services.base import Actor, ServiceError
-from ..store.errors import StoreError
-from .case_dialogs import SaveDialog, date_edit, error_text, pydate
+from . import ops
+from .case_dialogs import SaveDialog, date_edit, pydate
 from .limits import limit
 
 DATA = Qt.ItemDataRole.UserRole
@@ -96,7 +97,10 @@ class PeriodDialog(SaveDialog):
             periods.append(self.period())
         else:
             periods[self.index] = self.period()
-        return calendar.save_calendar(self.actor, periods, self.region, self.public)
+        return partial(calendar.save_calendar, self.actor, periods, self.region, self.public)
+
+    def changes(self):
+        return ops.Changes.of(ops.SETTINGS)
 
 
 class CalendarDialog(QDialog):
@@ -259,11 +263,9 @@ class CalendarDialog(QDialog):
         self.save(self.periods)
 
     def save(self, periods: list[FreePeriod]) -> bool:
-        try:
-            calendar.save_calendar(self.actor, periods, self.region.currentData() or "",
-                                   self.public.isChecked())
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
+        if not ops.run(self, partial(calendar.save_calendar, self.actor, periods,
+                                     self.region.currentData() or "", self.public.isChecked()),
+                       changes=ops.Changes.of(ops.SETTINGS), show=self.show_error):
             self.fill()
             return False
         self._saved()

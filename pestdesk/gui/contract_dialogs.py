@@ -14,6 +14,8 @@ conflict dialog; ``changed`` tells the case screen to reload.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,7 +41,8 @@ from ..i18n import _, format_date
 from ..services import access, cases, contracts, exports, views
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
-from .case_dialogs import ERROR_STYLE, date_edit, error_text, handle_conflict, pydate, qdate
+from . import ops
+from .case_dialogs import ERROR_STYLE, date_edit, error_text, pydate, qdate
 from .pdf_preview import PdfPreview, print_pdfs, save_pdf
 from .sanction_dialogs import GREEN, GREY, LadderMoveBox, StudentCombo, short_box
 
@@ -173,12 +176,12 @@ class ContractDialog(QDialog):
         if missing:
             self.show_error("\n".join(missing))
             return False
-        try:
-            contracts.make_contract(self.actor, self.case_id, sid, made_on=pydate(self.made_on),
-                                    evaluate_on=pydate(self.evaluate_on),
-                                    extra_rules=self.rules(), move_reason=self.ladder.reason())
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
+        if not ops.run(self, partial(contracts.make_contract, self.actor, self.case_id, sid,
+                                     made_on=pydate(self.made_on),
+                                     evaluate_on=pydate(self.evaluate_on),
+                                     extra_rules=self.rules(),
+                                     move_reason=self.ladder.reason()),
+                       changes=ops.Changes.case(self.case_id), show=self.show_error):
             return False
         self.extra_rules.clear()
         self._saved()
@@ -336,10 +339,15 @@ class ContractDialog(QDialog):
         self.changed.emit()
         self.load()
 
-    def _conflict(self, exc: Conflict, mine: dict) -> None:
-        if handle_conflict(self, exc, mine):
-            self.load()
-            self.changed.emit()
+    def _save(self, call, mine: dict) -> bool:
+        """One save through gui.ops: errors in the form's line, a conflict reloads."""
+        def reloaded(_exc: Conflict, choice) -> None:
+            if choice.reload:
+                self.load()
+                self.changed.emit()
+
+        return (ops.Op(self, call, changes=ops.Changes.case(self.case_id))
+                .errors_to(self.show_error).on_conflict(reloaded, lambda: mine).run())
 
     # -- signing and evaluating -------------------------------------------------------
     def sign(self) -> bool:
@@ -349,15 +357,10 @@ class ContractDialog(QDialog):
         student_on = pydate(self.student_on) if self.student_signed.isChecked() else None
         parents_on = pydate(self.parents_on) if self.parents_signed.isChecked() else None
         who = ", ".join(b.text() for b in self.guardian_boxes if b.isChecked())
-        try:
-            contracts.record_signatures(self.actor, c.id, c.version, student_on=student_on,
-                                        parents_on=parents_on, parents=who)
-        except Conflict as exc:
-            self._conflict(exc, {"signed_student_on": student_on,
-                                 "signed_parent_on": parents_on})
-            return False
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
+        mine = {"signed_student_on": student_on, "signed_parent_on": parents_on}
+        if not self._save(partial(contracts.record_signatures, self.actor, c.id, c.version,
+                                  student_on=student_on, parents_on=parents_on, parents=who),
+                          mine):
             return False
         self._saved()
         return True
@@ -367,15 +370,10 @@ class ContractDialog(QDialog):
         if c is None:
             return False
         outcome = "kept" if self.kept.isChecked() else "broken" if self.broken.isChecked() else ""
-        try:
-            contracts.record_outcome(self.actor, c.id, c.version, outcome=outcome,
-                                     on=pydate(self.outcome_on),
-                                     note=self.outcome_note.toPlainText())
-        except Conflict as exc:
-            self._conflict(exc, {"outcome": outcome})
-            return False
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
+        if not self._save(partial(contracts.record_outcome, self.actor, c.id, c.version,
+                                  outcome=outcome, on=pydate(self.outcome_on),
+                                  note=self.outcome_note.toPlainText()),
+                          {"outcome": outcome}):
             return False
         self.outcome_note.clear()
         self._saved()

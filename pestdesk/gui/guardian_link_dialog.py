@@ -11,6 +11,8 @@ recognised. Then set what the link means for *this* student — relation, parent
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +34,7 @@ from ..i18n import _, ngettext
 from ..services import staff as staff_service
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
+from . import ops
 from .limits import exempt, limit
 from .widgets import error_label
 
@@ -180,14 +183,12 @@ class GuardianLinkDialog(QDialog):
             self.show_error(_("Choose a guardian in the list first."))
             self.search.setFocus()
             return
-        try:
-            staff_service.link_guardian(
-                self.actor, self.student_id, guardian_id, self.relation.currentText(),
-                has_authority=self.has_authority.isChecked(),
-                receives_mail=self.receives_mail.isChecked(),
-                info_granted=self.info_granted.isChecked())
-        except (ServiceError, StoreError) as exc:
-            self.show_error(str(exc))
+        if not ops.run(self, partial(staff_service.link_guardian, self.actor, self.student_id,
+                                     guardian_id, self.relation.currentText(),
+                                     has_authority=self.has_authority.isChecked(),
+                                     receives_mail=self.receives_mail.isChecked(),
+                                     info_granted=self.info_granted.isChecked()),
+                       changes=ops.Changes.of(ops.PEOPLE), show=self.show_error):
             return
         self.saved.emit(guardian_id)
         super().accept()

@@ -11,6 +11,8 @@ edits put back; a removal of a changed line is refused and the list reloads.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,7 +36,7 @@ from ..i18n import _
 from ..services import access
 from ..services import helplines as service
 from ..services.base import Actor, Conflict, ServiceError
-from ..store.errors import StoreError
+from . import ops
 from .conflict import ConflictDialog, reapply
 from .limits import limit
 from .widgets import error_label
@@ -119,24 +121,31 @@ class HelplineEditDialog(QDialog):
 
     def accept(self) -> None:
         values = self.collect()
-        try:
-            if self.helpline_id is None:
-                self.helpline_id = service.add_helpline(self.actor, **values).id
-            else:
-                service.edit_helpline(self.actor, self.helpline_id, self.read_version, **values)
-        except Conflict as exc:
-            self.show_error(str(exc))
-            self._resolve(exc, values)
+        helpline_id, read_version = self.helpline_id, self.read_version
+
+        def save() -> int:
+            if helpline_id is None:
+                return service.add_helpline(self.actor, **values).id
+            service.edit_helpline(self.actor, helpline_id, read_version, **values)
+            return helpline_id
+
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, Conflict):  # this dialog compares and reloads itself
+                self.show_error(str(exc))
+                self._resolve(exc, values)
+                return True
+            if isinstance(exc, service.HelplineError):
+                self.show_error(str(exc))
+                first = next(iter(exc.problems), None)
+                if first in self.fields:
+                    self.fields[first].setFocus()
+                return True
+            return False
+
+        op = ops.Op(self, save, changes=ops.Changes.of(ops.SETTINGS))
+        if not op.errors_to(self.show_error).failure(refused).run():
             return
-        except service.HelplineError as exc:
-            self.show_error(str(exc))
-            first = next(iter(exc.problems), None)
-            if first in self.fields:
-                self.fields[first].setFocus()
-            return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(str(exc))
-            return
+        self.helpline_id = op.result
         super().accept()
 
     def _resolve(self, exc: Conflict, mine: dict) -> None:
@@ -262,16 +271,18 @@ class HelplinesDialog(QDialog):
     def remove_line(self, line: service.Helpline) -> bool:
         """Remove ``line`` as it was read; a line changed meanwhile is kept."""
         self.message.clear()
-        try:
-            service.remove_helpline(self.actor, line.id, line.version)
-        except Conflict:
-            self.message.setText(_("Someone else changed this helpline in the meantime; it "
-                                   "was not removed. The list shows the current version."))
-            self.reload(select=line.id)
+        def changed_meanwhile(exc: BaseException) -> bool:
+            if isinstance(exc, Conflict):
+                self.message.setText(_("Someone else changed this helpline in the meantime; "
+                                       "it was not removed. The list shows the current "
+                                       "version."))
+                self.reload(select=line.id)
+                return True
             return False
-        except (ServiceError, StoreError) as exc:
-            self.message.setText(str(exc))
+
+        op = ops.Op(self, partial(service.remove_helpline, self.actor, line.id, line.version),
+                    changes=ops.Changes.of(ops.SETTINGS))
+        removed = op.errors_to(self.message.setText).failure(changed_meanwhile).run()
+        if not isinstance(op.error, Conflict):  # (a conflict reloaded already)
             self.reload()
-            return False
-        self.reload()
-        return True
+        return removed

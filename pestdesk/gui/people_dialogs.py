@@ -35,8 +35,8 @@ from ..i18n import N_, _, ngettext
 from ..importers.staff import ROLE_CODES
 from ..services import settings
 from ..services import staff as staff_service
-from ..services.base import Actor, Conflict, ServiceError
-from ..store.errors import StoreError
+from ..services.base import Actor, Conflict
+from . import ops
 from .limits import exempt, limit
 from .views.common import ListPanel
 
@@ -166,16 +166,19 @@ class EditDialog(QDialog):
             self._reload()
 
     def accept(self) -> None:
-        try:
-            record_id = self.save()
-        except Conflict as exc:
-            self.show_error(str(exc), conflict=True)
-            self.resolve_conflict(exc)
+        form = self.collect()  # read here; stored on the op's thread
+
+        def conflict(exc: BaseException) -> bool:
+            if isinstance(exc, Conflict):  # compared field by field, with this form's labels
+                self.show_error(str(exc), conflict=True)
+                self.resolve_conflict(exc)
+                return True
+            return False
+
+        op = ops.Op(self, lambda: self.store(form), changes=ops.Changes.of(ops.PEOPLE))
+        if not op.errors_to(self.show_error).failure(conflict).run():
             return
-        except (ServiceError, StoreError) as exc:
-            self.show_error(str(exc))
-            return
-        self.saved.emit(record_id)
+        self.saved.emit(op.result)
         super().accept()
 
 

@@ -21,6 +21,7 @@ from :mod:`pestdesk.services.sanctions` (the law as data in ``resources/legal/nl
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -36,7 +37,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -61,7 +61,7 @@ from ..services import access, cases, sanctions, views
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict, ServiceError
 from ..services.calendar import school_calendar
-from ..store.errors import StoreError
+from . import ops
 from .case_dialogs import (
     ERROR_STYLE,
     SaveDialog,
@@ -442,20 +442,19 @@ class SuspensionDialog(QDialog):
         if problems:
             self.show_error(_("Not recorded yet:") + "\n" + bullet_list(problems))
             return False
-        try:
-            self.sanction = sanctions.decide_suspension(
-                self.actor, self.case_id, self.student.student_id(),
-                first_day=pydate(self.first_day), school_days=self.days.value(),
-                decided_on=pydate(self.decided_on), reason=self.reason.toPlainText(),
-                hearing=self.hearing(), kind=self.kind(),
-                decided_by=self.decided_by.staff_id(), consultation=self.consultation(),
-                schoolwork=self.schoolwork.toPlainText().strip(),
-                return_meeting_on=(pydate(self.return_on) if self.has_return.isChecked()
-                                   else None),
-                move_reason=self.ladder.reason())
-        except (ServiceError, StoreError) as exc:
-            self.show_error(error_text(exc))
+        op = ops.Op(self, partial(
+            sanctions.decide_suspension, self.actor, self.case_id, self.student.student_id(),
+            first_day=pydate(self.first_day), school_days=self.days.value(),
+            decided_on=pydate(self.decided_on), reason=self.reason.toPlainText(),
+            hearing=self.hearing(), kind=self.kind(),
+            decided_by=self.decided_by.staff_id(), consultation=self.consultation(),
+            schoolwork=self.schoolwork.toPlainText().strip(),
+            return_meeting_on=(pydate(self.return_on) if self.has_return.isChecked()
+                               else None),
+            move_reason=self.ladder.reason()), changes=ops.Changes.case(self.case_id))
+        if not op.errors_to(self.show_error).run():
             return False
+        self.sanction = op.result
         self.show_error("")
         self.changed.emit()
         self._show_result()
@@ -563,10 +562,9 @@ class SuspensionResult(QWidget):
         issued = compose_letter(self, self.actor, s.case_id, s.student_id, issued_template(s))
         if not issued:
             return
-        try:  # the protocol's letter step is done once the letter went out
-            sanctions.letter_sent(self.actor, s.id, issued_template(s))
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Letter"), error_text(exc))
+        # the protocol's letter step is done once the letter went out
+        ops.run(self, partial(sanctions.letter_sent, self.actor, s.id, issued_template(s)),
+                changes=ops.Changes.case(s.case_id), title=_("Letter"))
         self.letter_label.setText(_("The letter has been issued."))
         self.letter_button.hide()
         self.changed.emit()
@@ -638,9 +636,9 @@ class InspectieReportDialog(SaveDialog):
         sid = self.sanction_id()
         if sid is None:
             raise ServiceError(_("No notification to the inspectorate is open in this case."))
-        return sanctions.record_inspectie_report(
-            self.actor, sid, self.versions[sid], reported_on=pydate(self.reported_on),
-            reported_by=self.reported_by.text(), reference=self.reference.text())
+        return partial(sanctions.record_inspectie_report, self.actor, sid, self.versions[sid],
+                       reported_on=pydate(self.reported_on),
+                       reported_by=self.reported_by.text(), reference=self.reference.text())
 
     def conflict_values(self) -> dict:
         return {"inspectie_reported_on": pydate(self.reported_on),
@@ -876,11 +874,11 @@ class ExpulsionStartDialog(SaveDialog):
                                                           rules_mod.VOORNEMEN, actor=actor))
 
     def save(self):
-        return sanctions.start_expulsion(self.actor, self.case_id, self.student_id,
-                                         intention_on=pydate(self.intention_on),
-                                         reason=self.reason.toPlainText(),
-                                         decided_by=self.decided_by.staff_id(),
-                                         move_reason=self.ladder.reason())
+        return partial(sanctions.start_expulsion, self.actor, self.case_id, self.student_id,
+                       intention_on=pydate(self.intention_on),
+                       reason=self.reason.toPlainText(),
+                       decided_by=self.decided_by.staff_id(),
+                       move_reason=self.ladder.reason())
 
 
 class ExpulsionHearingDialog(SaveDialog):
@@ -904,8 +902,8 @@ class ExpulsionHearingDialog(SaveDialog):
     def save(self):
         who = tuple(code for code, box in self.heard.items() if box.isChecked())
         hearing = Hearing(pydate(self.hearing_on), who, self.summary.toPlainText().strip())
-        return sanctions.record_expulsion_hearing(self.actor, self.sanction_id,
-                                                  self.read_version, hearing)
+        return partial(sanctions.record_expulsion_hearing, self.actor, self.sanction_id,
+                       self.read_version, hearing)
 
     def after_conflict(self, exc: Conflict) -> None:
         self.read_version = views.sanction(self.actor, self.sanction_id).version
@@ -927,9 +925,9 @@ class ExpulsionDecisionDialog(SaveDialog):
         self.form.addRow(_("Decided by"), self.decided_by)
 
     def save(self):
-        return sanctions.decide_expulsion(self.actor, self.sanction_id, self.read_version,
-                                          decided_on=pydate(self.decided_on),
-                                          decided_by=self.decided_by.staff_id())
+        return partial(sanctions.decide_expulsion, self.actor, self.sanction_id,
+                       self.read_version, decided_on=pydate(self.decided_on),
+                       decided_by=self.decided_by.staff_id())
 
     def after_conflict(self, exc: Conflict) -> None:
         self.read_version = views.sanction(self.actor, self.sanction_id).version
@@ -976,7 +974,6 @@ class ExpulsionStepDialog(SaveDialog):
         compose_letter(self, self.actor, s.case_id, s.student_id, "verwijdering")
 
     def save(self):
-        return sanctions.record_expulsion_step(
-            self.actor, self.sanction_id, self.step, pydate(self.on),
-            note=self.note.toPlainText().strip(), school=self.school.text(),
-            outcome=self.outcome.currentData() or "")
+        return partial(sanctions.record_expulsion_step, self.actor, self.sanction_id,
+                       self.step, pydate(self.on), note=self.note.toPlainText().strip(),
+                       school=self.school.text(), outcome=self.outcome.currentData() or "")

@@ -10,6 +10,7 @@ handlers; the letter dialogs, the helplines and the backup folder open from here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QThreadPool, Signal
@@ -43,7 +44,7 @@ from ...services import (
 )
 from ...services import calendar as school_calendar
 from ...services import users as users_service
-from ...services.base import Actor, ServiceError
+from ...services.base import Actor
 from ...services.people import IMPORT_ROLES
 from ...services.staff import STAFF_ROLES
 from ...store.db import is_network_path, quick_check
@@ -459,10 +460,8 @@ class AdminView(QWidget):
 
     def save_lock_minutes(self) -> None:
         minutes = self.lock_minutes.value()
-        try:
-            users_service.set_lock_minutes(self.actor, minutes)
-        except (ServiceError, StoreError) as exc:
-            self.lock_state.setText(str(exc))
+        if not ops.run(self, partial(users_service.set_lock_minutes, self.actor, minutes),
+                       changes=ops.Changes.of(ops.SETTINGS), show=self.lock_state.setText):
             return
         self.lock_state.setText(_("Saved."))
         self.lock_minutes_changed.emit(minutes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -37,6 +38,7 @@ from ...services import access, lists, people
 from ...services import staff as staff_service
 from ...services.base import Actor, ServiceError
 from ...store.errors import StoreError
+from .. import ops
 from ..labels import role_label, status_label
 from ..pdf_preview import ask_export_path
 from ..student_picker import student_label
@@ -385,14 +387,12 @@ class StudentCard(QWidget):
                 name=name, student=student))
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        try:
-            staff_service.unlink_guardian(self.actor, self.student_id, guardian_id,
-                                          link_version)
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Unlink guardian"), str(exc))
-            self.reload()
-            return False
+        done = ops.run(self, partial(staff_service.unlink_guardian, self.actor,
+                                     self.student_id, guardian_id, link_version),
+                       changes=ops.Changes.of(ops.PEOPLE), title=_("Unlink guardian"))
         self.reload()
+        if not done:
+            return False
         self.changed.emit()
         return True
 
@@ -419,11 +419,18 @@ class StudentCard(QWidget):
                                _("JSON files (*.json)"))
         if not name:
             return
-        try:
-            target = self.export_to(name)
-        except (ServiceError, StoreError, OSError) as exc:
-            QMessageBox.warning(self, _("AVG access request"), str(exc))
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, OSError):
+                QMessageBox.warning(self, _("AVG access request"), _(
+                    "The file could not be written: {reason}").format(
+                        reason=exc.strerror or exc))
+                return True
+            return False
+
+        op = ops.Op(self, partial(self.export_to, name)).titled(_("AVG access request"))
+        if not op.failure(refused).run():
             return
+        target = op.result
         QMessageBox.information(self, _("AVG access request"),
                                 _("Export written: {path}").format(path=target))
 

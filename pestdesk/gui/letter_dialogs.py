@@ -128,6 +128,12 @@ class ComposeDialog(QDialog):
             self.template_combo.addItem(label, code)
         self.template_combo.currentIndexChanged.connect(self._template_chosen)
         grid.addRow(_("Letter"), self.template_combo)
+        for combo in (self.step_combo, self.template_combo):
+            # long step titles must not push the preview aside: the list pops out wide
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(24)
+            combo.view().setMinimumWidth(520)
         self.date_edit = QDateEdit(QDate(clock.today()))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.dateChanged.connect(lambda _d: self._rebuild.start())

@@ -27,6 +27,7 @@ from ..services import access, grants, settings
 from ..services import overview as overview_service
 from ..services.base import Actor, ServiceError
 from ..store.db import is_network_path
+from . import ops
 from .dialogs import SchoolProfileDialog
 from .lock import SessionLock
 
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self._overview_scheduled = False
         self._restore_geometry()
         self.session_lock = SessionLock(self)
+        ops.bus.changed.connect(self._on_changes)
         self.session_lock.sign_out_requested.connect(self.sign_out)
 
     # -- building ------------------------------------------------------------------------
@@ -345,7 +347,7 @@ class MainWindow(QMainWindow):
                 return
             window.closed.connect(lambda cid: windows.pop(cid, None))
             window.view.open_case.connect(self.show_case)
-            window.view.changed.connect(lambda _id: self.refresh())
+            window.view.changed.connect(lambda _id: self.refresh_for({ops.CASES}))
             windows[case_id] = window
         window.show()
         window.raise_()
@@ -362,8 +364,7 @@ class MainWindow(QMainWindow):
         if student is not None:
             dialog.students.preset(*student)
         self.report_dialog = dialog
-        if dialog.exec() and dialog.case_id is not None:
-            self.refresh()
+        if dialog.exec() and dialog.case_id is not None:  # the lists refreshed on ops.bus
             self.show_case(dialog.case_id)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt name
@@ -406,6 +407,27 @@ class MainWindow(QMainWindow):
                 view.refresh()
         self.update_nav_counts()
         self.setWindowTitle(self._title())
+
+    #: which sections show what a save changed (gui.ops parts); the others stay as they are
+    SECTION_PARTS = {
+        "overview": {ops.CASES, *ops.CASE_PARTS, ops.MEETINGS},
+        "cases": {ops.CASES, ops.CASE, ops.LADDER, ops.STUDENTS},
+        "students": {ops.CASES, ops.STUDENTS, ops.PEOPLE},
+        "meetings": {ops.MEETINGS},
+        "letters": {ops.LETTERS},
+        "admin": {ops.SETTINGS, ops.BACKUPS, ops.USERS},
+    }
+
+    def refresh_for(self, parts) -> None:
+        """Refresh only the sections that show ``parts`` (after a save: ``ops.bus``)."""
+        for key, view in self.views.items():
+            if set(parts) & self.SECTION_PARTS.get(key, set()) and hasattr(view, "refresh"):
+                view.refresh()
+        self.update_nav_counts()
+
+    def _on_changes(self, changes) -> None:
+        if self.isVisible():
+            self.refresh_for(changes.parts)
 
     def edit_school_profile(self) -> None:
         if SchoolProfileDialog(self.actor, self).exec():

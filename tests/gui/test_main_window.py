@@ -165,3 +165,18 @@ def test_case_list_header_shows_the_newest_first_order(demo_window):
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     dates = [view.model._rows[r][2] for r in range(min(20, view.model.rowCount()))]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_a_save_refreshes_only_the_sections_that_show_it(demo_window, monkeypatch):
+    from pestdesk.gui import ops
+
+    for key in ("overview", "admin", "letters"):
+        demo_window.view(key)  # built
+    refreshed: list[str] = []
+    for key, view in demo_window.views.items():
+        monkeypatch.setattr(view, "refresh", lambda k=key: refreshed.append(k))
+    ops.bus.changed.emit(ops.Changes.case(1, ops.TIMELINE))  # e.g. a note in a case
+    assert "overview" in refreshed and "admin" not in refreshed and "letters" not in refreshed
+    refreshed.clear()
+    ops.bus.changed.emit(ops.Changes.of(ops.BACKUPS))
+    assert refreshed == ["admin"]

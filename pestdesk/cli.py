@@ -354,10 +354,21 @@ def cmd_check(args) -> int:
 def cmd_backup(args) -> int:
     from .services import backups
     from .services.base import SYSTEM
+    from .store import errors
     from .store.db import open_database
 
     _unlock(args.db, reads_only=True)
-    db = open_database(args.db, migrate_schema=False)  # checks the file before the copy
+    try:
+        db = open_database(args.db, migrate_schema=False)  # checks the file before the copy
+    except (errors.ReadOnlyDatabase, errors.ReadOnlyFolder):
+        # nothing can be written there (not even the audit line), a copy can still be made
+        from .store.db import backup_to, inspect
+
+        inspect(args.db)
+        dest = backup_to(args.db, args.dest)
+        print(_("Backup written and verified: {path}").format(path=dest))
+        print(_("The database is read-only here, so the backup is not in its audit trail."))
+        return EXIT_OK
     try:
         made = backups.manual_backup(SYSTEM, args.db, args.dest)
     finally:

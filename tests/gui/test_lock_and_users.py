@@ -303,22 +303,26 @@ def test_a_signed_out_user_is_no_longer_shown_as_having_the_file_open(school, ma
         lambda: following.append(make_window(school.actors["admin"])))
     first.sign_out()  # the next user signs in on the same PC
     qtbot.waitUntil(lambda: bool(following), timeout=5000)
+    # let the new window build its overview now, not while the next test sets up
+    qtbot.waitUntil(lambda: "overview" in following[0].views, timeout=5000)
     rows = [p.username for p in Presence.select()]
     assert rows == [school.actors["admin"].username]  # zoco's row went, admin's stayed
     assert presence.others() == []  # nobody else: not "Ook geopend door: zoco"
 
 
-def test_the_user_list_is_sorted_a_to_z(school, make_window):
+def test_the_user_list_is_sorted_a_to_z(school, make_window, qtbot):
     from pestdesk.gui.views.users import UsersDialog
 
     admin = school.actors["admin"]
-    dialog = UsersDialog(admin, make_window(admin))
+    window = make_window(admin)
+    qtbot.waitUntil(lambda: "overview" in window.views, timeout=5000)
+    dialog = UsersDialog(admin, window)
     names = [dialog.model.data(dialog.model.index(r, 0))
              for r in range(dialog.model.rowCount())]
     assert len(names) > 2 and names == sorted(names)
 
 
-def test_a_mentor_sees_admin_actions_greyed_out_with_the_reason(school, make_window):
+def test_a_mentor_sees_admin_actions_greyed_out_with_the_reason(school, make_window, qtbot):
     window = make_window(school.actors["mentor_b"])
     actions = {a.text(): a for m in window.menuBar().actions() if m.menu()
                for a in m.menu().actions()}
@@ -328,3 +332,5 @@ def test_a_mentor_sees_admin_actions_greyed_out_with_the_reason(school, make_win
     enabled = {a.text(): a.isEnabled() for m in admin.menuBar().actions() if m.menu()
                for a in m.menu().actions()}
     assert enabled[_("&Users…")] and enabled[_("Import &students…")]
+    for shown in (window, admin):  # built now, not while the next test sets up
+        qtbot.waitUntil(lambda w=shown: "overview" in w.views, timeout=5000)

@@ -27,6 +27,7 @@ from ..services import access, grants, settings
 from ..services import overview as overview_service
 from ..services.base import Actor, ServiceError
 from ..store.db import is_network_path
+from ..store.errors import StoreError
 from . import ops
 from .dialogs import SchoolProfileDialog
 from .lock import SessionLock

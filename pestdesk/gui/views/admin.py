@@ -44,7 +44,7 @@ from ...services import (
 )
 from ...services import calendar as school_calendar
 from ...services import users as users_service
-from ...services.base import Actor
+from ...services.base import Actor, ServiceError
 from ...services.people import IMPORT_ROLES
 from ...services.staff import STAFF_ROLES
 from ...store.db import is_network_path, quick_check

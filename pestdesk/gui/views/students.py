@@ -419,6 +419,7 @@ class StudentCard(QWidget):
                                _("JSON files (*.json)"))
         if not name:
             return
+
         def refused(exc: BaseException) -> bool:
             if isinstance(exc, OSError):
                 QMessageBox.warning(self, _("AVG access request"), _(

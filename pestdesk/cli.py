@@ -353,11 +353,10 @@ def cmd_check(args) -> int:
 
 def cmd_backup(args) -> int:
     from .services import backups
-    from .services.base import SYSTEM
     from .store import errors
     from .store.db import open_database
 
-    _unlock(args.db, reads_only=True)
+    actor = _unlock(args.db, reads_only=True)  # the audit line names who signed in
     try:
         db = open_database(args.db, migrate_schema=False)  # checks the file before the copy
     except (errors.ReadOnlyDatabase, errors.ReadOnlyFolder):
@@ -370,7 +369,7 @@ def cmd_backup(args) -> int:
         print(_("The database is read-only here, so the backup is not in its audit trail."))
         return EXIT_OK
     try:
-        made = backups.manual_backup(SYSTEM, args.db, args.dest)
+        made = backups.manual_backup(actor, args.db, args.dest)
     finally:
         db.close()
     print(_("Backup written and verified: {path}").format(path=made.path))

@@ -384,8 +384,8 @@ class MainWindow(QMainWindow):
 
     def _open_overview(self) -> None:
         self._overview_scheduled = True
-        if self.SECTIONS[self.nav.currentRow()] in self.views:
-            return
+        if self.SECTIONS[self.nav.currentRow()] in self.views or not self.isVisible():
+            return  # built already, or the window closed before its delayed build
         self._show_section(self.nav.currentRow())
         self.update_nav_counts()
 

@@ -74,6 +74,8 @@ def test_init_then_recovery_key_then_set_up_wizard(tmp_path, qtbot, monkeypatch)
     assert window.actor.username == "anna" and window.actor.has_role("beheerder")
     assert keyfile.read(path).user_names() == ["anna"]
     assert encryption.seal_key() is None  # the beheerder holds no seal
+    # the overview is built now, not while the next test sets up (after the database closed)
+    qtbot.waitUntil(lambda: "overview" in window.views, timeout=5000)
     # the start-up check, then the daily backup, run on the pool: let them finish here, so
     # no worker of this test touches the database the next test binds
     qtbot.waitUntil(lambda: len(window.shared.tasks) >= 2, timeout=30_000)

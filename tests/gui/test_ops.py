@@ -4,10 +4,9 @@ window keeps painting while another process holds the database locked."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from pestdesk.gui import ops
@@ -20,68 +19,94 @@ from tests.helpers.casework import make_case
 from tests.helpers.locks import held_lock
 
 
-class PaintProbe(QWidget):
-    """A window that asks to be repainted every 10 ms and notes when it was."""
+class PaintCounter(QObject):
+    """Counts the paint events a window gets while an op runs; a timer on the GUI thread
+    asks it to repaint every 10 ms, as a moving cursor or a blinking caret would. If the
+    save ran on the GUI thread no paint (and no timer) could happen until it ended."""
 
-    def __init__(self) -> None:
+    def __init__(self, window: QWidget) -> None:
         super().__init__()
-        self.resize(200, 100)
-        self.painted: list[float] = []
+        self.window = window
+        self.during_op = 0
         self.saw_wait_window = False
         self.saw_wait_cursor = False
+        self.on_paint: list = []  # callbacks, each given the count so far
+        window.installEventFilter(self)
         self.timer = QTimer(self, interval=10)
-        self.timer.timeout.connect(self.tick)
+        self.timer.timeout.connect(window.update)
+        self.timer.start()
 
-    def tick(self) -> None:
-        self.update()
-        wait = None
-        for widget in QApplication.topLevelWidgets():
-            if widget.objectName() == "opWait" \
-                    and widget.isVisible():
-                wait = widget
-        self.saw_wait_window |= wait is not None
-        self.saw_wait_cursor |= QApplication.overrideCursor() is not None
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt name
+        if event.type() == QEvent.Type.Paint and ops.running:
+            self.during_op += 1
+            self.saw_wait_cursor |= QApplication.overrideCursor() is not None
+            self.saw_wait_window |= any(w.objectName() == "opWait" and w.isVisible()
+                                        for w in QApplication.topLevelWidgets())
+            for callback in self.on_paint:
+                callback(self.during_op)
+        return False
 
-    def paintEvent(self, event) -> None:  # noqa: N802
-        self.painted.append(time.monotonic())
+    def stop(self) -> None:
+        self.timer.stop()
+        self.window.removeEventFilter(self)
 
-    def longest_gap(self, start: float, end: float) -> float:
-        times = [start, *(t for t in self.painted if start <= t <= end), end]
-        return max(b - a for a, b in zip(times, times[1:], strict=False))
+
+def _reopen(db, db_path, busy_ms: int):
+    setup = make_case()
+    db.close()
+    database = open_database(db_path, verify=False, busy_ms=busy_ms)
+    return setup, database
 
 
 @pytest.fixture
 def slow_db(db, db_path):
-    """The test database reopened with a short busy timeout (300 ms)."""
-    setup = make_case()
-    db.close()
-    database = open_database(db_path, verify=False, busy_ms=300)
+    """The test database reopened with a short busy timeout (300 ms): a held lock runs the
+    save out of its wait and retries."""
+    setup, database = _reopen(db, db_path, 300)
     yield setup
     database.close()
 
 
-def test_save_against_a_locked_file_keeps_the_window_painting(slow_db, db_path, qtbot):
-    probe = PaintProbe()
-    qtbot.addWidget(probe)
-    probe.show()
-    probe.timer.start()
-    dialog = NoteDialog(slow_db.actor, slow_db.case_id, probe)
+@pytest.fixture
+def patient_db(db, db_path):
+    """The test database reopened with a long busy timeout (5 s, the local default): the
+    save waits for a colleague's lock to go."""
+    setup, database = _reopen(db, db_path, 5000)
+    yield setup
+    database.close()
+
+
+def _note_dialog(qtbot, setup) -> NoteDialog:
+    dialog = NoteDialog(setup.actor, setup.case_id)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitExposed(dialog)
     dialog.text.setPlainText("Gesprek met de ouders gepland.")
-    qtbot.wait(50)
-    with held_lock(db_path):
-        start = time.monotonic()
-        dialog.accept()  # waits out the busy timeout and the retries, then refuses
-        end = time.monotonic()
-    assert end - start > 0.3  # it really waited for the lock
-    gap = probe.longest_gap(start, end)
-    assert gap < 0.1, f"the window did not paint for {gap * 1000:.0f} ms"
-    assert probe.saw_wait_cursor and probe.saw_wait_window
+    return dialog
+
+
+def _notes(case_id: int) -> list[str]:
+    return [e.body for e in m.Event.select().where(m.Event.case == case_id,
+                                                   m.Event.kind == "note")]
+
+
+def test_a_lock_held_past_the_busy_timeout_keeps_the_window_painting_then_says_busy(
+        slow_db, db_path, qtbot):
+    dialog = _note_dialog(qtbot, slow_db)
+    counter = PaintCounter(dialog)
+    try:
+        with held_lock(db_path):  # another process: a colleague's long save
+            dialog.accept()  # waits out the busy timeout and the retries, then refuses
+    finally:
+        counter.stop()
+    # the window was painted again and again while the save waited for the lock
+    assert counter.during_op >= 3, counter.during_op
+    assert counter.saw_wait_cursor and counter.saw_wait_window
     assert dialog.isVisible()  # refused: the dialog stays, with what was typed
     assert dialog.text.toPlainText() == "Gesprek met de ouders gepland."
     assert "opnieuw" in dialog.error.text() and dialog.error.isVisible()
     assert QApplication.overrideCursor() is None
+    assert _notes(slow_db.case_id) == []  # nothing half-done
 
     seen: list[ops.Changes] = []
     ops.bus.changed.connect(seen.append)
@@ -91,8 +116,31 @@ def test_save_against_a_locked_file_keeps_the_window_painting(slow_db, db_path, 
         ops.bus.changed.disconnect(seen.append)
     assert not dialog.isVisible()
     assert seen == [ops.Changes.case(slow_db.case_id, ops.TIMELINE)]
-    notes = m.Event.select().where(m.Event.case == slow_db.case_id, m.Event.kind == "note")
-    assert [e.body for e in notes] == ["Gesprek met de ouders gepland."]
+    assert _notes(slow_db.case_id) == ["Gesprek met de ouders gepland."]
+
+
+def test_a_save_waiting_for_a_lock_goes_through_once_the_other_process_lets_go(
+        patient_db, db_path, qtbot):
+    """The GUI thread itself lets the other process go, after the window has painted a few
+    times during the save: a save that held the GUI thread could never get there and would
+    end busy."""
+    dialog = _note_dialog(qtbot, patient_db)
+    counter = PaintCounter(dialog)
+    with held_lock(db_path) as holder:
+        def release(painted: int) -> None:
+            if painted == 5 and not holder.stdin.closed:
+                holder.stdin.close()  # the holder rolls back and ends
+
+        counter.on_paint.append(release)
+        try:
+            dialog.accept()
+        finally:
+            counter.stop()
+        released_during_save = holder.stdin.closed
+    assert released_during_save and counter.during_op >= 5
+    assert not dialog.isVisible(), dialog.error.text()  # saved: the dialog closed
+    assert _notes(patient_db.case_id) == ["Gesprek met de ouders gepland."]
+    assert QApplication.overrideCursor() is None
 
 
 def test_the_call_runs_on_another_thread_and_returns_its_result(db, qtbot):

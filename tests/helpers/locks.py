@@ -28,5 +28,6 @@ def held_lock(path: Path) -> Iterator[subprocess.Popen]:
         assert proc.stdout.readline().strip() == "locked"
         yield proc
     finally:
-        proc.stdin.close()
+        if not proc.stdin.closed:  # a test may let go earlier
+            proc.stdin.close()
         proc.wait(10)

@@ -87,11 +87,4 @@ def format_number(value: float | int) -> str:
     return numbers.format_decimal(value, locale=locale_name())
 
 
-def locale():
-    """The babel ``Locale`` of the current language."""
-    from babel import Locale
-
-    return Locale.parse(locale_name())
-
-
 set_language(os.environ.get("PESTDESK_LANG"))

@@ -7,7 +7,7 @@ own stage, and a pester who was a pester in an earlier case is a relapse (recidi
 back, closing or reopening: it raises ``TransitionRefused`` with a translated reason.
 
 Pure Python: no Qt, no database. Replaying the history is cheap (well under a millisecond for
-a large case, see ``bench_evaluate``), so nothing here is cached.
+a large case, see ``bench/bench_ladder.py``), so nothing here is cached.
 """
 
 from __future__ import annotations
@@ -850,49 +850,3 @@ def _check_deescalate(protocol: Protocol, pester: _Pester, target: str | None, r
         )
     if not reason:
         raise TransitionRefused(_("Give a reason for going back a stage."))
-
-
-# ---------------------------------------------------------------------------------------------
-# benchmark
-
-
-def bench_evaluate(runs: int = 500) -> float:
-    """Mean milliseconds for evaluating a large case (3 pesters, 60 entries, cyber, relapse).
-
-    Run ``python -c "from pestdesk.domain.engine import bench_evaluate; print(bench_evaluate())"``;
-    the budget is 5 ms.
-    """
-    import time
-
-    from .protocol import get_protocol
-
-    protocol = get_protocol("doultremont")
-    start = dt.date(2026, 9, 1)
-    entries: list[HistoryEntry] = []
-    for n in range(60):
-        stage = protocol.stages[(n // 12) % len(protocol.stages)]
-        step = stage.steps[n % len(stage.steps)]
-        entries.append(
-            HistoryEntry(
-                STEP_DONE, start + dt.timedelta(days=n), 100 + n % 3, step.code, stage.code
-            )
-        )
-        if n % 12 == 11:
-            entries.append(
-                HistoryEntry(ESCALATE, start + dt.timedelta(days=n), None, reason="bench")
-            )
-    history = CaseHistory(
-        case_id=1,
-        reported_on=start,
-        pesters=[100, 101, 102],
-        is_cyber=True,
-        cyber_track="grooming",
-        entries=entries,
-        prior_cases={100: [PriorCase(7, dt.date(2025, 1, 1), dt.date(2025, 3, 1), "contract")]},
-    )
-    today = start + dt.timedelta(days=90)
-    evaluate(protocol, history, today)
-    began = time.perf_counter()
-    for _run in range(runs):
-        evaluate(protocol, history, today)
-    return (time.perf_counter() - began) * 1000 / runs

@@ -281,14 +281,6 @@ def inspectie_due_on(rules: LegalRules, calendar: SchoolCalendar, kind: str,
     return calendar.add_school_days(decided_on, days)
 
 
-def needs_inspectie(rules: LegalRules, kind: str, school_days: int = 0) -> bool:
-    if kind in SUSPENSION_KINDS:
-        return school_days > rules.report_over_days
-    if kind == VOORNEMEN:
-        return rules.report_intention
-    return True
-
-
 def age_on(birth_date: dt.date, on: dt.date) -> int:
     years = on.year - birth_date.year
     if (on.month, on.day) < (birth_date.month, birth_date.day):
@@ -350,10 +342,6 @@ class Deadline:
 
     def overdue(self, today: dt.date) -> bool:
         return self.done_on is None and self.due_on is not None and self.due_on < today
-
-
-EXPULSION_STEPS = ("horen", "inspectie", "leerplicht", "besluit", "brief", "andere_school",
-                   "bezwaar", "beslissing_bezwaar")
 
 
 def check_expulsion_step(rules: LegalRules, state: ExpulsionState, step: str,

@@ -40,6 +40,7 @@ from ..services import calendar
 from ..services.base import Actor, ServiceError
 from . import ops
 from .case_dialogs import SaveDialog, date_edit, pydate
+from .colors import ERROR_STYLE
 from .limits import limit
 
 DATA = Qt.ItemDataRole.UserRole
@@ -160,7 +161,7 @@ class CalendarDialog(QDialog):
         row.addWidget(self._holiday_box(), 2)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b3261e;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)

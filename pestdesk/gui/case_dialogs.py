@@ -44,13 +44,11 @@ from ..services import cases, exports
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from . import ops
+from .colors import ERROR_STYLE
 from .limits import exempt, limit
 from .pdf_preview import ask_export_path
 from .student_picker import StaffCombo, StudentPicker
-from .widgets import ERROR_COLOR, error_label
-
-ERROR_STYLE = f"color: {ERROR_COLOR};"  # for the dialogs not yet on widgets.error_label()
-
+from .widgets import error_label
 
 error_text = ops.error_text  # the user-facing message of a refusal (one place: gui.ops)
 
@@ -94,14 +92,6 @@ def text_box(lines: int = 3, placeholder: str = "",
     return box
 
 
-def handle_conflict(parent: QWidget, exc: Conflict, mine: dict,
-                    labels: dict[str, str] | None = None) -> bool:
-    """Show the conflict dialog; True when the user chose to reload."""
-    from .conflict import ConflictDialog
-
-    return ConflictDialog.ask(parent, exc, mine, None, labels).reload
-
-
 class SaveDialog(QDialog):
     """A form with an inline error line and Save/Cancel; subclasses give ``save()``.
 
@@ -118,7 +108,6 @@ class SaveDialog(QDialog):
         super().__init__(parent)
         self.actor = actor
         self.setWindowTitle(title)
-        self.result_value = None
         self.outer = QVBoxLayout(self)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -173,9 +162,6 @@ class SaveDialog(QDialog):
                   .on_conflict(self._conflict, self.conflict_values))
             if not op.run():
                 return
-            self.result_value = op.result
-        else:
-            self.result_value = work
         self.changed.emit()
         QDialog.accept(self)
 
@@ -558,7 +544,6 @@ class AttachmentDialog(SaveDialog):
 
         op = ops.Op(self, work, changes=self.changes()).errors_to(self.show_error)
         if op.failure(image_refused).run():
-            self.result_value = op.result
             self.changed.emit()
             QDialog.accept(self)
 

@@ -57,26 +57,26 @@ from ..services import letters as letter_service
 from ..services.base import Actor, ServiceError
 from . import case_dialogs as dialogs
 from . import ops
+from .colors import AMBER, GREEN, GREY, RED
 from .conversation_dialog import ConversationDialog, with_whom_for_step
 from .labels import role_label, status_label
 from .limits import exempt
 from .timeline_model import TimelineModel, kind_label
 
-RED, AMBER, GREEN, GREY = "#b3261e", "#8a5a00", "#1e6b34", "#666666"
-STYLE = """
-#caseNumber { font-size: 17pt; font-weight: 600; color: #12355b; }
-#caseSummary { font-size: 11pt; color: #222; }
-#caseMeta { color: #444; }
-#statusChip { border-radius: 9px; padding: 2px 10px; font-weight: 600; }
-#banner { border-radius: 6px; padding: 8px 12px; }
-#pesterCard { font-weight: 600; }
-#pesterCard QLabel { font-weight: normal; }
-QPushButton#nextStep { text-align: left; padding: 8px 12px; font-weight: 600;
-    background: #1f5fa8; color: white; border-radius: 5px; border: none; }
-QPushButton#nextStep:focus { outline: 2px solid #12355b; background: #174b86; }
-QPushButton#nextStep:hover { background: #174b86; }
-QPushButton#nextStep[overdue="true"] { background: #b3261e; }
-QTabWidget::pane { border-top: 1px solid #ccd3dc; }
+STYLE = f"""
+#caseNumber {{ font-size: 17pt; font-weight: 600; color: #12355b; }}
+#caseSummary {{ font-size: 11pt; color: #222; }}
+#caseMeta {{ color: #444; }}
+#statusChip {{ border-radius: 9px; padding: 2px 10px; font-weight: 600; }}
+#banner {{ border-radius: 6px; padding: 8px 12px; }}
+#pesterCard {{ font-weight: 600; }}
+#pesterCard QLabel {{ font-weight: normal; }}
+QPushButton#nextStep {{ text-align: left; padding: 8px 12px; font-weight: 600;
+    background: #1f5fa8; color: white; border-radius: 5px; border: none; }}
+QPushButton#nextStep:focus {{ outline: 2px solid #12355b; background: #174b86; }}
+QPushButton#nextStep:hover {{ background: #174b86; }}
+QPushButton#nextStep[overdue="true"] {{ background: {RED}; }}
+QTabWidget::pane {{ border-top: 1px solid #ccd3dc; }}
 """
 
 
@@ -325,7 +325,6 @@ class CaseView(QWidget):
             action.triggered.connect(lambda _c=False, n=name: self.open_measure(n))
         self.measures_button.setMenu(measures)
         second.addWidget(self.measures_button)
-        self.extra_buttons = second
         buttons.addLayout(second)
         buttons.addStretch(1)
         row.addLayout(buttons)

@@ -42,9 +42,10 @@ from ..services import access, cases, contracts, exports, views
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
 from . import ops
-from .case_dialogs import ERROR_STYLE, date_edit, error_text, pydate, qdate
+from .case_dialogs import date_edit, error_text, pydate, qdate
+from .colors import ERROR_STYLE, GREEN, GREY, RED
 from .pdf_preview import PdfPreview, print_pdfs, save_pdf
-from .sanction_dialogs import GREEN, GREY, LadderMoveBox, StudentCombo, short_box
+from .sanction_dialogs import LadderMoveBox, StudentCombo, short_box
 
 EDITABLE = (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable)
@@ -310,7 +311,7 @@ class ContractDialog(QDialog):
         self.broken_hint.setVisible(not c.outcome and bool(nxt))
         if c.outcome:
             word = _("kept") if c.outcome == "kept" else _("broken")
-            color = GREEN if c.outcome == "kept" else "#b3261e"
+            color = GREEN if c.outcome == "kept" else RED
             self.outcome_label.setText(f"<span style='color:{color}'><b>"
                                        + _("The contract was {outcome}.").format(outcome=word)
                                        + "</b></span>")

@@ -24,6 +24,7 @@ from ..paths import PROTOCOLS_DIR
 from ..services import accounts, encryption, settings
 from ..services.base import Actor, Conflict, ServiceError
 from ..store.errors import StoreError
+from .colors import ERROR_STYLE
 from .limits import exempt, limit
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
@@ -178,7 +179,7 @@ class SetupWizard(QWizard):
         uform.addRow(_("Password"), self.password)
         uform.addRow(_("Password again"), self.password2)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         uform.addRow(self.error)
         for name, widget in (("last*", self.last), ("code*", self.code),
@@ -234,7 +235,7 @@ class LoginDialog(QDialog):
         form.addRow(_("Password"), self.password)
         layout.addLayout(form)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
@@ -309,7 +310,7 @@ class RecoveryKeyDialog(QDialog):
             form.addRow(_("New password again"), self.password2)
         layout.addLayout(form)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

@@ -23,8 +23,7 @@ from ..i18n import _
 from ..services import encryption
 from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
-
-ERROR_STYLE = "color: #b00020;"
+from .colors import ERROR_STYLE
 
 
 class RecoveryKeyShownDialog(QDialog):

@@ -43,6 +43,7 @@ from ..importers.problems import ImportProblem
 from ..importers.reader import Table, read_table
 from ..services import people, settings
 from ..services.base import Actor
+from .colors import AMBER, ERROR_STYLE, RED
 from .forms import load_form
 from .limits import exempt
 from .tasks import Task
@@ -136,7 +137,7 @@ class ProblemModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 0:
             from PySide6.QtGui import QColor
 
-            return QColor("#b00020") if kind == "problem" else QColor("#8a5a00")
+            return QColor(RED) if kind == "problem" else QColor(AMBER)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 3:
             return problem.message
         return None
@@ -222,7 +223,7 @@ class ImportDialog(QDialog):
         self.full_export.setVisible(self.kind.key == "students")
         layout.addWidget(self.full_export)
         self.file_error = QLabel()
-        self.file_error.setStyleSheet("color: #b00020;")
+        self.file_error.setStyleSheet(ERROR_STYLE)
         self.file_error.setWordWrap(True)
         layout.addWidget(self.file_error)
         layout.addStretch(1)
@@ -480,7 +481,7 @@ class ImportDialog(QDialog):
         self.verdict.setText(_("The file was refused and nothing has changed. Correct the "
                                "problems below in the file (or choose other columns) and try "
                                "again."))
-        self.verdict.setStyleSheet("font-size: 12pt; font-weight: 600; color: #b00020;")
+        self.verdict.setStyleSheet(f"font-size: 12pt; font-weight: 600; color: {RED};")
 
     def _show_refusal(self, problems: list[ImportProblem]) -> None:
         self.counts_box.hide()
@@ -565,7 +566,7 @@ class ImportDialog(QDialog):
             self.file_error.setText(message)
         else:
             self.verdict.setText(message)
-            self.verdict.setStyleSheet("font-size: 12pt; font-weight: 600; color: #b00020;")
+            self.verdict.setStyleSheet(f"font-size: 12pt; font-weight: 600; color: {RED};")
         self._update_buttons()
 
     def is_busy(self) -> bool:

@@ -43,12 +43,13 @@ from ..letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_p
 from ..letters import fields as letter_fields
 from ..services import letters, lists
 from ..services.base import Actor, Conflict, ServiceError
+from .colors import RED
 from .limits import exempt, limit
 from .models import ListModel
 from .pdf_preview import PdfPreview, print_pdfs
 from .tasks import Task
 
-ERROR = QColor("#b3261e")
+ERROR = QColor(RED)
 ROLE_LABELS = {"gepeste": N_("victim"), "pester": N_("bully"), "meeloper": N_("follower"),
                "middengroep": N_("bystander"), "getuige": N_("witness")}
 CHECKED, UNCHECKED = Qt.CheckState.Checked, Qt.CheckState.Unchecked

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..i18n import _
 from ..services import accounts
 from ..services.base import Actor, ServiceError
+from .colors import ERROR_STYLE
 from .limits import exempt
 
 INPUT_EVENTS = frozenset({
@@ -119,7 +120,6 @@ class LockDialog(QDialog):
     def __init__(self, actor: Actor, parent: QWidget | None = None):
         super().__init__(parent)
         self.actor = actor
-        self.unlocked_actor: Actor | None = None
         self.setWindowTitle(locked_title())
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
         layout = QVBoxLayout(self)
@@ -133,7 +133,7 @@ class LockDialog(QDialog):
         self.password.returnPressed.connect(self.try_unlock)
         layout.addWidget(self.password)
         self.error = QLabel()
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         row = QHBoxLayout()
@@ -152,7 +152,7 @@ class LockDialog(QDialog):
 
     def try_unlock(self) -> None:
         try:
-            self.unlocked_actor = accounts.unlock(self.actor, self.password.text())
+            accounts.unlock(self.actor, self.password.text())
         except ServiceError as exc:
             self.error.setText(str(exc))
             self.password.clear()

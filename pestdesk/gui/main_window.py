@@ -223,8 +223,7 @@ class MainWindow(QMainWindow):
                 if may.users:
                     self._action(admin_menu, _("&Users…"), self.manage_users)
                 if grants.may_see_grants(self.actor):
-                    self.grants_action = self._action(admin_menu, _("R&ole requests…"),
-                                                      self.manage_grants)
+                    self._action(admin_menu, _("R&ole requests…"), self.manage_grants)
                 admin_menu.addSeparator()
                 continue
             self._allowed(self._action(admin_menu, text, slot), allowed, not_yours)

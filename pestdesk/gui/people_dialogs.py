@@ -37,6 +37,7 @@ from ..services import settings
 from ..services import staff as staff_service
 from ..services.base import Actor, Conflict
 from . import ops
+from .colors import ERROR_STYLE
 from .limits import exempt, limit
 from .views.common import ListPanel
 
@@ -87,7 +88,7 @@ class EditDialog(QDialog):
         self.layout_.addLayout(self.form)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020;")
+        self.error.setStyleSheet(ERROR_STYLE)
         self.error.hide()
         self.reload_button = QPushButton(_("Reload"))
         self.reload_button.hide()

@@ -63,17 +63,15 @@ from ..services.base import Actor, Conflict, ServiceError
 from ..services.calendar import school_calendar
 from . import ops
 from .case_dialogs import (
-    ERROR_STYLE,
     SaveDialog,
     date_edit,
-    error_text,
     pydate,
     text_box,
 )
+from .colors import ERROR_STYLE, GREEN, GREY, RED
 from .limits import limit
 from .student_picker import StaffCombo
 
-GREEN, RED, GREY = "#1e6b34", "#b3261e", "#666"
 MAX_DAYS_OFFERED = 10  # more than the law allows, so a refusal can be shown with its reason
 
 
@@ -137,12 +135,6 @@ def checks_row(checks: dict[str, QCheckBox]) -> QHBoxLayout:
         row.addWidget(box)
     row.addStretch(1)
     return row
-
-
-def refusal_text(exc: Exception) -> str:
-    if isinstance(exc, SanctionRefused):
-        return exc.message
-    return error_text(exc)
 
 
 class LadderMoveBox(QGroupBox):

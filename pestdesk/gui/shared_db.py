@@ -22,6 +22,7 @@ from ..services import backups, presence
 from ..services.base import storage
 from ..store.db import quick_check
 from ..store.errors import StoreError
+from .colors import RED
 from .tasks import Task
 
 
@@ -43,7 +44,7 @@ class SharedDatabaseStatus(QObject):
         self.others_label = QLabel()
         self.others_label.setObjectName("presenceLabel")
         self.readonly_label = QLabel(_("READ-ONLY: changes are not saved"))
-        self.readonly_label.setStyleSheet("color: white; background: #b00020; padding: 1px 6px;")
+        self.readonly_label.setStyleSheet(f"color: white; background: {RED}; padding: 1px 6px;")
         self.readonly_label.setToolTip(_(
             "A storage error (disk full or network problem) stopped pestdesk from saving. "
             "Everything saved before is safe. Solve the problem and restart pestdesk."))

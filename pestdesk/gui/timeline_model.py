@@ -17,6 +17,7 @@ from PySide6.QtGui import QBrush, QColor
 from ..i18n import N_, _, format_date
 from ..services import cases
 from ..services.base import Actor
+from .colors import AMBER, RED
 
 PAGE = 100
 NO_PARENT = QModelIndex()
@@ -30,9 +31,9 @@ OTHER_KINDS = {"letter": N_("Letter"), "contract": N_("Contract"), "sanction": N
                "hearing": N_("Hearing"), "consultation": N_("Consultation"),
                "expulsion_step": N_("Expulsion step"),
                "inspectie_melding": N_("Inspectorate notification")}
-KIND_COLORS = {"escalate": "#b3261e", "deescalate": "#8a5a00", "close": "#555555",
+KIND_COLORS = {"escalate": RED, "deescalate": AMBER, "close": "#555555",
                "reopen": "#1f5fa8", "conversation": "#12355b", "report": "#12355b",
-               "contract_broken": "#b3261e"}
+               "contract_broken": RED}
 
 
 def kind_label(kind: str) -> str:

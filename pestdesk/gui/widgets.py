@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-ERROR_COLOR = "#b00020"
+from .colors import ERROR_STYLE
 
 
 def error_label(hidden: bool = False) -> QLabel:
@@ -13,7 +13,7 @@ def error_label(hidden: bool = False) -> QLabel:
     label = QLabel()
     label.setObjectName("errorLabel")
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setStyleSheet(ERROR_STYLE)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setVisible(not hidden)
     return label

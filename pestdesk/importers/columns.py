@@ -137,10 +137,6 @@ class ColumnMapping:
     def missing(self, required: Iterable[str] = REQUIRED_FIELDS) -> list[str]:
         return [name for name in required if name not in self.fields]
 
-    def guardian_indexes(self) -> list[int]:
-        found = {int(name[8]) for name in self.fields if name.startswith("guardian")}
-        return sorted(found)
-
 
 def suggest_mapping(headers: Iterable[str], rank=None) -> ColumnMapping:
     """Guess the mapping from header texts alone (see ``STUDENT_SYNONYMS``)."""

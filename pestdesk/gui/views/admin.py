@@ -50,12 +50,13 @@ from ...services.staff import STAFF_ROLES
 from ...store.db import is_network_path, quick_check
 from ...store.errors import StoreError
 from .. import ops
+from ..colors import HINT, RED
 from ..tasks import Task
 
 #: who may set the retention period and delete past it (``services.retention.purge``)
 RETENTION_ROLES = ("beheerder", "ondersteuningscoordinator")
 NOBODY = Actor(user_id=None, username="", roles=frozenset())
-HINT_STYLE = "color: #5b6270;"
+HINT_STYLE = f"color: {HINT};"
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class AdminView(QWidget):
         form.addRow(_("Protocol"), self.protocol)
         form.addRow(_("School calendar"), self.calendar_state)
         allowed = self.rights.school
-        self.school_buttons = self._button_row(form, (
+        self._button_row(form, (
             ("profile", _("Edit school details…"), self.edit_profile, allowed),
             ("calendar", _("School calendar…"), self.school_calendar, allowed)))
         self.calendar_button = self.buttons["calendar"]
@@ -455,7 +456,7 @@ class AdminView(QWidget):
             self.integrity.setToolTip(_(
                 "Stop working in this database; the administrator restores the newest good "
                 "backup.") + "\n\n" + verdict[:500])
-            self.integrity.setStyleSheet("color: #b00020; font-weight: 600;")
+            self.integrity.setStyleSheet(f"color: {RED}; font-weight: 600;")
         self.integrity_checked.emit(verdict)
 
     def save_lock_minutes(self) -> None:

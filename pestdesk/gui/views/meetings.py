@@ -42,6 +42,7 @@ from ...i18n import _, format_date, format_datetime
 from ...services import meetings
 from ...services.base import Actor, ServiceError
 from .. import ops
+from ..colors import ERROR_STYLE
 from ..limits import limit
 from ..pdf_preview import ask_export_path
 from ..tasks import Task
@@ -346,7 +347,7 @@ class MeetingDetail(QWidget):
                 with_decision=bool(self.decision.toPlainText().strip()))
         preview = self.move_preview
         self.move_message.setText(preview.message if preview and preview.message else "")
-        self.move_message.setStyleSheet("color: #b3261e;" if preview and preview.refused
+        self.move_message.setStyleSheet(ERROR_STYLE if preview and preview.refused
                                         else "")
         self.move_message.setVisible(bool(preview and preview.message))
         self.move_reason.setVisible(bool(preview and preview.needs_reason))

@@ -25,24 +25,25 @@ from ...i18n import _, format_date, format_datetime, format_number
 from ...services import overview
 from ...services.base import Actor
 from .. import ops
+from ..colors import RED, RED_BACKGROUND
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 ID_ROLE = Qt.ItemDataRole.UserRole + 2
-LATE = QColor("#b42318")
+LATE = QColor(RED)
 
-STYLE = """
-#overviewCard { background: #ffffff; border: 1px solid #dde2e8; border-radius: 8px; }
-#overviewCard QLabel#cardTitle { font-weight: 600; color: #12355b; font-size: 10.5pt; }
-#overviewCard QLabel#cardCount { background: #e8eef7; color: #12355b; border-radius: 9px;
-    padding: 1px 8px; font-weight: 600; }
-#overviewCard QLabel#cardCount[urgent="true"] { background: #fde7e4; color: #b42318; }
-#overviewCard QLabel#cardScope { color: #5b6270; border: 1px solid #c9ced6; border-radius: 8px;
-    padding: 0px 6px; font-size: 8.5pt; }
-#overviewCard QListWidget { border: none; background: transparent; }
-#overviewCard QListWidget::item { padding: 3px 2px; }
-#overviewCard QListWidget::item:hover { background: #eef3fa; }
-#monitorBanner { background: #eef6ee; color: #1e5128; border: 1px solid #b7d7b9;
-    border-radius: 6px; padding: 8px 12px; }
+STYLE = f"""
+#overviewCard {{ background: #ffffff; border: 1px solid #dde2e8; border-radius: 8px; }}
+#overviewCard QLabel#cardTitle {{ font-weight: 600; color: #12355b; font-size: 10.5pt; }}
+#overviewCard QLabel#cardCount {{ background: #e8eef7; color: #12355b; border-radius: 9px;
+    padding: 1px 8px; font-weight: 600; }}
+#overviewCard QLabel#cardCount[urgent="true"] {{ background: {RED_BACKGROUND}; color: {RED}; }}
+#overviewCard QLabel#cardScope {{ color: #5b6270; border: 1px solid #c9ced6; border-radius: 8px;
+    padding: 0px 6px; font-size: 8.5pt; }}
+#overviewCard QListWidget {{ border: none; background: transparent; }}
+#overviewCard QListWidget::item {{ padding: 3px 2px; }}
+#overviewCard QListWidget::item:hover {{ background: #eef3fa; }}
+#monitorBanner {{ background: #eef6ee; color: #1e5128; border: 1px solid #b7d7b9;
+    border-radius: 6px; padding: 8px 12px; }}
 """
 
 

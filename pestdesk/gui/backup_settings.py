@@ -30,7 +30,7 @@ from ..services import backups, settings
 from ..services.base import Actor, ServiceError
 from . import ops
 from .limits import exempt
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 KEEP_RANGE = (1, 365)
 
@@ -49,7 +49,7 @@ def check_folder(folder: Path) -> None:
             folder=folder, reason=exc.strerror or type(exc).__name__)) from None
 
 
-class BackupSettingsDialog(QDialog):
+class BackupSettingsDialog(ShowsErrors, QDialog):
     def __init__(self, actor: Actor, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
@@ -106,15 +106,12 @@ class BackupSettingsDialog(QDialog):
 
     def accept(self) -> None:
         folder = self.chosen_folder()
-        def show(message: str) -> None:
-            self.error.setText(message)
-            self.error.setVisible(bool(message))
-
         keep = self.keep.value()
 
         def save() -> None:
             check_folder(folder or self.default)  # a network folder may answer slowly
             backups.save_config(self.actor, folder, keep)
 
-        if ops.run(self, save, changes=ops.Changes.of(ops.BACKUPS, ops.SETTINGS), show=show):
+        if ops.run(self, save, changes=ops.Changes.of(ops.BACKUPS, ops.SETTINGS),
+                   show=self.show_error):
             super().accept()

@@ -42,6 +42,7 @@ from . import ops
 from .case_dialogs import SaveDialog, date_edit, pydate
 from .colors import ERROR_STYLE
 from .limits import limit
+from .widgets import ShowsErrors
 
 DATA = Qt.ItemDataRole.UserRole
 
@@ -104,7 +105,7 @@ class PeriodDialog(SaveDialog):
         return ops.Changes.of(ops.SETTINGS)
 
 
-class CalendarDialog(QDialog):
+class CalendarDialog(ShowsErrors, QDialog):
     """The school calendar: free periods (add, change, remove) and the public holidays."""
 
     changed = Signal()
@@ -226,10 +227,6 @@ class CalendarDialog(QDialog):
     def current_index(self) -> int | None:
         row = self.table.currentRow()
         return row if 0 <= row < len(self.periods) and self.table.selectedItems() else None
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     # -- changing ----------------------------------------------------------------------
     def period_dialog(self, index: int | None = None) -> PeriodDialog:

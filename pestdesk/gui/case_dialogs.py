@@ -41,14 +41,12 @@ from ..domain.protocol import Protocol
 from ..domain.taxonomy import CASE_ROLES
 from ..i18n import _, format_date, format_datetime, format_number
 from ..services import cases, exports
-from ..services.base import Actor, Conflict, ServiceError
-from ..store.errors import StoreError
+from ..services.base import Actor, Conflict
 from . import ops
-from .colors import ERROR_STYLE
 from .limits import exempt, limit
 from .pdf_preview import ask_export_path
 from .student_picker import StaffCombo, StudentPicker
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 error_text = ops.error_text  # the user-facing message of a refusal (one place: gui.ops)
 
@@ -92,7 +90,7 @@ def text_box(lines: int = 3, placeholder: str = "",
     return box
 
 
-class SaveDialog(QDialog):
+class SaveDialog(ShowsErrors, QDialog):
     """A form with an inline error line and Save/Cancel; subclasses give ``save()``.
 
     ``save()`` reads the form (on the GUI thread) and returns the service call to make,
@@ -123,10 +121,6 @@ class SaveDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.outer.addWidget(self.buttons)
         self.setMinimumWidth(520)
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def save(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -582,15 +576,17 @@ class AttachmentViewer(QDialog):
             layout.addWidget(description)
         self.data = b""
         self.kind = "error"
-        try:
-            self.data = cases.attachment_bytes(actor, attachment["id"])
-        except (ServiceError, StoreError) as exc:
-            message = QLabel(error_text(exc))
-            message.setWordWrap(True)
-            message.setStyleSheet(ERROR_STYLE)
-            layout.addWidget(message, 1)
-        else:
+        # a large (encrypted) file: read on the op path, a refusal in the window itself
+        message = error_label(hidden=True)
+        layout.addWidget(message)
+        read = ops.Op(self, partial(cases.attachment_bytes, actor, attachment["id"]),
+                      label=_("Opening…")).errors_to(message.setText)
+        if read.run():
+            self.data = read.result
             layout.addWidget(self._content(), 1)
+        else:
+            message.show()
+            layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.save_button = buttons.addButton(_("&Save a copy…"),
                                              QDialogButtonBox.ButtonRole.ActionRole)
@@ -639,10 +635,8 @@ class AttachmentViewer(QDialog):
         except OSError:
             QMessageBox.warning(self, _("Save a copy"), _("The copy could not be written."))
             return
-        try:
-            exports.record_export(self.actor, "export", "attachment", self.attachment["id"])
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Save a copy"), str(exc))
+        ops.Op(self, partial(exports.record_export, self.actor, "export", "attachment",
+                             self.attachment["id"])).titled(_("Save a copy")).run()
 
 
 def added_on_text(value: dt.datetime | None) -> str:

@@ -38,7 +38,7 @@ from . import ops
 from .case_dialogs import error_text
 from .conflict import ConflictDialog, reapply
 from .report_dialog import ReportForm
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 
 def _comparable(value: object) -> object:
@@ -51,7 +51,7 @@ def _comparable(value: object) -> object:
     return value
 
 
-class CaseEditDialog(QDialog):
+class CaseEditDialog(ShowsErrors, QDialog):
     """The report's details of one case, editable when the actor may change the case.
 
     ``changed`` is emitted after a save (and after a conflict reload, which also shows
@@ -169,10 +169,6 @@ class CaseEditDialog(QDialog):
             self.form.set_values(reapply(stored, mine))
         self.show_error("")
         self.changed.emit()  # the case window shows the colleague's version afterwards
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def _focus_problem(self, problems: dict[str, str]) -> None:
         for key in problems:

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QRadioButton,
     QStackedWidget,
@@ -39,13 +38,13 @@ from PySide6.QtWidgets import (
 from .. import clock
 from ..i18n import _, format_date
 from ..services import access, cases, contracts, exports, views
-from ..services.base import Actor, Conflict, ServiceError
-from ..store.errors import StoreError
+from ..services.base import Actor, Conflict
 from . import ops
-from .case_dialogs import date_edit, error_text, pydate, qdate
+from .case_dialogs import date_edit, pydate, qdate
 from .colors import ERROR_STYLE, GREEN, GREY, RED
 from .pdf_preview import PdfPreview, print_pdfs, save_pdf
 from .sanction_dialogs import LadderMoveBox, StudentCombo, short_box
+from .widgets import ShowsErrors
 
 EDITABLE = (Qt.ItemFlag.ItemIsEditable | Qt.ItemFlag.ItemIsEnabled
             | Qt.ItemFlag.ItemIsSelectable)
@@ -58,7 +57,7 @@ def left_aligned(widget: QWidget) -> QHBoxLayout:
     return row
 
 
-class ContractDialog(QDialog):
+class ContractDialog(ShowsErrors, QDialog):
     """Contract for one pester: the make form, or the contract with signatures and outcome."""
 
     changed = Signal()
@@ -332,10 +331,6 @@ class ContractDialog(QDialog):
             self.guardian_row.addWidget(QLabel(_("(no parent with parental authority known)")))
         self.guardian_row.addStretch(1)
 
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-
     def _saved(self) -> None:
         self.changed.emit()
         self.load()
@@ -384,12 +379,18 @@ class ContractDialog(QDialog):
     def show_print(self) -> None:
         if self.contract is None:
             return
-        try:
-            pdf = contracts.render_contract_pdf(self.contract.id)
-        except (ServiceError, StoreError, ValueError) as exc:
-            self.show_error(error_text(exc))
+        def layout_problem(exc: BaseException) -> bool:  # an address or layout problem
+            if isinstance(exc, ValueError):
+                self.show_error(str(exc))
+                return True
+            return False
+
+        render = ops.Op(self, partial(contracts.render_contract_pdf, self.contract.id),
+                        label=_("Preparing the contract…")).errors_to(self.show_error)
+        if not render.failure(layout_problem).run():
             return
-        self.print_dialog = ContractPrintDialog(pdf, self, self.actor, self.contract.id)
+        self.print_dialog = ContractPrintDialog(render.result, self, self.actor,
+                                                self.contract.id)
         self.print_dialog.exec()
 
 
@@ -417,10 +418,8 @@ class ContractPrintDialog(QDialog):
 
     def _record(self, action: str) -> None:
         if self.actor is not None:
-            try:
-                exports.record_export(self.actor, action, "contract", self.contract_id)
-            except (ServiceError, StoreError) as exc:
-                QMessageBox.warning(self, _("Contract for signature"), str(exc))
+            ops.Op(self, partial(exports.record_export, self.actor, action, "contract",
+                                 self.contract_id)).titled(_("Contract for signature")).run()
 
     def print_contract(self) -> None:
         if print_pdfs(self, [self.pdf], _("Contract")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
 from ..i18n import N_, _
 from ..paths import PROTOCOLS_DIR
 from ..services import accounts, encryption, settings
-from ..services.base import Actor, Conflict, ServiceError
+from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
+from . import ops
 from .colors import ERROR_STYLE
+from .conflict import reapply
 from .limits import exempt, limit
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
@@ -97,24 +100,21 @@ class SchoolProfileDialog(QDialog):
             self.form.errorLabel.setText(_("The school name is required."))
             self.form.nameEdit.setFocus()
             return
-        try:
-            settings.save_school_profile(self.actor, profile, self.read_version)
-        except Conflict as conflict:  # a colleague saved first: compare, reload, reapply
-            from .conflict import ConflictDialog, reapply
+        mine = {k: v for k, v in asdict(profile).items() if self.original.get(k) != v}
 
-            mine = {k: v for k, v in asdict(profile).items() if self.original.get(k) != v}
-            choice = ConflictDialog.ask(self, conflict, mine, self.original)
+        def reload(_conflict, choice) -> None:  # a colleague saved first: reload, reapply
             if choice.reload:
                 current = settings.school_profile()
                 self.read_version = settings.setting_version(settings.PROFILE_KEY)
                 self.original = asdict(current)
                 merged = reapply(asdict(current), mine) if choice.reapply else {}
                 self.load(settings.SchoolProfile(**merged) if merged else current)
-            self.form.errorLabel.setText(str(conflict))
-            return
-        except (StoreError, ServiceError) as exc:  # show, keep the form open
-            self.form.errorLabel.setText(str(exc))
-            return
+
+        op = ops.Op(self, partial(settings.save_school_profile, self.actor, profile,
+                                  self.read_version), changes=ops.Changes.of(ops.SETTINGS))
+        if not op.errors_to(self.form.errorLabel.setText) \
+                .on_conflict(reload, lambda: mine, original=self.original).run():
+            return  # shown in the form, which stays open
         super().accept()
 
 

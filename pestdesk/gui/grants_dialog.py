@@ -9,6 +9,8 @@ Every rule is checked again in ``services.grants``.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from ..i18n import N_, _, format_datetime
 from ..services import grants, users
-from ..services.base import Actor, ServiceError
+from ..services.base import Actor
+from . import ops
 from .widgets import error_label
 
 KIND_LABELS = {
@@ -112,10 +115,8 @@ class GrantsDialog(QDialog):
         if not ids:
             self.message.setText(_("Select one or more open requests first."))
             return
-        try:
-            grants.decide(self.actor, ids, confirm)
-        except ServiceError as exc:
-            self.message.setText(str(exc))
+        ops.Op(self, partial(grants.decide, self.actor, ids, confirm),
+               changes=ops.Changes.of(ops.USERS)).errors_to(self.message.setText).run()
         self.reload()
 
     def decide(self, confirm: bool) -> None:

@@ -36,12 +36,12 @@ from ..services.base import Actor, ServiceError
 from ..store.errors import StoreError
 from . import ops
 from .limits import exempt, limit
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-class GuardianLinkDialog(QDialog):
+class GuardianLinkDialog(ShowsErrors, QDialog):
     """Find a guardian by typing and link them to ``student_id``; ``saved(guardian_id)``."""
 
     saved = Signal(int)
@@ -193,6 +193,3 @@ class GuardianLinkDialog(QDialog):
         self.saved.emit(guardian_id)
         super().accept()
 
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))

@@ -39,7 +39,7 @@ from ..services.base import Actor, Conflict, ServiceError
 from . import ops
 from .conflict import ConflictDialog, reapply
 from .limits import limit
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 COLUMNS = ("name", "topic", "phone", "url")
 
@@ -53,7 +53,7 @@ def _values(line: service.Helpline) -> dict[str, str]:
     return {name: getattr(line, name) or "" for name in service.EDITABLE}
 
 
-class HelplineEditDialog(QDialog):
+class HelplineEditDialog(ShowsErrors, QDialog):
     """Add a helpline, or edit one as it was read (``helpline_id`` and its version)."""
 
     def __init__(self, actor: Actor, helpline_id: int | None = None,
@@ -114,10 +114,6 @@ class HelplineEditDialog(QDialog):
     def collect(self) -> dict[str, str]:
         return {name: (w.toPlainText() if isinstance(w, QPlainTextEdit) else w.text()).strip()
                 for name, w in self.fields.items()}
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
 
     def accept(self) -> None:
         values = self.collect()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QThreadPool, Signal
@@ -43,6 +44,7 @@ from ..importers.problems import ImportProblem
 from ..importers.reader import Table, read_table
 from ..services import people, settings
 from ..services.base import Actor
+from . import ops
 from .colors import AMBER, ERROR_STYLE, RED
 from .forms import load_form
 from .limits import exempt
@@ -431,10 +433,11 @@ class ImportDialog(QDialog):
                 return
             if header:
                 used[header] = name
-        try:
-            settings.set_value(self.actor, self.kind.setting_key, chosen)
-        except Exception as exc:  # a busy or read-only database: the import can still run
-            self.mapping_form.errorLabel.setText(str(exc))
+        # remembered for the next import; a busy or read-only database is said, and the
+        # import can still run
+        ops.Op(self, partial(settings.set_value, self.actor, self.kind.setting_key, chosen),
+               changes=ops.Changes.of(ops.SETTINGS)) \
+            .errors_to(self.mapping_form.errorLabel.setText).run()
         self.mapping = chosen
         self.dry_run()
 

@@ -11,6 +11,8 @@ sign out or quit. The number of minutes is a database setting (``services.users`
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
@@ -25,7 +27,8 @@ from PySide6.QtWidgets import (
 
 from ..i18n import _
 from ..services import accounts
-from ..services.base import Actor, ServiceError
+from ..services.base import Actor
+from . import ops
 from .colors import ERROR_STYLE
 from .limits import exempt
 
@@ -151,10 +154,9 @@ class LockDialog(QDialog):
         layout.addLayout(row)
 
     def try_unlock(self) -> None:
-        try:
-            accounts.unlock(self.actor, self.password.text())
-        except ServiceError as exc:
-            self.error.setText(str(exc))
+        # the password hash takes a moment: on the op path, the window keeps painting
+        if not ops.Op(self, partial(accounts.unlock, self.actor, self.password.text())) \
+                .errors_to(self.error.setText).run():
             self.password.clear()
             self.password.setFocus()
             return

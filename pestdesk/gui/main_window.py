@@ -4,6 +4,7 @@ and the signed-in user in the status bar."""
 from __future__ import annotations
 
 import importlib
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
@@ -517,12 +518,8 @@ class MainWindow(QMainWindow):
                 names, 0, False)
             if not ok:
                 return
-        try:
-            encryption.grant_seal(self.actor, name)
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Sealed notes"), str(exc))
-            return
-        if "admin" in self.views:
+        if ops.Op(self, partial(encryption.grant_seal, self.actor, name)) \
+                .titled(_("Sealed notes")).run() and "admin" in self.views:
             self.views["admin"].refresh()
 
     def encrypt_database(self) -> None:
@@ -539,11 +536,11 @@ class MainWindow(QMainWindow):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         password = dialog.password.text()
-        try:  # the password, checked here with the sign-in's throttle and audit line
-            actor = accounts.unlock(self.actor, password, "password_check")
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Encrypt the database"), str(exc))
+        # the password, checked here with the sign-in's throttle and audit line
+        check = ops.Op(self, partial(accounts.unlock, self.actor, password, "password_check"))
+        if not check.titled(_("Encrypt the database")).run():
             return
+        actor = check.result
         self._open_overview()  # its deferred first build must not query during the op
         for window in list(self.case_windows.values()):
             window.close()

@@ -129,7 +129,7 @@ def handle_error(parent: QWidget | None, exc: BaseException, *,
                  show: Callable[[str], None] | None = None,
                  on_conflict: ConflictHandler | None = None,
                  mine: dict | None = None, labels: dict[str, str] | None = None,
-                 title: str = "") -> str:
+                 title: str = "", original: dict | None = None) -> str:
     """Tell the user about ``exc`` the one way its kind is told; returns the kind.
 
     ``show`` puts the message in the screen's own error line (a dialog keeps what was
@@ -145,7 +145,7 @@ def handle_error(parent: QWidget | None, exc: BaseException, *,
     if kind == "conflict":
         from .conflict import ConflictDialog
 
-        choice = ConflictDialog.ask(parent, exc, mine or {}, None, labels)
+        choice = ConflictDialog.ask(parent, exc, mine or {}, original, labels)
         if on_conflict is not None:
             on_conflict(exc, choice)
         elif choice.reload:
@@ -234,6 +234,7 @@ class Op:
         self._on_conflict: ConflictHandler | None = None
         self._mine: Callable[[], dict] | None = None
         self._labels: dict[str, str] | None = None
+        self._original: dict | None = None
         self._title = ""
 
     # -- configuration (chainable) --------------------------------------------------------
@@ -252,8 +253,12 @@ class Op:
         return self
 
     def on_conflict(self, fn: ConflictHandler, mine: Callable[[], dict] | None = None,
-                    labels: dict[str, str] | None = None) -> Op:
+                    labels: dict[str, str] | None = None,
+                    original: dict | None = None) -> Op:
+        """A conflict shows the compare dialog (``mine``: my edits, ``original``: the form
+        as it was read) and hands the user's choice to ``fn`` (reload, put my edits back)."""
         self._on_conflict, self._mine, self._labels = fn, mine, labels
+        self._original = original
         return self
 
     def titled(self, title: str) -> Op:
@@ -299,6 +304,7 @@ class Op:
             return False
         handle_error(self.parent, value, show=self._show, on_conflict=self._on_conflict,
                      mine=self._mine() if self._mine else None, labels=self._labels,
+                     original=self._original,
                      title=self._title)
         return False
 

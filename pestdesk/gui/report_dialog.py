@@ -45,7 +45,7 @@ from . import ops
 from .case_dialogs import date_edit, error_text, pydate, qdate, role_combo, text_box
 from .limits import limit
 from .student_picker import StaffCombo, StudentPicker
-from .widgets import error_label
+from .widgets import ShowsErrors, error_label
 
 #: how a report came in (free text in the database; these are suggestions)
 VIA = (N_("in person"), N_("by phone"), N_("by e-mail"), N_("by letter"),
@@ -396,7 +396,7 @@ class ReportForm(QWidget):
             widget.setEnabled(not on)
 
 
-class ReportDialog(QDialog):
+class ReportDialog(ShowsErrors, QDialog):
     """Nieuwe melding, or (``signal=True``) a quick signaal. ``saved(case_id)``."""
 
     saved = Signal(int)
@@ -503,10 +503,6 @@ class ReportDialog(QDialog):
         self.case_id = op.result
         self.saved.emit(self.case_id)
         super().accept()
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     def _focus_problem(self, problems: dict[str, str]) -> None:
         for key in problems:

@@ -71,6 +71,7 @@ from .case_dialogs import (
 from .colors import ERROR_STYLE, GREEN, GREY, RED
 from .limits import limit
 from .student_picker import StaffCombo
+from .widgets import ShowsErrors
 
 MAX_DAYS_OFFERED = 10  # more than the law allows, so a refusal can be shown with its reason
 
@@ -189,7 +190,7 @@ class LadderMoveBox(QGroupBox):
 # --------------------------------------------------------------------------- suspension
 
 
-class SuspensionDialog(QDialog):
+class SuspensionDialog(ShowsErrors, QDialog):
     """Schorsing vastleggen: the form, then the result with the legal tasks it raised."""
 
     changed = Signal()
@@ -420,10 +421,6 @@ class SuspensionDialog(QDialog):
                               "Record it first.").format(step=needed[1]))
         problems += self.ladder.missing()
         return problems
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
     # -- saving ------------------------------------------------------------------------
     def save(self) -> bool:

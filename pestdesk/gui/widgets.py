@@ -17,3 +17,16 @@ def error_label(hidden: bool = False) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setVisible(not hidden)
     return label
+
+
+class ShowsErrors:
+    """``show_error`` for a dialog with an error line in ``self.error`` (``error_label``):
+    the message shown, or the line hidden when it is empty. The op path
+    (``gui.ops.Op.errors_to(self.show_error)``) and the dialog's own checks both use it."""
+
+    error: QLabel
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+

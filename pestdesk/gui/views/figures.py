@@ -11,6 +11,7 @@ year report and the export are masked all the same.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCharts import (
@@ -38,7 +39,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -61,7 +61,8 @@ from ... import clock
 from ...domain.taxonomy import FORMS
 from ...i18n import _
 from ...services import figures as fig
-from ...services.base import Actor, ServiceError
+from ...services.base import Actor
+from .. import ops
 from ..flow_layout import FlowLayout
 from ..pdf_preview import ask_export_path
 from .common import compact_combo
@@ -519,18 +520,15 @@ class FiguresView(QWidget):
 
     # -- computing and drawing -----------------------------------------------------------
     def refresh(self) -> None:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            self.figures = fig.compute_figures(self.actor, self.chosen_period(),
-                                               self.chosen_filters(),
-                                               self.granularity.currentData() or "",
-                                               exact=self.exact.isChecked())
-        except ServiceError as exc:
+        """Count off the GUI thread (a long read on a big school), then draw."""
+        op = ops.Op(self, partial(fig.compute_figures, self.actor, self.chosen_period(),
+                                  self.chosen_filters(), self.granularity.currentData() or "",
+                                  exact=self.exact.isChecked()),
+                    label=_("Counting…")).errors_to(self._show_message)
+        if not op.run():
             self.figures = None
-            self._show_message(str(exc))
             return
-        finally:
-            QApplication.restoreOverrideCursor()
+        self.figures = op.result
         self._draw()
         self.computed.emit()
 
@@ -592,15 +590,15 @@ class FiguresView(QWidget):
             self.write_year_report(Path(name), year)
 
     def write_year_report(self, path: Path, year: int) -> bool:
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        op = ops.Op(self, partial(fig.year_report_pdf, self.actor, year, self.chosen_filters()),
+                    label=_("Writing the year report…")).titled(_("Year report"))
+        if not op.run():
+            return False
         try:
-            pdf = fig.year_report_pdf(self.actor, year, self.chosen_filters())
-            path.write_bytes(pdf)
-        except (ServiceError, OSError) as exc:
-            QApplication.restoreOverrideCursor()
+            path.write_bytes(op.result)
+        except OSError as exc:
             QMessageBox.warning(self, _("Year report"), str(exc))
             return False
-        QApplication.restoreOverrideCursor()
         self._remember(str(path))
         return True
 
@@ -617,13 +615,18 @@ class FiguresView(QWidget):
             self.write_export(Path(name))
 
     def write_export(self, path: Path) -> bool:
-        try:
-            if path.suffix.lower() == ".csv":
-                fig.export_csv(self.actor, self.figures, path)
-            else:
-                fig.export_xlsx(self.actor, self.figures, path.with_suffix(".xlsx"))
-        except ServiceError as exc:
-            QMessageBox.warning(self, _("Export counts"), str(exc))
+        if path.suffix.lower() == ".csv":
+            work = partial(fig.export_csv, self.actor, self.figures, path)
+        else:
+            work = partial(fig.export_xlsx, self.actor, self.figures, path.with_suffix(".xlsx"))
+
+        def not_written(exc: BaseException) -> bool:
+            if isinstance(exc, OSError):
+                QMessageBox.warning(self, _("Export counts"), str(exc))
+                return True
+            return False
+
+        if not ops.Op(self, work).titled(_("Export counts")).failure(not_written).run():
             return False
         self._remember(str(path))
         return True

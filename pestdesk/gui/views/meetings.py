@@ -46,7 +46,7 @@ from ..colors import ERROR_STYLE
 from ..limits import limit
 from ..pdf_preview import ask_export_path
 from ..tasks import Task
-from ..widgets import error_label
+from ..widgets import ShowsErrors, error_label
 from .sections import MeetingsView
 
 
@@ -79,7 +79,7 @@ def parse_external(line: str) -> meetings.External:
     return meetings.External(name, "other")
 
 
-class PlanMeetingDialog(QDialog):
+class PlanMeetingDialog(ShowsErrors, QDialog):
     """Plan an IZO, OT or ACT meeting: date, time, place, chair, attendees, externals."""
 
     def __init__(self, actor: Actor, parent: QWidget | None = None):
@@ -156,10 +156,6 @@ class PlanMeetingDialog(QDialog):
         if op.errors_to(self.show_error).run():
             self.meeting_id = op.result
             self.accept()
-
-    def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
 
 
 class AddItemsDialog(QDialog):

@@ -37,7 +37,6 @@ from ...letters.address import Recipient, address_lines
 from ...services import access, lists, people
 from ...services import staff as staff_service
 from ...services.base import Actor, ServiceError
-from ...store.errors import StoreError
 from .. import ops
 from ..labels import role_label, status_label
 from ..pdf_preview import ask_export_path
@@ -374,13 +373,13 @@ class StudentCard(QWidget):
         if self.student_id is None:
             return False
         student = self.card.get("student", {}).get("name", "")
-        try:  # the version as it is now, read before the question is asked
-            link_version = staff_service.guardian_form(self.actor, self.student_id,
-                                                       guardian_id).link_version
-        except (ServiceError, StoreError) as exc:
-            QMessageBox.warning(self, _("Unlink guardian"), str(exc))
+        # the version as it is now, read before the question is asked
+        read = ops.Op(self, partial(staff_service.guardian_form, self.actor, self.student_id,
+                                    guardian_id)).titled(_("Unlink guardian"))
+        if not read.run():
             self.reload()
             return False
+        link_version = read.result.link_version
         answer = QMessageBox.question(self, _("Unlink guardian"), _(
             "Unlink {name} from {student}? {name} no longer receives letters about "
             "{student}; the details stay for other children they are linked to.").format(

@@ -8,6 +8,8 @@ for the signed-in user. Every rule is checked again in ``services.users``.
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +35,7 @@ from ...i18n import _
 from ...importers.staff import ROLE_CODES
 from ...services import grants, users
 from ...services.base import Actor, Conflict, ServiceError
+from .. import ops
 from ..limits import exempt, limit
 from ..models import ListModel
 from ..widgets import error_label
@@ -45,7 +48,10 @@ def _password_edit() -> QLineEdit:
 
 
 class _FormDialog(QDialog):
-    """A form with OK/Cancel and an error line; ``save()`` raises ServiceError to refuse."""
+    """A form with OK/Cancel and an error line. ``save()`` reads the form (on the GUI
+    thread) and returns the service call, which runs on the op path (``gui.ops``: off the
+    GUI thread, every refusal to the one handler, shown in the error line); ``save()``
+    raises ServiceError to refuse before anything is asked of the database."""
 
     def __init__(self, title: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,16 +67,18 @@ class _FormDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.layout_.addWidget(self.buttons)
 
-    def save(self) -> None:  # pragma: no cover - abstract
+    def save(self):  # pragma: no cover - abstract
         raise NotImplementedError
 
     def accept(self) -> None:
         try:
-            self.save()
+            work = self.save()
         except ServiceError as exc:
-            self.error.setText(str(exc))
+            ops.handle_error(self, exc, show=self.error.setText)
             return
-        super().accept()
+        if ops.Op(self, work, changes=ops.Changes.of(ops.USERS)) \
+                .errors_to(self.error.setText).run():
+            super().accept()
 
 
 class NewUserDialog(_FormDialog):
@@ -91,11 +99,11 @@ class NewUserDialog(_FormDialog):
             self.error.setText(_("Every active staff member already has an account. Add the "
                                  "staff member first (Administration → Staff and classes)."))
 
-    def save(self) -> None:
+    def save(self):
         if self.staff.currentData() is None:
             raise ServiceError(_("Choose a staff member."))
-        users.create_user(self.actor, self.staff.currentData(), self.username.text(),
-                          self.password.text(), self.password2.text())
+        return partial(users.create_user, self.actor, self.staff.currentData(),
+                       self.username.text(), self.password.text(), self.password2.text())
 
 
 class ResetPasswordDialog(_FormDialog):
@@ -109,9 +117,9 @@ class ResetPasswordDialog(_FormDialog):
         self.form.addRow(_("New password"), self.password)
         self.form.addRow(_("Password again"), self.password2)
 
-    def save(self) -> None:
-        users.reset_password(self.actor, self.user_id, self.password.text(),
-                             self.password2.text())
+    def save(self):
+        return partial(users.reset_password, self.actor, self.user_id, self.password.text(),
+                       self.password2.text())
 
 
 class RolesDialog(_FormDialog):
@@ -147,12 +155,12 @@ class RolesDialog(_FormDialog):
         return [self.departments.item(i).text() for i in range(self.departments.count())
                 if self.departments.item(i).checkState() == Qt.CheckState.Checked]
 
-    def save(self) -> None:
+    def save(self):
         if self.detail.staff_id is None:
             raise ServiceError(_("This account has no staff member."))
         roles = [code for code, check in self.roles.items() if check.isChecked()]
-        users.set_roles(self.actor, self.detail.staff_id, roles, self.chosen_departments(),
-                        self.detail.staff_version)
+        return partial(users.set_roles, self.actor, self.detail.staff_id, roles,
+                       self.chosen_departments(), self.detail.staff_version)
 
 
 class ChangePasswordDialog(_FormDialog):
@@ -173,9 +181,9 @@ class ChangePasswordDialog(_FormDialog):
         self.form.addRow(_("New password"), self.new)
         self.form.addRow(_("New password again"), self.new2)
 
-    def save(self) -> None:
-        users.change_own_password(self.actor, self.old.text(), self.new.text(),
-                                  self.new2.text())
+    def save(self):
+        return partial(users.change_own_password, self.actor, self.old.text(),
+                       self.new.text(), self.new2.text())
 
 
 class UsersDialog(QDialog):
@@ -257,15 +265,21 @@ class UsersDialog(QDialog):
         rows = self.table.selectionModel().selectedRows()
         return self.model.record_id(rows[0].row()) if rows else None
 
-    def _run(self, action) -> None:
+    def _run(self, action) -> bool:
+        """``action`` on the op path; a refusal in the message line; the list read again."""
         self.message.clear()
-        try:
-            action()
-        except Conflict as exc:
-            self.message.setText(str(exc))
-        except ServiceError as exc:
-            self.message.setText(str(exc))
+
+        def someone_else(exc: BaseException) -> bool:
+            # the list is read again below: a conflict needs no compare dialog here
+            if isinstance(exc, Conflict):
+                self.message.setText(str(exc))
+                return True
+            return False
+
+        done = ops.Op(self, action, changes=ops.Changes.of(ops.USERS)) \
+            .errors_to(self.message.setText).failure(someone_else).run()
         self.model.reload()
+        return done
 
     def new_user(self) -> None:
         if NewUserDialog(self.actor, self).exec():
@@ -275,11 +289,11 @@ class UsersDialog(QDialog):
         user_id = self.selected_id()
         if user_id is None:
             return
-        try:
-            detail = users.user_detail(self.actor, user_id)
-        except ServiceError as exc:
-            self.message.setText(str(exc))
+        op = ops.Op(self, partial(users.user_detail, self.actor, user_id)) \
+            .errors_to(self.message.setText)
+        if not op.run():
             return
+        detail = op.result
         if RolesDialog(self.actor, detail, self).exec():
             self.model.reload()
             waiting = grants.pending_roles(detail.staff_id) if detail.staff_id else set()
@@ -312,6 +326,6 @@ class UsersDialog(QDialog):
 
     def save_lock_minutes(self) -> None:
         minutes = self.lock_minutes.value()
-        self._run(lambda: users.set_lock_minutes(self.actor, minutes))
-        if self.on_lock_minutes is not None and users.lock_minutes() == minutes:
+        if self._run(partial(users.set_lock_minutes, self.actor, minutes)) \
+                and self.on_lock_minutes is not None:
             self.on_lock_minutes(minutes)

@@ -147,14 +147,15 @@ def _students(case_id: int) -> dict[int, tuple[str, str]]:
             .where(Inv.case == case_id).order_by(Inv.id).tuples()}
 
 
-def due_step_text(case_id: int, number: str, summary: str, today: dt.date) -> str:
+def due_step_text(case_id: int, number: str, summary: str, today: dt.date, *,
+                  actor: Actor) -> str:
     """'2026-0012 · Gesprek met de pester — Bram Bakker': the step that is due first and the
     student it is about (the bully for a bully's step, else the victim). The protocol's
     engine says which step; the case summary only when it names none."""
     from . import cases
 
     try:
-        assessment = cases.assess(case_id, today)
+        assessment = cases.assess(case_id, today, actor=actor)
     except (ServiceError, LookupError):
         return f"{number} · {summary}"
     due = [(step.due_on, step.title, pester.student_id if step.scope == "pester" else None)
@@ -171,8 +172,9 @@ def due_step_text(case_id: int, number: str, summary: str, today: dt.date) -> st
     return f"{number} · {title}" + (f" — {name}" if name else "")
 
 
-def _due_lines(query, today: dt.date) -> list[OverviewLine]:
-    return [OverviewLine("case", r[0], r[3], due_step_text(r[0], r[1], r[2], today))
+def _due_lines(query, today: dt.date, actor: Actor) -> list[OverviewLine]:
+    return [OverviewLine("case", r[0], r[3], due_step_text(r[0], r[1], r[2], today,
+                                                                actor=actor))
             for r in query.limit(LIMIT).tuples()]
 
 
@@ -216,7 +218,7 @@ def overdue_cases(actor: Actor, today: dt.date) -> tuple[int, list[OverviewLine]
     C = m.Case
     query = (C.select(C.id, C.number, C.summary, C.next_due_on)
              .where(_my_open_cases(actor) & (C.next_due_on < today)).order_by(C.next_due_on))
-    cases = (query.count(), _due_lines(query, today))
+    cases = (query.count(), _due_lines(query, today, actor))
     return _merge(cases, _my_actions(actor, m.Action.due_on < today))
 
 
@@ -228,7 +230,7 @@ def due_soon(actor: Actor, today: dt.date, days: int = SOON_DAYS
     query = (C.select(C.id, C.number, C.summary, C.next_due_on)
              .where(_my_open_cases(actor) & C.next_due_on.between(today, end))
              .order_by(C.next_due_on))
-    cases = (query.count(), _due_lines(query, today))
+    cases = (query.count(), _due_lines(query, today, actor))
     return _merge(cases, _my_actions(actor, m.Action.due_on.between(today, end)))
 
 

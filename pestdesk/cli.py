@@ -26,6 +26,20 @@ from .i18n import _
 EXIT_OK, EXIT_UNHEALTHY, EXIT_ERROR = 0, 1, 2
 
 
+def _target(text: str) -> Path | str:
+    """``--db``: a file path, or a PostgreSQL URL (``postgresql://server/database``) kept as
+    text (a Path would fold its double slash)."""
+    from .store.dialect import is_server
+
+    return text if is_server(text) else Path(text)
+
+
+def _is_server(target) -> bool:
+    from .store.dialect import is_server
+
+    return is_server(target)
+
+
 def default_database() -> Path:
     from platformdirs import user_data_dir
 
@@ -49,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"pestdesk {__version__}",
                         help=_("show program's version number and exit"))
-    parser.add_argument("--db", metavar=_("PATH"), type=Path,
+    parser.add_argument("--db", metavar=_("PATH"), type=_target,
                         help=_("the database file (default: {path})").format(
                             path=default_database()))
     parser.add_argument("--lang", choices=i18n.LANGUAGES,
@@ -61,40 +75,44 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"))
 
     p = sub.add_parser("init", help=_("create a new, empty database"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the new database file"))
     p.add_argument("--no-encryption", action="store_true",
                    help=_("leave the file unencrypted (only for trying pestdesk out)"))
     p.add_argument("--recovery-sheet", metavar=_("FILE"), type=Path,
                    help=_("also write the recovery key as a printable PDF sheet (print it, "
                           "then delete the file)"))
+    p.add_argument("--app-role", metavar=_("ROLE"), default="",
+                   help=_("PostgreSQL only: the role pestdesk connects as for daily work, "
+                          "created when missing and given only what it needs (no UPDATE or "
+                          "DELETE on the audit trail)"))
 
     p = sub.add_parser("demo", help=_("create a new database filled with a demo school"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the new database file"))
     p.add_argument("--students", type=int, default=600, help=_("number of students (600)"))
     p.add_argument("--years", type=int, default=2, help=_("school years of history (2)"))
     p.add_argument("--seed", type=int, default=1, help=_("random seed (1)"))
 
     p = sub.add_parser("check", help=_("check a database: integrity, schema version, counts"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
 
     p = sub.add_parser("backup", help=_("make a consistent copy while others may use it"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
     p.add_argument("dest", metavar=_("DEST"), type=Path,
                    help=_("the backup file or folder"))
 
     p = sub.add_parser("restore", help=_("put a backup back (keeps a safety copy first)"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
     p.add_argument("backup", metavar=_("BACKUP"), type=Path, help=_("the backup file"))
     p.add_argument("--force", action="store_true",
                    help=_("restore even while others have the database open"))
 
     p = sub.add_parser("encrypt", help=_("encrypt an existing database in place"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
     p.add_argument("--force", action="store_true",
                    help=_("encrypt even while others have the database open"))
@@ -103,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "then delete the file)"))
 
     p = sub.add_parser("purge", help=_("delete the data of students past the retention period"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would be deleted"))
@@ -150,14 +168,14 @@ def _add_people_commands(sub) -> None:
     p = sub.add_parser("import-students",
                        help=_("import or sync students from a Magister/SOMtoday export"))
     p.add_argument("file", metavar=_("FILE"), type=Path, help=_("CSV or XLSX export"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--db", metavar=_("PATH"), type=_target, help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would change"))
     _school_option(p)
 
     p = sub.add_parser("import-staff", help=_("import or update staff from a CSV export"))
     p.add_argument("file", metavar=_("FILE"), type=Path, help=_("CSV or XLSX export"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--db", metavar=_("PATH"), type=_target, help=_("the database file"))
     p.add_argument("--dry-run", action="store_true",
                    help=_("only report what would change"))
     _school_option(p)
@@ -165,7 +183,7 @@ def _add_people_commands(sub) -> None:
     p = sub.add_parser("export-student",
                        help=_("export everything stored about one student (AVG access request)"))
     p.add_argument("number", metavar=_("NUMBER"), help=_("the student number"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, help=_("the database file"))
+    p.add_argument("--db", metavar=_("PATH"), type=_target, help=_("the database file"))
     p.add_argument("--out", metavar=_("FILE"), type=Path, required=True,
                    help=_("the JSON file to write"))
     _school_option(p)
@@ -229,6 +247,26 @@ def cmd_init(args) -> int:
     from .services import encryption
     from .store.db import create_database
 
+    if _is_server(args.db):
+        from .store import server
+
+        if args.recovery_sheet:
+            return fail(_("File encryption (SQLCipher) does not apply to a PostgreSQL "
+                          "database, so there is no recovery key sheet."))
+        server.create_database(args.db, app_role=args.app_role).close()
+        print(_("Created the pestdesk tables in the PostgreSQL database {path}.").format(
+            path=server.redact(args.db)))
+        print(_("File encryption (SQLCipher) does not apply to a PostgreSQL database: the "
+                "server's disks and backups are protected by its administrator. Confidential "
+                "notes are not sealed on a server database yet: pestdesk's own rules still decide "
+                "who sees them, but the server's administrator can read them."))
+        if args.app_role:
+            print(_("Daily work connects as the role {role}: it may read and write the "
+                    "records and add audit lines, never change or remove them.").format(
+                        role=args.app_role))
+        return EXIT_OK
+    if args.app_role:
+        return fail(_("--app-role is for a PostgreSQL database."))
     if args.no_encryption:
         create_database(args.db).close()
         print(_("Created an empty pestdesk database: {path}").format(path=args.db))
@@ -273,6 +311,13 @@ def _unlock(path: Path, any_user: bool = False, reads_only: bool = False,
     from .store import errors
     from .store.db import check_writable, is_encrypted
 
+    if _is_server(path):
+        # a server database: whoever the server lets in (its role, from the pgpass file or
+        # the keyring) reads every table, as with a plain file
+        from .store import server
+
+        server.parse_url(path)  # a password in the URL is refused before anything else
+        return SYSTEM
     encryption.settle(path)
     if not is_encrypted(path):
         encryption.check_plain(path)
@@ -333,7 +378,8 @@ def cmd_demo(args) -> int:
         stats = generate_demo(students=args.students, years=args.years, seed=args.seed)
     except BaseException:
         db.close()
-        Path(args.db).unlink(missing_ok=True)
+        if not _is_server(args.db):  # generate_demo wrote in one transaction: nothing stays
+            Path(args.db).unlink(missing_ok=True)
         raise
     db.close()
     print(_("Demo school created in {path}: {students} students, {cases} cases, "
@@ -356,6 +402,17 @@ def cmd_backup(args) -> int:
     from .store import errors
     from .store.db import open_database
 
+    if _is_server(args.db):
+        from .store import server
+
+        _unlock(args.db)
+        from .store.db import inspect
+
+        inspect(args.db)
+        dest = server.dump(args.db, Path(args.dest))
+        print(_("Backup written with pg_dump (one consistent snapshot of the whole database) "
+                "and checked: {path}").format(path=dest))
+        return EXIT_OK
     actor = _unlock(args.db, reads_only=True)  # the audit line names who signed in
     try:
         db = open_database(args.db, migrate_schema=False)  # checks the file before the copy
@@ -380,6 +437,15 @@ def cmd_restore(args) -> int:
     from .services.backups import restore
     from .store.db import is_encrypted
 
+    if _is_server(args.db):
+        _unlock(args.db)
+        from .services.backups import restore_server
+
+        safety = restore_server(args.db, args.backup, force=args.force)
+        print(_("Safety copy of the previous database (pg_dump): {path}").format(path=safety))
+        print(_("Restored {backup} into {path} with pg_restore, in one transaction.").format(
+            backup=args.backup, path=args.db.split("?", 1)[0]))
+        return EXIT_OK
     if not Path(args.db).exists() and is_encrypted(args.backup):
         # a new place (another computer): the backup's own key file opens it, read-only
         actor = _unlock(args.backup, reads_only=True, record=False)
@@ -409,6 +475,10 @@ def _credentials() -> tuple[str, str]:
 
 def cmd_encrypt(args) -> int:
     from .services import encryption
+    from .store.errors import SqlcipherNotOnServer
+
+    if _is_server(args.db):
+        raise SqlcipherNotOnServer(args.db)
 
     user, password = _credentials()
     recovery = encryption.encrypt_existing(args.db, user, password, force=args.force)

@@ -72,7 +72,18 @@ def db_path(tmp_path):
 
 
 @pytest.fixture
-def db(db_path):
+def db(db_path, request):
+    """A fresh pestdesk database: a SQLite file in a temp folder, or with PESTDESK_TEST_PG
+    a fresh PostgreSQL database (tests/helpers/pg.py)."""
+    from tests.helpers import pg
+
+    if pg.active() and request.node.get_closest_marker("sqlite_only") is None:
+        from pestdesk.store.db import open_database
+
+        database = open_database(pg.reset_database())
+        yield database
+        database.close()
+        return
     from pestdesk.store.db import create_database
 
     database = create_database(db_path)
@@ -80,7 +91,32 @@ def db(db_path):
     database.close()
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only: tests what only a SQLite file has (the "
+                            "header, SQLCipher, journals, the backup API); skipped on "
+                            "PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    from tests.helpers import pg
+
+    if not pg.active():
+        return
+    skip = pytest.mark.skip(reason="SQLite only (PESTDESK_TEST_PG)")
+    for item in items:
+        if item.get_closest_marker("sqlite_only") is not None:
+            item.add_marker(skip)
+
+
 def pytest_sessionfinish(session, exitstatus):
+    from tests.helpers import pg
+
+    if pg.active():
+        pg.drop_template()
+    _qt_teardown()
+
+
+def _qt_teardown():
     """Tear Qt down in order before the interpreter exits: windows that tests left open are
     closed and deleted while the QApplication still lives, so Python's arbitrary shutdown
     order cannot free a Qt object twice (seen as "shared QObject was deleted directly")."""

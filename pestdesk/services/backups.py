@@ -301,6 +301,27 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     return RestoreResult(db_path, safety)
 
 
+def restore_server(url: str, backup_path: Path, *, force: bool = False,
+                   now: dt.datetime | None = None) -> Path:
+    """Put a ``pestdesk backup`` of a PostgreSQL database (a pg_dump file) back: first a
+    safety dump of the current contents beside the backup, then ``pg_restore`` in one
+    transaction (all or nothing). Refused while others work in it, unless ``force``.
+    Returns the safety dump."""
+    from ..store import server
+
+    backup_path = Path(backup_path)
+    if not backup_path.exists():
+        raise errors.DatabaseMissing(backup_path)
+    inspect(url)
+    _check_current(url, force)
+    stamp = (now or clock.now()).strftime(STAMP)
+    safety = backup_path.with_name(f"{backup_path.stem}.before-restore-{stamp}.pgdump")
+    server.dump(url, safety)
+    server.restore(url, backup_path)
+    inspect(url)
+    return safety
+
+
 def _check_same_kind(db_path: Path, backup_path: Path) -> None:
     """An encrypted backup goes only over its own database, a plain one only over a plain."""
     if not (db_path.exists() and backup_path.exists()):

@@ -23,7 +23,8 @@ from peewee import DatabaseError
 
 from ..i18n import _
 from ..store import anchor, errors
-from ..store.models import AuditLog, Versioned, database, utcnow
+from ..store.dialect import lock_append, move_audit_head
+from ..store.models import AuditLog, Setting, Versioned, database, utcnow
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ def audit(actor: Actor, action: str, table: str = "", record_id: int | None = No
 
     ``detail`` must hold no personal data: field names, codes, counts.
     """
+    lock_append()  # concurrent writers take turns at the chain's end (store.dialect)
     last = AuditLog.select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1).first()
     prev = last.hash if last else ""
     entry = AuditLog(at=utcnow(), user=actor.user_id, action=action, table=table,
@@ -264,13 +266,11 @@ def advance_audit_head(added: int, last_hash: str) -> None:
     ``audit_head`` setting (same transaction); the anchor file beside the database follows
     when the transaction commits (``store.anchor``)."""
     db = database.obj
-    moved = db.execute_sql(
-        "UPDATE setting SET value = json_object('count', json_extract(value, '$.count') + ?, "
-        "'hash', ?) WHERE key = ?", (added, last_hash, anchor.HEAD_KEY)).rowcount
+    moved = move_audit_head(db, added, last_hash, anchor.HEAD_KEY)
     if not moved:
-        db.execute_sql("INSERT INTO setting (key, value, version) VALUES (?, ?, 1)",
-                       (anchor.HEAD_KEY, json.dumps({"count": AuditLog.select().count(),
-                                                     "hash": last_hash})))
+        Setting.insert(key=anchor.HEAD_KEY, version=1,
+                       value=json.dumps({"count": AuditLog.select().count(),
+                                         "hash": last_hash})).execute()
     _local.anchor_due = True
 
 
@@ -280,8 +280,8 @@ def _write_anchor_file() -> None:
         return
     _local.anchor_due = False
     db = database.obj
-    path = str(getattr(db, "database", "") or "")
-    if not path or path == ":memory:" or path.startswith("file:"):
+    path = anchor.file_of(db)
+    if not path:
         return
     try:
         head = anchor.setting_head(db.connection())

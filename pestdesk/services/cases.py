@@ -109,6 +109,7 @@ from ..domain.taxonomy import (
     REPORTER_KINDS,
 )
 from ..i18n import N_, _
+from ..store.dialect import lock_append
 from ..store.models import (
     Agreement,
     Attachment,
@@ -365,6 +366,7 @@ def _next_number(year: int, prefix: str = "") -> str:
     the write transaction (it serialises). The highest number counts by value, so numbering
     goes on after older four-digit numbers ("2026-0721" -> "2026-00722")."""
     head = f"{prefix}{year}-"
+    lock_append()  # read-then-write: a concurrent report waits for this one's number
     last = (
         Case.select(fn.MAX(fn.substr(Case.number, len(head) + 1).cast("INTEGER")))
         .where(Case.number.startswith(head))

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from .. import clock
 from ..store import models as m
+from ..store.dialect import after_explicit_ids
 from ..store.models import database, utcnow
 from .accounts import DEMO_PASSWORD
 from .base import SYSTEM, audit, write
@@ -200,6 +201,7 @@ def _insert(model: type[m.BaseModel], fields: list, rows: list[tuple]) -> None:
     size = max(1, 30_000 // max(1, len(fields)))
     for chunk in _chunks(rows, min(size, 2000)):
         model.insert_many(chunk, fields=fields).execute()
+    after_explicit_ids(model)  # the rows carry their ids: automatic ones follow them
 
 
 class _Demo:

@@ -8,7 +8,8 @@ from pathlib import Path
 from ..i18n import N_, _, format_number, ngettext
 from ..store import anchor
 from ..store import models as m
-from ..store.db import open_database, schema_version
+from ..store.db import integrity_verdict, open_database, schema_version, server_notes
+from ..store.dialect import is_server
 from ..store.migrations import LATEST
 from .base import verify_audit_chain
 
@@ -51,6 +52,7 @@ class HealthReport:
     newest_backup: Path | None = None  # the newest backup the trail was compared with
     behind_backup: bool = False  # that backup holds lines the trail lacks (store.anchor)
     plain_copies: list[Path] = field(default_factory=list)  # of an encrypted database
+    notes: list[str] = field(default_factory=list)  # what the database's kind adds (server)
 
     @property
     def healthy(self) -> bool:
@@ -96,6 +98,7 @@ class HealthReport:
                 "Delete them.", len(self.plain_copies)).format(
                     n=len(self.plain_copies),
                     names=", ".join(str(p) for p in self.plain_copies)))
+        out.extend(self.notes)
         for label, n in self.counts.items():
             out.append(f"  {_(label)}: {format_number(n)}")
         out.append(_("Healthy.") if self.healthy else _("NOT healthy."))
@@ -107,12 +110,13 @@ def current_schema_version() -> int:
     return schema_version(m.database.obj)
 
 
-def check_database(path: Path) -> HealthReport:
+def check_database(path: Path | str) -> HealthReport:
+    """Read-only: a SQLite file or a PostgreSQL database (``postgresql://`` URL)."""
     db = open_database(path, readonly=True, migrate_schema=False)
     try:
-        report = HealthReport(Path(path))
-        rows = db.execute_sql("PRAGMA integrity_check(20)").fetchall()
-        report.integrity = "; ".join(r[0] for r in rows)
+        report = HealthReport(path)
+        report.integrity = integrity_verdict(db)
+        report.notes = server_notes(db)
         report.version = schema_version(db)
         if report.version < LATEST:  # the models describe the latest schema only
             report.older = True
@@ -120,9 +124,10 @@ def check_database(path: Path) -> HealthReport:
         for model, label in COUNTED:
             report.counts[label] = model.select().count()
         report.audit_broken_at = verify_audit_chain()
-        report.anchor_problems = anchor.verify(db.connection(), path)
-        _compare_newest_backup(report, db.connection(), Path(path))
-        report.plain_copies = _plain_copies(Path(path))
+        report.anchor_problems = anchor.verify_database(db, path)
+        if not is_server(path):  # a file: its backups and unencrypted copies beside it
+            _compare_newest_backup(report, db.connection(), Path(path))
+            report.plain_copies = _plain_copies(Path(path))
         return report
     finally:
         db.close()

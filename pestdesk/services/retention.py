@@ -50,6 +50,7 @@ from ..domain.names import words
 from ..i18n import N_, _, format_date, format_number, ngettext
 from ..store import models as m
 from ..store.db import copy_holds_students
+from ..store.dialect import compact, secure_delete
 from ..store.keyfile import sidecar_path
 from . import access, backups, evidence, names
 from .base import Actor, ServiceError, audit, write
@@ -193,7 +194,7 @@ def purge(actor: Actor, today: dt.date, student_ids: list[int] | None = None,
         raise ServiceError(_("Only an administrator may delete data past the retention "
                              "period."))
     db = m.database.obj
-    db.execute_sql("PRAGMA secure_delete = ON")
+    secure_delete(db)
     with write():
         plan = due_for_deletion(today, years, student_ids)
         numbers = [n for (n,) in m.Student.select(m.Student.number)
@@ -541,14 +542,8 @@ def _chunks(ids: list[int], size: int = 500):
 
 
 def _compact(db) -> bool:
-    """VACUUM and empty the WAL; False when others kept the file busy (data is zeroed anyway)."""
-    try:
-        db.execute_sql("VACUUM")
-        if db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal":
-            db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    except Exception:  # noqa: BLE001 - busy: secure_delete already zeroed the freed pages
-        return False
-    return True
+    """VACUUM (and empty SQLite's WAL); False when others kept it busy (store.dialect)."""
+    return compact(db)
 
 
 PURGE_ROLES = ("beheerder", "ondersteuningscoordinator")

@@ -41,6 +41,20 @@ class Head:
     hash: str
 
 
+def file_of(db) -> str | None:
+    """The database file whose anchor file a commit moves: None for an in-memory or URI
+    database and for a PostgreSQL server (no file beside it: there the revoked rights and
+    triggers guard the trail, and the head setting and ``check`` stay as they are)."""
+    from .dialect import is_postgres
+
+    if is_postgres(db):
+        return None
+    path = str(getattr(db, "database", "") or "")
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return path
+
+
 def anchor_path(db_path: str | os.PathLike) -> Path:
     path = Path(db_path)
     return path.with_name(path.name + ".audit-anchor")
@@ -219,6 +233,30 @@ def behind(con, copy) -> bool:
                            (RESTORE_ACTION,)).fetchall()
     return not any((prev == "" or in_copy(prev)) and not in_copy(link)
                    for prev, link in restores)
+
+
+def verify_database(db, db_path) -> list[str]:
+    """``verify`` on the bound peewee database: a SQLite file through its connection; a
+    PostgreSQL server without an anchor file (its triggers are checked with its integrity,
+    ``server.integrity_problems``)."""
+    from .dialect import is_postgres
+
+    if not is_postgres(db):
+        return verify(db.connection(), db_path)
+    problems = []
+    count = db.execute_sql('SELECT count(*) FROM "audit_log"').fetchone()[0]
+    row = db.execute_sql('SELECT "hash" FROM "audit_log" ORDER BY "id" DESC LIMIT 1').fetchone()
+    actual = Head(count, row[0] if row else "")
+    if actual.count == 0 and any(
+            db.execute_sql(f'SELECT EXISTS (SELECT 1 FROM "{table}")').fetchone()[0]
+            for table in RECORD_TABLES):
+        problems.append("empty")
+    row = db.execute_sql('SELECT "value" FROM "setting" WHERE "key" = %s',
+                         (HEAD_KEY,)).fetchone()
+    data = json.loads(row[0]) if row else None
+    if data is None or Head(int(data["count"]), str(data["hash"])) != actual:
+        problems.append("setting")
+    return problems
 
 
 def verify(con, db_path: str | os.PathLike) -> list[str]:

@@ -7,7 +7,9 @@ disk, the rollback journal with ``synchronous=FULL`` on a network path, foreign 
 timeout, and ``BEGIN IMMEDIATE`` for every write transaction. A leftover ``-journal`` file is
 never touched: SQLite uses it to recover.
 
-All SQLite specifics live in this package. An encrypted database (docs/architecture.md,
+All SQLite specifics live in this package; a ``postgresql://`` URL in the place of a path
+goes to ``store.server`` (PostgreSQL), and what differs between the two dialects is in
+``store.dialect``. An encrypted database (docs/architecture.md,
 "Encryption at rest") is opened through SQLCipher (``sqlcipher3``) with its raw key as the
 first statement; the services do not notice: they only ever see the bound ``database``
 proxy. The keys unlocked in this process are held by ``unlock_key`` and found again by the
@@ -33,8 +35,9 @@ from pathlib import Path
 from peewee import SqliteDatabase
 from sqlcipher3 import dbapi2 as sqlcipher
 
-from . import errors
+from . import dialect, errors
 from .crypto import SALT_BYTES, DatabaseKey
+from .dialect import is_server
 from .models import ALL_MODELS, database
 
 APPLICATION_ID = 0x50455354  # "PEST" in the SQLite header
@@ -74,7 +77,10 @@ def forget_keys() -> None:
 
 def is_encrypted(path: str | os.PathLike) -> bool:
     """True for a file that may be an encrypted database: not plain SQLite, and whole pages
-    long (SQLCipher writes pages of 4096 bytes; a text file or a stub never is)."""
+    long (SQLCipher writes pages of 4096 bytes; a text file or a stub never is). Never for a
+    PostgreSQL URL: SQLCipher does not apply to a server database."""
+    if is_server(path):
+        return False
     p = Path(path)
     try:
         header = read_header(p)
@@ -210,6 +216,10 @@ def inspect(path: str | os.PathLike, verify: bool = True,
     """
     from .migrations import LATEST
 
+    if is_server(path):
+        from . import server
+
+        return FileInfo(path, server.inspect(str(path)), network=True, shared=True)
     p = Path(path)
     if not p.exists():
         raise errors.DatabaseMissing(p)
@@ -458,6 +468,12 @@ def create_database(path: str | os.PathLike,
     """
     from .migrations import migrate
 
+    if is_server(path):
+        if key is not None:
+            raise errors.SqlcipherNotOnServer(path)
+        from . import server
+
+        return server.create_database(path)
     p = Path(path)
     if p.exists():
         raise errors.DatabaseExists(p)
@@ -501,6 +517,11 @@ def open_database(
     """
     from .migrations import LATEST, migrate
 
+    if is_server(path):
+        from . import server
+
+        return server.open_database(str(path), readonly=readonly,
+                                    migrate_schema=migrate_schema, dry_run=dry_run)
     info = inspect(path, verify=verify, key=key)
     if dry_run:
         readonly, migrate_schema = True, False
@@ -560,6 +581,10 @@ def present_usernames(path: str | os.PathLike, since: str) -> list[str]:
 
     An empty list when the file cannot be read (no presence table, damaged, locked).
     """
+    if is_server(path):
+        from . import server
+
+        return server.present_usernames(str(path), since)
     try:
         con = connect(path, timeout=5)
         try:
@@ -572,8 +597,43 @@ def present_usernames(path: str | os.PathLike, since: str) -> list[str]:
     return sorted(r[0] or "?" for r in rows)
 
 
-def schema_version(db: SqliteDatabase) -> int:
-    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+def schema_version(db) -> int:
+    return dialect.schema_version(db)
+
+
+def integrity_verdict(db) -> str:
+    """"ok" or what is wrong: SQLite's ``integrity_check``; on PostgreSQL its constraints,
+    the append-only triggers and the application role's rights (``server``)."""
+    if dialect.is_postgres(db):
+        from . import server
+
+        problems = server.integrity_problems(db)
+        return "; ".join(problems) if problems else "ok"
+    rows = db.execute_sql("PRAGMA integrity_check(20)").fetchall()
+    return "; ".join(r[0] for r in rows)
+
+
+def server_notes(db) -> list[str]:
+    """What ``check`` adds for a server database: its application role (or that there is
+    none), and that SQLCipher's file encryption does not apply there."""
+    if not dialect.is_postgres(db):
+        return []
+    from ..i18n import _
+    from . import server
+
+    role = server.app_role(db)
+    notes = [_("PostgreSQL: file encryption (SQLCipher) does not apply. Confidential notes "
+               "are not sealed here yet (the seal's keys live in the key file of an encrypted "
+               "database file): pestdesk's own rules still decide who sees them, but the "
+               "server's administrator can read them.")]
+    if role:
+        notes.append(_("PostgreSQL: the application role {role} may read and add audit "
+                       "lines, never change or remove them.").format(role=role))
+    else:
+        notes.append(_("PostgreSQL: no separate application role; pestdesk connects as the "
+                       "owner (run 'pestdesk init --app-role NAME' on a new database, or grant "
+                       "a role as docs/postgresql.md says)."))
+    return notes
 
 
 def backup_to(source: str | os.PathLike, dest: str | os.PathLike, *,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg as _psycopg
 from peewee import DatabaseError as _PeeweeDatabaseError
 from sqlcipher3 import dbapi2 as _sqlcipher
 
@@ -12,7 +13,7 @@ from ..i18n import _
 #: What the storage layer lets through from the driver (peewee's wrapper, sqlite3's own or
 #: SQLCipher's, which has its own classes of the same names).
 DRIVER_ERRORS: tuple[type[Exception], ...] = (_PeeweeDatabaseError, sqlite3.DatabaseError,
-                                              _sqlcipher.DatabaseError)
+                                              _sqlcipher.DatabaseError, _psycopg.Error)
 
 
 class StoreError(Exception):
@@ -192,6 +193,79 @@ class StorageFailure(StoreError):
         )
 
 
+class BadServerUrl(StoreError):
+    def message(self) -> str:
+        return _("{path} is not a valid PostgreSQL address; write it as "
+                 "postgresql://server/database.").format(path=self.path.split("?", 1)[0])
+
+
+class PasswordInUrl(StoreError):
+    """A password in the URL would stay in the shell's history and be seen by other users."""
+
+    def message(self) -> str:
+        return _("The address {path} holds a password; pestdesk refuses it, because the "
+                 "command line and its history can be read by others. Put the password in "
+                 "the pgpass file (~/.pgpass, or PGPASSFILE) or in the system keyring, and "
+                 "leave it out of the address.").format(path=self.path)
+
+
+class ServerLoginFailed(StoreError):
+    def message(self) -> str:
+        return _("The PostgreSQL server {path} refused the login: check the user name and the "
+                 "password in the pgpass file or the system keyring.").format(path=self.path)
+
+
+class ServerTlsFailed(StoreError):
+    def message(self) -> str:
+        return _("No secure (TLS) connection to the PostgreSQL server {path} could be made; "
+                 "nothing was changed. Ask the administrator of the server.").format(
+                     path=self.path)
+
+
+class ServerUnreachable(StoreError):
+    def message(self) -> str:
+        return _("The PostgreSQL server {path} cannot be reached; nothing was changed. Check "
+                 "the address and the network, and try again.").format(path=self.path)
+
+
+class EmptyServerDatabase(StoreError):
+    def message(self) -> str:
+        return _("The PostgreSQL database {path} is empty: create the pestdesk tables first "
+                 "with 'pestdesk init --db {path}'.").format(path=self.path)
+
+
+class CannotCreateRole(StoreError):
+    def message(self) -> str:
+        return _("The role {path} does not exist and may not be created by this login. Ask the "
+                 "server's administrator to run: CREATE ROLE {path} LOGIN; then run init "
+                 "again.").format(path=self.path)
+
+
+class MigrationNeedsOwner(StoreError):
+    def message(self) -> str:
+        return _("The database {path} needs a newer schema, and only its owner role may "
+                 "change the schema: open it once with pestdesk as the owner role; nothing was "
+                 "changed.").format(path=self.path)
+
+
+class SqlcipherNotOnServer(StoreError):
+    def message(self) -> str:
+        return _("File encryption (SQLCipher) does not apply to a PostgreSQL database: the "
+                 "server's disks and backups are protected by its administrator.")
+
+
+class ServerToolMissing(StoreError):
+    def message(self) -> str:
+        return _("The PostgreSQL program {path} is not installed (package postgresql-client); "
+                 "nothing was changed.").format(path=self.path)
+
+
+class ServerToolFailed(StoreError):
+    def message(self) -> str:
+        return _("{path} failed: {detail}. Nothing was changed.").format(
+            path=self.path, detail=self.detail)
+
+
 def sqlite_error_name(exc: BaseException) -> str:
     """SQLite's error name (``SQLITE_BUSY``...) of ``exc`` or the sqlite3 error it wraps."""
     seen: list[BaseException] = [exc]
@@ -205,9 +279,31 @@ def sqlite_error_name(exc: BaseException) -> str:
     return ""
 
 
+def server_sqlstate(exc: BaseException) -> str:
+    """PostgreSQL's SQLSTATE of ``exc`` or the psycopg error it wraps ("" for SQLite's)."""
+    seen: list[BaseException] = [exc]
+    if exc.args and isinstance(exc.args[0], BaseException):
+        seen.append(exc.args[0])
+    seen += [e for e in (exc.__cause__, exc.__context__) if e is not None]
+    for item in seen:
+        state = getattr(item, "sqlstate", None)
+        if isinstance(state, str) and state:
+            return state
+    return ""
+
+
 def classify(exc: BaseException) -> str:
     """"busy", "storage", "readonly" or "" for an exception raised by the database driver."""
     if not isinstance(exc, DRIVER_ERRORS):
+        return ""
+    state = server_sqlstate(exc)
+    if state:  # PostgreSQL
+        if state in ("55P03", "40P01", "40001", "57014"):  # lock wait, deadlock, serialization
+            return "busy"
+        if state.startswith(("53", "58")):  # insufficient resources, system error
+            return "storage"
+        if state == "25006":
+            return "readonly"
         return ""
     name = sqlite_error_name(exc)
     text = str(exc).lower()

@@ -15,6 +15,9 @@ from pestdesk.services.health import check_database
 from pestdesk.store import anchor
 from pestdesk.store.db import backup_to, connect
 
+# the anchor file beside a SQLite file; the server side: tests/test_postgresql.py
+pytestmark = pytest.mark.sqlite_only
+
 TRIGGERS = {
     "audit_log_no_update": "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON \"audit_log\" "
                            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",

@@ -15,6 +15,9 @@ from pestdesk.store import errors
 from pestdesk.store.db import create_database, integrity_check, open_database
 from pestdesk.store.models import AuditLog, Student, database
 
+# SQLite backup API and files; PostgreSQL backups (pg_dump): tests/test_postgresql.py
+pytestmark = pytest.mark.sqlite_only
+
 
 def add_student(number: str, name: str = "Sem") -> None:
     with write():

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pestdesk.services.health import current_schema_version
 from pestdesk.store.db import schema_version
+from pestdesk.store.dialect import set_schema_version
 from pestdesk.store.migrations import LATEST
 
 
 def test_current_schema_version_is_the_open_files(db):
     assert current_schema_version() == LATEST == schema_version(db)
-    db.execute_sql(f"PRAGMA user_version = {LATEST - 1}")
+    set_schema_version(db, LATEST - 1)
     assert current_schema_version() == LATEST - 1

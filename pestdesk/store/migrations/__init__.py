@@ -17,13 +17,14 @@ from peewee import Database
 
 from ... import clock
 from ..db import backup_to
+from ..dialect import prepare, run_statement, schema_version, set_schema_version
 
 
 def _sql_file(name: str) -> Callable[[Database], None]:
     def run(db: Database) -> None:
         text = (Path(__file__).parent / name).read_text(encoding="utf-8")
         for statement in _statements(text):
-            db.execute_sql(statement)
+            run_statement(db, statement)
 
     run.__name__ = name
     return run
@@ -87,7 +88,7 @@ LATEST = len(MIGRATIONS)
 
 
 def current_version(db: Database) -> int:
-    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+    return schema_version(db)
 
 
 def backup_path_for(path: Path, version: int) -> Path:
@@ -104,6 +105,8 @@ def migrate(db: Database, path: Path | None, *, backup: bool = True, target: int
         backup_to(path, backup_path_for(path, version))
     for number in range(version + 1, target + 1):
         with db.atomic():  # BEGIN IMMEDIATE (lock_type of the database)
+            if number == version + 1:
+                prepare(db)  # PostgreSQL: its meta table and functions (store.dialect)
             MIGRATIONS[number - 1](db)
-            db.execute_sql(f"PRAGMA user_version = {number}")
+            set_schema_version(db, number)
     return target

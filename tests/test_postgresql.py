@@ -1,0 +1,258 @@
+"""pestdesk on PostgreSQL: the URL rules (no password on the command line), one schema for
+both dialects, the append-only audit trail (trigger AND revoked rights for the app role),
+check, backup and restore with pg_dump, the CLI against a real server.
+
+The tests that need a server run with PESTDESK_TEST_PG (``scripts/test --pg``)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+from pestdesk import cli
+from pestdesk.store import dialect, errors, server
+from pestdesk.store.db import create_database, open_database
+from tests.helpers import pg
+
+needs_server = pytest.mark.skipif(not pg.active(), reason="needs PESTDESK_TEST_PG")
+
+
+def test_a_url_with_a_password_is_refused_in_dutch(capsys):
+    with pytest.raises(errors.PasswordInUrl) as caught:
+        server.parse_url("postgresql://app:geheim123@db.bestuur.nl/pestdesk")
+    assert "geheim123" not in str(caught.value)
+    assert "wachtwoord" in str(caught.value) and "pgpass" in str(caught.value)
+    code = cli.main(["check", "--db", "postgresql://app:geheim123@db.bestuur.nl/pestdesk"])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_ERROR
+    assert "wachtwoord" in err and "geheim123" not in err
+    assert "Traceback" not in err
+
+
+def test_a_url_keeps_its_double_slash_and_sslmode():
+    args = cli.build_parser().parse_args(
+        ["check", "--db", "postgresql://db.bestuur.nl/pestdesk?sslmode=require"])
+    assert args.db == "postgresql://db.bestuur.nl/pestdesk?sslmode=require"
+    params = server.connect_params(args.db)
+    assert params["sslmode"] == "require" and "password" not in params
+
+
+def test_migrations_translate_to_postgresql():
+    """Every statement of every migration has a PostgreSQL form (none is guessed)."""
+    from pathlib import Path
+
+    from pestdesk.store import migrations
+
+    folder = Path(migrations.__file__).parent
+    for sql in sorted(folder.glob("*.sql")):
+        for statement in migrations._statements(sql.read_text(encoding="utf-8")):
+            for text in dialect.translate(statement):
+                assert "DATETIME" not in text and "BLOB" not in text and "RAISE(" not in text
+    with pytest.raises(ValueError):
+        dialect.translate("INSERT OR IGNORE INTO setting VALUES ('a', 'b', 1)")
+
+
+def _columns(db) -> dict:
+    kinds = {"integer": "int", "boolean": "bool", "character varying": "text",
+             "varchar": "text", "text": "text", "timestamp without time zone": "datetime",
+             "datetime": "datetime", "date": "date", "bytea": "blob", "blob": "blob",
+             "bool": "bool", "int": "int", "character varying(255)": "text"}
+    out = {}
+    for table in db.get_tables():
+        if table == dialect.META_TABLE:
+            continue
+        cols = {}
+        for c in db.get_columns(table):
+            kind = re.sub(r"\(.*\)", "", c.data_type.lower()).strip()
+            cols[c.name] = (kinds.get(kind, kind), c.null, c.primary_key)
+        indexes = {(i.name, tuple(i.columns), i.unique) for i in db.get_indexes(table)
+                   if not i.name.endswith("_pkey") and not i.name.startswith("sqlite_")}
+        fks = {(f.column, f.dest_table, f.dest_column) for f in db.get_foreign_keys(table)}
+        out[table] = (cols, indexes, fks)
+    return out
+
+
+@needs_server
+def test_one_schema_on_both_databases(tmp_path):
+    """Tables, columns (kind, null, key), indexes and foreign keys are the same; a boolean
+    is 0/1 in an INTEGER on SQLite and a BOOLEAN on PostgreSQL (store.dialect)."""
+    lite = create_database(tmp_path / "s.pestdesk")
+    try:
+        expected = _columns(lite)
+    finally:
+        lite.close()
+    server_db = open_database(pg.reset_database())
+    try:
+        actual = _columns(server_db)
+    finally:
+        server_db.close()
+    booleans = dialect._boolean_columns()
+    for table, (cols, _i, _f) in expected.items():
+        for name, (_kind, null, key) in cols.items():
+            if (table, name) in booleans:
+                cols[name] = ("bool", null, key)
+    assert set(actual) == set(expected)
+    for table in expected:
+        assert actual[table] == expected[table], table
+
+
+@needs_server
+def test_the_audit_trail_is_append_only_even_for_the_owner(db):
+    from pestdesk.services.base import SYSTEM, audit, write
+
+    with write():
+        audit(SYSTEM, "test", "case", 1, "x")
+    for statement in ('UPDATE audit_log SET detail = \'y\'', "DELETE FROM audit_log",
+                      "TRUNCATE audit_log"):
+        with pytest.raises(errors.DRIVER_ERRORS, match="append-only"):
+            with db.atomic():
+                db.execute_sql(statement)
+    assert db.execute_sql("SELECT count(*) FROM audit_log").fetchone()[0] == 1
+
+
+@needs_server
+def test_the_app_role_may_not_rewrite_the_trail_and_check_sees_it(capsys):
+    """init --app-role: the role reads and writes records and appends audit lines; UPDATE
+    and DELETE on audit_log are revoked (also with the trigger gone); check says healthy,
+    and NOT healthy once someone grants the role UPDATE or disables a trigger."""
+    url = pg.fresh_database(empty=True)
+    role = "pestdesk_app_" + urlsplit(url).path.rsplit("_", 1)[-1]
+    try:
+        assert cli.main(["init", "--db", url, "--app-role", role]) == cli.EXIT_OK
+        out = capsys.readouterr().out
+        assert role in out and "SQLCipher" in out
+        app_url = url.replace("postgres@", f"{role}@", 1)
+        app = open_database(app_url)
+        try:
+            from pestdesk.services.base import SYSTEM, audit, write
+
+            with write():
+                audit(SYSTEM, "test", "case", 1, "x")
+            with pg_owner(url) as owner:
+                owner.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+            with pytest.raises(errors.DRIVER_ERRORS, match="permission denied"):
+                with app.atomic():
+                    app.execute_sql("UPDATE audit_log SET detail = 'y'")
+            with pg_owner(url) as owner:
+                owner.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
+        finally:
+            app.close()
+        assert cli.main(["check", "--db", url]) == cli.EXIT_OK
+        assert "In orde." in capsys.readouterr().out
+        with pg_owner(url) as owner:
+            owner.execute(f'GRANT UPDATE ON audit_log TO "{role}"')
+        assert cli.main(["check", "--db", url]) == cli.EXIT_UNHEALTHY
+        assert f"role {role} may UPDATE audit_log" in capsys.readouterr().out
+        with pg_owner(url) as owner:
+            owner.execute(f'REVOKE UPDATE ON audit_log FROM "{role}"')
+            owner.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete")
+        assert cli.main(["check", "--db", url]) == cli.EXIT_UNHEALTHY
+        assert "audit_log_no_delete disabled" in capsys.readouterr().out
+    finally:
+        pg.drop(url)
+        pg.admin_execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+class pg_owner:
+    def __init__(self, url):
+        self.con = psycopg.connect(url, autocommit=True)
+
+    def __enter__(self):
+        return self.con
+
+    def __exit__(self, *exc):
+        self.con.close()
+
+
+@needs_server
+def test_init_refuses_a_database_that_holds_tables(capsys):
+    url = pg.reset_database()
+    assert cli.main(["init", "--db", url]) == cli.EXIT_ERROR
+    assert "bestaat al" in capsys.readouterr().err
+
+
+@needs_server
+def test_an_empty_server_database_is_named_as_such(capsys):
+    url = pg.fresh_database(empty=True)
+    try:
+        assert cli.main(["check", "--db", url]) == cli.EXIT_ERROR
+        assert "pestdesk init" in capsys.readouterr().err
+    finally:
+        pg.drop(url)
+
+
+@needs_server
+def test_backup_and_restore_with_pg_dump(tmp_path, capsys):
+    """backup: a pg_dump file; restore: a safety dump first, then the backup's contents
+    back in one transaction (a case made after the backup is gone, the trail intact)."""
+    from pestdesk.services.base import verify_audit_chain
+    from pestdesk.store import models as m
+    from tests.helpers.cases import School
+
+    url = pg.reset_database()
+    db = open_database(url)
+    try:
+        school = School(students=4)
+        school.report()
+        cases_before = m.Case.select().count()
+    finally:
+        db.close()
+    assert cli.main(["backup", "--db", url, str(tmp_path)]) == cli.EXIT_OK
+    dumps = list(tmp_path.glob("*.pgdump"))
+    assert len(dumps) == 1 and "pg_dump" in capsys.readouterr().out
+    db = open_database(url)
+    try:
+        school.report()
+        assert m.Case.select().count() == cases_before + 1
+    finally:
+        db.close()
+    assert cli.main(["restore", "--db", url, str(dumps[0])]) == cli.EXIT_OK
+    out = capsys.readouterr().out
+    assert "pg_restore" in out
+    assert len(list(tmp_path.glob("*.before-restore-*.pgdump"))) == 1
+    db = open_database(url)
+    try:
+        assert m.Case.select().count() == cases_before
+        assert verify_audit_chain() is None
+    finally:
+        db.close()
+    assert cli.main(["check", "--db", url]) == cli.EXIT_OK
+
+
+@needs_server
+def test_concurrent_writers_keep_one_audit_chain():
+    """Eight threads write at once, each on its own connection: every line chains to the
+    one before (the audit head is taken FOR UPDATE: store.dialect.lock_append)."""
+    import threading
+
+    from pestdesk.services.base import SYSTEM, audit, verify_audit_chain, write
+    from pestdesk.store.models import database
+
+    url = pg.reset_database()
+    db = open_database(url)
+    errors_seen = []
+
+    def worker():
+        try:
+            for _ in range(10):
+                with write():
+                    audit(SYSTEM, "test", "case", 1, "x")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors_seen.append(exc)
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert not errors_seen
+        assert db.execute_sql("SELECT count(*) FROM audit_log").fetchone()[0] == 80
+        assert verify_audit_chain() is None
+    finally:
+        db.close()

@@ -246,6 +246,7 @@ def test_who_waits_is_said_within_what_the_reader_may_see(db):
     assert "Wachter" not in terminal and "2023-014, 2023-015" in terminal
 
 
+@pytest.mark.sqlite_only  # copies are files beside a SQLite database
 def test_purge_removes_old_and_holding_copies_beside_the_database(school, db_path):
     from pestdesk.services import backups
     from pestdesk.store.db import backup_to
@@ -268,6 +269,7 @@ def test_purge_removes_old_and_holding_copies_beside_the_database(school, db_pat
         assert b"Oudleerling" not in raw, name
 
 
+@pytest.mark.sqlite_only  # copies are files beside a SQLite database
 def test_an_old_copy_goes_even_when_no_student_is_due(db, db_path):
     from pestdesk.store.db import backup_to
 

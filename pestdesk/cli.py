@@ -656,6 +656,13 @@ def cmd_export_student(args) -> int:
 
 
 def _run_gui(args) -> int:
+    if _is_server(args.db):
+        from .store import server
+
+        server.parse_url(args.db)  # a password in the URL: refused first, in those words
+        return fail(_("The application window does not open a PostgreSQL database yet; the "
+                      "admin commands (init, check, backup, restore, imports, purge, "
+                      "export-student) do. Use a database file for the window for now."))
     from .gui.app import run
 
     return run(db=args.db, demo=args.demo, demo_if_new=args.demo_if_new,

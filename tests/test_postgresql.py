@@ -6,6 +6,7 @@ The tests that need a server run with PESTDESK_TEST_PG (``scripts/test --pg``)."
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -256,3 +257,63 @@ def test_concurrent_writers_keep_one_audit_chain():
         assert verify_audit_chain() is None
     finally:
         db.close()
+
+
+def test_the_window_says_it_does_not_open_a_server_database_yet(capsys):
+    assert cli.main(["--db", "postgresql://db.bestuur.nl/pestdesk"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert "PostgreSQL-database" in err and "beheeropdrachten" in err
+
+
+def test_encrypt_and_a_recovery_sheet_say_sqlcipher_does_not_apply(capsys, tmp_path):
+    assert cli.main(["encrypt", "--db", "postgresql://db.bestuur.nl/pestdesk"]) \
+        == cli.EXIT_ERROR
+    assert "SQLCipher" in capsys.readouterr().err
+    assert cli.main(["init", "--db", "postgresql://db.bestuur.nl/pestdesk",
+                     "--recovery-sheet", str(tmp_path / "x.pdf")]) == cli.EXIT_ERROR
+    assert "SQLCipher" in capsys.readouterr().err
+
+
+def _tcp_url(user: str, dbname: str, query: str = "") -> str:
+    from urllib.parse import parse_qs
+
+    port = parse_qs(urlsplit(pg.ADMIN_URL).query)["port"][0]
+    return f"postgresql://{user}@127.0.0.1:{port}/{dbname}" + (f"?{query}" if query else "")
+
+
+@needs_server
+def test_sslmode_require_refuses_a_server_without_tls(capsys):
+    """The test cluster has no TLS: asking for it is refused, in Dutch, nothing done."""
+    url = _tcp_url("postgres", "postgres", "sslmode=require")
+    with pytest.raises(errors.ServerTlsFailed):
+        open_database(url)
+    assert cli.main(["check", "--db", url]) == cli.EXIT_ERROR
+    assert "TLS" in capsys.readouterr().err
+
+
+@needs_server
+def test_the_password_comes_from_the_pgpass_file(tmp_path, monkeypatch, capsys):
+    role = f"pestdesk_pw_{os.getpid()}"
+    secret = "Pgpass-Only-" + os.urandom(6).hex()
+    pg.admin_execute(f'DROP ROLE IF EXISTS "{role}"',
+                     f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{secret}'")
+    url = pg.reset_database()
+    dbname = urlsplit(url).path.lstrip("/")
+    pg.admin_execute(f'GRANT CONNECT ON DATABASE "{dbname}" TO "{role}"')
+    try:
+        tcp = _tcp_url(role, dbname)
+        monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+        monkeypatch.setenv("PESTDESK_NO_KEYRING", "1")
+        with pytest.raises(errors.ServerLoginFailed) as refused:
+            open_database(tcp)
+        assert "pgpass" in str(refused.value)
+        passfile = tmp_path / "pgpass"
+        passfile.write_text(f"127.0.0.1:*:{dbname}:{role}:{secret}\n")
+        passfile.chmod(0o600)
+        monkeypatch.setenv("PGPASSFILE", str(passfile))
+        con = server.raw_connect(tcp)
+        assert con.execute("SELECT current_user").fetchone()[0] == role
+        con.close()
+    finally:
+        pg.admin_execute(f'REVOKE CONNECT ON DATABASE "{dbname}" FROM "{role}"',
+                         f'DROP ROLE IF EXISTS "{role}"')

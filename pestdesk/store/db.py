@@ -521,7 +521,8 @@ def open_database(
         from . import server
 
         return server.open_database(str(path), readonly=readonly,
-                                    migrate_schema=migrate_schema, dry_run=dry_run)
+                                    migrate_schema=migrate_schema, dry_run=dry_run,
+                                    busy_ms=busy_ms)
     info = inspect(path, verify=verify, key=key)
     if dry_run:
         readonly, migrate_schema = True, False

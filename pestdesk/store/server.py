@@ -93,14 +93,17 @@ def _keyring_password(params: dict) -> str | None:
         return None
 
 
-def connect_params(url: str, *, readonly: bool = False) -> dict:
+def connect_params(url: str, *, readonly: bool = False, busy_ms: int | None = None) -> dict:
+    """libpq's parameters for ``url``: the keyring's password (if any), a short connect
+    timeout, UTC, and the lock wait (``busy_ms``: SQLite's busy timeout's counterpart)."""
     params = parse_url(url)
     password = _keyring_password(params)
     if password:
         params["password"] = password  # in memory only; libpq's pgpass otherwise
     params.setdefault("application_name", "pestdesk")
     params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
-    options = [f"-c lock_timeout={LOCK_TIMEOUT}", "-c TimeZone=UTC"]
+    wait = f"{int(busy_ms)}ms" if busy_ms else LOCK_TIMEOUT
+    options = [f"-c lock_timeout={wait}", "-c TimeZone=UTC"]
     if readonly:
         options.append("-c default_transaction_read_only=on")
     params["options"] = " ".join([params.get("options", ""), *options]).strip()
@@ -128,8 +131,8 @@ def connect_error(exc: BaseException, url: str) -> errors.StoreError:
     return errors.ServerUnreachable(where, str(exc).splitlines()[0] if str(exc) else "")
 
 
-def _make(url: str, readonly: bool = False) -> ServerDatabase:
-    return ServerDatabase(url, connect_params(url, readonly=readonly))
+def _make(url: str, readonly: bool = False, busy_ms: int | None = None) -> ServerDatabase:
+    return ServerDatabase(url, connect_params(url, readonly=readonly, busy_ms=busy_ms))
 
 
 def _connect(db: ServerDatabase) -> None:
@@ -210,12 +213,12 @@ def inspect(url: str, db: ServerDatabase | None = None) -> int:
 
 
 def open_database(url: str, *, readonly: bool = False, migrate_schema: bool = True,
-                  dry_run: bool = False) -> ServerDatabase:
+                  dry_run: bool = False, busy_ms: int | None = None) -> ServerDatabase:
     from .migrations import LATEST, migrate
 
     if dry_run:
         readonly, migrate_schema = True, False
-    db = _make(url, readonly=readonly)
+    db = _make(url, readonly=readonly, busy_ms=busy_ms)
     _connect(db)
     try:
         version = inspect(url, db)

@@ -57,13 +57,14 @@ def ensure_server_demo(admin_url: str) -> str:
 
 
 def measure(target, runs: int) -> dict[str, float]:
+    from peewee import fn
+
     from pestdesk import clock
     from pestdesk.services import accounts, cases
     from pestdesk.services import figures as F
     from pestdesk.services.lists import CaseList, StudentList
     from pestdesk.store.db import open_database
     from pestdesk.store.models import Case, Event, database
-    from peewee import fn
 
     open_database(target)
     out: dict[str, float] = {}

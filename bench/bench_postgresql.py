@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import multiprocessing
+import os
 import statistics
 import subprocess
 import sys
@@ -94,11 +95,15 @@ def measure(target, runs: int) -> dict[str, float]:
         cases.readable_events(q.limit(100).dicts())
         list(cases.case_agreements(case_id, actor=zorg))
 
-    out[f"a case ({entries} timeline entries)"] = median_ms(open_a_case, runs, warm_up=True)
+    out["a case: open, detail, assess, timeline page"] = median_ms(open_a_case, runs,
+                                                                 warm_up=True)
+    out["  (its timeline entries)"] = entries
     ten = F.Period(dt.date(today.year - 10, 8, 1), today)
     out["figures, 10 years (coordinator)"] = median_ms(
         lambda: F.compute_figures(zorg, ten), max(3, runs // 2), warm_up=True)
     out["cases in the database"] = Case.select().count()
+    out["round trip, SELECT 1 (median)"] = median_ms(lambda: database.obj.execute_sql(
+        "SELECT 1").fetchone(), 50)
     database.close()
     return out
 
@@ -141,6 +146,8 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--sqlite", type=Path, default=DEMO_DB,
+                        help="the SQLite demo file to compare with (built when missing)")
     args = parser.parse_args()
     multiprocessing.set_forkserver_preload(["pestdesk.services.base", "tests.helpers.workers"])
     cluster = None
@@ -153,8 +160,8 @@ def main() -> int:
         server_url = ensure_server_demo(args.url)
         targets = [("PostgreSQL", server_url)]
         if not args.no_sqlite:
-            ensure_demo(DEMO_DB)
-            targets.insert(0, ("SQLite", DEMO_DB))
+            ensure_demo(args.sqlite)
+            targets.insert(0, ("SQLite", args.sqlite))
         results = {name: measure(target, args.runs) for name, target in targets}
         for name, target in targets:
             results[name].update({f"{args.writers} writers, {k}": v for k, v in
@@ -171,6 +178,7 @@ def main() -> int:
                                      for n in names))
     print("targets: lists <= 50 ms, a case <= 100 ms, figures <= 1000 ms, "
           "8 writers p95 <= 100 ms")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 

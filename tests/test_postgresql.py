@@ -317,3 +317,110 @@ def test_the_password_comes_from_the_pgpass_file(tmp_path, monkeypatch, capsys):
     finally:
         pg.admin_execute(f'REVOKE CONNECT ON DATABASE "{dbname}" FROM "{role}"',
                          f'DROP ROLE IF EXISTS "{role}"')
+
+
+def _run(*args, **env_vars):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PESTDESK_LANG="nl", QT_QPA_PLATFORM="offscreen", **env_vars)
+    return subprocess.run([sys.executable, "-m", "pestdesk", *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=180,
+                          stdin=subprocess.DEVNULL)
+
+
+@needs_server
+def test_import_export_and_a_refused_import_from_the_command_line(tmp_path):
+    """init, import-students (dry run, real), export-student and a broken import that
+    changes no row, each a real `pestdesk` process against the server."""
+    import json
+
+    url = pg.fresh_database(empty=True)
+    try:
+        assert _run("init", "--db", url).returncode == 0
+        export = tmp_path / "magister.csv"
+        export.write_bytes(
+            "Stamnummer;Roepnaam;Tussenvoegsel;Achternaam;Geboortedatum;Klas\r\n"
+            "004512;Zoë;van der;Meer;3-4-2012;2B\r\n"
+            "004513;Daan;;Çelik;12-11-2011;2B\r\n".encode("cp1252"))
+        dry = _run("import-students", export, "--db", url, "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert _run("export-student", "004512", "--db", url, "--out",
+                    tmp_path / "x.json").returncode != 0  # the dry run wrote nothing
+        done = _run("import-students", export, "--db", url)
+        assert done.returncode == 0, done.stderr
+        out = tmp_path / "inzage.json"
+        result = _run("export-student", "004512", "--db", url, "--out", out)
+        assert result.returncode == 0, result.stderr
+        assert "Zoë" in json.dumps(json.loads(out.read_text("utf-8")), ensure_ascii=False)
+        db = open_database(url)
+        try:
+            before = pg.dump(db)
+        finally:
+            db.close()
+        broken = tmp_path / "kapot.csv"
+        broken.write_text("Stamnummer;Roepnaam;Achternaam;Klas\n1;Sem;Bos;1A\n1;Sem;Bos;1A\n",
+                          encoding="utf-8")
+        refused = _run("import-students", broken, "--db", url)
+        assert refused.returncode != 0 and "Traceback" not in refused.stderr
+        db = open_database(url)
+        try:
+            assert pg.dump(db) == before
+        finally:
+            db.close()
+    finally:
+        pg.drop(url)
+
+
+@needs_server
+def test_purge_on_the_server_keeps_a_student_of_an_open_case():
+    import datetime as dt
+
+    from pestdesk.services.base import SYSTEM, create, write
+    from pestdesk.store import models as m
+
+    url = pg.reset_database()
+    database = open_database(url)
+    with write():
+        waits = create(SYSTEM, m.Student, number="810001", first_name="Wachter",
+                       last_name="Open", left_on=dt.date(2020, 7, 1))
+        goes = create(SYSTEM, m.Student, number="810002", first_name="Vertrokken",
+                      last_name="Dicht", left_on=dt.date(2020, 7, 1))
+        running = create(SYSTEM, m.Case, number="2020-0031", reported_on=dt.date(2020, 3, 1))
+        create(SYSTEM, m.Involvement, case=running, student=waits, role="gepeste")
+        done = create(SYSTEM, m.Case, number="2020-0032", reported_on=dt.date(2020, 3, 1),
+                      status="closed")
+        create(SYSTEM, m.Involvement, case=done, student=goes, role="pester")
+    before = pg.dump(database)
+    database.close()
+    dry = _run("purge", "--db", url, "--dry-run", PESTDESK_TODAY="2026-09-01")
+    assert dry.returncode == 0, dry.stderr
+    assert "leerling 810001: open melding 2020-0031" in dry.stdout
+    database = open_database(url)
+    assert pg.dump(database) == before
+    database.close()
+    purged = _run("purge", "--db", url, PESTDESK_TODAY="2026-09-01")
+    assert purged.returncode == 0, purged.stderr
+    database = open_database(url)
+    try:
+        assert [s.number for s in m.Student.select()] == ["810001"]
+        assert [c.number for c in m.Case.select()] == ["2020-0031"]
+    finally:
+        database.close()
+
+
+@needs_server
+def test_check_reads_the_schema_version_and_refuses_a_newer_one(capsys):
+    from pestdesk.store.migrations import LATEST
+
+    url = pg.reset_database()
+    assert cli.main(["check", "--db", url]) == cli.EXIT_OK
+    assert f"Schemaversie: {LATEST}" in capsys.readouterr().out
+    with pg_owner(url) as owner:
+        owner.execute('UPDATE "pestdesk_meta" SET "schema_version" = %s', (LATEST + 1,))
+    try:
+        assert cli.main(["check", "--db", url]) == cli.EXIT_ERROR
+        assert "nieuwere versie" in capsys.readouterr().err
+    finally:
+        with pg_owner(url) as owner:
+            owner.execute('UPDATE "pestdesk_meta" SET "schema_version" = %s', (LATEST,))

@@ -402,8 +402,10 @@ def save_versioned(actor: Actor, record: Versioned, read_version: int, **changes
         fresh = model.get_or_none(model.id == record.id)
         raise Conflict(model._meta.table_name, record.id,
                        fresh.__data__ if fresh is not None else None)
+    # the audit line first: where it waits for another writer (PostgreSQL's row lock on the
+    # chain's head) and gives up, the caller's record must still be the one it read
+    audit(actor, "update", model._meta.table_name, record.id, ",".join(sorted(changed)))
     for key, value in changed.items():
         setattr(record, key, value)
     record.version = read_version + 1
-    audit(actor, "update", model._meta.table_name, record.id, ",".join(sorted(changed)))
     return record

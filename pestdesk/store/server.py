@@ -103,7 +103,7 @@ def connect_params(url: str, *, readonly: bool = False, busy_ms: int | None = No
     params.setdefault("application_name", "pestdesk")
     params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
     wait = f"{int(busy_ms)}ms" if busy_ms else LOCK_TIMEOUT
-    options = [f"-c lock_timeout={wait}", "-c TimeZone=UTC"]
+    options = [f"-c lock_timeout={wait}", "-c TimeZone=UTC", "-c jit=off"]
     if readonly:
         options.append("-c default_transaction_read_only=on")
     params["options"] = " ".join([params.get("options", ""), *options]).strip()

@@ -116,6 +116,7 @@ def test_a_held_lock_is_explained_and_the_draft_kept(server_db):
                 save_versioned(anna, record, record.version, summary="bijgewerkt")
         waited = time.monotonic() - start
         assert "bob" in str(info.value) and 0.3 <= waited < 5
+        assert record.summary == "0" and record.version == 1  # the draft is the caller's
         other.rollback()
         with write():
             save_versioned(anna, record, record.version, summary="bijgewerkt")

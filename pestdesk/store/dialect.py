@@ -68,6 +68,18 @@ PG_STATEMENTS: dict[str, list[str]] = {
         "json_build_object('count', (SELECT count(*) FROM \"audit_log\"), 'hash', "
         "COALESCE((SELECT \"hash\" FROM \"audit_log\" ORDER BY \"id\" DESC LIMIT 1), ''))"
         "::text, 1) ON CONFLICT (\"key\") DO UPDATE SET \"value\" = EXCLUDED.\"value\""],
+    # 0005: the school this file was, named after its profile; its id given, so the
+    # identity moves on past it
+    "INSERT INTO \"school\" (\"id\", \"version\", \"created_at\", \"updated_at\", "
+    "\"name\") VALUES (1, 1, datetime('now'), datetime('now'), COALESCE(NULLIF(trim("
+    "json_extract((SELECT \"value\" FROM \"setting\" WHERE \"key\" = 'school_profile'), "
+    "'$.name')), ''), 'School'))": [
+        "INSERT INTO \"school\" (\"id\", \"version\", \"created_at\", \"updated_at\", "
+        "\"name\") VALUES (1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', "
+        "COALESCE(NULLIF(trim((SELECT \"value\" FROM \"setting\" WHERE \"key\" = "
+        "'school_profile')::json->>'name'), ''), 'School'))",
+        "SELECT setval(pg_get_serial_sequence('\"school\"', 'id'), "
+        "(SELECT max(\"id\") FROM \"school\"))"],
 }
 
 #: SQLite's functions that the services' queries use, as PostgreSQL SQL functions of the
@@ -203,7 +215,7 @@ def run_statement(db: Database, statement: str) -> None:
     """One migration statement in the bound database's dialect."""
     if is_postgres(db):
         for text in translate(statement):
-            db.execute_sql(text)
+            db.execute_sql(text.replace("%", "%%"))  # a literal %, not a driver placeholder
     else:
         db.execute_sql(statement)
 

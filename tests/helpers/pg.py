@@ -1,10 +1,10 @@
 """The suites on PostgreSQL: with PESTDESK_TEST_PG=<admin URL> (``scripts/test --pg`` starts
 a throw-away cluster and sets it) the ``db`` fixture gives each test a fresh pestdesk
 database on the server: one database per run, migrated once, and reset before each test
-(every table emptied with TRUNCATE, identities restarted, the settings the migrations wrote
-put back; ~30 ms where CREATE DATABASE costs a second or more). A test that changed the
-schema itself (dropped a trigger, revoked a right) is noticed by a fingerprint of the
-schema, and the database is then made anew. Tests of what only a file has (the SQLite
+(every table emptied with TRUNCATE, identities restarted, the rows the migrations wrote put
+back: the settings, the first school; ~30 ms where CREATE DATABASE costs a second or more).
+A test that changed the schema itself (dropped a trigger, revoked a right) is noticed by
+a fingerprint of the schema, and the database is then made anew. Tests of what only a file has (the SQLite
 header, SQLCipher, journals, the backup API, file permissions) carry ``sqlite_only``."""
 
 from __future__ import annotations
@@ -98,8 +98,13 @@ def reset_database() -> str:
             con.execute("SET LOCAL session_replication_role = replica")  # triggers off
             con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
                         + " RESTART IDENTITY CASCADE")
-            for key, value, version in _initial["settings"]:
-                con.execute('INSERT INTO "setting" VALUES (%s, %s, %s)', (key, value, version))
+            for table, rows in _initial["rows"].items():
+                for row in rows:
+                    marks = ", ".join(["%s"] * len(row))
+                    con.execute(f'INSERT INTO "{table}" VALUES ({marks})', row)
+                if table in _initial["identities"]:
+                    con.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                                f'(SELECT max("id") FROM "{table}"))')
             con.execute('UPDATE "pestdesk_meta" SET "schema_version" = %s, "app_role" = %s',
                         _initial["meta"])
     return url
@@ -115,7 +120,15 @@ def _make_run_db() -> None:
     admin_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     create_database(url_for(name)).close()
     with psycopg.connect(url_for(name), autocommit=True) as con:
-        _initial["settings"] = con.execute('SELECT * FROM "setting"').fetchall()
+        tables = [r[0] for r in con.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'pestdesk_meta'")]
+        # what the migrations wrote (settings, the first school) comes back after each reset
+        _initial["rows"] = {t: rows for t in tables
+                            if (rows := con.execute(f'SELECT * FROM "{t}"').fetchall())}
+        _initial["identities"] = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND column_name = 'id' AND is_identity = 'YES'")} & set(_initial["rows"])
         _initial["meta"] = con.execute(
             'SELECT "schema_version", "app_role" FROM "pestdesk_meta"').fetchone()
         _initial["fingerprint"] = con.execute(FINGERPRINT).fetchone()[0]

@@ -4,8 +4,9 @@ database on the server: one database per run, migrated once, and reset before ea
 (every table emptied with TRUNCATE, identities restarted, the rows the migrations wrote put
 back: the settings, the first school; ~30 ms where CREATE DATABASE costs a second or more).
 A test that changed the schema itself (dropped a trigger, revoked a right) is noticed by
-a fingerprint of the schema, and the database is then made anew. Tests of what only a file has (the SQLite
-header, SQLCipher, journals, the backup API, file permissions) carry ``sqlite_only``."""
+a fingerprint of the schema, and the database is then made anew. Tests of what only a
+file has (the SQLite header, SQLCipher, journals, the backup API, file permissions) carry
+``sqlite_only``."""
 
 from __future__ import annotations
 
@@ -176,3 +177,8 @@ def refuse_insert(db, name: str, table: str, column: str, value: str) -> None:
     db.execute_sql(f"CREATE TRIGGER {name} BEFORE INSERT ON \"{table}\" FOR EACH ROW "
                    f"WHEN (NEW.\"{column}\" = '{value}') EXECUTE FUNCTION "
                    "pestdesk_refuse('refused')")
+
+
+def target_of(db, db_path):
+    """What ``--db`` names for the test's database: its URL on PostgreSQL, else the file."""
+    return getattr(db, "url", None) or db_path

@@ -16,6 +16,7 @@ from pestdesk.store import models as m
 from pestdesk.store import scope
 from pestdesk.store.db import APPLICATION_ID, open_database
 from pestdesk.store.migrations import MIGRATIONS
+from tests.helpers import pg
 from tests.helpers.board import SECRET_B, Board
 from tests.helpers.exports import write_magister
 
@@ -286,6 +287,7 @@ def test_the_command_line_names_the_school_and_sees_only_that_one(board, db, db_
                                                                    tmp_path):
     number = board.b.school.students[0].number  # the same number in both schools
     db.close()
+    db_path = pg.target_of(db, db_path)  # the file, or the PostgreSQL database's URL
     refused = _run("export-student", number, "--db", db_path, "--out", tmp_path / "x.json")
     assert refused.returncode != 0 and "--school" in refused.stderr
     assert not (tmp_path / "x.json").exists()

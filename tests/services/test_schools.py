@@ -308,6 +308,7 @@ def test_a_board_set_up_on_the_command_line(db, db_path, tmp_path):
 
     School(name="Het Eerste Lyceum")
     db.close()
+    db_path = pg.target_of(db, db_path)  # the file, or the PostgreSQL database's URL
     assert _run("add-school", "Het Tweede College", "--db", db_path).returncode == 0
     staff = tmp_path / "personeel.csv"
     staff.write_text("Afkorting;Roepnaam;Achternaam;Functie\nBST;Bea;Bestuur;bestuurder\n",

@@ -90,7 +90,7 @@ def measure(target, runs: int) -> dict[str, float]:
     def open_a_case():
         cases.open_case(zorg, case_id)
         cases.case_detail(case_id, actor=zorg)
-        cases.assess(case_id, today)
+        cases.assess(case_id, today, actor=zorg)
         q = cases.timeline_query(case_id, None, "", actor=zorg)
         cases.readable_events(q.limit(100).dicts())
         list(cases.case_agreements(case_id, actor=zorg))

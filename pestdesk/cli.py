@@ -140,13 +140,13 @@ def _school_option(p) -> None:
 def _add_board_commands(sub) -> None:
     p = sub.add_parser("add-school", help=_("add a school to a database of several schools"))
     p.add_argument("name", metavar=_("NAME"), help=_("the name of the new school"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
 
     p = sub.add_parser("link-staff", help=_(
         "let a staff member work for another school too (two locations, the bestuur)"))
     p.add_argument("code", metavar=_("CODE"), help=_("the staff member's code"))
-    p.add_argument("--db", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--db", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database file"))
     p.add_argument("--school", metavar=_("NAME"), required=True,
                    help=_("the school that added the staff member"))
@@ -158,7 +158,7 @@ def _add_board_commands(sub) -> None:
         "stays untouched)"))
     p.add_argument("--from", dest="source", metavar=_("PATH"), type=Path, required=True,
                    help=_("the school's own database file"))
-    p.add_argument("--to", dest="target", metavar=_("PATH"), type=Path, required=True,
+    p.add_argument("--to", dest="target", metavar=_("PATH"), type=_target, required=True,
                    help=_("the database of several schools"))
     p.add_argument("--school", metavar=_("NAME"), required=True,
                    help=_("the name of the school in the database of several schools"))

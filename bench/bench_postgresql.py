@@ -71,13 +71,14 @@ def measure(target, runs: int) -> dict[str, float]:
     out: dict[str, float] = {}
     zorg = accounts.demo_actor("zorg")
     for label, query in [
-        ("students, no filter", StudentList()),
-        ("students, typed 'de v'", StudentList(filters={"text": "de v"})),
-        ("cases, open", CaseList(filters={"status": "open"})),
-        ("cases, all, newest first", CaseList(order_key="reported_on", descending=True)),
-        ("cases, search 'groepsapp'", CaseList(filters={"text": "groepsapp"})),
-        ("cases, search student 'de vr'", CaseList(filters={"text": "de vr"})),
-        ("cases, cyber + overdue", CaseList(filters={"cyber": True, "overdue": True})),
+        ("students, no filter", StudentList(actor=zorg)),
+        ("students, typed 'de v'", StudentList(actor=zorg, filters={"text": "de v"})),
+        ("cases, open", CaseList(actor=zorg, filters={"status": "open"})),
+        ("cases, all, newest first", CaseList(actor=zorg, order_key="reported_on",
+                                              descending=True)),
+        ("cases, search 'groepsapp'", CaseList(actor=zorg, filters={"text": "groepsapp"})),
+        ("cases, search student 'de vr'", CaseList(actor=zorg, filters={"text": "de vr"})),
+        ("cases, cyber + overdue", CaseList(actor=zorg, filters={"cyber": True, "overdue": True})),
     ]:
         out[f"list: {label}"] = median_ms(lambda q=query: (q.count(), q.page(0, 200)), runs,
                                           warm_up=True)

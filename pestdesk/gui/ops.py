@@ -24,6 +24,7 @@ A screen hands :class:`Op` a service call; the op
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -280,6 +281,10 @@ class Op:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         wait = _WaitWindow(self.parent, self.label or _("Saving…"))
         running += 1
+        # no garbage collection while the worker runs: a collection on the worker thread
+        # would free Qt wrappers of the GUI thread there (a segfault); it runs here after
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             pool().start(task)
             if waiter.outcome is None:
@@ -287,6 +292,8 @@ class Op:
                 # save (a second Save); the blocker drops them instead
                 loop.exec()
         finally:
+            if collecting:
+                gc.enable()
             running -= 1
             wait.finish()
             QApplication.restoreOverrideCursor()

@@ -13,9 +13,9 @@ SAVES = 250
 
 def test_no_lost_updates_between_two_processes(mp, shared_db):
     path, case_id, network = shared_db
-    queue = mp.Queue()
+    queue, start = mp.Queue(), mp.Barrier(2)
     procs = [mp.Process(target=workers.counter,
-                        args=(str(path), case_id, SAVES, name, network, queue))
+                        args=(str(path), case_id, SAVES, name, network, queue, start))
              for name in ("A", "B")]
     for p in procs:
         p.start()

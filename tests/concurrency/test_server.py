@@ -38,8 +38,9 @@ def server_db():
 
 def test_no_lost_updates_between_two_processes(mp, server_db):
     url, case_id = server_db
-    queue = mp.Queue()
-    procs = [mp.Process(target=workers.counter, args=(url, case_id, SAVES, name, False, queue))
+    queue, start = mp.Queue(), mp.Barrier(2)
+    procs = [mp.Process(target=workers.counter,
+                        args=(url, case_id, SAVES, name, False, queue, start))
              for name in ("A", "B")]
     for p in procs:
         p.start()

@@ -54,9 +54,16 @@ def open_db(path: str, network: bool, busy_ms: int | None = None):
     return open_database(path, verify=False, network=network, busy_ms=busy_ms)
 
 
-def counter(path: str, case_id: int, saves: int, name: str, network: bool, queue) -> None:
-    """Increment the case's counter ``saves`` times; on Conflict re-read and try again."""
+def counter(path: str, case_id: int, saves: int, name: str, network: bool, queue,
+            start=None) -> None:
+    """Increment the case's counter ``saves`` times; on Conflict re-read and try again.
+
+    ``start``: a barrier every counter waits at once its database is open, so the counters
+    save at the same time (on a quiet machine one would otherwise be done before the other
+    has started)."""
     db = open_db(path, network)
+    if start is not None:
+        start.wait(60)
     actor = Actor(None, name)
     acked = conflicts = 0
     rng = random.Random(name)

@@ -29,8 +29,8 @@ if mode == "bare":
     window = QMainWindow()
     window.resize(1280, 780)
 else:
-    from pestdesk.gui import translation
     from pestdesk.gui.app import sign_in
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
     from pestdesk.store.db import open_database
 

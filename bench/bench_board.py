@@ -149,7 +149,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from pestdesk import clock, i18n
-    from pestdesk.gui.case_view import CaseWindow
+    from pestdesk.gui.case.view import CaseWindow
     from pestdesk.services import accounts, figures, lists
     from pestdesk.store import scope
     from pestdesk.store.db import open_database

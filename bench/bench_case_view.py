@@ -54,8 +54,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from pestdesk import i18n
-    from pestdesk.gui.case_view import CaseWindow
-    from pestdesk.gui.views.sections import CasesView
+    from pestdesk.gui.case.lists import CasesView
+    from pestdesk.gui.case.view import CaseWindow
     from pestdesk.services import accounts
     from pestdesk.store.db import open_database
     from pestdesk.store.models import Event, SchoolClass

@@ -170,7 +170,7 @@ def queries():
 
 
 def list_and_case_times(app, sign_in, path: Path, password: str, runs: int) -> dict:
-    from pestdesk.gui.case_view import CaseWindow
+    from pestdesk.gui.case.view import CaseWindow
     from pestdesk.services import cases
     from pestdesk.store.models import Case, Event, Involvement
 

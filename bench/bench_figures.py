@@ -53,7 +53,7 @@ def main() -> None:
 
         print(f"overview queries ({username:<6})       : {median_ms(queries, args.runs):7.1f} ms")
 
-        from pestdesk.gui.views.overview import OverviewView
+        from pestdesk.gui.overview.view import OverviewView
 
         def build(a=actor):
             view = OverviewView(a)
@@ -92,7 +92,7 @@ def main() -> None:
         print(f"{label:<38}: {median_ms(lambda y=first: F.year_report_pdf(zorg, y), runs):7.1f}"
               " ms  (target < 3000 ms)")
 
-    from pestdesk.gui.views.figures import FiguresView
+    from pestdesk.gui.figures.view import FiguresView
 
     def figures_view():
         view = FiguresView(zorg)

@@ -4,7 +4,7 @@
         [--runs 3] [--db PATH] [--busy-ms 1000]
 
 Works on a copy of the shared 2,000-student / 10-year demo (built once, see _common.py).
-A note is saved from the case's note dialog (``gui.ops``: the save runs off the GUI thread)
+A note is saved from the case's note dialog (``gui.common.ops``: the save runs off the GUI thread)
 while a timer asks the dialog to repaint every 10 ms, as a moving mouse or a blinking caret
 would. Reported per scenario, as the median over the runs: the longest gap between two paint
 events of the dialog from the click on Save until the dialog is done (target <= 100 ms:
@@ -70,8 +70,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from pestdesk import i18n
-    from pestdesk.gui import ops
-    from pestdesk.gui.case_dialogs import NoteDialog
+    from pestdesk.gui.case.dialogs import NoteDialog
+    from pestdesk.gui.common import ops
     from pestdesk.services import accounts
     from pestdesk.store.db import open_database
     from pestdesk.store.models import Case

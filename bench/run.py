@@ -83,7 +83,7 @@ def main() -> None:
 
     from PySide6.QtWidgets import QApplication
 
-    from pestdesk.gui.models import ListModel
+    from pestdesk.gui.common.models import ListModel
 
     QApplication.instance() or QApplication([])
     model = ListModel(StudentList(actor=SYSTEM))

@@ -3,7 +3,7 @@
 Source strings are English; the UI speaks Dutch by default. Python code marks strings with
 ``_()`` (translated when called) or ``N_()`` (marked for extraction, translated later, for
 module-level constants). Catalogs are babel/gettext ``.mo`` files in ``translations/``; the
-Qt side (``pestdesk.gui.translation``) reads the same catalogs.
+Qt side (``pestdesk.gui.common.translation``) reads the same catalogs.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ SESSION = textwrap.dedent('''
     except Exception as exc:
         log.exception("insert failed")
         print(type(exc).__name__, exc, file=sys.stderr)
-    from pestdesk.gui import crash
+    from pestdesk.gui.common import crash
     try:  # a forced programming error inside a transaction, reported as the GUI reports it
         with write():
             m.Student.update(first_name=marker + "x").where(m.Student.id == s.id).execute()

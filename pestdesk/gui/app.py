@@ -10,17 +10,17 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from ..i18n import _
-from ..services import accounts, encryption, settings
-from ..store.errors import StoreError
+from pestdesk.i18n import _
+from pestdesk.services import accounts, encryption, settings
+from pestdesk.store.errors import StoreError
 
 DEMO_USER, DEMO_PASSWORD = "zorg", accounts.DEMO_PASSWORD
 
 
 def make_demo_copy() -> tuple[Path, Path]:
     """A fresh demo school in a new temporary folder (removed when the app quits)."""
-    from ..services.demo import generate_demo
-    from ..store.db import create_database
+    from pestdesk.services.demo import generate_demo
+    from pestdesk.store.db import create_database
 
     folder = Path(tempfile.mkdtemp(prefix="pestdesk-demo-"))
     path = folder / "demo.sqlite"
@@ -31,8 +31,8 @@ def make_demo_copy() -> tuple[Path, Path]:
 
 
 def fill_demo(path: Path) -> None:
-    from ..services.demo import generate_demo
-    from ..store.db import create_database
+    from pestdesk.services.demo import generate_demo
+    from pestdesk.store.db import create_database
 
     db = create_database(path)
     generate_demo()
@@ -51,7 +51,7 @@ def sign_in(path: Path, automatic_demo: bool = True):
 
     An encrypted file that is not open yet is opened by the sign-in itself (the user's key
     slot), so nothing is read from it before a password was right."""
-    from .dialogs import LoginDialog, RecoveryKeyDialog, SetupWizard
+    from pestdesk.gui.session.dialogs import LoginDialog, RecoveryKeyDialog, SetupWizard
 
     encryption.forget()  # the previous user's keys, if any
     if encryption.is_encrypted(path) and not _is_open(path):
@@ -86,7 +86,7 @@ def require_own_password(actor):
     they did not, and are signed out again)."""
     if actor is None or not actor.must_change_password:
         return actor
-    from .views.users import ChangePasswordDialog
+    from pestdesk.gui.admin.users import ChangePasswordDialog
 
     dialog = ChangePasswordDialog(actor, forced=True)
     if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -103,7 +103,7 @@ def _is_open(path: Path) -> bool:
 def _open_or_create(path: Path):
     """The plain file opened, an encrypted one left for the sign-in, a new one encrypted
     from the start (its recovery key is shown once the set-up wizard made the first user)."""
-    from ..store.db import open_database
+    from pestdesk.store.db import open_database
 
     if not path.exists():
         new = encryption.create_encrypted(path)
@@ -118,13 +118,13 @@ def _open_or_create(path: Path):
 
 def show_recovery_key(recovery_key: str, path: Path, made_by: str = "") -> None:
     """The recovery key, once, right after set-up (with its printable sheet)."""
-    from .encryption_dialogs import RecoveryKeyShownDialog
+    from pestdesk.gui.admin.encryption import RecoveryKeyShownDialog
 
     RecoveryKeyShownDialog(recovery_key, path.name, made_by).exec()
 
 
 def open_window(app: QApplication, path: Path, demo: bool):
-    from .main_window import MainWindow
+    from pestdesk.gui.main_window import MainWindow
 
     try:
         _db, recovery_key = _open_or_create(path)
@@ -133,7 +133,7 @@ def open_window(app: QApplication, path: Path, demo: bool):
         return None
     actor = sign_in(path)
     if actor is None:
-        from ..services.threads import close_thread_connection
+        from pestdesk.services.threads import close_thread_connection
 
         close_thread_connection()
         encryption.forget()
@@ -166,7 +166,7 @@ def discard_session(old) -> None:
 
 def _sign_out(app: QApplication, old) -> None:
     """The user signed out: nothing of theirs exists any more while the next one signs in."""
-    from .main_window import MainWindow
+    from pestdesk.gui.main_window import MainWindow
 
     path, demo = old.path, old.demo
     old.discard()
@@ -183,7 +183,7 @@ def _sign_out(app: QApplication, old) -> None:
 
 
 def _switch(app: QApplication, old, path: Path) -> None:
-    from ..services.threads import close_thread_connection
+    from pestdesk.services.threads import close_thread_connection
 
     close_thread_connection()  # the GUI thread's connection to the file being left
     new = open_window(app, path, demo=False)
@@ -191,7 +191,7 @@ def _switch(app: QApplication, old, path: Path) -> None:
         app.setProperty("pestdesk_window", new)
         old.close()
     else:  # reopen the database the old window shows (its key is still held)
-        from ..store.db import open_database
+        from pestdesk.store.db import open_database
 
         open_database(old.path)
 
@@ -200,10 +200,10 @@ def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
         lang: str | None = None) -> int:
     from PySide6.QtCore import QSettings
 
-    from . import translation
+    from pestdesk.gui.common import translation
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    from . import crash
+    from pestdesk.gui.common import crash
 
     crash.install()  # uncaught errors: type and code location only, never their message
     app.setApplicationName("pestdesk")
@@ -230,7 +230,7 @@ def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
         return 2
     finally:
         if cleanup is not None:
-            from ..services.threads import close_thread_connection
+            from pestdesk.services.threads import close_thread_connection
 
             close_thread_connection()
             shutil.rmtree(cleanup, ignore_errors=True)

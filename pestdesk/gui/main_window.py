@@ -22,28 +22,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__, i18n
-from ..i18n import _, format_number, ngettext
-from ..services import access, grants, settings
-from ..services import overview as overview_service
-from ..services.base import Actor, ServiceError
-from ..store.db import is_network_path
-from ..store.errors import StoreError
-from . import ops
-from .dialogs import SchoolProfileDialog
-from .lock import SessionLock
+from pestdesk import __version__, i18n
+from pestdesk.gui.common import ops
+from pestdesk.gui.session.dialogs import SchoolProfileDialog
+from pestdesk.gui.session.lock import SessionLock
+from pestdesk.i18n import _, format_number, ngettext
+from pestdesk.services import access, grants, settings
+from pestdesk.services import overview as overview_service
+from pestdesk.services.base import Actor, ServiceError
+from pestdesk.store.db import is_network_path
+from pestdesk.store.errors import StoreError
 
 # The sections, imported when first shown: letters and figures pull in reportlab and
 # QtCharts, which would otherwise cost a few hundred milliseconds at every start.
 SECTION_VIEWS = {
-    "overview": ("views.overview", "OverviewView"),
-    "students": ("views.students", "StudentsView"),
-    "cases": ("views.sections", "CasesView"),
-    "meetings": ("views.meetings", "MeetingsSection"),
-    "letters": ("views.letters", "LettersView"),
-    "figures": ("views.figures", "FiguresView"),
-    "admin": ("views.admin", "AdminView"),
-    "audit": ("views.audit", "AuditView"),
+    "overview": ("overview.view", "OverviewView"),
+    "students": ("people.students", "StudentsView"),
+    "cases": ("case.lists", "CasesView"),
+    "meetings": ("meetings.view", "MeetingsSection"),
+    "letters": ("letters.view", "LettersView"),
+    "figures": ("figures.view", "FiguresView"),
+    "admin": ("admin.view", "AdminView"),
+    "audit": ("admin.audit", "AuditView"),
 }
 
 
@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self._action(go_menu, _("&Search"), self.focus_search, QKeySequence.StandardKey.Find)
         self._action(go_menu, _("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh)
         admin_menu = self.menuBar().addMenu(_("&Administration"))
-        from .views.admin import rights
+        from pestdesk.gui.admin.view import rights
 
         may = rights(self.actor)  # the Beheer page's rights: one rule for page and menu
         not_yours = _("Not part of your role; the administrator (beheerder) or the care "
@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
         self.refresh()
 
     def _may_backup(self) -> bool:
-        from ..services import backups
+        from pestdesk.services import backups
 
         return backups.can_make_backups(self.actor)
 
@@ -305,7 +305,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.grants_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.update_grants_label()
-        from .shared_db import SharedDatabaseStatus
+        from pestdesk.gui.session.shared_db import SharedDatabaseStatus
 
         self.shared = SharedDatabaseStatus(self, demo=self.demo)  # presence, read-only flag
 
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
 
     def show_case(self, case_id: int) -> None:
         """Open the case in its own window, side by side with others (raised if open)."""
-        from .case_view import CaseWindow
+        from pestdesk.gui.case.view import CaseWindow
 
         windows = self.case_windows
         window = windows.get(case_id)
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
     def new_report(self, signal: bool = False, student: tuple[int, str] | None = None) -> None:
         """Melding → Nieuwe melding (Ctrl+N) or Nieuw signaal; a saved case opens. The
         student whose card is open (or ``student``) is already in the list as gepeste."""
-        from .report_dialog import ReportDialog
+        from pestdesk.gui.case.report import ReportDialog
 
         if student is None and self.current_key() == "students" and "students" in self.views:
             student = self.views["students"].selected_student()
@@ -409,7 +409,7 @@ class MainWindow(QMainWindow):
         self.update_nav_counts()
         self.setWindowTitle(self._title())
 
-    #: which sections show what a save changed (gui.ops parts); the others stay as they are
+    #: which sections show what a save changed (gui.common.ops parts); the others stay as they are
     SECTION_PARTS = {
         "overview": {ops.CASES, *ops.CASE_PARTS, ops.MEETINGS},
         "cases": {ops.CASES, ops.CASE, ops.LADDER, ops.STUDENTS},
@@ -435,15 +435,15 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def import_people(self, kind: str) -> None:
-        """Beheer → import students or staff (``gui.import_dialog``)."""
-        from .import_dialog import ImportDialog
+        """Beheer → import students or staff (``gui.admin.imports``)."""
+        from pestdesk.gui.admin.imports import ImportDialog
 
         dialog = ImportDialog(self.actor, kind, self)
         dialog.imported.connect(lambda _result: self.refresh())
         dialog.exec()
 
     def manage_people(self) -> None:
-        from .people_dialogs import PeopleDialog
+        from pestdesk.gui.people.dialogs import PeopleDialog
 
         PeopleDialog(self.actor, self).exec()
         self.refresh()
@@ -460,8 +460,8 @@ class MainWindow(QMainWindow):
         backups service: audit line, rotation, check; off the GUI thread."""
         from functools import partial
 
-        from ..services import backups
-        from . import ops
+        from pestdesk.gui.common import ops
+        from pestdesk.services import backups
 
         if not backups.can_make_backups(self.actor):
             QMessageBox.information(self, _("Backup"), _(
@@ -484,9 +484,9 @@ class MainWindow(QMainWindow):
 
     def make_recovery_key(self) -> None:
         """Beheer → New recovery key (the directie): the old sheet stops working."""
-        from ..services import encryption
-        from . import ops
-        from .encryption_dialogs import RecoveryKeyShownDialog
+        from pestdesk.gui.admin.encryption import RecoveryKeyShownDialog
+        from pestdesk.gui.common import ops
+        from pestdesk.services import encryption
 
         answer = QMessageBox.question(self, _("New recovery key"), _(
             "Make a new recovery key? The key on the current sheet stops working at once; "
@@ -505,7 +505,7 @@ class MainWindow(QMainWindow):
         directeur after the recovery key): give a colleague the seal, e.g. after a reset."""
         from PySide6.QtWidgets import QInputDialog
 
-        from ..services import encryption
+        from pestdesk.services import encryption
 
         if name is None:
             names = encryption.seal_candidates()
@@ -526,11 +526,11 @@ class MainWindow(QMainWindow):
         """Beheer → Encrypt the database (a beheerder): ``encryption.encrypt_existing`` off
         the GUI thread, with this window's own connection closed meanwhile; afterwards the
         window goes on with the encrypted file, opened with the beheerder's password."""
-        from ..services import accounts, encryption
-        from ..services.threads import close_thread_connection
-        from ..store.db import open_database
-        from . import ops
-        from .encryption_dialogs import EncryptDialog, RecoveryKeyShownDialog
+        from pestdesk.gui.admin.encryption import EncryptDialog, RecoveryKeyShownDialog
+        from pestdesk.gui.common import ops
+        from pestdesk.services import accounts, encryption
+        from pestdesk.services.threads import close_thread_connection
+        from pestdesk.store.db import open_database
 
         dialog = EncryptDialog(self.actor, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -568,17 +568,17 @@ class MainWindow(QMainWindow):
 
     def start_integrity_check(self) -> None:
         """quick_check off the GUI thread (damage: point to the newest good backup), then
-        the daily backup when due (``gui.shared_db``)."""
+        the daily backup when due (``gui.session.shared_db``)."""
         self._integrity_task = self.shared.start_checks()
 
     def edit_school_calendar(self) -> None:
-        """Beheer → Schoolkalender (``gui.calendar_dialog``)."""
-        from .calendar_dialog import CalendarDialog
+        """Beheer → Schoolkalender (``gui.admin.calendar``)."""
+        from pestdesk.gui.admin.calendar import CalendarDialog
 
         CalendarDialog(self.actor, self).exec()
 
     def manage_retention(self) -> None:
-        from .views.retention import RetentionDialog
+        from pestdesk.gui.admin.retention import RetentionDialog
 
         dialog = RetentionDialog(self.actor, self)
         dialog.view.purged.connect(lambda _counts: self.refresh())
@@ -600,7 +600,7 @@ class MainWindow(QMainWindow):
         self.session_lock.lock()
 
     def change_password(self) -> None:
-        from .views.users import ChangePasswordDialog
+        from pestdesk.gui.admin.users import ChangePasswordDialog
 
         if ChangePasswordDialog(self.actor, self).exec():
             QMessageBox.information(self, _("Change password"),
@@ -615,13 +615,13 @@ class MainWindow(QMainWindow):
         self.grants_label.setVisible(bool(waiting))
 
     def manage_grants(self) -> None:
-        from .grants_dialog import GrantsDialog
+        from pestdesk.gui.admin.grants import GrantsDialog
 
         GrantsDialog(self.actor, self).exec()
         self.update_grants_label()
 
     def manage_users(self) -> None:
-        from .views.users import UsersDialog
+        from pestdesk.gui.admin.users import UsersDialog
 
         UsersDialog(self.actor, self, on_lock_minutes=self.session_lock.set_minutes).exec()
 
@@ -629,7 +629,7 @@ class MainWindow(QMainWindow):
         """Record it and hand back to the app, which deletes this window and every other
         one of this user (``app.discard_session``) and asks who signs in next. The hand-over
         runs from the event loop, not from inside this window's own call stack."""
-        from ..services import accounts
+        from pestdesk.services import accounts
 
         accounts.record_sign_out(self.actor)
         self.shared.stop()  # gone from 'Also open by' before the next user signs in

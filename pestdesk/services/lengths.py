@@ -3,7 +3,7 @@
 Every save goes through ``services.base.create``/``save_versioned`` (and the few direct
 inserts: timeline entries, letters, evidence, settings), which call ``require``; imports
 check their records with ``import_problems`` before planning; the GUI gives every text
-input the same number through ``gui.limits.limit(widget, table, field)``. A text field not
+input the same number through ``gui.common.limits.limit(widget, table, field)``. A text field not
 listed is a code or machine data (JSON, hashes) that the services fill themselves.
 """
 

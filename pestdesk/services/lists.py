@@ -1,7 +1,7 @@
 """The growing lists the GUI shows (students, cases, meetings, letters) as SQL queries.
 
 A ``ListQuery`` filters and sorts in SQL and hands out one page of rows at a time, so a view
-never loads a whole table. The Qt model (``gui.models.ListModel``) asks for pages as the
+never loads a whole table. The Qt model (``gui.common.models.ListModel``) asks for pages as the
 user scrolls. Role-based visibility (who may see which cases) is applied here, in the
 query, so every view inherits it.
 """

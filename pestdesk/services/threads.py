@@ -2,7 +2,7 @@
 
 peewee keeps one connection per thread; a worker thread must close its own when its work
 is done, or the pool thread keeps a connection (and, on a shared file, a lock) open. The
-GUI's ``gui.tasks.Task`` calls :func:`close_thread_connection` after every job, so no
+GUI's ``gui.common.tasks.Task`` calls :func:`close_thread_connection` after every job, so no
 caller has to remember it; :func:`in_worker` does the same for plain threads.
 """
 

@@ -9,7 +9,7 @@ from tests.helpers.people import fill_school
 
 @pytest.fixture
 def qt_dutch(qapp):
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
 
     translation.install(qapp, "nl")
     return qapp
@@ -27,7 +27,7 @@ def conflicts(monkeypatch):
 
     Set ``conflicts.answer`` to a ``ConflictChoice``; default: reload, put my changes back.
     """
-    from pestdesk.gui.conflict import ConflictChoice, ConflictDialog, changed_fields
+    from pestdesk.gui.common.conflict import ConflictChoice, ConflictDialog, changed_fields
 
     class Recorder:
         answer = ConflictChoice(reload=True, reapply=True)

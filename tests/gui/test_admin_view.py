@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QAction
 
-from pestdesk.gui.backup_settings import BackupSettingsDialog
-from pestdesk.gui.conflict import ConflictChoice
-from pestdesk.gui.helplines_dialog import HelplineEditDialog, HelplinesDialog
-from pestdesk.gui.views.admin import AdminView
+from pestdesk.gui.admin.backup import BackupSettingsDialog
+from pestdesk.gui.admin.helplines import HelplineEditDialog, HelplinesDialog
+from pestdesk.gui.admin.view import AdminView
+from pestdesk.gui.common.conflict import ConflictChoice
 from pestdesk.i18n import _
 from pestdesk.services import backups, helplines, users
 from pestdesk.services.base import ServiceError

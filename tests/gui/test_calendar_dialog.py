@@ -8,8 +8,8 @@ import datetime as dt
 from PySide6.QtCore import QDate
 
 from pestdesk.domain.schooldays import FreePeriod
-from pestdesk.gui.calendar_dialog import CalendarDialog, holidays_in_school_year
-from pestdesk.gui.sanction_dialogs import SuspensionDialog
+from pestdesk.gui.admin.calendar import CalendarDialog, holidays_in_school_year
+from pestdesk.gui.case.sanctions import SuspensionDialog
 from pestdesk.services import calendar
 from tests.helpers.casework import make_case
 from tests.helpers.gui import shot
@@ -106,7 +106,7 @@ def test_public_holidays_of_the_school_year(db, qtbot, qt_dutch):
 
 
 def test_beheer_has_the_school_calendar(db, db_path, qtbot, qt_dutch):
-    from pestdesk.gui.views.admin import AdminView
+    from pestdesk.gui.admin.view import AdminView
 
     view = AdminView(db_path)
     qtbot.addWidget(view)

@@ -7,10 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from pestdesk import clock
-from pestdesk.gui.case_edit_dialog import CaseEditDialog
-from pestdesk.gui.case_view import CaseView
-from pestdesk.gui.conflict import ConflictChoice
-from pestdesk.gui.report_dialog import ReportDialog, ReportForm
+from pestdesk.gui.case.edit_dialog import CaseEditDialog
+from pestdesk.gui.case.report import ReportDialog, ReportForm
+from pestdesk.gui.case.view import CaseView
+from pestdesk.gui.common.conflict import ConflictChoice
 from pestdesk.services import access, accounts, cases
 from pestdesk.services.base import Actor
 from pestdesk.store.models import AuditLog, Case, ClassMentor, Involvement, Student, User

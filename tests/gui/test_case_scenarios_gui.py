@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 
 from pestdesk import clock
 from pestdesk.domain.protocol import get_protocol
-from pestdesk.gui.conversation_dialog import ConversationDialog
-from pestdesk.gui.labels import status_label
-from pestdesk.gui.timeline_model import kind_label
+from pestdesk.gui.case.conversation import ConversationDialog
+from pestdesk.gui.case.timeline import kind_label
+from pestdesk.gui.common.labels import status_label
 from pestdesk.services import cases
 from pestdesk.store.models import Agreement, Attachment, Case, Event
 from tests.helpers.gui import (

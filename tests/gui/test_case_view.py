@@ -7,10 +7,10 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from pestdesk import clock
-from pestdesk.gui import case_dialogs as dialogs
-from pestdesk.gui.case_view import CaseView
-from pestdesk.gui.timeline_model import PAGE
-from pestdesk.gui.views.sections import CasesView
+from pestdesk.gui.case import dialogs
+from pestdesk.gui.case.lists import CasesView
+from pestdesk.gui.case.timeline import PAGE
+from pestdesk.gui.case.view import CaseView
 from pestdesk.services import cases
 from pestdesk.services.base import SYSTEM
 from pestdesk.store.models import Case, Involvement, SchoolClass

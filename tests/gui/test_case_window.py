@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from pestdesk import clock
-from pestdesk.gui import case_dialogs as dialogs
-from pestdesk.gui.case_view import CaseWindow
-from pestdesk.gui.timeline_model import kind_label
+from pestdesk.gui.case import dialogs
+from pestdesk.gui.case.timeline import kind_label
+from pestdesk.gui.case.view import CaseWindow
 from pestdesk.services import cases
 from tests.helpers.gui import check, demo_school, fresh_students, new_case, open_view, when_modal
 
@@ -33,7 +33,7 @@ def test_esc_and_ctrl_w_close_the_case_window(qtbot, actor, key, modifier):
 
 
 def test_the_letter_button_opens_the_letters_dialog_for_this_case(qtbot, actor):
-    from pestdesk.gui.letter_dialogs import ComposeDialog
+    from pestdesk.gui.letters.dialogs import ComposeDialog
 
     victim, bully = fresh_students(2)
     case_id = new_case(actor, victim, bully)

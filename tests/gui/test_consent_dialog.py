@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from pestdesk import clock
-from pestdesk.gui.consent_dialog import ConsentDialog
+from pestdesk.gui.meetings.consent import ConsentDialog
 from pestdesk.services import meetings
 from pestdesk.services.base import Actor, ServiceError, write
 from pestdesk.store import models as m

@@ -8,7 +8,7 @@ import io
 from pypdf import PdfReader
 from PySide6.QtCore import QDate
 
-from pestdesk.gui.contract_dialogs import ContractDialog
+from pestdesk.gui.case.contracts import ContractDialog
 from pestdesk.services import contracts
 from pestdesk.services.base import write
 from pestdesk.store import models as m
@@ -108,7 +108,7 @@ def test_print_for_signature_shows_the_contract_pdf(db, qtbot, qt_dutch, monkeyp
                             extra_rules=["Ik laat Sanne met rust."], move_reason="Ernstig")
     dialog = ContractDialog(setup.actor, setup.case_id, setup.pester_id)
     qtbot.addWidget(dialog)
-    from pestdesk.gui import contract_dialogs
+    from pestdesk.gui.case import contracts as contract_dialogs
 
     shown = []
     monkeypatch.setattr(contract_dialogs.ContractPrintDialog, "exec",

@@ -22,7 +22,7 @@ def locked_school(tmp_path, monkeypatch):
 
 
 def test_sign_in_dialog_opens_the_encrypted_file(locked_school, qtbot):
-    from pestdesk.gui.dialogs import LoginDialog
+    from pestdesk.gui.session.dialogs import LoginDialog
 
     dialog = LoginDialog(locked_school.path.name, path=locked_school.path)
     qtbot.addWidget(dialog)
@@ -53,7 +53,7 @@ def test_missing_key_file_is_said_before_the_sign_in(locked_school, qtbot, monke
 
 
 def test_recovery_key_at_sign_in_sets_a_new_password(locked_school, qtbot):
-    from pestdesk.gui.dialogs import LoginDialog, RecoveryKeyDialog
+    from pestdesk.gui.session.dialogs import LoginDialog, RecoveryKeyDialog
     from tests.helpers.gui import check, when_modal
 
     new_password = "Nieuw-Voorjaar-Wachtwoord-3"
@@ -94,8 +94,9 @@ def test_a_password_set_by_the_beheerder_is_changed_first_on_an_encrypted_file(
         locked_school, qtbot, monkeypatch):
     """The sign-in that opens an encrypted file asks a new account (or a reset one) for its
     own password before anything else, like the sign-in to an open file does."""
-    from pestdesk.gui import app, dialogs
-    from pestdesk.gui.views import users as user_views
+    from pestdesk.gui import app
+    from pestdesk.gui.admin import users as user_views
+    from pestdesk.gui.session import dialogs
     from pestdesk.services import users
     from pestdesk.store.models import Staff
 

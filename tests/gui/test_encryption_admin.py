@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from pestdesk.gui.encryption_dialogs import EncryptDialog, RecoveryKeyShownDialog
+from pestdesk.gui.admin.encryption import EncryptDialog, RecoveryKeyShownDialog
 from pestdesk.services import encryption
 from pestdesk.services.base import ServiceError
 from pestdesk.store import keyfile

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from pestdesk.gui.case_dialogs import NoteDialog
-from pestdesk.gui.colors import RED as ERROR_COLOR
-from pestdesk.gui.conversation_dialog import ConversationDialog
-from pestdesk.gui.report_dialog import ReportDialog
+from pestdesk.gui.case.conversation import ConversationDialog
+from pestdesk.gui.case.dialogs import NoteDialog
+from pestdesk.gui.case.report import ReportDialog
+from pestdesk.gui.common.colors import RED as ERROR_COLOR
 from tests.helpers.gui import demo_school, fresh_students, new_case
 
 

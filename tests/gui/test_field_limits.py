@@ -1,5 +1,5 @@
 """Every text input of the app's dialogs takes at most what its field stores (the numbers of
-services.lengths, through gui.limits), or is marked exempt with a reason: a search box, a
+services.lengths, through gui.common.limits), or is marked exempt with a reason: a search box, a
 password, a file path. A dialog added later is caught when it is listed here; a text input
 added to a listed dialog without a limit fails this test."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
-from pestdesk.gui.limits import EXEMPT_PROPERTY, hint, limit, limit_of
+from pestdesk.gui.common.limits import EXEMPT_PROPERTY, hint, limit, limit_of
 from pestdesk.services import lengths
 from pestdesk.store.models import Agreement, Case, Involvement, Meeting, Sanction
 from tests.helpers.gui import demo_school
@@ -42,26 +42,24 @@ def _describe(widget: QWidget) -> str:
 
 
 def _dialogs(actor, admin, tmp_path):
-    from pestdesk.gui import (
-        backup_settings,
-        calendar_dialog,
-        case_dialogs,
-        case_edit_dialog,
-        contract_dialogs,
-        conversation_dialog,
-        dialogs,
-        grants_dialog,
-        guardian_link_dialog,
-        helplines_dialog,
-        import_dialog,
-        letter_dialogs,
-        lock,
-        people_dialogs,
-        report_dialog,
-        sanction_dialogs,
-        template_form,
-    )
-    from pestdesk.gui.views import meetings, users
+    from pestdesk.gui.admin import backup as backup_settings
+    from pestdesk.gui.admin import calendar as calendar_dialog
+    from pestdesk.gui.admin import grants as grants_dialog
+    from pestdesk.gui.admin import helplines as helplines_dialog
+    from pestdesk.gui.admin import imports as import_dialog
+    from pestdesk.gui.admin import users
+    from pestdesk.gui.case import contracts as contract_dialogs
+    from pestdesk.gui.case import conversation as conversation_dialog
+    from pestdesk.gui.case import dialogs as case_dialogs
+    from pestdesk.gui.case import edit_dialog as case_edit_dialog
+    from pestdesk.gui.case import report as report_dialog
+    from pestdesk.gui.case import sanctions as sanction_dialogs
+    from pestdesk.gui.letters import dialogs as letter_dialogs
+    from pestdesk.gui.letters import template_form
+    from pestdesk.gui.meetings import view as meetings
+    from pestdesk.gui.people import dialogs as people_dialogs
+    from pestdesk.gui.people import guardians as guardian_link_dialog
+    from pestdesk.gui.session import dialogs, lock
 
     involvement = Involvement.select().join(Case).where(Case.status == "open").first()
     case_id, student_id = involvement.case_id, involvement.student_id

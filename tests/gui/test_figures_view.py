@@ -33,7 +33,7 @@ def zorg(school):
 
 @pytest.fixture
 def view(qtbot, zorg):
-    from pestdesk.gui.views.figures import FiguresView
+    from pestdesk.gui.figures.view import FiguresView
 
     widget = FiguresView(zorg)
     qtbot.addWidget(widget)
@@ -135,7 +135,7 @@ def test_year_report_and_export_buttons_write_files(view, tmp_path, qtbot):
 
 
 def test_overview_lines_open_the_right_cases(qtbot, school, zorg):
-    from pestdesk.gui.views.overview import ID_ROLE, OverviewView
+    from pestdesk.gui.overview.view import ID_ROLE, OverviewView
 
     widget = OverviewView(zorg, today=lambda: TODAY)
     qtbot.addWidget(widget)
@@ -154,7 +154,7 @@ def test_overview_lines_open_the_right_cases(qtbot, school, zorg):
 
 
 def test_overview_cards_name_their_scope_and_a_mentor_gets_no_inspectorate_card(qtbot, school):
-    from pestdesk.gui.views.overview import OverviewView
+    from pestdesk.gui.overview.view import OverviewView
 
     mentor = accounts.actor_for(m.User.get(m.User.username == "mentor"))
     directie = accounts.actor_for(m.User.get(m.User.username == "directie"))
@@ -198,7 +198,7 @@ def test_long_dutch_labels_are_not_cut_off(view, qtbot):
 
 def test_value_axes_count_in_whole_numbers():
     """A mentor's few reports: the axis runs 0-5 in steps of 1, never '0 0 1 1 2 3'."""
-    from pestdesk.gui.views.figures import _nice_max
+    from pestdesk.gui.figures.view import _nice_max
     from pestdesk.letters.year_report import _axis_max
 
     for top in (0, 1, 2, 3, 4, 5, 7, 12, 33, 99, 311, 1200):

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from pestdesk.gui.guardian_link_dialog import GuardianLinkDialog
-from pestdesk.gui.views.students import StudentCard
+from pestdesk.gui.people.guardians import GuardianLinkDialog
+from pestdesk.gui.people.students import StudentCard
 from pestdesk.services import accounts, staff
 from pestdesk.services.base import SYSTEM, Actor
 from pestdesk.services.demo import generate_demo

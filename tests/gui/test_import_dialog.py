@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from pestdesk.gui.import_dialog import ImportDialog
+from pestdesk.gui.admin.imports import ImportDialog
 from pestdesk.services import settings
 from pestdesk.services.base import SYSTEM
 from pestdesk.services.people import import_staff

@@ -35,7 +35,7 @@ def init(path) -> str:
 
 def test_init_then_recovery_key_then_set_up_wizard(tmp_path, qtbot, monkeypatch):
     from pestdesk.gui import app
-    from pestdesk.gui.dialogs import RecoveryKeyDialog, SetupWizard
+    from pestdesk.gui.session.dialogs import RecoveryKeyDialog, SetupWizard
 
     fast_slots(monkeypatch)
     path = tmp_path / "school.sqlite"

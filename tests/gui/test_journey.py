@@ -164,15 +164,15 @@ def window_factory(qtbot, db_path):
 
 def test_a_new_school_walks_the_whole_job(qtbot, db, db_path, qt_dutch, tmp_path,
                                           window_factory):
-    from pestdesk.gui.case_dialogs import RecordStepDialog
-    from pestdesk.gui.contract_dialogs import ContractDialog
-    from pestdesk.gui.conversation_dialog import ConversationDialog
-    from pestdesk.gui.dialogs import SetupWizard
-    from pestdesk.gui.grants_dialog import GrantsDialog
-    from pestdesk.gui.letter_dialogs import ComposeDialog
-    from pestdesk.gui.people_dialogs import PeopleDialog
-    from pestdesk.gui.sanction_dialogs import InspectieReportDialog, SuspensionDialog
-    from pestdesk.gui.views.users import NewUserDialog, UsersDialog
+    from pestdesk.gui.admin.grants import GrantsDialog
+    from pestdesk.gui.admin.users import NewUserDialog, UsersDialog
+    from pestdesk.gui.case.contracts import ContractDialog
+    from pestdesk.gui.case.conversation import ConversationDialog
+    from pestdesk.gui.case.dialogs import RecordStepDialog
+    from pestdesk.gui.case.sanctions import InspectieReportDialog, SuspensionDialog
+    from pestdesk.gui.letters.dialogs import ComposeDialog
+    from pestdesk.gui.people.dialogs import PeopleDialog
+    from pestdesk.gui.session.dialogs import SetupWizard
     from pestdesk.services.calendar import school_calendar
 
     # -- 1. the set-up wizard on the empty database -----------------------------------

@@ -11,9 +11,9 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QMessageBox
 
-from pestdesk.gui.letter_dialogs import ComposeDialog, TemplateEditorDialog, WindowSettingsDialog
-from pestdesk.gui.pdf_preview import PdfPreview, make_printer, paint_pdfs
-from pestdesk.gui.views.letters import LettersView
+from pestdesk.gui.common.pdf_preview import PdfPreview, make_printer, paint_pdfs
+from pestdesk.gui.letters.dialogs import ComposeDialog, TemplateEditorDialog, WindowSettingsDialog
+from pestdesk.gui.letters.view import LettersView
 from pestdesk.services import letters
 from pestdesk.services.accounts import actor_for
 from pestdesk.services.demo import generate_demo
@@ -141,7 +141,7 @@ def test_template_editor_saves_and_restores(qtbot, demo, answers):
 
 
 def _form_at(qtbot, actor, code):
-    from pestdesk.gui.template_form import TemplateFormDialog
+    from pestdesk.gui.letters.template_form import TemplateFormDialog
 
     form = TemplateFormDialog(actor)
     qtbot.addWidget(form)
@@ -283,7 +283,7 @@ def test_the_recidive_step_offers_a_version_for_each_parent(qtbot, db):
 
 
 def test_printing_to_a_pdf_file_writes_the_letters_themselves(qtbot, tmp_path, demo, issued):
-    from pestdesk.gui.pdf_preview import prints_to_pdf_file, write_pdf_file
+    from pestdesk.gui.common.pdf_preview import prints_to_pdf_file, write_pdf_file
 
     printer = make_printer()
     printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)

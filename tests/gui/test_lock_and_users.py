@@ -8,7 +8,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 
-from pestdesk.gui.lock import LockDialog, LockedPanel, locked_title
+from pestdesk.gui.session.lock import LockDialog, LockedPanel, locked_title
 from pestdesk.i18n import _
 from pestdesk.services import accounts, users
 from pestdesk.store.models import AuditLog, Staff, User
@@ -22,7 +22,7 @@ def school(db):
 
 @pytest.fixture
 def make_window(qtbot, db_path):
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
 
     translation.install(QApplication.instance(), "nl")
@@ -156,7 +156,7 @@ def test_audit_section_for_beheerder_and_directie(school, make_window):
 
 
 def test_users_dialog_creates_and_manages_accounts(school, make_window, qtbot, monkeypatch):
-    from pestdesk.gui.views.users import NewUserDialog, RolesDialog, UsersDialog
+    from pestdesk.gui.admin.users import NewUserDialog, RolesDialog, UsersDialog
 
     admin = school.actors["admin"]
     window = make_window(admin)
@@ -190,7 +190,7 @@ def test_users_dialog_creates_and_manages_accounts(school, make_window, qtbot, m
     assert roles.result() == QDialog.DialogCode.Accepted
     # a role that opens dossiers waits for the directie (services.grants)
     assert not accounts.sign_in("nieuw", PASSWORD).has_role("afdelingscoordinator")
-    from pestdesk.gui.grants_dialog import GrantsDialog
+    from pestdesk.gui.admin.grants import GrantsDialog
 
     own = GrantsDialog(admin, dialog)  # the beheerder sees the request, may not decide it
     qtbot.addWidget(own)
@@ -217,7 +217,7 @@ def test_users_dialog_creates_and_manages_accounts(school, make_window, qtbot, m
 
 
 def test_change_password_dialog(school, make_window, qtbot):
-    from pestdesk.gui.views.users import ChangePasswordDialog
+    from pestdesk.gui.admin.users import ChangePasswordDialog
 
     actor = school.actors["mentor_a"]
     dialog = ChangePasswordDialog(actor)
@@ -245,7 +245,7 @@ def test_sign_out_deletes_every_window_and_model_of_the_user(school, qtbot, db_p
     from shiboken6 import isValid
 
     from pestdesk.gui import app as gui_app
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
     from tests.helpers.gui import new_case
 
@@ -293,7 +293,7 @@ def test_sign_out_deletes_every_window_and_model_of_the_user(school, qtbot, db_p
 
 
 def test_the_user_list_is_sorted_a_to_z(school, make_window, qtbot):
-    from pestdesk.gui.views.users import UsersDialog
+    from pestdesk.gui.admin.users import UsersDialog
 
     admin = school.actors["admin"]
     window = make_window(admin)

@@ -15,7 +15,7 @@ from pestdesk.store.db import create_database
 def demo_window(qtbot, tmp_path):
     from PySide6.QtWidgets import QApplication
 
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
 
     translation.install(QApplication.instance(), "nl")
@@ -83,7 +83,7 @@ def test_lazy_loading_fetches_in_batches(demo_window):
 
 
 def test_school_profile_form_is_translated_and_saves(demo_window, qtbot, monkeypatch):
-    from pestdesk.gui.dialogs import SchoolProfileDialog
+    from pestdesk.gui.session.dialogs import SchoolProfileDialog
     from pestdesk.services import settings
 
     dialog = SchoolProfileDialog(demo_window.actor, demo_window)
@@ -108,7 +108,7 @@ def test_overview_lines_open_cases(demo_window):
 def test_english_on_request(qtbot, tmp_path):
     from PySide6.QtWidgets import QApplication
 
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
 
     db = create_database(tmp_path / "en.sqlite")
@@ -127,8 +127,8 @@ def test_english_on_request(qtbot, tmp_path):
 def test_school_profile_conflict_is_shown_and_nothing_overwritten(demo_window, qtbot,
                                                                   monkeypatch):
     """Two coordinators edit the school details at once: the second save is refused."""
-    from pestdesk.gui import conflict as conflict_module
-    from pestdesk.gui.dialogs import SchoolProfileDialog
+    from pestdesk.gui.common import conflict as conflict_module
+    from pestdesk.gui.session.dialogs import SchoolProfileDialog
     from pestdesk.services import settings
 
     first = SchoolProfileDialog(demo_window.actor, demo_window)
@@ -168,7 +168,7 @@ def test_case_list_header_shows_the_newest_first_order(demo_window):
 
 
 def test_a_save_refreshes_only_the_sections_that_show_it(demo_window, monkeypatch):
-    from pestdesk.gui import ops
+    from pestdesk.gui.common import ops
 
     for key in ("overview", "admin", "letters"):
         demo_window.view(key)  # built

@@ -20,7 +20,7 @@ START = dt.datetime(2026, 11, 18, 14, 30, tzinfo=dt.UTC)
 
 
 def _section(qtbot, setup):
-    from pestdesk.gui.views.meetings import MeetingsSection
+    from pestdesk.gui.meetings.view import MeetingsSection
 
     section = MeetingsSection(setup.actor)
     qtbot.addWidget(section)
@@ -29,7 +29,7 @@ def _section(qtbot, setup):
 
 
 def test_plan_dialog_creates_the_meeting(qtbot, db):
-    from pestdesk.gui.views.meetings import PlanMeetingDialog
+    from pestdesk.gui.meetings.view import PlanMeetingDialog
 
     setup = make_case()
     dialog = PlanMeetingDialog(setup.actor)
@@ -150,7 +150,7 @@ def test_the_decision_moves_the_bully_with_a_reason_where_the_protocol_asks(qtbo
     detail.minutes.setPlainText("Besproken.")
     detail.decision.setPlainText("Aanmelden bij het OT")
     warnings = []
-    import pestdesk.gui.views.meetings as view_module
+    import pestdesk.gui.meetings.view as view_module
 
     monkeypatch.setattr(view_module.QMessageBox, "warning",
                         staticmethod(lambda *a: warnings.append(a[2])))
@@ -196,7 +196,7 @@ def test_record_consent_beside_an_anonymised_student(qtbot, db, monkeypatch):
     the consent is recorded through the meetings service and the student is named at once.
     A role that does not record consent sees the button greyed out with the reason."""
     from pestdesk import clock
-    from pestdesk.gui.consent_dialog import ConsentDialog
+    from pestdesk.gui.meetings.consent import ConsentDialog
     from pestdesk.services.base import Actor, write
 
     clock.set_today(dt.date(2026, 11, 16))
@@ -234,7 +234,7 @@ def test_record_consent_beside_an_anonymised_student(qtbot, db, monkeypatch):
 
 
 def test_externals_take_dutch_role_names_and_free_roles(qtbot, db):
-    from pestdesk.gui.views.meetings import PlanMeetingDialog, parse_external
+    from pestdesk.gui.meetings.view import PlanMeetingDialog, parse_external
 
     assert parse_external("J. de Leeuw ; Leerplichtambtenaar") == meetings.External(
         "J. de Leeuw", "leerplichtambtenaar")
@@ -251,7 +251,7 @@ def test_externals_take_dutch_role_names_and_free_roles(qtbot, db):
 
 def test_added_items_show_at_once_and_the_list_says_planned_or_held(qtbot, db):
     from pestdesk import clock
-    from pestdesk.gui.views import meetings as view
+    from pestdesk.gui.meetings import view
 
     setup = make_case()
     put_on_stage(setup, "ot")

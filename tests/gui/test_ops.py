@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from pestdesk.gui import ops
-from pestdesk.gui.case_dialogs import NoteDialog
+from pestdesk.gui.case.dialogs import NoteDialog
+from pestdesk.gui.common import ops
 from pestdesk.services import cases
 from pestdesk.services.base import Conflict, ServiceError
 from pestdesk.store import models as m
@@ -169,7 +169,7 @@ def test_every_kind_of_error_goes_to_the_one_handler(db, qtbot, monkeypatch):
         == "forbidden"
 
     crashed: list[type] = []
-    from pestdesk.gui import crash
+    from pestdesk.gui.common import crash
 
     monkeypatch.setattr(crash, "excepthook", lambda kind, exc, tb: crashed.append(kind))
     label = QLabel()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from pestdesk.gui.people_dialogs import ClassDialog, PeopleDialog, StaffDialog, role_titles
+from pestdesk.gui.people.dialogs import ClassDialog, PeopleDialog, StaffDialog, role_titles
 from pestdesk.services import settings
 from pestdesk.services.base import SYSTEM
 from pestdesk.store.models import ClassMentor, SchoolClass, Staff
@@ -50,7 +50,7 @@ def test_staff_dialog_shows_refusal_and_keeps_input(qtbot, db, qt_dutch):
 
 
 def test_stale_staff_edit_is_refused(qtbot, db, school, qt_dutch, conflicts):
-    from pestdesk.gui.conflict import ConflictChoice
+    from pestdesk.gui.common.conflict import ConflictChoice
 
     conflicts.answer = ConflictChoice(reload=False, reapply=False)
     staff_id = Staff.get(Staff.code == "JNS").id
@@ -114,7 +114,7 @@ def test_new_class_from_the_people_window(qtbot, db, school, qt_dutch):
 
 
 def test_line_edits_take_as_many_characters_as_the_service_stores(qtbot, db, qt_dutch):
-    from pestdesk.gui.report_dialog import ReportForm
+    from pestdesk.gui.case.report import ReportForm
     from pestdesk.services import lengths
 
     dialog = StaffDialog(ZORG)

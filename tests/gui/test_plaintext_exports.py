@@ -23,7 +23,7 @@ def tiny_pdf() -> bytes:
 
 
 def test_save_dialogs_say_the_export_is_not_encrypted(db, tmp_path, monkeypatch, qtbot):
-    from pestdesk.gui.contract_dialogs import ContractPrintDialog
+    from pestdesk.gui.case.contracts import ContractPrintDialog
 
     captions = []
     target = tmp_path / "contract.pdf"

@@ -13,7 +13,7 @@ from tests.helpers.renamed import C
 
 
 def test_the_cyber_section_records_the_police_report(db, qtbot):
-    from pestdesk.gui.case_view import CaseView
+    from pestdesk.gui.case.view import CaseView
 
     clock.set_today(dt.date(2026, 11, 20))
     setup = make_case()

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog
 
 from pestdesk import clock
-from pestdesk.gui.report_dialog import ReportDialog
+from pestdesk.gui.case.report import ReportDialog
 from pestdesk.services import cases
 from pestdesk.store.models import Case, Event, Involvement
 from tests.helpers.gui import check, demo_school, fresh_students, when_modal
@@ -159,7 +159,7 @@ def test_ctrl_n_opens_the_report_dialog_and_the_saved_case_opens(qtbot, actor, d
 
 def test_the_picker_finds_any_student_to_report_and_says_when_none_matches(qtbot, db,
                                                                            qt_dutch):
-    from pestdesk.gui.report_dialog import InvolvedTable
+    from pestdesk.gui.case.report import InvolvedTable
     from tests.helpers.school import build_school
 
     school = build_school()

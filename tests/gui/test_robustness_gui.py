@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStatusBar
 
-from pestdesk.gui.conflict import ConflictDialog, changed_fields, reapply
+from pestdesk.gui.common.conflict import ConflictDialog, changed_fields, reapply
 from pestdesk.services import backups, presence
 from pestdesk.services.base import SYSTEM, Actor, Conflict, create, save_versioned, storage, write
 from pestdesk.store import models as m
@@ -60,7 +60,7 @@ def test_conflict_dialog_cancel(db, qtbot):
 
 @pytest.fixture
 def window(db, db_path, qtbot):
-    from pestdesk.gui.shared_db import SharedDatabaseStatus
+    from pestdesk.gui.session.shared_db import SharedDatabaseStatus
 
     win = QMainWindow()
     win.setStatusBar(QStatusBar())
@@ -110,7 +110,7 @@ def test_start_up_checks_make_the_daily_backup(window, db_path, qtbot, tmp_path)
 
 
 def test_retention_screen_lists_and_deletes_after_confirmation(db, qtbot, monkeypatch):
-    from pestdesk.gui.views.retention import RetentionView
+    from pestdesk.gui.admin.retention import RetentionView
 
     with write():
         for i in range(3):
@@ -137,7 +137,7 @@ def test_retention_screen_lists_and_deletes_after_confirmation(db, qtbot, monkey
 
 def test_retention_screen_says_who_waits_and_what_the_backups_hold(db, db_path, qtbot,
                                                                      tmp_path):
-    from pestdesk.gui.views.retention import RetentionView
+    from pestdesk.gui.admin.retention import RetentionView
     from pestdesk.store.db import backup_to
 
     with write():

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QDate
 
 from pestdesk.domain.sanctions import Hearing
-from pestdesk.gui.sanction_dialogs import (
+from pestdesk.gui.case.sanctions import (
     ExpulsionDecisionDialog,
     ExpulsionDialog,
     ExpulsionHearingDialog,
@@ -207,8 +207,8 @@ def test_dialogs_open_with_only_the_case(db, qtbot, qt_dutch, student):
 def test_case_screen_measures_menu_opens_the_dialogs(db, qtbot, qt_dutch):
     from PySide6.QtGui import QAction
 
-    from pestdesk.gui.case_view import CaseView
-    from pestdesk.gui.contract_dialogs import ContractDialog
+    from pestdesk.gui.case.contracts import ContractDialog
+    from pestdesk.gui.case.view import CaseView
     from tests.helpers.gui import check, when_modal
 
     setup = make_case()
@@ -231,8 +231,8 @@ def test_case_screen_measures_menu_opens_the_dialogs(db, qtbot, qt_dutch):
 
 def test_the_letter_is_offered_on_the_right_template_and_records_the_step(db, qtbot, qt_dutch,
                                                                          monkeypatch):
-    from pestdesk.gui import sanction_dialogs
-    from pestdesk.gui.letter_dialogs import CHECKED, ComposeDialog
+    from pestdesk.gui.case import sanctions as sanction_dialogs
+    from pestdesk.gui.letters.dialogs import CHECKED, ComposeDialog
     from tests.helpers.gui import check, when_modal
 
     setup = make_case()
@@ -276,7 +276,7 @@ def test_who_decided_offers_only_the_deciding_role(db, qtbot):
 
 
 def test_the_case_window_lists_the_decision_after_the_hearing(db, qtbot):
-    from pestdesk.gui.case_view import CaseView, PesterCard
+    from pestdesk.gui.case.view import CaseView, PesterCard
 
     setup = make_case()
     put_on_stage(setup, "schorsing_1_dag")

@@ -17,7 +17,7 @@ from pestdesk.store.db import create_database
 
 @pytest.fixture
 def demo_window(qtbot, tmp_path):
-    from pestdesk.gui import translation
+    from pestdesk.gui.common import translation
     from pestdesk.gui.main_window import MainWindow
 
     translation.install(QApplication.instance(), "nl")

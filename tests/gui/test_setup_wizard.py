@@ -25,7 +25,7 @@ def fill_user(wizard, qtbot, password="geheim-wachtwoord", again=None):
 
 
 def test_setup_creates_school_profile_and_beheerder(db, qtbot):
-    from pestdesk.gui.dialogs import SetupWizard
+    from pestdesk.gui.session.dialogs import SetupWizard
 
     wizard = SetupWizard()
     qtbot.addWidget(wizard)
@@ -53,7 +53,7 @@ def test_setup_creates_school_profile_and_beheerder(db, qtbot):
 
 
 def test_setup_refuses_mismatched_or_short_password(db, qtbot):
-    from pestdesk.gui.dialogs import SetupWizard
+    from pestdesk.gui.session.dialogs import SetupWizard
 
     wizard = SetupWizard()
     qtbot.addWidget(wizard)

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from pestdesk import clock
-from pestdesk.gui.labels import role_label, status_label
-from pestdesk.gui.views.students import StudentsView, age_on
+from pestdesk.gui.common.labels import role_label, status_label
+from pestdesk.gui.people.students import StudentsView, age_on
 from pestdesk.store.models import AuditLog, Guardian, StudentGuardian
 from tests.helpers.people import ZORG
 
@@ -124,7 +124,7 @@ def test_guardian_added_and_edited_from_the_card(view, qtbot, school):
 
 
 def test_stale_guardian_edit_is_refused_then_reloaded_with_my_change(view, qtbot, conflicts):
-    from pestdesk.gui.conflict import ConflictChoice
+    from pestdesk.gui.common.conflict import ConflictChoice
 
     qtbot.keyClicks(view.search, "celik")
     qtbot.waitUntil(lambda: view.model.total() == 1, timeout=2000)

@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import QThreadPool
 
-from pestdesk.gui.tasks import Task
+from pestdesk.gui.common.tasks import Task
 from pestdesk.store import models as m
 
 

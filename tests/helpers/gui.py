@@ -11,7 +11,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
 from pestdesk import clock
-from pestdesk.gui.case_view import CaseView
+from pestdesk.gui.case.view import CaseView
 from pestdesk.services import accounts, cases
 from pestdesk.services.demo import generate_demo
 from pestdesk.services.people import sort_name_for

@@ -1,0 +1,2 @@
+"""Beheer: users, rights, audit trail, backups, encryption, imports, calendar, helplines,
+retention."""

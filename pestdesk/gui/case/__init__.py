@@ -1,0 +1,2 @@
+"""A case: its window, its dialogs (steps, contracts, sanctions, conversations), registering a
+report and the case list."""

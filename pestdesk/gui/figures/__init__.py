@@ -1,0 +1,1 @@
+"""The figures (Cijfers) section."""

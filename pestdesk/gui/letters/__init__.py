@@ -1,0 +1,1 @@
+"""The Brieven section and the letter dialogs."""

@@ -1,0 +1,1 @@
+"""The Overleggen section: meetings, agendas, packs, invitations."""

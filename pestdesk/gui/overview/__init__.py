@@ -1,0 +1,1 @@
+"""The Overzicht section: what is due today."""

@@ -1,0 +1,1 @@
+"""Students, staff and guardians."""

@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCursor
+from PySide6.QtGui import QColor, QFontDatabase, QTextCursor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +43,7 @@ from pestdesk.gui.common.limits import exempt, limit
 from pestdesk.gui.common.models import ListModel
 from pestdesk.gui.common.pdf_preview import PdfPreview, print_pdfs
 from pestdesk.gui.common.tasks import Task
+from pestdesk.gui.letters.template_list import TemplateList
 from pestdesk.i18n import N_, _, ngettext
 from pestdesk.letters import MERGE_FIELDS, WindowSettings, merge_context, render_test_print
 from pestdesk.letters import fields as letter_fields
@@ -499,7 +500,7 @@ class ComposeDialog(QDialog):
 # --------------------------------------------------------------------------- templates
 
 
-class TemplateEditorDialog(QDialog):
+class TemplateEditorDialog(TemplateList, QDialog):
     """Sjablonen: edit the school's version of a letter, with a live preview; a broken
     template is refused on save with the line and column of the mistake."""
 
@@ -562,36 +563,15 @@ class TemplateEditorDialog(QDialog):
         if self.list.count():
             self.list.setCurrentRow(0)
 
-    def _fill_list(self, select: str | None = None) -> None:
-        self.list.blockSignals(True)
-        self.list.clear()
-        for code, title, is_school in letters.template_choices():
-            suffix = " · " + _("school version") if is_school else ""
-            item = QListWidgetItem(f"{title}\n{code}{suffix}")
-            item.setData(DATA, code)
-            if is_school:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            self.list.addItem(item)
-            if code == select:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+    # the list of templates: gui.letters.template_list
+    def _choices(self):
+        return letters.template_choices()
 
-    def current_code(self) -> str:
-        item = self.list.currentItem()
-        return item.data(DATA) if item else ""
+    def _item_text(self, code: str, title: str, is_school: bool) -> str:
+        return f"{title}\n{code}" + (" · " + _("school version") if is_school else "")
 
-    def _template_chosen(self, _row: int) -> None:
-        code = self.current_code()
-        if self.source is not None and self._dirty and code != self.source.code:
-            answer = QMessageBox.question(
-                self, _("Letter templates"),
-                _("Discard your unsaved changes to “{code}”?").format(code=self.source.code))
-            if answer != QMessageBox.StandardButton.Yes:
-                self._fill_list(select=self.source.code)
-                return
-        self.load(code)
+    def _loaded(self) -> tuple[str, str] | None:
+        return None if self.source is None else (self.source.code, self.source.code)
 
     def load(self, code: str) -> None:
         self.source = letters.template_source(code)

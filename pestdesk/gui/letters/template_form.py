@@ -11,7 +11,7 @@ stored. The raw file (with its conditions and loops) stays the beheerder's
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -34,11 +33,11 @@ from pestdesk.gui.common import ops
 from pestdesk.gui.common.flow_layout import FlowLayout
 from pestdesk.gui.common.limits import limit
 from pestdesk.gui.common.pdf_preview import PdfPreview
+from pestdesk.gui.letters.template_list import DATA, TemplateList
 from pestdesk.i18n import _
 from pestdesk.services import letters
 from pestdesk.services.base import Actor, ServiceError
 
-DATA = 256  # Qt.ItemDataRole.UserRole
 LANG = "nl"  # the form edits the Dutch letter; the raw file holds the other languages
 
 
@@ -59,7 +58,7 @@ class _Block(QPlainTextEdit):
         self.setFixedHeight(self.fontMetrics().lineSpacing() * lines + 12)
 
 
-class TemplateFormDialog(QDialog):
+class TemplateFormDialog(TemplateList, QDialog):
     """Edit the school's version of a letter's texts, with merge-field buttons and a live
     preview."""
 
@@ -154,36 +153,15 @@ class TemplateFormDialog(QDialog):
         if self.list.count():
             self.list.setCurrentRow(0)
 
-    # -- the list of templates ------------------------------------------------------------
-    def _fill_list(self, select: str | None = None) -> None:
-        self.list.blockSignals(True)
-        self.list.clear()
-        for code, title, is_school in letters.template_choices(LANG):
-            item = QListWidgetItem(title + ("\n" + _("school version") if is_school else ""))
-            item.setData(DATA, code)
-            if is_school:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
-            self.list.addItem(item)
-            if code == select:
-                self.list.setCurrentItem(item)
-        self.list.blockSignals(False)
+    # -- the list of templates (gui.letters.template_list) ---------------------------------
+    def _choices(self):
+        return letters.template_choices(LANG)
 
-    def current_code(self) -> str:
-        item = self.list.currentItem()
-        return item.data(DATA) if item else ""
+    def _item_text(self, code: str, title: str, is_school: bool) -> str:
+        return title + ("\n" + _("school version") if is_school else "")
 
-    def _template_chosen(self, _row: int) -> None:
-        code = self.current_code()
-        if self.texts is not None and self._dirty and code != self.texts.code:
-            answer = QMessageBox.question(
-                self, _("Letter templates"),
-                _("Discard your unsaved changes to “{title}”?").format(title=self.texts.title))
-            if answer != QMessageBox.StandardButton.Yes:
-                self._fill_list(select=self.texts.code)
-                return
-        self.load(code)
+    def _loaded(self) -> tuple[str, str] | None:
+        return None if self.texts is None else (self.texts.code, self.texts.title)
 
     # -- the form ---------------------------------------------------------------------------
     def load(self, code: str) -> None:

@@ -82,8 +82,9 @@ def open_link_dialog(qtbot, card: StudentCard, student: Student) -> GuardianLink
 def find(qtbot, dialog: GuardianLinkDialog, text: str) -> None:
     dialog.search.clear()
     qtbot.keyClicks(dialog.search, text)
+    # the typing timer asks the search 200 ms after the last key, off the GUI thread
     qtbot.waitUntil(lambda: not dialog._timer.isActive())
-    dialog.find()
+    qtbot.waitUntil(lambda: not dialog.searcher.busy(), timeout=10_000)
 
 
 def test_linking_a_siblings_parent_shows_them_and_plans_their_letter(
@@ -202,3 +203,56 @@ def test_who_may_not_edit_guardians_gets_no_link_or_unlink(qtbot, actor, family)
     assert card.guardians.rowCount() > 0
     assert not card.link_guardian_button.isEnabled()
     assert not any(b.isEnabled() for b in card.unlink_buttons.values())
+
+
+def test_search_runs_off_the_gui_thread_and_a_late_older_answer_never_wins(
+        qtbot, actor, card, family, monkeypatch):
+    """The search asked for what was typed first is still running (a slow share) when the
+    user has typed something else and its search has answered; when the older one answers
+    at last, the list keeps the newer answer."""
+    import threading
+
+    sibling, parent, _child = family
+    full = parent.last_name
+
+    def ids(text: str) -> list[int]:
+        return [m.id for m in staff.search_guardians(actor, text, exclude_student=sibling.id)]
+
+    expected = ids(full)
+    prefix = next(t for t in ("an", "er", "de", "ie", "ma", "ja", "ol", "en")
+                  if ids(t) and ids(t) != expected)  # the two answers differ: it can fail
+    real = staff.search_guardians
+    slow_share, threads_used = threading.Event(), set()
+
+    def search(who, text, **kwargs):
+        threads_used.add(threading.get_ident())
+        if text == prefix:
+            slow_share.wait(10)  # the older search hangs until the newer one has answered
+        return real(who, text, **kwargs)
+
+    monkeypatch.setattr(staff, "search_guardians", search)
+    dialog = open_link_dialog(qtbot, card, sibling)
+    qtbot.keyClicks(dialog.search, prefix)
+    qtbot.waitUntil(lambda: not dialog._timer.isActive())  # the older search is under way
+    dialog.search.selectAll()
+    qtbot.keyClicks(dialog.search, full)
+    with qtbot.waitSignal(dialog.searcher.answered, timeout=10_000):
+        pass  # the newer search answers while the older one still hangs
+    shown = [dialog.results.item(r, 0).data(Qt.ItemDataRole.UserRole)
+             for r in range(dialog.results.rowCount())]
+    assert shown == expected and dialog.searcher.busy()
+    slow_share.set()
+    qtbot.waitUntil(lambda: not dialog.searcher.busy(), timeout=10_000)
+    shown = [dialog.results.item(r, 0).data(Qt.ItemDataRole.UserRole)
+             for r in range(dialog.results.rowCount())]
+    assert shown == expected  # the late, older answer was dropped
+    assert threading.get_ident() not in threads_used  # never on the GUI thread
+
+
+def test_enter_chooses_the_first_match_once_the_search_answers(qtbot, actor, card, family):
+    sibling, parent, _child = family
+    dialog = open_link_dialog(qtbot, card, sibling)
+    dialog.search.setText(parent.postcode)
+    qtbot.keyClick(dialog.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.guardian_id() is not None, timeout=10_000)
+    assert dialog.save_button.isEnabled()

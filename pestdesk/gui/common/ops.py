@@ -14,6 +14,10 @@ A screen hands :class:`Op` a service call; the op
 * announces what changed on :data:`bus` (:class:`Changes`: which parts, which case), so a
   screen refreshes only the parts a save touched.
 
+Reads that must not hold the user up at all (a search while typing) use :class:`Latest`:
+it runs the call on the same threads and hands back only the newest answer, so a slow
+older search can never overwrite a newer one; its errors reach the same handler.
+
 ``Op.run()`` returns once the call has finished (it waits in a local event loop, as
 ``QDialog.exec()`` does), so a dialog's ``accept()`` keeps its plain shape::
 
@@ -24,6 +28,7 @@ A screen hands :class:`Op` a service call; the op
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,6 +211,25 @@ class _Waiter(QObject):
 
 _pool: QThreadPool | None = None
 running = 0  # ops under way (tests and the close handler look at it)
+_gc_holds = 0  # workers under way that keep the garbage collector off
+_gc_was_enabled = False
+
+
+def _hold_gc() -> None:
+    """No garbage collection while a worker runs: a collection on the worker thread would
+    free Qt wrappers of the GUI thread there (a segfault); it runs again after the last."""
+    global _gc_holds, _gc_was_enabled
+    if _gc_holds == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _gc_holds += 1
+
+
+def _release_gc() -> None:
+    global _gc_holds
+    _gc_holds -= 1
+    if _gc_holds == 0 and _gc_was_enabled:
+        gc.enable()
 
 
 def pool() -> QThreadPool:
@@ -281,10 +305,7 @@ class Op:
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         wait = _WaitWindow(self.parent, self.label or _("Saving…"))
         running += 1
-        # no garbage collection while the worker runs: a collection on the worker thread
-        # would free Qt wrappers of the GUI thread there (a segfault); it runs here after
-        collecting = gc.isenabled()
-        gc.disable()
+        _hold_gc()
         try:
             pool().start(task)
             if waiter.outcome is None:
@@ -292,8 +313,7 @@ class Op:
                 # save (a second Save); the blocker drops them instead
                 loop.exec()
         finally:
-            if collecting:
-                gc.enable()
+            _release_gc()
             running -= 1
             wait.finish()
             QApplication.restoreOverrideCursor()
@@ -314,6 +334,134 @@ class Op:
                      original=self._original,
                      title=self._title)
         return False
+
+
+class _Delivery(QObject):
+    """One background call's answer, received on the GUI thread (queued)."""
+
+    def __init__(self, owner: Latest, generation: int, task: Task,
+                 on_result: Callable[[object], None]) -> None:
+        super().__init__(owner)
+        self.owner, self.generation, self.task = owner, generation, task
+        self.on_result = on_result
+
+    @Slot(object)
+    def done(self, result) -> None:
+        self._finish(True, result)
+
+    @Slot(object)
+    def failed(self, exc) -> None:
+        self._finish(False, exc)
+
+    def _finish(self, ok: bool, value) -> None:
+        self.owner._arrived(self, ok, value)
+        self.deleteLater()
+
+
+class Latest(QObject):
+    """Background reads of which only the newest answer counts: a search while typing.
+
+    ``submit(fn, on_result)`` runs ``fn`` on the ops' threads and returns at once (the
+    window stays fully usable, no input is held back). When an answer arrives it is handed
+    to ``on_result`` only if no newer call was submitted meanwhile; an older answer is
+    dropped, however late it comes. A call that has not started yet when a newer one
+    arrives is skipped. Errors of the newest call go to :func:`handle_error` (to ``show``
+    when given). Owned by ``parent``: a closed screen gets no answer any more.
+    """
+
+    answered = Signal(int)  # the generation whose answer was delivered (tests wait on it)
+
+    def __init__(self, parent: QWidget, show: Callable[[str], None] | None = None) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.show = show
+        self.generation = 0
+        self.pending = 0
+
+    def submit(self, fn: Callable[[], object], on_result: Callable[[object], None]) -> int:
+        self.generation += 1
+        generation = self.generation
+
+        def call():
+            if generation != self.generation:
+                return _SKIPPED  # a newer call came before this one started
+            return fn()
+
+        task = Task(call)
+        delivery = _Delivery(self, generation, task, on_result)
+        task.signals.done.connect(delivery.done, Qt.ConnectionType.QueuedConnection)
+        task.signals.failed.connect(delivery.failed, Qt.ConnectionType.QueuedConnection)
+        self.pending += 1
+        _keeper().start(task)
+        return generation
+
+    def busy(self) -> bool:
+        return self.pending > 0
+
+    def _arrived(self, delivery: _Delivery, ok: bool, value) -> None:
+        self.pending -= 1
+        if delivery.generation != self.generation or value is _SKIPPED:
+            return  # stale: a newer call owns the screen
+        if ok:
+            delivery.on_result(value)
+        else:
+            handle_error(self.parent_widget, value, show=self.show)
+        self.answered.emit(delivery.generation)
+
+
+_SKIPPED = object()
+
+
+class _Keeper(QObject):
+    """Holds every background task until it has finished (even when the screen that asked
+    is gone) and keeps the garbage collector off meanwhile; lives on the GUI thread."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tasks: set[Task] = set()
+
+    def start(self, task: Task) -> None:
+        self.tasks.add(task)
+        _hold_gc()
+        finished = functools.partial(self.finished, task)
+        relay = _Relay(self, finished)
+        task.signals.done.connect(relay.fire, Qt.ConnectionType.QueuedConnection)
+        task.signals.failed.connect(relay.fire, Qt.ConnectionType.QueuedConnection)
+        pool().start(task)
+
+    def finished(self, task: Task) -> None:
+        if task in self.tasks:
+            self.tasks.discard(task)
+            _release_gc()
+
+    def waiting(self) -> int:
+        return len(self.tasks)
+
+
+class _Relay(QObject):
+    def __init__(self, parent: QObject, call: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.call = call
+
+    @Slot(object)
+    def fire(self, _value) -> None:
+        self.call()
+        self.deleteLater()
+
+
+_the_keeper: _Keeper | None = None
+
+
+def _keeper() -> _Keeper:
+    global _the_keeper
+    if _the_keeper is None:
+        _the_keeper = _Keeper()
+    return _the_keeper
+
+
+def background() -> int:
+    """Background calls (``Latest``) not finished yet."""
+    return _keeper().waiting() if _the_keeper is not None else 0
 
 
 class _WaitWindow:

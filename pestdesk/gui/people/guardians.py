@@ -2,7 +2,9 @@
 of a brother or sister) to this student, instead of typing them in a second time.
 
 Type part of a name, a postcode, a street, a city or an e-mail address: the matches come
-from SQL, at most ``staff.GUARDIAN_SEARCH_LIMIT`` of them, never the whole table; each shows
+from SQL, at most ``staff.GUARDIAN_SEARCH_LIMIT`` of them, never the whole table, asked
+200 ms after the last keystroke and off the GUI thread (``ops.Latest``: typing goes on while
+a shared file is slow, and an older search that answers late never replaces a newer one); each shows
 the address and the children the user may see (others only counted) so the right person is
 recognised. Then set what the link means for *this* student — relation, parental authority
 (gezag), whether they receive letters, information granted — and save through
@@ -35,8 +37,7 @@ from pestdesk.gui.common.limits import exempt, limit
 from pestdesk.gui.common.widgets import ShowsErrors, error_label
 from pestdesk.i18n import _, ngettext
 from pestdesk.services import staff as staff_service
-from pestdesk.services.base import Actor, ServiceError
-from pestdesk.store.errors import StoreError
+from pestdesk.services.base import Actor
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -66,6 +67,7 @@ class GuardianLinkDialog(ShowsErrors, QDialog):
         layout.addWidget(self.search)
         self._timer = QTimer(self, singleShot=True, interval=200)
         self._timer.timeout.connect(self.find)
+        self._choose_first_when_found = False
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.search.returnPressed.connect(self._choose_first)
         self.results = QTableWidget(0, 3)
@@ -86,6 +88,7 @@ class GuardianLinkDialog(ShowsErrors, QDialog):
         layout.addLayout(self._link_form())
         self.error = error_label(hidden=True)
         layout.addWidget(self.error)
+        self.searcher = ops.Latest(self, show=self.show_error)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                         | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -122,15 +125,22 @@ class GuardianLinkDialog(ShowsErrors, QDialog):
 
     # -- finding -----------------------------------------------------------------------
     def find(self) -> None:
-        """Run the search for what is typed now (also called by the typing timer)."""
+        """Search for what is typed now (also called by the typing timer), off the GUI
+        thread; the answer fills the list unless a newer search was asked meanwhile."""
         self._timer.stop()
-        try:
-            self.matches = staff_service.search_guardians(
-                self.actor, self.search.text(), exclude_student=self.student_id)
-        except (ServiceError, StoreError) as exc:
-            self.matches = []
-            self.show_error(str(exc))
-        self._fill(self.matches)
+        self.show_error("")
+        self.searcher.submit(partial(staff_service.search_guardians, self.actor,
+                                     self.search.text(), exclude_student=self.student_id),
+                             self._found)
+
+    def _found(self, matches: list[staff_service.GuardianMatch]) -> None:
+        self.matches = matches
+        self._fill(matches)
+        if self._choose_first_when_found:
+            self._choose_first_when_found = False
+            if matches:
+                self.results.selectRow(0)
+                self.relation.setFocus()
 
     def _fill(self, matches: list[staff_service.GuardianMatch]) -> None:
         self.results.setRowCount(len(matches))
@@ -161,10 +171,9 @@ class GuardianLinkDialog(ShowsErrors, QDialog):
         self._selection_changed()
 
     def _choose_first(self) -> None:
+        """Enter in the search field: search now and choose the first match it finds."""
+        self._choose_first_when_found = True
         self.find()
-        if self.matches:
-            self.results.selectRow(0)
-            self.relation.setFocus()
 
     def _selection_changed(self) -> None:
         self.save_button.setEnabled(self.guardian_id() is not None)

@@ -660,9 +660,9 @@ def _run_gui(args) -> int:
         from .store import server
 
         server.parse_url(args.db)  # a password in the URL: refused first, in those words
-        return fail(_("The application window does not open a PostgreSQL database yet; the "
-                      "admin commands (init, check, backup, restore, imports, purge, "
-                      "export-student) do. Use a database file for the window for now."))
+        if args.demo or args.demo_if_new:
+            return fail(_("--demo and --demo-if-new make a database file; fill a PostgreSQL "
+                          "database with 'pestdesk demo --db URL'."))
     from .gui.app import run
 
     return run(db=args.db, demo=args.demo, demo_if_new=args.demo_if_new,

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from pestdesk.i18n import _
 from pestdesk.services import accounts, encryption, settings
+from pestdesk.services.location import as_target, is_on_server
 from pestdesk.store.errors import StoreError
 
 DEMO_USER, DEMO_PASSWORD = "zorg", accounts.DEMO_PASSWORD
@@ -95,7 +96,9 @@ def require_own_password(actor):
     return accounts.refreshed(actor)
 
 
-def _is_open(path: Path) -> bool:
+def _is_open(path: Path | str) -> bool:
+    if is_on_server(path):
+        return True  # a server database is opened before the sign-in (nothing to unlock)
     bound = encryption.bound_path()
     return bound is not None and path.exists() and bound.resolve() == path.resolve()
 
@@ -105,6 +108,8 @@ def _open_or_create(path: Path):
     from the start (its recovery key is shown once the set-up wizard made the first user)."""
     from pestdesk.store.db import open_database
 
+    if is_on_server(path):  # made by 'pestdesk init --db URL'; its server is the IT's
+        return open_database(path), ""
     if not path.exists():
         new = encryption.create_encrypted(path)
         return new.db, new.recovery_key
@@ -215,8 +220,8 @@ def run(db: Path | None, demo: bool, demo_if_new: bool, default_db: Path,
         if demo:
             cleanup, path = make_demo_copy()
         else:
-            path = Path(db or default_db)
-            if not path.exists():
+            path = as_target(db or default_db)
+            if not is_on_server(path) and not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if demo_if_new:
                     fill_demo(path)

@@ -30,7 +30,7 @@ from pestdesk.i18n import _, format_number, ngettext
 from pestdesk.services import access, grants, settings
 from pestdesk.services import overview as overview_service
 from pestdesk.services.base import Actor, ServiceError
-from pestdesk.store.db import is_network_path
+from pestdesk.services.location import as_target, location
 from pestdesk.store.errors import StoreError
 
 # The sections, imported when first shown: letters and figures pull in reportlab and
@@ -65,8 +65,21 @@ QGroupBox { font-weight: 600; }
 OVERVIEW_DELAY_MS = 250
 
 
+def backup_reason(actor: Actor, where) -> str:
+    """Why ``actor`` makes no backup of the database at ``where`` (a ``Location``): the
+    tooltip of the greyed-out menu item and Beheer's buttons."""
+    if where.server:
+        return _("The server's IT backs up this database. A copy with pg_dump holds every "
+                 "school in it, so only the board's IT (a beheerder of every school) makes "
+                 "one here.")
+    if actor.has_role(access.ADMIN_ROLE):
+        return access.whole_database_refusal()
+    return _("Only the administrator (beheerder) makes backups; pestdesk also makes one "
+             "every day by itself.")
+
+
 class MainWindow(QMainWindow):
-    open_database_requested = Signal(Path)
+    open_database_requested = Signal(object)  # a file's Path
     sign_out_requested = Signal()
 
     SECTIONS = ("overview", "students", "cases", "meetings", "letters", "figures", "admin")
@@ -74,7 +87,8 @@ class MainWindow(QMainWindow):
     def __init__(self, path: Path, actor: Actor, demo: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.path = Path(path)
+        self.path = as_target(path)  # a file's Path, or a server database's URL
+        self.location = location(self.path)
         self.actor = actor
         self.demo = demo
         # the audit trail is a section only for those who may read it (beheerder, directie)
@@ -181,9 +195,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, _("&Open database…"), self.choose_database,
                      QKeySequence.StandardKey.Open)
         backup = self._action(file_menu, _("Make a &backup…"), self.make_backup)
-        self._allowed(backup, self._may_backup(), _(
-            "Only the administrator (beheerder) makes backups; pestdesk also makes one every "
-            "day by itself."))
+        self._allowed(backup, self._may_backup(), self._backup_reason())
         file_menu.addSeparator()
         self._action(file_menu, _("Change &password…"), self.change_password)
         self._action(file_menu, _("&Lock"), self.lock, QKeySequence("Ctrl+L"))
@@ -274,6 +286,10 @@ class MainWindow(QMainWindow):
 
         return backups.can_make_backups(self.actor)
 
+    def _backup_reason(self) -> str:
+        """Why this user makes no backup here (the tooltip of the greyed-out action)."""
+        return backup_reason(self.actor, self.location)
+
     @staticmethod
     def _allowed(action: QAction, allowed: bool, reason: str) -> None:
         """An action this user may not take: greyed out, the reason as its tooltip."""
@@ -294,10 +310,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_status_bar(self) -> None:
-        where = _("network") if is_network_path(self.path) else _("local")
-        self.db_label = QLabel(_("Database: {name} ({where})").format(name=self.path.name,
-                                                                       where=where))
-        self.db_label.setToolTip(str(self.path))
+        self.db_label = QLabel(_("Database: {name} ({where})").format(
+            name=self.location.name, where=self.location.where()))
+        self.db_label.setToolTip(self.location.full)
         self.user_label = QLabel(_("Signed in as {user}").format(user=self.actor.username))
         self.statusBar().addWidget(self.db_label)
         self.grants_label = QLabel()  # role requests waiting for this user's decision
@@ -450,7 +465,8 @@ class MainWindow(QMainWindow):
 
     def choose_database(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
-            self, _("Open database"), str(self.path.parent),
+            self, _("Open database"),
+            str(Path.home() if self.location.server else self.path.parent),
             _("pestdesk databases (*.sqlite *.pestdesk *.db);;All files (*)"))
         if name:
             self.open_database_requested.emit(Path(name))
@@ -464,9 +480,7 @@ class MainWindow(QMainWindow):
         from pestdesk.services import backups
 
         if not backups.can_make_backups(self.actor):
-            QMessageBox.information(self, _("Backup"), _(
-                "Only the administrator (beheerder) makes backups; pestdesk also makes one "
-                "every day by itself."))
+            QMessageBox.information(self, _("Backup"), self._backup_reason())
             return
         op = ops.Op(self, partial(backups.manual_backup, self.actor, self.path),
                     changes=ops.Changes.of(ops.BACKUPS), label=_("Making a backup…"))
@@ -496,7 +510,8 @@ class MainWindow(QMainWindow):
         op = ops.Op(self, lambda: encryption.new_recovery_key(self.actor),
                     label=_("Making a new recovery key…")).titled(_("New recovery key"))
         if op.run():
-            RecoveryKeyShownDialog(op.result, self.path.name, self.actor.username, self).exec()
+            RecoveryKeyShownDialog(op.result, self.location.name, self.actor.username,
+                                   self).exec()
             if "admin" in self.views:
                 self.views["admin"].refresh()
 

@@ -166,6 +166,28 @@ def my_schools(actor: Actor) -> list[tuple[int, str]]:
                 .where(m.School.id.in_(sorted(ids))).order_by(m.School.name).tuples()]
 
 
+def may_handle_whole_database(actor: Actor) -> bool:
+    """Whole-database work -- a backup, a restore, encrypting the file, adding a school,
+    linking staff across schools -- reaches every school in it. On a single-school database
+    that is its beheerder; on a board database (several schools, SQLite or PostgreSQL) only
+    the board's IT: a beheerder who works for every school of it, or the command line
+    acting as the system. A school's own beheerder is refused: a copy of the file holds
+    the other schools' dossiers too. The one rule for the GUI and the CLI."""
+    if is_system(actor):
+        return True
+    if not actor.has_role(ADMIN_ROLE):
+        return False
+    with school_scope.unscoped():
+        every = frozenset(row[0] for row in m.School.select(m.School.id).tuples())
+    return every <= schools_of(actor)
+
+
+def whole_database_refusal() -> str:
+    return _("This database holds several schools: only the board's IT (a beheerder who "
+             "works for every school in it) does what reaches all of them, such as a "
+             "backup, a restore or encrypting the file.")
+
+
 def is_board(actor: Actor) -> bool:
     """A bestuur member without a care role: figures only, masked, never a dossier."""
     return actor.has_role(BOARD_ROLE) and not has_care_role(actor)

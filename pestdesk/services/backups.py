@@ -38,10 +38,12 @@ from ..store.db import (
     present_usernames,
     restore_from,
 )
+from ..store.dialect import is_server
 from ..store.keyfile import sidecar_path
 from ..store.models import Setting
 from . import settings
 from .base import SYSTEM, Actor, ServiceError, audit, write
+from .location import location
 
 SETTING_KEY = "backups"  # {"folder": "...", "keep": 14}
 LAST_KEY = "last_backup_at"  # local time of the last automatic backup (ISO)
@@ -50,7 +52,7 @@ SAFETY_KEEP = 3  # safety copies made before a restore, per database
 DEFAULT_FOLDER = "pestdesk-backups"  # next to the database unless configured
 MAX_AGE = dt.timedelta(days=1)
 STAMP = "%Y%m%d-%H%M%S"
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.backup\.sqlite$")
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.backup\.(?:sqlite|pgdump)$")
 
 
 @dataclass(frozen=True)
@@ -71,26 +73,40 @@ class RestoreResult:
     safety_copy: Path | None
 
 
-def config(db_path: Path) -> BackupConfig:
+def default_folder(db_path: Path | str) -> Path:
+    """Beside the database file; for a server database (no file beside it) in the home
+    folder of whoever makes the backup."""
+    if is_server(db_path):
+        return Path.home() / DEFAULT_FOLDER
+    return Path(db_path).parent / DEFAULT_FOLDER
+
+
+def config(db_path: Path | str) -> BackupConfig:
     """The configured backup folder and count (needs the database bound)."""
     data = settings.get_value(SETTING_KEY, {}) or {}
-    folder = Path(data["folder"]) if data.get("folder") else Path(db_path).parent / DEFAULT_FOLDER
+    folder = Path(data["folder"]) if data.get("folder") else default_folder(db_path)
     keep = int(data.get("keep") or DEFAULT_KEEP)
     return BackupConfig(folder, max(1, keep))
 
 
 def save_config(actor: Actor, folder: Path | None, keep: int = DEFAULT_KEEP) -> None:
     """Store the backup folder (None: the default) and count; only for the beheerder."""
-    if not can_make_backups(actor):
-        raise ServiceError(_("You do not have the rights to do this."))
+    _require_whole_database(actor)
     if keep < 1:
         raise ServiceError(_("Keep at least one backup."))
     settings.set_value(actor, SETTING_KEY, {"folder": str(folder) if folder else "",
                                             "keep": int(keep)})
 
 
-def backup_name(db_path: Path, when: dt.datetime) -> str:
+def backup_name(db_path: Path | str, when: dt.datetime) -> str:
+    if is_server(db_path):  # a pg_dump file
+        return f"{location(db_path).stem}-{when.strftime(STAMP)}.backup.pgdump"
     return f"{Path(db_path).stem}-{when.strftime(STAMP)}.backup.sqlite"
+
+
+def stem_of(db_path: Path | str) -> str:
+    """The name the backups of ``db_path`` start with."""
+    return location(db_path).stem
 
 
 def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
@@ -144,17 +160,13 @@ def latest_good_backup(folder: Path, stem: str | None = None) -> BackupFile | No
     return None
 
 
-def make_backup(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> BackupFile:
+def make_backup(db_path: Path | str, cfg: BackupConfig, now: dt.datetime | None = None
+                ) -> BackupFile:
     """A verified backup of ``db_path`` into the configured folder, then rotation."""
     now = now or clock.now()
     cfg.folder.mkdir(parents=True, exist_ok=True)
-    dest = backup_to(db_path, cfg.folder / backup_name(db_path, now))
-    try:
-        inspect(dest, verify=False)  # pestdesk header, known schema (integrity: backup_to)
-    except errors.StoreError:
-        dest.unlink(missing_ok=True)
-        raise
-    rotate(cfg.folder, Path(db_path).stem, cfg.keep)
+    dest = _copy_to(db_path, cfg.folder / backup_name(db_path, now))
+    rotate(cfg.folder, stem_of(db_path), cfg.keep)
     return BackupFile(dest, now.replace(microsecond=0))
 
 
@@ -165,9 +177,9 @@ def manual_backup(actor: Actor, db_path: Path, dest: Path | None = None) -> Back
     ``dest`` None: into the configured folder; a folder: into it; both with the daily
     backups' name and rotation (so Beheer's 'Last backup' lists it). Any other path: that
     exact file, which rotation never touches. Needs the database bound (for the audit
-    line and the configuration); only for whoever may manage the backups."""
-    if not can_make_backups(actor):
-        raise ServiceError(_("You do not have the rights to do this."))
+    line and the configuration); only for whoever may manage the backups. On a server
+    database the copy is a ``pg_dump`` file."""
+    _require_whole_database(actor)
     now = clock.now()
     cfg = config(db_path)
     if dest is None or Path(dest).is_dir():
@@ -179,21 +191,42 @@ def manual_backup(actor: Actor, db_path: Path, dest: Path | None = None) -> Back
         target = Path(dest)
         if not target.parent.is_dir():
             raise errors.DatabaseMissing(target.parent)
-        path = backup_to(db_path, target)
-        try:
-            inspect(path, verify=False)
-        except errors.StoreError:
-            path.unlink(missing_ok=True)
-            raise
-        made = BackupFile(path, now.replace(microsecond=0))
+        made = BackupFile(_copy_to(db_path, target), now.replace(microsecond=0))
     with write():
         audit(actor, "backup", "", None, "manual")
     return made
 
 
+def _copy_to(db_path: Path | str, dest: Path) -> Path:
+    """One checked copy: SQLite's backup API (integrity checked, then the pestdesk header
+    and a known schema), or on a server ``pg_dump`` (checked with ``pg_restore --list``)."""
+    if is_server(db_path):
+        from ..store import server
+
+        return server.dump(str(db_path), dest)
+    path = backup_to(db_path, dest)
+    try:
+        inspect(path, verify=False)
+    except errors.StoreError:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def can_make_backups(actor: Actor) -> bool:
-    """The beheerder (and the system, for the command line) makes and configures backups."""
-    return actor.has_role("beheerder")
+    """Whoever may handle the whole database (``access.may_handle_whole_database``: the
+    beheerder of a single school, the board's IT on a board database, the system for the
+    command line) makes and configures backups: a copy holds every school in it."""
+    from . import access
+
+    return access.may_handle_whole_database(actor)
+
+
+def automatic_backups(db_path: Path | str) -> bool:
+    """Whether pestdesk makes the daily backup itself: of a file, yes; of a server database
+    no -- the server's IT backs it up (base backups, WAL archiving), and a daily dump of a
+    whole board on some colleague's PC is not where it belongs."""
+    return not is_server(db_path)
 
 
 def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
@@ -206,9 +239,9 @@ def rotate(folder: Path, stem: str, keep: int) -> list[Path]:
     return removed
 
 
-def backup_due(db_path: Path, cfg: BackupConfig, now: dt.datetime | None = None) -> bool:
+def backup_due(db_path: Path | str, cfg: BackupConfig, now: dt.datetime | None = None) -> bool:
     now = now or clock.now()
-    newest = next(iter(list_backups(cfg.folder, Path(db_path).stem)), None)
+    newest = next(iter(list_backups(cfg.folder, stem_of(db_path))), None)
     return newest is None or now - newest.made_at >= MAX_AGE
 
 
@@ -219,6 +252,8 @@ def auto_backup(db_path: Path, now: dt.datetime | None = None) -> BackupFile | N
     concurrent start-ups agree on one backup; a failed backup releases the claim.
     """
     now = now or clock.now()
+    if not automatic_backups(db_path):
+        return None
     cfg = config(db_path)
     if not backup_due(db_path, cfg, now):
         return None
@@ -270,6 +305,7 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
     newer backups are ahead of it because of a restore, not because the file was put back
     to an older copy outside pestdesk (``store.anchor.behind``).
     """
+    _require_whole_database(actor)
     db_path, backup_path = Path(db_path), Path(backup_path)
     _check_same_kind(db_path, backup_path)
     _check_backup(backup_path)
@@ -302,13 +338,14 @@ def restore(db_path: Path, backup_path: Path, *, force: bool = False,
 
 
 def restore_server(url: str, backup_path: Path, *, force: bool = False,
-                   now: dt.datetime | None = None) -> Path:
+                   now: dt.datetime | None = None, actor: Actor = SYSTEM) -> Path:
     """Put a ``pestdesk backup`` of a PostgreSQL database (a pg_dump file) back: first a
     safety dump of the current contents beside the backup, then ``pg_restore`` in one
-    transaction (all or nothing). Refused while others work in it, unless ``force``.
-    Returns the safety dump."""
+    transaction (all or nothing). Refused while others work in it, unless ``force``, and
+    for whoever may not handle the whole database. Returns the safety dump."""
     from ..store import server
 
+    _require_whole_database(actor)
     backup_path = Path(backup_path)
     if not backup_path.exists():
         raise errors.DatabaseMissing(backup_path)
@@ -320,6 +357,15 @@ def restore_server(url: str, backup_path: Path, *, force: bool = False,
     server.restore(url, backup_path)
     inspect(url)
     return safety
+
+
+def _require_whole_database(actor: Actor) -> None:
+    from . import access
+
+    if not can_make_backups(actor):
+        raise ServiceError(access.whole_database_refusal()
+                           if actor.has_role(access.ADMIN_ROLE)
+                           else _("You do not have the rights to do this."))
 
 
 def _check_same_kind(db_path: Path, backup_path: Path) -> None:

@@ -810,6 +810,22 @@ def encrypt_existing(path: str | os.PathLike, username: str, password: str, *,
     return encrypt_file(p, actor, password, force=force)
 
 
+def require_whole_database(actor) -> None:
+    """Encrypting reaches every school in the file: only for whoever may handle the whole
+    database (``access.may_handle_whole_database``). Asked of the bound database, whose
+    connection of this thread is closed again: the file is about to be swapped."""
+    from . import access
+
+    allowed = access.may_handle_whole_database(actor)
+    if database.obj is not None and not database.in_transaction():
+        database.close()
+    if allowed:
+        return
+    if actor.has_role(access.ADMIN_ROLE):
+        raise ServiceError(access.whole_database_refusal())
+    raise ServiceError(_("Only a beheerder can use the admin commands."))
+
+
 def encrypt_file(path: str | os.PathLike, actor, password: str, *,
                  force: bool = False) -> str:
     """Encrypt the plain school at ``path`` in place; returns the new recovery key (show it
@@ -836,8 +852,7 @@ def encrypt_file(path: str | os.PathLike, actor, password: str, *,
     if is_encrypted(p):
         raise ServiceError(_("{path} is already encrypted.").format(path=p))
     check_plain(p)
-    if not actor.has_role("beheerder"):
-        raise ServiceError(_("Only a beheerder can use the admin commands."))
+    require_whole_database(actor)
     if not force:
         others = [n for n in users_present(p) if n != actor.username]
         if others:

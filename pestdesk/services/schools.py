@@ -21,8 +21,8 @@ from .base import Actor, ServiceError, audit, audit_row_payload, create, write
 
 def _require_board_admin(actor: Actor) -> None:
     # adding a school or linking staff across schools is the board's IT (the command line on
-    # the board database), not a school's beheerder
-    if not access.is_system(actor):
+    # the board database, or a beheerder of every school in it), not a school's beheerder
+    if not access.may_handle_whole_database(actor):
         raise ServiceError(_("You do not have the rights to do this."))
 
 

@@ -143,7 +143,10 @@ class FileInfo:
 
 
 def is_network_path(path: str | os.PathLike) -> bool:
-    """True for a UNC path, a Windows remote drive, or a cifs/nfs/... mount on Linux."""
+    """True for a UNC path, a Windows remote drive, or a cifs/nfs/... mount on Linux (and a
+    PostgreSQL server's URL)."""
+    if is_server(path):
+        return True
     text = os.fspath(path)
     if text.startswith(("\\\\", "//")):
         return True
@@ -792,7 +795,12 @@ def restore_from(backup: str | os.PathLike, dest: str | os.PathLike,
 
 
 def quick_check(path: str | os.PathLike) -> str:
-    """SQLite's ``quick_check``: "ok" or what is wrong."""
+    """SQLite's ``quick_check``: "ok" or what is wrong; on a server database its constraints,
+    triggers and the application role's rights (``server.quick_check``)."""
+    if is_server(path):
+        from . import server
+
+        return server.quick_check(str(path))
     return _check(path, "quick_check")
 
 

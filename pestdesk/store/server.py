@@ -289,6 +289,23 @@ def integrity_problems(db: ServerDatabase) -> list[str]:
     return problems
 
 
+def quick_check(url: str) -> str:
+    """The start-up check of a server database, on a read-only connection of its own (it
+    runs off the GUI thread): "ok", or what ``integrity_problems`` finds. The server checks
+    its own pages; this is what pestdesk relies on beyond them."""
+    db = _make(url, readonly=True)
+    try:
+        _connect(db)
+        problems = integrity_problems(db)
+    except errors.StoreError as exc:
+        return str(exc)
+    except errors.DRIVER_ERRORS as exc:
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    finally:
+        db.close()
+    return "; ".join(problems) if problems else "ok"
+
+
 def expected_triggers() -> list[str]:
     from .migrations import created_triggers
 

@@ -31,6 +31,7 @@ from pestdesk.gui.common.widgets import ShowsErrors, error_label
 from pestdesk.i18n import _
 from pestdesk.services import backups, settings
 from pestdesk.services.base import Actor, ServiceError
+from pestdesk.services.location import as_target
 
 KEEP_RANGE = (1, 365)
 
@@ -53,13 +54,16 @@ class BackupSettingsDialog(ShowsErrors, QDialog):
     def __init__(self, actor: Actor, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor = actor
-        self.db_path = Path(db_path)
+        self.db_path = as_target(db_path)  # a file, or a server database's URL
         self.setWindowTitle(_("Backup folder"))
         stored = settings.get_value(backups.SETTING_KEY, {}) or {}
         current = backups.config(self.db_path)
-        self.default = self.db_path.parent / backups.DEFAULT_FOLDER
+        self.default = backups.default_folder(self.db_path)
         layout = QVBoxLayout(self)
         intro = QLabel(_(
+            "The server's IT backs up this database. Here you choose where a copy you make "
+            "yourself with pg_dump goes: it holds every school in the database, so keep it "
+            "as safe as the server.") if not backups.automatic_backups(self.db_path) else _(
             "pestdesk makes a checked backup every day, the first time someone opens the "
             "database. Choose a folder that is itself backed up, preferably on another disk "
             "or server than the database."))

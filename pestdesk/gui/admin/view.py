@@ -48,9 +48,10 @@ from pestdesk.services import (
 from pestdesk.services import calendar as school_calendar
 from pestdesk.services import users as users_service
 from pestdesk.services.base import Actor, ServiceError
+from pestdesk.services.location import as_target, location
 from pestdesk.services.people import IMPORT_ROLES
 from pestdesk.services.staff import STAFF_ROLES
-from pestdesk.store.db import is_network_path, quick_check
+from pestdesk.store.db import quick_check
 from pestdesk.store.errors import StoreError
 
 #: who may set the retention period and delete past it (``services.retention.purge``)
@@ -90,7 +91,7 @@ def rights(actor: Actor) -> AdminRights:
         retention=actor.has_role(*RETENTION_ROLES),
         audit=access.can_read_audit(actor),
         lock=admin,
-        encrypt=admin,
+        encrypt=access.may_handle_whole_database(actor),
         recovery_key=encryption.may_make_recovery_key(actor),
     )
 
@@ -155,9 +156,11 @@ class AdminView(QWidget):
     make_recovery_key = Signal()
     grant_seal = Signal()
 
-    def __init__(self, path: Path, actor: Actor | None = None, parent: QWidget | None = None):
+    def __init__(self, path: Path | str, actor: Actor | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.path = Path(path)
+        self.path = as_target(path)  # a file, or a server database's URL
+        self.location = location(self.path)
         self.actor = actor or NOBODY
         self.rights = rights(self.actor)
         self.groups: dict[str, QGroupBox] = {}
@@ -274,18 +277,23 @@ class AdminView(QWidget):
         self._button_row(form, (("helplines", text, self.open_helplines, True),))
 
     def _database(self, column: QVBoxLayout) -> None:
+        server = self.location.server
         form = self._group("database", _("Database"), _(
+            "A PostgreSQL server holds everything. The server's IT backs it up and restores "
+            "it; pestdesk checks its rules at every start. A copy with pg_dump is for the "
+            "board's IT.") if server else _(
             "One file holds everything. pestdesk checks it at every start and makes a "
             "checked backup once a day."), column)
-        self.file_label = PathLabel(self.path)
-        network = is_network_path(self.path)
-        self.location = _value()
-        self.location.setText(_("network share (safe shared mode)") if network
-                              else _("local disk"))
+        self.file_label = PathLabel(self.location.full)
+        self.place = _value()
+        self.place.setText(_("PostgreSQL server (its IT backs it up)") if server
+                           else _("network share (safe shared mode)") if self.location.network
+                           else _("local disk"))
         self.schema = _value()
         self.others, self.last_backup = _value(), _value()
         self.backup_folder, self.integrity = PathLabel(), _value()
-        for label, widget in ((_("File"), self.file_label), (_("Location"), self.location),
+        for label, widget in ((_("Server") if server else _("File"), self.file_label),
+                              (_("Location"), self.place),
                               (_("Schema version"), self.schema),
                               (_("Also open by"), self.others),
                               (_("Last backup"), self.last_backup),
@@ -317,6 +325,9 @@ class AdminView(QWidget):
             ("grant_seal", _("Open sealed notes for…"), self.grant_seal, False)))
 
     def _refresh_encryption(self) -> None:
+        if self.location.server:
+            self._refresh_server_encryption()
+            return
         try:
             state = encryption.status(self.path)
         except (ServiceError, StoreError) as exc:
@@ -343,6 +354,23 @@ class AdminView(QWidget):
                                               and encryption.may_grant_seal(self.actor))
         self.buttons["encrypt"].setVisible(self.rights.encrypt and not state.encrypted)
         self.buttons["recovery_key"].setVisible(self.rights.recovery_key and state.encrypted)
+
+    def _refresh_server_encryption(self) -> None:
+        """A server database: SQLCipher's file encryption and its recovery key do not apply
+        (the server's IT protects its disks and backups); the buttons say so."""
+        it = _("On a PostgreSQL server the server's IT protects the disks and the backups; "
+               "encrypting a file and its recovery key do not apply.")
+        self.encryption_state.setText(_("Not applicable: a PostgreSQL server database"))
+        self.encryption_state.setToolTip(it)
+        self.recovery_state.setText(_("None (no file to open)"))
+        self.recovery_state.setToolTip(it)
+        self.seal_state.setText(_("Not sealed on the server yet"))
+        self.buttons["grant_seal"].setVisible(False)
+        for key in ("encrypt", "recovery_key"):
+            self.buttons[key].setVisible(self.rights.encrypt if key == "encrypt"
+                                         else self.rights.recovery_key)
+            self.buttons[key].setEnabled(False)
+            self.buttons[key].setToolTip(it)
 
     def _privacy(self, column: QVBoxLayout) -> None:
         r = self.rights
@@ -422,7 +450,7 @@ class AdminView(QWidget):
         self.backup_folder.set_path(cfg.folder)
         self.backup_folder.setToolTip(str(cfg.folder) + "\n" + _("The newest {n} are kept.")
                                       .format(n=format_number(cfg.keep)))
-        newest = next(iter(backups.list_backups(cfg.folder, self.path.stem)), None)
+        newest = next(iter(backups.list_backups(cfg.folder, self.location.stem)), None)
         if newest is None:
             self.last_backup.setText(_("None yet"))
         else:
@@ -432,7 +460,8 @@ class AdminView(QWidget):
 
     # -- actions -------------------------------------------------------------------------
     def check_integrity(self) -> Task:
-        """SQLite's quick_check off the GUI thread; the verdict shows in the Database group."""
+        """SQLite's quick_check (on a server: its rules) off the GUI thread; the verdict
+        shows in the Database group."""
         self.integrity.setText(_("Checking…"))
         self.buttons["check"].setEnabled(False)
         path = self.path

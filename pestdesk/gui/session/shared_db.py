@@ -8,6 +8,9 @@ failure, the start-up integrity check and the daily backup.
 - Start-up: ``quick_check`` off the GUI thread; damage is reported with the newest backup
   that passes the checks (and how to restore it); a healthy file then gets its daily backup
   (also off the GUI thread) when the last one is older than a day.
+- A PostgreSQL server database: presence works the same (a table); the start-up check asks
+  the server (constraints, the audit trail's triggers and rights); no daily backup and no
+  restore advice: the server's IT backs it up and restores it.
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ from pestdesk.gui.common.tasks import Task
 from pestdesk.i18n import _, format_datetime
 from pestdesk.services import backups, presence
 from pestdesk.services.base import storage
+from pestdesk.services.location import as_target, location
 from pestdesk.store.db import quick_check
 from pestdesk.store.errors import StoreError
 
 
-def integrity_and_backup(path: Path, folder: Path) -> tuple[str, backups.BackupFile | None]:
+def integrity_and_backup(path: Path | str, folder: Path
+                         ) -> tuple[str, backups.BackupFile | None]:
     """The file's quick_check verdict and, when damaged, the newest good backup."""
     verdict = quick_check(path)
-    if verdict == "ok":
+    if verdict == "ok" or location(path).server:
         return verdict, None
     return verdict, backups.latest_good_backup(folder, path.stem)
 
@@ -38,7 +43,8 @@ class SharedDatabaseStatus(QObject):
     def __init__(self, window: QMainWindow, demo: bool = False):
         super().__init__(window)
         self.window = window
-        self.path = Path(window.path)
+        self.path = as_target(window.path)
+        self.server = location(self.path).server
         self.demo = demo
         self.tasks: list[Task] = []
         self.others_label = QLabel()
@@ -112,13 +118,17 @@ class SharedDatabaseStatus(QObject):
     def _integrity_result(self, result: tuple) -> None:
         verdict, good = result
         if verdict == "ok":
-            if not self.demo:
+            if not self.demo and backups.automatic_backups(self.path):
                 self.start_auto_backup()
             return
         QMessageBox.critical(self.window, "pestdesk", self.damage_message(good))
 
     def damage_message(self, good: backups.BackupFile | None) -> str:
         text = _("The integrity check found damage in this database. Stop working in it.")
+        if self.server:
+            return text + "\n\n" + _(
+                "It is a database on the PostgreSQL server: ask the server's IT, who keep its "
+                "backups, to check and restore it.")
         if good is None:
             return text + "\n\n" + _(
                 "No good backup was found in the backup folder; ask the administrator.")

@@ -259,10 +259,16 @@ def test_concurrent_writers_keep_one_audit_chain():
         db.close()
 
 
-def test_the_window_says_it_does_not_open_a_server_database_yet(capsys):
-    assert cli.main(["--db", "postgresql://db.bestuur.nl/pestdesk"]) == cli.EXIT_ERROR
-    err = capsys.readouterr().err
-    assert "PostgreSQL-database" in err and "beheeropdrachten" in err
+def test_the_window_takes_a_server_url_but_no_demo_there(capsys, monkeypatch):
+    from pestdesk.gui import app
+
+    started = []
+    monkeypatch.setattr(app, "run", lambda **kw: started.append(kw) or 0)
+    assert cli.main(["--db", "postgresql://db.bestuur.nl/pestdesk", "--demo"]) == \
+        cli.EXIT_ERROR
+    assert "pestdesk demo --db URL" in capsys.readouterr().err and started == []
+    assert cli.main(["--db", "postgresql://db.bestuur.nl/pestdesk"]) == cli.EXIT_OK
+    assert started[0]["db"] == "postgresql://db.bestuur.nl/pestdesk"
 
 
 def test_encrypt_and_a_recovery_sheet_say_sqlcipher_does_not_apply(capsys, tmp_path):

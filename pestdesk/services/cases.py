@@ -59,8 +59,9 @@ Evidence
     ``sniff_media(data) -> str`` (image/video kind by magic bytes, "" when none)
 Reading
     ``timeline_query(case_id, kinds=None, text='', *, actor)`` -> query, newest
-    first, rows with ``student_name``; ``case_detail(case_id) -> dict``;
-    ``open_case(actor, case_id) -> dict`` (records a ``view`` audit line)
+    first, rows with ``student_name``; ``case_detail(case_id, *, actor) -> CaseDetail``
+    (a frozen record, with ``InvolvedStudent`` and ``EvidenceFile`` records);
+    ``open_case(actor, case_id) -> CaseDetail`` (records a ``view`` audit line)
 
 Who may: registering a report needs a care role (``access.has_care_role``), a signal also
 a vakdocent; every other change needs ``access.require_edit`` on the case, and a case the
@@ -1580,7 +1581,82 @@ def case_numbers(actor: Actor, case_ids: Iterable[int | None]) -> dict[int, str]
                 .where(Case.id.in_(ids) & access.case_visibility(actor)).tuples())
 
 
-def case_detail(case_id: int, *, actor: Actor) -> dict:
+@dataclass(frozen=True, slots=True)
+class InvolvedStudent:
+    """A student in a case as the case window shows it (``CaseDetail.involvements``)."""
+
+    id: int  # the involvement's id
+    student_id: int
+    name: str
+    number: str  # the stamnummer
+    class_name: str  # "" when the student has no class
+    role: str
+    stage_code: str  # the pester's stage ("" for other roles)
+    relapse_of: int | None  # an earlier case of this pester
+    relapse_number: str  # its number, "" when the reader may not open it
+    notes: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """An evidence file's metadata (never its bytes: ``attachment_bytes`` reads those)."""
+
+    id: int
+    filename: str
+    mime_type: str
+    description: str
+    size: int
+    sha256: str
+    added_at: dt.datetime
+    added_by_id: int | None
+    added_by_name: str  # the user name of who added it, "" when unknown
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    """One case as its reader sees it: the report's fields, the students and the evidence."""
+
+    id: int
+    number: str
+    version: int
+    is_signal: bool
+    status: str
+    reported_on: dt.date
+    reporter_kind: str
+    reported_via: str
+    summary: str
+    description: str
+    locations: tuple[str, ...]
+    since: str
+    frequency: str
+    scope: str
+    forms: tuple[str, ...]
+    is_cyber: bool
+    cyber_track: str
+    protocol_code: str
+    protocol_version: str
+    owner_id: int | None
+    owner_name: str
+    closed_on: dt.date | None
+    close_reason: str
+    stage_code: str
+    next_due_on: dt.date | None
+    involvements: tuple[InvolvedStudent, ...]
+    attachments: tuple[EvidenceFile, ...]
+
+    @property
+    def closed(self) -> bool:
+        return self.status == "closed"
+
+    def involvement(self, involvement_id: int) -> InvolvedStudent | None:
+        return next((i for i in self.involvements if i.id == involvement_id), None)
+
+    def student(self, student_id: int | None) -> InvolvedStudent | None:
+        return next((i for i in self.involvements if i.student_id == student_id), None)
+
+
+def case_detail(case_id: int, *, actor: Actor) -> CaseDetail:
     """The case's fields, its students (names, classes, roles, stages) and evidence metadata
     (with ``added_by_name``, the user name of who added it).
 
@@ -1588,7 +1664,7 @@ def case_detail(case_id: int, *, actor: Actor) -> dict:
     """
     case = access.visible_case(actor, case_id)
     owner = Staff.get_or_none(Staff.id == case.owner_id) if case.owner_id else None
-    students = (
+    students = list(
         Involvement.select(Involvement.id, Involvement.student, full_name(Student).alias("name"),
                            Student.number, SchoolClass.name.alias("class_name"),
                            Involvement.role, Involvement.stage_code, Involvement.relapse_of,
@@ -1609,35 +1685,39 @@ def case_detail(case_id: int, *, actor: Actor) -> dict:
         .order_by(Attachment.id)
         .dicts()
     )
-    students = list(students)
     # an earlier case of a pester is named only when the reader may open it
     earlier = case_numbers(actor, [r["relapse_of"] for r in students])
-    return {
-        "id": case.id, "number": case.number, "version": case.version,
-        "is_signal": case.is_signal, "status": case.status, "reported_on": case.reported_on,
-        "reporter_kind": case.reporter_kind, "reported_via": case.reported_via,
-        "summary": case.summary, "description": case.description,
-        "locations": _codes(case.location), "since": case.since, "frequency": case.frequency,
-        "scope": case.scope, "forms": _codes(case.forms), "is_cyber": case.is_cyber,
-        "cyber_track": case.cyber_track, "protocol_code": case.protocol_code,
-        "protocol_version": case.protocol_version, "owner_id": case.owner_id,
-        "owner_name": " ".join(p for p in (owner.first_name, owner.tussenvoegsel,
-                                           owner.last_name) if p) if owner else "",
-        "closed_on": case.closed_on, "close_reason": case.close_reason,
-        "stage_code": case.stage_code, "next_due_on": case.next_due_on,
-        "involvements": [
-            {"id": r["id"], "student_id": r["student"], "name": r["name"],
-             "number": r["number"], "class_name": r["class_name"] or "", "role": r["role"],
-             "stage_code": r["stage_code"], "relapse_of": r["relapse_of"],
-             "relapse_number": earlier.get(r["relapse_of"], ""), "notes": r["notes"],
-             "version": r["version"]}
-            for r in students
-        ],
-        "attachments": list(attachments),
-    }
+    return CaseDetail(
+        id=case.id, number=case.number, version=case.version, is_signal=case.is_signal,
+        status=case.status, reported_on=case.reported_on, reporter_kind=case.reporter_kind,
+        reported_via=case.reported_via, summary=case.summary, description=case.description,
+        locations=tuple(_codes(case.location)), since=case.since, frequency=case.frequency,
+        scope=case.scope, forms=tuple(_codes(case.forms)), is_cyber=case.is_cyber,
+        cyber_track=case.cyber_track, protocol_code=case.protocol_code,
+        protocol_version=case.protocol_version, owner_id=case.owner_id,
+        owner_name=" ".join(p for p in (owner.first_name, owner.tussenvoegsel,
+                                        owner.last_name) if p) if owner else "",
+        closed_on=case.closed_on, close_reason=case.close_reason,
+        stage_code=case.stage_code, next_due_on=case.next_due_on,
+        involvements=tuple(
+            InvolvedStudent(
+                id=r["id"], student_id=r["student"], name=r["name"], number=r["number"],
+                class_name=r["class_name"] or "", role=r["role"],
+                stage_code=r["stage_code"] or "", relapse_of=r["relapse_of"],
+                relapse_number=earlier.get(r["relapse_of"], ""), notes=r["notes"] or "",
+                version=r["version"])
+            for r in students),
+        attachments=tuple(
+            EvidenceFile(
+                id=a["id"], filename=a["filename"], mime_type=a["mime_type"] or "",
+                description=a["description"] or "", size=a["size"] or 0, sha256=a["sha256"],
+                added_at=a["added_at"], added_by_id=a["added_by"],
+                added_by_name=a["added_by_name"] or "")
+            for a in attachments),
+    )
 
 
-def open_case(actor: Actor, case_id: int) -> dict:
+def open_case(actor: Actor, case_id: int) -> CaseDetail:
     """Open a dossier: the detail, with a ``view`` line in the audit trail.
 
     ``access.NotFound`` when the case is missing or hidden from ``actor`` (same answer).

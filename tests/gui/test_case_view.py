@@ -108,12 +108,12 @@ def test_evidence_is_stored_with_fingerprint_and_shown(qtbot, actor, tmp_path):
     assert view.evidence_tab().add_paths([picture, text]) == 2
     assert view.evidence_table.rowCount() == 2
     detail = cases.case_detail(case_id, actor=SYSTEM)
-    image = next(a for a in detail["attachments"] if a["filename"] == "bericht.png")
+    image = next(a for a in detail.attachments if a.filename == "bericht.png")
     viewer = dialogs.AttachmentViewer(actor, image, "zorg")
     qtbot.addWidget(viewer)
     assert viewer.kind == "image" and viewer.data == PNG
     assert viewer.windowTitle() == "Bewijs"  # a file name may hold a name: not in titles
-    other = next(a for a in detail["attachments"] if a["filename"] == "chat.txt")
+    other = next(a for a in detail.attachments if a.filename == "chat.txt")
     viewer = dialogs.AttachmentViewer(actor, other, "zorg")
     qtbot.addWidget(viewer)
     assert viewer.kind == "other" and viewer.save_button.isEnabled()

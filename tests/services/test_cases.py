@@ -253,8 +253,8 @@ def test_a_pester_in_a_second_case_is_a_relapse(school):
     cases.escalate(school.actor, second.id, school.sid(1), target_stage="contract")
     assert cases.assess(second.id, actor=SYSTEM).pester(school.sid(1)).stage_code == "contract"
     detail = cases.case_detail(second.id, actor=SYSTEM)
-    row = next(i for i in detail["involvements"] if i["student_id"] == school.sid(1))
-    assert row["relapse_number"] == first.number
+    row = next(i for i in detail.involvements if i.student_id == school.sid(1))
+    assert row.relapse_number == first.number
     # the earlier case does not count the later one as a relapse
     assert cases.history_for(first.id, actor=SYSTEM).prior_cases == {}
 
@@ -508,7 +508,7 @@ def test_need_to_know_applies_to_every_service(school):
     signal = cases.record_signal(school.teacher, TODAY, "Daan wordt uitgelachen")
     assert signal.is_signal
     # the head of department sees the case through the department
-    assert cases.open_case(school.other, case.id)["number"] == case.number
+    assert cases.open_case(school.other, case.id).number == case.number
     assert list(cases.due_agreements(TODAY, actor=school.stranger)) == []
 
 
@@ -547,11 +547,11 @@ def test_timeline_query_filters_newest_first(school):
 def test_open_case_gives_the_detail_and_audits_the_view(school):
     case = school.report(pesters=(1, 2))
     detail = cases.open_case(school.other, case.id)
-    assert detail["number"] == case.number and detail["forms"] == ["woorden"]
-    assert [(i["name"], i["role"], i["class_name"]) for i in detail["involvements"]] == [
+    assert detail.number == case.number and detail.forms == ("woorden",)
+    assert [(i.name, i.role, i.class_name) for i in detail.involvements] == [
         ("Sem Bakker", "gepeste", "2B"), ("Noor de Vries", "pester", "2B"),
         ("Daan Jansen", "pester", "2B")]
-    assert detail["owner_name"] == "Marieke Mentor"
+    assert detail.owner_name == "Marieke Mentor"
     view = m.AuditLog.select().order_by(m.AuditLog.id.desc()).get()
     assert (view.action, view.table, view.record_id) == ("view", "case", case.id)
 

@@ -57,7 +57,7 @@ def test_case_detail_with_actor_refuses_a_hidden_case_and_names_who_added_eviden
         Attachment.create(case=a, filename="chat.txt", mime_type="text/plain", size=1,
                           sha256="0" * 64, data=b"x", added_by=school.users["mentor_a"])
     detail = cases.case_detail(a.id, actor=school.actors["mentor_a"])
-    assert [x["added_by_name"] for x in detail["attachments"]] == ["mentor_a"]
+    assert [x.added_by_name for x in detail.attachments] == ["mentor_a"]
     with pytest.raises(access.NotFound):
         cases.case_detail(a.id, actor=school.actors["mentor_b"])
 

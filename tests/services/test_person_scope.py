@@ -156,12 +156,12 @@ def test_a_bullys_earlier_case_is_named_only_to_who_may_open_it(school):
         Involvement.update(role="pester").where((Involvement.case == earlier.id)
                                                 & (Involvement.student == bully.id)).execute()
     case_id = new_case(mentor, school.students["2001"], bully)
-    row = next(i for i in cases.case_detail(case_id, actor=mentor)["involvements"]
-               if i["student_id"] == bully.id)
-    assert row["relapse_of"] == earlier.id and row["relapse_number"] == ""
-    row = next(i for i in cases.case_detail(case_id, actor=school.actors["zoco"])["involvements"]
-               if i["student_id"] == bully.id)
-    assert row["relapse_number"] == earlier.number
+    row = next(i for i in cases.case_detail(case_id, actor=mentor).involvements
+               if i.student_id == bully.id)
+    assert row.relapse_of == earlier.id and row.relapse_number == ""
+    row = next(i for i in cases.case_detail(case_id, actor=school.actors["zoco"]).involvements
+               if i.student_id == bully.id)
+    assert row.relapse_number == earlier.number
 
 
 def test_where_a_hidden_case_stands_is_not_told(school):

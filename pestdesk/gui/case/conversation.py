@@ -187,7 +187,7 @@ class ConversationDialog(QDialog):
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None, *,
                  with_whom: str = "", step_codes: tuple[str, ...] = (),
                  pester_id: int | None = None, guide_code: str | None = None,
-                 detail: dict | None = None, assessment: CaseAssessment | None = None,
+                 detail: cases.CaseDetail | None = None, assessment: CaseAssessment | None = None,
                  protocol: Protocol | None = None) -> None:
         super().__init__(parent)
         self.actor, self.case_id = actor, case_id
@@ -196,7 +196,7 @@ class ConversationDialog(QDialog):
         self.protocol = protocol or cases.protocol_for(case_id)
         self.assessment = assessment or cases.assess(case_id, actor=actor)
         self.setWindowTitle(_("Log a conversation — {number}").format(
-            number=self.detail["number"]))
+            number=self.detail.number))
         self._preset_steps = tuple(step_codes)
         outer = QVBoxLayout(self)
         scroll = QScrollArea()
@@ -247,19 +247,19 @@ class ConversationDialog(QDialog):
         form.addRow(_("Conversation &with"), self.with_whom)
         self.pester = QComboBox()
         self.pester.addItem(_("the whole case"), None)
-        for inv in self.detail["involvements"]:
-            if inv["role"] == "pester":
-                self.pester.addItem(inv["name"], inv["student_id"])
+        for inv in self.detail.involvements:
+            if inv.role == "pester":
+                self.pester.addItem(inv.name, inv.student_id)
         self.pester.setCurrentIndex(max(0, self.pester.findData(pester_id)))
         self.pester.currentIndexChanged.connect(lambda _i: self._fill_steps())
         self.pester.setVisible(self.pester.count() > 1)
         form.addRow(_("About &bully"), self.pester)
         form.labelForField(self.pester).setVisible(self.pester.count() > 1)
         self.students = QListWidget()
-        for inv in self.detail["involvements"]:
-            item = QListWidgetItem(f"{inv['name']} — {role_label(inv['role'])}")
-            item.setData(DATA, inv["student_id"])
-            item.setData(DATA + 1, inv["role"])
+        for inv in self.detail.involvements:
+            item = QListWidgetItem(f"{inv.name} — {role_label(inv.role)}")
+            item.setData(DATA, inv.student_id)
+            item.setData(DATA + 1, inv.role)
             item.setCheckState(Qt.CheckState.Unchecked)
             self.students.addItem(item)
         self.students.setMaximumHeight(96)

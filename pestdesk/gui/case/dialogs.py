@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -260,12 +261,13 @@ class InvolvementDialog(SaveDialog):
     touches = (ops.CASE, ops.STUDENTS, ops.LADDER, ops.TIMELINE)
 
     def __init__(self, actor: Actor, case_id: int, parent: QWidget | None = None, *,
-                 involvement: dict | None = None, exclude: set[int] | None = None) -> None:
+                 involvement: cases.InvolvedStudent | None = None,
+                 exclude: set[int] | None = None) -> None:
         super().__init__(actor, _("Change role") if involvement else _("Add student"), parent)
         self.case_id, self.involvement = case_id, involvement
         if involvement:
-            self.form.addRow(_("Student"), QLabel(f"<b>{involvement['name']}</b>"))
-            self.role = role_combo(involvement["role"])
+            self.form.addRow(_("Student"), QLabel(f"<b>{involvement.name}</b>"))
+            self.role = role_combo(involvement.role)
         else:
             self.picker = StudentPicker(actor, to_report=True)
             self.picker.confirmed.connect(self.accept)  # Enter on the chosen student adds
@@ -285,14 +287,14 @@ class InvolvementDialog(SaveDialog):
 
     def after_conflict(self, exc: Conflict) -> None:
         if self.involvement is not None:
-            self.involvement = dict(self.involvement,
-                                    version=exc.current.get("version",
-                                                            self.involvement["version"]))
+            self.involvement = replace(self.involvement,
+                                       version=exc.current.get("version",
+                                                               self.involvement.version))
 
     def save(self):
         if self.involvement:
-            return partial(cases.change_role, self.actor, self.involvement["id"],
-                                     self.involvement["version"], self.role.currentData())
+            return partial(cases.change_role, self.actor, self.involvement.id,
+                                     self.involvement.version, self.role.currentData())
         if self.picker.student_id is None:
             raise cases.ValidationError({"student": _("Choose a student: type part of the "
                                                       "name and pick from the list.")})
@@ -443,26 +445,26 @@ class AttachmentViewer(QDialog):
     """Show a stored evidence file: images and PDFs in the app, anything else saved as a
     copy. The bytes are checked against their SHA-256 by the service before showing."""
 
-    def __init__(self, actor: Actor, attachment: dict, added_by: str = "",
+    def __init__(self, actor: Actor, attachment: cases.EvidenceFile, added_by: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.actor, self.attachment = actor, attachment
         # the file name may hold a name; window titles reach the taskbar and window lists
         self.setWindowTitle(_("Evidence"))
         layout = QVBoxLayout(self)
-        name = QLabel(attachment["filename"])
+        name = QLabel(attachment.filename)
         name.setStyleSheet("font-weight: 600;")
         name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(name)
         meta = QLabel(_("Added {when} by {who} · {size} · SHA-256 {sha}").format(
-            when=format_datetime(attachment["added_at"], "short"), who=added_by or "—",
-            size=size_text(attachment["size"]), sha=attachment["sha256"]))
+            when=format_datetime(attachment.added_at, "short"), who=added_by or "—",
+            size=size_text(attachment.size), sha=attachment.sha256))
         meta.setWordWrap(True)
         meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         meta.setStyleSheet("color: #555;")
         layout.addWidget(meta)
-        if attachment.get("description"):
-            description = QLabel(attachment["description"])
+        if attachment.description:
+            description = QLabel(attachment.description)
             description.setWordWrap(True)
             layout.addWidget(description)
         self.data = b""
@@ -470,7 +472,7 @@ class AttachmentViewer(QDialog):
         # a large (encrypted) file: read on the op path, a refusal in the window itself
         message = error_label(hidden=True)
         layout.addWidget(message)
-        read = ops.Op(self, partial(cases.attachment_bytes, actor, attachment["id"]),
+        read = ops.Op(self, partial(cases.attachment_bytes, actor, attachment.id),
                       label=_("Opening…")).errors_to(message.setText)
         if read.run():
             self.data = read.result
@@ -518,7 +520,7 @@ class AttachmentViewer(QDialog):
         return label
 
     def save_copy(self) -> None:
-        name = ask_export_path(self, _("Save a copy"), self.attachment["filename"])
+        name = ask_export_path(self, _("Save a copy"), self.attachment.filename)
         if not name:
             return
         try:
@@ -527,7 +529,7 @@ class AttachmentViewer(QDialog):
             QMessageBox.warning(self, _("Save a copy"), _("The copy could not be written."))
             return
         ops.Op(self, partial(exports.record_export, self.actor, "export", "attachment",
-                             self.attachment["id"])).titled(_("Save a copy")).run()
+                             self.attachment.id)).titled(_("Save a copy")).run()
 
 
 def added_on_text(value: dt.datetime | None) -> str:

@@ -17,7 +17,6 @@ the same form read-only. A case the user may not see at all cannot be opened
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import partial
 
 from PySide6.QtCore import Signal
@@ -66,16 +65,16 @@ class CaseEditDialog(ShowsErrors, QDialog):
         detail = cases.case_detail(case_id, actor=actor)  # NotFound when hidden
         self.saved_case = None
         self.editable = (access.can_edit_case(actor, case_id)
-                         and detail["status"] != "closed")
-        title = (_("Details of signal {number}") if detail["is_signal"]
+                         and not detail.closed)
+        title = (_("Details of signal {number}") if detail.is_signal
                  else _("Details of case {number}"))
-        self.setWindowTitle(title.format(number=detail["number"]))
+        self.setWindowTitle(title.format(number=detail.number))
         layout = QVBoxLayout(self)
         self.intro = QLabel(self._intro_text(detail))
         self.intro.setWordWrap(True)
         self.intro.setStyleSheet("color: #444;")
         layout.addWidget(self.intro)
-        self.form = ReportForm(signal=detail["is_signal"], with_owner=False)
+        self.form = ReportForm(signal=detail.is_signal, with_owner=False)
         if self.form.right is not None:
             self.form.right.addStretch(1)
         layout.addWidget(self.form, 1)
@@ -96,11 +95,11 @@ class CaseEditDialog(ShowsErrors, QDialog):
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
         self.load(detail)
-        self.resize(640, 520) if detail["is_signal"] else self.resize(1040, 600)
+        self.resize(640, 520) if detail.is_signal else self.resize(1040, 600)
         self.form.summary.setFocus()
 
-    def _intro_text(self, detail: dict) -> str:
-        if detail["status"] == "closed":
+    def _intro_text(self, detail: cases.CaseDetail) -> str:
+        if detail.closed:
             return _("The case is closed: reopen it to change its details.")
         if not self.editable:
             return _("You may read these details but not change them.")
@@ -108,10 +107,10 @@ class CaseEditDialog(ShowsErrors, QDialog):
                  "are changed in the case window itself.")
 
     # -- reading -----------------------------------------------------------------------
-    def load(self, detail: Mapping) -> None:
+    def load(self, detail: cases.CaseDetail) -> None:
         """Show the case as read and remember it (and its version) for saving."""
-        self.version = detail["version"]
-        self.original = {key: _comparable(detail[key]) for key in self.form.fields()}
+        self.version = detail.version
+        self.original = {key: _comparable(getattr(detail, key)) for key in self.form.fields()}
         self.form.set_values(self.original)
 
     def changes(self) -> dict:
@@ -156,7 +155,7 @@ class CaseEditDialog(ShowsErrors, QDialog):
         except ServiceError as exc:  # deleted, or no longer visible
             self.show_error(error_text(exc))
             return
-        stored = {key: _comparable(fresh[key]) for key in self.form.fields()}
+        stored = {key: _comparable(getattr(fresh, key)) for key in self.form.fields()}
         show = ReportForm.display
         conflict = Conflict("case", self.case_id, show(stored))
         choice = ConflictDialog.ask(self, conflict, show(mine), show(self.original),

@@ -88,8 +88,8 @@ def case_students(case_id: int, student_id: int | None = None,
                   actor: Actor | None = None) -> list[tuple[int, str]]:
     """(student id, name) of the case's students in ``roles`` (plus ``student_id``)."""
     detail = cases.case_detail(case_id, actor=actor)
-    return [(i["student_id"], i["name"]) for i in detail["involvements"]
-            if i["role"] in roles or i["student_id"] == student_id]
+    return [(i.student_id, i.name) for i in detail.involvements
+            if i.role in roles or i.student_id == student_id]
 
 
 class StudentCombo(QComboBox):

@@ -512,8 +512,8 @@ class CaseView(QWidget):
     def fill(self, first: bool = False, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         d = self.detail
         self.assessment: CaseAssessment | None = (
-            None if d["is_signal"] else cases.assess(self.case_id, self.today, actor=self.actor))
-        self.closed = d["status"] == "closed"
+            None if d.is_signal else cases.assess(self.case_id, self.today, actor=self.actor))
+        self.closed = d.closed
         if ops.CASE in parts:
             self._fill_header()
             self._fill_banners()
@@ -524,10 +524,10 @@ class CaseView(QWidget):
         if parts & {ops.CASE, ops.STUDENTS}:
             self._fill_students()
         if ops.EVIDENCE in parts:
-            self.evidence_tab().fill(d["attachments"])
+            self.evidence_tab().fill(d.attachments)
         if ops.AGREEMENTS in parts:
             self._fill_agreements()
-        self.timeline_model.names = {i["student_id"]: i["name"] for i in d["involvements"]}
+        self.timeline_model.names = {i.student_id: i.name for i in d.involvements}
         if not first and ops.TIMELINE in parts:
             self.timeline_model.reload()
         self._timeline_count()
@@ -536,13 +536,13 @@ class CaseView(QWidget):
                        self.role_button, self.remove_student_button, self.agreement_button,
                        self.evaluate_button):
             widget.setEnabled(can_work)
-        self.conversation_button.setEnabled(can_work and not d["is_signal"])
-        self.letter_button.setEnabled(can_work and not d["is_signal"])
-        self._explain_disabled(can_work, d["is_signal"])
+        self.conversation_button.setEnabled(can_work and not d.is_signal)
+        self.letter_button.setEnabled(can_work and not d.is_signal)
+        self._explain_disabled(can_work, d.is_signal)
         self.close_button.setEnabled(self.editable)
         self.evidence_tab().set_enabled(self.editable)
-        self.promote_button.setVisible(d["is_signal"] and can_work)
-        self.measures_button.setEnabled(can_work and not d["is_signal"])
+        self.promote_button.setVisible(d.is_signal and can_work)
+        self.measures_button.setEnabled(can_work and not d.is_signal)
         self.details_button.setText(_("Ed&it details…") if can_work else _("Show details…"))
 
     def _explain_disabled(self, can_work: bool, is_signal: bool) -> None:
@@ -577,43 +577,43 @@ class CaseView(QWidget):
 
     def _fill_header(self) -> None:
         d = self.detail
-        kind = _("Signal") if d["is_signal"] else _("Case")
-        self.number.setText(f"{kind} {d['number']}")
-        closed = d["status"] == "closed"
-        self.status_chip.setText(status_label(d["status"]))
+        kind = _("Signal") if d.is_signal else _("Case")
+        self.number.setText(f"{kind} {d.number}")
+        closed = d.closed
+        self.status_chip.setText(status_label(d.status))
         self.status_chip.setStyleSheet(
             "background: #e3e3e3; color: #444;" if closed
             else "background: #dcefe1; color: #1e6b34;")
-        self.summary.setText(_html(d["summary"]) or _("(no summary)"))
-        stage = self.protocol.stage(d["stage_code"]) if d["stage_code"] else None
+        self.summary.setText(_html(d.summary) or _("(no summary)"))
+        stage = self.protocol.stage(d.stage_code) if d.stage_code else None
         parts = [
             _("Stage: {stage}").format(stage=stage.title if stage else "—"),
             _("Protocol: {name} ({version})").format(name=self.protocol.name,
-                                                     version=d["protocol_version"] or "-"),
-            _("Reported on {date}").format(date=format_date(d["reported_on"], "long")),
-            _("Owner: {name}").format(name=d["owner_name"] or "—"),
+                                                     version=d.protocol_version or "-"),
+            _("Reported on {date}").format(date=format_date(d.reported_on, "long")),
+            _("Owner: {name}").format(name=d.owner_name or "—"),
         ]
-        if d["next_due_on"] and not closed:
-            due = format_date(d["next_due_on"])
-            if d["next_due_on"] < self.today:
+        if d.next_due_on and not closed:
+            due = format_date(d.next_due_on)
+            if d.next_due_on < self.today:
                 late = _("overdue since {date}").format(date=due)
                 parts.append(f"<span style='color:{RED}'><b>{late}</b></span>")
             else:
                 parts.append(_("next action by {date}").format(date=due))
         self.meta.setText("  ·  ".join(parts))
         self.close_button.setText(_("&Reopen…") if closed else _("C&lose case…"))
-        self.window().setWindowTitle(f"{kind} {d['number']} — pestdesk")
+        self.window().setWindowTitle(f"{kind} {d.number} — pestdesk")
 
     def _fill_banners(self) -> None:
         clear_layout(self.banners)
         d = self.detail
-        if d["is_signal"]:
+        if d.is_signal:
             self.banners.addWidget(banner(_(
                 "<b>This is a signal.</b> Make it a case when the care team takes it up; the "
                 "protocol's steps start then."), "#e8f0fb", "#12355b"))
-        if d["status"] == "closed":
+        if d.status == "closed":
             self.banners.addWidget(banner(_("<b>Closed</b> on {date}: {reason}").format(
-                date=format_date(d["closed_on"]), reason=_html(d["close_reason"])),
+                date=format_date(d.closed_on), reason=_html(d.close_reason)),
                 "#eeeeee", "#333"))
         if self.assessment is not None and self.assessment.cyber is not None:
             track = self.assessment.cyber.track
@@ -641,8 +641,9 @@ class CaseView(QWidget):
         label.setObjectName("trackAdvice")
         return label
 
-    def _names(self) -> dict[int, dict]:
-        return {inv["student_id"]: inv for inv in self.detail["involvements"]}
+    def _name(self, student_id: int | None) -> str:
+        inv = self.detail.student(student_id) if student_id else None
+        return inv.name if inv is not None else ""
 
     def _fill_ladder(self) -> None:
         clear_layout(self.ladder)
@@ -650,12 +651,11 @@ class CaseView(QWidget):
         if self.assessment is None:
             self.ladder.addWidget(QLabel(_("A signal has no ladder yet.")))
             return
-        names = self._names()
         for pester in self.assessment.pesters:
-            inv = names.get(pester.student_id, {})
-            title = inv.get("name", "?")
-            if inv.get("class_name"):
-                title += f" ({inv['class_name']})"
+            inv = self.detail.student(pester.student_id)
+            title = inv.name if inv is not None else "?"
+            if inv is not None and inv.class_name:
+                title += f" ({inv.class_name})"
             card = PesterCard(self, pester, title, self.protocol, self._relapse_html(pester, inv))
             self.cards.append(card)
             self.ladder.addWidget(card)
@@ -665,10 +665,10 @@ class CaseView(QWidget):
             note.setStyleSheet(f"color: {GREY};")
             self.ladder.addWidget(note)
 
-    def _relapse_html(self, pester: PesterAssessment, inv: dict) -> str:
-        if pester.relapse is None and not inv.get("relapse_of"):
+    def _relapse_html(self, pester: PesterAssessment, inv: cases.InvolvedStudent | None) -> str:
+        if pester.relapse is None and (inv is None or not inv.relapse_of):
             return ""
-        earlier = pester.relapse.relapse_of if pester.relapse else (inv["relapse_of"],)
+        earlier = pester.relapse.relapse_of if pester.relapse else (inv.relapse_of,)
         numbers = cases.case_numbers(self.actor, earlier)  # only the cases I may open
         links = ", ".join(f"<a href='case:{cid}'>{_html(numbers[cid])}</a>" if cid in numbers
                           else _("another case") for cid in earlier)
@@ -679,15 +679,15 @@ class CaseView(QWidget):
         return text
 
     def _fill_students(self) -> None:
-        rows = self.detail["involvements"]
+        rows = self.detail.involvements
         self.students.setRowCount(len(rows))
         for r, inv in enumerate(rows):
-            stage = self.protocol.stage(inv["stage_code"]) if inv["stage_code"] else None
-            values = (inv["name"], inv["class_name"], role_label(inv["role"]),
+            stage = self.protocol.stage(inv.stage_code) if inv.stage_code else None
+            values = (inv.name, inv.class_name, role_label(inv.role),
                       stage.title if stage else "")
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, inv["id"])
+                item.setData(Qt.ItemDataRole.UserRole, inv.id)
                 self.students.setItem(r, c, item)
         self.students.setMaximumHeight(40 + 30 * max(2, len(rows)))
 
@@ -702,17 +702,17 @@ class CaseView(QWidget):
                 rows.append(f"<tr><td style='color:#666; padding-right:10px'>{label}</td>"
                             f"<td>{value}</td></tr>")
 
-        reporter = REPORTER_KINDS.get(d["reporter_kind"], "")
+        reporter = REPORTER_KINDS.get(d.reporter_kind, "")
         add(_("Reported by"), _html(", ".join(
-            p for p in (_(reporter) if reporter else "", d["reported_via"]) if p)))
-        add(_("Where"), _html(", ".join(_(LOCATIONS.get(c, c)) for c in d["locations"])))
-        add(_("Since"), _html(d["since"]))
-        add(_("How often"), _html(d["frequency"]))
-        if d["scope"] in cases.SCOPES:
-            scope = cases.SCOPES[d["scope"]]  # an N_()-marked label
+            p for p in (_(reporter) if reporter else "", d.reported_via) if p)))
+        add(_("Where"), _html(", ".join(_(LOCATIONS.get(c, c)) for c in d.locations)))
+        add(_("Since"), _html(d.since))
+        add(_("How often"), _html(d.frequency))
+        if d.scope in cases.SCOPES:
+            scope = cases.SCOPES[d.scope]  # an N_()-marked label
             add(_("Scope"), _(scope))
-        add(_("Forms"), _html(", ".join(_(FORMS.get(c, c)) for c in d["forms"])))
-        add(_("What happened"), _html(d["description"]).replace("\n", "<br>"))
+        add(_("Forms"), _html(", ".join(_(FORMS.get(c, c)) for c in d.forms)))
+        add(_("What happened"), _html(d.description).replace("\n", "<br>"))
         self.report_box.setText(f"<table>{''.join(rows)}</table>" if rows
                                 else _("No details recorded."))
 
@@ -915,7 +915,7 @@ class CaseView(QWidget):
 
     def record_step(self, step_code: str, title: str, student_id: int | None,
                     advice: str = "") -> None:
-        name = self._names().get(student_id, {}).get("name", "") if student_id else ""
+        name = self._name(student_id)
         self._after(dialogs.RecordStepDialog(self.actor, self.case_id, step_code, title,
                                              student_id, name, advice, self))
 
@@ -951,7 +951,7 @@ class CaseView(QWidget):
 
     def log_conversation(self, with_whom: str = "victim", step_codes: tuple[str, ...] = (),
                          pester_id: int | None = None, guide_code: str | None = None) -> None:
-        if self.detail["is_signal"] or self.closed or not self.editable:
+        if self.detail.is_signal or self.closed or not self.editable:
             return
         dialog = ConversationDialog(self.actor, self.case_id, self, with_whom=with_whom,
                                     step_codes=step_codes, pester_id=pester_id,
@@ -973,14 +973,14 @@ class CaseView(QWidget):
 
     def move_pester(self, student_id: int, up: bool) -> None:
         pester = self.assessment.pester(student_id)
-        name = self._names().get(student_id, {}).get("name", "")
+        name = self._name(student_id)
         dialog = dialogs.LadderMoveDialog(self.actor, self.case_id, self.protocol, student_id,
                                           name, pester.stage_code, up, self,
                                           proposed_stage=pester.proposed_stage_code)
         self._after(dialog)
 
     def close_or_reopen(self) -> None:
-        dialog = dialogs.CloseCaseDialog(self.actor, self.case_id, self.detail["version"],
+        dialog = dialogs.CloseCaseDialog(self.actor, self.case_id, self.detail.version,
                                          reopen=self.closed, parent=self)
         self._after(dialog)
 
@@ -994,19 +994,18 @@ class CaseView(QWidget):
 
     def promote(self) -> None:
         ops.Op(self, partial(cases.promote_signal, self.actor, self.case_id,
-                             self.detail["version"], None),
+                             self.detail.version, None),
                changes=ops.Changes.case(self.case_id)).titled(_("Make it a case")).on_conflict(
             lambda _exc, _choice: self.reload()).run()
 
-    def _selected_involvement(self) -> dict | None:
+    def _selected_involvement(self) -> cases.InvolvedStudent | None:
         row = self.students.currentRow()
         if row < 0:
             return None
-        inv_id = self.students.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        return next((i for i in self.detail["involvements"] if i["id"] == inv_id), None)
+        return self.detail.involvement(self.students.item(row, 0).data(Qt.ItemDataRole.UserRole))
 
     def add_student(self) -> None:
-        exclude = {i["student_id"] for i in self.detail["involvements"]}
+        exclude = {i.student_id for i in self.detail.involvements}
         self._after(dialogs.InvolvementDialog(self.actor, self.case_id, self, exclude=exclude))
 
     def change_role(self) -> None:
@@ -1020,10 +1019,10 @@ class CaseView(QWidget):
         if inv is None:
             return
         answer = QMessageBox.question(self, _("Remove"), _(
-            "Take {name} out of this case?").format(name=inv["name"]))
+            "Take {name} out of this case?").format(name=inv.name))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        ops.Op(self, partial(cases.remove_involvement, self.actor, inv["id"], inv["version"]),
+        ops.Op(self, partial(cases.remove_involvement, self.actor, inv.id, inv.version),
                changes=ops.Changes.case(self.case_id, ops.CASE, ops.STUDENTS, ops.LADDER,
                                         ops.TIMELINE)).titled(_("Remove")).on_conflict(
             lambda _exc, _choice: self.reload()).run()
@@ -1081,17 +1080,17 @@ class EvidenceTab(QWidget):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.attachments: list[dict] = []
+        self.attachments: tuple[cases.EvidenceFile, ...] = ()
 
-    def fill(self, attachments: list[dict]) -> None:
+    def fill(self, attachments: tuple[cases.EvidenceFile, ...]) -> None:
         self.attachments = attachments
         self.table.setRowCount(len(attachments))
         for r, a in enumerate(attachments):
-            values = (a["filename"], a["description"],
-                      dialogs.added_on_text(a["added_at"]), a["added_by_name"])
+            values = (a.filename, a.description,
+                      dialogs.added_on_text(a.added_at), a.added_by_name)
             for c, text in enumerate(values):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"SHA-256 {a['sha256']}")
+                item.setToolTip(f"SHA-256 {a.sha256}")
                 self.table.setItem(r, c, item)
 
     def set_enabled(self, on: bool) -> None:
@@ -1114,7 +1113,7 @@ class EvidenceTab(QWidget):
         if 0 <= row < len(self.attachments):
             a = self.attachments[row]
             viewer = dialogs.AttachmentViewer(self.view.actor, a,
-                                              a["added_by_name"], self)
+                                              a.added_by_name, self)
             viewer.exec()
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802

@@ -40,7 +40,8 @@ Doing the steps
     ``add_agreement(actor, case_id, AgreementInput, event_id=None) -> Agreement``
     ``complete_agreement(actor, agreement_id, read_version, done_on=None, outcome='')``
     ``due_agreements(today=None, owner_id=None, *, actor)`` -> query;
-    ``case_agreements(case_id)``
+    ``case_agreements(case_id, *, actor) -> list[AgreementLine]``,
+    ``agreement_of(actor, agreement_id) -> AgreementLine | None``
 The ladder and the case
     ``escalate(actor, case_id, student_id, target_stage=None, reason='', on=None,
     expected_stage=None) -> Event``; ``deescalate(...)`` likewise
@@ -61,7 +62,9 @@ Reading
     ``timeline_query(case_id, kinds=None, text='', *, actor)`` -> query, newest
     first, rows with ``student_name``; ``case_detail(case_id, *, actor) -> CaseDetail``
     (a frozen record, with ``InvolvedStudent`` and ``EvidenceFile`` records);
-    ``open_case(actor, case_id) -> CaseDetail`` (records a ``view`` audit line)
+    ``open_case(actor, case_id) -> CaseDetail`` (records a ``view`` audit line);
+    ``case_screen(actor, case_id, today=None, *, opening=False, agreements=True)
+    -> CaseScreen`` (everything the case window shows, read in one go)
 
 Who may: registering a report needs a care role (``access.has_care_role``), a signal also
 a vakdocent; every other change needs ``access.require_edit`` on the case, and a case the
@@ -1165,25 +1168,48 @@ def due_agreements(today: dt.date | None = None, owner_id: int | None = None, *,
     return query.where(Case.id.in_(access.visible_case_ids(actor)))
 
 
-def case_agreements(case_id: int, *, actor: Actor):
-    """The case's agreements, open ones first, by evaluation date; each row carries
-    ``owner_name`` (the owner's display name, "" without one); nothing of a case ``actor``
-    may not see."""
+@dataclass(frozen=True, slots=True)
+class AgreementLine:
+    """An agreement of a case as the case window lists it."""
+
+    id: int
+    version: int
+    description: str
+    owner_id: int | None
+    owner_name: str  # the owner's display name, "" without one
+    evaluate_on: dt.date | None
+    done_on: dt.date | None
+    outcome: str
+
+
+def _agreement_lines(query) -> list[AgreementLine]:
     owner_name = fn.COALESCE(full_name(Staff), "").alias("owner_name")
-    query = (
-        Agreement.select(Agreement, owner_name)
-        .join(Staff, JOIN.LEFT_OUTER, on=(Agreement.owner == Staff.id))
-        .where(Agreement.case == case_id)
-        .order_by(Agreement.done_on.is_null(False), Agreement.evaluate_on, Agreement.id)
-    )
-    return query.where(Agreement.case.in_(access.visible_case_ids(actor)))
+    rows = (query.select(Agreement.id, Agreement.version, Agreement.description,
+                         Agreement.owner, owner_name, Agreement.evaluate_on,
+                         Agreement.done_on, Agreement.outcome)
+            .join(Staff, JOIN.LEFT_OUTER, on=(Agreement.owner == Staff.id)).dicts())
+    return [AgreementLine(id=r["id"], version=r["version"], description=r["description"],
+                          owner_id=r["owner"], owner_name=r["owner_name"] or "",
+                          evaluate_on=r["evaluate_on"], done_on=r["done_on"],
+                          outcome=r["outcome"] or "") for r in rows]
 
 
-def agreement_of(actor: Actor, agreement_id: int) -> Agreement | None:
+def case_agreements(case_id: int, *, actor: Actor) -> list[AgreementLine]:
+    """The case's agreements, open ones first, by evaluation date; nothing of a case
+    ``actor`` may not see."""
+    return _agreement_lines(
+        Agreement.select()
+        .where((Agreement.case == case_id)
+               & Agreement.case.in_(access.visible_case_ids(actor)))
+        .order_by(Agreement.done_on.is_null(False), Agreement.evaluate_on, Agreement.id))
+
+
+def agreement_of(actor: Actor, agreement_id: int) -> AgreementLine | None:
     """One agreement, or None when it is missing or its case is hidden from ``actor``."""
-    return (Agreement.select()
-            .where((Agreement.id == agreement_id)
-                   & Agreement.case.in_(access.visible_case_ids(actor))).first())
+    found = _agreement_lines(
+        Agreement.select().where((Agreement.id == agreement_id)
+                                 & Agreement.case.in_(access.visible_case_ids(actor))))
+    return found[0] if found else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1715,6 +1741,39 @@ def case_detail(case_id: int, *, actor: Actor) -> CaseDetail:
                 added_by_name=a["added_by_name"] or "")
             for a in attachments),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CaseScreen:
+    """What the case window shows, read in one go (the window reads it off the GUI thread).
+
+    ``assessment`` is None for a signal; ``agreements`` None when they were not asked for;
+    ``case_numbers`` names the pesters' earlier cases the reader may open."""
+
+    detail: CaseDetail
+    protocol: Protocol
+    editable: bool
+    assessment: CaseAssessment | None
+    agreements: tuple[AgreementLine, ...] | None
+    case_numbers: Mapping[int, str]
+
+
+def case_screen(actor: Actor, case_id: int, today: dt.date | None = None, *,
+                opening: bool = False, agreements: bool = True) -> CaseScreen:
+    """The case window's reads: the detail (``opening``: through ``open_case``, with its
+    ``view`` audit line), the protocol, whether ``actor`` may edit, where the case stands
+    on ``today`` and (``agreements``) its agreements. ``access.NotFound`` when hidden."""
+    detail = open_case(actor, case_id) if opening else case_detail(case_id, actor=actor)
+    assessment = None if detail.is_signal else assess(case_id, today, actor=actor)
+    earlier = [i.relapse_of for i in detail.involvements]
+    for pester in assessment.pesters if assessment is not None else ():
+        if pester.relapse is not None:
+            earlier += pester.relapse.relapse_of
+    return CaseScreen(
+        detail=detail, protocol=protocol_for(case_id),
+        editable=access.can_edit_case(actor, case_id), assessment=assessment,
+        agreements=tuple(case_agreements(case_id, actor=actor)) if agreements else None,
+        case_numbers=case_numbers(actor, earlier))
 
 
 def open_case(actor: Actor, case_id: int) -> CaseDetail:

@@ -7,10 +7,11 @@ every line has been removed. Every change is version-checked and audited.
 
 Changes are for the care coordinator and the beheerder; everyone may read the list.
 
-API: ``ensure_seeded(actor=SYSTEM) -> int``, ``list_helplines()`` (a query in list order),
-``get_helpline(helpline_id) -> Helpline``,
-``add_helpline(actor, name, topic='', phone='', url='', description='') -> Helpline``,
-``edit_helpline(actor, helpline_id, read_version, **changes) -> Helpline``,
+API: ``ensure_seeded(actor=SYSTEM) -> int``,
+``list_helplines() -> list[HelplineLine]`` (frozen records, in list order),
+``get_helpline(helpline_id) -> HelplineLine`` (as stored now, with its version),
+``add_helpline(actor, name, topic='', phone='', url='', description='') -> HelplineLine``,
+``edit_helpline(actor, helpline_id, read_version, **changes) -> HelplineLine``,
 ``remove_helpline(actor, helpline_id, read_version) -> None``.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 from ..domain.protocol import UnknownProtocol, get_protocol
 from ..i18n import _
@@ -71,10 +73,29 @@ def ensure_seeded(actor: Actor = SYSTEM) -> int:
     return len(lines)
 
 
-def list_helplines():
+@dataclass(frozen=True, slots=True)
+class HelplineLine:
+    """One helpline as the screens show it (and edit it: ``version``)."""
+
+    id: int
+    version: int
+    name: str
+    topic: str
+    phone: str
+    url: str
+    description: str
+
+    @classmethod
+    def of(cls, line: Helpline) -> HelplineLine:
+        return cls(id=line.id, version=line.version, name=line.name, topic=line.topic or "",
+                   phone=line.phone or "", url=line.url or "",
+                   description=line.description or "")
+
+
+def list_helplines() -> list[HelplineLine]:
     """The school's helplines in the order they were added (seeding on first use)."""
     ensure_seeded()
-    return Helpline.select().order_by(Helpline.id)
+    return [HelplineLine.of(line) for line in Helpline.select().order_by(Helpline.id)]
 
 
 def _clean(values: dict[str, str]) -> dict[str, str]:
@@ -97,7 +118,7 @@ def _clean(values: dict[str, str]) -> dict[str, str]:
 
 
 def add_helpline(actor: Actor, name: str, topic: str = "", phone: str = "", url: str = "",
-                 description: str = "") -> Helpline:
+                 description: str = "") -> HelplineLine:
     """Add a helpline to the school's list."""
     _require_editor(actor)
     values = _clean(dict(name=name, topic=topic, phone=phone, url=url, description=description))
@@ -106,11 +127,15 @@ def add_helpline(actor: Actor, name: str, topic: str = "", phone: str = "", url:
     with write():
         line = Helpline.create(**values)
         audit(actor, "create", "helpline", line.id, "")
-    return line
+    return HelplineLine.of(line)
 
 
-def get_helpline(helpline_id: int) -> Helpline:
+def get_helpline(helpline_id: int) -> HelplineLine:
     """One helpline as stored now (with its version), for editing; ``ServiceError`` if gone."""
+    return HelplineLine.of(_stored(helpline_id))
+
+
+def _stored(helpline_id: int) -> Helpline:
     line = Helpline.get_or_none(Helpline.id == helpline_id)
     if line is None:
         raise ServiceError(_("This helpline does not exist (any more)."))
@@ -118,24 +143,25 @@ def get_helpline(helpline_id: int) -> Helpline:
 
 
 
-def edit_helpline(actor: Actor, helpline_id: int, read_version: int, **changes) -> Helpline:
+def edit_helpline(actor: Actor, helpline_id: int, read_version: int,
+                  **changes) -> HelplineLine:
     """Change a helpline's fields (``name``, ``topic``, ``phone``, ``url``, ``description``)."""
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
     _require_editor(actor)
     with write():
-        line = get_helpline(helpline_id)
+        line = _stored(helpline_id)
         current = {k: getattr(line, k) for k in EDITABLE}
         values = _clean({**current, **changes})
-        return save_versioned(actor, line, read_version, **values)
+        return HelplineLine.of(save_versioned(actor, line, read_version, **values))
 
 
 def remove_helpline(actor: Actor, helpline_id: int, read_version: int) -> None:
     """Remove a helpline from the list (refused if someone changed it meanwhile)."""
     _require_editor(actor)
     with write():
-        line = get_helpline(helpline_id)
+        line = _stored(helpline_id)
         rows = Helpline.delete().where(
             (Helpline.id == helpline_id) & (Helpline.version == read_version)
         ).execute()

@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from pestdesk.gui.case.dialogs import NoteDialog
+from pestdesk.gui.case.view import CaseWindow
 from pestdesk.gui.common import ops
 from pestdesk.services import cases
 from pestdesk.services.base import Conflict, ServiceError
@@ -175,3 +176,86 @@ def test_every_kind_of_error_goes_to_the_one_handler(db, qtbot, monkeypatch):
     label = QLabel()
     assert not ops.run(None, lambda: {}["missing"], show=label.setText)
     assert crashed == [KeyError] and label.text() == ""  # never the data in a message
+
+
+# -- long reads: the case window opens and reloads on the op path ---------------------------
+@pytest.fixture
+def shared_db(db, db_path):
+    """The test database reopened as on a network share (the rollback journal: a held lock
+    keeps readers out too, not only writers) with the local busy timeout (5 s)."""
+    setup = make_case()
+    db.close()
+    database = open_database(db_path, verify=False, busy_ms=5000, network=True)
+    yield setup
+    database.close()
+
+
+def _release_after(counter: PaintCounter, holder, paints: int = 5) -> None:
+    def release(painted: int) -> None:
+        if painted == paints and not holder.stdin.closed:
+            holder.stdin.close()  # the holder rolls back and ends
+
+    counter.on_paint.append(release)
+
+
+def test_the_case_window_reloads_off_the_gui_thread_while_another_process_holds_the_lock(
+        shared_db, db_path, qtbot):
+    """The reload waits for the lock on the worker; the window paints meanwhile and the GUI
+    thread itself lets the other process go. A reload on the GUI thread could never get
+    there: it would wait out the busy timeout and end busy."""
+    window = CaseWindow(shared_db.actor, shared_db.case_id)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    view = window.view
+    before = view.timeline_model.total()
+    cases.add_note(shared_db.actor, shared_db.case_id, "Gesprek met de ouders gepland.")
+    ladder = view.ladder.itemAt(0).widget()
+    counter = PaintCounter(window)
+    with held_lock(db_path) as holder:
+        _release_after(counter, holder)
+        try:
+            view.reload(frozenset({ops.TIMELINE}))
+        finally:
+            counter.stop()
+        released_during_read = holder.stdin.closed
+    assert released_during_read and counter.during_op >= 5
+    assert view.timeline_model.total() == before + 1
+    assert view.timeline_model.row(0)["body"] == "Gesprek met de ouders gepland."
+    assert view.ladder.itemAt(0).widget() is ladder  # only the timeline was refreshed
+    assert QApplication.overrideCursor() is None
+
+
+def test_a_case_opens_off_the_gui_thread_while_another_process_holds_the_lock(
+        shared_db, db_path, qtbot):
+    """Opening a case reads it and writes its ``view`` audit line on the worker: the window
+    the user opened it from keeps painting."""
+    main = QLabel("pestdesk")
+    qtbot.addWidget(main)
+    main.show()
+    qtbot.waitExposed(main)
+    counter = PaintCounter(main)
+    with held_lock(db_path) as holder:
+        _release_after(counter, holder)
+        try:
+            window = CaseWindow(shared_db.actor, shared_db.case_id)
+        finally:
+            counter.stop()
+        released_during_open = holder.stdin.closed
+    qtbot.addWidget(window)
+    assert released_during_open and counter.during_op >= 5
+    assert window.view.detail.number == "2026-0001"
+    assert "2026-0001" in window.windowTitle()
+    assert m.AuditLog.select().where(m.AuditLog.action == "view",
+                                     m.AuditLog.record_id == shared_db.case_id).exists()
+
+
+def test_a_hidden_case_still_refuses_to_open_on_the_op_path(db, qtbot):
+    from pestdesk.services.access import NotFound
+
+    setup = make_case()
+    stranger = setup.actor.__class__(user_id=None, username="vreemde", staff_id=None,
+                                     roles=frozenset({"mentor"}))
+    with pytest.raises(NotFound):
+        CaseWindow(stranger, setup.case_id)
+    assert ops.running == 0 and QApplication.overrideCursor() is None

@@ -49,7 +49,7 @@ def can_edit(actor: Actor) -> bool:
     return actor.has_role(*service.EDIT_ROLES) or access.is_system(actor)
 
 
-def _values(line: service.Helpline) -> dict[str, str]:
+def _values(line: service.HelplineLine) -> dict[str, str]:
     return {name: getattr(line, name) or "" for name in service.EDITABLE}
 
 
@@ -212,7 +212,7 @@ class HelplinesDialog(QDialog):
 
     def reload(self, select: int | None = None) -> None:
         """Fill the table from the database (seeding from the preset on first use)."""
-        self.lines = list(service.list_helplines())
+        self.lines = service.list_helplines()
         self.table.setRowCount(len(self.lines))
         for row, line in enumerate(self.lines):
             for col, name in enumerate(COLUMNS):
@@ -225,7 +225,7 @@ class HelplinesDialog(QDialog):
                 self.table.selectRow(row)
         self._selection_changed()
 
-    def selected(self) -> service.Helpline | None:
+    def selected(self) -> service.HelplineLine | None:
         rows = self.table.selectionModel().selectedRows()
         return self.lines[rows[0].row()] if rows else None
 
@@ -264,7 +264,7 @@ class HelplinesDialog(QDialog):
         if answer == QMessageBox.StandardButton.Yes:
             self.remove_line(line)
 
-    def remove_line(self, line: service.Helpline) -> bool:
+    def remove_line(self, line: service.HelplineLine) -> bool:
         """Remove ``line`` as it was read; a line changed meanwhile is kept."""
         self.message.clear()
         def changed_meanwhile(exc: BaseException) -> bool:

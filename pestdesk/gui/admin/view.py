@@ -424,7 +424,7 @@ class AdminView(QWidget):
         window = letters.window_settings()
         self.window_state.setText(_("{left} mm from the left, {top} mm from the top").format(
             left=format_number(window.left_mm), top=format_number(window.top_mm)))
-        lines = helplines.list_helplines().count()
+        lines = len(helplines.list_helplines())
         self.helpline_count.setText(ngettext("{n} helpline", "{n} helplines", lines).format(
             n=format_number(lines)))
         self._refresh_database()

@@ -44,7 +44,7 @@ def kind_label(kind: str) -> str:
 class TimelineModel(QAbstractTableModel):
     """The timeline of one case, page by page; ``set_filter(kinds, text)``."""
 
-    def __init__(self, actor: Actor, case_id: int, parent=None) -> None:
+    def __init__(self, actor: Actor, case_id: int, parent=None, *, load: bool = True) -> None:
         super().__init__(parent)
         self.actor, self.case_id = actor, case_id
         self.kinds: tuple[str, ...] = ()
@@ -54,7 +54,8 @@ class TimelineModel(QAbstractTableModel):
         self.names: dict[int, str] = {}
         self._rows: list[dict] = []
         self._total = 0
-        self.reload()
+        if load:  # else the owner reads the first page elsewhere (``first_page``) and ``show``s it
+            self.reload()
 
     # -- data source -------------------------------------------------------------------
     def _query(self):
@@ -64,11 +65,22 @@ class TimelineModel(QAbstractTableModel):
         self.kinds, self.text = tuple(kinds), text.strip()
         self.reload()
 
+    @staticmethod
+    def first_page(actor: Actor, case_id: int, kinds: tuple[str, ...] = (),
+                   text: str = "") -> tuple[list[dict], int]:
+        """The first page of rows and the total: database reads only, no Qt (an op may run
+        it on its worker thread)."""
+        query = cases.timeline_query(case_id, kinds, text, actor=actor)
+        rows = cases.readable_events(query.limit(PAGE).dicts())
+        return rows, len(rows) if len(rows) < PAGE else query.count()
+
     def reload(self) -> None:
+        self.show(*self.first_page(self.actor, self.case_id, self.kinds, self.text))
+
+    def show(self, rows: list[dict], total: int) -> None:
+        """Show a first page read by ``first_page`` (with this model's filter)."""
         self.beginResetModel()
-        query = self._query()
-        self._rows = cases.readable_events(query.limit(PAGE).dicts())
-        self._total = len(self._rows) if len(self._rows) < PAGE else query.count()
+        self._rows, self._total = rows, total
         self.endResetModel()
 
     def total(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFrame,
     QGroupBox,
@@ -58,7 +60,7 @@ from pestdesk.gui.common.colors import AMBER, GREEN, GREY, RED
 from pestdesk.gui.common.labels import role_label, status_label
 from pestdesk.gui.common.limits import exempt
 from pestdesk.i18n import _, format_date, format_number, ngettext
-from pestdesk.services import access, cases
+from pestdesk.services import cases
 from pestdesk.services import helplines as helpline_service
 from pestdesk.services import letters as letter_service
 from pestdesk.services.base import Actor, ServiceError
@@ -228,6 +230,32 @@ class PesterCard(QGroupBox):
         return row
 
 
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRead:
+    """What one read of the case window brought back (see ``read_case``)."""
+
+    screen: cases.CaseScreen
+    helplines: tuple[helpline_service.HelplineLine, ...] | None  # None: not read
+    timeline: tuple[list[dict], int] | None  # the first page and the total; None: not read
+
+
+def read_case(actor: Actor, case_id: int, today, parts: frozenset[str], *,
+              opening: bool = False, kinds: tuple[str, ...] = (), text: str = "") -> CaseRead:
+    """Every database read the case window needs to show ``parts``: no Qt here, so the
+    op path runs it on its worker thread while the window keeps painting."""
+    screen = cases.case_screen(actor, case_id, today, opening=opening,
+                               agreements=ops.AGREEMENTS in parts)
+    cyber = screen.assessment is not None and screen.assessment.cyber is not None
+    helplines = (tuple(helpline_service.list_helplines())
+                 if cyber and parts & {ops.CASE, ops.LADDER, ops.STUDENTS} else None)
+    timeline = (TimelineModel.first_page(actor, case_id, kinds, text)
+                if ops.TIMELINE in parts else None)
+    return CaseRead(screen, helplines, timeline)
+
+
 # --------------------------------------------------------------------------- the screen
 
 
@@ -242,12 +270,16 @@ class CaseView(QWidget):
         self.actor, self.case_id = actor, case_id
         self.setStyleSheet(STYLE)
         self.today = clock.today()
-        self.detail = cases.open_case(actor, case_id)  # NotFound when hidden: same as missing
-        self.editable = access.can_edit_case(actor, case_id)
-        self.protocol = cases.protocol_for(case_id)
         self.cards: list[PesterCard] = []
         self._pending: set[str] = set()  # parts to refresh once our dialog has closed
         self._dialogs_open = 0
+        self._reading = False
+        self.helplines: tuple[helpline_service.HelplineLine, ...] = ()
+        self.agreement_lines: tuple[cases.AgreementLine, ...] = ()
+        # the first read, off the GUI thread: NotFound when hidden (same as missing)
+        read = self._read(ops.CASE_PARTS, opening=True)
+        self.protocol = read.screen.protocol
+        self._take(read)
         ops.bus.changed.connect(self._on_changes)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -424,7 +456,7 @@ class CaseView(QWidget):
         bar.addWidget(self.kind_filter)
         bar.addWidget(self.timeline_search, 1)
         layout.addLayout(bar)
-        self.timeline_model = TimelineModel(self.actor, self.case_id, self)
+        self.timeline_model = TimelineModel(self.actor, self.case_id, self, load=False)
         self.timeline = QTableView()
         self.timeline.setModel(self.timeline_model)
         self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -482,16 +514,57 @@ class CaseView(QWidget):
         return tab
 
     # -- filling -----------------------------------------------------------------------
+    def _read(self, parts: frozenset[str], opening: bool = False) -> CaseRead:
+        """Read what ``parts`` show on the op path (the window keeps painting while the
+        database is locked); the op's error is raised here for the caller to handle."""
+        model = getattr(self, "timeline_model", None)
+        kinds, text = (model.kinds, model.text) if model is not None else ((), "")
+        op = ops.Op(QApplication.activeWindow() if opening else self.window(),
+                    partial(read_case, self.actor, self.case_id, self.today, parts,
+                            opening=opening, kinds=kinds, text=text),
+                    label=_("Opening…") if opening else _("Reading…"))
+        self._reading = True
+        try:
+            if not op.failure(lambda _exc: True).run():
+                raise op.error
+        finally:
+            self._reading = False
+        return op.result
+
+    def _take(self, read: CaseRead) -> None:
+        """Keep what a read brought (the parts it did not read stay as they were)."""
+        screen = read.screen
+        self.detail, self.editable = screen.detail, screen.editable
+        self.assessment: CaseAssessment | None = screen.assessment
+        self.case_numbers = screen.case_numbers
+        if screen.agreements is not None:
+            self.agreement_lines = screen.agreements
+        if read.helplines is not None:
+            self.helplines = read.helplines
+        self._timeline_page = read.timeline
+
     def reload(self, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         """Read the case again (after a save, or a conflict) and show the ``parts`` of it
-        that changed (``gui.common.ops`` part names; everything by default)."""
+        that changed (``gui.common.ops`` part names; everything by default).
+
+        The reads run on the op path: the window keeps painting while another PC holds the
+        database; a refusal (the case hidden or gone meanwhile) leaves the window as it was,
+        and any other error (busy) is told the one way errors are told."""
+        if self._reading:  # a read is under way: this one follows it
+            self._pending |= parts
+            return
         self.today = clock.today()
         try:
-            self.detail = cases.case_detail(self.case_id, actor=self.actor)
+            read = self._read(frozenset(parts))
         except ServiceError:
             return
+        except Exception as exc:  # noqa: BLE001 - told by the one error handler
+            ops.handle_error(self.window(), exc, title=_("Case"))
+            return
+        self._take(read)
         self.fill(parts=parts)
         self.changed.emit(self.case_id)
+        self._refresh_pending()
 
     def _on_changes(self, changes: ops.Changes) -> None:
         """A save somewhere (this window's dialogs, a meeting, another window) announced
@@ -505,14 +578,12 @@ class CaseView(QWidget):
         self._refresh_pending()  # at once, unless one of our dialogs is still open
 
     def _refresh_pending(self) -> None:
-        if self._pending and self._dialogs_open == 0:
+        if self._pending and self._dialogs_open == 0 and not self._reading:
             parts, self._pending = frozenset(self._pending), set()
             self.reload(parts)
 
     def fill(self, first: bool = False, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         d = self.detail
-        self.assessment: CaseAssessment | None = (
-            None if d.is_signal else cases.assess(self.case_id, self.today, actor=self.actor))
         self.closed = d.closed
         if ops.CASE in parts:
             self._fill_header()
@@ -528,8 +599,9 @@ class CaseView(QWidget):
         if ops.AGREEMENTS in parts:
             self._fill_agreements()
         self.timeline_model.names = {i.student_id: i.name for i in d.involvements}
-        if not first and ops.TIMELINE in parts:
-            self.timeline_model.reload()
+        if self._timeline_page is not None:
+            self.timeline_model.show(*self._timeline_page)
+            self._timeline_page = None
         self._timeline_count()
         can_work = self.editable and not self.closed
         for widget in (self.conversation_button, self.note_button, self.add_student_button,
@@ -630,8 +702,8 @@ class CaseView(QWidget):
             lines.append(f"<b>{warning}</b>")
         items = "".join(f"<li>{_html(a)}</li>" for a in track.advice)
         helplines = self._helplines()[:3]
-        phones = " · ".join(f"{_html(h['name'])} {_html(h['phone'])}" for h in helplines
-                            if h["phone"])
+        phones = " · ".join(f"{_html(h.name)} {_html(h.phone)}" for h in helplines
+                            if h.phone)
         html = "<br>".join(lines) + f"<ul style='margin: 4px 0 0 -20px'>{items}</ul>"
         if phones:
             html += _("Helplines: {lines}").format(lines=phones)
@@ -669,7 +741,7 @@ class CaseView(QWidget):
         if pester.relapse is None and (inv is None or not inv.relapse_of):
             return ""
         earlier = pester.relapse.relapse_of if pester.relapse else (inv.relapse_of,)
-        numbers = cases.case_numbers(self.actor, earlier)  # only the cases I may open
+        numbers = self.case_numbers  # only the cases I may open
         links = ", ".join(f"<a href='case:{cid}'>{_html(numbers[cid])}</a>" if cid in numbers
                           else _("another case") for cid in earlier)
         text = _("<b>Relapse:</b> a bully before in {cases}.").format(cases=links)
@@ -716,15 +788,13 @@ class CaseView(QWidget):
         self.report_box.setText(f"<table>{''.join(rows)}</table>" if rows
                                 else _("No details recorded."))
 
-    def _helplines(self) -> list[dict]:
+    def _helplines(self) -> list[helpline_service.HelplineLine]:
         """The school's helplines, those the cyber track names first."""
-        lines = [{"name": h.name, "phone": h.phone, "url": h.url, "topic": h.topic}
-                 for h in helpline_service.list_helplines()]
         preset = []
         if self.assessment is not None and self.assessment.cyber is not None:
             preset = [h.name for h in self.assessment.cyber.helplines]
         order = {name: i for i, name in enumerate(preset)}
-        return sorted(lines, key=lambda h: order.get(h["name"], len(order)))
+        return sorted(self.helplines, key=lambda h: order.get(h.name, len(order)))
 
     def _fill_cyber(self) -> None:
         clear_layout(self.cyber_layout)
@@ -747,8 +817,8 @@ class CaseView(QWidget):
         lines = self._helplines()
         if lines:
             rows = "".join(
-                f"<tr><td><b>{_html(h['name'])}</b></td><td>{_html(h['phone'])}</td>"
-                f"<td>{_html(h['topic'])}</td></tr>" for h in lines)
+                f"<tr><td><b>{_html(h.name)}</b></td><td>{_html(h.phone)}</td>"
+                f"<td>{_html(h.topic)}</td></tr>" for h in lines)
             box = QLabel(f"<b>{_('Helplines')}</b><table cellspacing='4'>{rows}</table>")
             box.setWordWrap(True)
             box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -813,7 +883,7 @@ class CaseView(QWidget):
         return row
 
     def _fill_agreements(self) -> None:
-        rows = list(cases.case_agreements(self.case_id, actor=self.actor))
+        rows = self.agreement_lines
         self.agreements.setRowCount(len(rows))
         for r, agreement in enumerate(rows):
             due = agreement.evaluate_on
@@ -1035,8 +1105,8 @@ class CaseView(QWidget):
         if row < 0 or not self.editable:
             return
         agreement_id, version = self.agreements.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        agreement = cases.agreement_of(self.actor, agreement_id)
-        if agreement is None or agreement.done_on:
+        agreement = next((a for a in self.agreement_lines if a.id == agreement_id), None)
+        if agreement is None or agreement.done_on:  # as read: a save checks the version
             return
         self._after(dialogs.CompleteAgreementDialog(self.actor, agreement_id, version,
                                                     agreement.description, self, self.case_id))

@@ -707,7 +707,69 @@ def _student_details(student: Student) -> dict:
     }
 
 
-def student_card(student_id: int, actor: Actor) -> dict:
+@dataclass(frozen=True, slots=True)
+class StudentDetails:
+    """A student as the card shows them."""
+
+    id: int
+    number: str
+    first_name: str
+    initials: str
+    tussenvoegsel: str
+    last_name: str
+    name: str
+    birth_date: dt.date | None
+    gender: str
+    class_name: str  # "" without a class
+    leerjaar: int | None
+    left_on: dt.date | None
+    version: int
+    mentors: tuple[str, ...]  # the class's mentors, by last name
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedGuardian:
+    """A guardian of the student on the card, with the link's own facts."""
+
+    id: int
+    name: str
+    street: str
+    house_number: str
+    postcode: str
+    city: str
+    country: str
+    email: str
+    phone: str
+    relation: str
+    has_authority: bool
+    receives_mail: bool
+    info_granted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StudentCase:
+    """A case the student is in (that the reader may see), with the student's role."""
+
+    id: int
+    number: str
+    reported_on: dt.date
+    status: str
+    summary: str
+    is_signal: bool
+    role: str
+    stage_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class StudentCardRecord:
+    """What the student card shows: the details, guardians and cases (newest first)."""
+
+    student: StudentDetails
+    guardians: tuple[LinkedGuardian, ...]
+    cases: tuple[StudentCase, ...]
+
+
+def student_card(student_id: int, actor: Actor) -> StudentCardRecord:
     """Details, guardians and cases (newest first, with the student's role) for one student.
 
     A student ``actor`` may not see is "no longer exists"; only cases ``actor`` may see are
@@ -717,25 +779,43 @@ def student_card(student_id: int, actor: Actor) -> dict:
                .where((Student.id == student_id) & access.student_visibility(actor)).first())
     if student is None:
         raise ServiceError(_("This student no longer exists."))
-    mentors = [
+    mentors = tuple(
         display_name(s.first_name, s.tussenvoegsel, s.last_name)
         for s in Staff.select().join(ClassMentor).where(
             ClassMentor.school_class == student.school_class_id).order_by(Staff.last_name)
-    ] if student.school_class_id else []
-    cases = [
-        {"id": inv.case.id, "number": inv.case.number, "reported_on": _iso(inv.case.reported_on),
-         "status": inv.case.status, "summary": inv.case.summary, "is_signal": inv.case.is_signal,
-         "role": inv.role, "stage_code": inv.stage_code}
+    ) if student.school_class_id else ()
+    cases = tuple(
+        StudentCase(id=inv.case.id, number=inv.case.number, reported_on=inv.case.reported_on,
+                    status=inv.case.status, summary=inv.case.summary or "",
+                    is_signal=inv.case.is_signal, role=inv.role,
+                    stage_code=inv.stage_code or "")
         for inv in Involvement.select(Involvement, Case).join(Case)
         .where((Involvement.student == student_id) & access.case_visibility(actor))
         .order_by(Case.reported_on.desc(), Case.id.desc())
-    ]
-    details = _student_details(student)
-    details["mentors"] = mentors
+    )
+    school_class = student.school_class
+    details = StudentDetails(
+        id=student.id, number=student.number, first_name=student.first_name or "",
+        initials=student.initials or "", tussenvoegsel=student.tussenvoegsel or "",
+        last_name=student.last_name or "",
+        name=display_name(student.first_name, student.tussenvoegsel, student.last_name),
+        birth_date=student.birth_date, gender=student.gender or "",
+        class_name=school_class.name if school_class else "",
+        leerjaar=school_class.leerjaar if school_class else None,
+        left_on=student.left_on, version=student.version, mentors=mentors)
+    guardians = []
+    for link in _guardian_links(student_id):
+        g = link.guardian
+        guardians.append(LinkedGuardian(
+            id=g.id, name=display_name(g.first_name or g.initials, g.tussenvoegsel,
+                                       g.last_name),
+            street=g.street or "", house_number=g.house_number or "",
+            postcode=g.postcode or "", city=g.city or "", country=g.country or "",
+            email=g.email or "", phone=g.phone or "", relation=link.relation or "",
+            has_authority=bool(link.has_authority), receives_mail=bool(link.receives_mail),
+            info_granted=bool(link.info_granted)))
     access.record_view(actor, "student", student.id, "card")
-    return {"student": details,
-            "guardians": [_guardian_dict(link) for link in _guardian_links(student_id)],
-            "cases": cases}
+    return StudentCardRecord(details, tuple(guardians), cases)
 
 
 # --- AVG access export ------------------------------------------------------------------------

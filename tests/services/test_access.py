@@ -135,12 +135,12 @@ def test_student_card_and_search_follow_need_to_know(school):
         people.student_card(999_999, actor=school.actors["mentor_a"])
     assert str(hidden.value) == str(missing.value)
     card = people.student_card(b.id, actor=school.actors["coord"])
-    assert [c["number"] for c in card["cases"]] == ["2026-0005", "2026-0002"]
+    assert [c.number for c in card.cases] == ["2026-0005", "2026-0002"]
     h = school.students["4001"]
     card = people.student_card(h.id, actor=school.actors["mentor_a"])
-    assert [c["number"] for c in card["cases"]] == ["2026-0004"]
+    assert [c.number for c in card.cases] == ["2026-0004"]
     admin_card = people.student_card(h.id, actor=school.actors["admin"])
-    assert admin_card["cases"] == []
+    assert admin_card.cases == ()
     last = AuditLog.select().order_by(AuditLog.id.desc()).get()
     assert (last.action, last.table, last.record_id) == ("view", "student", h.id)
     assert [s.number for s in people.search_students_query(

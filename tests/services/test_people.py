@@ -547,10 +547,10 @@ def test_student_card_lists_cases_newest_first(imported):
         later = Case.create(number="2026-0001", reported_on=dt.date(2026, 1, 10))
         Involvement.create(case=later, student=zoe, role="getuige")
     card = student_card(zoe.id, actor=SYSTEM)
-    assert card["student"]["class"] == "1A" and card["student"]["mentors"] == ["Jan Jansen"]
-    assert [(c["number"], c["role"]) for c in card["cases"]] == [
+    assert card.student.class_name == "1A" and card.student.mentors == ("Jan Jansen",)
+    assert [(c.number, c.role) for c in card.cases] == [
         ("2026-0001", "getuige"), ("2025-0003", "gepeste")]
-    assert [g["relation"] for g in card["guardians"]] == ["moeder", ""]
+    assert [g.relation for g in card.guardians] == ["moeder", ""]
     with pytest.raises(ServiceError):
         student_card(99999, actor=SYSTEM)
 

@@ -83,7 +83,7 @@ def test_a_mentor_names_a_bully_from_another_class_but_reads_no_other_case(schoo
     assert access.can_view_case(mentor, case_id)
     assert not access.can_view_case(mentor, school.cases.h.id)
     card = people.student_card(bully.id, mentor)
-    assert [c["id"] for c in card["cases"]] == [case_id]
+    assert [c.id for c in card.cases] == [case_id]
     # a vakdocent may name students for a signal; a beheerder-only account may not report
     assert people.search_students_query("Hendriks", actor=school.actors["docent"],
                                         to_report=True).exists()

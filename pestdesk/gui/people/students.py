@@ -51,20 +51,10 @@ def age_on(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def _date(value: object) -> dt.date | None:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def guardian_address(g: dict) -> str:
+def guardian_address(g: people.LinkedGuardian) -> str:
     """The address as PostNL writes it, without the name: "Dorpsstraat 5\n1234 AB  EDE"."""
-    lines = address_lines(Recipient((), g.get("street", ""), g.get("house_number", ""),
-                                    g.get("postcode", ""), g.get("city", ""),
-                                    g.get("country", "")))
+    lines = address_lines(Recipient((), g.street, g.house_number, g.postcode, g.city,
+                                    g.country))
     return "\n".join(lines)
 
 
@@ -100,7 +90,7 @@ class StudentCard(QWidget):
         self.actor = actor
         self.today = today
         self.student_id: int | None = None
-        self.card: dict = {}
+        self.card: people.StudentCardRecord | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         scroll = QScrollArea()
@@ -208,68 +198,69 @@ class StudentCard(QWidget):
     def show_student(self, student_id: int | None) -> None:
         self.student_id = student_id
         if student_id is None:
-            self.card = {}
+            self.card = None
             self.content.hide()
             self.placeholder.show()
             return
         try:
             self.card = people.student_card(student_id, self.actor)
         except ServiceError as exc:
-            self.card = {}
+            self.card = None
             self.content.hide()
             self.placeholder.setText(str(exc))
             self.placeholder.show()
             return
         self.placeholder.hide()
         self.content.show()
-        self._fill_details(self.card["student"])
-        self._fill_guardians(self.card["guardians"])
-        self._fill_cases(self.card["cases"])
+        self._fill_details(self.card.student)
+        self._fill_guardians(self.card.guardians)
+        self._fill_cases(self.card.cases)
 
     def reload(self) -> None:
         self.show_student(self.student_id)
 
     def label(self) -> str:
         """The student as the pickers show them: 'Bram Bakker (2B, 123456)'."""
-        s = self.card.get("student") or {}
-        return student_label(s.get("name", ""), "", "", s.get("number", ""),
-                             s.get("class") or "")
+        if self.card is None:
+            return student_label("", "", "", "", "")
+        s = self.card.student
+        return student_label(s.name, "", "", s.number, s.class_name)
 
     def _new_report(self) -> None:
         if self.student_id is not None:
             self.new_report.emit(self.student_id, self.label())
 
-    def _fill_details(self, s: dict) -> None:
-        self.name.setText(s["name"])
-        self.number.setText(s["number"])
-        klass = s["class"] or "—"
-        if s.get("leerjaar"):
-            klass = _("{klass} (year {year})").format(klass=klass, year=s["leerjaar"])
+    def _fill_details(self, s: people.StudentDetails) -> None:
+        self.name.setText(s.name)
+        self.number.setText(s.number)
+        klass = s.class_name or "—"
+        if s.leerjaar:
+            klass = _("{klass} (year {year})").format(klass=klass, year=s.leerjaar)
         self.klass.setText(klass)
-        self.mentors.setText(", ".join(s.get("mentors") or []) or "—")
-        birth = _date(s.get("birth_date"))
+        self.mentors.setText(", ".join(s.mentors) or "—")
+        birth = s.birth_date
         if birth:
             age = age_on(birth, self.today or clock.today())
             self.birth.setText(ngettext("{date} ({age} year)", "{date} ({age} years)", age)
                                .format(date=format_date(birth, "long"), age=age))
         else:
             self.birth.setText("—")
-        left = _date(s.get("left_on"))
+        left = s.left_on
         self.left_on.setText(format_date(left, "long") if left else "")
         self.details_form.setRowVisible(self.left_on, left is not None)
 
-    def _fill_guardians(self, guardians: list[dict]) -> None:
+    def _fill_guardians(self, guardians: tuple[people.LinkedGuardian, ...]) -> None:
         table = self.guardians
         self.unlink_buttons: dict[int, QPushButton] = {}
         table.setRowCount(len(guardians))
         for row, g in enumerate(guardians):
-            name = "\n".join(p for p in (g["name"], g["relation"]) if p)
-            contact = "\n".join(p for p in (g["email"], g["phone"]) if p)
-            cells = [name, guardian_address(g), contact, _yes(g["has_authority"]),
-                     _yes(g["receives_mail"]), _yes(g["info_granted"])]
+            name = "\n".join(p for p in (g.name, g.relation) if p)
+            contact = "\n".join(p for p in (g.email, g.phone) if p)
+            cells = [name, guardian_address(g), contact, _yes(g.has_authority),
+                     _yes(g.receives_mail), _yes(g.info_granted)]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(ID_ROLE, g["id"])
+                item.setData(ID_ROLE, g.id)
                 table.setItem(row, column, item)
             table.setItem(row, UNLINK_COLUMN, QTableWidgetItem())
             table.setCellWidget(row, UNLINK_COLUMN, self._unlink_button(g))
@@ -284,33 +275,33 @@ class StudentCard(QWidget):
         for button in (self.add_guardian_button, self.link_guardian_button):
             button.setEnabled(may)
 
-    def _unlink_button(self, g: dict) -> QWidget:
+    def _unlink_button(self, g: people.LinkedGuardian) -> QWidget:
         """Ontkoppelen, in the guardian's own row (the guardian record itself stays)."""
         cell = QWidget()
         layout = QHBoxLayout(cell)
         layout.setContentsMargins(4, 2, 4, 2)
         button = QPushButton(_("Unlink…"))
-        button.setObjectName(f"unlink_{g['id']}")
+        button.setObjectName(f"unlink_{g.id}")
         button.setToolTip(_("Remove this guardian from this student only"))
         button.setEnabled(staff_service.may_edit_guardians(self.actor))
-        button.clicked.connect(lambda _c=False, gid=g["id"], name=g["name"]:
+        button.clicked.connect(lambda _c=False, gid=g.id, name=g.name:
                                self.unlink_guardian(gid, name))
         layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-        self.unlink_buttons[g["id"]] = button
+        self.unlink_buttons[g.id] = button
         return cell
 
-    def _fill_cases(self, cases: list[dict]) -> None:
+    def _fill_cases(self, cases: tuple[people.StudentCase, ...]) -> None:
         table = self.cases
         table.setRowCount(len(cases))
         for row, c in enumerate(cases):
-            reported = _date(c["reported_on"])
-            signal = " ({})".format(_("signal")) if c.get("is_signal") else ""
-            number = c["number"] + signal
+            reported = c.reported_on
+            signal = " ({})".format(_("signal")) if c.is_signal else ""
+            number = c.number + signal
             cells = [number, format_date(reported, "short") if reported else "",
-                     role_label(c["role"]), status_label(c["status"]), c["summary"]]
+                     role_label(c.role), status_label(c.status), c.summary]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setData(ID_ROLE, c["id"])
+                item.setData(ID_ROLE, c.id)
                 table.setItem(row, column, item)
         table.setMinimumHeight(self._table_height(table, min(max(3, len(cases)), 5)))
 
@@ -358,7 +349,7 @@ class StudentCard(QWidget):
 
         if self.student_id is None:
             return None
-        name = self.card.get("student", {}).get("name", "")
+        name = self.card.student.name if self.card is not None else ""
         dialog = GuardianLinkDialog(self.actor, self.student_id, name, self)
         dialog.saved.connect(lambda _id: (self.reload(), self.changed.emit()))
         return dialog
@@ -372,7 +363,7 @@ class StudentCard(QWidget):
         """Ontkoppelen after a confirmation; True when the link was removed."""
         if self.student_id is None:
             return False
-        student = self.card.get("student", {}).get("name", "")
+        student = self.card.student.name if self.card is not None else ""
         # the version as it is now, read before the question is asked
         read = ops.Op(self, partial(staff_service.guardian_form, self.actor, self.student_id,
                                     guardian_id)).titled(_("Unlink guardian"))
@@ -397,23 +388,23 @@ class StudentCard(QWidget):
 
     def export_to(self, path: str | Path) -> Path:
         """Write the AVG access export of the shown student (audited by the service)."""
-        if not self.card:
+        if self.card is None:
             raise ServiceError(_("Choose a student first."))
-        data = people.export_student(self.actor, self.card["student"]["number"])
+        data = people.export_student(self.actor, self.card.student.number)
         target = Path(path)
         target.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         return target
 
     def export_dialog(self) -> None:
-        if not self.card:
+        if self.card is None:
             return
         answer = QMessageBox.question(self, _("AVG access request"), _(
             "The export holds everything pestdesk stores about {name}, with other children "
             "left out. It is recorded in the audit log with your name. Continue?").format(
-                name=self.card["student"]["name"]))
+                name=self.card.student.name))
         if answer != QMessageBox.StandardButton.Yes:
             return
-        suggested = f"inzage-{self.card['student']['number']}.json"
+        suggested = f"inzage-{self.card.student.number}.json"
         name = ask_export_path(self, _("Export AVG access request"), suggested,
                                _("JSON files (*.json)"))
         if not name:
@@ -468,7 +459,7 @@ class StudentsView(ListPanel):
 
     def selected_student(self) -> tuple[int, str] | None:
         """The student whose card is shown (for Ctrl+N), or None."""
-        if self.card.student_id is None or not self.card.card:
+        if self.card.student_id is None or self.card.card is None:
             return None
         return self.card.student_id, self.card.label()
 

@@ -1045,12 +1045,29 @@ def _as_date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
-def filter_choices() -> dict[str, list]:
+@dataclass(frozen=True, slots=True)
+class ClassChoice:
+    id: int
+    name: str
+    leerjaar: int
+    department: str
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """What the filter boxes offer (no students)."""
+
+    departments: tuple[str, ...]
+    leerjaren: tuple[int, ...]
+    classes: tuple[ClassChoice, ...]  # in the school's class order ("1A" before "10A")
+
+
+def filter_choices() -> FilterChoices:
     """What the filter boxes offer: departments, year groups and classes (no students)."""
     K = m.SchoolClass
-    departments = [d for (d,) in K.select(K.department).where(K.department != "")
-                   .distinct().order_by(K.department).tuples()]
-    years = [y for (y,) in K.select(K.leerjaar).distinct().order_by(K.leerjaar).tuples()]
+    departments = tuple(d for (d,) in K.select(K.department).where(K.department != "")
+                        .distinct().order_by(K.department).tuples())
+    years = tuple(y for (y,) in K.select(K.leerjaar).distinct().order_by(K.leerjaar).tuples())
     classes = sorted(K.select(K.id, K.name, K.leerjaar, K.department).tuples(),
                      key=lambda r: _class_sort_key(r[1]))
-    return {"departments": departments, "leerjaren": years, "classes": classes}
+    return FilterChoices(departments, years, tuple(ClassChoice(*r) for r in classes))

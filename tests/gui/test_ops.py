@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pestdesk.gui.case.dialogs import NoteDialog
 from pestdesk.gui.case.view import CaseWindow
 from pestdesk.gui.common import ops
+from pestdesk.gui.people.students import StudentCard
 from pestdesk.services import cases
 from pestdesk.services.base import Conflict, ServiceError
 from pestdesk.store import models as m
@@ -259,3 +260,34 @@ def test_a_hidden_case_still_refuses_to_open_on_the_op_path(db, qtbot):
     with pytest.raises(NotFound):
         CaseWindow(stranger, setup.case_id)
     assert ops.running == 0 and QApplication.overrideCursor() is None
+
+
+def test_a_student_card_opens_off_the_gui_thread_while_another_process_holds_the_lock(
+        shared_db, db_path, qtbot):
+    card = StudentCard(shared_db.actor)
+    qtbot.addWidget(card)
+    card.show()
+    qtbot.waitExposed(card)
+    counter = PaintCounter(card.placeholder)  # the part of the card on screen before
+    with held_lock(db_path) as holder:
+        _release_after(counter, holder)
+        try:
+            card.show_student(shared_db.victim_id)
+        finally:
+            counter.stop()
+        released_during_open = holder.stdin.closed
+    assert released_during_open and counter.during_op >= 5, (counter.during_op,
+                                                             card.placeholder.text())
+    assert card.card is not None and card.name.text() == "Sanne Visser"
+    assert card.content.isVisible()
+
+
+def test_a_student_card_that_stays_locked_says_busy_in_the_card(slow_db, db_path, qtbot):
+    card = StudentCard(slow_db.actor)
+    qtbot.addWidget(card)
+    card.show()
+    with held_lock(db_path):
+        card.show_student(slow_db.victim_id)
+    assert card.card is None and not card.content.isVisible()
+    assert "opnieuw" in card.placeholder.text()
+    assert QApplication.overrideCursor() is None

@@ -433,16 +433,16 @@ class FiguresView(QWidget):
         self.granularity.addItem(_("Per school year"), "school_year")
         self.department = QComboBox()
         self.department.addItem(_("All departments"), "")
-        for name in choices["departments"]:
+        for name in choices.departments:
             self.department.addItem(name, name)
         self.leerjaar = QComboBox()
         self.leerjaar.addItem(_("All years"), 0)
-        for year in choices["leerjaren"]:
+        for year in choices.leerjaren:
             self.leerjaar.addItem(_("Year {n}").format(n=year), year)
         self.klass = QComboBox()
         self.klass.addItem(_("All classes"), 0)
-        for class_id, name, _year, _dept in choices["classes"]:
-            self.klass.addItem(name, class_id)
+        for klass in choices.classes:
+            self.klass.addItem(klass.name, klass.id)
         self.form = QComboBox()
         self.form.addItem(_("All forms"), "")
         for code, label in FORMS.items():

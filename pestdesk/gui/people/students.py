@@ -202,14 +202,18 @@ class StudentCard(QWidget):
             self.content.hide()
             self.placeholder.show()
             return
-        try:
-            self.card = people.student_card(student_id, self.actor)
-        except ServiceError as exc:
+        # read on the op path (the card's view line is a write): the window keeps painting
+        # while another PC holds the database; a refusal or busy shows in the card itself
+        read = ops.Op(self.window(), partial(people.student_card, student_id, self.actor),
+                      label=_("Opening…"))
+        if not read.failure(lambda exc: ops.error_kind(exc) != "unexpected").run():
             self.card = None
             self.content.hide()
-            self.placeholder.setText(str(exc))
+            kind = ops.error_kind(read.error)  # an unexpected error went to the crash hook
+            self.placeholder.setText(ops.error_text(read.error) if kind != "unexpected" else "")
             self.placeholder.show()
             return
+        self.card = read.result
         self.placeholder.hide()
         self.content.show()
         self._fill_details(self.card.student)

@@ -192,17 +192,22 @@ def _editable(actor: Actor, contract_id: int) -> m.Contract:
                                    _("This contract no longer exists."))
 
 
+def signing_guardians(student_id: int) -> list[tuple[str, str]]:
+    """(name, relation) of the student's guardians with parental authority: who signs."""
+    return [
+        (" ".join(p for p in (g.first_name, g.tussenvoegsel, g.last_name) if p), link.relation)
+        for link in m.StudentGuardian.select().where(
+            (m.StudentGuardian.student == student_id) & m.StudentGuardian.has_authority)
+        for g in [link.guardian]
+    ]
+
+
 def contract_merge_data(contract_id: int) -> dict:
     """Merge data for the letter template ``contract``."""
     contract = _contract(contract_id)
     student = contract.student
-    guardians = [
-        {"naam": " ".join(p for p in (g.first_name, g.tussenvoegsel, g.last_name) if p),
-         "relatie": link.relation}
-        for link in m.StudentGuardian.select().where(
-            (m.StudentGuardian.student == student.id) & m.StudentGuardian.has_authority)
-        for g in [link.guardian]
-    ]
+    guardians = [{"naam": name, "relatie": relation}
+                 for name, relation in signing_guardians(student.id)]
     return {
         "student": {"roepnaam": student.first_name, "tussenvoegsel": student.tussenvoegsel,
                     "achternaam": student.last_name,

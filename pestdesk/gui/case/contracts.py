@@ -286,8 +286,8 @@ class ContractDialog(ShowsErrors, QDialog):
         self._fill_contract(self.contract)
         self.pages.setCurrentIndex(1)
 
-    def _fill_contract(self, c) -> None:
-        rules = "".join(f"<li>{r}</li>" for r in contracts.rules_of(c))
+    def _fill_contract(self, c: views.ContractView) -> None:
+        rules = "".join(f"<li>{r}</li>" for r in c.rules)
         self.summary.setText(
             _("Contract of {made}; evaluation on <b>{evaluate}</b>.").format(
                 made=format_date(c.made_on, "long"), evaluate=format_date(c.evaluate_on, "long"))
@@ -317,14 +317,14 @@ class ContractDialog(ShowsErrors, QDialog):
         else:
             self.outcome_label.setText("")
 
-    def _fill_guardians(self, c) -> None:
+    def _fill_guardians(self, c: views.ContractView) -> None:
         while self.guardian_row.count():
             item = self.guardian_row.takeAt(0)
             if item.widget():
                 item.widget().deleteLater()
         self.guardian_boxes = []
-        for guardian in contracts.contract_merge_data(c.id)["guardians"]:
-            box = QCheckBox(guardian["naam"])
+        for name in c.guardians:
+            box = QCheckBox(name)
             self.guardian_boxes.append(box)
             self.guardian_row.addWidget(box)
         if not self.guardian_boxes:

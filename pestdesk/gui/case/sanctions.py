@@ -456,7 +456,7 @@ class SuspensionDialog(ShowsErrors, QDialog):
         close.clicked.connect(self.accept)
 
 
-def issued_template(sanction) -> str:
+def issued_template(sanction: views.SanctionView) -> str:
     """The letter template of a suspension: one day, or longer."""
     return "schorsing_verlengd" if sanction.school_days > 1 else "schorsing"
 
@@ -554,10 +554,9 @@ class SuspensionResult(QWidget):
         self.changed.emit()
 
 
-def sanction_student(s) -> str:
-    """The name of the student a Sanction (read with its student joined) is about."""
-    st = s.student
-    return " ".join(p for p in (st.first_name, st.tussenvoegsel, st.last_name) if p)
+def sanction_student(s: views.SanctionView) -> str:
+    """The name of the student a sanction is about."""
+    return s.student_name
 
 
 def compose_letter(parent: QWidget, actor: Actor, case_id: int, student_id: int,

@@ -10,8 +10,10 @@ their roles. Right, in tabs: the timeline (model/view, paged, filter by kind and
 cyber checklist with the helplines, the evidence (drop files here), the agreements.
 
 Each case opens in its own window (``CaseWindow``) so a coordinator can keep several side
-by side; Esc closes it. Everything the screen shows is read for the signed-in actor; every
-change goes through ``services.cases`` and the screen reloads afterwards.
+by side; Esc closes it. Everything the screen shows is read for the signed-in actor, in one
+read on the op path (``read_case``: the window keeps painting while another PC holds the
+database); every change goes through the services and the screen then reads and refreshes
+only the parts the change names (``gui.common.ops.Changes``).
 """
 
 from __future__ import annotations
@@ -293,7 +295,7 @@ class CaseView(QWidget):
         splitter.setStretchFactor(1, 6)
         splitter.setChildrenCollapsible(False)
         layout.addWidget(splitter, 1)
-        self.fill(first=True)
+        self.fill()
 
     # -- building ----------------------------------------------------------------------
     def _header(self) -> QHBoxLayout:
@@ -582,7 +584,7 @@ class CaseView(QWidget):
             parts, self._pending = frozenset(self._pending), set()
             self.reload(parts)
 
-    def fill(self, first: bool = False, parts: frozenset[str] = ops.CASE_PARTS) -> None:
+    def fill(self, parts: frozenset[str] = ops.CASE_PARTS) -> None:
         d = self.detail
         self.closed = d.closed
         if ops.CASE in parts:

@@ -32,8 +32,6 @@ ALLOWED_RETURNS: dict[str, str] = {
     "staff.save_guardian": "a save; the dialog emits the stored id",
     "demo.generate_demo": "counts per table for a message, not a record",
     "people.export_student": "the AVG export itself: JSON written to a file as it is",
-    # TODO: timeline rows are still dicts (decrypted event rows, paged by the model)
-    "cases.readable_events": "the timeline's paged rows",
 }
 
 

@@ -60,7 +60,9 @@ Evidence
     ``sniff_media(data) -> str`` (image/video kind by magic bytes, "" when none)
 Reading
     ``timeline_query(case_id, kinds=None, text='', *, actor)`` -> query, newest
-    first, rows with ``student_name``; ``case_detail(case_id, *, actor) -> CaseDetail``
+    first, rows with ``student_name``; ``timeline_entries(..., offset=0, limit=100)
+    -> list[TimelineEntry]`` (a page as records) and ``timeline_count(...)``;
+    ``case_detail(case_id, *, actor) -> CaseDetail``
     (a frozen record, with ``InvolvedStudent`` and ``EvidenceFile`` records);
     ``open_case(actor, case_id) -> CaseDetail`` (records a ``view`` audit line);
     ``case_screen(actor, case_id, today=None, *, opening=False, agreements=True)
@@ -1596,6 +1598,43 @@ def readable_events(rows: Iterable[dict]) -> list[dict]:
     opened when the signed-in vertrouwenspersoon holds the seal, else a line saying it is
     sealed (``encryption.open_note``)."""
     return [encryption.open_note(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One line of a case's timeline as its reader sees it (a sealed note opened or not)."""
+
+    id: int
+    occurred_on: dt.date
+    kind: str
+    title: str
+    body: str
+    step_code: str
+    stage_code: str
+    involvement_id: int | None
+    confidential: bool
+    author_id: int | None
+    data: str  # JSON: the conversation guide's answers, who was there, ...
+    student_name: str  # the pester a step is about, "" for the whole case
+    sealed: bool  # a sealed note this session cannot open (``body`` says so)
+
+
+def timeline_entries(case_id: int, kinds: Iterable[str] | None = None, text: str = "", *,
+                     actor: Actor, offset: int = 0, limit: int = 100) -> list[TimelineEntry]:
+    """A page of ``timeline_query`` (newest first) as records, sealed notes as readable."""
+    query = timeline_query(case_id, kinds, text, actor=actor).offset(offset).limit(limit)
+    return [TimelineEntry(
+        id=r["id"], occurred_on=r["occurred_on"], kind=r["kind"], title=r["title"] or "",
+        body=r["body"] or "", step_code=r["step_code"] or "", stage_code=r["stage_code"] or "",
+        involvement_id=r["involvement"], confidential=bool(r["confidential"]),
+        author_id=r["author"], data=r["data"] or "", student_name=r["student_name"] or "",
+        sealed=bool(r.get("sealed"))) for r in readable_events(query.dicts())]
+
+
+def timeline_count(case_id: int, kinds: Iterable[str] | None = None, text: str = "", *,
+                   actor: Actor) -> int:
+    """How many entries ``timeline_entries`` can page through."""
+    return timeline_query(case_id, kinds, text, actor=actor).count()
 
 
 def case_numbers(actor: Actor, case_ids: Iterable[int | None]) -> dict[int, str]:

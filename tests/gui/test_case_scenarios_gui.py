@@ -67,7 +67,7 @@ def test_next_step_button_opens_the_guide_and_saving_moves_on(qtbot, actor, stud
     assert agreement.owner_id == actor.staff_id
     assert agreement.evaluate_on == clock.today() + dt.timedelta(days=14)
     assert view.agreements.rowCount() == 1
-    assert view.timeline_model.row(0)["kind"] == "conversation"  # newest first
+    assert view.timeline_model.row(0).kind == "conversation"  # newest first
 
 
 def test_the_bully_conversation_uses_the_three_aims(qtbot, actor, students):

@@ -44,11 +44,11 @@ def test_timeline_is_paged_newest_first_and_filters_in_sql(qtbot, actor):
     model.fetchMore()
     assert model.rowCount() == total
     view.kind_filter.setCurrentIndex(view.kind_filter.findText("Stappen en escalaties"))
-    assert model.total() == 1 and model.row(0)["step_code"] == "gesprek_gepeste"
+    assert model.total() == 1 and model.row(0).step_code == "gesprek_gepeste"
     view.kind_filter.setCurrentIndex(0)
     qtbot.keyClicks(view.timeline_search, "pauze")
     qtbot.waitUntil(lambda: model.total() == (PAGE + 20) // 2, timeout=2000)
-    assert "pauze" in model.row(0)["body"]
+    assert "pauze" in model.row(0).body
     assert view.timeline_count.text().startswith(str((PAGE + 20) // 2))
     view.timeline.selectRow(0)
     assert "pauze" in view.entry.toPlainText()

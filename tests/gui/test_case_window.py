@@ -57,7 +57,7 @@ def test_timeline_kinds_in_dutch_and_the_conversations_students(qtbot, actor):
         student_ids=(victim.id,)))
     view = open_view(qtbot, actor, case_id)
     model = view.timeline_model
-    row = next(r for r in range(model.rowCount()) if model.row(r)["kind"] == "conversation")
+    row = next(r for r in range(model.rowCount()) if model.row(r).kind == "conversation")
     assert model.data(model.index(row, 3)) == f"{victim.first_name} {victim.last_name}"
     assert view.timeline_count.text() in ("2 regels", "3 regels")
     cases.add_note(actor, case_id, "één")

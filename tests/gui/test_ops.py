@@ -222,7 +222,7 @@ def test_the_case_window_reloads_off_the_gui_thread_while_another_process_holds_
         released_during_read = holder.stdin.closed
     assert released_during_read and counter.during_op >= 5
     assert view.timeline_model.total() == before + 1
-    assert view.timeline_model.row(0)["body"] == "Gesprek met de ouders gepland."
+    assert view.timeline_model.row(0).body == "Gesprek met de ouders gepland."
     assert view.ladder.itemAt(0).widget() is ladder  # only the timeline was refreshed
     assert QApplication.overrideCursor() is None
 

@@ -1,4 +1,4 @@
-"""A Qt table model over a case's timeline (``services.cases.timeline_query``), paged.
+"""A Qt table model over a case's timeline (``services.cases.timeline_entries``), paged.
 
 Newest first; filtering by kind and by text runs a new SQL query; rows arrive a page at a
 time as the view scrolls (``canFetchMore``/``fetchMore``), so a case with hundreds of
@@ -52,32 +52,30 @@ class TimelineModel(QAbstractTableModel):
         #: {student id: name} of the case's students, for entries about several students
         #: (a conversation keeps their ids in its data); set by the case screen
         self.names: dict[int, str] = {}
-        self._rows: list[dict] = []
+        self._rows: list[cases.TimelineEntry] = []
         self._total = 0
         if load:  # else the owner reads the first page elsewhere (``first_page``) and ``show``s it
             self.reload()
 
     # -- data source -------------------------------------------------------------------
-    def _query(self):
-        return cases.timeline_query(self.case_id, self.kinds, self.text, actor=self.actor)
-
     def set_filter(self, kinds: Iterable[str] = (), text: str = "") -> None:
         self.kinds, self.text = tuple(kinds), text.strip()
         self.reload()
 
     @staticmethod
     def first_page(actor: Actor, case_id: int, kinds: tuple[str, ...] = (),
-                   text: str = "") -> tuple[list[dict], int]:
+                   text: str = "") -> tuple[list[cases.TimelineEntry], int]:
         """The first page of rows and the total: database reads only, no Qt (an op may run
         it on its worker thread)."""
-        query = cases.timeline_query(case_id, kinds, text, actor=actor)
-        rows = cases.readable_events(query.limit(PAGE).dicts())
-        return rows, len(rows) if len(rows) < PAGE else query.count()
+        rows = cases.timeline_entries(case_id, kinds, text, actor=actor, limit=PAGE)
+        total = len(rows) if len(rows) < PAGE else cases.timeline_count(case_id, kinds, text,
+                                                                        actor=actor)
+        return rows, total
 
     def reload(self) -> None:
         self.show(*self.first_page(self.actor, self.case_id, self.kinds, self.text))
 
-    def show(self, rows: list[dict], total: int) -> None:
+    def show(self, rows: list[cases.TimelineEntry], total: int) -> None:
         """Show a first page read by ``first_page`` (with this model's filter)."""
         self.beginResetModel()
         self._rows, self._total = rows, total
@@ -86,7 +84,7 @@ class TimelineModel(QAbstractTableModel):
     def total(self) -> int:
         return self._total
 
-    def row(self, row: int) -> dict | None:
+    def row(self, row: int) -> cases.TimelineEntry | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
     # -- Qt ----------------------------------------------------------------------------
@@ -102,7 +100,8 @@ class TimelineModel(QAbstractTableModel):
     def fetchMore(self, parent=NO_PARENT):  # noqa: N802
         if parent.isValid():
             return
-        more = cases.readable_events(self._query().offset(len(self._rows)).limit(PAGE).dicts())
+        more = cases.timeline_entries(self.case_id, self.kinds, self.text, actor=self.actor,
+                                      offset=len(self._rows), limit=PAGE)
         if not more:
             self._total = len(self._rows)
             return
@@ -123,37 +122,37 @@ class TimelineModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole and column in (2, 4) and row["body"]:
-            return row["body"]
+        if role == Qt.ItemDataRole.ToolTipRole and column in (2, 4) and row.body:
+            return row.body
         if role == Qt.ItemDataRole.ForegroundRole and column == 1:
-            color = KIND_COLORS.get(row["kind"])
+            color = KIND_COLORS.get(row.kind)
             return QBrush(QColor(color)) if color else None
         if role == ID_ROLE:
-            return row["id"]
+            return row.id
         if role == KIND_ROLE:
-            return row["kind"]
+            return row.kind
         return None
 
-    def students_of(self, row: dict) -> str:
+    def students_of(self, row: cases.TimelineEntry) -> str:
         """The student an entry is about, or the students a conversation was with."""
-        if row.get("student_name"):
-            return row["student_name"]
+        if row.student_name:
+            return row.student_name
         try:
-            data = json.loads(row.get("data") or "{}")
+            data = json.loads(row.data or "{}")
         except ValueError:
             return ""
         ids = data.get("students") if isinstance(data, dict) else None
         return ", ".join(self.names[i] for i in ids or () if i in self.names)
 
-    def _display(self, row: dict, column: int) -> str:
+    def _display(self, row: cases.TimelineEntry, column: int) -> str:
         if column == 0:
-            return format_date(row["occurred_on"], "medium")
+            return format_date(row.occurred_on, "medium")
         if column == 1:
-            text = kind_label(row["kind"])
-            return f"{text} 🔒" if row.get("confidential") else text
+            text = kind_label(row.kind)
+            return f"{text} 🔒" if row.confidential else text
         if column == 2:
-            return row["title"] or ""
+            return row.title
         if column == 3:
             return self.students_of(row)
-        body = " ".join((row["body"] or "").split())
+        body = " ".join(row.body.split())
         return body if len(body) <= 160 else body[:159] + "…"

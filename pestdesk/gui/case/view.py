@@ -241,7 +241,7 @@ class CaseRead:
 
     screen: cases.CaseScreen
     helplines: tuple[helpline_service.HelplineLine, ...] | None  # None: not read
-    timeline: tuple[list[dict], int] | None  # the first page and the total; None: not read
+    timeline: tuple[list[cases.TimelineEntry], int] | None  # first page, total; None: not read
 
 
 def read_case(actor: Actor, case_id: int, today, parts: frozenset[str], *,
@@ -925,14 +925,14 @@ class CaseView(QWidget):
         if entry is None:
             self.entry.clear()
             return
-        parts = [f"<h3 style='margin:0'>{_html(entry['title'])}</h3>",
-                 f"<p style='color:#555'>{format_date(entry['occurred_on'], 'long')} · "
-                 f"{kind_label(entry['kind'])}"
-                 + (f" · {_html(entry['student_name'])}" if entry.get("student_name") else "")
+        parts = [f"<h3 style='margin:0'>{_html(entry.title)}</h3>",
+                 f"<p style='color:#555'>{format_date(entry.occurred_on, 'long')} · "
+                 f"{kind_label(entry.kind)}"
+                 + (f" · {_html(entry.student_name)}" if entry.student_name else "")
                  + "</p>"]
-        if entry["body"]:
-            parts.append(f"<p>{_html(entry['body']).replace(chr(10), '<br>')}</p>")
-        parts += self._entry_data(entry.get("data") or "")
+        if entry.body:
+            parts.append(f"<p>{_html(entry.body).replace(chr(10), '<br>')}</p>")
+        parts += self._entry_data(entry.data)
         self.entry.setHtml("".join(parts))
 
     @staticmethod

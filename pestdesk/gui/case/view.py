@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from pestdesk import clock
 from pestdesk.domain.engine import CaseAssessment, NextStep, PesterAssessment, StepStatus
@@ -561,7 +562,10 @@ class CaseView(QWidget):
         except ServiceError:
             return
         except Exception as exc:  # noqa: BLE001 - told by the one error handler
-            ops.handle_error(self.window(), exc, title=_("Case"))
+            if isValid(self):
+                ops.handle_error(self.window(), exc, title=_("Case"))
+            return
+        if not isValid(self):  # the window was closed (signing out) while it read
             return
         self._take(read)
         self.fill(parts=parts)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from pestdesk import clock
 from pestdesk.gui.common import ops
@@ -206,7 +207,10 @@ class StudentCard(QWidget):
         # while another PC holds the database; a refusal or busy shows in the card itself
         read = ops.Op(self.window(), partial(people.student_card, student_id, self.actor),
                       label=_("Opening…"))
-        if not read.failure(lambda exc: ops.error_kind(exc) != "unexpected").run():
+        ok = read.failure(lambda exc: ops.error_kind(exc) != "unexpected").run()
+        if not isValid(self):  # the window was closed (signing out) while it read
+            return
+        if not ok:
             self.card = None
             self.content.hide()
             kind = ops.error_kind(read.error)  # an unexpected error went to the crash hook

@@ -673,6 +673,29 @@ def search_students_query(text: str = "", *, include_left: bool = True,
                           Student.number)
 
 
+@dataclass(frozen=True, slots=True)
+class StudentMatch:
+    """A student found by typing, as a picker lists them (name, class and number only)."""
+
+    id: int
+    number: str
+    first_name: str
+    tussenvoegsel: str
+    last_name: str
+    class_name: str  # "" without a class
+
+
+def find_students(text: str, *, actor: Actor, limit: int, include_left: bool = True,
+                  exclude: Iterable[int] = (), to_report: bool = False) -> list[StudentMatch]:
+    """The first ``limit`` students of ``search_students_query`` as records."""
+    query = search_students_query(text, include_left=include_left, actor=actor,
+                                  exclude=exclude, to_report=to_report)
+    return [StudentMatch(id=s.id, number=s.number, first_name=s.first_name or "",
+                         tussenvoegsel=s.tussenvoegsel or "", last_name=s.last_name or "",
+                         class_name=s.school_class.name if s.school_class_id else "")
+            for s in query.limit(limit)]
+
+
 def _guardian_dict(link: StudentGuardian) -> dict:
     g = link.guardian
     return {

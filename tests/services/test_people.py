@@ -16,7 +16,9 @@ from pestdesk import clock, i18n
 from pestdesk.services import access, cases
 from pestdesk.services.base import SYSTEM, Actor, ServiceError, verify_audit_chain, write
 from pestdesk.services.people import (
+    StudentMatch,
     export_student,
+    find_students,
     import_staff,
     import_students,
     search_students_query,
@@ -455,6 +457,14 @@ def test_search_filters_in_sql_and_orders_by_sort_name(imported):
     assert list(search_students_query("noor vries", actor=SYSTEM)) == [student("004516")]
     assert list(search_students_query("%", actor=SYSTEM)) == []
     assert search_students_query("", actor=SYSTEM).count() == len(STUDENTS)
+
+
+def test_find_students_gives_records_for_a_picker(imported):
+    found = find_students("2b", actor=SYSTEM, limit=2)
+    assert [(s.number, s.class_name) for s in found] == [("004514", "2B"), ("004515", "2B")]
+    assert all(isinstance(s, StudentMatch) for s in found)
+    assert find_students("2b", actor=SYSTEM, limit=5, exclude=[found[0].id])[0].number \
+        == "004515"
 
 
 def test_sort_name_rule():

@@ -1,7 +1,7 @@
 """Type-to-find pickers: a student by name, number or class, and a staff member.
 
 ``StudentPicker`` is a line edit whose completer is filled from one SQL query per keystroke
-(``people.search_students_query`` with a LIMIT, need-to-know applied for the actor): the
+(``people.find_students`` with a LIMIT, need-to-know applied for the actor): the
 student table is never loaded as a whole. Enter takes the highlighted (or the first) match.
 ``StaffCombo`` is a searchable combo box over the active staff (a short, bounded list).
 """
@@ -73,13 +73,12 @@ class StudentPicker(QLineEdit):
         labels: list[str] = []
         self._ids = {}
         if text:
-            query = people.search_students_query(
+            found = people.find_students(
                 text, include_left=self.include_left, actor=self.actor, exclude=self.exclude,
-                to_report=self.to_report)
-            for student in query.limit(LIMIT):
-                klass = student.school_class.name if student.school_class_id else ""
+                to_report=self.to_report, limit=LIMIT)
+            for student in found:
                 label = student_label(student.first_name, student.tussenvoegsel,
-                                      student.last_name, student.number, klass)
+                                      student.last_name, student.number, student.class_name)
                 self._ids[label] = student.id
                 labels.append(label)
         self._model.setStringList(labels)

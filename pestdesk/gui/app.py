@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
@@ -66,20 +67,34 @@ def sign_in(path: Path, automatic_demo: bool = True):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             return require_own_password(dialog.actor)
-    if automatic_demo and is_demo_database():
-        return accounts.demo_actor(DEMO_USER)
-    if not accounts.has_users() or not settings.school_profile().is_set_up:
+    from pestdesk.gui.common import ops
+
+    first = ops.Op(None, _first_look, label=_("Opening the database…"))
+    if not first.titled("pestdesk").run():
+        return None
+    demo, set_up, school = first.result
+    if automatic_demo and demo:
+        signed_in = ops.Op(None, partial(accounts.demo_actor, DEMO_USER),
+                           label=_("Signing in…")).titled("pestdesk")
+        return signed_in.result if signed_in.run() else None
+    if not set_up:
         wizard = SetupWizard()
         if wizard.exec() != QDialog.DialogCode.Accepted or wizard.actor is None:
             return None
         return wizard.actor
     hint = _("Demo school: sign in as zorg, mentor, afdeling, vertrouwen, directie or beheer, "
-             "password {password}.").format(password=DEMO_PASSWORD) if is_demo_database() else ""
-    dialog = LoginDialog(settings.school_profile().name, hint=hint,
+             "password {password}.").format(password=DEMO_PASSWORD) if demo else ""
+    dialog = LoginDialog(school, hint=hint,
                          path=path if encryption.is_encrypted(path) else None)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return require_own_password(dialog.actor)
+
+
+def _first_look() -> tuple[bool, bool, str]:
+    """(a demo school?, set up?, the school's name): what the start asks of the file."""
+    profile = settings.school_profile()
+    return is_demo_database(), accounts.has_users() and profile.is_set_up, profile.name
 
 
 def require_own_password(actor):
@@ -88,12 +103,15 @@ def require_own_password(actor):
     if actor is None or not actor.must_change_password:
         return actor
     from pestdesk.gui.admin.users import ChangePasswordDialog
+    from pestdesk.gui.common import ops
 
     dialog = ChangePasswordDialog(actor, forced=True)
     if dialog.exec() != QDialog.DialogCode.Accepted:
-        accounts.record_sign_out(actor)
+        ops.Op(None, partial(accounts.record_sign_out, actor), label=_("Signing out…")) \
+            .failure(lambda exc: ops.error_kind(exc) in ("busy", "read_only")).run()
         return None
-    return accounts.refreshed(actor)
+    again = ops.Op(None, partial(accounts.refreshed, actor)).titled("pestdesk")
+    return again.result if again.run() else None
 
 
 def _is_open(path: Path | str) -> bool:

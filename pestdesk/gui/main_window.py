@@ -644,9 +644,15 @@ class MainWindow(QMainWindow):
         """Record it and hand back to the app, which deletes this window and every other
         one of this user (``app.discard_session``) and asks who signs in next. The hand-over
         runs from the event loop, not from inside this window's own call stack."""
+        from pestdesk.gui.common import ops
         from pestdesk.services import accounts
 
-        accounts.record_sign_out(self.actor)
+        # the audit line off the GUI thread; signing out is the safe way and never waits
+        # for it: a colleague's lock past the retries or a read-only file only costs the
+        # line (other refusals are said by the one handler)
+        ops.Op(self, partial(accounts.record_sign_out, self.actor),
+               label=_("Signing out…")).failure(
+                   lambda exc: ops.error_kind(exc) in ("busy", "read_only")).run()
         self.shared.stop()  # gone from 'Also open by' before the next user signs in
         self.hide()
         QTimer.singleShot(0, self.sign_out_requested.emit)

@@ -32,6 +32,7 @@ from ..store.db import (
     file_salt,
     forget_keys,
     is_encrypted,
+    key_for,
     open_database,
 )
 from ..store.keyfile import KeyFile, Keys
@@ -212,9 +213,7 @@ def unlock_with_recovery(path: str | os.PathLike, recovery_key: str, *,
 
 def _open(p: Path, key: DatabaseKey, readonly: bool = False):
     """Open ``p`` with ``key`` unless the bound database already is that file."""
-    bound = bound_path()
-    if (bound is not None and _bound_key() == key and not database.is_closed()
-            and bound.resolve() == p.resolve()):
+    if _is_bound(p) and _bound_key() == key:
         return database.obj
     return open_database(p, key=key, verify=False, readonly=readonly,
                          migrate_schema=not readonly)
@@ -636,8 +635,11 @@ _failed_attempts: list[str] = []
 
 
 def _is_bound(p: Path) -> bool:
-    bound = bound_path()
-    return (bound is not None and _bound_key() is not None and not database.is_closed()
+    """``p`` is the bound database and this process still holds its key: the file is open
+    (asked the same on any thread: the sign-in runs on a worker, whose own connection is
+    always closed before and after, so peewee's per-thread ``is_closed`` cannot say it)."""
+    bound, key = bound_path(), _bound_key()
+    return (bound is not None and key is not None and key_for(p) == key
             and bound.resolve() == p.resolve())
 
 

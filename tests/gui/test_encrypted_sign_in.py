@@ -6,7 +6,8 @@ import pytest
 from PySide6.QtWidgets import QDialog
 
 from pestdesk.services import encryption
-from pestdesk.store.models import database
+from pestdesk.store.db import key_for
+from pestdesk.store.models import User, database
 from tests.helpers.crypt import ADMIN, PASSWORD, encrypted_school, fast_slots
 
 
@@ -31,12 +32,14 @@ def test_sign_in_dialog_opens_the_encrypted_file(locked_school, qtbot):
     dialog.accept()
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.error.text() == "Onbekende gebruikersnaam of verkeerd wachtwoord."
-    assert database.is_closed()  # a wrong password never opened the file
+    assert key_for(locked_school.path) is None  # a wrong password never opened the file
     qtbot.keyClicks(dialog.password, PASSWORD)
     dialog.accept()
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert dialog.actor.username == ADMIN
-    assert not database.is_closed()
+    # opened (on the op's worker): bound, its key held, readable from the GUI thread
+    assert encryption.bound_path() == locked_school.path
+    assert key_for(locked_school.path) is not None and User.select().count() >= 1
 
 
 def test_missing_key_file_is_said_before_the_sign_in(locked_school, qtbot, monkeypatch):

@@ -8,9 +8,10 @@ from PySide6.QtWidgets import QLabel
 from pestdesk.gui.common.colors import ERROR_STYLE
 
 
-def error_label(hidden: bool = False) -> QLabel:
-    """The red, wrapping line under a form where a refusal is explained (``errorLabel``)."""
-    label = QLabel()
+def error_label(hidden: bool = False, label: QLabel | None = None) -> QLabel:
+    """The red, wrapping line under a form where a refusal is explained (``errorLabel``);
+    ``label``: a Designer form's own label, made into that line."""
+    label = label if label is not None else QLabel()
     label.setObjectName("errorLabel")
     label.setWordWrap(True)
     label.setStyleSheet(ERROR_STYLE)

@@ -1,8 +1,16 @@
-"""Small dialogs: school details (a Designer form), first-run set-up, sign-in."""
+"""Small dialogs: school details (a Designer form), first-run set-up, sign-in, the
+recovery key.
+
+Everything that touches the database or a key runs on the one operation path
+(``gui.common.ops``): the password hash (Argon2id), a key slot's unlock and the audit lines
+take a moment, and on a shared file held locked by another PC the wait is the busy timeout;
+the window keeps painting meanwhile and every refusal reaches the one error handler, shown
+on the dialog's own error line (``widgets.error_label``)."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -13,7 +21,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -21,14 +28,13 @@ from PySide6.QtWidgets import (
 )
 
 from pestdesk.gui.common import ops
-from pestdesk.gui.common.colors import ERROR_STYLE
 from pestdesk.gui.common.conflict import reapply
 from pestdesk.gui.common.limits import exempt, limit
+from pestdesk.gui.common.widgets import ShowsErrors, error_label
 from pestdesk.i18n import N_, _
 from pestdesk.paths import PROTOCOLS_DIR
 from pestdesk.services import accounts, encryption, settings
-from pestdesk.services.base import Actor, ServiceError
-from pestdesk.store.errors import StoreError
+from pestdesk.services.base import Actor
 
 DENOMINATIONS = (("openbaar", N_("public school (openbaar)")),
                  ("bijzonder", N_("denominational school (bijzonder)")))
@@ -46,7 +52,7 @@ def available_protocols() -> list[tuple[str, str]]:
     return out or [("doultremont", "d'Oultremont College")]
 
 
-class SchoolProfileDialog(QDialog):
+class SchoolProfileDialog(ShowsErrors, QDialog):
     """Edit the school's details (``ui/school_profile.ui``)."""
 
     def __init__(self, actor: Actor, parent: QWidget | None = None):
@@ -60,6 +66,7 @@ class SchoolProfileDialog(QDialog):
         layout.addWidget(self.form)
         self.setWindowTitle(self.form.windowTitle())
         self.resize(self.form.size())
+        self.error = error_label(hidden=True, label=self.form.errorLabel)
         for code, label in DENOMINATIONS:
             self.form.denominationCombo.addItem(_(label), code)
         for code, name in available_protocols():
@@ -97,7 +104,7 @@ class SchoolProfileDialog(QDialog):
     def accept(self) -> None:
         profile = self.profile()
         if not profile.name:
-            self.form.errorLabel.setText(_("The school name is required."))
+            self.show_error(_("The school name is required."))
             self.form.nameEdit.setFocus()
             return
         mine = {k: v for k, v in asdict(profile).items() if self.original.get(k) != v}
@@ -112,13 +119,13 @@ class SchoolProfileDialog(QDialog):
 
         op = ops.Op(self, partial(settings.save_school_profile, self.actor, profile,
                                   self.read_version), changes=ops.Changes.of(ops.SETTINGS))
-        if not op.errors_to(self.form.errorLabel.setText) \
+        if not op.errors_to(self.show_error) \
                 .on_conflict(reload, lambda: mine, original=self.original).run():
             return  # shown in the form, which stays open
         super().accept()
 
 
-class SetupWizard(QWizard):
+class SetupWizard(ShowsErrors, QWizard):
     """First run of a new database: school, protocol preset, the first user (beheerder)."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -178,9 +185,7 @@ class SetupWizard(QWizard):
         uform.addRow(_("User name"), self.username)
         uform.addRow(_("Password"), self.password)
         uform.addRow(_("Password again"), self.password2)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(hidden=True)
         uform.addRow(self.error)
         for name, widget in (("last*", self.last), ("code*", self.code),
                              ("username*", self.username), ("password*", self.password)):
@@ -191,17 +196,19 @@ class SetupWizard(QWizard):
         if self.currentPage() is not self.user_page:
             return True
         if self.password.text() != self.password2.text():
-            self.error.setText(_("The two passwords differ."))
+            self.show_error(_("The two passwords differ."))
             return False
-        try:
-            self.actor = self._save()
-        except ServiceError as exc:
-            self.error.setText(str(exc))
+        self.show_error("")
+        op = ops.Op(self, self._save(), changes=ops.Changes(ops.EVERYTHING))
+        if not op.errors_to(self.show_error).run():
             return False
+        self.actor = op.result
         return True
 
-    def _save(self) -> Actor:
-        return accounts.set_up(
+    def _save(self) -> Callable[[], Actor]:
+        """The set-up as one call, with what was typed read here on the GUI thread."""
+        return partial(
+            accounts.set_up,
             settings.SchoolProfile(
                 name=self.name.text().strip(), street=self.street.text().strip(),
                 postcode=self.postcode.text().strip().upper(), city=self.city.text().strip(),
@@ -210,7 +217,7 @@ class SetupWizard(QWizard):
             self.password.text())
 
 
-class LoginDialog(QDialog):
+class LoginDialog(ShowsErrors, QDialog):
     """Sign in with a personal account."""
 
     def __init__(self, school: str, parent: QWidget | None = None, hint: str = "",
@@ -234,9 +241,7 @@ class LoginDialog(QDialog):
         form.addRow(_("User name"), self.username)
         form.addRow(_("Password"), self.password)
         layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(hidden=True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -258,21 +263,21 @@ class LoginDialog(QDialog):
     def accept(self) -> None:
         # the slow-down after wrong passwords lives in the database (services.accounts),
         # so it holds across restarts and PCs; the dialog only shows the message
-        try:
-            if self.path is not None:
-                self.actor = encryption.sign_in(self.path, self.username.text(),
-                                                self.password.text())
-            else:
-                self.actor = accounts.sign_in(self.username.text(), self.password.text())
-        except (ServiceError, StoreError) as exc:
-            self.error.setText(str(exc))
+        username, password = self.username.text(), self.password.text()
+        if self.path is not None:
+            call = partial(encryption.sign_in, self.path, username, password)
+        else:
+            call = partial(accounts.sign_in, username, password)
+        op = ops.Op(self, call, label=_("Signing in…"))
+        if not op.errors_to(self.show_error).run():
             self.password.clear()
             self.password.setFocus()
             return
+        self.actor = op.result
         super().accept()
 
 
-class RecoveryKeyDialog(QDialog):
+class RecoveryKeyDialog(ShowsErrors, QDialog):
     """The recovery key from the printed sheet opens an encrypted database.
 
     ``setup``: a database made with ``pestdesk init`` has no user yet; the key opens it and
@@ -309,9 +314,7 @@ class RecoveryKeyDialog(QDialog):
             form.addRow(_("New password"), self.password)
             form.addRow(_("New password again"), self.password2)
         layout.addLayout(form)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(hidden=True)
         layout.addWidget(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -321,20 +324,16 @@ class RecoveryKeyDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def accept(self) -> None:
-        try:
-            if self.setup:
-                encryption.unlock_with_recovery(self.path, self.key.text())
-            else:
-                self.actor = encryption.recover(self.path, self.key.text(),
-                                                self.username.text(), self.password.text(),
-                                                self.password2.text())
-        except (ServiceError, StoreError) as exc:
-            self.error.setText(str(exc))
+        if self.setup:
+            call = partial(encryption.unlock_with_recovery, self.path, self.key.text())
+        else:
+            call = partial(encryption.recover, self.path, self.key.text(),
+                           self.username.text(), self.password.text(), self.password2.text())
+        op = ops.Op(self, call, label=_("Opening the database…"))
+        if not op.errors_to(self.show_error).run():
             self.password.clear()
             self.password2.clear()
             return
+        if not self.setup:
+            self.actor = op.result
         super().accept()
-
-
-def show_error(parent: QWidget | None, message: str) -> None:
-    QMessageBox.critical(parent, "pestdesk", message)

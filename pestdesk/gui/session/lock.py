@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from pestdesk.gui.common import ops
-from pestdesk.gui.common.colors import ERROR_STYLE
+from pestdesk.gui.common.colors import NAVY
 from pestdesk.gui.common.limits import exempt
+from pestdesk.gui.common.widgets import ShowsErrors, error_label
 from pestdesk.i18n import _
 from pestdesk.services import accounts
 from pestdesk.services.base import Actor
@@ -94,7 +95,7 @@ class LockedPanel(QWidget):
         layout = QVBoxLayout(self)
         label = QLabel(_("pestdesk is locked."))
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("font-size: 16pt; color: #12355b;")
+        label.setStyleSheet(f"font-size: 16pt; color: {NAVY};")
         layout.addWidget(label)
 
 
@@ -115,7 +116,7 @@ class _Cover(QWidget):
         return False
 
 
-class LockDialog(QDialog):
+class LockDialog(ShowsErrors, QDialog):
     """Ask the signed-in user's password again; or sign out, or quit."""
 
     SIGN_OUT, QUIT = 2, 3
@@ -135,9 +136,7 @@ class LockDialog(QDialog):
         self.password.setObjectName("lockPassword")
         self.password.returnPressed.connect(self.try_unlock)
         layout.addWidget(self.password)
-        self.error = QLabel()
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = error_label(hidden=True)
         layout.addWidget(self.error)
         row = QHBoxLayout()
         self.unlock_button = QPushButton(_("Unlock"))
@@ -156,7 +155,7 @@ class LockDialog(QDialog):
     def try_unlock(self) -> None:
         # the password hash takes a moment: on the op path, the window keeps painting
         if not ops.Op(self, partial(accounts.unlock, self.actor, self.password.text())) \
-                .errors_to(self.error.setText).run():
+                .errors_to(self.show_error).run():
             self.password.clear()
             self.password.setFocus()
             return
@@ -206,12 +205,15 @@ class SessionLock(QObject):
         w.menuBar().setVisible(False)
         w.statusBar().setVisible(False)
         w.setWindowTitle(locked_title())
-        accounts.record_lock(w.actor)
         self.locked_changed.emit(True)
         self.dialog = LockDialog(w.actor, w)
         self.dialog.finished.connect(self._finished)
         self.dialog.show()
         self.dialog.password.setFocus()
+        # the audit line after the content is hidden, off the GUI thread; a refusal (a
+        # colleague's lock, read-only) is said on the lock dialog, the lock itself holds
+        ops.Op(self.dialog, partial(accounts.record_lock, w.actor),
+               label=_("Locking…")).errors_to(self.dialog.show_error).run()
 
     def _cover_other_windows(self) -> list[tuple[QWidget, str, QWidget]]:
         covered = []

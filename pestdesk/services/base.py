@@ -173,9 +173,15 @@ def write(retries: int = 2) -> Iterator[None]:
         raise ReadOnlyMode()
     db = database.obj
     if db.transaction_depth() > 0:
-        with db.atomic():
-            yield
+        mark = len(_undo_list())
+        try:
+            with db.atomic():
+                yield
+        except BaseException:
+            _undo(mark)  # the savepoint was rolled back: so are the caller's objects
+            raise
         return
+    _local.undo = []
     txn = _begin(db, retries)
     try:
         yield
@@ -183,6 +189,7 @@ def write(retries: int = 2) -> Iterator[None]:
         _local.anchor_due = False
         db.pop_transaction()
         _rollback_quietly(txn)
+        _undo(0)
         mapped = _translate(exc)
         if mapped is not None:
             raise mapped from exc
@@ -191,13 +198,39 @@ def write(retries: int = 2) -> Iterator[None]:
     try:
         txn.commit(False)
     except DatabaseError as exc:
+        # SQLite refuses a COMMIT while another process reads the file (the rollback
+        # journal on a share): everything is rolled back, the caller's objects too
         _local.anchor_due = False
         _rollback_quietly(txn)
+        _undo(0)
         mapped = _translate(exc)
         if mapped is not None:
             raise mapped from exc
         raise
+    _local.undo = []
     _write_anchor_file()
+
+
+def _undo_list() -> list[Callable[[], None]]:
+    undo = getattr(_local, "undo", None)
+    if undo is None:
+        undo = _local.undo = []
+    return undo
+
+
+def on_rollback(fn: Callable[[], None]) -> None:
+    """Inside ``write()``: ``fn`` runs if the transaction does not commit after all, so an
+    object the caller holds goes back to what was read (``save_versioned``'s record). A
+    refused COMMIT (busy) must not leave a record claiming values and a version that were
+    never saved: the retry would see nothing to save and write nothing."""
+    if database.obj.transaction_depth() > 0:
+        _undo_list().append(fn)
+
+
+def _undo(mark: int) -> None:
+    undo = _undo_list()
+    while len(undo) > mark:
+        undo.pop()()
 
 
 _BOUND = object()
@@ -405,6 +438,8 @@ def save_versioned(actor: Actor, record: Versioned, read_version: int, **changes
     # the audit line first: where it waits for another writer (PostgreSQL's row lock on the
     # chain's head) and gives up, the caller's record must still be the one it read
     audit(actor, "update", model._meta.table_name, record.id, ",".join(sorted(changed)))
+    before = {key: getattr(record, key) for key in (*changed, "version")}
+    on_rollback(lambda: [setattr(record, key, value) for key, value in before.items()])
     for key, value in changed.items():
         setattr(record, key, value)
     record.version = read_version + 1

@@ -213,7 +213,7 @@ def unlock_with_recovery(path: str | os.PathLike, recovery_key: str, *,
 
 def _open(p: Path, key: DatabaseKey, readonly: bool = False):
     """Open ``p`` with ``key`` unless the bound database already is that file."""
-    if _is_bound(p) and _bound_key() == key:
+    if _is_bound(p, readonly) and _bound_key() == key:
         return database.obj
     return open_database(p, key=key, verify=False, readonly=readonly,
                          migrate_schema=not readonly)
@@ -634,12 +634,15 @@ def sign_in_read_only(path: str | os.PathLike, username: str, password: str):
 _failed_attempts: list[str] = []
 
 
-def _is_bound(p: Path) -> bool:
-    """``p`` is the bound database and this process still holds its key: the file is open
-    (asked the same on any thread: the sign-in runs on a worker, whose own connection is
-    always closed before and after, so peewee's per-thread ``is_closed`` cannot say it)."""
+def _is_bound(p: Path, readonly: bool = False) -> bool:
+    """``p`` is the bound database, opened to save in (or ``readonly`` is enough), and this
+    process still holds its key: the file is open. Asked the same on any thread: the
+    sign-in runs on a worker, whose own connection is always closed before and after, so
+    peewee's per-thread ``is_closed`` cannot say it. A file bound only to read (a check)
+    is opened again to save in."""
     bound, key = bound_path(), _bound_key()
     return (bound is not None and key is not None and key_for(p) == key
+            and (readonly or not getattr(database.obj, "read_only", False))
             and bound.resolve() == p.resolve())
 
 

@@ -79,6 +79,10 @@ def heartbeat(now: dt.datetime | None = None) -> list[Client]:
         return _refresh_cache(now)
     except (errors.DatabaseBusy, errors.StorageFailure, ReadOnlyMode):
         return []
+    except errors.DRIVER_ERRORS as exc:  # the read after it, while the file is locked
+        if errors.classify(exc) in ("busy", "storage"):
+            return []
+        raise
 
 
 def leave(cid: str | None = None) -> None:

@@ -428,9 +428,10 @@ def _make_database(path: Path, network: bool, readonly: bool,
     options = dict(pragmas=pragmas_for(network, readonly, encrypted=key is not None),
                    timeout=busy_ms / 1000, lock_type="IMMEDIATE", uri=readonly,
                    check_same_thread=False)
-    if key is not None:
-        return EncryptedDatabase(target, key, **options)
-    return SqliteDatabase(target, **options)
+    db = (EncryptedDatabase(target, key, **options) if key is not None
+          else SqliteDatabase(target, **options))
+    db.read_only = readonly  # query_only: opened to read (a check, a dry run), never to save
+    return db
 
 
 def check_writable(p: Path) -> None:

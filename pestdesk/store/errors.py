@@ -292,6 +292,18 @@ def server_sqlstate(exc: BaseException) -> str:
     return ""
 
 
+#: SQLite's codes for trouble with another process's lock rather than with the disk: the
+#: advisory locks of a network share failing for a moment, a WAL lock race, a WAL file
+#: another connection is recovering. The transaction was rolled back and nothing was
+#: written; trying again later works, so they are "busy", never a storage failure that
+#: would stop the whole app from saving.
+LOCK_TROUBLE = frozenset({
+    "SQLITE_IOERR_LOCK", "SQLITE_IOERR_RDLOCK", "SQLITE_IOERR_UNLOCK",
+    "SQLITE_IOERR_CHECKRESERVEDLOCK", "SQLITE_IOERR_SHMLOCK", "SQLITE_IOERR_BLOCKED",
+    "SQLITE_PROTOCOL", "SQLITE_READONLY_RECOVERY",
+})
+
+
 def classify(exc: BaseException) -> str:
     """"busy", "storage", "readonly" or "" for an exception raised by the database driver."""
     if not isinstance(exc, DRIVER_ERRORS):
@@ -307,8 +319,8 @@ def classify(exc: BaseException) -> str:
         return ""
     name = sqlite_error_name(exc)
     text = str(exc).lower()
-    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or (
-            not name and ("locked" in text or "busy" in text)):
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or name in LOCK_TROUBLE or (
+            not name and ("locked" in text or "busy" in text or "locking protocol" in text)):
         return "busy"
     if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or (
             not name and ("disk" in text or "i/o" in text or "full" in text)):

@@ -234,3 +234,22 @@ def test_encrypted_sign_in_and_the_recovery_key_open_their_slot_off_the_gui_thre
     finally:
         if database.obj is not None:
             database.close()
+
+
+def test_the_heartbeat_waits_for_a_held_lock_off_the_gui_thread(school, db_path, qtbot):
+    from pestdesk.gui.common import ops
+    from pestdesk.gui.main_window import MainWindow
+    from pestdesk.services import presence
+
+    window = _shown(qtbot, MainWindow(db_path, school.actors["zoco"]))
+    try:
+        with held_lock(db_path):
+            window.shared.beat()  # the 30-second timer's slot
+            assert ops.background() == 1  # returned at once: the beat waits on a worker
+            qtbot.waitUntil(lambda: ops.background() == 0, timeout=10_000)  # skipped
+        assert presence.client_id() is not None and window.isVisible()
+        window.shared.beat()
+        qtbot.waitUntil(lambda: ops.background() == 0, timeout=10_000)
+    finally:
+        window.session_lock.stop()
+        window.shared.stop()

@@ -198,3 +198,24 @@ def sign_in_attempt(path: str, username: str, password: str, ready, go, queue) -
         outcome = "checked"  # the password was verified and found wrong
     db.close()
     queue.put(outcome)
+
+
+def lock_at_barrier(path: str, kind: str, start, locked, release,
+                    hold_seconds: float = 30.0) -> None:
+    """Another PC's pestdesk: after the barrier, hold the file as ``kind`` until told.
+
+    "writer": a long save (BEGIN IMMEDIATE, the write lock). "reader": a long read, such as
+    a backup or an export, inside one read transaction (on the rollback journal of a share
+    its SHARED lock lets others begin a write but not commit it)."""
+    con = raw(path, timeout=5)
+    con.isolation_level = None
+    start.wait(60)
+    if kind == "writer":
+        con.execute("BEGIN IMMEDIATE")
+    else:
+        con.execute("BEGIN")
+        con.execute('SELECT count(*) FROM "case"').fetchall()
+    locked.set()
+    release.wait(hold_seconds)
+    con.execute("ROLLBACK")
+    con.close()

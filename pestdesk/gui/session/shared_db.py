@@ -1,8 +1,8 @@
 """The main window's side of a shared database: who else is in, read-only after a storage
 failure, the start-up integrity check and the daily backup.
 
-- Presence: join at start, a heartbeat every 30 s (``QTimer``), leave on close; the status
-  bar names the others who have the file open.
+- Presence: join at start, a heartbeat every 30 s (``QTimer``, off the GUI thread), leave
+  on close; the status bar names the others who have the file open.
 - Read-only: after a disk-full or I/O error (``services.base.storage``) a red label says
   pestdesk no longer saves, with the reason on hover.
 - Start-up: ``quick_check`` off the GUI thread; damage is reported with the newest backup
@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, QTimer
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
+from pestdesk.gui.common import ops
 from pestdesk.gui.common.colors import RED
 from pestdesk.gui.common.tasks import Task
 from pestdesk.i18n import _, format_datetime
@@ -63,6 +64,7 @@ class SharedDatabaseStatus(QObject):
             self.client_id = presence.join(window.actor)
         except Exception:  # noqa: BLE001 - presence is a courtesy, never fatal
             pass
+        self.beats = ops.Latest(window)
         self.timer = QTimer(self)
         self.timer.setInterval(presence.HEARTBEAT_SECONDS * 1000)
         self.timer.timeout.connect(self.beat)
@@ -71,8 +73,11 @@ class SharedDatabaseStatus(QObject):
 
     # -- presence -----------------------------------------------------------------------
     def beat(self) -> None:
-        presence.heartbeat()
-        self.show_others(presence.known_others())
+        """The heartbeat's write and read off the GUI thread (``ops.Latest``): on a share
+        held locked by another PC it waits out the busy timeout without freezing the
+        window; a beat that cannot get through is skipped (``presence.heartbeat``)."""
+        self.beats.submit(presence.heartbeat,
+                          lambda _live: self.show_others(presence.known_others()))
 
     def show_others(self, names: list[str]) -> None:
         if names:

@@ -18,6 +18,8 @@ the busy timeout (a read waits out the timeout once; it is not retried like a sa
 case window opening (its read writes the ``view`` audit line) while the lock is let go after
 half the busy timeout, measured on the window it was opened from. ``--network`` opens
 the copy as on a share (the rollback journal): a held lock then keeps readers out too.
+The save's three also for a sign-in from the sign-in dialog (the Argon2id check and its
+audit line, ``gui.session.dialogs``).
 Nothing here is a test.
 """
 
@@ -73,12 +75,13 @@ def main() -> None:
         src.backup(dst)
 
     from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QLabel
+    from PySide6.QtWidgets import QApplication, QDialog, QLabel
 
     from pestdesk import i18n
     from pestdesk.gui.case.dialogs import NoteDialog
     from pestdesk.gui.case.view import CaseWindow
     from pestdesk.gui.common import ops
+    from pestdesk.gui.session.dialogs import LoginDialog
     from pestdesk.services import accounts
     from pestdesk.store.db import open_database
     from pestdesk.store.models import Case
@@ -102,13 +105,22 @@ def main() -> None:
                 self.times.append(time.perf_counter())
             return False
 
-    def save(lock: str) -> tuple[float, float, bool]:
-        """(longest paint gap in ms, save duration in ms, saved?)"""
+    def make_dialog(kind: str):
+        if kind == "sign-in":
+            dialog = LoginDialog("bench")
+            dialog.username.setText("zorg")
+            dialog.password.setText(accounts.DEMO_PASSWORD)
+            return dialog
         dialog = NoteDialog(actor, case_id)
+        dialog.text.setPlainText("Bench: gesprek met de ouders gepland.")
+        return dialog
+
+    def save(lock: str, kind: str = "note") -> tuple[float, float, bool]:
+        """(longest paint gap in ms, save duration in ms, saved?)"""
+        dialog = make_dialog(kind)
         dialog.show()
         for _ in range(20):
             app.processEvents()
-        dialog.text.setPlainText("Bench: gesprek met de ouders gepland.")
         painted = Painted(dialog)
         ticker = QTimer(interval=10)
         ticker.timeout.connect(dialog.update)
@@ -120,7 +132,7 @@ def main() -> None:
         dialog.accept()
         end = time.perf_counter()
         ticker.stop()
-        saved = not dialog.isVisible()
+        saved = dialog.result() == QDialog.DialogCode.Accepted
         if holder is not None:
             if not holder.stdin.closed:
                 holder.stdin.close()
@@ -180,9 +192,15 @@ def main() -> None:
           f"{'rollback journal (as on a share)' if known.network else 'local settings'}; "
           f"a repaint asked every 10 ms; median of {args.runs} runs")
     worst = 0.0
+    def sign_in(lock: str) -> tuple[float, float, bool]:
+        return save(lock, "sign-in")
+
     for run, lock, title in ((save, "none", "plain save"),
                              (save, "held", "lock held past the busy timeout (ends busy)"),
                              (save, "released", "lock let go after 1 s (then saved)"),
+                             (sign_in, "none", "plain sign-in"),
+                             (sign_in, "held", "sign-in, lock held past the busy timeout"),
+                             (sign_in, "released", "sign-in, lock let go after 1 s"),
                              (reload, "none", "case window reload"),
                              (reload, "released", "case window reload, lock let go at busy/2"),
                              (open_case, "released", "case opens, lock let go at busy/2")):

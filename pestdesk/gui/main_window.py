@@ -31,7 +31,6 @@ from pestdesk.services import access, grants, settings
 from pestdesk.services import overview as overview_service
 from pestdesk.services.base import Actor, ServiceError
 from pestdesk.services.location import as_target, location
-from pestdesk.store.errors import StoreError
 
 # The sections, imported when first shown: letters and figures pull in reportlab and
 # QtCharts, which would otherwise cost a few hundred milliseconds at every start.
@@ -568,13 +567,14 @@ class MainWindow(QMainWindow):
         try:
             done = op.run()
         finally:
-            try:
+            def reopen() -> None:  # the key slot's Argon2id: off the GUI thread too
                 if encryption.is_encrypted(path):
                     encryption.unlock(path, username, password)
                 else:
                     open_database(path, verify=False)
-            except (ServiceError, StoreError) as exc:
-                QMessageBox.critical(self, "pestdesk", str(exc))
+
+            ops.Op(self, reopen, label=_("Opening the database…")) \
+                .titled(_("Encrypt the database")).run()
             self.shared.resume()
             self.session_lock.watcher.resume()
         if done:

@@ -29,6 +29,8 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,9 +205,54 @@ def _linux_mount_type(path: Path) -> str:
     return best_type
 
 
+#: Descriptors ``read_header`` keeps open, by file (see there); the oldest is closed past
+#: ``_HEADER_FDS_KEPT`` (a real session uses one or two files, a test run hundreds).
+_header_fds: OrderedDict[str, int] = OrderedDict()
+_header_lock = threading.Lock()
+_HEADER_FDS_KEPT = 64
+
+
 def read_header(path: Path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(100)
+    """The first 100 bytes of the file at ``path``.
+
+    Without ever closing a descriptor of a database SQLite may have open in this process:
+    POSIX drops every advisory lock a process holds on a file as soon as *any* of its
+    descriptors of that file is closed, SQLite's locks included (the SQLite manual, "How To
+    Corrupt An SQLite Database File", 2.2). With its locks gone, another PC's pestdesk that
+    closes the file takes itself for the last user: it checkpoints and removes the WAL under
+    our open connections, whose next read or write fails as "disk I/O error"
+    (SQLITE_IOERR_SHORT_READ), a storage failure that turned the whole app read-only after
+    a mere lock (the audit anchor reads the header after every save). So the descriptor is
+    kept open and read again with ``pread``; one of a file since replaced (another inode)
+    is closed, its locks were on the old file."""
+    if not hasattr(os, "pread"):  # pragma: no cover - Windows: locks are not dropped so
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    name = os.path.abspath(path)
+    now = os.stat(name)  # OSError (missing, no access) as before
+    with _header_lock:
+        fd = _header_fds.pop(name, None)
+        if fd is not None:
+            try:
+                kept = os.fstat(fd)
+            except OSError:
+                kept = None
+            if kept is None or (kept.st_ino, kept.st_dev) != (now.st_ino, now.st_dev):
+                _close_quietly(fd)
+                fd = None
+        if fd is None:
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        _header_fds[name] = fd
+        while len(_header_fds) > _HEADER_FDS_KEPT:
+            _close_quietly(_header_fds.popitem(last=False)[1])
+        return os.pread(fd, 100, 0)
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def inspect(path: str | os.PathLike, verify: bool = True,

@@ -73,3 +73,43 @@ def test_busy_stays_busy_while_the_lock_is_held_then_the_draft_saves_whole(
     db.close()
     assert _stored(path, case_id) == (DRAFT["summary"], DRAFT["description"], before[2] + 1)
     assert record.version == before[2] + 1
+
+
+@pytest.mark.sqlite_only
+def test_another_pc_closing_after_its_lock_leaves_our_open_file_whole(mp, shared_db):
+    """The reported sequence: a save refused busy while another PC holds the file, that PC
+    quits, and the next saves here met "disk I/O error" and turned the app read-only (or
+    passed without the lock). Cause: reading the file's header (after every save, for the
+    audit anchor) opened and closed a second descriptor of the database, and closing it
+    dropped every lock this process held on the file; the other PC, closing last as far as
+    the locks said, removed the WAL under our open connection."""
+    path, case_id, network = shared_db
+    if network:
+        pytest.skip("the rollback journal has no WAL to remove")
+    db = workers.open_db(path, network, busy_ms=300)
+    record = Case.get_by_id(case_id)
+    with write():  # a first save: the audit anchor reads the file's header afterwards
+        save_versioned(ANNA, record, record.version, summary="eerste")
+    start, locked, release = mp.Barrier(2), mp.Event(), mp.Event()
+    other = mp.Process(target=workers.lock_then_close,
+                       args=(str(path), start, locked, release))
+    other.start()
+    try:
+        start.wait(60)
+        assert locked.wait(20)
+        with pytest.raises(errors.DatabaseBusy):
+            with write():
+                save_versioned(ANNA, record, record.version, **DRAFT)
+    finally:
+        release.set()
+        other.join(20)
+    assert other.exitcode == 0
+    # we still have the file open: the other PC's close must not have taken the WAL away
+    assert path.with_name(path.name + "-wal").exists()
+    for n in range(3):  # the next saves here: whole, and the app stays writable
+        with write():
+            save_versioned(ANNA, record, record.version, description=f"{DRAFT['description']} {n}")
+        assert Case.get_by_id(case_id).version == record.version
+    assert not storage.read_only
+    db.close()
+    assert _stored(path, case_id)[1:] == (f"{DRAFT['description']} 2", record.version)

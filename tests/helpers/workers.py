@@ -219,3 +219,19 @@ def lock_at_barrier(path: str, kind: str, start, locked, release,
     release.wait(hold_seconds)
     con.execute("ROLLBACK")
     con.close()
+
+
+def lock_then_close(path: str, start, locked, release, hold_seconds: float = 30.0) -> None:
+    """Another PC's pestdesk: after the barrier, a long save (the write lock) that is rolled
+    back, then its connection closed, as when that pestdesk quits. The last connection to
+    close a WAL database checkpoints it and removes the WAL: only when nobody else holds
+    the file (SQLite asks the file's locks)."""
+    con = raw(path, timeout=5)
+    con.isolation_level = None
+    con.execute('SELECT count(*) FROM "case"').fetchall()  # the WAL opened here too
+    start.wait(60)
+    con.execute("BEGIN IMMEDIATE")
+    locked.set()
+    release.wait(hold_seconds)
+    con.execute("ROLLBACK")
+    con.close()

@@ -253,3 +253,32 @@ def test_the_heartbeat_waits_for_a_held_lock_off_the_gui_thread(school, db_path,
     finally:
         window.session_lock.stop()
         window.shared.stop()
+
+
+def test_a_wrong_password_after_a_sign_out_counts_at_once_though_checked_on_a_worker(
+        tmp_path, qtbot, qapp, monkeypatch):
+    """After a sign-out the encrypted file stays open (its key held): the next sign-in is
+    the warm one, whose wrong password is written to the database's throttle and audit
+    trail at once. Asked on the op's worker, whose own connection is always closed, it
+    used to be taken for a cold sign-in (counted in memory only)."""
+    from pestdesk.gui.session.dialogs import LoginDialog
+    from pestdesk.services import encryption
+    from pestdesk.store.models import database
+    from tests.helpers.crypt import ADMIN, encrypted_school, fast_slots
+    from tests.helpers.crypt import PASSWORD as ADMIN_PASSWORD
+
+    fast_slots(monkeypatch)
+    school = encrypted_school(tmp_path / "school.pestdesk")
+    try:
+        encryption.sign_in(school.path, ADMIN, ADMIN_PASSWORD)
+        encryption.forget()  # signed out: the file stays open for the next user
+        failed = AuditLog.select().where(AuditLog.action == "login_failed").count()
+        login = _shown(qtbot, LoginDialog(school.path.name, path=school.path))
+        login.username.setText(ADMIN)
+        login.password.setText("helemaal-niet-goed")
+        login.accept()
+        assert login.error.text() == "Onbekende gebruikersnaam of verkeerd wachtwoord."
+        assert AuditLog.select().where(AuditLog.action == "login_failed").count() == failed + 1
+    finally:
+        if database.obj is not None:
+            database.close()
